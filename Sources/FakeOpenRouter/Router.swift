@@ -1,0 +1,244 @@
+import Foundation
+import NIOCore
+
+/// The fake's request logic, independent of sockets: bookkeeping, authentication, the fault
+/// plan, then dispatch to an endpoint. Runs on the thread pool; all shared state goes
+/// through one lock.
+final class FakeCore: Sendable {
+    let config: FakeConfiguration
+    let state = Locked(ServerState())
+    let images: ImageStore
+
+    init(configuration: FakeConfiguration) {
+        config = configuration
+        images = ImageStore(escapeSlashes: configuration.escapeSlashes, benchBytes: configuration.imageBytes)
+    }
+
+    var escape: Bool { config.escapeSlashes }
+
+    private enum Gate {
+        case proceed
+        case unauthorized
+        case paymentRequired
+        case fault(FaultKind)
+    }
+
+    func handle(_ request: IncomingRequest) -> Reply {
+        if request.path.hasPrefix("/__fake/") { return control(request) }
+        let endpoint = Endpoint(method: request.method, path: request.path)
+        let identity = endpoint == nil ? 0 : Faults.identity(path: request.path, body: request.body)
+        let authorized = isAuthorized(request)
+        let plan = config.faults
+        let gate: Gate = state.withLock { state in
+            state.recorded.append(
+                RecordedRequest(
+                    method: request.method, path: request.path, query: request.query, headers: request.headers,
+                    body: request.body, receivedAt: request.receivedAt))
+            state.stats.requests += 1
+            state.stats.byPath[request.path, default: 0] += 1
+            guard authorized else { return .unauthorized }
+            guard let endpoint else {
+                if let limit = plan.unauthorizedAfter, state.generationRequests >= limit { return .unauthorized }
+                return .proceed
+            }
+            state.generationRequests += 1
+            let number = state.generationRequests
+            let attempt = state.attempts[identity, default: 0] + 1
+            state.attempts[identity] = attempt
+            if let notBefore = state.retryNotBefore[identity], request.receivedAt < notBefore - 0.01 {
+                state.stats.earlyRetries += 1
+            }
+            if let limit = plan.unauthorizedAfter, number > limit { return .unauthorized }
+            if let limit = plan.paymentRequiredAfter, number > limit { return .paymentRequired }
+            if let kind = Faults.draw(plan: plan, identity: identity, attempt: attempt),
+                Faults.applies(kind, to: endpoint)
+            {
+                state.stats.faultsInjected += 1
+                return .fault(kind)
+            }
+            return .proceed
+        }
+
+        var mode = AnswerMode.normal
+        switch gate {
+        case .unauthorized:
+            return .error(401, Reply.standardMessage(for: 401), escapeSlashes: escape)
+        case .paymentRequired:
+            return .error(402, Reply.standardMessage(for: 402), userID: true, escapeSlashes: escape)
+        case .fault(let kind):
+            if let status = kind.errorStatus { return statusError(status, identity: identity, request: request) }
+            if kind == .errorIn200 { mode = .errorIn200 }
+            if kind == .noImages { mode = .noImages }
+        case .proceed:
+            break
+        }
+
+        var reply = route(request, identity: identity, mode: mode)
+        if case .fault(let kind) = gate {
+            switch kind {
+            case .resetMidBody: reply.delivery = .resetMidBody
+            case .truncatedBody: reply.delivery = .truncated
+            case .stall: reply.delivery = .stall(max(plan.stallSeconds, 0))
+            case .malformedJSON: reply = malformed(reply)
+            default: break
+            }
+        }
+        return reply
+    }
+
+    private func route(_ request: IncomingRequest, identity: UInt64, mode: AnswerMode) -> Reply {
+        let path = request.path
+        let get = request.method == "GET"
+        switch (request.method, path) {
+        case ("POST", "/chat/completions"): return chatCompletions(request, identity: identity, mode: mode)
+        case ("POST", "/images"): return generateImages(request, identity: identity, mode: mode)
+        case ("POST", "/audio/speech"): return speech(request, identity: identity)
+        case (_, "/models") where get:
+            return .json(200, Catalog.modelsDocument(outputModalities: request.queryValue("output_modalities")), escapeSlashes: escape)
+        case (_, "/images/models") where get:
+            return .json(200, ImageModelsCatalog.listDocument(), escapeSlashes: escape)
+        case (_, "/generation") where get: return generation(request)
+        case (_, "/key") where get: return keyInfo()
+        default:
+            break
+        }
+        if get, path.hasPrefix("/images/models/"), path.hasSuffix("/endpoints") {
+            let id = String(path.dropFirst("/images/models/".count).dropLast("/endpoints".count))
+            if let document = ImageModelsCatalog.endpointsDocument(id: id) {
+                return .json(200, document, escapeSlashes: escape)
+            }
+            return .error(404, "Model \(id) not found", escapeSlashes: escape)
+        }
+        if get, path.hasPrefix("/model/") {
+            return modelLookup(String(path.dropFirst("/model/".count)))
+        }
+        let known = ["/chat/completions", "/images", "/audio/speech", "/models", "/images/models", "/generation", "/key"]
+        if known.contains(path) { return .error(405, "Method \(request.method) not allowed on \(path)", escapeSlashes: escape) }
+        return .error(404, "Not Found", escapeSlashes: escape)
+    }
+
+    /// `/__fake/stats` (GET) and `/__fake/reset` (POST): for shell scripts; not recorded, no latency.
+    private func control(_ request: IncomingRequest) -> Reply {
+        var reply: Reply
+        switch request.path {
+        case "/__fake/stats":
+            var buffer = ByteBufferAllocator().buffer(capacity: 256)
+            buffer.writeString(stats().jsonString())
+            reply = .bytes(200, contentType: "application/json", buffer)
+        case "/__fake/reset" where request.method == "POST":
+            reset()
+            reply = .json(200, .object([("ok", .bool(true))]), escapeSlashes: false)
+        default:
+            reply = .error(404, "Not Found", escapeSlashes: escape)
+        }
+        reply.applyLatency = false
+        return reply
+    }
+
+    func isAuthorized(_ request: IncomingRequest) -> Bool {
+        guard let value = request.header("Authorization") else { return false }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return false }
+        let token = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { return false }
+        if let accepted = config.acceptedKeys { return accepted.contains(token) }
+        return true
+    }
+
+    /// An HTTP error as OpenRouter sends it; 429 and 503 carry `Retry-After` (429 also the
+    /// `X-RateLimit-*` headers) and open an early-retry window for this request identity.
+    func statusError(_ status: Int, identity: UInt64, request: IncomingRequest, model: String? = nil) -> Reply {
+        var headers: [(String, String)] = []
+        var metadata: JSONOut?
+        let retryAfter = max(config.faults.retryAfterSeconds, 0)
+        switch status {
+        case 429, 503:
+            headers.append(("Retry-After", Reply.retryAfterValue(retryAfter)))
+            if status == 429 {
+                let reset = String(Int64((Date().timeIntervalSince1970 + retryAfter) * 1000))
+                let limits: [(String, String)] = [
+                    ("X-RateLimit-Limit", "20"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset),
+                ]
+                headers += limits
+                metadata = .object([("headers", .object(limits.map { ($0.0, .string($0.1)) }))])
+            }
+            let sentAt = request.receivedAt + max(config.latency, 0)
+            state.withLock { $0.retryNotBefore[identity] = sentAt + retryAfter }
+        case 502, 529:
+            var fields: [(String, JSONOut)] = [("provider_name", .string(providerName(for: model ?? "")))]
+            fields.append(status == 529 ? ("error_type", .string("provider_overloaded")) : ("raw", .string("upstream connect error")))
+            metadata = .object(fields)
+        case 403:
+            metadata = .object([
+                ("reasons", .array([.string("violence")])), ("flagged_input", .string("...")),
+                ("provider_name", .string(providerName(for: model ?? ""))), ("model_slug", .string(model ?? "")),
+            ])
+        default:
+            break
+        }
+        return .error(
+            status, Reply.standardMessage(for: status), metadata: metadata, userID: status == 429 || status == 402,
+            escapeSlashes: escape, headers: headers)
+    }
+
+    /// A 200 whose JSON body stops half way (valid HTTP, invalid JSON).
+    private func malformed(_ reply: Reply) -> Reply {
+        let keep = max(1, reply.body.readableBytes / 2)
+        let cut = reply.body.getSlice(at: reply.body.readerIndex, length: min(keep, reply.body.readableBytes)) ?? reply.body
+        var headers = reply.headers.filter { $0.0.lowercased() != "content-type" }
+        headers.insert(("Content-Type", "application/json"), at: 0)
+        return Reply(status: 200, headers: headers, body: cut)
+    }
+
+    func providerName(for model: String) -> String {
+        Catalog.imageModel(model)?.provider ?? Catalog.speechModel(model)?.provider ?? "Google"
+    }
+
+    // MARK: ids, generations, stats
+
+    /// "gen-<unix>-<20 characters>", unique within the process.
+    func nextGenerationID() -> String {
+        let counter = state.withLock { state -> UInt64 in
+            state.idCounter += 1
+            return state.idCounter
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var rng = SplitMix64(seed: counter &* 0x2545_F491_4F6C_DD1D ^ UInt64(ProcessInfo.processInfo.processIdentifier))
+        var suffix = ""
+        var remaining = counter
+        for _ in 0..<6 {
+            suffix.append(alphabet[Int(remaining % 62)])
+            remaining /= 62
+        }
+        for _ in 0..<14 { suffix.append(alphabet[Int(rng.next() % 62)]) }
+        return "gen-\(Int(Date().timeIntervalSince1970))-\(suffix)"
+    }
+
+    func record(_ generation: GenerationRecord) {
+        state.withLock { state in
+            state.generations[generation.id] = generation
+            state.usage += generation.cost
+        }
+    }
+
+    func stats() -> FakeStats { state.withLock { $0.stats } }
+    func requests() -> [RecordedRequest] { state.withLock { $0.recorded } }
+    func reset() { state.withLock { $0.reset() } }
+
+    func connectionAccepted() { state.withLock { $0.stats.connectionsAccepted += 1 } }
+
+    func requestStarted() {
+        state.withLock { state in
+            state.stats.inFlight += 1
+            state.stats.maxInFlight = max(state.stats.maxInFlight, state.stats.inFlight)
+        }
+    }
+
+    func requestFinished() { state.withLock { $0.stats.inFlight = max($0.stats.inFlight - 1, 0) } }
+}
+
+/// Costs as OpenRouter reports them: at most 10 decimals, no float noise.
+func roundedCost(_ value: Double) -> Double { (value * 1e10).rounded() / 1e10 }
+
+/// Seconds since the epoch, as JSON `created` fields want them.
+func unixNow() -> Int { Int(Date().timeIntervalSince1970) }

@@ -1,0 +1,110 @@
+import Foundation
+
+/// One request exactly as the fake received it, so tests can assert what the client sent
+/// (headers, JSON body, timing) without trusting the client's own logs.
+public struct RecordedRequest: Sendable {
+    public let method: String
+    /// Path without the `/api/v1` prefix and without the query, e.g. "/chat/completions".
+    public let path: String
+    public let query: String?
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+    /// Monotonic seconds (same clock for every request of a process).
+    public let receivedAt: Double
+
+    public init(
+        method: String, path: String, query: String?, headers: [(name: String, value: String)],
+        body: [UInt8], receivedAt: Double
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+
+    /// The first header with this name, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// The body parsed with Foundation's JSONSerialization; nil unless it is a JSON object.
+    public func json() -> [String: Any]? {
+        guard !body.isEmpty else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [String: Any]
+    }
+}
+
+/// Counters the tests and the benchmark assert on (connection reuse, concurrency, faults,
+/// client retry discipline). Also served as JSON by `GET /__fake/stats`.
+public struct FakeStats: Sendable, Equatable {
+    /// Requests received (not counting `/__fake/*`).
+    public var requests: Int = 0
+    /// TCP connections accepted.
+    public var connectionsAccepted: Int = 0
+    /// The most requests at once that were received but not yet fully answered.
+    public var maxInFlight: Int = 0
+    /// Requests received and not yet fully answered right now.
+    public var inFlight: Int = 0
+    /// Retries that arrived before the `Retry-After` the fake had sent for the same request.
+    public var earlyRetries: Int = 0
+    /// Faults injected by the `FaultPlan` (not `#fake:` directives).
+    public var faultsInjected: Int = 0
+    /// Requests per path (without `/api/v1`).
+    public var byPath: [String: Int] = [:]
+
+    public init() {}
+
+    /// One line of JSON with the field names above (what `/__fake/stats` returns).
+    public func jsonString() -> String {
+        let paths: [(String, JSONOut)] = byPath.keys.sorted().map { ($0, .int(byPath[$0] ?? 0)) }
+        let document: JSONOut = .object([
+            ("requests", .int(requests)), ("connectionsAccepted", .int(connectionsAccepted)),
+            ("maxInFlight", .int(maxInFlight)), ("inFlight", .int(inFlight)),
+            ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)),
+            ("byPath", .object(paths)),
+        ])
+        return document.text(escapeSlashes: false)
+    }
+}
+
+/// What `/generation?id=` reports for an id the fake issued.
+struct GenerationRecord: Sendable {
+    let id: String
+    let model: String
+    let provider: String
+    let cost: Double
+    let createdAt: Date
+    let tokensPrompt: Int
+    let tokensCompletion: Int
+    let mediaCount: Int
+    let finishReason: String
+    let nativeFinishReason: String
+    let apiType: String
+}
+
+/// Everything mutable the server shares between threads; always accessed under one lock.
+struct ServerState {
+    var recorded: [RecordedRequest] = []
+    var stats = FakeStats()
+    /// Generation requests (POST /chat/completions, /images, /audio/speech) so far.
+    var generationRequests = 0
+    /// Attempts per request identity.
+    var attempts: [UInt64: Int] = [:]
+    /// Monotonic time before which a retry of this identity is early.
+    var retryNotBefore: [UInt64: Double] = [:]
+    var generations: [String: GenerationRecord] = [:]
+    /// Sum of billed costs (what `/key` reports as usage).
+    var usage: Double = 0
+    var idCounter: UInt64 = 0
+
+    mutating func reset() {
+        let inFlight = stats.inFlight
+        let idCounter = self.idCounter
+        self = ServerState()
+        self.idCounter = idCounter
+        stats.inFlight = inFlight
+        stats.maxInFlight = inFlight
+    }
+}

@@ -1,0 +1,198 @@
+import Glibc
+
+/// A file system operation that failed, with the path and the system's reason.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let operation: String
+    public let reason: String
+
+    init(_ operation: String, _ path: String, errno code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.reason = String(cString: strerror(code))
+    }
+
+    init(_ operation: String, _ path: String, reason: String) {
+        self.operation = operation
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "cannot \(operation) \(path): \(reason)" }
+}
+
+/// The file system calls mediabatch makes, in one place, with `errno` turned into errors.
+public enum FileIO {
+    /// Reads a whole regular file, refusing one larger than `limit` bytes.
+    public static func readAll(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("read", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError("read", path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= limit else { throw FileError("read", path, reason: "larger than the limit of \(limit) bytes") }
+        var failure: FileError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = FileError("read", path); break }
+                if n == 0 { break }
+                done += n
+            }
+            count = done
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Writes `chunks` to `path` atomically: a temp file in the same folder, fsync, rename,
+    /// then fsync of the folder. A crash leaves either the old file or the new one, never a
+    /// partial one; a failure removes the temp file.
+    public static func writeAtomically(_ chunks: [UnsafeRawBufferPointer], to path: String, mode: mode_t = 0o644) throws(FileError) {
+        let temp = try writeTemp(chunks, besides: path, mode: mode)
+        try commit(temp: temp, to: path)
+        try syncDirectory(of: path)
+    }
+
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
+        do {
+            try bytes.withUnsafeBytes { raw in try writeAtomically([raw], to: path) }
+        } catch let error as FileError { throw error } catch { fatalError("unreachable") }
+    }
+
+    /// The prefix of every temp file mediabatch writes; leftovers from a crash carry it.
+    public static let tempMarker = ".mbtmp-"
+
+    /// Writes and fsyncs a temp file next to `path`; returns its path.
+    public static func writeTemp(_ chunks: [UnsafeRawBufferPointer], besides path: String, mode: mode_t = 0o644) throws(FileError) -> String {
+        let folder = directory(of: path)
+        try makeDirectories(folder)
+        let name = path.split(separator: "/").last.map(String.init) ?? "file"
+        let temp = "\(folder)/.\(name)\(tempMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw FileError("create", temp) }
+        var failure: FileError?
+        outer: for chunk in chunks {
+            var done = 0
+            while done < chunk.count {
+                let n = write(fd, chunk.baseAddress! + done, chunk.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failure = FileError("write", temp); break outer }
+                done += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = FileError("fsync", temp) }
+        if close(fd) != 0 && failure == nil { failure = FileError("close", temp) }
+        if let failure {
+            unlink(temp)
+            throw failure
+        }
+        return temp
+    }
+
+    /// Renames a finished temp file over its final name.
+    public static func commit(temp: String, to path: String) throws(FileError) {
+        guard rename(temp, path) == 0 else {
+            let error = FileError("rename into", path)
+            unlink(temp)
+            throw error
+        }
+    }
+
+    public static func syncDirectory(of path: String) throws(FileError) {
+        let folder = directory(of: path)
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("open", folder) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileError("fsync", folder) }
+    }
+
+    /// `mkdir -p`.
+    public static func makeDirectories(_ path: String) throws(FileError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw FileError("create folder", current) }
+        }
+        guard isDirectory(path) else { throw FileError("create folder", path, reason: "exists and is not a folder") }
+    }
+
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
+    /// The canonical absolute path (symlinks resolved), or nil when it does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `path` made absolute against the current directory (not resolving symlinks).
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return normalise(path) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let cwd = getcwd(&buffer, buffer.count).map { String(cString: $0) } ?? "."
+        return normalise(cwd + "/" + path)
+    }
+
+    /// Removes `.` and `x/..` pairs and doubled slashes, textually.
+    static func normalise(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Files in `folder` (not recursive), sorted by name.
+    public static func listFolder(_ folder: String) throws(FileError) -> [String] {
+        guard let dir = opendir(folder) else { throw FileError("list", folder) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+extension FileIO {
+    /// Removes a file, ignoring a missing one.
+    public static func remove(_ path: String) { unlink(path) }
+}
+
+extension FileIO {
+    /// `path` relative to the current directory when it lies below it, for messages.
+    public static func relativeDisplay(_ path: String) -> String {
+        let cwd = absolute(".")
+        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    }
+}

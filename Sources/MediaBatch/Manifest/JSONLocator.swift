@@ -1,0 +1,95 @@
+/// Finds the line on which a value sits in JSON text. jansson keeps no positions for parsed
+/// values, so when validation reports a field this small structural scan walks the text to
+/// it. It runs only for errors, never on the happy path.
+enum JSONLocator {
+    /// 1-based line of the value at `path` in `text`, or nil when the path is not there.
+    static func line(of path: FieldPath, in text: [UInt8]) -> Int? {
+        var scanner = Scanner(text: text)
+        scanner.skipWhitespace()
+        for component in path.components {
+            switch component {
+            case .key(let key):
+                guard scanner.peek == UInt8(ascii: "{") else { return nil }
+                scanner.advance()
+                while true {
+                    scanner.skipWhitespace()
+                    guard scanner.peek == UInt8(ascii: "\"") else { return nil }
+                    let name = scanner.readString()
+                    scanner.skipWhitespace()
+                    guard scanner.peek == UInt8(ascii: ":") else { return nil }
+                    scanner.advance()
+                    scanner.skipWhitespace()
+                    if name == key { break }
+                    scanner.skipValue()
+                    scanner.skipWhitespace()
+                    guard scanner.peek == UInt8(ascii: ",") else { return nil }
+                    scanner.advance()
+                }
+            case .index(let target):
+                guard scanner.peek == UInt8(ascii: "[") else { return nil }
+                scanner.advance()
+                for _ in 0..<target {
+                    scanner.skipWhitespace()
+                    scanner.skipValue()
+                    scanner.skipWhitespace()
+                    guard scanner.peek == UInt8(ascii: ",") else { return nil }
+                    scanner.advance()
+                }
+                scanner.skipWhitespace()
+            }
+        }
+        return scanner.line
+    }
+
+    private struct Scanner {
+        let text: [UInt8]
+        var position = 0
+        var line = 1
+
+        init(text: [UInt8]) { self.text = text }
+
+        var peek: UInt8? { position < text.count ? text[position] : nil }
+
+        mutating func advance() {
+            if position < text.count {
+                if text[position] == UInt8(ascii: "\n") { line += 1 }
+                position += 1
+            }
+        }
+
+        mutating func skipWhitespace() {
+            while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { advance() }
+        }
+
+        mutating func readString() -> String {
+            advance()
+            var bytes: [UInt8] = []
+            while let byte = peek, byte != UInt8(ascii: "\"") {
+                if byte == UInt8(ascii: "\\") { advance() }
+                if let escaped = peek { bytes.append(escaped) }
+                advance()
+            }
+            advance()
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        mutating func skipValue() {
+            guard let byte = peek else { return }
+            switch byte {
+            case UInt8(ascii: "\""):
+                _ = readString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                repeat {
+                    guard let current = peek else { return }
+                    if current == UInt8(ascii: "\"") { _ = readString(); continue }
+                    if current == UInt8(ascii: "{") || current == UInt8(ascii: "[") { depth += 1 }
+                    if current == UInt8(ascii: "}") || current == UInt8(ascii: "]") { depth -= 1 }
+                    advance()
+                } while depth > 0
+            default:
+                while let current = peek, !",}] \n\r\t".utf8.contains(current) { advance() }
+            }
+        }
+    }
+}

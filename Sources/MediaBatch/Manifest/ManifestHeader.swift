@@ -1,0 +1,110 @@
+/// Everything in a manifest except its tasks: its name, where its files go, the defaults
+/// every task inherits and the template variables.
+public struct ManifestHeader: Sendable {
+    public let file: String
+    /// Absolute folder of the manifest: relative input paths start here and may not leave it.
+    public let directory: String
+    public let name: String
+    /// Absolute output folder: `<output root>/<output or name>`.
+    public let outputFolder: String
+    /// `defaults.image`, with the path of each key for error messages.
+    let imageDefaults: [(key: String, value: JSON, path: FieldPath)]
+    /// Template variables, each a list of values, in document order.
+    let vars: [(name: String, values: [String])]
+
+    static let topLevelKeys: Set<String> = ["$schema", "version", "name", "output", "defaults", "vars", "tasks"]
+    static let defaultsKeys: Set<String> = ["image"]
+    static let reservedNames: Set<String> = ["id", "n", "p", "model", "aspectRatio", "resolution"]
+
+    init?(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector) {
+        self.file = file
+        let absoluteFile = FileIO.absolute(file)
+        directory = FileIO.directory(of: absoluteFile)
+
+        for key in object.keys where !ManifestHeader.topLevelKeys.contains(key) {
+            issues.add(FieldPath([.key(key)]), "unknown field (expected one of: \(ManifestHeader.topLevelKeys.sorted().joined(separator: ", ")))")
+        }
+        if let version = object["version"], version != .int(1) {
+            issues.add(FieldPath([.key("version")]), value: version, "unsupported manifest version (this mediabatch reads version 1)")
+        }
+
+        let fileStem = String((absoluteFile.split(separator: "/").last ?? "manifest").split(separator: ".").first ?? "manifest")
+        var name = fileStem
+        switch object["name"] {
+        case nil: break
+        case .string(let text) where !text.trimmingWhitespace().isEmpty: name = text
+        case let other?: issues.add(FieldPath([.key("name")]), value: other, "must be a non-empty string")
+        }
+        self.name = name
+
+        var folder = PortableName.sanitise(name)
+        if folder.isEmpty { folder = PortableName.sanitise(fileStem).isEmpty ? "manifest" : PortableName.sanitise(fileStem) }
+        switch object["output"] {
+        case nil: break
+        case .string(let text):
+            if let relative = PortableName.relativePath(text) { folder = relative } else {
+                issues.add(FieldPath([.key("output")]), value: .string(text), "must be a relative folder inside the output root (no '..', not absolute)")
+            }
+        case let other?: issues.add(FieldPath([.key("output")]), value: other, "must be a string naming a folder under the output root")
+        }
+        outputFolder = outputRoot + "/" + folder
+
+        var imageDefaults: [(key: String, value: JSON, path: FieldPath)] = []
+        switch object["defaults"] {
+        case nil: break
+        case .object(let defaults):
+            for (key, value) in defaults {
+                let path = FieldPath([.key("defaults"), .key(key)])
+                guard key == "image" else {
+                    issues.add(path, "unknown defaults section (expected: \(ManifestHeader.defaultsKeys.sorted().joined(separator: ", ")))")
+                    continue
+                }
+                guard case .object(let image) = value else {
+                    issues.add(path, value: value, "must be an object of image task fields")
+                    continue
+                }
+                for (field, fieldValue) in image {
+                    let fieldPath = path.appending(field)
+                    if ImageFields.defaultable.contains(field) {
+                        imageDefaults.append((field, fieldValue, fieldPath))
+                    } else {
+                        issues.add(fieldPath, "not allowed in defaults.image (allowed: \(ImageFields.defaultable.sorted().joined(separator: ", ")))")
+                    }
+                }
+            }
+        case let other?: issues.add(FieldPath([.key("defaults")]), value: other, "must be an object")
+        }
+        self.imageDefaults = imageDefaults
+
+        var vars: [(name: String, values: [String])] = []
+        switch object["vars"] {
+        case nil: break
+        case .object(let object):
+            for (name, value) in object {
+                let path = FieldPath([.key("vars"), .key(name)])
+                guard Template.isIdentifier(name), !ManifestHeader.reservedNames.contains(name) else {
+                    issues.add(path, "variable names are letters, digits, '_' and '-', and not one of \(ManifestHeader.reservedNames.sorted().joined(separator: ", "))")
+                    continue
+                }
+                let items: [JSON] = value.arrayValue ?? [value]
+                var values: [String] = []
+                for (index, item) in items.enumerated() {
+                    switch item {
+                    case .string(let text): values.append(text)
+                    case .int(let number): values.append(String(number))
+                    case .double(let number): values.append(String(number))
+                    default: issues.add(value.arrayValue == nil ? path : path.appending(index), value: item, "a variable's values are strings or numbers")
+                    }
+                }
+                if items.isEmpty { issues.add(path, value: value, "a variable needs at least one value") }
+                vars.append((name, values))
+            }
+        case let other?: issues.add(FieldPath([.key("vars")]), value: other, "must be an object of named lists")
+        }
+        self.vars = vars
+
+        if !issues.isEmpty { return nil }
+    }
+
+    func values(of variable: String) -> [String]? { vars.first(where: { $0.name == variable })?.values }
+}

@@ -1,0 +1,58 @@
+/// One concrete unit of work after expansion: exactly one OpenRouter request (or, for long
+/// narration, one request per chunk) and the files it writes.
+public enum MediaTask: Sendable {
+    case image(ImageTask)
+
+    public var id: String {
+        switch self {
+        case .image(let task): return task.id
+        }
+    }
+
+    public var origin: TaskOrigin {
+        switch self {
+        case .image(let task): return task.origin
+        }
+    }
+}
+
+/// Where a task came from, for messages that send the user back to the manifest.
+public struct TaskOrigin: Sendable, Equatable {
+    public let file: String
+    public let line: Int?
+    public var description: String { line.map { "\(file):\($0)" } ?? file }
+}
+
+/// Where a task's files go: `<folder>/<baseName>.<ext>`, or `<baseName>-<n>.<ext>` when a
+/// response holds several images.
+public struct OutputTarget: Sendable, Equatable, Hashable {
+    /// Absolute path of the manifest's output folder (under the output root).
+    public let folder: String
+    /// Path relative to `folder`, without extension; may contain `/` for subfolders.
+    public let baseName: String
+
+    public func path(index: Int?, of total: Int, fileExtension: String) -> String {
+        let suffix = total > 1 ? "-\(index ?? 1)" : ""
+        return "\(folder)/\(baseName)\(suffix).\(fileExtension)"
+    }
+}
+
+/// An image generation task, fully resolved: every default applied, every template filled.
+public struct ImageTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
+    public let prompt: String
+    public let model: ModelRef
+    public let aspectRatio: String?
+    public let resolution: String?
+    /// `imageConfig` exactly as the user wrote it; merged over the derived hints.
+    public let imageConfig: JSONObject?
+    public let provider: JSON?
+    public let fallbackModels: [String]?
+    /// Absolute paths of reference images, sent as data URLs.
+    public let inputImages: [String]
+    /// Which of `count` identical requests this is (1-based), part of the task key.
+    public let variant: Int
+}

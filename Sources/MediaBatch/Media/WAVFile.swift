@@ -1,0 +1,163 @@
+// RIFF/WAVE writing for raw PCM speech, and a small reader used to check what was written.
+
+/// Why a buffer could not be read as a PCM WAV file; carries the byte offset and what was expected.
+public enum WAVError: Error, Equatable, CustomStringConvertible {
+    /// The bytes at `offset` are not `expected` (e.g. "RIFF", "WAVE").
+    case badMagic(offset: Int, expected: String, found: String)
+    /// A chunk header or body at `offset` runs past the end of the buffer.
+    case truncated(chunk: String, offset: Int, needed: Int, available: Int)
+    /// No chunk with this id was found before the end of the buffer.
+    case missingChunk(String)
+    /// The fmt chunk at `offset` describes something this reader does not handle.
+    case unsupportedFormat(offset: Int, detail: String)
+
+    public var description: String {
+        switch self {
+        case .badMagic(let offset, let expected, let found):
+            return "WAV: expected \"\(expected)\" at byte \(offset), found \"\(found)\""
+        case .truncated(let chunk, let offset, let needed, let available):
+            return "WAV: chunk \"\(chunk)\" at byte \(offset) needs \(needed) bytes, only \(available) remain"
+        case .missingChunk(let id):
+            return "WAV: no \"\(id)\" chunk found"
+        case .unsupportedFormat(let offset, let detail):
+            return "WAV: unsupported fmt chunk at byte \(offset): \(detail)"
+        }
+    }
+}
+
+/// Wraps raw 16-bit little-endian PCM speech (OpenRouter's "pcm" format) in a RIFF/WAVE header
+/// so the joined narration is a playable file.
+public enum WAVFile {
+    /// The fields of a PCM WAV header, as read by `parse`.
+    public struct Info: Sendable, Equatable {
+        public let formatTag: Int
+        public let channels: Int
+        public let sampleRate: Int
+        public let byteRate: Int
+        public let blockAlign: Int
+        public let bitsPerSample: Int
+        /// The value of the RIFF chunk's size field (file size − 8 for a well-formed file).
+        public let riffSize: Int
+        /// Byte offset of the first sample.
+        public let dataOffset: Int
+        public let dataSize: Int
+
+        /// Seconds of audio in the data chunk.
+        public var duration: Double { blockAlign > 0 ? Double(dataSize / blockAlign) / Double(sampleRate) : 0 }
+    }
+
+    /// A complete WAV file: 44-byte header (RIFF, fmt chunk for 16-bit PCM, data chunk) + samples.
+    ///
+    /// A trailing partial sample frame (fewer than 2 × `channels` bytes) is dropped, so the data
+    /// chunk always holds whole frames and needs no pad byte.
+    /// - Precondition: `sampleRate` > 0, `channels` in 1...64, and the data fits a 4 GiB RIFF file.
+    public static func wav(pcm16LE: [UInt8], sampleRate: Int, channels: Int = 1) -> [UInt8] {
+        precondition(sampleRate > 0, "WAV sample rate must be positive, got \(sampleRate)")
+        precondition((1...64).contains(channels), "WAV channel count must be 1...64, got \(channels)")
+        let blockAlign = 2 * channels
+        let dataSize = pcm16LE.count - pcm16LE.count % blockAlign
+        precondition(dataSize <= Int(UInt32.max) - 36, "WAV data of \(dataSize) bytes exceeds the 4 GiB RIFF limit")
+        var out: [UInt8] = []
+        out.reserveCapacity(44 + dataSize)
+        out += ascii("RIFF") + le32(36 + dataSize) + ascii("WAVE")
+        out += ascii("fmt ") + le32(16)
+        out += le16(1) + le16(channels) + le32(sampleRate) + le32(sampleRate * blockAlign)
+        out += le16(blockAlign) + le16(16)
+        out += ascii("data") + le32(dataSize)
+        out += pcm16LE[0..<dataSize]
+        return out
+    }
+
+    /// One WAV file holding the raw 16-bit little-endian PCM `parts` one after another.
+    ///
+    /// Decision on odd lengths: a part's trailing partial sample frame (an odd byte for mono)
+    /// is dropped from that part, not carried into the next one — carrying it would shift every
+    /// later sample by a byte and turn the rest of the narration into noise. At most one
+    /// sample (~40 µs at 24 kHz) is lost per part.
+    /// - Precondition: as for `wav(pcm16LE:sampleRate:channels:)`.
+    public static func joinPCM(_ parts: [[UInt8]], sampleRate: Int, channels: Int = 1) -> [UInt8] {
+        precondition((1...64).contains(channels), "WAV channel count must be 1...64, got \(channels)")
+        let blockAlign = 2 * channels
+        var pcm: [UInt8] = []
+        pcm.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts {
+            pcm += part[0..<(part.count - part.count % blockAlign)]
+        }
+        return wav(pcm16LE: pcm, sampleRate: sampleRate, channels: channels)
+    }
+
+    /// Reads the header of a PCM WAV file: RIFF/WAVE magic, then the fmt and data chunks
+    /// (other chunks are skipped, honouring the RIFF pad byte after odd-sized chunks).
+    /// - Throws: `WAVError` naming the offset and the expectation that failed.
+    public static func parse(_ bytes: [UInt8]) throws -> Info {
+        try expect(bytes, "RIFF", at: 0)
+        guard bytes.count >= 12 else {
+            throw WAVError.truncated(chunk: "RIFF", offset: 0, needed: 12, available: bytes.count)
+        }
+        let riffSize = readLE(bytes, at: 4, count: 4)
+        try expect(bytes, "WAVE", at: 8)
+        var format: (tag: Int, channels: Int, rate: Int, byteRate: Int, align: Int, bits: Int)?
+        var cursor = 12
+        while cursor + 8 <= bytes.count {
+            let id = String(decoding: bytes[cursor..<(cursor + 4)], as: UTF8.self)
+            let size = readLE(bytes, at: cursor + 4, count: 4)
+            let body = cursor + 8
+            if id == "fmt " {
+                guard size >= 16, body + 16 <= bytes.count else {
+                    throw WAVError.truncated(chunk: id, offset: cursor, needed: 8 + max(size, 16), available: bytes.count - cursor)
+                }
+                let tag = readLE(bytes, at: body, count: 2)
+                let bits = readLE(bytes, at: body + 14, count: 2)
+                guard tag == 1 || tag == 0xFFFE else {
+                    throw WAVError.unsupportedFormat(offset: cursor, detail: "format tag \(tag), expected 1 (PCM)")
+                }
+                format = (
+                    tag, readLE(bytes, at: body + 2, count: 2), readLE(bytes, at: body + 4, count: 4),
+                    readLE(bytes, at: body + 8, count: 4), readLE(bytes, at: body + 12, count: 2), bits
+                )
+            } else if id == "data" {
+                guard let format else { throw WAVError.missingChunk("fmt ") }
+                guard body + size <= bytes.count else {
+                    throw WAVError.truncated(chunk: id, offset: cursor, needed: 8 + size, available: bytes.count - cursor)
+                }
+                guard format.rate > 0, format.align > 0 else {
+                    throw WAVError.unsupportedFormat(
+                        offset: cursor, detail: "sample rate \(format.rate), block align \(format.align)")
+                }
+                return Info(
+                    formatTag: format.tag, channels: format.channels, sampleRate: format.rate,
+                    byteRate: format.byteRate, blockAlign: format.align, bitsPerSample: format.bits,
+                    riffSize: riffSize, dataOffset: body, dataSize: size)
+            }
+            cursor = body + size + size % 2
+        }
+        throw WAVError.missingChunk(format == nil ? "fmt " : "data")
+    }
+
+    private static func expect(_ bytes: [UInt8], _ magic: String, at offset: Int) throws {
+        let expected = Array(magic.utf8)
+        let end = min(bytes.count, offset + expected.count)
+        let found = offset < end ? Array(bytes[offset..<end]) : []
+        guard found == expected else {
+            throw WAVError.badMagic(offset: offset, expected: magic, found: String(decoding: found, as: UTF8.self))
+        }
+    }
+
+    private static func readLE(_ bytes: [UInt8], at offset: Int, count: Int) -> Int {
+        var value = 0
+        for index in (0..<count).reversed() { value = value << 8 | Int(bytes[offset + index]) }
+        return value
+    }
+
+    private static func ascii(_ text: StaticString) -> [UInt8] {
+        text.withUTF8Buffer { Array($0) }
+    }
+
+    private static func le16(_ value: Int) -> [UInt8] {
+        [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)]
+    }
+
+    private static func le32(_ value: Int) -> [UInt8] {
+        [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24 & 0xFF)]
+    }
+}

@@ -1,0 +1,16 @@
+import Glibc
+
+/// Monotonic seconds, for deadlines and timings (immune to wall-clock jumps).
+enum MonotonicClock {
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func sleep(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        var spec = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        while nanosleep(&spec, &spec) != 0 && errno == EINTR {}
+    }
+}

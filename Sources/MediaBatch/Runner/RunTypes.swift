@@ -1,0 +1,64 @@
+/// How a run behaves: how wide, where it sends, how hard it retries.
+public struct RunOptions: Sendable {
+    public var concurrency: Int = 4
+    public var endpoint: OpenRouterEndpoint
+    public var limits = HTTPLimits()
+    /// Attempts per task, the first included.
+    public var maxAttempts: Int = 6
+    /// Attempts for a 200 that held no image before the task fails for good.
+    public var maxNoImageAttempts: Int = 2
+    /// Backoff: full jitter over `min(cap, base * 2^(attempt-1))` seconds.
+    public var retryBaseDelay: Double = 1
+    public var retryMaxDelay: Double = 60
+
+    public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
+}
+
+/// A file a task wrote, as the journal and the report record it.
+public struct WrittenFile: Sendable, Equatable {
+    public let path: String
+    public let size: Int
+    public let sha256: String
+}
+
+/// What became of one task.
+public struct TaskOutcome: Sendable {
+    public enum Result: Sendable {
+        case done(files: [WrittenFile], cost: Double?, generationID: String?)
+        case failed(TaskFailure)
+    }
+    public let taskID: String
+    public let origin: TaskOrigin
+    public let attempts: Int
+    public let result: Result
+    public let seconds: Double
+
+    public var isDone: Bool { if case .done = result { return true } else { return false } }
+}
+
+/// Things a front end may want to show while a run goes on. Delivered from worker threads.
+public enum RunEvent: Sendable {
+    case finished(TaskOutcome)
+    case retrying(taskID: String, attempt: Int, failure: TaskFailure, delay: Double)
+    case stopping(reason: String)
+}
+
+/// Why a run ended before its last task.
+public enum RunStop: Sendable, Equatable {
+    case unauthorized(String)
+    case paymentRequired(String)
+}
+
+/// The end of a run, for the summary and the exit code.
+public struct RunSummary: Sendable {
+    public var done = 0
+    public var failed = 0
+    public var notRun = 0
+    public var files: [WrittenFile] = []
+    public var cost: Double = 0
+    public var failures: [TaskOutcome] = []
+    public var stop: RunStop?
+    public var seconds: Double = 0
+
+    public var allSucceeded: Bool { failed == 0 && notRun == 0 && stop == nil }
+}

@@ -1,0 +1,1 @@
+// placeholder until the fake server helper writes the real entry point

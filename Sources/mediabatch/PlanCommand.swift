@@ -1,0 +1,37 @@
+import ArgumentParser
+import MediaBatch
+
+/// `mediabatch plan`: shows what a run would send, task by task. Sends nothing.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print the expanded tasks and the number of requests. Sends nothing.",
+        discussion: "Example: mediabatch plan jobs/ --output-root /srv/images")
+
+    @OptionGroup var manifest: ManifestOptions
+
+    @Flag(help: "Print only the totals.")
+    var summary = false
+
+    func run() throws {
+        let plan = try manifest.loadPlan()
+        var iterator = plan.makeIterator()
+        var requests = 0
+        var byModel: [String: Int] = [:]
+        while let task = iterator.next() {
+            switch task {
+            case .image(let image):
+                requests += 1
+                byModel[image.model.wireID, default: 0] += 1
+                if !summary {
+                    var line = "\(image.id)\timage\t\(image.model.wireID)"
+                    line += "\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
+                    line += "\t\(image.output.folder)/\(image.output.baseName).*"
+                    Terminal.output(line)
+                }
+            }
+        }
+        for model in byModel.keys.sorted() { Terminal.standardError("\(model): \(byModel[model]!) request\(byModel[model]! == 1 ? "" : "s")") }
+        Terminal.standardError("\(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s")")
+    }
+}

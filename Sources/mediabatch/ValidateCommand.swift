@@ -1,0 +1,17 @@
+import ArgumentParser
+import MediaBatch
+
+/// `mediabatch validate`: checks manifests and reports every problem; sends nothing.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check manifests and report every problem at once. Sends nothing.",
+        discussion: "Example: mediabatch validate jobs/product-shots.json")
+
+    @OptionGroup var manifest: ManifestOptions
+
+    func run() throws {
+        let plan = try manifest.loadPlan()
+        Terminal.standardError("ok: \(plan.manifests.count) manifest\(plan.manifests.count == 1 ? "" : "s"), \(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s")")
+    }
+}
