@@ -73,11 +73,18 @@ enum JSONOut: Sendable {
         }
     }
 
-    /// Shortest round-trip decimal; non-finite numbers become null.
+    /// Shortest round-trip decimal, written without an exponent down to 1e-7 (as JavaScript's
+    /// JSON.stringify does, so costs read "0.000015", not "1.5e-05"); non-finite becomes null.
     static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) + ".0" }
-        return String(value)
+        let text = String(value)
+        guard abs(value) >= 1e-7, let e = text.firstIndex(of: "e"), let exponent = Int(text[text.index(after: e)...]),
+            exponent < 0
+        else { return text }
+        let negative = text.hasPrefix("-")
+        let digits = text[..<e].filter { $0.isNumber }  // mantissa d.ddd has one digit before the point
+        return (negative ? "-" : "") + "0." + String(repeating: "0", count: -exponent - 1) + digits
     }
 
     static func writeString(_ value: String, into buffer: inout ByteBuffer, escapeSlashes: Bool) {

@@ -14,9 +14,10 @@ enum SpeechAudio {
     /// FF F3: sync, MPEG-2, Layer III, no CRC. 44: 32 kbps, 24 kHz, no padding. C4: mono, original.
     static let frameHeader: [UInt8] = [0xFF, 0xF3, 0x44, 0xC4]
 
-    /// Audio frames for a text: at least one.
+    /// Audio frames for a text, rounded up; at least two, because ffmpeg's MP3 probe wants
+    /// to see a second frame after the first (a one-frame stream fails `ffprobe`).
     static func frames(forCharacters characters: Int) -> Int {
-        max(1, (characters * samplesPerCharacter + samplesPerFrame - 1) / samplesPerFrame)
+        max(2, (characters * samplesPerCharacter + samplesPerFrame - 1) / samplesPerFrame)
     }
 
     static let silentFrame: [UInt8] = frameHeader + [UInt8](repeating: 0, count: frameBytes - 4)

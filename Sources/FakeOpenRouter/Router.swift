@@ -86,6 +86,17 @@ final class FakeCore: Sendable {
         return reply
     }
 
+    /// A request whose body exceeds 64 MiB: recorded without its body, answered 413.
+    func tooLarge(method: String, path: String) -> Reply {
+        state.withLock { state in
+            state.recorded.append(
+                RecordedRequest(method: method, path: path, query: nil, headers: [], body: [], receivedAt: monotonicSeconds()))
+            state.stats.requests += 1
+            state.stats.byPath[path, default: 0] += 1
+        }
+        return .error(413, Reply.standardMessage(for: 413), escapeSlashes: escape)
+    }
+
     private func route(_ request: IncomingRequest, identity: UInt64, mode: AnswerMode) -> Reply {
         let path = request.path
         let get = request.method == "GET"

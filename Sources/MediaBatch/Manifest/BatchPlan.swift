@@ -35,6 +35,7 @@ public final class BatchPlan: Sendable {
         var claimed: [String: (id: String, origin: String)] = [:]
         var count = 0
         for manifest in manifests {
+            issues += manifest.headerIssues
             let collector = manifest.makeIssueCollector()
             let expander = TaskExpander(header: manifest.header)
             for index in 0..<manifest.entryCount {
@@ -43,7 +44,7 @@ public final class BatchPlan: Sendable {
                 switch entry.value {
                 case .success(let json): value = json
                 case .failure(let error):
-                    issues.append(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
+                    collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
                     continue
                 }
                 let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)

@@ -12,6 +12,8 @@ final class IssueCollector {
 
     var isEmpty: Bool { issues.isEmpty }
 
+    func add(_ issue: ManifestIssue) { issues.append(issue) }
+
     func add(_ path: FieldPath, line: Int? = nil, value: JSON? = nil, _ message: String) {
         let resolvedLine = line ?? text.flatMap { JSONLocator.line(of: path, in: $0) }
         issues.append(ManifestIssue(file: file, line: resolvedLine, field: path.description, value: value?.excerpt(), message: message))

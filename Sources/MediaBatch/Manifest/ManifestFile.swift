@@ -10,6 +10,8 @@ public final class ManifestFile: @unchecked Sendable {
     public let path: String
     public let format: Format
     public let header: ManifestHeader
+    /// Problems in the header; the entries are still checked so all problems come at once.
+    let headerIssues: [ManifestIssue]
     private let text: [UInt8]
     /// JSON: the parsed `tasks` array. JSONL: byte ranges and line numbers of entry lines.
     private let jsonEntries: [JSON]
@@ -86,9 +88,8 @@ public final class ManifestFile: @unchecked Sendable {
         }
         self.jsonEntries = jsonEntries
         self.lineEntries = lineEntries
-        let header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
-        guard issues.isEmpty, let header else { throw ManifestError(issues: issues.issues) }
-        self.header = header
+        self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
+        self.headerIssues = issues.issues
     }
 
     /// A JSONL first line that carries header fields rather than a task.

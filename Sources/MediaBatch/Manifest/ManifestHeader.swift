@@ -16,7 +16,7 @@ public struct ManifestHeader: Sendable {
     static let defaultsKeys: Set<String> = ["image"]
     static let reservedNames: Set<String> = ["id", "n", "p", "model", "aspectRatio", "resolution"]
 
-    init?(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector) {
+    init(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector) {
         self.file = file
         let absoluteFile = FileIO.absolute(file)
         directory = FileIO.directory(of: absoluteFile)
@@ -102,8 +102,6 @@ public struct ManifestHeader: Sendable {
         case let other?: issues.add(FieldPath([.key("vars")]), value: other, "must be an object of named lists")
         }
         self.vars = vars
-
-        if !issues.isEmpty { return nil }
     }
 
     func values(of variable: String) -> [String]? { vars.first(where: { $0.name == variable })?.values }

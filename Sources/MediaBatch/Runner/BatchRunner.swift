@@ -1,9 +1,11 @@
 import Dispatch
 import Synchronization
 
-/// Runs a plan on a bounded Dispatch queue: `concurrency` workers on a concurrent queue,
-/// each owning one HTTP connection (kept alive between its requests) and pulling jobs from
+/// Runs a plan on a bounded set of Dispatch queues: `concurrency` workers, each a serial
+/// queue owning one HTTP connection (kept alive between its requests) and pulling jobs from
 /// the shared `JobSource`, so there are never more requests in flight than workers.
+/// (One serial queue per worker, not one concurrent queue: libdispatch on Linux caps a
+/// concurrent queue's threads at the core count, and these workers block on the network.)
 public final class BatchRunner: Sendable {
     public let options: RunOptions
     private let onEvent: @Sendable (RunEvent) -> Void
@@ -21,12 +23,11 @@ public final class BatchRunner: Sendable {
         let summary = Mutex(RunSummary())
         let claims = PathClaims()
         let retryPolicy = RetryPolicy(baseDelay: options.retryBaseDelay, maxDelay: options.retryMaxDelay)
-        let queue = DispatchQueue(label: "mediabatch.workers", attributes: .concurrent)
         let group = DispatchGroup()
         let workers = max(1, min(options.concurrency, max(plan.taskCount, 1)))
 
-        for _ in 0..<workers {
-            queue.async(group: group) { [options, abortSignal, onEvent] in
+        for index in 0..<workers {
+            DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal, onEvent] in
                 let connection = HTTPConnection(limits: options.limits, abortSignal: abortSignal)
                 let executor = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
                 while let job = source.next() {

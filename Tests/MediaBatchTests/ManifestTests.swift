@@ -1,0 +1,141 @@
+import Testing
+@testable import MediaBatch
+
+@Suite struct ManifestExpansionTests {
+    @Test func listsVarsAndCountMultiplyWithReadableNames() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let plan = try plan("""
+            {"name": "Shop Shots", "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"}},
+             "vars": {"product": ["mug", "lamp"]},
+             "tasks": [{"id": "{product}", "prompt": "A {product}", "aspectRatio": ["1:1", "16:9"], "count": 2}]}
+            """, in: folder)
+        let tasks = imageTasks(plan)
+        #expect(plan.taskCount == 8)
+        #expect(tasks.map(\.id) == [
+            "mug-1x1-1", "mug-1x1-2", "mug-16x9-1", "mug-16x9-2",
+            "lamp-1x1-1", "lamp-1x1-2", "lamp-16x9-1", "lamp-16x9-2",
+        ])
+        #expect(tasks[0].prompt == "A mug")
+        #expect(tasks[4].prompt == "A lamp")
+        #expect(tasks[2].aspectRatio == "16:9")
+        #expect(tasks[3].variant == 2)
+        #expect(tasks[0].model.wireID == "google/gemini-2.5-flash-image")
+        #expect(tasks[0].output.folder == folder.path + "/out/Shop-Shots")
+        #expect(tasks[3].output.path(index: nil, of: 1, fileExtension: "png") == folder.path + "/out/Shop-Shots/mug-16x9-2.png")
+        #expect(tasks[3].output.path(index: 2, of: 3, fileExtension: "jpg") == folder.path + "/out/Shop-Shots/mug-16x9-2-2.jpg")
+    }
+
+    @Test func promptAndModelListsAndOutputTemplates() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let plan = try plan("""
+            {"output": "set/a", "vars": {"style": ["ink", "oil paint"]},
+             "tasks": [{"id": "fox", "prompt": ["a fox in {style}", "a wolf in {style}"],
+                        "model": ["google/gemini-2.5-flash-image", "openrouter/black-forest-labs/flux.2-pro"],
+                        "output": "{model}/{id}"}]}
+            """, in: folder)
+        let tasks = imageTasks(plan)
+        #expect(tasks.count == 8)
+        #expect(tasks[0].id == "fox-ink-p1-gemini-2.5-flash-image")
+        #expect(tasks[0].output.baseName == "gemini-2.5-flash-image/fox-ink-p1-gemini-2.5-flash-image")
+        #expect(tasks[0].output.folder == folder.path + "/out/set/a")
+        #expect(tasks[7].prompt == "a wolf in oil paint")
+        #expect(tasks[7].model.wireID == "black-forest-labs/flux.2-pro")
+        #expect(Set(tasks.map(\.id)).count == 8)
+    }
+
+    @Test func everyProblemIsReportedWithFileLineAndField() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let manifest = """
+            {
+              "name": "bad",
+              "extra": true,
+              "tasks": [
+                {"id": "a", "prompt": "x", "model": "google/gemini-2.5-flash-image",
+                 "aspectRatio": "7:3"},
+                {"id": "b", "prompt": "", "model": "flux", "count": 0},
+                {"id": "c", "prompt": "z", "model": "google/gemini-2.5-flash-image", "resolution": "0.5K", "colour": 1},
+                {"id": "d", "prompt": "q {nope}", "model": "google/gemini-2.5-flash-image", "inputImages": ["../../etc/passwd"]}
+              ]
+            }
+            """
+        let error = try #require(throws: ManifestError.self) { try plan(manifest, in: folder) }
+        let byField = Dictionary(grouping: error.issues, by: \.field)
+        #expect(byField["extra"]?.first?.line == 3)
+        #expect(byField["tasks[0].aspectRatio"]?.first?.line == 6)
+        #expect(byField["tasks[0].aspectRatio"]?.first?.value == "\"7:3\"")
+        #expect(byField["tasks[1].prompt"]?.first?.line == 7)
+        #expect(byField["tasks[1].model"]?.first?.value == "\"flux\"")
+        #expect(byField["tasks[1].count"] != nil)
+        #expect(byField["tasks[2].resolution"]?.first?.message.contains("0.5K") == false)
+        #expect(byField["tasks[2].resolution"]?.first?.value == "\"0.5K\"")
+        #expect(byField["tasks[2].colour"]?.first?.line == 8)
+        #expect(byField["tasks[3].prompt"]?.first?.value == "\"{nope}\"")
+        #expect(byField["tasks[3].inputImages[0]"]?.first?.message.contains("outside") == true)
+        #expect(error.issues.allSatisfy { $0.file.hasSuffix("m.json") })
+        #expect(error.issues.count == 9)
+    }
+
+    @Test func clashingOutputPathsAreAnError() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let error = try #require(throws: ManifestError.self) {
+            try plan("""
+                {"defaults": {"image": {"model": "google/gemini-2.5-flash-image"}},
+                 "tasks": [{"id": "same", "prompt": "a"}, {"id": "same", "prompt": "b"}]}
+                """, in: folder)
+        }
+        #expect(error.issues.count == 1)
+        #expect(error.issues[0].message.contains("same file"))
+    }
+
+    @Test func invalidJSONNamesLineAndColumn() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let error = try #require(throws: ManifestError.self) { try plan("{\n  \"tasks\": [\n    {\"id\": }\n  ]\n}", in: folder) }
+        #expect(error.issues.count == 1)
+        #expect(error.issues[0].line == 3)
+        #expect(error.issues[0].message.contains("invalid JSON"))
+    }
+
+    @Test func outputEscapingTheRootIsRefused() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let error = try #require(throws: ManifestError.self) {
+            try plan(#"{"output": "../x", "tasks": [{"id": "a", "prompt": "p", "model": "a/b", "output": "/abs"}]}"#, in: folder)
+        }
+        #expect(Set(error.issues.map(\.field)) == ["output", "tasks[0].output"])
+    }
+
+    @Test func jsonlWithHeaderLineNamesLines() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let text = """
+            {"defaults": {"image": {"model": "google/gemini-2.5-flash-image"}}, "name": "big"}
+            {"id": "one", "prompt": "first"}
+
+            {"id": "two", "prompt": "second", "aspectRatio": "3:2"}
+            """
+        let good = try plan(text, in: folder, name: "b.jsonl")
+        #expect(imageTasks(good).map(\.id) == ["one", "two"])
+        #expect(imageTasks(good)[1].origin.line == 4)
+        let error = try #require(throws: ManifestError.self) {
+            try plan(text + "\n{\"id\": \"three\", \"prompt\": \"x\", \"aspectRatio\": \"9:9\"}\n{broken", in: folder, name: "c.jsonl")
+        }
+        #expect(error.issues.map(\.line) == [5, 6])
+    }
+}
+
+@Suite struct ModelRefTests {
+    @Test func parsesTheThreeForms() {
+        #expect(ModelRef("openrouter/google/gemini-2.5-flash-image")?.wireID == "google/gemini-2.5-flash-image")
+        #expect(ModelRef("openrouter/auto")?.wireID == "openrouter/auto")
+        #expect(ModelRef("openrouter/auto")?.isAuto == true)
+        #expect(ModelRef("black-forest-labs/flux.2-pro")?.isImageOnly == true)
+        #expect(ModelRef("flux") == nil)
+        #expect(ModelRef("a//b") == nil)
+        #expect(ModelRef("x/y/z") == nil)
+    }
+}

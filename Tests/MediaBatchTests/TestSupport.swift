@@ -1,0 +1,56 @@
+import Foundation
+@testable import MediaBatch
+
+/// A fresh temporary folder per test, removed by the caller's `defer`.
+struct TempFolder {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "mediabatch-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) -> String {
+        let file = path + "/" + name
+        try! FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func write(_ name: String, bytes: [UInt8]) -> String {
+        let file = path + "/" + name
+        _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        return file
+    }
+
+    /// Every regular file below the folder, relative paths, sorted.
+    func files(under sub: String = "") -> [String] {
+        let root = sub.isEmpty ? path : path + "/" + sub
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+        var out: [String] = []
+        while let item = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + item, isDirectory: &isDirectory), !isDirectory.boolValue {
+                out.append(item)
+            }
+        }
+        return out.sorted()
+    }
+}
+
+/// Loads a plan from manifest text written into `folder`.
+func plan(_ manifest: String, in folder: TempFolder, name: String = "m.json") throws -> BatchPlan {
+    let file = folder.write(name, manifest)
+    return try BatchPlan(paths: [file], outputRoot: folder.path + "/out")
+}
+
+func imageTasks(_ plan: BatchPlan) -> [ImageTask] {
+    plan.allTasks().map { task in
+        switch task {
+        case .image(let image): return image
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mediabatch needs, only those that are missing. Idempotent;
+# runs as root (or through sudo) on a fresh Debian machine with the Swift toolchain.
+set -euo pipefail
+
+packages=(
+  libcurl4-openssl-dev   # HTTP client (CCurl)
+  libjansson-dev         # JSON (CJansson)
+  libssl-dev             # SHA-256 through libcrypto (CCrypto)
+  zlib1g-dev             # PNG encoding in the fake server (CZlib)
+  pkg-config             # SwiftPM finds the libraries through it
+  mpg123                 # independent mp3 decoder for the tests
+  ffmpeg                 # ffprobe and test mp3s for the tests
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts the fake OpenRouter on loopback, runs the
+# example jobs against it, stops it, and lists what was written under output/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+swift build -c release --product mediabatch >&2
+swift build -c release --product fake-openrouter >&2
+bin=$(swift build -c release --show-bin-path)
+
+log=$(mktemp)
+"$bin/fake-openrouter" --port 0 --latency-ms 300 >"$log" &
+fake=$!
+trap 'kill $fake 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
+base=$(sed -n 's/^listening on //p' "$log" | head -1)
+[ -n "$base" ] || { echo "demo: the fake server did not start" >&2; cat "$log" >&2; exit 1; }
+echo "demo: fake OpenRouter at $base" >&2
+
+OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --concurrency 4
+
+echo >&2
+echo "demo: files under output/:" >&2
+find output -type f ! -name '.*' ! -path '*/.mediabatch/*' | sort | while read -r f; do
+  printf '  %-60s %s\n' "$f" "$(file -b "$f" 2>/dev/null | cut -c1-60)"
+done
