@@ -137,14 +137,14 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if reply.body.readableBytes > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(reply.body))), promise: nil)
             }
-            let done = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-            if owesFinish {
-                owesFinish = false
-                let core = self.core
-                done.futureResult.whenComplete { _ in core.requestFinished() }
-            }
-            if !keepAlive {
+            // Counted as finished as the last write is issued: a client that has read the whole
+            // answer (and may send its next request) must never still see this one in flight.
+            finishIfOwed()
+            if keepAlive {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                let done = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
                 done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }
         case .resetMidBody, .truncated:
@@ -160,6 +160,7 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // Give loopback a moment to deliver what was sent, then close (with RST for a reset).
             flushed.futureResult.assumeIsolated().whenComplete { _ in
                 context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(20)) {
+                    self.finishIfOwed()
                     if reset, let provider = context.channel as? SocketOptionProvider {
                         provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
                             context.close(promise: nil)
@@ -171,6 +172,7 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .stall(let seconds):
             pendingTask = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1_000_000_000))) {
+                self.finishIfOwed()
                 context.close(promise: nil)
             }
         }

@@ -30,12 +30,10 @@ final class FakeCore: Sendable {
         let authorized = isAuthorized(request)
         let plan = config.faults
         let gate: Gate = state.withLock { state in
-            state.recorded.append(
+            state.record(
                 RecordedRequest(
                     method: request.method, path: request.path, query: request.query, headers: request.headers,
                     body: request.body, receivedAt: request.receivedAt))
-            state.stats.requests += 1
-            state.stats.byPath[request.path, default: 0] += 1
             guard authorized else { return .unauthorized }
             guard let endpoint else {
                 if let limit = plan.unauthorizedAfter, state.generationRequests >= limit { return .unauthorized }
@@ -89,10 +87,8 @@ final class FakeCore: Sendable {
     /// A request whose body exceeds 64 MiB: recorded without its body, answered 413.
     func tooLarge(method: String, path: String) -> Reply {
         state.withLock { state in
-            state.recorded.append(
+            state.record(
                 RecordedRequest(method: method, path: path, query: nil, headers: [], body: [], receivedAt: monotonicSeconds()))
-            state.stats.requests += 1
-            state.stats.byPath[path, default: 0] += 1
         }
         return .error(413, Reply.standardMessage(for: 413), escapeSlashes: escape)
     }

@@ -98,6 +98,30 @@ struct ServerState {
     /// Sum of billed costs (what `/key` reports as usage).
     var usage: Double = 0
     var idCounter: UInt64 = 0
+    /// Bytes of request bodies kept in `recorded`, and the first entry that may still hold one.
+    var retainedBodyBytes = 0
+    var oldestRetained = 0
+
+    /// Past this many bytes of kept request bodies, the oldest bodies are dropped (the
+    /// requests stay recorded with an empty body) so a long benchmark cannot exhaust memory.
+    static let bodyRetentionLimit = 1 << 30
+
+    mutating func record(_ request: RecordedRequest) {
+        recorded.append(request)
+        stats.requests += 1
+        stats.byPath[request.path, default: 0] += 1
+        retainedBodyBytes += request.body.count
+        while retainedBodyBytes > ServerState.bodyRetentionLimit, oldestRetained < recorded.count - 1 {
+            let old = recorded[oldestRetained]
+            if !old.body.isEmpty {
+                recorded[oldestRetained] = RecordedRequest(
+                    method: old.method, path: old.path, query: old.query, headers: old.headers, body: [],
+                    receivedAt: old.receivedAt)
+                retainedBodyBytes -= old.body.count
+            }
+            oldestRetained += 1
+        }
+    }
 
     mutating func reset() {
         let inFlight = stats.inFlight

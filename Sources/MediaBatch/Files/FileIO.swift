@@ -49,59 +49,20 @@ public enum FileIO {
         return bytes
     }
 
-    /// Writes `chunks` to `path` atomically: a temp file in the same folder, fsync, rename,
-    /// then fsync of the folder. A crash leaves either the old file or the new one, never a
-    /// partial one; a failure removes the temp file.
+    /// Writes `chunks` to `path` atomically: see `StagedFile`. A crash leaves either the
+    /// old file or the new one, never a partial one.
     public static func writeAtomically(_ chunks: [UnsafeRawBufferPointer], to path: String, mode: mode_t = 0o644) throws(FileError) {
-        let temp = try writeTemp(chunks, besides: path, mode: mode)
-        try commit(temp: temp, to: path)
-        try syncDirectory(of: path)
+        let staged = try StagedFile(chunks, for: path, mode: mode)
+        try staged.commit()
     }
 
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
-        do {
-            try bytes.withUnsafeBytes { raw in try writeAtomically([raw], to: path) }
-        } catch let error as FileError { throw error } catch { fatalError("unreachable") }
+        try bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try writeAtomically([raw], to: path) } }.get()
     }
 
-    /// The prefix of every temp file mediabatch writes; leftovers from a crash carry it.
+    /// The marker in the name of a named temp file (used only to replace an existing file);
+    /// leftovers from a crash carry it and are removed by the next run.
     public static let tempMarker = ".mbtmp-"
-
-    /// Writes and fsyncs a temp file next to `path`; returns its path.
-    public static func writeTemp(_ chunks: [UnsafeRawBufferPointer], besides path: String, mode: mode_t = 0o644) throws(FileError) -> String {
-        let folder = directory(of: path)
-        try makeDirectories(folder)
-        let name = path.split(separator: "/").last.map(String.init) ?? "file"
-        let temp = "\(folder)/.\(name)\(tempMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw FileError("create", temp) }
-        var failure: FileError?
-        outer: for chunk in chunks {
-            var done = 0
-            while done < chunk.count {
-                let n = write(fd, chunk.baseAddress! + done, chunk.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { failure = FileError("write", temp); break outer }
-                done += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = FileError("fsync", temp) }
-        if close(fd) != 0 && failure == nil { failure = FileError("close", temp) }
-        if let failure {
-            unlink(temp)
-            throw failure
-        }
-        return temp
-    }
-
-    /// Renames a finished temp file over its final name.
-    public static func commit(temp: String, to path: String) throws(FileError) {
-        guard rename(temp, path) == 0 else {
-            let error = FileError("rename into", path)
-            unlink(temp)
-            throw error
-        }
-    }
 
     public static func syncDirectory(of path: String) throws(FileError) {
         let folder = directory(of: path)

@@ -2,7 +2,8 @@ import Glibc
 
 /// A growable, malloc-backed byte buffer that is freed in exactly one place, its `deinit`.
 /// Response bodies land here straight from libcurl's write callback, and decoders read
-/// them through `withUnsafeBytes` without any copy into Swift arrays. Not `Sendable`: a
+/// them through `withUnsafeBytes` without any copy into Swift arrays (payloads are even
+/// decoded in place). Not `Sendable`: a
 /// body belongs to the worker that received it.
 public final class ByteArray {
     private(set) var base: UnsafeMutableRawPointer?
@@ -35,17 +36,16 @@ public final class ByteArray {
         count += bytes.count
     }
 
-    /// Drops the content and returns the memory at once (used as soon as a payload is decoded).
-    public func release() {
-        free(base)
-        base = nil
-        count = 0
-        capacity = 0
-    }
-
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
+
+    public func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: base, count: count))
+    }
+
+    /// Forgets the content but keeps the memory, for the next response on the same connection.
+    public func removeAll() { count = 0 }
 
     public var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
 }

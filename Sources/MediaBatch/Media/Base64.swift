@@ -1,3 +1,5 @@
+import Glibc
+
 /// Base64 decoding straight from bytes (never through a Swift `String`): image payloads are
 /// megabytes long and arrive inside JSON response bodies, so this is the hot path of every
 /// image task. Accepts JSON's `\/` escape (and escaped line breaks) inside the text.
@@ -24,38 +26,65 @@ public enum Base64 {
         }
     }()
 
-    /// Decodes `text` (which may contain JSON escapes `\/`, `\n`, `\r`) into bytes.
+    /// Decodes `text` (which may contain JSON escapes `\/`, `\n`, `\r`) into new bytes.
     public static func decode(_ text: UnsafeRawBufferPointer) throws(DecodingError) -> [UInt8] {
-        let bytes = text.bindMemory(to: UInt8.self)
-        guard bytes.firstIndex(of: UInt8(ascii: "\\")) != nil else { return try decodePlain(bytes).get() }
-        // Rare path: drop the escapes into a scratch copy, then decode that.
-        var plain = [UInt8]()
-        plain.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\\") {
-                guard index + 1 < bytes.count else { throw DecodingError(offset: index, reason: "dangling escape") }
-                switch bytes[index + 1] {
-                case UInt8(ascii: "/"): plain.append(UInt8(ascii: "/"))
-                case UInt8(ascii: "n"), UInt8(ascii: "r"): break
-                default: throw DecodingError(offset: index, reason: "unexpected JSON escape in base64")
-                }
-                index += 2
-            } else {
-                plain.append(byte)
-                index += 1
-            }
-        }
-        return try plain.withUnsafeBufferPointer { decodePlain($0) }.get()
+        var copy = [UInt8](text)
+        let count = try copy.withUnsafeMutableBytes { raw in Result { () throws(DecodingError) in try decodeInPlace(raw) } }.get()
+        copy.removeLast(copy.count - count)
+        return copy
     }
 
     public static func decode(_ text: [UInt8]) throws(DecodingError) -> [UInt8] {
         try text.withUnsafeBytes { raw in Result { () throws(DecodingError) in try decode(raw) } }.get()
     }
 
+    /// Decodes `buffer` onto itself and returns the number of decoded bytes, which occupy
+    /// the start of `buffer`. Writing never overtakes reading (escapes are squeezed out
+    /// first, then every 4 characters become 3 bytes), so a payload inside a response body
+    /// decodes without a single extra allocation.
+    public static func decodeInPlace(_ buffer: UnsafeMutableRawBufferPointer) throws(DecodingError) -> Int {
+        let bytes = buffer.bindMemory(to: UInt8.self)
+        var length = bytes.count
+        if let base = bytes.baseAddress, let escape = memchr(base, Int32(UInt8(ascii: "\\")), bytes.count) {
+            length = try squeezeEscapes(bytes, from: escape.assumingMemoryBound(to: UInt8.self) - base)
+        }
+        return try decodePlain(UnsafeBufferPointer(start: bytes.baseAddress, count: length), into: bytes.baseAddress!).get()
+    }
+
+    /// Removes JSON escapes in place (`\/` → `/`; escaped line breaks dropped) from index
+    /// `start` on; returns the new length. `memchr` finds each backslash and `memmove`
+    /// shifts the run before it, so the work is a few library calls per escape.
+    private static func squeezeEscapes(_ bytes: UnsafeMutableBufferPointer<UInt8>, from start: Int) throws(DecodingError) -> Int {
+        let base = bytes.baseAddress!
+        var read = start
+        var write = start
+        let end = bytes.count
+        while read < end {
+            let next = memchr(base + read, Int32(UInt8(ascii: "\\")), end - read).map { $0.assumingMemoryBound(to: UInt8.self) - base } ?? end
+            if next > read {
+                if write != read { memmove(base + write, base + read, next - read) }
+                write += next - read
+                read = next
+            }
+            guard read < end else { break }
+            guard read + 1 < end else { throw DecodingError(offset: read, reason: "dangling escape") }
+            switch base[read + 1] {
+            case UInt8(ascii: "/"):
+                base[write] = UInt8(ascii: "/")
+                write += 1
+            case UInt8(ascii: "n"), UInt8(ascii: "r"):
+                break
+            default:
+                throw DecodingError(offset: read, reason: "unexpected JSON escape in base64")
+            }
+            read += 2
+        }
+        return write
+    }
+
     /// Decodes unescaped base64 (padding optional).
-    static func decodePlain(_ input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodingError> {
+    /// `output` may be `input`'s own start: each quantum is read before its bytes are written.
+    static func decodePlain(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>) -> Result<Int, DecodingError> {
         var length = input.count
         while length > 0, input[length - 1] == UInt8(ascii: "=") { length -= 1 }
         guard input.count - length <= 2, length % 4 != 1 else {
@@ -65,13 +94,13 @@ public enum Base64 {
         let tail = length % 4
         let outputCount = fullQuanta * 3 + (tail == 0 ? 0 : tail - 1)
         var failure: DecodingError?
-        let output = [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialised in
+        do {
             tables[0].withUnsafeBufferPointer { t0 in
             tables[1].withUnsafeBufferPointer { t1 in
             tables[2].withUnsafeBufferPointer { t2 in
             tables[3].withUnsafeBufferPointer { t3 in
-                var source = input.baseAddress!
-                var target = out.baseAddress!
+                guard var source = input.baseAddress else { return }
+                var target = output
                 for _ in 0..<fullQuanta {
                     let word = t0[Int(source[0])] | t1[Int(source[1])] | t2[Int(source[2])] | t3[Int(source[3])]
                     if word >= invalid {
@@ -95,10 +124,9 @@ public enum Base64 {
                     if tail == 3 { target[1] = UInt8(truncatingIfNeeded: word >> 8) }
                 }
             }}}}
-            initialised = failure == nil ? outputCount : 0
         }
         if let failure { return .failure(failure) }
-        return .success(output)
+        return .success(outputCount)
     }
 }
 

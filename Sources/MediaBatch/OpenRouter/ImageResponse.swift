@@ -1,11 +1,21 @@
-/// One image a response carried, decoded and checked against its claimed type.
-public struct GeneratedImage: Sendable {
+/// One image a response carried, decoded and checked against its claimed type. Its bytes
+/// usually lie inside the response body, where the base64 text was decoded in place.
+public struct GeneratedImage {
     public let format: ImageFormat
-    public let bytes: [UInt8]
+    let storage: ByteArray
+    let range: Range<Int>
+
+    public var count: Int { range.count }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
 }
 
 /// The useful content of a successful image response.
-public struct ImageResult: Sendable {
+public struct ImageResult {
     public let images: [GeneratedImage]
     public let cost: Double?
     public let generationID: String?
@@ -17,15 +27,15 @@ public struct ImageResult: Sendable {
 /// base64 strings are cut out of the raw body, jansson parses the small envelope, and each
 /// payload is decoded straight from the body's bytes.
 public enum ImageResponse {
-    /// Decodes a `/chat/completions` response (any status). Releases the body's memory as
-    /// soon as the payloads are decoded.
+    /// Decodes a `/chat/completions` response (any status). Image bytes are decoded in place
+    /// inside the response body, so they live as long as that body.
     public static func decodeChat(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
         guard response.status == 200 else {
             throw ErrorClassifier.failure(status: response.status, body: response.body, retryAfter: response.retryAfter)
         }
-        defer { response.body.release() }
-        return try response.body.withUnsafeBytes { (body) throws(TaskFailure) -> ImageResult in
-            guard let cut = LongStringCutter.cut(body) else {
+        let storage = response.body
+        return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
+            guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {
                 throw TaskFailure(.transient, status: 200, message: "truncated response body (\(body.count) bytes)")
             }
             let envelope: JSON
@@ -53,7 +63,7 @@ public enum ImageResponse {
                 if let text = choice["message"]?["content"]?.stringValue, !text.isEmpty { texts.append(text) }
                 for image in choice["message"]?["images"]?.arrayValue ?? [] {
                     guard let url = image["image_url"]?["url"]?.stringValue else { continue }
-                    images.append(try decodeDataURL(url, body: body, ranges: cut.ranges))
+                    images.append(try decodeDataURL(url, body: body, storage: storage, ranges: cut.ranges))
                 }
             }
             let text = texts.isEmpty ? nil : texts.joined(separator: "\n")
@@ -70,18 +80,23 @@ public enum ImageResponse {
         }
     }
 
-    /// Decodes `data:<mime>;base64,<payload>`, either cut from the body or left in the envelope.
-    static func decodeDataURL(_ url: String, body: UnsafeRawBufferPointer, ranges: [Range<Int>]) throws(TaskFailure) -> GeneratedImage {
+    /// Decodes `data:<mime>;base64,<payload>`, either cut from the body (decoded in place
+    /// there) or left in the envelope (decoded into a buffer of its own).
+    static func decodeDataURL(
+        _ url: String, body: UnsafeMutableRawBufferPointer, storage: ByteArray, ranges: [Range<Int>]
+    ) throws(TaskFailure) -> GeneratedImage {
         if let index = LongStringCutter.payloadIndex(url), index < ranges.count {
-            return try decodeDataURL(UnsafeRawBufferPointer(rebasing: body[ranges[index]]))
+            return try decodeDataURL(in: body, range: ranges[index], storage: storage)
         }
-        let bytes = Array(url.utf8)
-        return try bytes.withUnsafeBytes { raw in Result { () throws(TaskFailure) in try decodeDataURL(raw) } }.get()
+        let own = ByteArray(Array(url.utf8))
+        return try own.withUnsafeMutableBytes { (raw) throws(TaskFailure) -> GeneratedImage in
+            try decodeDataURL(in: raw, range: 0..<raw.count, storage: own)
+        }
     }
 
-    /// `text` is the string's content as it stands in JSON (so possibly with `\/` escapes).
-    static func decodeDataURL(_ text: UnsafeRawBufferPointer) throws(TaskFailure) -> GeneratedImage {
-        let head = text.prefix(256)
+    /// `range` of `buffer` is a data URL's text as it stands in JSON (so possibly with `\/`).
+    static func decodeDataURL(in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, storage: ByteArray) throws(TaskFailure) -> GeneratedImage {
+        let head = UnsafeRawBufferPointer(rebasing: buffer[range]).prefix(256)
         guard let comma = head.firstIndex(of: UInt8(ascii: ",")) else {
             throw TaskFailure(.permanent, status: 200, message: "image is not a data URL")
         }
@@ -90,17 +105,20 @@ public enum ImageResponse {
             throw TaskFailure(.permanent, status: 200, message: "image is not a base64 data URL (\(prefix.prefix(40)))")
         }
         let mime = String(prefix.dropFirst(5).dropLast(7))
-        return try decodePayload(UnsafeRawBufferPointer(rebasing: text[(comma + 1)...]), claimedMIME: mime)
+        return try decodePayload(in: buffer, range: (range.lowerBound + comma + 1)..<range.upperBound, storage: storage, claimedMIME: mime)
     }
 
-    /// Decodes base64 image bytes and checks them against the MIME type the server claimed
-    /// (nil: trust the bytes).
-    static func decodePayload(_ base64: UnsafeRawBufferPointer, claimedMIME: String?) throws(TaskFailure) -> GeneratedImage {
-        let bytes: [UInt8]
-        do { bytes = try Base64.decode(base64) } catch {
+    /// Decodes base64 in place and checks the bytes against the MIME type the server
+    /// claimed (nil: trust the bytes).
+    static func decodePayload(
+        in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, storage: ByteArray, claimedMIME: String?
+    ) throws(TaskFailure) -> GeneratedImage {
+        let count: Int
+        do { count = try Base64.decodeInPlace(UnsafeMutableRawBufferPointer(rebasing: buffer[range])) } catch {
             throw TaskFailure(.transient, status: 200, message: "image payload is not valid base64: \(error)")
         }
-        guard let sniffed = ImageFormat.sniff(bytes) else {
+        let decoded = range.lowerBound..<(range.lowerBound + count)
+        guard let sniffed = ImageFormat.sniff(UnsafeRawBufferPointer(rebasing: buffer[decoded])) else {
             throw TaskFailure(.permanent, status: 200, message: "image bytes are not PNG, JPEG, WebP or GIF")
         }
         if let claimedMIME {
@@ -111,6 +129,6 @@ public enum ImageResponse {
                 throw TaskFailure(.permanent, status: 200, message: "image claims \(claimedMIME) but its bytes are \(sniffed.mimeType)")
             }
         }
-        return GeneratedImage(format: sniffed, bytes: bytes)
+        return GeneratedImage(format: sniffed, storage: storage, range: decoded)
     }
 }

@@ -38,18 +38,16 @@ struct ImageTaskExecutor {
                 throw TaskFailure(.permanent, message: "\(path) is already written by task \(owner) in this run")
             }
         }
-        var temps: [String] = []
+        var staged: [StagedFile] = []
         var files: [WrittenFile] = []
         do {
             for (image, path) in zip(images, paths) {
-                let temp = try image.bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try FileIO.writeTemp([raw], besides: path) } }.get()
-                temps.append(temp)
-                files.append(WrittenFile(path: path, size: image.bytes.count, sha256: SHA256.hex(image.bytes)))
+                staged.append(try image.withUnsafeBytes { raw in Result { () throws(FileError) in try StagedFile([raw], for: path) } }.get())
+                files.append(WrittenFile(path: path, size: image.count, sha256: image.withUnsafeBytes { SHA256.hex($0) }))
             }
-            for (temp, path) in zip(temps, paths) { try FileIO.commit(temp: temp, to: path) }
-            if let first = paths.first { try FileIO.syncDirectory(of: first) }
+            for file in staged { try file.commit() }
         } catch {
-            for temp in temps { FileIO.remove(temp) }
+            for file in staged { file.revoke() }
             throw TaskFailure(.permanent, message: error.description)
         }
         return files

@@ -1,0 +1,77 @@
+import FakeOpenRouter
+import Foundation
+import Testing
+
+@Suite("POST /audio/speech")
+struct SpeechTests {
+    private func speak(_ server: FakeOpenRouterServer, _ fields: [String: Any]) throws -> HTTPResult {
+        var body: [String: Any] = ["model": "hexgrad/kokoro-82m", "input": "Chapter one.", "voice": "af_alloy", "response_format": "mp3"]
+        body.merge(fields) { $1 }
+        return try post(server, "/audio/speech", json(body))
+    }
+
+    @Test("mp3 decodes with ffprobe and mpg123; 10 ms of audio per character")
+    func mp3Duration() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 9)
+        let result = try speak(server, ["input": text])
+        #expect(result.status == 200)
+        #expect(result.header("Content-Type") == "audio/mpeg")
+        #expect(result.header("X-Generation-Id")?.hasPrefix("gen-") == true)
+        #expect(Array(result.body.prefix(3)) == Array("ID3".utf8))
+
+        let file = try temporaryFile(result.body, suffix: ".mp3")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let probe = try run("/usr/bin/ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.path])
+        #expect(probe.status == 0 && probe.stderr.isEmpty, "\(probe.stderr)")
+        let duration = try #require(Double(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let expected = Double(text.count) * 0.010
+        #expect(abs(duration - expected) <= 0.025, "duration \(duration) vs \(expected)")
+
+        let decode = try run("/usr/bin/mpg123", ["-q", "-t", file.path])
+        #expect(decode.status == 0)
+        #expect(!decode.stderr.lowercased().contains("error") && !decode.stderr.lowercased().contains("warning"), "\(decode.stderr)")
+        #expect(try decodesCleanly(result.body, suffix: ".mp3"))
+    }
+
+    @Test("A one-character input is still a valid, decodable stream")
+    func shortest() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let result = try speak(server, ["input": "a", "model": "openai/gpt-4o-mini-tts-2025-12-15", "voice": "nova"])
+        #expect(result.status == 200)
+        #expect(try decodesCleanly(result.body, suffix: ".mp3"))
+    }
+
+    @Test("pcm is raw 16-bit mono 24 kHz of the same duration, not silent")
+    func pcm() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let text = String(repeating: "x", count: 576)  // 5.76 s = 240 frames of 576 samples
+        let result = try speak(server, ["input": text, "response_format": "pcm"])
+        #expect(result.status == 200)
+        #expect(result.header("Content-Type") == "audio/pcm")
+        #expect(result.body.count == 576 * 240 * 2)
+        let samples = stride(from: 0, to: 2000, by: 2).map { Int16(bitPattern: UInt16(result.body[$0]) | UInt16(result.body[$0 + 1]) << 8) }
+        #expect(samples.contains { $0 != 0 })
+        #expect(samples.allSatisfy { abs(Int($0)) < 4000 })
+    }
+
+    @Test("Errors are JSON: empty input, missing or unknown voice, bad format, unknown model")
+    func errors() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        for fields: [String: Any] in [
+            ["input": ""], ["voice": NSNull()], ["voice": "nova"], ["response_format": "wav"],
+            ["model": "acme/tts"], ["speed": 9.0],
+        ] {
+            let result = try speak(server, fields)
+            #expect(result.status == 400, "\(fields)")
+            #expect(result.header("Content-Type") == "application/json")
+            #expect((result.json()?["error"] as? [String: Any])?["code"] as? Int == 400)
+        }
+        let status = try speak(server, ["input": "please fail #fake:status=500"])
+        #expect(status.status == 500)
+    }
+}

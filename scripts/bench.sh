@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Benchmark: mediabatch against the fake OpenRouter with fixed latency and payload size.
+# Prints wall time against the ideal ceil(N/C)*L, CPU per task, peak RSS, connections the
+# fake accepted, and whether every output verified. A benchmark, not a test: never fails CI.
+#
+#   scripts/bench.sh [-n N] [-c C] [-l LATENCY_MS] [-p PAYLOAD_BYTES] [--tts]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+N=2000 C=32 L=200 P=$((1 << 20)) MODE=image
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) N=$2; shift 2 ;;
+    -c) C=$2; shift 2 ;;
+    -l) L=$2; shift 2 ;;
+    -p) P=$2; shift 2 ;;
+    --tts) MODE=tts; shift ;;
+    *) echo "usage: $0 [-n N] [-c C] [-l LATENCY_MS] [-p PAYLOAD_BYTES] [--tts]" >&2; exit 64 ;;
+  esac
+done
+
+scripts/bootstrap.sh
+swift build -c release --product mediabatch >/dev/null 2>&1 || swift build -c release --product mediabatch
+swift build -c release --product fake-openrouter >/dev/null 2>&1 || swift build -c release --product fake-openrouter
+bin=$(swift build -c release --show-bin-path)
+
+work=$(mktemp -d)
+trap 'kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"' EXIT
+"$bin/fake-openrouter" --port 0 --latency-ms "$L" --image-bytes "$P" >"$work/fake.log" &
+fake=$!
+for _ in $(seq 1 100); do grep -q '^listening on ' "$work/fake.log" && break; sleep 0.05; done
+base=$(sed -n 's/^listening on //p' "$work/fake.log" | head -1)
+
+python3 - "$N" "$MODE" >"$work/bench.jsonl" <<'PY'
+import json, sys
+n, mode = int(sys.argv[1]), sys.argv[2]
+print(json.dumps({"name": "bench", "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"}}}))
+for i in range(n):
+    if mode == "tts":
+        print(json.dumps({"id": f"s{i:06d}", "type": "tts", "text": f"Sentence number {i} of the benchmark narration."}))
+    else:
+        print(json.dumps({"id": f"img{i:06d}", "prompt": f"benchmark image {i}"}))
+PY
+
+/usr/bin/time -f '%e %U %S %M' -o "$work/time" \
+  env OPENROUTER_API_KEY=bench "$bin/mediabatch" run "$work/bench.jsonl" --output-root "$work/out" \
+  --base-url "$base" --concurrency "$C" --quiet
+status=$?
+read -r wall user sys rss_kb <"$work/time"
+stats=$(curl -s "${base%/api/v1}/__fake/stats")
+
+python3 - "$N" "$C" "$L" "$P" "$wall" "$user" "$sys" "$rss_kb" "$status" "$work/out/bench" "$MODE" "$stats" <<'PY'
+import json, math, os, sys
+n, c, l, p = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+wall, user, sys_t, rss_kb, status = float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+out, mode, stats = sys.argv[10], sys.argv[11], json.loads(sys.argv[12] or "{}")
+ideal = math.ceil(n / c) * l / 1000
+cpu_ms = (user + sys_t) * 1000 / n
+rss_mib = rss_kb / 1024
+rss_limit = 64 + 3 * c * p / (1 << 20)
+files = [f for f in os.listdir(out) if not f.startswith(".")] if os.path.isdir(out) else []
+magic = b"\x89PNG\r\n\x1a\n" if mode == "image" else None
+ok = len(files) == n and status == 0
+for f in files:
+    with open(os.path.join(out, f), "rb") as fh:
+        head = fh.read(8)
+    if mode == "image" and head != magic: ok = False
+    if mode == "tts" and not (head.startswith(b"ID3") or head[:2] in (b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")): ok = False
+conns = stats.get("connectionsAccepted", 0) - 1  # minus the stats query's own connection
+def line(name, value, target, good):
+    print(f"{name:<26} {value:<22} {target:<26} {'ok' if good else 'MISSED'}")
+print(f"mediabatch bench: mode={mode} N={n} C={c} L={l}ms P={p} bytes, exit status {status}")
+line("wall seconds", f"{wall:.2f}", f"ideal {ideal:.2f}", True)
+line("wall / ideal", f"{wall / ideal:.3f}", "<= 1.05", wall / ideal <= 1.05)
+line("CPU ms per task", f"{cpu_ms:.2f}", "<= 3.00" if mode == "image" else "(info)", cpu_ms <= 3 or mode != "image")
+line("peak RSS MiB", f"{rss_mib:.1f}", f"<= {rss_limit:.0f}", rss_mib <= rss_limit)
+line("connections accepted", f"{conns}", f"<= {c}", 0 <= conns <= c)
+line("outputs verified", f"{len(files)}/{n}", "all", ok)
+PY
+exit 0
