@@ -16,8 +16,9 @@ public struct FakeConfiguration: Sendable {
     public var imageBytes: Int? = nil
     /// Images in each successful `/chat/completions` image answer (a prompt's `#fake:images=N` wins).
     public var imagesPerResponse: Int = 1
-    /// Write `/` as `\/` inside JSON strings (both styles exist in the wild).
-    public var escapeSlashes: Bool = true
+    /// Write `/` as `\/` inside JSON strings. OpenRouter's own JSON (JavaScript's
+    /// `JSON.stringify`) does not, so off by default; other encoders do, and tests cover both.
+    public var escapeSlashes: Bool = false
     /// Deterministic failure injection.
     public var faults: FaultPlan = .none
 

@@ -47,12 +47,24 @@ enum PNGEncoder {
     /// blocks (level 0), so the file is essentially the raw scanlines plus small headers.
     static func incompressible(targetBytes: Int, seed: UInt64) -> [UInt8] {
         let target = max(targetBytes, 100)
-        let width = min(max(Int(Double(target / 3).squareRoot()), 1), 4096)
+        // File size = framing + zlib header/trailer + raw scanlines + 5 bytes per stored block.
+        func estimate(_ width: Int, _ height: Int) -> Int {
+            let raw = (1 + 3 * width) * height
+            return 8 + 25 + 12 + 12 + 6 + raw + 5 * ((raw + 65534) / 65535)
+        }
+        // Try widths around the square root and keep the (width, height) closest to the target.
+        let guess = min(max(Int(Double(target / 3).squareRoot()), 1), 4096)
+        var (width, height) = (guess, 1)
+        var bestError = Int.max
+        for candidate in max(1, guess / 2)...min(4096, guess * 2) {
+            let rowBytes = 1 + 3 * candidate
+            let rows = max(1, (target - 63) / rowBytes)
+            for h in [rows, rows + 1] {
+                let error = abs(estimate(candidate, h) - target)
+                if error < bestError { (width, height, bestError) = (candidate, h, error) }
+            }
+        }
         let rowBytes = 1 + 3 * width
-        let overhead = 8 + 25 + 12 + 12 + 6  // signature, IHDR, IDAT and IEND framing, zlib
-        let payload = max(target - overhead, rowBytes)
-        // Stored blocks add 5 bytes per 65535.
-        let height = max(1, Int(Double(payload) * 65535.0 / 65540.0) / rowBytes)
         var raw = [UInt8](repeating: 0, count: rowBytes * height)
         var rng = SplitMix64(seed: seed)
         raw.withUnsafeMutableBytes { bytes in

@@ -6,7 +6,7 @@ import Foundation
 
 let usage = """
     usage: fake-openrouter [--host 127.0.0.1] [--port 0] [--latency-ms N] [--image-bytes N]
-                           [--images-per-response N] [--no-escape-slashes]
+                           [--images-per-response N] [--escape-slashes]
                            [--fault-rate R] [--faults 429,500,502,503,524,529,reset,stall,truncate,malformed,error200,noimages]
                            [--fault-attempts K] [--seed S] [--retry-after SECONDS] [--stall-seconds SECONDS]
                            [--payment-required-after K] [--unauthorized-after K] [--key KEY]...
@@ -47,6 +47,7 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         case "--latency-ms": config.latency = number(name, inline, as: Double.self) / 1000
         case "--image-bytes": config.imageBytes = number(name, inline, as: Int.self)
         case "--images-per-response": config.imagesPerResponse = number(name, inline, as: Int.self)
+        case "--escape-slashes": config.escapeSlashes = true
         case "--no-escape-slashes": config.escapeSlashes = false
         case "--fault-rate": plan.rate = number(name, inline, as: Double.self)
         case "--faults":

@@ -189,7 +189,7 @@ struct ChatCompletionsTests {
 
     @Test("Slash escaping follows the configuration")
     func slashEscaping() throws {
-        let escaped = try startServer()
+        let escaped = try startServer { $0.escapeSlashes = true }
         defer { escaped.stop() }
         let plain = try startServer { $0.escapeSlashes = false }
         defer { plain.stop() }

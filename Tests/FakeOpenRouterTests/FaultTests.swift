@@ -43,13 +43,13 @@ struct FaultTests {
     @Test("A retry before Retry-After counts as early; a patient one does not")
     func earlyRetries() throws {
         let server = try startServer {
-            $0.faults = FaultPlan(rate: 1, kinds: [.rateLimited], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: 0.5)
+            $0.faults = FaultPlan(rate: 1, kinds: [.rateLimited], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: 1.5)
         }
         defer { server.stop() }
         let hasty = chatBody(prompt: "hasty")
         let limited = try post(server, "/chat/completions", hasty)
         #expect(limited.status == 429)
-        #expect(limited.header("Retry-After") == "0.5")
+        #expect(limited.header("Retry-After") == "1.5")
         #expect(limited.header("X-RateLimit-Remaining") == "0")
         #expect((limited.json()?["error"] as? [String: Any])?["code"] as? Int == 429)
         #expect(try post(server, "/chat/completions", hasty).status == 200)
@@ -57,7 +57,7 @@ struct FaultTests {
 
         let patient = chatBody(prompt: "patient")
         #expect(try post(server, "/chat/completions", patient).status == 429)
-        Thread.sleep(forTimeInterval: 0.6)
+        Thread.sleep(forTimeInterval: 1.6)
         #expect(try post(server, "/chat/completions", patient).status == 200)
         #expect(server.stats().earlyRetries == 1)
     }

@@ -13,17 +13,14 @@ public final class AbortSignal: Sendable {
 
 /// One worker's HTTP client: owns a `CURL *` easy handle for its whole life, so the
 /// connection (and TLS session) stays alive between requests. Freed only in `deinit`.
-/// The response body buffer is reused too: a response's `body` is valid until the next
-/// `perform` on the same connection, which saves a fresh multi-megabyte allocation (and
-/// its page faults) per image. Not `Sendable`: a connection belongs to one worker at a time.
+/// The caller provides the buffer the body lands in, so workers can reuse a few buffers
+/// instead of a fresh multi-megabyte allocation (and its page faults) per image.
+/// Not `Sendable`: a connection belongs to one worker at a time.
 public final class HTTPConnection {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private let limits: HTTPLimits
     private let abortSignal: AbortSignal?
-    private var bodyBuffer = ByteArray()
-    /// A body buffer grown past this is given back rather than kept for the next response.
-    private static let keptBufferLimit = 64 << 20
 
     public init(limits: HTTPLimits = HTTPLimits(), abortSignal: AbortSignal? = nil) {
         CurlGlobal.ensureInitialised()
@@ -62,11 +59,11 @@ public final class HTTPConnection {
         })
     }
 
-    /// Sends `request` and waits for the whole response. Blocks the calling thread.
-    public func perform(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
-        if bodyBuffer.capacity > HTTPConnection.keptBufferLimit { bodyBuffer = ByteArray() }
-        bodyBuffer.removeAll()
-        let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: bodyBuffer)
+    /// Sends `request` and waits for the whole response, whose body replaces the content of
+    /// `body` (a fresh buffer when none is given). Blocks the calling thread.
+    public func perform(_ request: HTTPRequest, into body: ByteArray = ByteArray()) throws(HTTPError) -> HTTPResponse {
+        body.removeAll()
+        let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body)
         let headerList = CurlHeaderList(request.headers + [("Expect", "")])
         errorBuffer[0] = 0
 

@@ -1,16 +1,12 @@
-/// Runs one attempt of an image task: shape the request, send it, decode the answer, write
-/// the files atomically. Knows nothing of retries or scheduling.
+/// Runs one attempt of an image task in two steps: `fetch` shapes the request, sends it and
+/// decodes the answer (on a network worker); `write` puts the files on disk atomically (on
+/// a writer lane). Knows nothing of retries or scheduling.
 struct ImageTaskExecutor {
     let endpoint: OpenRouterEndpoint
     let claims: PathClaims
 
-    struct Success {
-        let files: [WrittenFile]
-        let cost: Double?
-        let generationID: String?
-    }
-
-    func execute(_ task: ImageTask, on connection: HTTPConnection) throws(TaskFailure) -> Success {
+    /// Sends the task and decodes its images into `buffer`.
+    func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> ImageResult {
         let body: JSON
         do { body = try ImageRequest.body(for: task) } catch {
             throw TaskFailure(.permanent, message: error.description)
@@ -19,17 +15,15 @@ struct ImageTaskExecutor {
             method: .post, url: endpoint.url(ImageRequest.path),
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response: HTTPResponse
-        do { response = try connection.perform(request) } catch {
+        do { response = try connection.perform(request, into: buffer) } catch {
             throw TaskFailure(error.kind == .tooLarge ? .permanent : .transient, message: error.description)
         }
-        let result = try ImageResponse.decodeChat(response)
-        let files = try write(result.images, for: task)
-        return Success(files: files, cost: result.cost, generationID: result.generationID)
+        return try ImageResponse.decodeChat(response)
     }
 
     /// Writes every image to a temp file first and renames them only when all are written,
     /// so a failed task leaves no file behind.
-    private func write(_ images: [GeneratedImage], for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+    func write(_ images: [GeneratedImage], for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
         let paths = images.enumerated().map { index, image in
             task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
         }
