@@ -13,9 +13,9 @@ struct ManifestOptions: ParsableArguments {
     @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
     var defaults: String?
 
-    func loadPlan() throws -> BatchPlan {
+    func loadPlan(visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults)
+            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, visit: visit)
         } catch {
             Terminal.error(error.description)
             Terminal.error("\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found; nothing was sent.")

@@ -14,23 +14,23 @@ struct PlanCommand: ParsableCommand {
     var summary = false
 
     func run() throws {
-        let plan = try manifest.loadPlan()
-        var iterator = plan.makeIterator()
+        // One pass: tasks are listed as validation expands them, and printed only if valid.
+        var listing = ""
         var requests = 0
         var byModel: [String: Int] = [:]
-        while let task = iterator.next() {
+        let summaryOnly = summary
+        let plan = try manifest.loadPlan { task in
             switch task {
             case .image(let image):
                 requests += 1
                 byModel[image.model.wireID, default: 0] += 1
-                if !summary {
-                    var line = "\(image.id)\timage\t\(image.model.wireID)"
-                    line += "\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
-                    line += "\t\(image.output.folder)/\(image.output.baseName).*"
-                    Terminal.output(line)
+                if !summaryOnly {
+                    listing += "\(image.id)\timage\t\(image.model.wireID)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
+                    listing += "\t\(image.output.folder)/\(image.output.baseName).*\n"
                 }
             }
         }
+        if !listing.isEmpty { Terminal.write(listing) }
         for model in byModel.keys.sorted() { Terminal.standardError("\(model): \(byModel[model]!) request\(byModel[model]! == 1 ? "" : "s")") }
         Terminal.standardError("\(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s")")
     }

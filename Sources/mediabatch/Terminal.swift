@@ -12,6 +12,11 @@ enum Terminal {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
+    /// Text to stdout as it is (no newline added).
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 
     /// `12.3456` → `$12.35`; tiny amounts keep more digits.

@@ -38,7 +38,7 @@ public final class StagedFile {
                 done += n
             }
         }
-        guard fsync(fd) == 0 else { throw FileError("fsync", path) }
+        guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
     }
 
     deinit {

@@ -42,6 +42,8 @@ public final class HTTPConnection {
         mb_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         mb_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         mb_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        // Image bodies are megabytes: read them in large gulps, not 16 KiB syscalls.
+        mb_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
         mb_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
         mb_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
         mb_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
@@ -178,7 +180,17 @@ private final class ResponseSink {
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing whitespace (ASCII fast path; Unicode spaces too).
     func trimmingWhitespace() -> String {
+        let utf8 = Array(self.utf8)
+        var start = 0
+        var end = utf8.count
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+            while start < end, isSpace(utf8[start]) { start += 1 }
+            while end > start, isSpace(utf8[end - 1]) { end -= 1 }
+            return String(decoding: utf8[start..<end], as: UTF8.self)
+        }
         var scalars = Substring(self).unicodeScalars[...]
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }

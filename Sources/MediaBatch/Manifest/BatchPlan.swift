@@ -9,7 +9,11 @@ public final class BatchPlan: Sendable {
 
     /// Loads `paths` (manifest files, or folders whose `*.json`/`*.jsonl` files are taken in
     /// name order) and validates everything. Throws every problem found, at once.
-    public init(paths: [String], outputRoot: String, defaultsFile: String? = nil) throws(ManifestError) {
+    /// `visit` sees every task of the validation pass (for `plan`, which then needs no
+    /// second pass); what it saw is only meaningful when no error is thrown.
+    public init(
+        paths: [String], outputRoot: String, defaultsFile: String? = nil, visit: ((MediaTask) -> Void)? = nil
+    ) throws(ManifestError) {
         var files: [String] = []
         var issues: [ManifestIssue] = []
         for path in paths {
@@ -49,6 +53,7 @@ public final class BatchPlan: Sendable {
                 }
                 let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)
                 for task in tasks {
+                    visit?(task)
                     let key = task.outputKey
                     if let other = claimed[key] {
                         collector.add(entry.path.appending("output"), line: entry.line, value: .string(key),

@@ -4,6 +4,9 @@
 struct TaskExpander {
     let header: ManifestHeader
 
+    /// Placeholders an output template may use besides the manifest's vars.
+    static let outputBuiltins: Set<String> = ["id", "n", "model", "aspectRatio", "resolution"]
+
     /// One axis along which an entry multiplies, with the suffix each value adds to names.
     private struct Dimension {
         let name: String
@@ -97,9 +100,8 @@ struct TaskExpander {
 
         // Which variables the templates use, and whether they exist.
         guard let idTemplate, let outputTemplate else { return [] }
-        let builtins: Set<String> = ["id", "n", "model", "aspectRatio", "resolution"]
         var variableNames: [String] = []
-        for (template, fieldName, allowed) in [(idTemplate, "id", Set<String>())] + prompts.map({ ($0, "prompt", Set<String>()) }) + [(outputTemplate, "output", builtins)] {
+        for (template, fieldName, allowed) in [(idTemplate, "id", Set<String>())] + prompts.map({ ($0, "prompt", Set<String>()) }) + [(outputTemplate, "output", TaskExpander.outputBuiltins)] {
             for name in template.names where !variableNames.contains(name) && !allowed.contains(name) {
                 if header.values(of: name) == nil {
                     issues.add(path.appending(fieldName), line: line, value: .string("{\(name)}"),
@@ -110,6 +112,20 @@ struct TaskExpander {
             }
         }
         guard issues.issues.count == before else { return [] }
+
+        // The common case of huge JSONL batches: one plain task, nothing to multiply.
+        if variableNames.isEmpty, prompts.count == 1, models.count == 1, aspectRatios.count == 1, resolutions.count == 1, count == 1,
+            outputTemplate.isIDOnly
+        {
+            var id = PortableName.sanitise(idTemplate.render([:]))
+            if id.isEmpty { id = "task-\(ordinal)" }
+            return [.image(ImageTask(
+                id: id, manifestName: header.name, origin: origin,
+                output: OutputTarget(folder: header.outputFolder, baseName: id),
+                prompt: prompts[0].render([:]), model: models[0], aspectRatio: aspectRatios[0], resolution: resolutions[0],
+                imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
+                inputImages: inputImages, variant: 1))]
+        }
 
         // The axes this entry multiplies along.
         var dimensions: [Dimension] = variableNames.map { name in

@@ -8,41 +8,47 @@ struct Template: Sendable {
     struct SyntaxError: Error { let message: String }
 
     init(_ text: String) throws(SyntaxError) {
+        let utf8 = Array(text.utf8)
+        guard utf8.contains(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) else {
+            pieces = text.isEmpty ? [] : [.literal(text)]
+            return
+        }
         var pieces: [Piece] = []
-        var literal = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let char = text[index]
-            let next = text.index(after: index)
-            if char == "{" {
-                if next < text.endIndex, text[next] == "{" {
-                    literal.append("{")
-                    index = text.index(after: next)
+        var literal: [UInt8] = []
+        var index = 0
+        func flush() {
+            if !literal.isEmpty { pieces.append(.literal(String(decoding: literal, as: UTF8.self))) }
+            literal.removeAll()
+        }
+        while index < utf8.count {
+            let byte = utf8[index]
+            let next: UInt8? = index + 1 < utf8.count ? utf8[index + 1] : nil
+            if byte == UInt8(ascii: "{") {
+                if next == UInt8(ascii: "{") {
+                    literal.append(byte)
+                    index += 2
                     continue
                 }
-                guard let close = text[next...].firstIndex(of: "}") else {
+                guard let close = utf8[(index + 1)...].firstIndex(of: UInt8(ascii: "}")) else {
                     throw SyntaxError(message: "unclosed '{' (write '{{' for a literal brace)")
                 }
-                let name = String(text[next..<close])
+                let name = String(decoding: utf8[(index + 1)..<close], as: UTF8.self)
                 guard Template.isIdentifier(name) else {
                     throw SyntaxError(message: "'{\(name)}' is not a placeholder name (write '{{' for a literal brace)")
                 }
-                if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+                flush()
                 pieces.append(.placeholder(name))
-                index = text.index(after: close)
-            } else if char == "}" {
-                if next < text.endIndex, text[next] == "}" {
-                    literal.append("}")
-                    index = text.index(after: next)
-                    continue
-                }
-                throw SyntaxError(message: "unmatched '}' (write '}}' for a literal brace)")
+                index = close + 1
+            } else if byte == UInt8(ascii: "}") {
+                guard next == UInt8(ascii: "}") else { throw SyntaxError(message: "unmatched '}' (write '}}' for a literal brace)") }
+                literal.append(byte)
+                index += 2
             } else {
-                literal.append(char)
-                index = next
+                literal.append(byte)
+                index += 1
             }
         }
-        if !literal.isEmpty { pieces.append(.literal(literal)) }
+        flush()
         self.pieces = pieces
     }
 
@@ -53,7 +59,14 @@ struct Template: Sendable {
         return seen
     }
 
+    /// True for exactly `{id}`, the default output name.
+    var isIDOnly: Bool {
+        if pieces.count == 1, case .placeholder("id") = pieces[0] { return true }
+        return false
+    }
+
     func render(_ values: [String: String]) -> String {
+        if pieces.count == 1, case .literal(let text) = pieces[0] { return text }
         var out = ""
         for piece in pieces {
             switch piece {
@@ -65,9 +78,8 @@ struct Template: Sendable {
     }
 
     static func isIdentifier(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
-        else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || $0 == "-" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
+        guard let first = name.utf8.first, first == UInt8(ascii: "_") || isASCIILetter(first) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || isASCIILetter($0) || isASCIIDigit($0) }
     }
 }
 
@@ -75,30 +87,37 @@ struct Template: Sendable {
 enum PortableName {
     static let maxLength = 120
 
-    /// Keeps `[A-Za-z0-9._-]`, turns anything else into `-`, collapses and trims.
+    /// Keeps `[A-Za-z0-9._]`, turns runs of anything else (`-` included) into one `-`, and
+    /// trims `-` and `.` from both ends. A multi-byte character becomes a single `-`.
     static func sanitise(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         var lastWasDash = false
-        for scalar in text.unicodeScalars {
-            let keep = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_" || scalar == "-")
-            if keep && scalar != "-" {
-                out.unicodeScalars.append(scalar)
+        for byte in text.utf8 {
+            if isASCIILetter(byte) || isASCIIDigit(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") {
+                out.append(byte)
                 lastWasDash = false
-            } else if !lastWasDash {
-                out.append("-")
+            } else if !lastWasDash && (byte < 0x80 || byte >= 0xC0) {
+                out.append(UInt8(ascii: "-"))
                 lastWasDash = true
             }
         }
-        var trimmed = Substring(out)
-        while let first = trimmed.first, first == "-" || first == "." { trimmed.removeFirst() }
-        while let last = trimmed.last, last == "-" || last == "." { trimmed.removeLast() }
-        return String(trimmed.prefix(maxLength))
+        var start = 0
+        var end = out.count
+        while start < end, out[start] == UInt8(ascii: "-") || out[start] == UInt8(ascii: ".") { start += 1 }
+        while end > start, out[end - 1] == UInt8(ascii: "-") || out[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        return String(decoding: out[start..<min(end, start + maxLength)], as: UTF8.self)
     }
 
     /// A relative path of sanitised components, or nil when it is absolute, empty or climbs
     /// out with `..`.
     static func relativePath(_ text: String) -> String? {
-        guard !text.hasPrefix("/"), !text.contains("\u{0}") else { return nil }
+        guard text.utf8.first != UInt8(ascii: "/"), !text.utf8.contains(0) else { return nil }
+        if !text.utf8.contains(UInt8(ascii: "/")) {
+            guard text != "." && text != ".." else { return nil }
+            let clean = sanitise(text)
+            return clean.isEmpty ? nil : clean
+        }
         var components: [String] = []
         for raw in text.split(separator: "/", omittingEmptySubsequences: true) {
             if raw == "." { continue }
@@ -110,3 +129,6 @@ enum PortableName {
         return components.isEmpty ? nil : components.joined(separator: "/")
     }
 }
+
+func isASCIILetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+func isASCIIDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }

@@ -100,16 +100,30 @@ public enum Base64 {
             tables[2].withUnsafeBufferPointer { t2 in
             tables[3].withUnsafeBufferPointer { t3 in
                 guard var source = input.baseAddress else { return }
-                var target = output
-                for _ in 0..<fullQuanta {
+                var target = UnsafeMutableRawPointer(output)
+                var remaining = fullQuanta
+                // Two quanta per step, their six bytes written with one 8-byte store (the two
+                // extra bytes are overwritten by the next step; they never reach unread input,
+                // since output trails input by a quarter).
+                while remaining >= 3 {
+                    let first = t0[Int(source[0])] | t1[Int(source[1])] | t2[Int(source[2])] | t3[Int(source[3])]
+                    let second = t0[Int(source[4])] | t1[Int(source[5])] | t2[Int(source[6])] | t3[Int(source[7])]
+                    if (first | second) >= invalid { break }
+                    let six = UInt64(first) << 40 | UInt64(second) << 16
+                    target.storeBytes(of: six.bigEndian, as: UInt64.self)
+                    source += 8
+                    target += 6
+                    remaining -= 2
+                }
+                for _ in 0..<remaining {
                     let word = t0[Int(source[0])] | t1[Int(source[1])] | t2[Int(source[2])] | t3[Int(source[3])]
                     if word >= invalid {
                         failure = DecodingError(offset: source - input.baseAddress!, reason: "character outside the alphabet")
                         return
                     }
-                    target[0] = UInt8(truncatingIfNeeded: word >> 16)
-                    target[1] = UInt8(truncatingIfNeeded: word >> 8)
-                    target[2] = UInt8(truncatingIfNeeded: word)
+                    target.storeBytes(of: UInt8(truncatingIfNeeded: word >> 16), toByteOffset: 0, as: UInt8.self)
+                    target.storeBytes(of: UInt8(truncatingIfNeeded: word >> 8), toByteOffset: 1, as: UInt8.self)
+                    target.storeBytes(of: UInt8(truncatingIfNeeded: word), toByteOffset: 2, as: UInt8.self)
                     source += 4
                     target += 3
                 }
@@ -120,8 +134,8 @@ public enum Base64 {
                         failure = DecodingError(offset: source - input.baseAddress!, reason: "character outside the alphabet")
                         return
                     }
-                    target[0] = UInt8(truncatingIfNeeded: word >> 16)
-                    if tail == 3 { target[1] = UInt8(truncatingIfNeeded: word >> 8) }
+                    target.storeBytes(of: UInt8(truncatingIfNeeded: word >> 16), as: UInt8.self)
+                    if tail == 3 { target.storeBytes(of: UInt8(truncatingIfNeeded: word >> 8), toByteOffset: 1, as: UInt8.self) }
                 }
             }}}}
         }

@@ -3,26 +3,30 @@
 public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
     /// The id OpenRouter expects in the `model` field.
     public let wireID: String
+    /// The provider part of the id, e.g. `google`.
+    public let provider: String
+    /// The model's name without its provider, e.g. `gemini-2.5-flash-image`.
+    public let shortName: String
 
-    public static let auto = ModelRef(wireID: "openrouter/auto")
+    public static let auto = ModelRef("openrouter/auto")!
 
     /// Parses a user's model reference; nil when it cannot name an OpenRouter model.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard !parts.contains(where: { $0.isEmpty || $0.contains(where: \.isWhitespace) }) else { return nil }
+        let bytes = Array(text.utf8)
+        // Visible ASCII only: model ids never hold spaces, controls or other scripts.
+        guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let parts = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard !parts.contains(where: \.isEmpty) else { return nil }
         switch parts.count {
         case 2: wireID = text  // "openrouter/auto" or a bare "<provider>/<model>"
-        case 3 where parts[0] == "openrouter": wireID = parts[1...].joined(separator: "/")
+        case 3 where parts[0].elementsEqual("openrouter".utf8): wireID = String(decoding: bytes[(parts[0].count + 1)...], as: UTF8.self)
         default: return nil
         }
+        provider = String(decoding: parts[parts.count - 2], as: UTF8.self)
+        shortName = String(decoding: parts[parts.count - 1], as: UTF8.self)
     }
 
-    private init(wireID: String) { self.wireID = wireID }
-
     public var isAuto: Bool { wireID == "openrouter/auto" }
-    public var provider: String { String(wireID.split(separator: "/").first ?? "") }
-    /// The model's name without its provider, e.g. `gemini-2.5-flash-image`.
-    public var shortName: String { String(wireID.split(separator: "/").last ?? "") }
     public var isGeminiImage: Bool { wireID.hasPrefix("google/gemini-") }
     public var description: String { wireID }
 
