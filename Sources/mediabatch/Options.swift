@@ -50,6 +50,7 @@ enum ExitCodes {
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
+    static let cantCreate: Int32 = 73
     static let tempFail: Int32 = 75
     static let configError: Int32 = 78
 }

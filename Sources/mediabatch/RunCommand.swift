@@ -1,16 +1,20 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import MediaBatch
+import Synchronization
 
-/// `mediabatch run`: validates, then runs every task and writes the files.
+/// `mediabatch run`: validates, then runs every task not yet done and writes the files.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run manifests: send every task to OpenRouter and write the files.",
+        abstract: "Run manifests: send every task not yet done to OpenRouter and write the files.",
         discussion: """
-            Example: OPENROUTER_API_KEY=sk-or-... mediabatch run jobs/ --concurrency 8
+            Example: OPENROUTER_API_KEY=sk-or-... mediabatch run jobs/ --concurrency 8 --max-cost 5
+            A rerun skips tasks whose files the journal shows intact; --force redoes them.
             Exit codes: 0 all done, 1 some tasks failed, 64 usage, 65 bad manifest,
-            69 API refused the run (401/402), 78 no API key.
+            69 API refused the run (401/402), 75 locked or stopped for later (budget),
+            78 no API key, 130/143 interrupted by SIGINT/SIGTERM.
             """)
 
     @OptionGroup var manifest: ManifestOptions
@@ -22,12 +26,47 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Attempts per task, the first included.")
     var maxAttempts = 6
 
+    @Option(help: "Seconds one attempt may take, transfer included.")
+    var timeout: Double = 300
+
+    @Option(help: "Cap on requests per minute across the run.")
+    var rpm: Int?
+
+    @Option(help: "Stop scheduling once the summed cost reaches this many US dollars.")
+    var maxCost: Double?
+
+    @Option(help: "Run only shard i of n (0-based), e.g. 2/8; 'env/8' reads the index from JOB_COMPLETION_INDEX.")
+    var shard: String?
+
+    @Flag(help: "Redo tasks the journal shows done.")
+    var force = false
+
+    @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
+    var grace: Double = 30
+
     @Flag(help: "Print nothing unless something failed.")
     var quiet = false
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        if let rpm { guard rpm > 0 else { throw ValidationError("--rpm must be positive") } }
+        if let maxCost { guard maxCost > 0 else { throw ValidationError("--max-cost must be positive") } }
+        guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+        if shard != nil { _ = try resolvedShard() }
+    }
+
+    func resolvedShard() throws -> Shard? {
+        guard var text = shard else { return nil }
+        if text.hasPrefix("env/") {
+            guard let index = ProcessInfo.processInfo.environment["JOB_COMPLETION_INDEX"] else {
+                throw ValidationError("--shard env/N needs JOB_COMPLETION_INDEX in the environment")
+            }
+            text = index + text.dropFirst(3)
+        }
+        guard let shard = Shard(text) else { throw ValidationError("--shard takes i/n with 0 <= i < n, e.g. 0/4") }
+        return shard
     }
 
     func run() throws {
@@ -36,33 +75,31 @@ struct RunCommand: ParsableCommand {
         var options = RunOptions(endpoint: try connection.endpoint())
         options.concurrency = concurrency
         options.maxAttempts = maxAttempts
-        let quiet = self.quiet
-        let runner = BatchRunner(options: options) { event in
-            switch event {
-            case .finished(let outcome):
-                switch outcome.result {
-                case .done(let files, let cost, _):
-                    if !quiet {
-                        let names = files.map(\.path).map { FileIO.relativeDisplay($0) }.joined(separator: ", ")
-                        Terminal.standardError("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")")
-                    }
-                case .failed(let failure):
-                    Terminal.standardError("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)")
-                }
-            case .retrying(let id, let attempt, let failure, let delay):
-                if !quiet { Terminal.standardError(String(format: "retry %@ (attempt %d failed: %@) in %.1fs", id, attempt, failure.description, delay)) }
-            case .stopping(let reason):
-                Terminal.standardError("stopping: \(reason)")
-            }
+        options.limits.totalTimeout = timeout
+        options.requestsPerMinute = rpm
+        options.maxCost = maxCost
+        options.shard = try resolvedShard()
+        options.force = force
+
+        let root = FileIO.absolute(manifest.outputRoot)
+        let lock: RunLock
+        do { lock = try RunLock(root: root, shard: options.shard) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(ExitCodes.tempFail)
         }
-        let summary = runner.run(plan)
-        if !quiet || !summary.allSucceeded {
-            var line = "\(summary.done) done, \(summary.failed) failed"
-            if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
-            line += ", \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") written, cost \(Terminal.dollars(summary.cost))"
-            line += String(format: ", %.1fs", summary.seconds)
-            Terminal.standardError(line)
+
+        let reporter = ProgressReporter(quiet: quiet)
+        let runner = BatchRunner(options: options, onEvent: reporter.handle)
+        let signals = SignalHandling(runner: runner, grace: grace)
+        let summary: RunSummary
+        do { summary = try runner.run(plan) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(ExitCodes.cantCreate)
         }
+        withExtendedLifetime(lock) {}
+        reporter.finish(summary)
+
+        if let signal = signals.received { throw ExitCode(128 + signal) }
         switch summary.stop {
         case .unauthorized(let message):
             Terminal.error("OpenRouter refused the key (401): \(message)")
@@ -70,8 +107,56 @@ struct RunCommand: ParsableCommand {
         case .paymentRequired(let message):
             Terminal.error("out of credits (402): \(message)")
             throw ExitCode(ExitCodes.unavailable)
+        case .budgetReached(let spent):
+            Terminal.error("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue")
+            throw ExitCode(ExitCodes.tempFail)
+        case .interrupted:
+            throw ExitCode(ExitCodes.tempFail)
         case nil:
             if !summary.allSucceeded { throw ExitCode(ExitCodes.someFailed) }
         }
     }
+}
+
+/// SIGINT/SIGTERM: the first stops scheduling and lets requests in flight finish for
+/// `grace` seconds before aborting them; a second SIGINT aborts at once.
+final class SignalHandling {
+    private let sources: [DispatchSourceSignal]
+    private let state = SignalState()
+
+    /// The first signal received, shared with the handlers.
+    final class SignalState: Sendable {
+        let first = Mutex<Int32?>(nil)
+    }
+
+    init(runner: BatchRunner, grace: Double) {
+        let queue = DispatchQueue(label: "mediabatch.signals")
+        var sources: [DispatchSourceSignal] = []
+        let state = self.state
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                let first = state.first.withLock { received -> Bool in
+                    defer { if received == nil { received = number } }
+                    return received == nil
+                }
+                if first {
+                    Terminal.standardError("mediabatch: \(number == SIGINT ? "interrupted" : "terminated"); letting requests in flight finish (up to \(Int(grace))s)\(number == SIGINT ? ", Ctrl-C again to abort" : "")")
+                    runner.stopScheduling()
+                    queue.asyncAfter(deadline: .now() + grace) { runner.abortInFlight() }
+                } else {
+                    runner.abortInFlight()
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    /// The first signal received, if any.
+    var received: Int32? { state.first.withLock { $0 } }
+
+    deinit { for source in sources { source.cancel() } }
 }

@@ -22,7 +22,7 @@ func runAgainst(
     options.concurrency = concurrency
     options.retryBaseDelay = 0.01
     configure(&options)
-    return BatchRunner(options: options).run(plan)
+    return try BatchRunner(options: options).run(plan)
 }
 
 /// The built `mediabatch` executable, next to the test bundle.

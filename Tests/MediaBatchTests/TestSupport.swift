@@ -26,8 +26,14 @@ struct TempFolder {
         return file
     }
 
-    /// Every regular file below the folder, relative paths, sorted.
+    /// Every regular file below the folder that is not hidden (journals, locks and temp
+    /// files all are), relative paths, sorted.
     func files(under sub: String = "") -> [String] {
+        allFiles(under: sub).filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+    }
+
+    /// Every regular file below the folder, hidden ones included.
+    func allFiles(under sub: String = "") -> [String] {
         let root = sub.isEmpty ? path : path + "/" + sub
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []

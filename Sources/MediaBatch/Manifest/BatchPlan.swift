@@ -115,6 +115,13 @@ public struct TaskIterator: IteratorProtocol {
 }
 
 extension MediaTask {
+    /// The manifest output folder the task writes into (its journal's folder).
+    var outputFolder: String {
+        switch self {
+        case .image(let task): return task.output.folder
+        }
+    }
+
     /// The output path without extension, unique across a plan.
     var outputKey: String {
         switch self {

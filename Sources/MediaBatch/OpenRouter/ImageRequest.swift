@@ -6,22 +6,28 @@ public enum ImageRequest {
 
     /// The request body. Reference images are read and embedded as data URLs.
     public static func body(for task: ImageTask) throws(FileError) -> JSON {
-        var body = JSONObject()
-        body["model"] = .string(task.model.wireID)
-        if task.inputImages.isEmpty {
-            body["messages"] = [["role": "user", "content": .string(task.prompt)]]
-        } else {
+        var body = unsentBody(for: task)
+        if !task.inputImages.isEmpty {
             var parts: [JSON] = [["type": "text", "text": .string(task.prompt)]]
             for image in task.inputImages {
                 parts.append(["type": "image_url", "image_url": ["url": .string(try dataURL(image))]])
             }
             body["messages"] = [["role": "user", "content": .array(parts)]]
         }
+        return .object(body)
+    }
+
+    /// The body without reference images (the prompt alone as the message): what identifies
+    /// the request without reading any file.
+    static func unsentBody(for task: ImageTask) -> JSONObject {
+        var body = JSONObject()
+        body["model"] = .string(task.model.wireID)
+        body["messages"] = [["role": "user", "content": .string(task.prompt)]]
         body["modalities"] = task.model.isImageOnly ? ["image"] : ["image", "text"]
         if let config = imageConfig(for: task) { body["image_config"] = .object(config) }
         if let provider = task.provider { body["provider"] = provider }
         if let models = task.fallbackModels { body["models"] = .array(models.map(JSON.string)) }
-        return .object(body)
+        return body
     }
 
     /// `image_config`: the hints Gemini image models understand, then the user's explicit

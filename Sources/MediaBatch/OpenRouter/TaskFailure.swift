@@ -12,6 +12,8 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         case unauthorized
         /// 402: out of credits; nothing new is scheduled.
         case paymentRequired = "payment-required"
+        /// The run was stopped (a signal) while this request was in flight.
+        case interrupted
     }
 
     public let kind: Kind

@@ -15,17 +15,30 @@ public final class BatchRunner: Sendable {
     public let options: RunOptions
     private let onEvent: @Sendable (RunEvent) -> Void
     private let abortSignal = AbortSignal()
+    private let current = Mutex<(source: JobSource, recorder: OutcomeRecorder)?>(nil)
 
     public init(options: RunOptions, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.options = options
         self.onEvent = onEvent
     }
 
-    /// Runs every task of `plan` and returns when all are done, failed, or the run stopped.
-    public func run(_ plan: BatchPlan) -> RunSummary {
+    /// Runs every task of `plan` that the journals do not show done (all of them with
+    /// `force`) and returns when all are done, failed, or the run stopped. Fails before
+    /// sending anything when a journal cannot be opened.
+    public func run(_ plan: BatchPlan) throws(FileError) -> RunSummary {
         let started = MonotonicClock.now()
-        let source = JobSource(iterator: plan.makeIterator())
-        let recorder = OutcomeRecorder(source: source, onEvent: onEvent)
+        let journals = try Self.openJournals(for: plan, options: options)
+        let source = JobSource(iterator: plan.makeIterator(), requestsPerMinute: options.requestsPerMinute) { [options] task in
+            let key = RequestKey.of(task)
+            if let shard = options.shard, !shard.contains(key: key) { return .otherShard }
+            let folder = task.outputFolder
+            let journal = journals[folder]
+            if !options.force, let index = journal?.index, index.isComplete(key: key, folder: folder) { return .alreadyDone }
+            return .run(key: key, journal: journal?.journal)
+        }
+        let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
+        current.withLock { $0 = (source, recorder) }
+        defer { current.withLock { $0 = nil } }
         let claims = PathClaims()
         let retryPolicy = RetryPolicy(baseDelay: options.retryBaseDelay, maxDelay: options.retryMaxDelay)
         let workers = max(1, min(options.concurrency, max(plan.taskCount, 1)))
@@ -44,6 +57,9 @@ public final class BatchRunner: Sendable {
                     turn += 1
                     buffer.acquire()
                     do throws(TaskFailure) {
+                        do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt) } catch {
+                            throw TaskFailure(.permanent, message: "\(error)")
+                        }
                         switch job.task {
                         case .image(let task):
                             let result = try executor.fetch(task, on: connection, into: buffer.bytes)
@@ -77,8 +93,31 @@ public final class BatchRunner: Sendable {
         return recorder.summary(taskCount: plan.taskCount, seconds: MonotonicClock.now() - started)
     }
 
-    /// Aborts transfers in flight (their tasks fail as interrupted) and stops scheduling.
-    public func abortInFlight() { abortSignal.abort() }
+    /// Stops scheduling: requests in flight may finish (their files are written and
+    /// journaled); nothing new starts, retries included. Safe from any thread.
+    public func stopScheduling() {
+        current.withLock { run in
+            run?.recorder.interrupted()
+            run?.source.stop()
+        }
+    }
+
+    /// Aborts the transfers in flight too (their tasks fail as interrupted).
+    public func abortInFlight() {
+        stopScheduling()
+        abortSignal.abort()
+    }
+
+    /// One journal per output folder (several manifests may share one), with what it holds.
+    private static func openJournals(for plan: BatchPlan, options: RunOptions) throws(FileError) -> [String: (journal: Journal, index: JournalIndex)] {
+        var journals: [String: (journal: Journal, index: JournalIndex)] = [:]
+        for folder in Set(plan.manifests.map(\.header.outputFolder)).sorted() {
+            FileIO.removeStaleTemps(under: folder)
+            let journal = try Journal(folder: folder, shard: options.shard)
+            journals[folder] = (journal, options.force ? JournalIndex() : try JournalIndex(path: journal.path))
+        }
+        return journals
+    }
 
     /// How long to wait before trying again, or nil when the failure is final.
     static func retryDelay(for failure: TaskFailure, attempt: Int, options: RunOptions, policy: RetryPolicy) -> Double? {
@@ -93,57 +132,3 @@ public final class BatchRunner: Sendable {
     }
 }
 
-/// Collects outcomes into the summary, tells the front end, and closes jobs in the source.
-final class OutcomeRecorder: Sendable {
-    private let state = Mutex(RunSummary())
-    private let source: JobSource
-    private let onEvent: @Sendable (RunEvent) -> Void
-
-    init(source: JobSource, onEvent: @escaping @Sendable (RunEvent) -> Void) {
-        self.source = source
-        self.onEvent = onEvent
-    }
-
-    func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
-        let outcome = TaskOutcome(
-            taskID: job.task.id, origin: job.task.origin, attempts: attempts,
-            result: .done(files: files, cost: cost, generationID: generationID), seconds: MonotonicClock.now() - job.firstStarted)
-        state.withLock { summary in
-            summary.done += 1
-            summary.files += files
-            summary.cost += cost ?? 0
-        }
-        source.finish()
-        onEvent(.finished(outcome))
-    }
-
-    func failed(_ job: Job, attempts: Int, failure: TaskFailure) {
-        let stop: RunStop? = switch failure.kind {
-        case .unauthorized: .unauthorized(failure.message)
-        case .paymentRequired: .paymentRequired(failure.message)
-        default: nil
-        }
-        if stop != nil {
-            source.stop()
-            onEvent(.stopping(reason: failure.description))
-        }
-        let outcome = TaskOutcome(
-            taskID: job.task.id, origin: job.task.origin, attempts: attempts, result: .failed(failure),
-            seconds: MonotonicClock.now() - job.firstStarted)
-        state.withLock { summary in
-            summary.failed += 1
-            summary.failures.append(outcome)
-            if summary.stop == nil, let stop { summary.stop = stop }
-        }
-        source.finish()
-        onEvent(.finished(outcome))
-    }
-
-    func summary(taskCount: Int, seconds: Double) -> RunSummary {
-        state.withLock { summary in
-            summary.notRun = taskCount - source.tasksStarted + source.abandonedRetries
-            summary.seconds = seconds
-            return summary
-        }
-    }
-}

@@ -16,7 +16,11 @@ struct ImageTaskExecutor {
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response: HTTPResponse
         do { response = try connection.perform(request, into: buffer) } catch {
-            throw TaskFailure(error.kind == .tooLarge ? .permanent : .transient, message: error.description)
+            switch error.kind {
+            case .tooLarge: throw TaskFailure(.permanent, message: error.description)
+            case .aborted: throw TaskFailure(.interrupted, message: "stopped while the request was in flight")
+            default: throw TaskFailure(.transient, message: error.description)
+            }
         }
         return try ImageResponse.decodeChat(response)
     }
@@ -39,7 +43,10 @@ struct ImageTaskExecutor {
                 staged.append(try image.withUnsafeBytes { raw in Result { () throws(FileError) in try StagedFile([raw], for: path) } }.get())
                 files.append(WrittenFile(path: path, size: image.count, sha256: image.withUnsafeBytes { SHA256.hex($0) }))
             }
-            for file in staged { try file.commit() }
+            for (index, file) in staged.enumerated() {
+                try file.commit()
+                files[index].modified = FileIO.modificationStamp(file.path)
+            }
         } catch {
             for file in staged { file.revoke() }
             throw TaskFailure(.permanent, message: error.description)

@@ -10,6 +10,14 @@ public struct RunOptions: Sendable {
     /// Backoff: full jitter over `min(cap, base * 2^(attempt-1))` seconds.
     public var retryBaseDelay: Double = 1
     public var retryMaxDelay: Double = 60
+    /// Run only this shard's tasks.
+    public var shard: Shard?
+    /// Redo tasks the journal says are done.
+    public var force = false
+    /// Cap on requests per minute across the run.
+    public var requestsPerMinute: Int?
+    /// Stop scheduling once the summed cost reaches this many dollars.
+    public var maxCost: Double?
 
     public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
 }
@@ -19,6 +27,15 @@ public struct WrittenFile: Sendable, Equatable {
     public let path: String
     public let size: Int
     public let sha256: String
+    /// Modification time as `seconds.nanoseconds`, for the quick check on resume.
+    public var modified: String?
+
+    public init(path: String, size: Int, sha256: String, modified: String? = nil) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.modified = modified
+    }
 }
 
 /// What became of one task.
@@ -41,12 +58,16 @@ public enum RunEvent: Sendable {
     case finished(TaskOutcome)
     case retrying(taskID: String, attempt: Int, failure: TaskFailure, delay: Double)
     case stopping(reason: String)
+    /// A journal record could not be written (the task itself is unaffected).
+    case journalError(String)
 }
 
 /// Why a run ended before its last task.
 public enum RunStop: Sendable, Equatable {
     case unauthorized(String)
     case paymentRequired(String)
+    case budgetReached(Double)
+    case interrupted
 }
 
 /// The end of a run, for the summary and the exit code.
@@ -54,6 +75,10 @@ public struct RunSummary: Sendable {
     public var done = 0
     public var failed = 0
     public var notRun = 0
+    /// Tasks the journal showed done, with their files intact: not sent again.
+    public var alreadyDone = 0
+    /// Tasks that belong to other shards.
+    public var otherShards = 0
     public var files: [WrittenFile] = []
     public var cost: Double = 0
     public var failures: [TaskOutcome] = []

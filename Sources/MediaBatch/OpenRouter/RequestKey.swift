@@ -1,0 +1,38 @@
+import Glibc
+
+/// A task's identity across runs: a hash of its canonical request (endpoint and body with
+/// sorted keys), its output name and its variant. Editing a prompt makes a new task; an
+/// unchanged task is recognised by every later run, and by every shard the same way.
+public enum RequestKey {
+    public static func of(_ task: MediaTask) -> String {
+        switch task {
+        case .image(let image):
+            var body = ImageRequest.unsentBody(for: image)
+            // Reference images count by path, size and modification time: an edited file
+            // is a new request, without reading megabytes to plan a run.
+            if !image.inputImages.isEmpty {
+                body["references"] = .array(image.inputImages.map { .string(fileStamp($0)) })
+            }
+            var material = Array("mediabatch-key-v1\n\(ImageRequest.path)\n".utf8)
+            material += JSONEncoding.encode(.object(body), sortedKeys: true)
+            material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
+            return SHA256.hex(material)
+        }
+    }
+
+    /// The shard (0-based, of `count`) a key belongs to: its first 8 bytes modulo `count`.
+    public static func shard(of key: String, count: Int) -> Int {
+        var value: UInt64 = 0
+        for byte in key.utf8.prefix(16) {
+            let digit = byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
+            value = value << 4 | UInt64(digit)
+        }
+        return Int(value % UInt64(count))
+    }
+
+    private static func fileStamp(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return path }
+        return "\(path):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+}

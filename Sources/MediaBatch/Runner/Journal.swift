@@ -1,0 +1,156 @@
+import Foundation
+import Glibc
+
+/// The append-only record of a batch in one output folder (`.mediabatch/journal.jsonl`):
+/// `started` before a request is sent, then `done` (files with size, hash and mtime, cost,
+/// attempts, generation id) or `failed`. Every record is fsynced before `append` returns,
+/// with group commit: concurrent callers share one `fdatasync`. The descriptor is owned
+/// here and closed only in `deinit`.
+public final class Journal: @unchecked Sendable {
+    // @unchecked: `pending`, the sequence numbers and `flushing` change only while
+    // `condition` is held; `fd` is written only by the one flushing thread at a time.
+    public let path: String
+    public let folder: String
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var appended = 0
+    private var durable = 0
+    private var flushing = false
+    private var writeError: FileError?
+
+    public static func path(folder: String, shard: Shard?) -> String {
+        folder + "/.mediabatch/" + (shard.map { "journal.shard-\($0.index)-of-\($0.count).jsonl" } ?? "journal.jsonl")
+    }
+
+    /// Opens (creating) the journal for `folder`. A torn last line from a crash is closed
+    /// off with a newline so the next record starts clean; readers skip the torn line.
+    public init(folder: String, shard: Shard?) throws(FileError) {
+        self.folder = folder
+        path = Journal.path(folder: folder, shard: shard)
+        try FileIO.makeDirectories(FileIO.directory(of: path))
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError("open the journal", path) }
+        fd = descriptor
+        if let size = FileIO.size(path), size > 0 {
+            let last = open(path, O_RDONLY | O_CLOEXEC)
+            var byte: UInt8 = 0
+            if last >= 0, pread(last, &byte, 1, off_t(size - 1)) == 1, byte != UInt8(ascii: "\n") {
+                pending = [UInt8(ascii: "\n")]
+            }
+            if last >= 0 { close(last) }
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Appends one record and returns once it is on disk.
+    public func append(_ record: JSONObject) throws(FileError) {
+        var line = JSONEncoding.encode(.object(record))
+        line.append(UInt8(ascii: "\n"))
+        condition.lock()
+        defer { condition.unlock() }
+        pending += line
+        appended += 1
+        let mine = appended
+        while durable < mine {
+            if let writeError { throw writeError }
+            if flushing {
+                condition.wait()
+                continue
+            }
+            // Lead a group commit: everything appended so far goes in one write and one sync.
+            flushing = true
+            let batch = pending
+            let upTo = appended
+            pending.removeAll(keepingCapacity: true)
+            condition.unlock()
+            let error = Journal.writeAndSync(batch, fd: fd, path: path)
+            condition.lock()
+            flushing = false
+            if let error { writeError = error } else { durable = upTo }
+            condition.broadcast()
+        }
+    }
+
+    private static func writeAndSync(_ bytes: [UInt8], fd: Int32, path: String) -> FileError? {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return FileError("append to", path) }
+            done += n
+        }
+        return fdatasync(fd) == 0 ? nil : FileError("fsync", path)
+    }
+
+    // MARK: - Records
+
+    public func started(key: String, taskID: String, attempt: Int) throws(FileError) {
+        try append(["event": "started", "key": .string(key), "task": .string(taskID), "attempt": .int(Int64(attempt)), "time": .string(Journal.timestamp())])
+    }
+
+    public func done(key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double) throws(FileError) {
+        var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
+        record["files"] = .array(files.map { file in
+            var entry: JSONObject = ["path": .string(relative(file.path)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
+            if let mtime = file.modified { entry["mtime"] = .string(mtime) }
+            return .object(entry)
+        })
+        if let cost { record["cost"] = .double(cost) }
+        if let generationID { record["generation"] = .string(generationID) }
+        record["attempts"] = .int(Int64(attempts))
+        record["seconds"] = .double((seconds * 1000).rounded() / 1000)
+        record["time"] = .string(Journal.timestamp())
+        try append(record)
+    }
+
+    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int) throws(FileError) {
+        var record: JSONObject = ["event": "failed", "key": .string(key), "task": .string(taskID), "kind": .string(failure.kind.rawValue)]
+        if let status = failure.status { record["status"] = .int(Int64(status)) }
+        record["message"] = .string(failure.message)
+        if !failure.details.isEmpty {
+            record["details"] = .object(JSONObject(failure.details.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
+        }
+        record["attempts"] = .int(Int64(attempts))
+        record["time"] = .string(Journal.timestamp())
+        try append(record)
+    }
+
+    private func relative(_ path: String) -> String {
+        path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
+    }
+
+    /// UTC time as `2026-11-24T19:54:54Z`.
+    static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// One slice of a batch shared by several machines: tasks whose key falls in `index`
+/// (0-based) of `count`.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (0..<count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/n`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    public func contains(key: String) -> Bool { RequestKey.shard(of: key, count: count) == index }
+    public var description: String { "\(index)/\(count)" }
+}

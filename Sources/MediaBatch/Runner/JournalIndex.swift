@@ -1,0 +1,91 @@
+import Glibc
+
+/// What the journal last said about one task.
+public struct JournalEntry: Sendable {
+    public enum State: String, Sendable { case started, done, failed }
+    public struct File: Sendable {
+        public let path: String
+        public let size: Int
+        public let sha256: String
+        public let modified: String?
+    }
+    public let state: State
+    public let taskID: String
+    public let files: [File]
+    public let attempts: Int
+    public let message: String?
+    public let kind: String?
+    public let status: Int?
+    public let cost: Double?
+    public let time: String?
+}
+
+/// The last record of every task in a journal, for resuming and for `status`. A line that
+/// does not parse (a record torn by a crash) is skipped.
+public struct JournalIndex: Sendable {
+    public private(set) var entries: [String: JournalEntry] = [:]
+    /// Keys in order of their first record.
+    public private(set) var order: [String] = []
+    public private(set) var skippedLines = 0
+
+    public init() {}
+
+    /// Reads `path`; a missing file is an empty journal.
+    public init(path: String) throws(FileError) {
+        guard FileIO.exists(path) else { return }
+        let bytes = try FileIO.readAll(path)
+        bytes.withUnsafeBytes { raw in
+            var start = 0
+            while start < raw.count {
+                let end = raw[start...].firstIndex(of: UInt8(ascii: "\n")) ?? raw.count
+                if end > start {
+                    let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+                    if let record = try? JSONEncoding.parse(line, source: path), let entry = JournalIndex.entry(record) {
+                        if entries.updateValue(entry.1, forKey: entry.0) == nil { order.append(entry.0) }
+                    } else {
+                        skippedLines += 1
+                    }
+                }
+                start = end + 1
+            }
+        }
+    }
+
+    private static func entry(_ record: JSON) -> (String, JournalEntry)? {
+        guard let key = record["key"]?.stringValue, let event = record["event"]?.stringValue,
+            let state = JournalEntry.State(rawValue: event)
+        else { return nil }
+        let files = (record["files"]?.arrayValue ?? []).compactMap { file -> JournalEntry.File? in
+            guard let path = file["path"]?.stringValue, let size = file["size"]?.intValue, let sha = file["sha256"]?.stringValue else { return nil }
+            return JournalEntry.File(path: path, size: Int(size), sha256: sha, modified: file["mtime"]?.stringValue)
+        }
+        let attempts = Int(record["attempts"]?.intValue ?? record["attempt"]?.intValue ?? 0)
+        return (key, JournalEntry(
+            state: state, taskID: record["task"]?.stringValue ?? "?", files: files, attempts: attempts,
+            message: record["message"]?.stringValue, kind: record["kind"]?.stringValue,
+            status: record["status"]?.intValue.map { Int($0) }, cost: record["cost"]?.doubleValue, time: record["time"]?.stringValue))
+    }
+
+    /// True when the task is done and every file it wrote is still there, unchanged: the
+    /// size must match, and the recorded SHA-256 too, which is recomputed only when the
+    /// modification time differs from the one recorded.
+    public func isComplete(key: String, folder: String) -> Bool {
+        guard let entry = entries[key], entry.state == .done, !entry.files.isEmpty else { return false }
+        for file in entry.files {
+            let path = folder + "/" + file.path
+            guard FileIO.size(path) == file.size else { return false }
+            if let recorded = file.modified, FileIO.modificationStamp(path) == recorded { continue }
+            guard let bytes = try? FileIO.readAll(path), SHA256.hex(bytes) == file.sha256 else { return false }
+        }
+        return true
+    }
+}
+
+extension FileIO {
+    /// The file's modification time as `seconds.nanoseconds`, or nil.
+    public static func modificationStamp(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+}

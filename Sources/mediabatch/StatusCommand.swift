@@ -1,0 +1,51 @@
+import ArgumentParser
+import MediaBatch
+
+/// `mediabatch status`: what the journals in an output folder say, task by task.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show done, failed and unfinished tasks from an output folder's journals.",
+        discussion: "Example: mediabatch status output/product-shots")
+
+    @Argument(help: "A manifest's output folder (the one holding .mediabatch/).")
+    var folder: String
+
+    @Flag(help: "List every task, not only failures and unfinished ones.")
+    var all = false
+
+    func run() throws {
+        let journalFolder = folder + "/.mediabatch"
+        let names: [String]
+        do { names = try FileIO.listFolder(journalFolder).filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") } } catch {
+            Terminal.error("no journal in \(folder) (\(error.reason))")
+            throw ExitCode(ExitCodes.dataError)
+        }
+        var done = 0, failed = 0, unfinished = 0, cost = 0.0
+        for name in names {
+            let index: JournalIndex
+            do { index = try JournalIndex(path: journalFolder + "/" + name) } catch {
+                Terminal.error(error.description)
+                throw ExitCode(ExitCodes.dataError)
+            }
+            for key in index.order {
+                let entry = index.entries[key]!
+                switch entry.state {
+                case .done:
+                    done += 1
+                    cost += entry.cost ?? 0
+                    if all { Terminal.output("done\t\(entry.taskID)\t\(entry.files.map(\.path).joined(separator: ","))") }
+                case .failed:
+                    failed += 1
+                    let status = entry.status.map { "HTTP \($0): " } ?? ""
+                    Terminal.output("failed\t\(entry.taskID)\t\(entry.kind ?? "?")\t\(status)\(entry.message ?? "")\t\(entry.time ?? "")")
+                case .started:
+                    unfinished += 1
+                    Terminal.output("unfinished\t\(entry.taskID)\tattempt \(entry.attempts) started \(entry.time ?? "") and never ended")
+                }
+            }
+            if index.skippedLines > 0 { Terminal.standardError("\(name): \(index.skippedLines) torn line\(index.skippedLines == 1 ? "" : "s") skipped") }
+        }
+        Terminal.standardError("\(done) done, \(failed) failed, \(unfinished) unfinished, cost \(Terminal.dollars(cost))")
+    }
+}
