@@ -26,20 +26,41 @@ struct ManifestOptions: ParsableArguments {
 
 /// How to reach OpenRouter: shared by every command that can send a request.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "API base URL (default: $OPENROUTER_BASE_URL, else https://openrouter.ai/api/v1).")
+    @Option(help: "API base URL (default: $OPENROUTER_BASE_URL, the config file's baseURL, else https://openrouter.ai/api/v1).")
     var baseURL: String?
 
-    var resolvedBaseURL: String {
-        baseURL ?? ProcessInfo.processInfo.environment["OPENROUTER_BASE_URL"] ?? OpenRouterEndpoint.officialBaseURL
-    }
+    @Option(help: "Settings file (default: $XDG_CONFIG_HOME/mediabatch/config.json).")
+    var config: String?
 
-    /// The endpoint with its key, or a one-line error and exit when there is no key.
-    func endpoint() throws -> OpenRouterEndpoint {
-        guard let key = ProcessInfo.processInfo.environment["OPENROUTER_API_KEY"], !key.isEmpty else {
-            Terminal.error("no API key: set OPENROUTER_API_KEY (https://openrouter.ai/keys)")
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The settings file, with a warning on stderr when others can read it.
+    func loadConfiguration() throws -> Configuration {
+        do {
+            let configuration = try Configuration.load(
+                path: config ?? Configuration.defaultPath(environment: environment), required: config != nil)
+            if let warning = configuration.permissionWarning { Terminal.error("warning: " + warning) }
+            return configuration
+        } catch {
+            Terminal.error(error.description)
             throw ExitCode(ExitCodes.configError)
         }
-        return OpenRouterEndpoint(baseURL: resolvedBaseURL, apiKey: key)
+    }
+
+    func resolvedBaseURL(_ configuration: Configuration) -> String {
+        baseURL ?? environment["OPENROUTER_BASE_URL"] ?? configuration.baseURL ?? OpenRouterEndpoint.officialBaseURL
+    }
+
+    /// The endpoints for image and speech requests, or a one-line error and exit when
+    /// there is no key.
+    func endpoints(_ configuration: Configuration) throws -> (image: OpenRouterEndpoint, speech: OpenRouterEndpoint) {
+        let url = resolvedBaseURL(configuration)
+        guard let key = configuration.imageKey(environment: environment) ?? configuration.speechAPIKey(environment: environment) else {
+            Terminal.error("no API key: set OPENROUTER_API_KEY or providers.openrouter.apiKey in the config file (https://openrouter.ai/keys)")
+            throw ExitCode(ExitCodes.configError)
+        }
+        let speechKey = configuration.speechAPIKey(environment: environment) ?? key
+        return (OpenRouterEndpoint(baseURL: url, apiKey: key), OpenRouterEndpoint(baseURL: url, apiKey: speechKey))
     }
 }
 

@@ -28,6 +28,14 @@ struct PlanCommand: ParsableCommand {
                     listing += "\(image.id)\timage\t\(image.model.wireID)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
                     listing += "\t\(image.output.folder)/\(image.output.baseName).*\n"
                 }
+            case .speech(let speech):
+                let chunks = speech.chunks.count
+                requests += chunks
+                byModel[speech.model.wireID, default: 0] += chunks
+                if !summaryOnly {
+                    listing += "\(speech.id)\ttts\t\(speech.model.wireID)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
+                    listing += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)\n"
+                }
             }
         }
         if !listing.isEmpty { Terminal.write(listing) }

@@ -20,8 +20,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var manifest: ManifestOptions
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "Requests in flight at most.")
-    var concurrency = 4
+    @Option(help: "Requests in flight at most (default 4, or the config file's concurrency).")
+    var concurrency: Int?
 
     @Option(help: "Attempts per task, the first included.")
     var maxAttempts = 6
@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+        if let concurrency { guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") } }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         if let rpm { guard rpm > 0 else { throw ValidationError("--rpm must be positive") } }
@@ -72,8 +72,11 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         MediaBatchRuntime.start()
         let plan = try manifest.loadPlan()
-        var options = RunOptions(endpoint: try connection.endpoint())
-        options.concurrency = concurrency
+        let configuration = try connection.loadConfiguration()
+        let endpoints = try connection.endpoints(configuration)
+        var options = RunOptions(endpoint: endpoints.image)
+        options.speechEndpoint = endpoints.speech
+        options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
         options.maxAttempts = maxAttempts
         options.limits.totalTimeout = timeout
         options.requestsPerMinute = rpm

@@ -54,9 +54,8 @@ func plan(_ manifest: String, in folder: TempFolder, name: String = "m.json") th
 }
 
 func imageTasks(_ plan: BatchPlan) -> [ImageTask] {
-    plan.allTasks().map { task in
-        switch task {
-        case .image(let image): return image
-        }
+    plan.allTasks().compactMap { task in
+        if case .image(let image) = task { return image }
+        return nil
     }
 }

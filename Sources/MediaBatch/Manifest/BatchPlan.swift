@@ -116,16 +116,8 @@ public struct TaskIterator: IteratorProtocol {
 
 extension MediaTask {
     /// The manifest output folder the task writes into (its journal's folder).
-    var outputFolder: String {
-        switch self {
-        case .image(let task): return task.output.folder
-        }
-    }
+    var outputFolder: String { output.folder }
 
     /// The output path without extension, unique across a plan.
-    var outputKey: String {
-        switch self {
-        case .image(let task): return task.output.folder + "/" + task.output.baseName
-        }
-    }
+    var outputKey: String { output.folder + "/" + output.baseName }
 }

@@ -7,14 +7,15 @@ public struct ManifestHeader: Sendable {
     public let name: String
     /// Absolute output folder: `<output root>/<output or name>`.
     public let outputFolder: String
-    /// `defaults.image`, with the path of each key for error messages.
-    let imageDefaults: [(key: String, value: JSON, path: FieldPath)]
+    /// `defaults.image` and `defaults.tts`, with the path of each key for error messages.
+    let defaults: [String: [(key: String, value: JSON, path: FieldPath)]]
     /// Template variables, each a list of values, in document order.
     let vars: [(name: String, values: [String])]
 
     static let topLevelKeys: Set<String> = ["$schema", "version", "name", "output", "defaults", "vars", "tasks"]
-    static let defaultsKeys: Set<String> = ["image"]
-    static let reservedNames: Set<String> = ["id", "n", "p", "model", "aspectRatio", "resolution"]
+    /// The defaults sections and the task fields each may set.
+    static let defaultsSections: [String: Set<String>] = ["image": ImageFields.defaultable, "tts": SpeechFields.defaultable]
+    static let reservedNames: Set<String> = ["id", "n", "p", "model", "aspectRatio", "resolution", "voice", "speed"]
 
     init(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector) {
         self.file = file
@@ -49,32 +50,32 @@ public struct ManifestHeader: Sendable {
         }
         outputFolder = outputRoot + "/" + folder
 
-        var imageDefaults: [(key: String, value: JSON, path: FieldPath)] = []
+        var sections: [String: [(key: String, value: JSON, path: FieldPath)]] = [:]
         switch object["defaults"] {
         case nil: break
         case .object(let defaults):
-            for (key, value) in defaults {
-                let path = FieldPath([.key("defaults"), .key(key)])
-                guard key == "image" else {
-                    issues.add(path, "unknown defaults section (expected: \(ManifestHeader.defaultsKeys.sorted().joined(separator: ", ")))")
+            for (section, value) in defaults {
+                let path = FieldPath([.key("defaults"), .key(section)])
+                guard let allowed = ManifestHeader.defaultsSections[section] else {
+                    issues.add(path, "unknown defaults section (expected: \(ManifestHeader.defaultsSections.keys.sorted().joined(separator: ", ")))")
                     continue
                 }
-                guard case .object(let image) = value else {
-                    issues.add(path, value: value, "must be an object of image task fields")
+                guard case .object(let fields) = value else {
+                    issues.add(path, value: value, "must be an object of \(section) task fields")
                     continue
                 }
-                for (field, fieldValue) in image {
+                for (field, fieldValue) in fields {
                     let fieldPath = path.appending(field)
-                    if ImageFields.defaultable.contains(field) {
-                        imageDefaults.append((field, fieldValue, fieldPath))
+                    if allowed.contains(field) {
+                        sections[section, default: []].append((field, fieldValue, fieldPath))
                     } else {
-                        issues.add(fieldPath, "not allowed in defaults.image (allowed: \(ImageFields.defaultable.sorted().joined(separator: ", ")))")
+                        issues.add(fieldPath, "not allowed in defaults.\(section) (allowed: \(allowed.sorted().joined(separator: ", ")))")
                     }
                 }
             }
         case let other?: issues.add(FieldPath([.key("defaults")]), value: other, "must be an object")
         }
-        self.imageDefaults = imageDefaults
+        self.defaults = sections
 
         var vars: [(name: String, values: [String])] = []
         switch object["vars"] {

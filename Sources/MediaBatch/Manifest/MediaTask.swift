@@ -2,16 +2,26 @@
 /// narration, one request per chunk) and the files it writes.
 public enum MediaTask: Sendable {
     case image(ImageTask)
+    case speech(SpeechTask)
 
     public var id: String {
         switch self {
         case .image(let task): return task.id
+        case .speech(let task): return task.id
         }
     }
 
     public var origin: TaskOrigin {
         switch self {
         case .image(let task): return task.origin
+        case .speech(let task): return task.origin
+        }
+    }
+
+    public var output: OutputTarget {
+        switch self {
+        case .image(let task): return task.output
+        case .speech(let task): return task.output
         }
     }
 }
@@ -55,4 +65,36 @@ public struct ImageTask: Sendable {
     public let inputImages: [String]
     /// Which of `count` identical requests this is (1-based), part of the task key.
     public let variant: Int
+}
+
+/// How speech is delivered: mp3 as is, or raw 16-bit PCM written as a WAV file.
+public enum SpeechFormat: String, Sendable {
+    case mp3, pcm
+
+    public var fileExtension: String { self == .mp3 ? "mp3" : "wav" }
+}
+
+/// A text-to-speech task, fully resolved. Text longer than `maxChars` is narrated in
+/// chunks that are synthesized in parallel and joined into one file.
+public struct SpeechTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
+    public let text: String
+    public let model: ModelRef
+    public let voice: String
+    public let speed: Double?
+    public let format: SpeechFormat
+    /// Sample rate of `pcm` audio (OpenRouter does not say; 24 kHz is usual).
+    public let sampleRate: Int
+    public let provider: JSON?
+    public let maxChars: Int
+    /// The ID3 title; the task id when absent.
+    public let title: String?
+    /// Also keep each chunk's own file next to the joined one.
+    public let keepChunks: Bool
+
+    /// The text as the requests will carry it, split at sentence boundaries.
+    public var chunks: [String] { NarrationSplitter.split(text, maxChars: maxChars) }
 }

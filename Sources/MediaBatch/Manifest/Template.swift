@@ -7,6 +7,9 @@ struct Template: Sendable {
     /// Why a template cannot be read.
     struct SyntaxError: Error { let message: String }
 
+    /// A template that is all literal text.
+    init(literal text: String) { pieces = text.isEmpty ? [] : [.literal(text)] }
+
     init(_ text: String) throws(SyntaxError) {
         let utf8 = Array(text.utf8)
         guard utf8.contains(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) else {

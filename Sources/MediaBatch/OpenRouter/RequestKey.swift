@@ -17,6 +17,14 @@ public enum RequestKey {
             material += JSONEncoding.encode(.object(body), sortedKeys: true)
             material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
             return SHA256.hex(material)
+        case .speech(let speech):
+            var body = SpeechRequest.body(for: speech, input: speech.text)
+            body["max_chars"] = .int(Int64(speech.maxChars))
+            if speech.format == .pcm { body["sample_rate"] = .int(Int64(speech.sampleRate)) }
+            var material = Array("mediabatch-key-v1\n\(SpeechRequest.path)\n".utf8)
+            material += JSONEncoding.encode(.object(body), sortedKeys: true)
+            material += Array("\n\(speech.output.baseName)".utf8)
+            return SHA256.hex(material)
         }
     }
 

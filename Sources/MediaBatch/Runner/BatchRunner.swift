@@ -28,14 +28,14 @@ public final class BatchRunner: Sendable {
     public func run(_ plan: BatchPlan) throws(FileError) -> RunSummary {
         let started = MonotonicClock.now()
         let journals = try Self.openJournals(for: plan, options: options)
-        let source = JobSource(iterator: plan.makeIterator(), requestsPerMinute: options.requestsPerMinute) { [options] task in
+        let source = JobSource(iterator: plan.makeIterator(), requestsPerMinute: options.requestsPerMinute, prepare: { [options] task in
             let key = RequestKey.of(task)
             if let shard = options.shard, !shard.contains(key: key) { return .otherShard }
             let folder = task.outputFolder
             let journal = journals[folder]
             if !options.force, let index = journal?.index, index.isComplete(key: key, folder: folder) { return .alreadyDone }
             return .run(key: key, journal: journal?.journal)
-        }
+        }, split: Self.narrationParts)
         let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
@@ -48,7 +48,8 @@ public final class BatchRunner: Sendable {
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal, onEvent] in
                 let connection = HTTPConnection(limits: options.limits, abortSignal: abortSignal)
-                let executor = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
+                let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
+                let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil)
                 let buffers = [ResponseBuffer(), ResponseBuffer()]
                 var turn = 0
                 while let job = source.next() {
@@ -57,17 +58,34 @@ public final class BatchRunner: Sendable {
                     turn += 1
                     buffer.acquire()
                     do throws(TaskFailure) {
-                        do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt) } catch {
+                        do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
                             throw TaskFailure(.permanent, message: "\(error)")
                         }
                         switch job.task {
                         case .image(let task):
-                            let result = try executor.fetch(task, on: connection, into: buffer.bytes)
+                            let result = try images.fetch(task, on: connection, into: buffer.bytes)
                             lanes.submit(UncheckedTransfer(result)) { result in
                                 defer { buffer.releaseToWorker() }
                                 do throws(TaskFailure) {
-                                    let files = try executor.write(result.value.images, for: task)
+                                    let files = try images.write(result.value.images, for: task)
                                     recorder.done(job, attempts: attempt, files: files, cost: result.value.cost, generationID: result.value.generationID)
+                                } catch {
+                                    recorder.failed(job, attempts: attempt, failure: error)
+                                }
+                            }
+                        case .speech(let task):
+                            guard let part = job.part else { preconditionFailure("speech jobs always carry a part") }
+                            let chunk = try speech.fetch(part, on: connection, into: buffer.bytes)
+                            buffer.releaseToWorker()
+                            guard let complete = part.assembly.store(part.index, audio: chunk.audio, cost: chunk.cost, generationID: chunk.generationID) else {
+                                source.finish()  // more chunks to come, or the narration already failed
+                                continue
+                            }
+                            lanes.submit(UncheckedTransfer(complete)) { complete in
+                                do throws(TaskFailure) {
+                                    let files = try speech.write(complete.value.parts, for: task)
+                                    recorder.done(job, attempts: attempt, files: files, cost: complete.value.cost,
+                                                  generationID: complete.value.generationIDs.joined(separator: ","))
                                 } catch {
                                     recorder.failed(job, attempts: attempt, failure: error)
                                 }
@@ -80,7 +98,11 @@ public final class BatchRunner: Sendable {
                             var next = job
                             next.attempts = attempt
                             source.retry(next, after: delay)
-                            onEvent(.retrying(taskID: job.task.id, attempt: attempt, failure: error, delay: delay))
+                            onEvent(.retrying(taskID: job.label, attempt: attempt, failure: error, delay: delay))
+                            continue
+                        }
+                        if let part = job.part, !part.assembly.fail() {
+                            source.finish()  // another chunk already failed the narration
                             continue
                         }
                         recorder.failed(job, attempts: attempt, failure: error)
@@ -99,6 +121,18 @@ public final class BatchRunner: Sendable {
         current.withLock { run in
             run?.recorder.interrupted()
             run?.source.stop()
+        }
+    }
+
+    /// A narration becomes one job per chunk of its text; other tasks stay one job.
+    static func narrationParts(_ job: Job) -> [Job] {
+        guard case .speech(let task) = job.task else { return [job] }
+        let chunks = task.chunks
+        let assembly = NarrationAssembly(task: task, chunks: chunks)
+        return chunks.indices.map { index in
+            var part = job
+            part.part = NarrationPart(index: index, assembly: assembly)
+            return part
         }
     }
 

@@ -25,32 +25,12 @@ struct ImageTaskExecutor {
         return try ImageResponse.decodeChat(response)
     }
 
-    /// Writes every image to a temp file first and renames them only when all are written,
-    /// so a failed task leaves no file behind.
+    /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no file.
     func write(_ images: [GeneratedImage], for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
-        let paths = images.enumerated().map { index, image in
-            task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
+        let outputs = images.enumerated().map { index, image in
+            (path: task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension),
+             bytes: { (body: (UnsafeRawBufferPointer) -> Void) in image.withUnsafeBytes(body) })
         }
-        for path in paths {
-            if let owner = claims.claim(path, for: task.id) {
-                throw TaskFailure(.permanent, message: "\(path) is already written by task \(owner) in this run")
-            }
-        }
-        var staged: [StagedFile] = []
-        var files: [WrittenFile] = []
-        do {
-            for (image, path) in zip(images, paths) {
-                staged.append(try image.withUnsafeBytes { raw in Result { () throws(FileError) in try StagedFile([raw], for: path) } }.get())
-                files.append(WrittenFile(path: path, size: image.count, sha256: image.withUnsafeBytes { SHA256.hex($0) }))
-            }
-            for (index, file) in staged.enumerated() {
-                try file.commit()
-                files[index].modified = FileIO.modificationStamp(file.path)
-            }
-        } catch {
-            for file in staged { file.revoke() }
-            throw TaskFailure(.permanent, message: error.description)
-        }
-        return files
+        return try AtomicOutputs.write(outputs, taskID: task.id, claims: claims)
     }
 }

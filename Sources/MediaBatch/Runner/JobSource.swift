@@ -10,6 +10,11 @@ struct Job {
     var attempts: Int
     var notBefore: Double
     let firstStarted: Double
+    /// For narration: which chunk this job synthesizes.
+    var part: NarrationPart? = nil
+
+    /// The job's identity in messages: the task id, and the chunk for narration parts.
+    var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
 }
 
 /// Hands out work to the workers: new tasks from the plan (expanded lazily and filtered
@@ -21,6 +26,10 @@ final class JobSource: @unchecked Sendable {
     private let condition = NSCondition()
     private var iterator: TaskIterator
     private let prepare: (MediaTask) -> Preparation
+    private let split: (Job) -> [Job]
+    /// Further chunks of narrations already started: served before new tasks.
+    private var pendingParts: [Job] = []
+    private var pendingPartsStart = 0
     private var rateLimit: TokenBucket?
     private var exhausted = false
     private var retries: [Job] = []
@@ -38,9 +47,11 @@ final class JobSource: @unchecked Sendable {
         case otherShard
     }
 
-    init(iterator: TaskIterator, requestsPerMinute: Int?, prepare: @escaping (MediaTask) -> Preparation) {
+    /// `split` turns a new job into the jobs that carry it out (a narration's chunks).
+    init(iterator: TaskIterator, requestsPerMinute: Int?, prepare: @escaping (MediaTask) -> Preparation, split: @escaping (Job) -> [Job]) {
         self.iterator = iterator
         self.prepare = prepare
+        self.split = split
         rateLimit = requestsPerMinute.map { TokenBucket(perMinute: $0) }
     }
 
@@ -59,6 +70,18 @@ final class JobSource: @unchecked Sendable {
                     rateLimit?.take(at: now)
                     return retries.remove(at: index)
                 }
+                while pendingPartsStart < pendingParts.count {
+                    let job = pendingParts[pendingPartsStart]
+                    pendingPartsStart += 1
+                    if pendingPartsStart == pendingParts.count {
+                        pendingParts.removeAll(keepingCapacity: true)
+                        pendingPartsStart = 0
+                    }
+                    if job.part?.assembly.hasFailed == true { continue }
+                    inProgress += 1
+                    rateLimit?.take(at: now)
+                    return job
+                }
                 while !exhausted {
                     guard let task = iterator.next() else {
                         exhausted = true
@@ -70,14 +93,18 @@ final class JobSource: @unchecked Sendable {
                     case .otherShard:
                         tasksInOtherShards += 1
                     case .run(let key, let journal):
-                        inProgress += 1
                         tasksStarted += 1
+                        var jobs = split(Job(task: task, key: key, journal: journal, attempts: 0, notBefore: 0, firstStarted: now))
+                        guard !jobs.isEmpty else { continue }
+                        let first = jobs.removeFirst()
+                        pendingParts += jobs
+                        inProgress += 1
                         rateLimit?.take(at: now)
-                        return Job(task: task, key: key, journal: journal, attempts: 0, notBefore: 0, firstStarted: now)
+                        return first
                     }
                 }
             }
-            if exhausted && retries.isEmpty && inProgress == 0 {
+            if exhausted && retries.isEmpty && inProgress == 0 && pendingPartsStart == pendingParts.count {
                 condition.broadcast()
                 return nil
             }
@@ -85,7 +112,7 @@ final class JobSource: @unchecked Sendable {
             // everything for the rate cap.
             let gate = max(cooldownUntil, now + rateWait)
             var wakeAt = retries.map { max($0.notBefore, gate) }.min() ?? .infinity
-            if !exhausted { wakeAt = min(wakeAt, gate) }
+            if !exhausted || pendingPartsStart < pendingParts.count { wakeAt = min(wakeAt, gate) }
             if wakeAt.isFinite {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: max(wakeAt - now, 0.001)))
             } else {

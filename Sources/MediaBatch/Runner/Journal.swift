@@ -86,8 +86,11 @@ public final class Journal: @unchecked Sendable {
 
     // MARK: - Records
 
-    public func started(key: String, taskID: String, attempt: Int) throws(FileError) {
-        try append(["event": "started", "key": .string(key), "task": .string(taskID), "attempt": .int(Int64(attempt)), "time": .string(Journal.timestamp())])
+    public func started(key: String, taskID: String, attempt: Int, part: Int? = nil) throws(FileError) {
+        var record: JSONObject = ["event": "started", "key": .string(key), "task": .string(taskID), "attempt": .int(Int64(attempt))]
+        if let part { record["chunk"] = .int(Int64(part + 1)) }
+        record["time"] = .string(Journal.timestamp())
+        try append(record)
     }
 
     public func done(key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double) throws(FileError) {

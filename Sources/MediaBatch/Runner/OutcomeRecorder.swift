@@ -75,7 +75,7 @@ final class OutcomeRecorder: Sendable {
         state.withLock { summary in
             summary.alreadyDone = source.tasksAlreadyDone
             summary.otherShards = source.tasksInOtherShards
-            summary.notRun = taskCount - source.tasksStarted - source.tasksAlreadyDone - source.tasksInOtherShards + source.abandonedRetries
+            summary.notRun = taskCount - summary.done - summary.failed - source.tasksAlreadyDone - source.tasksInOtherShards
             summary.seconds = seconds
             return summary
         }

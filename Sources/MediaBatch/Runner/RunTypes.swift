@@ -2,6 +2,8 @@
 public struct RunOptions: Sendable {
     public var concurrency: Int = 4
     public var endpoint: OpenRouterEndpoint
+    /// Where speech requests go, when their key differs (`tts.apiKey`); else `endpoint`.
+    public var speechEndpoint: OpenRouterEndpoint?
     public var limits = HTTPLimits()
     /// Attempts per task, the first included.
     public var maxAttempts: Int = 6

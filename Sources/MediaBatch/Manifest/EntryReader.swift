@@ -1,0 +1,127 @@
+/// A field's value and where to blame it: the entry itself or a `defaults` section.
+struct Located {
+    let value: JSON
+    let path: FieldPath
+    let line: Int?
+}
+
+/// Reads the fields of one task entry for an expander: the entry's own value or else the
+/// manifest's `defaults.<section>`, typed, with every problem reported at its location.
+struct EntryReader {
+    let header: ManifestHeader
+    let object: JSONObject
+    let path: FieldPath
+    let line: Int?
+    let ordinal: Int
+    let issues: IssueCollector
+    /// `image` or `tts`: which defaults apply.
+    let section: String
+
+    var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
+
+    func field(_ key: String) -> Located? {
+        if let value = object[key] { return Located(value: value, path: path.appending(key), line: line) }
+        if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
+            return Located(value: fallback.value, path: fallback.path, line: nil)
+        }
+        return nil
+    }
+
+    func report(_ located: Located, index: Int? = nil, value: JSON? = nil, _ message: String) {
+        let at = index.map { located.value.arrayValue == nil ? located.path : located.path.appending($0) } ?? located.path
+        issues.add(at, line: located.line, value: value ?? located.value, message)
+    }
+
+    func reportMissing(_ key: String, _ message: String) {
+        issues.add(path.appending(key), line: line, message)
+    }
+
+    /// Unknown keys are errors: a typo must not silently fall back to a default.
+    func rejectUnknownKeys(allowed: Set<String>, kind: String) {
+        for key in object.keys where !allowed.contains(key) {
+            issues.add(path.appending(key), line: line, "unknown field for \(kind) (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func reader(_ located: Located) -> FieldReader { FieldReader(issues: issues, line: located.line) }
+
+    /// A string or a non-empty list of strings (a list multiplies the task).
+    func strings(_ key: String, what: String) -> [String]? {
+        field(key).flatMap { reader($0).strings($0.value, at: $0.path, what: what) }
+    }
+
+    func string(_ key: String, what: String) -> String? {
+        field(key).flatMap { reader($0).string($0.value, at: $0.path, what: what) }
+    }
+
+    func object(_ key: String) -> JSONObject? {
+        field(key).flatMap { reader($0).object($0.value, at: $0.path) }
+    }
+
+    func integer(_ key: String, range: ClosedRange<Int>) -> Int? {
+        field(key).flatMap { reader($0).integer($0.value, at: $0.path, range: range) }
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let located = field(key) else { return nil }
+        guard case .bool(let flag) = located.value else {
+            report(located, "must be true or false")
+            return nil
+        }
+        return flag
+    }
+
+    /// Model references from `key` (one or a list); reports the ones that are not.
+    func models(_ key: String, fallback: String? = nil) -> [ModelRef] {
+        guard let located = field(key) else {
+            if let fallback, let model = ModelRef(fallback) { return [model] }
+            reportMissing(key, "missing: set the task's \(key) or defaults.\(section).\(key)")
+            return []
+        }
+        var models: [ModelRef] = []
+        for (index, text) in (reader(located).strings(located.value, at: located.path, what: "model") ?? []).enumerated() {
+            if let model = ModelRef(text) { models.append(model) } else {
+                report(located, index: index, value: .string(text),
+                       "not a model reference (write openrouter/<provider>/<model>, openrouter/auto or <provider>/<model>)")
+            }
+        }
+        return models
+    }
+
+    /// A template from a text, or nil (reported) when its braces are wrong.
+    func template(_ text: String, at located: Located, index: Int? = nil) -> Template? {
+        do { return try Template(text) } catch {
+            report(located, index: index, value: .string(text), error.message)
+            return nil
+        }
+    }
+
+    /// The `id` and `output` templates (defaults `task-<n>` and `{id}`).
+    func nameTemplates() -> (id: Template, output: Template)? {
+        let idField = object["id"].map { Located(value: $0, path: path.appending("id"), line: line) }
+        let idText = idField.flatMap { reader($0).string($0.value, at: $0.path, what: "the task id") } ?? "task-\(ordinal)"
+        let outputField = object["output"].map { Located(value: $0, path: path.appending("output"), line: line) }
+        let outputText = outputField.flatMap { reader($0).string($0.value, at: $0.path, what: "an output name template") } ?? "{id}"
+        let id = template(idText, at: idField ?? Located(value: .string(idText), path: path.appending("id"), line: line))
+        let output = template(outputText, at: outputField ?? Located(value: .string(outputText), path: path.appending("output"), line: line))
+        guard let id, let output else { return nil }
+        return (id, output)
+    }
+
+    /// The manifest variables the templates use, in order; unknown names are reported.
+    /// `outputBuiltins` are the extra names an output template may use.
+    func variables(id: Template, output: Template, texts: [(Template, String)], outputBuiltins: Set<String>) -> [String] {
+        var names: [String] = []
+        for (template, fieldName, allowed) in [(id, "id", Set<String>())] + texts.map({ ($0.0, $0.1, Set<String>()) }) + [(output, "output", outputBuiltins)] {
+            for name in template.names where !names.contains(name) && !allowed.contains(name) {
+                if header.values(of: name) == nil {
+                    issues.add(path.appending(fieldName), line: line, value: .string("{\(name)}"),
+                               "unknown template variable (define it in vars\(allowed.isEmpty ? "" : ", or use one of \(allowed.sorted().joined(separator: ", "))"))")
+                } else {
+                    names.append(name)
+                }
+            }
+        }
+        return names
+    }
+}

@@ -1,0 +1,84 @@
+/// One axis along which an entry multiplies, with the suffix each value adds to names.
+struct Axis {
+    let name: String
+    let suffixes: [String]
+}
+
+/// One concrete variant of an entry: which value each axis took, the template values, and
+/// the stable id and output name it gets.
+struct Variant {
+    /// Index chosen on each axis, in axis order.
+    let choices: [Int]
+    /// Manifest variables for text templates.
+    let values: [String: String]
+    let id: String
+    let baseName: String
+}
+
+/// Names the variants of an entry: every combination of the axes gets an id (the rendered
+/// `id` template plus a readable suffix for each axis with several values that the template
+/// does not already mention, e.g. `fox-16x9-2`) and an output name built the same way from
+/// the `output` template.
+struct VariantNamer {
+    let header: ManifestHeader
+    let ordinal: Int
+    let idTemplate: Template
+    let outputTemplate: Template
+    /// Manifest variables in use; they come first among the axes.
+    let variables: [String]
+
+    /// Variables become axes of their own, ahead of `axes`.
+    func variants(axes: [Axis], outputValues: ([Int]) -> [String: String]) -> [Variant]? {
+        let allAxes = variables.map { Axis(name: $0, suffixes: header.values(of: $0)!.map(PortableName.sanitise)) } + axes
+        let idNames = Set(idTemplate.names)
+        let outputNames = Set(outputTemplate.names).union(outputTemplate.names.contains("id") ? idNames.union(["id"]) : [])
+        var variants: [Variant] = []
+        for combination in cartesian(allAxes.map { $0.suffixes.count }) {
+            var values: [String: String] = [:]
+            for (axis, choice) in zip(allAxes.prefix(variables.count), combination) {
+                values[axis.name] = header.values(of: axis.name)![choice]
+            }
+            func suffix(excluding names: Set<String>) -> String {
+                zip(allAxes, combination)
+                    .filter { $0.0.suffixes.count > 1 && !names.contains($0.0.name) }
+                    .map { "-" + $0.0.suffixes[$0.1] }
+                    .joined()
+            }
+            var id = PortableName.sanitise(idTemplate.render(values))
+            if id.isEmpty { id = "task-\(ordinal)" }
+            id += suffix(excluding: idNames)
+            let choices = Array(combination[variables.count...])
+            var names = values
+            names["id"] = id
+            for (key, value) in outputValues(choices) { names[key] = value }
+            guard let relative = PortableName.relativePath(outputTemplate.render(names)) else { return nil }
+            let baseName = relative + (outputNames.contains("id") ? "" : suffix(excluding: outputNames))
+            variants.append(Variant(choices: choices, values: values, id: id, baseName: baseName))
+        }
+        return variants
+    }
+
+    /// The single variant of an entry that multiplies along nothing, named without any
+    /// dictionary or suffix work (the common case of huge JSONL batches); nil otherwise.
+    func plainVariant(axes: [Axis]) -> Variant? {
+        guard variables.isEmpty, outputTemplate.isIDOnly, axes.allSatisfy({ $0.suffixes.count == 1 }) else { return nil }
+        var id = PortableName.sanitise(idTemplate.render([:]))
+        if id.isEmpty { id = "task-\(ordinal)" }
+        return Variant(choices: Array(repeating: 0, count: axes.count), values: [:], id: id, baseName: id)
+    }
+}
+
+/// Every combination of indices for axes of the given sizes, last axis fastest.
+func cartesian(_ sizes: [Int]) -> [[Int]] {
+    guard !sizes.contains(0) else { return [] }
+    var result: [[Int]] = [[]]
+    for size in sizes {
+        result = result.flatMap { prefix in (0..<size).map { prefix + [$0] } }
+    }
+    return result
+}
+
+extension String {
+    /// `16:9` → `16x9`, for names.
+    func replacingColons() -> String { String(map { $0 == ":" ? "x" : $0 }) }
+}

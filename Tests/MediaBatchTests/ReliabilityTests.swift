@@ -1,0 +1,384 @@
+import FakeOpenRouter
+import Foundation
+import Glibc
+import Testing
+@testable import MediaBatch
+
+/// Reliability under faults, crashes, signals, locks, reruns, shards and budgets, always
+/// judged by what is on disk, what the fake saw and how the process exited. Serialized:
+/// several tests time subprocesses, and the CI machine has two cores.
+@Suite(.serialized) struct ReliabilityTests {
+    private let key = ["OPENROUTER_API_KEY": "k"]
+
+    private func runArguments(_ server: FakeOpenRouterServer, root: String = "out", _ extra: [String] = []) -> [String] {
+        ["run", "m.json", "--output-root", root, "--base-url", server.baseURL] + extra
+    }
+
+    private func generationRequests(_ server: FakeOpenRouterServer) -> [RecordedRequest] {
+        server.requests().filter { $0.path == "/chat/completions" }
+    }
+
+    private func prompt(of request: RecordedRequest) -> String? {
+        ((request.json()?["messages"] as? [[String: Any]])?.first?["content"]) as? String
+    }
+
+    /// Relative paths below `sub` of PNGs that are missing or not complete valid PNGs.
+    private func invalidPNGs(_ folder: TempFolder, under sub: String) -> [String] {
+        folder.files(under: sub).filter { pngSize(folder.path + "/" + sub + "/" + $0) == nil }
+    }
+
+    // MARK: 1. Mixed faults
+
+    @Test func thirtyPercentMixedFaultsStillFinishEveryTaskWithValidFiles() throws {
+        let kinds: [FaultKind] = [
+            .rateLimited, .serverError, .badGateway, .unavailable, .timeoutEdge, .overloaded,
+            .resetMidBody, .truncatedBody, .malformedJSON, .errorIn200, .noImages,
+        ]
+        let server = try startFake {
+            $0.faults = FaultPlan(rate: 0.3, kinds: kinds, seed: 20_260_301, maxFaultedAttempts: 2, retryAfterSeconds: 0.2)
+        }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let count = 200
+        let manifest = distinctTasksManifest(count: count)
+
+        let (summary, events) = try runCollecting(server, manifest: manifest, in: folder, concurrency: 8) { $0.maxAttempts = 6 }
+
+        let failures = summary.failures.map { outcome -> String in
+            guard case .failed(let failure) = outcome.result else { return outcome.taskID }
+            return "\(outcome.taskID) after \(outcome.attempts) attempts: [\(failure.kind.rawValue)] \(failure)"
+        }
+        #expect(summary.done == count, "failed tasks: \(failures)")
+        #expect(summary.failed == 0, "failed tasks: \(failures)")
+        #expect(summary.notRun == 0)
+        #expect(summary.stop == nil)
+
+        // Files on disk: one complete PNG per task, nothing else visible.
+        #expect(folder.files(under: "out/m") == (1...count).map { taskID($0) + ".png" })
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+
+        // What the fake saw: faults happened, no retry came before its Retry-After, and every
+        // request beyond the first per task answers one injected fault (no needless resend).
+        let stats = server.stats()
+        #expect(stats.faultsInjected > 0)
+        #expect(stats.earlyRetries == 0, "retries sent before the Retry-After the fake asked for")
+        #expect(generationRequests(server).count == count + stats.faultsInjected)
+
+        // Every outcome within the attempt budget.
+        let outcomes = events.compactMap { event -> TaskOutcome? in
+            if case .finished(let outcome) = event { return outcome } else { return nil }
+        }
+        #expect(outcomes.count == count)
+        #expect(outcomes.allSatisfy { $0.attempts >= 1 && $0.attempts <= 6 })
+        #expect(outcomes.contains { $0.attempts > 1 })
+
+        // The journal: exactly one `done` per task key, for exactly the plan's keys.
+        let keys = Set(try plan(manifest, in: folder).allTasks().map(RequestKey.of))
+        #expect(keys.count == count)
+        let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
+        #expect(journal.unparsable == 0)
+        var doneByKey: [String: Int] = [:]
+        for record in journal.records("done") { doneByKey[record["key"] as? String ?? "?", default: 0] += 1 }
+        #expect(Set(doneByKey.keys) == keys)
+        #expect(doneByKey.values.allSatisfy { $0 == 1 }, "keys with several done records: \(doneByKey.filter { $0.value != 1 })")
+    }
+
+    // MARK: 2. 401 mid-run
+
+    @Test func aKeyRevokedMidRunStopsAtOnceWithExit69() throws {
+        let concurrency = 4
+        let server = try startFake { $0.faults.unauthorizedAfter = 10 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: 100))
+
+        let result = try runCLI(runArguments(server, ["--concurrency", "\(concurrency)"]), environment: key, in: folder.path)
+
+        #expect(result.status == 69, "\(result.stderr)")
+        #expect(result.stderr.contains("401"))
+        let requests = generationRequests(server)
+        #expect(requests.count > 10, "the fake never answered 401")
+        // After the first 401 at most the requests already in flight may arrive.
+        #expect(requests.count <= 10 + concurrency, "\(requests.count) requests for a key refused after 10")
+        // The ten accepted requests were all written; nothing else was.
+        #expect(folder.files(under: "out/m").count == 10)
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+    }
+
+    // MARK: 3. kill -9 and resume
+
+    @Test func killNineAtRandomMomentsThenResumeLosesLittleAndLeavesNoDebris() throws {
+        let concurrency = 4
+        let count = 60
+        let server = try startFake { $0.latency = 0.1 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: count))
+        let arguments = runArguments(server, ["--concurrency", "\(concurrency)", "--quiet"])
+
+        var kills = 0
+        var delays: [Double] = []
+        for cycle in 0..<3 {
+            let cli = try BackgroundCLI(arguments, environment: key, in: folder.path, logName: "kill-\(cycle)")
+            defer { cli.killAndReap() }
+            let delay = Double.random(in: 0.3...1.0)
+            delays.append(delay)
+            usleep(useconds_t(delay * 1_000_000))
+            cli.signal(SIGKILL)
+            #expect(cli.wait(timeout: 10))
+            if cli.killedBySignal {
+                kills += 1
+            } else {
+                // The run finished before the kill: then it must have finished cleanly.
+                #expect(cli.status == 0, "\(cli.stderr)")
+                break
+            }
+        }
+        #expect(kills >= 1, "every run finished before its kill (delays \(delays))")
+
+        let final = try runCLI(arguments, environment: key, in: folder.path)
+        #expect(final.status == 0, "\(final.stderr)")
+
+        let expected = (1...count).map { taskID($0) + ".png" }
+        #expect(folder.files(under: "out/m") == expected)
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+        #expect(folder.allFiles(under: "out") == [".mediabatch.lock"] + ["m/.mediabatch/journal.jsonl"] + expected.map { "m/" + $0 },
+                "stray files: \(folder.allFiles(under: "out").filter { !$0.hasSuffix(".png") })")
+
+        let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
+        #expect(journal.unparsable <= kills, "more torn journal lines than kills")
+        let done = journal.doneCountByTask
+        #expect(Set(done.keys) == Set((1...count).map(taskID)))
+        #expect(done.values.allSatisfy { $0 == 1 }, "tasks done more than once: \(done.filter { $0.value != 1 })")
+
+        // Work lost to the kills: at most the requests in flight at each kill.
+        let resent = generationRequests(server).count - count
+        #expect(resent >= 0)
+        #expect(resent <= kills * concurrency, "\(resent) requests re-sent after \(kills) kills (delays \(delays))")
+    }
+
+    // MARK: 4. Run lock
+
+    @Test func aSecondRunOnTheSameRootExits75AndNamesTheHolder() throws {
+        let server = try startFake { $0.latency = 0.5 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: 40))
+        let first = try BackgroundCLI(runArguments(server, ["--concurrency", "2"]), environment: ["OPENROUTER_API_KEY": "first"],
+                                      in: folder.path, logName: "first")
+        defer { first.killAndReap() }
+
+        let lockPath = folder.path + "/out/.mediabatch.lock"
+        let locked = waitFor(timeout: 20) { (try? String(contentsOfFile: lockPath, encoding: .utf8))?.contains("pid") == true }
+        try #require(locked, "the first run never took the lock: \(first.stderr)")
+        #expect(first.isRunning)
+
+        let started = monotonicNow()
+        let second = try runCLI(runArguments(server, ["--concurrency", "2"]), environment: ["OPENROUTER_API_KEY": "second"], in: folder.path)
+        let elapsed = monotonicNow() - started
+
+        #expect(second.status == 75, "\(second.stderr)")
+        #expect(elapsed < 2.5, "the second run took \(elapsed) s to give up")
+        #expect(second.stderr.contains("pid"))
+        #expect(second.stderr.contains("pid \(first.pid)"), "\(second.stderr)")
+        #expect(!server.requests().contains { $0.header("authorization") == "Bearer second" })
+        #expect(first.isRunning, "the first run was disturbed")
+
+        first.signal(SIGKILL)
+        #expect(first.wait(timeout: 10))
+    }
+
+    // MARK: 5. SIGTERM
+
+    @Test func sigtermFinishesInFlightWorkExits143AndARerunCompletes() throws {
+        let count = 40
+        let server = try startFake { $0.latency = 0.5 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: count))
+        let cli = try BackgroundCLI(runArguments(server, ["--concurrency", "4", "--grace", "10"]), environment: key,
+                                    in: folder.path, logName: "term")
+        defer { cli.killAndReap() }
+
+        // The journal is opened after the signal handlers are installed.
+        let journalPath = folder.path + "/out/m/.mediabatch/journal.jsonl"
+        try #require(waitFor(timeout: 20) { FileManager.default.fileExists(atPath: journalPath) }, "\(cli.stderr)")
+        usleep(1_000_000)
+        try #require(cli.isRunning, "the run ended before SIGTERM: \(cli.stderr)")
+        let signalled = monotonicNow()
+        cli.signal(SIGTERM)
+        #expect(cli.wait(timeout: 20))
+        let elapsed = monotonicNow() - signalled
+
+        #expect(!cli.killedBySignal)
+        #expect(cli.status == 143, "\(cli.stderr)")
+        // Only the requests in flight (0.5 s each) were let finish; the rest would take ~4 s.
+        #expect(elapsed < 2.5, "the run took \(elapsed) s to end after SIGTERM (grace 10 s)")
+        #expect(cli.stderr.contains("terminated"))
+
+        let partial = folder.files(under: "out/m")
+        #expect(!partial.isEmpty && partial.count < count, "\(partial.count) files")
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+        // Every file written before the exit is journaled done, so a rerun keeps it.
+        let journal = JournalLines(path: journalPath)
+        #expect(journal.unparsable == 0)
+        #expect(Set(journal.doneCountByTask.keys) == Set(partial.map { String($0.dropLast(4)) }))
+
+        let before = generationRequests(server).count
+        let rerun = try runCLI(runArguments(server, ["--concurrency", "8"]), environment: key, in: folder.path)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(folder.files(under: "out/m") == (1...count).map { taskID($0) + ".png" })
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(generationRequests(server).count - before == count - partial.count)
+    }
+
+    // MARK: 6. Reruns skip done work
+
+    @Test func rerunsSendOnlyWhatIsMissingOrDamagedAndForceRedoesAll() throws {
+        let count = 10
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: count))
+        let arguments = runArguments(server)
+        let out = folder.path + "/out/m/"
+
+        let first = try runCLI(arguments, environment: key, in: folder.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(server.requests().count == count)
+        #expect(folder.files(under: "out/m").count == count)
+
+        // Nothing to do: nothing sent.
+        let second = try runCLI(arguments, environment: key, in: folder.path)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(server.requests().count == count)
+
+        // A deleted file: exactly its task again.
+        let original3 = try #require(FileManager.default.contents(atPath: out + "t003.png"))
+        try FileManager.default.removeItem(atPath: out + "t003.png")
+        let third = try runCLI(arguments, environment: key, in: folder.path)
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(server.requests().count == count + 1)
+        #expect(server.requests().last.flatMap(prompt)?.hasPrefix("picture 3 ") == true)
+        #expect(FileManager.default.contents(atPath: out + "t003.png") == original3)
+
+        // A corrupted file (same size, other bytes, another mtime): exactly its task again.
+        let original5 = try #require(FileManager.default.contents(atPath: out + "t005.png"))
+        var damaged = [UInt8](original5)
+        for index in stride(from: damaged.count / 3, to: damaged.count / 3 + 64, by: 1) { damaged[index] ^= 0xFF }
+        try Data(damaged).write(to: URL(fileURLWithPath: out + "t005.png"))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)], ofItemAtPath: out + "t005.png")
+        #expect(FileManager.default.contents(atPath: out + "t005.png")?.count == original5.count)
+        let fourth = try runCLI(arguments, environment: key, in: folder.path)
+        #expect(fourth.status == 0, "\(fourth.stderr)")
+        #expect(server.requests().count == count + 2)
+        #expect(server.requests().last.flatMap(prompt)?.hasPrefix("picture 5 ") == true)
+        #expect(FileManager.default.contents(atPath: out + "t005.png") == original5)
+
+        // --force: everything again.
+        let forced = try runCLI(arguments + ["--force"], environment: key, in: folder.path)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(server.requests().count == 2 * count + 2)
+        #expect(folder.files(under: "out/m") == (1...count).map { taskID($0) + ".png" })
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+    }
+
+    // MARK: 7. Shards
+
+    @Test func shardsPartitionTheTasksAndTogetherWriteWhatOneRunWrites() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let count = 40
+        let manifest = distinctTasksManifest(count: count)
+        let keys = try plan(manifest, in: folder).allTasks().map(RequestKey.of)
+        #expect(Set(keys).count == count)
+        for n in 1...8 {
+            let shards = (0..<n).map { Shard(index: $0, count: n)! }
+            #expect(Shard(index: n, count: n) == nil)
+            for key in keys {
+                #expect(shards.filter { $0.contains(key: key) }.count == 1, "key \(key) with \(n) shards")
+            }
+        }
+
+        let server = try startFake()
+        defer { server.stop() }
+        folder.write("m.json", manifest)
+        let shard0 = try runCLI(runArguments(server, root: "sharded", ["--shard", "0/2"]), environment: key, in: folder.path)
+        #expect(shard0.status == 0, "\(shard0.stderr)")
+        let afterShard0 = folder.files(under: "sharded/m")
+        #expect(!afterShard0.isEmpty && afterShard0.count < count, "shard 0/2 wrote \(afterShard0.count) of \(count)")
+        let shard1 = try runCLI(runArguments(server, root: "sharded", ["--shard", "1/2"]), environment: key, in: folder.path)
+        #expect(shard1.status == 0, "\(shard1.stderr)")
+        #expect(server.requests().count == count, "the two shards together sent \(server.requests().count) requests")
+
+        let whole = try runCLI(runArguments(server, root: "whole"), environment: key, in: folder.path)
+        #expect(whole.status == 0, "\(whole.stderr)")
+
+        func sizes(_ sub: String) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: folder.files(under: sub).map { name in
+                (name, (FileManager.default.contents(atPath: folder.path + "/" + sub + "/" + name)?.count) ?? -1)
+            })
+        }
+        let sharded = sizes("sharded/m")
+        #expect(sharded.count == count)
+        #expect(sharded == sizes("whole/m"))
+        #expect(invalidPNGs(folder, under: "sharded/m").isEmpty)
+    }
+
+    // MARK: 8. Budget
+
+    @Test func maxCostStopsEarlyWithExit75() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // google/gemini-2.5-flash-image costs 0.039 per image in the fake: 3 images pass 0.1.
+        folder.write("m.json", distinctTasksManifest(count: 20, model: "google/gemini-2.5-flash-image", resolution: nil))
+
+        let result = try runCLI(runArguments(server, ["--concurrency", "1", "--max-cost", "0.1"]), environment: key, in: folder.path)
+
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("--max-cost"))
+        let files = folder.files(under: "out/m")
+        #expect(files.count >= 3 && files.count < 20, "\(files.count) files")
+        // One worker with two response buffers: at most two requests past the one that spent the budget.
+        #expect(generationRequests(server).count <= 5)
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+    }
+
+    // MARK: 9. Retry-After
+
+    @Test func retryAfterOf429IsHonoured() throws {
+        let server = try startFake {
+            $0.faults = FaultPlan(rate: 1.0, kinds: [.rateLimited], seed: 7, maxFaultedAttempts: 1, retryAfterSeconds: 0.5)
+        }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+
+        let started = monotonicNow()
+        let summary = try runAgainst(server, manifest: distinctTasksManifest(count: 6), in: folder, concurrency: 3)
+        let elapsed = monotonicNow() - started
+
+        #expect(summary.done == 6, "\(summary.failures.map(\.taskID))")
+        #expect(summary.failed == 0)
+        let stats = server.stats()
+        #expect(stats.faultsInjected == 6)
+        #expect(stats.earlyRetries == 0, "retries sent before the 0.5 s Retry-After")
+        #expect(elapsed >= 0.5, "the run took \(elapsed) s despite Retry-After: 0.5")
+        #expect(generationRequests(server).count == 12)
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
+        #expect(folder.files(under: "out/m").count == 6)
+    }
+}
