@@ -64,8 +64,8 @@ final class BackgroundCLI {
         // Logs live beside (not inside) the folder under test so they are never "stray files".
         stdoutPath = directory + "/" + logName + ".stdout"
         stderrPath = directory + "/" + logName + ".stderr"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         startedAt = monotonicNow()

@@ -8,7 +8,8 @@ import Testing
 /// judged by what is on disk, what the fake saw and how the process exited. Serialized:
 /// several tests time subprocesses, and the CI machine has two cores.
 @Suite(.serialized) struct ReliabilityTests {
-    private let key = ["OPENROUTER_API_KEY": "k"]
+    /// The key, and no settings file (one in the shared temp HOME must not change these runs).
+    private let key = ["OPENROUTER_API_KEY": "k", "XDG_CONFIG_HOME": "/nonexistent/mediabatch-reliability"]
 
     private func runArguments(_ server: FakeOpenRouterServer, root: String = "out", _ extra: [String] = []) -> [String] {
         ["run", "m.json", "--output-root", root, "--base-url", server.baseURL] + extra
@@ -171,7 +172,7 @@ import Testing
         let folder = TempFolder()
         defer { folder.remove() }
         folder.write("m.json", distinctTasksManifest(count: 40))
-        let first = try BackgroundCLI(runArguments(server, ["--concurrency", "2"]), environment: ["OPENROUTER_API_KEY": "first"],
+        let first = try BackgroundCLI(runArguments(server, ["--concurrency", "2"]), environment: key.merging(["OPENROUTER_API_KEY": "first"]) { $1 },
                                       in: folder.path, logName: "first")
         defer { first.killAndReap() }
 
@@ -181,7 +182,7 @@ import Testing
         #expect(first.isRunning)
 
         let started = monotonicNow()
-        let second = try runCLI(runArguments(server, ["--concurrency", "2"]), environment: ["OPENROUTER_API_KEY": "second"], in: folder.path)
+        let second = try runCLI(runArguments(server, ["--concurrency", "2"]), environment: key.merging(["OPENROUTER_API_KEY": "second"]) { $1 }, in: folder.path)
         let elapsed = monotonicNow() - started
 
         #expect(second.status == 75, "\(second.stderr)")

@@ -95,11 +95,9 @@ public final class HTTPConnection {
         guard code == CURLE_OK else { throw error(for: code, sink: sink, url: request.url) }
         var status = 0
         mb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        var retryAfter: curl_off_t = 0
-        mb_curl_getinfo_off(handle, CURLINFO_RETRY_AFTER, &retryAfter)
         return HTTPResponse(
             status: status, headers: sink.headers, body: sink.body,
-            retryAfter: retryAfter > 0 ? Double(retryAfter) : nil)
+            retryAfter: sink.headers.last(where: { $0.name == "retry-after" }).flatMap { RetryAfter.seconds(from: $0.value) })
     }
 
     private func error(for code: CURLcode, sink: ResponseSink, url: String) -> HTTPError {

@@ -8,7 +8,7 @@ public struct RunOptions: Sendable {
     /// Attempts per task, the first included.
     public var maxAttempts: Int = 6
     /// Attempts for a 200 that held no image before the task fails for good.
-    public var maxNoImageAttempts: Int = 2
+    public var maxNoImageAttempts: Int = 3
     /// Backoff: full jitter over `min(cap, base * 2^(attempt-1))` seconds.
     public var retryBaseDelay: Double = 1
     public var retryMaxDelay: Double = 60
