@@ -11,6 +11,7 @@ packages=(
   pkg-config             # SwiftPM finds the libraries through it
   mpg123                 # independent mp3 decoder for the tests
   ffmpeg                 # ffprobe and test mp3s for the tests
+  file                   # the demo names what it wrote
 )
 
 missing=()

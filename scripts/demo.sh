@@ -22,5 +22,9 @@ OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --con
 echo >&2
 echo "demo: files under output/:" >&2
 find output -type f ! -name '.*' ! -path '*/.mediabatch/*' | sort | while read -r f; do
-  printf '  %-60s %s\n' "$f" "$(file -b "$f" 2>/dev/null | cut -c1-60)"
+  case "$f" in
+    *.mp3|*.wav) info="audio, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" 2>/dev/null) s" ;;
+    *) info=$(file -b "$f" 2>/dev/null | cut -c1-60) ;;
+  esac
+  printf '  %-58s %s\n' "$f" "$info"
 done

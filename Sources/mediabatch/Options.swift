@@ -17,10 +17,20 @@ struct ManifestOptions: ParsableArguments {
         do {
             return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, visit: visit)
         } catch {
-            Terminal.error(error.description)
-            Terminal.error("\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found; nothing was sent.")
-            throw ExitCode(ExitCodes.dataError)
+            throw Self.reject(error)
         }
+    }
+
+    /// The manifests read down to their headers; validation comes with the run's preparation.
+    func loadUnvalidatedPlan() -> BatchPlan {
+        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults)
+    }
+
+    /// Prints every problem and gives the exit code for a bad manifest.
+    static func reject(_ error: ManifestError) -> ExitCode {
+        Terminal.error(error.description)
+        Terminal.error("\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found; nothing was sent.")
+        return ExitCode(ExitCodes.dataError)
     }
 }
 

@@ -71,7 +71,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         MediaBatchRuntime.start()
-        let plan = try manifest.loadPlan()
+        let plan = manifest.loadUnvalidatedPlan()
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
         var options = RunOptions(endpoint: endpoints.image)
@@ -94,11 +94,17 @@ struct RunCommand: ParsableCommand {
         let reporter = ProgressReporter(quiet: quiet)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)
         let signals = SignalHandling(runner: runner, grace: grace)
-        let summary: RunSummary
-        do { summary = try runner.run(plan) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(ExitCodes.cantCreate)
+        let selection: RunSelection
+        do { selection = try runner.prepare(plan) } catch {
+            switch error {
+            case .manifest(let problems): throw ManifestOptions.reject(problems)
+            case .file(let failure):
+                Terminal.error(failure.description)
+                throw ExitCode(ExitCodes.cantCreate)
+            }
         }
+        if let signal = signals.received { throw ExitCode(128 + signal) }
+        let summary = runner.run(plan, selection: selection)
         withExtendedLifetime(lock) {}
         reporter.finish(summary)
 

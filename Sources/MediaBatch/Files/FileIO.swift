@@ -130,6 +130,27 @@ public enum FileIO {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// Names in `folder` with whether each is a folder (from the directory entry itself, no
+    /// `stat` per name; symlinks count as files and are never followed).
+    static func listFolderWithKinds(_ folder: String) throws(FileError) -> [(name: String, isFolder: Bool)] {
+        guard let dir = opendir(folder) else { throw FileError("list", folder) }
+        defer { closedir(dir) }
+        var entries: [(name: String, isFolder: Bool)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                isFolder = lstat(folder + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            }
+            entries.append((name, isFolder))
+        }
+        return entries
+    }
+
     /// Files in `folder` (not recursive), sorted by name.
     public static func listFolder(_ folder: String) throws(FileError) -> [String] {
         guard let dir = opendir(folder) else { throw FileError("list", folder) }

@@ -1,19 +1,36 @@
-/// The manifests of one invocation, validated together: every entry expanded once to find
-/// all problems and clashing output paths before anything is sent. Running expands the
-/// entries again, lazily, one entry at a time (`makeIterator`), so memory does not grow
-/// with the size of the batch.
+import Synchronization
+
+/// The manifests of one invocation, validated together: every entry is expanded once to find
+/// all problems and clashing output paths before anything is sent. The same pass can pick
+/// the work (`validate(visit:)` says which entries still have tasks to run), and running
+/// then expands only those entries again, lazily, one at a time, so memory does not grow
+/// with the size of the batch and a finished batch costs one pass.
 public final class BatchPlan: Sendable {
     public let manifests: [ManifestFile]
-    /// Number of concrete tasks after expansion.
-    public let taskCount: Int
+    private let loadIssues: [ManifestIssue]
+    private let state = Mutex<(taskCount: Int, validated: Bool)>((0, false))
+
+    /// A task entry of a manifest: which file, which entry.
+    public struct EntryRef: Sendable, Hashable {
+        public let manifest: Int
+        public let entry: Int
+    }
 
     /// Loads `paths` (manifest files, or folders whose `*.json`/`*.jsonl` files are taken in
-    /// name order) and validates everything. Throws every problem found, at once.
-    /// `visit` sees every task of the validation pass (for `plan`, which then needs no
-    /// second pass); what it saw is only meaningful when no error is thrown.
-    public init(
+    /// name order) and validates everything. Throws every problem found, at once. `visit`
+    /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
+    public convenience init(
         paths: [String], outputRoot: String, defaultsFile: String? = nil, visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
+        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile)
+        _ = try validate { task, _ in
+            visit?(task)
+            return true
+        }
+    }
+
+    /// Reads the manifests and their headers only; `validate` must run before the plan is used.
+    public init(loading paths: [String], outputRoot: String, defaultsFile: String? = nil) {
         var files: [String] = []
         var issues: [ManifestIssue] = []
         for path in paths {
@@ -35,11 +52,23 @@ public final class BatchPlan: Sendable {
                 issues += error.issues
             }
         }
+        self.manifests = manifests
+        loadIssues = issues + manifests.flatMap(\.headerIssues)
+    }
 
+    /// Number of concrete tasks after expansion (known once validated).
+    public var taskCount: Int { state.withLock { $0.taskCount } }
+
+    /// Expands every entry, checks everything, and throws every problem at once. `visit`
+    /// sees each task with its entry and says whether it may need running; the entries with
+    /// at least one such task are returned, in order.
+    @discardableResult
+    public func validate(visit: (MediaTask, EntryRef) -> Bool) throws(ManifestError) -> [EntryRef] {
+        var issues = loadIssues
         var claimed: [String: (id: String, origin: String)] = [:]
         var count = 0
-        for manifest in manifests {
-            issues += manifest.headerIssues
+        var selected: [EntryRef] = []
+        for (manifestIndex, manifest) in manifests.enumerated() {
             let collector = manifest.makeIssueCollector()
             let expander = TaskExpander(header: manifest.header)
             for index in 0..<manifest.entryCount {
@@ -52,8 +81,10 @@ public final class BatchPlan: Sendable {
                     continue
                 }
                 let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)
+                var needed = false
+                let ref = EntryRef(manifest: manifestIndex, entry: index)
                 for task in tasks {
-                    visit?(task)
+                    if visit(task, ref) { needed = true }
                     let key = task.outputKey
                     if let other = claimed[key] {
                         collector.add(entry.path.appending("output"), line: entry.line, value: .string(key),
@@ -62,19 +93,26 @@ public final class BatchPlan: Sendable {
                         claimed[key] = (task.id, task.origin.description)
                     }
                 }
+                if needed { selected.append(ref) }
                 count += tasks.count
             }
             issues += collector.issues
         }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
-        self.manifests = manifests
-        self.taskCount = count
+        state.withLock { $0 = (count, true) }
+        return selected
     }
 
-    /// A fresh pass over all tasks in manifest order.
-    public func makeIterator() -> TaskIterator { TaskIterator(manifests: manifests) }
+    /// A fresh pass over all tasks (or those of `entries`) in manifest order.
+    public func makeIterator(entries: [EntryRef]? = nil) -> TaskIterator {
+        precondition(state.withLock { $0.validated }, "validate a plan before running it")
+        let all = entries ?? manifests.indices.flatMap { manifest in
+            (0..<manifests[manifest].entryCount).map { EntryRef(manifest: manifest, entry: $0) }
+        }
+        return TaskIterator(manifests: manifests, entries: all)
+    }
 
-    /// Every task, in order (for `plan` and tests; `run` iterates lazily).
+    /// Every task, in order (for tests; `run` iterates lazily).
     public func allTasks() -> [MediaTask] {
         var iterator = makeIterator()
         var tasks: [MediaTask] = []
@@ -86,27 +124,26 @@ public final class BatchPlan: Sendable {
 /// Walks a plan's tasks lazily: expands one entry at a time.
 public struct TaskIterator: IteratorProtocol {
     private let manifests: [ManifestFile]
-    private var manifestIndex = 0
-    private var entryIndex = 0
+    private let entries: [BatchPlan.EntryRef]
+    private var position = 0
     private var pending: [MediaTask] = []
     private var pendingIndex = 0
 
-    init(manifests: [ManifestFile]) { self.manifests = manifests }
+    init(manifests: [ManifestFile], entries: [BatchPlan.EntryRef]) {
+        self.manifests = manifests
+        self.entries = entries
+    }
 
     public mutating func next() -> MediaTask? {
         while pendingIndex >= pending.count {
-            guard manifestIndex < manifests.count else { return nil }
-            let manifest = manifests[manifestIndex]
-            guard entryIndex < manifest.entryCount else {
-                manifestIndex += 1
-                entryIndex = 0
-                continue
-            }
-            let entry = manifest.entry(at: entryIndex)
-            entryIndex += 1
+            guard position < entries.count else { return nil }
+            let ref = entries[position]
+            position += 1
+            let manifest = manifests[ref.manifest]
+            let entry = manifest.entry(at: ref.entry)
             guard case .success(let value) = entry.value else { continue }
             pending = TaskExpander(header: manifest.header).expand(
-                value, path: entry.path, line: entry.line, ordinal: entryIndex, issues: manifest.makeIssueCollector())
+                value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: manifest.makeIssueCollector())
             pendingIndex = 0
         }
         defer { pendingIndex += 1 }

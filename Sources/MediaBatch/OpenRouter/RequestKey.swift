@@ -14,7 +14,7 @@ public enum RequestKey {
                 body["references"] = .array(image.inputImages.map { .string(fileStamp($0)) })
             }
             var material = Array("mediabatch-key-v1\n\(ImageRequest.path)\n".utf8)
-            material += JSONEncoding.encode(.object(body), sortedKeys: true)
+            canonical(.object(body), into: &material)
             material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
             return SHA256.hex(material)
         case .speech(let speech):
@@ -22,7 +22,7 @@ public enum RequestKey {
             body["max_chars"] = .int(Int64(speech.maxChars))
             if speech.format == .pcm { body["sample_rate"] = .int(Int64(speech.sampleRate)) }
             var material = Array("mediabatch-key-v1\n\(SpeechRequest.path)\n".utf8)
-            material += JSONEncoding.encode(.object(body), sortedKeys: true)
+            canonical(.object(body), into: &material)
             material += Array("\n\(speech.output.baseName)".utf8)
             return SHA256.hex(material)
         }
@@ -36,6 +36,34 @@ public enum RequestKey {
             value = value << 4 | UInt64(digit)
         }
         return Int(value % UInt64(count))
+    }
+
+    /// An unambiguous byte form of a JSON value for hashing: object keys sorted, every
+    /// string length-prefixed (so no escaping is needed), numbers in a fixed form. Equal
+    /// requests give equal bytes whatever order their keys were written in.
+    static func canonical(_ value: JSON, into out: inout [UInt8]) {
+        func text(_ string: String) {
+            out += Array("\(string.utf8.count):".utf8)
+            out += string.utf8
+        }
+        switch value {
+        case .null: out.append(UInt8(ascii: "n"))
+        case .bool(let flag): out.append(flag ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        case .int(let number): out += Array("i\(number);".utf8)
+        case .double(let number): out += Array("d\(number.bitPattern);".utf8)
+        case .string(let string):
+            out.append(UInt8(ascii: "s"))
+            text(string)
+        case .array(let items):
+            out += Array("[\(items.count):".utf8)
+            for item in items { canonical(item, into: &out) }
+        case .object(let object):
+            out += Array("{\(object.members.count):".utf8)
+            for member in object.members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                text(member.key)
+                canonical(member.value, into: &out)
+            }
+        }
     }
 
     private static func fileStamp(_ path: String) -> String {

@@ -22,20 +22,79 @@ public final class BatchRunner: Sendable {
         self.onEvent = onEvent
     }
 
-    /// Runs every task of `plan` that the journals do not show done (all of them with
-    /// `force`) and returns when all are done, failed, or the run stopped. Fails before
-    /// sending anything when a journal cannot be opened.
-    public func run(_ plan: BatchPlan) throws(FileError) -> RunSummary {
+    /// Validates `plan` (if it was only loaded) and runs it: `prepare`, then `run(_:selection:)`.
+    public func run(_ plan: BatchPlan) throws(PreparationError) -> RunSummary {
+        run(plan, selection: try prepare(plan))
+    }
+
+    /// Opens the journals of the plan's output folders and validates the plan in one pass
+    /// that also decides, task by task, what still needs running: tasks of other shards and
+    /// tasks the journal shows done (files intact) are left out. The journals are read on
+    /// other threads while the manifests are validated. Sends nothing.
+    public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
+        let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
+        var journals: [String: Journal] = [:]
+        for folder in folders {
+            FileIO.removeStaleTemps(under: folder)
+            do { journals[folder] = try Journal(folder: folder, shard: options.shard) } catch { throw .file(error) }
+        }
+        let indices = Mutex<[String: Result<JournalIndex, FileError>]>([:])
+        let reading = DispatchGroup()
+        if !options.force {
+            for (folder, journal) in journals {
+                DispatchQueue.global().async(group: reading) {
+                    let index = Result { () throws(FileError) in try JournalIndex(path: journal.path, outcomesOnly: true) }
+                    indices.withLock { $0[folder] = index }
+                }
+            }
+        }
+
+        // Validate, keeping each task's key (and entry) for the decision once the journals are in.
+        var candidates: [(entry: BatchPlan.EntryRef, key: String, folder: String)] = []
+        var otherShards = 0
+        var entries: [BatchPlan.EntryRef] = []
+        do {
+            entries = try plan.validate { [options] task, entry in
+                let key = RequestKey.of(task)
+                if let shard = options.shard, !shard.contains(key: key) {
+                    otherShards += 1
+                    return false
+                }
+                candidates.append((entry, key, task.outputFolder))
+                return true
+            }
+        } catch {
+            throw .manifest(error)
+        }
+        reading.wait()
+        var loaded: [String: JournalIndex] = [:]
+        for (folder, result) in indices.withLock({ $0 }) {
+            do { loaded[folder] = try result.get() } catch { throw .file(error) }
+        }
+
+        var needed = Set<BatchPlan.EntryRef>()
+        var alreadyDone = 0
+        for candidate in candidates {
+            if let index = loaded[candidate.folder], index.isComplete(key: candidate.key, folder: candidate.folder) {
+                alreadyDone += 1
+            } else {
+                needed.insert(candidate.entry)
+            }
+        }
+        var selection = RunSelection(
+            entries: entries.filter { needed.contains($0) },
+            journals: journals.mapValues { ($0, loaded[$0.folder] ?? JournalIndex()) }, shard: options.shard, force: options.force)
+        selection.alreadyDone = alreadyDone
+        selection.otherShards = otherShards
+        return selection
+    }
+
+    /// Runs the selected tasks and returns when all are done, failed, or the run stopped.
+    public func run(_ plan: BatchPlan, selection: RunSelection) -> RunSummary {
         let started = MonotonicClock.now()
-        let journals = try Self.openJournals(for: plan, options: options)
-        let source = JobSource(iterator: plan.makeIterator(), requestsPerMinute: options.requestsPerMinute, prepare: { [options] task in
-            let key = RequestKey.of(task)
-            if let shard = options.shard, !shard.contains(key: key) { return .otherShard }
-            let folder = task.outputFolder
-            let journal = journals[folder]
-            if !options.force, let index = journal?.index, index.isComplete(key: key, folder: folder) { return .alreadyDone }
-            return .run(key: key, journal: journal?.journal)
-        }, split: Self.narrationParts)
+        let source = JobSource(
+            iterator: plan.makeIterator(entries: selection.entries), requestsPerMinute: options.requestsPerMinute,
+            prepare: selection.decide, split: Self.narrationParts)
         let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
@@ -112,7 +171,9 @@ public final class BatchRunner: Sendable {
         }
         group.wait()
         lanes.drain()
-        return recorder.summary(taskCount: plan.taskCount, seconds: MonotonicClock.now() - started)
+        return recorder.summary(
+            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
+            seconds: MonotonicClock.now() - started)
     }
 
     /// Stops scheduling: requests in flight may finish (their files are written and
@@ -140,17 +201,6 @@ public final class BatchRunner: Sendable {
     public func abortInFlight() {
         stopScheduling()
         abortSignal.abort()
-    }
-
-    /// One journal per output folder (several manifests may share one), with what it holds.
-    private static func openJournals(for plan: BatchPlan, options: RunOptions) throws(FileError) -> [String: (journal: Journal, index: JournalIndex)] {
-        var journals: [String: (journal: Journal, index: JournalIndex)] = [:]
-        for folder in Set(plan.manifests.map(\.header.outputFolder)).sorted() {
-            FileIO.removeStaleTemps(under: folder)
-            let journal = try Journal(folder: folder, shard: options.shard)
-            journals[folder] = (journal, options.force ? JournalIndex() : try JournalIndex(path: journal.path))
-        }
-        return journals
     }
 
     /// How long to wait before trying again, or nil when the failure is final.

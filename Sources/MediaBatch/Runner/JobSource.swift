@@ -36,9 +36,6 @@ final class JobSource: @unchecked Sendable {
     private var inProgress = 0
     private var cooldownUntil: Double = 0
     private var stopped = false
-    private(set) var tasksStarted = 0
-    private(set) var tasksAlreadyDone = 0
-    private(set) var tasksInOtherShards = 0
 
     /// What to do with a task from the plan.
     enum Preparation {
@@ -87,13 +84,11 @@ final class JobSource: @unchecked Sendable {
                         exhausted = true
                         break
                     }
+                    // Tasks of a selected entry that need no run (counted when the plan was validated).
                     switch prepare(task) {
-                    case .alreadyDone:
-                        tasksAlreadyDone += 1
-                    case .otherShard:
-                        tasksInOtherShards += 1
+                    case .alreadyDone, .otherShard:
+                        continue
                     case .run(let key, let journal):
-                        tasksStarted += 1
                         var jobs = split(Job(task: task, key: key, journal: journal, attempts: 0, notBefore: 0, firstStarted: now))
                         guard !jobs.isEmpty else { continue }
                         let first = jobs.removeFirst()
@@ -153,13 +148,6 @@ final class JobSource: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
-    }
-
-    /// Retries still waiting when the run stopped.
-    var abandonedRetries: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return retries.count
     }
 }
 

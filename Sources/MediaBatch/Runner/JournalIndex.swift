@@ -30,16 +30,23 @@ public struct JournalIndex: Sendable {
 
     public init() {}
 
-    /// Reads `path`; a missing file is an empty journal.
-    public init(path: String) throws(FileError) {
+    /// Reads `path`; a missing file is an empty journal. With `outcomesOnly` (resuming), the
+    /// `started` records are passed over unparsed: a task whose last record is `started`
+    /// after a `done` was being redone, and its old files are intact until a new `done`.
+    public init(path: String, outcomesOnly: Bool = false) throws(FileError) {
         guard FileIO.exists(path) else { return }
         let bytes = try FileIO.readAll(path)
+        let startedPrefix = Array(#"{"event":"started""#.utf8)
         bytes.withUnsafeBytes { raw in
             var start = 0
             while start < raw.count {
                 let end = raw[start...].firstIndex(of: UInt8(ascii: "\n")) ?? raw.count
                 if end > start {
                     let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+                    if outcomesOnly && line.starts(with: startedPrefix) {
+                        start = end + 1
+                        continue
+                    }
                     if let record = try? JSONEncoding.parse(line, source: path), let entry = JournalIndex.entry(record) {
                         if entries.updateValue(entry.1, forKey: entry.0) == nil { order.append(entry.0) }
                     } else {
@@ -73,8 +80,8 @@ public struct JournalIndex: Sendable {
         guard let entry = entries[key], entry.state == .done, !entry.files.isEmpty else { return false }
         for file in entry.files {
             let path = folder + "/" + file.path
-            guard FileIO.size(path) == file.size else { return false }
-            if let recorded = file.modified, FileIO.modificationStamp(path) == recorded { continue }
+            guard let current = FileIO.sizeAndStamp(path), current.size == file.size else { return false }
+            if let recorded = file.modified, current.stamp == recorded { continue }
             guard let bytes = try? FileIO.readAll(path), SHA256.hex(bytes) == file.sha256 else { return false }
         }
         return true
@@ -83,9 +90,12 @@ public struct JournalIndex: Sendable {
 
 extension FileIO {
     /// The file's modification time as `seconds.nanoseconds`, or nil.
-    public static func modificationStamp(_ path: String) -> String? {
+    public static func modificationStamp(_ path: String) -> String? { sizeAndStamp(path)?.stamp }
+
+    /// Size and modification stamp from one `stat`.
+    static func sizeAndStamp(_ path: String) -> (size: Int, stamp: String)? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        return (Int(info.st_size), "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
     }
 }

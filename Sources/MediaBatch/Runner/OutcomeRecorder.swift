@@ -71,11 +71,11 @@ final class OutcomeRecorder: Sendable {
         state.withLock { summary in if summary.stop == nil { summary.stop = .interrupted } }
     }
 
-    func summary(taskCount: Int, seconds: Double) -> RunSummary {
+    func summary(taskCount: Int, alreadyDone: Int, otherShards: Int, seconds: Double) -> RunSummary {
         state.withLock { summary in
-            summary.alreadyDone = source.tasksAlreadyDone
-            summary.otherShards = source.tasksInOtherShards
-            summary.notRun = taskCount - summary.done - summary.failed - source.tasksAlreadyDone - source.tasksInOtherShards
+            summary.alreadyDone = alreadyDone
+            summary.otherShards = otherShards
+            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards
             summary.seconds = seconds
             return summary
         }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark: huge manifests. Times `mediabatch plan` of an N-task JSONL manifest, fills the
+# batch once against the fake OpenRouter (tiny images, no latency), then times the rerun,
+# which only has to load the N-entry journal and check every file: the resume check.
+# Targets: plan < 1 s and resume check < 1 s at N=100000. Never fails CI.
+#
+#   scripts/bench-scale.sh [-n N]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+N=100000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) N=$2; shift 2 ;;
+    *) echo "usage: $0 [-n N]" >&2; exit 64 ;;
+  esac
+done
+
+scripts/bootstrap.sh
+swift build -c release --product mediabatch >/dev/null 2>&1 || swift build -c release --product mediabatch
+swift build -c release --product fake-openrouter >/dev/null 2>&1 || swift build -c release --product fake-openrouter
+bin=$(swift build -c release --show-bin-path)
+
+work=$(mktemp -d)
+trap 'kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"' EXIT
+"$bin/fake-openrouter" --port 0 --image-bytes 256 >"$work/fake.log" &
+fake=$!
+for _ in $(seq 1 100); do grep -q '^listening on ' "$work/fake.log" && break; sleep 0.05; done
+base=$(sed -n 's/^listening on //p' "$work/fake.log")
+
+python3 - "$N" >"$work/big.jsonl" <<'PY'
+import json, sys
+print(json.dumps({"name": "big", "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image", "aspectRatio": "16:9"}}}))
+for i in range(int(sys.argv[1])):
+    print(json.dumps({"id": f"img{i:06d}", "prompt": f"A watercolor painting of scene number {i}, mountains and a lake"}))
+PY
+
+seconds() { /usr/bin/time -f '%e' -o "$work/t" "$@" >/dev/null 2>&1; cat "$work/t"; }
+export OPENROUTER_API_KEY=bench
+plan=$(seconds "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$work/out")
+validate=$(seconds "$bin/mediabatch" validate "$work/big.jsonl" --output-root "$work/out")
+fill=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$work/out" --base-url "$base" --concurrency 16 --quiet)
+files=$(find "$work/out/big" -name '*.png' | wc -l)
+journal=$(wc -l <"$work/out/big/.mediabatch/journal.jsonl")
+before=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+rerun=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$work/out" --base-url "$base" --quiet)
+after=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+
+python3 - "$N" "$plan" "$validate" "$fill" "$files" "$journal" "$rerun" "$before" "$after" <<'PY'
+import sys
+n, plan, validate, fill, files, journal, rerun, before, after = sys.argv[1:]
+n, plan, validate, fill, rerun = int(n), float(plan), float(validate), float(fill), float(rerun)
+resume = rerun - validate
+def line(name, value, target, good):
+    print(f"{name:<34} {value:<14} {target:<12} {'ok' if good else 'MISSED'}")
+print(f"mediabatch scale bench: N={n} tasks (journal {journal} lines, {files} files)")
+line("plan seconds (lists every task)", f"{plan:.2f}", "< 1.00", plan < 1)
+line("validate seconds", f"{validate:.2f}", "(info)", True)
+line("fill run seconds", f"{fill:.1f}", "(info)", True)
+line("rerun seconds (all done)", f"{rerun:.2f}", "(info)", True)
+line("resume check = rerun - validate", f"{resume:.2f}", "< 1.00", resume < 1)
+line("requests sent by the rerun", f"{int(after) - int(before)}", "0", int(after) == int(before))
+PY
+exit 0
