@@ -84,16 +84,11 @@ struct RunCommand: ParsableCommand {
         options.shard = try resolvedShard()
         options.force = force
 
-        let root = FileIO.absolute(manifest.outputRoot)
-        let lock: RunLock
-        do { lock = try RunLock(root: root, shard: options.shard) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(ExitCodes.tempFail)
-        }
-
         let reporter = ProgressReporter(quiet: quiet)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)
         let signals = SignalHandling(runner: runner, grace: grace)
+        // Validation reads only, so a bad manifest leaves no trace; the lock comes before
+        // anything is written.
         let selection: RunSelection
         do { selection = try runner.prepare(plan) } catch {
             switch error {
@@ -103,8 +98,18 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(ExitCodes.cantCreate)
             }
         }
+        let lock: RunLock
+        do { lock = try RunLock(root: FileIO.absolute(manifest.outputRoot), shard: options.shard) } catch {
+            Terminal.error(error.description)
+            if case .busy = error { throw ExitCode(ExitCodes.tempFail) }
+            throw ExitCode(ExitCodes.cantCreate)
+        }
         if let signal = signals.received { throw ExitCode(128 + signal) }
-        let summary = runner.run(plan, selection: selection)
+        let summary: RunSummary
+        do { summary = try runner.run(plan, selection: selection) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(ExitCodes.cantCreate)
+        }
         withExtendedLifetime(lock) {}
         reporter.finish(summary)
 

@@ -139,3 +139,43 @@ import Testing
         #expect(ModelRef("x/y/z") == nil)
     }
 }
+
+@Suite struct RequestKeyTests {
+    @Test func keysFollowTheRequestNotTheWayItWasWritten() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        func key(_ task: String) throws -> String {
+            let plan = try plan(#"{"tasks": [\#(task)]}"#, in: folder)
+            return RequestKey.of(plan.allTasks()[0])
+        }
+        let base = try key(#"{"id": "a", "prompt": "p", "model": "a/b", "provider": {"order": ["x"], "sort": "price"}}"#)
+        #expect(try key(#"{"provider": {"sort": "price", "order": ["x"]}, "model": "a/b", "prompt": "p", "id": "a"}"#) == base)
+        #expect(try key(#"{"id": "a", "prompt": "p2", "model": "a/b", "provider": {"order": ["x"], "sort": "price"}}"#) != base)
+        #expect(try key(#"{"id": "b", "prompt": "p", "model": "a/b", "provider": {"order": ["x"], "sort": "price"}}"#) != base)
+        #expect(try key(#"{"id": "a", "prompt": "p", "model": "a/b", "provider": {"order": ["x"], "sort": "latency"}}"#) != base)
+        // Length prefixes keep neighbouring strings apart: "ab"+"c" is not "a"+"bc".
+        var one: [UInt8] = []
+        var two: [UInt8] = []
+        RequestKey.canonical(["ab", "c"], into: &one)
+        RequestKey.canonical(["a", "bc"], into: &two)
+        #expect(one != two)
+    }
+
+    @Test func shardsPartitionTheKeys() {
+        let keys = (0..<400).map { SHA256.hex("task \($0)") }
+        for count in 1...8 {
+            var seen = 0
+            for index in 0..<count {
+                let shard = Shard(index: index, count: count)!
+                seen += keys.filter { shard.contains(key: $0) }.count
+            }
+            #expect(seen == keys.count)
+            for key in keys {
+                #expect((0..<count).filter { Shard(index: $0, count: count)!.contains(key: key) }.count == 1)
+            }
+        }
+        #expect(Shard("2/8") == Shard(index: 2, count: 8))
+        #expect(Shard("8/8") == nil)
+        #expect(Shard("x/2") == nil)
+    }
+}

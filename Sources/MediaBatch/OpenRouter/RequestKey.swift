@@ -13,7 +13,9 @@ public enum RequestKey {
             if !image.inputImages.isEmpty {
                 body["references"] = .array(image.inputImages.map { .string(fileStamp($0)) })
             }
-            var material = Array("mediabatch-key-v1\n\(ImageRequest.path)\n".utf8)
+            var material: [UInt8] = []
+            material.reserveCapacity(512)
+            material.append(contentsOf: "mediabatch-key-v1\n\(ImageRequest.path)\n".utf8)
             canonical(.object(body), into: &material)
             material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
             return SHA256.hex(material)
@@ -42,23 +44,35 @@ public enum RequestKey {
     /// string length-prefixed (so no escaping is needed), numbers in a fixed form. Equal
     /// requests give equal bytes whatever order their keys were written in.
     static func canonical(_ value: JSON, into out: inout [UInt8]) {
+        func count(_ number: Int, _ terminator: Character) {
+            out.append(contentsOf: String(number).utf8)
+            out.append(UInt8(ascii: terminator.unicodeScalars.first!))
+        }
         func text(_ string: String) {
-            out += Array("\(string.utf8.count):".utf8)
-            out += string.utf8
+            count(string.utf8.count, ":")
+            out.append(contentsOf: string.utf8)
         }
         switch value {
         case .null: out.append(UInt8(ascii: "n"))
         case .bool(let flag): out.append(flag ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-        case .int(let number): out += Array("i\(number);".utf8)
-        case .double(let number): out += Array("d\(number.bitPattern);".utf8)
+        case .int(let number):
+            out.append(UInt8(ascii: "i"))
+            out.append(contentsOf: String(number).utf8)
+            out.append(UInt8(ascii: ";"))
+        case .double(let number):
+            out.append(UInt8(ascii: "d"))
+            out.append(contentsOf: String(number.bitPattern, radix: 16).utf8)
+            out.append(UInt8(ascii: ";"))
         case .string(let string):
             out.append(UInt8(ascii: "s"))
             text(string)
         case .array(let items):
-            out += Array("[\(items.count):".utf8)
+            out.append(UInt8(ascii: "["))
+            count(items.count, ":")
             for item in items { canonical(item, into: &out) }
         case .object(let object):
-            out += Array("{\(object.members.count):".utf8)
+            out.append(UInt8(ascii: "{"))
+            count(object.members.count, ":")
             for member in object.members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 text(member.key)
                 canonical(member.value, into: &out)

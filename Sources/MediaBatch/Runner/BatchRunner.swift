@@ -24,26 +24,23 @@ public final class BatchRunner: Sendable {
 
     /// Validates `plan` (if it was only loaded) and runs it: `prepare`, then `run(_:selection:)`.
     public func run(_ plan: BatchPlan) throws(PreparationError) -> RunSummary {
-        run(plan, selection: try prepare(plan))
+        let selection = try prepare(plan)
+        do { return try run(plan, selection: selection) } catch { throw .file(error) }
     }
 
-    /// Opens the journals of the plan's output folders and validates the plan in one pass
-    /// that also decides, task by task, what still needs running: tasks of other shards and
-    /// tasks the journal shows done (files intact) are left out. The journals are read on
-    /// other threads while the manifests are validated. Sends nothing.
+    /// Validates the plan in one pass that also decides, task by task, what still needs
+    /// running: tasks of other shards and tasks the journals show done (files intact) are
+    /// left out. The journals are read on other threads meanwhile. Reads only: sends and
+    /// writes nothing, so a bad manifest leaves no trace.
     public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
-        var journals: [String: Journal] = [:]
-        for folder in folders {
-            FileIO.removeStaleTemps(under: folder)
-            do { journals[folder] = try Journal(folder: folder, shard: options.shard) } catch { throw .file(error) }
-        }
         let indices = Mutex<[String: Result<JournalIndex, FileError>]>([:])
         let reading = DispatchGroup()
         if !options.force {
-            for (folder, journal) in journals {
+            for folder in folders {
+                let path = Journal.path(folder: folder, shard: options.shard)
                 DispatchQueue.global().async(group: reading) {
-                    let index = Result { () throws(FileError) in try JournalIndex(path: journal.path, outcomesOnly: true) }
+                    let index = Result { () throws(FileError) in try JournalIndex(path: path, outcomesOnly: true) }
                     indices.withLock { $0[folder] = index }
                 }
             }
@@ -72,26 +69,33 @@ public final class BatchRunner: Sendable {
             do { loaded[folder] = try result.get() } catch { throw .file(error) }
         }
 
+        // One stat per file: spread over the cores.
+        let slices = max(1, min(8, candidates.count / 4096))
+        let complete = Mutex([Bool](repeating: false, count: candidates.count))
+        DispatchQueue.concurrentPerform(iterations: slices) { [candidates, loaded] slice in
+            let range = (candidates.count * slice / slices)..<(candidates.count * (slice + 1) / slices)
+            let flags = range.map { candidates[$0] }.map { loaded[$0.folder]?.isComplete(key: $0.key, folder: $0.folder) ?? false }
+            complete.withLock { all in for (offset, flag) in zip(range, flags) { all[offset] = flag } }
+        }
         var needed = Set<BatchPlan.EntryRef>()
         var alreadyDone = 0
-        for candidate in candidates {
-            if let index = loaded[candidate.folder], index.isComplete(key: candidate.key, folder: candidate.folder) {
-                alreadyDone += 1
-            } else {
-                needed.insert(candidate.entry)
-            }
+        for (candidate, isComplete) in zip(candidates, complete.withLock { $0 }) {
+            if isComplete { alreadyDone += 1 } else { needed.insert(candidate.entry) }
         }
         var selection = RunSelection(
-            entries: entries.filter { needed.contains($0) },
-            journals: journals.mapValues { ($0, loaded[$0.folder] ?? JournalIndex()) }, shard: options.shard, force: options.force)
+            entries: entries.filter { needed.contains($0) }, folders: folders, indices: loaded, shard: options.shard, force: options.force)
         selection.alreadyDone = alreadyDone
         selection.otherShards = otherShards
         return selection
     }
 
     /// Runs the selected tasks and returns when all are done, failed, or the run stopped.
-    public func run(_ plan: BatchPlan, selection: RunSelection) -> RunSummary {
+    /// Opens (creating) the journals first, and removes temp files a dead run left behind:
+    /// call it holding the output root's lock.
+    public func run(_ plan: BatchPlan, selection: RunSelection) throws(FileError) -> RunSummary {
         let started = MonotonicClock.now()
+        var selection = selection
+        try selection.openJournals()
         let source = JobSource(
             iterator: plan.makeIterator(entries: selection.entries), requestsPerMinute: options.requestsPerMinute,
             prepare: selection.decide, split: Self.narrationParts)

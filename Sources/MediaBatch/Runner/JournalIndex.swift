@@ -36,6 +36,7 @@ public struct JournalIndex: Sendable {
     public init(path: String, outcomesOnly: Bool = false) throws(FileError) {
         guard FileIO.exists(path) else { return }
         let bytes = try FileIO.readAll(path)
+        entries.reserveCapacity(bytes.count / 400)
         let startedPrefix = Array(#"{"event":"started""#.utf8)
         bytes.withUnsafeBytes { raw in
             var start = 0

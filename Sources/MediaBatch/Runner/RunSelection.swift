@@ -2,7 +2,10 @@
 /// tasks to run, the journals they record into, and how many tasks were left out.
 public struct RunSelection: Sendable {
     public internal(set) var entries: [BatchPlan.EntryRef]
-    let journals: [String: (journal: Journal, index: JournalIndex)]
+    let folders: [String]
+    let indices: [String: JournalIndex]
+    /// Opened by `openJournals`, when the run starts.
+    private(set) var journals: [String: Journal] = [:]
     let shard: Shard?
     let force: Bool
     /// Tasks the journal shows done with their files intact.
@@ -10,9 +13,10 @@ public struct RunSelection: Sendable {
     /// Tasks that belong to other shards.
     public internal(set) var otherShards = 0
 
-    init(entries: [BatchPlan.EntryRef], journals: [String: (journal: Journal, index: JournalIndex)], shard: Shard?, force: Bool) {
+    init(entries: [BatchPlan.EntryRef], folders: [String], indices: [String: JournalIndex], shard: Shard?, force: Bool) {
         self.entries = entries
-        self.journals = journals
+        self.folders = folders
+        self.indices = indices
         self.shard = shard
         self.force = force
     }
@@ -23,9 +27,17 @@ public struct RunSelection: Sendable {
         let key = RequestKey.of(task)
         if let shard, !shard.contains(key: key) { return .otherShard }
         let folder = task.outputFolder
-        let journal = journals[folder]
-        if !force, let index = journal?.index, index.isComplete(key: key, folder: folder) { return .alreadyDone }
-        return .run(key: key, journal: journal?.journal)
+        if !force, let index = indices[folder], index.isComplete(key: key, folder: folder) { return .alreadyDone }
+        return .run(key: key, journal: journals[folder])
+    }
+
+    /// Opens every output folder's journal for appending, after removing the temp files of
+    /// runs that died there.
+    mutating func openJournals() throws(FileError) {
+        for folder in folders where journals[folder] == nil {
+            FileIO.removeStaleTemps(under: folder)
+            journals[folder] = try Journal(folder: folder, shard: shard)
+        }
     }
 }
 
