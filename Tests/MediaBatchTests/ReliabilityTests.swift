@@ -121,7 +121,7 @@ import Testing
     @Test func killNineAtRandomMomentsThenResumeLosesLittleAndLeavesNoDebris() throws {
         let concurrency = 4
         let count = 60
-        let server = try startFake { $0.latency = 0.1 }
+        let server = try startFake { $0.latency = 0.1; $0.imageBytes = 2_000_000 }
         defer { server.stop() }
         let folder = TempFolder()
         defer { folder.remove() }

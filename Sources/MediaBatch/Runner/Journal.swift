@@ -3,9 +3,11 @@ import Glibc
 
 /// The append-only record of a batch in one output folder (`.mediabatch/journal.jsonl`):
 /// `started` before a request is sent, then `done` (files with size, hash and mtime, cost,
-/// attempts, generation id) or `failed`. Every record is fsynced before `append` returns,
-/// with group commit: concurrent callers share one `fdatasync`. The descriptor is owned
-/// here and closed only in `deinit`.
+/// attempts, generation id) or `failed`. Outcome records are fsynced before `append`
+/// returns, with group commit: concurrent callers share one `fdatasync`. `started` records
+/// are written at once (a killed process leaves them behind) but not synced: only a power
+/// cut can lose one, and a lost `started` changes nothing, since every task without an
+/// outcome runs again. The descriptor is owned here and closed only in `deinit`.
 public final class Journal: @unchecked Sendable {
     // @unchecked: `pending`, the sequence numbers and `flushing` change only while
     // `condition` is held; `fd` is written only by the one flushing thread at a time.
@@ -36,7 +38,8 @@ public final class Journal: @unchecked Sendable {
             let last = open(path, O_RDONLY | O_CLOEXEC)
             var byte: UInt8 = 0
             if last >= 0, pread(last, &byte, 1, off_t(size - 1)) == 1, byte != UInt8(ascii: "\n") {
-                pending = [UInt8(ascii: "\n")]
+                var newline = UInt8(ascii: "\n")
+                guard write(fd, &newline, 1) == 1 else { throw FileError("repair", path) }
             }
             if last >= 0 { close(last) }
         }
@@ -44,10 +47,21 @@ public final class Journal: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Appends one record and returns once it is on disk.
-    public func append(_ record: JSONObject) throws(FileError) {
+    /// Appends one record and returns once it is on disk (`durable`) or written.
+    public func append(_ record: JSONObject, durable needsSync: Bool = true) throws(FileError) {
         var line = JSONEncoding.encode(.object(record))
         line.append(UInt8(ascii: "\n"))
+        if !needsSync {
+            // One write(2) on an O_APPEND descriptor: the line lands whole, between others.
+            var done = 0
+            while done < line.count {
+                let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + done, line.count - done) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw FileError("append to", path) }
+                done += n
+            }
+            return
+        }
         condition.lock()
         defer { condition.unlock() }
         pending += line
@@ -90,7 +104,7 @@ public final class Journal: @unchecked Sendable {
         var record: JSONObject = ["event": "started", "key": .string(key), "task": .string(taskID), "attempt": .int(Int64(attempt))]
         if let part { record["chunk"] = .int(Int64(part + 1)) }
         record["time"] = .string(Journal.timestamp())
-        try append(record)
+        try append(record, durable: false)
     }
 
     public func done(key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double) throws(FileError) {
