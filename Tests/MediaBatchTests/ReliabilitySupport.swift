@@ -105,13 +105,13 @@ func monotonicNow() -> Double {
     return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
 }
 
-/// Polls `condition` every 5 ms for up to `timeout` seconds.
+/// Polls `condition` every `interval` seconds for up to `timeout` seconds.
 @discardableResult
-func waitFor(timeout: Double, _ condition: () -> Bool) -> Bool {
+func waitFor(timeout: Double, interval: Double = 0.005, _ condition: () -> Bool) -> Bool {
     let deadline = monotonicNow() + timeout
     while monotonicNow() < deadline {
         if condition() { return true }
-        usleep(5_000)
+        usleep(useconds_t(interval * 1_000_000))
     }
     return condition()
 }

@@ -2,9 +2,13 @@
 enum ImageFields {
     static let all: Set<String> = [
         "id", "type", "prompt", "count", "aspectRatio", "resolution", "model", "imageConfig",
-        "provider", "models", "inputImages", "output",
+        "provider", "models", "inputImages", "output", "api", "seed", "size", "quality", "outputFormat",
+        "background", "reasoning",
     ]
-    static let defaultable: Set<String> = ["model", "aspectRatio", "resolution", "imageConfig", "provider", "models", "count"]
+    static let defaultable: Set<String> = [
+        "model", "aspectRatio", "resolution", "imageConfig", "provider", "models", "count", "api", "seed", "size",
+        "quality", "outputFormat", "background", "reasoning",
+    ]
     static let maxCount = 100
     static let maxInputImages = 16
     static let maxInputImageBytes = 50 << 20

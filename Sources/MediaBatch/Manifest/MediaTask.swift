@@ -65,6 +65,24 @@ public struct ImageTask: Sendable {
     public let inputImages: [String]
     /// Which of `count` identical requests this is (1-based), part of the task key.
     public let variant: Int
+    /// Which OpenRouter endpoint generates it.
+    public var api: ImageAPI = .chat
+    /// Images asked for in one request (`n`, on the /images path only).
+    public var imagesPerRequest: Int = 1
+    /// Options of the /images path.
+    public var seed: Int64?
+    public var size: String?
+    public var quality: String?
+    public var outputFormat: String?
+    public var background: String?
+    /// `reasoning` for image models that think (an effort or a token budget).
+    public var reasoning: JSON?
+}
+
+/// The two ways OpenRouter generates images: the chat path the product started on, and the
+/// dedicated `POST /images` endpoint.
+public enum ImageAPI: String, Sendable {
+    case chat, images
 }
 
 /// How speech is delivered: mp3 as is, or raw 16-bit PCM written as a WAV file.

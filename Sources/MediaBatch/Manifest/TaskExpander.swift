@@ -62,7 +62,12 @@ struct ImageTaskExpander {
         let inputImages = entry.object["inputImages"].map {
             InputFiles(entry: entry).images(Located(value: $0, path: entry.path.appending("inputImages"), line: entry.line))
         } ?? []
-        checkImageOptions(models: models, aspectRatios: aspectRatios, resolutions: resolutions)
+        let api = self.api()
+        let options = imagesOptions(api: api)
+        checkImageOptions(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions)
+        // On /images one request can return `count` images (`n`), where the model allows it.
+        let perRequest = api == .images && models.allSatisfy({ !ImageOptions.singleImagePerRequest($0) }) ? count : 1
+        let repeats = perRequest > 1 ? 1 : count
 
         guard let names else { return [] }
         let variables = entry.variables(id: names.id, output: names.output, texts: prompts.map { ($0, "prompt") }, outputBuiltins: Self.outputBuiltins)
@@ -73,7 +78,7 @@ struct ImageTaskExpander {
             Axis(name: "model", suffixes: models.map { PortableName.sanitise($0.shortName) }),
             Axis(name: "aspectRatio", suffixes: aspectRatios.map { ($0 ?? "").replacingColons() }),
             Axis(name: "resolution", suffixes: resolutions.map { ($0 ?? "").lowercased() }),
-            Axis(name: "n", suffixes: (1...count).map(String.init)),
+            Axis(name: "n", suffixes: (1...repeats).map(String.init)),
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
         let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
@@ -86,18 +91,100 @@ struct ImageTaskExpander {
         }
         return variants.map { variant in
             let choice = variant.choices
-            return .image(ImageTask(
+            var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 prompt: prompts[choice[0]].render(variant.values), model: models[choice[1]],
                 aspectRatio: aspectRatios[choice[2]], resolution: resolutions[choice[3]],
                 imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
-                inputImages: inputImages, variant: choice[4] + 1))
+                inputImages: inputImages, variant: choice[4] + 1)
+            task.api = api
+            task.imagesPerRequest = perRequest
+            task.seed = options.seed
+            task.size = options.size
+            task.quality = options.quality
+            task.outputFormat = options.outputFormat
+            task.background = options.background
+            task.reasoning = models[choice[1]].isAuto ? nil : options.reasoning
+            return .image(task)
         }
     }
 
-    /// Aspect ratios and resolutions must be ones OpenRouter offers for each model.
-    private func checkImageOptions(models: [ModelRef], aspectRatios: [String?], resolutions: [String?]) {
+    private func api() -> ImageAPI {
+        guard let located = entry.field("api") else { return .chat }
+        guard let text = located.value.stringValue, let api = ImageAPI(rawValue: text) else {
+            entry.report(located, "api must be \"chat\" (POST /chat/completions) or \"images\" (POST /images)")
+            return .chat
+        }
+        return api
+    }
+
+    /// The /images path's own options (and `reasoning`, which both paths carry).
+    private func imagesOptions(api: ImageAPI) -> (seed: Int64?, size: String?, quality: String?, outputFormat: String?, background: String?, reasoning: JSON?) {
+        func choice(_ key: String, _ allowed: [String]) -> String? {
+            guard let located = entry.field(key) else { return nil }
+            if api == .chat {
+                entry.report(located, "\(key) applies to the /images path only (set \"api\": \"images\")")
+                return nil
+            }
+            guard let text = located.value.stringValue, allowed.contains(text) else {
+                entry.report(located, "\(key) must be one of: \(allowed.joined(separator: ", "))")
+                return nil
+            }
+            return text
+        }
+        var seed: Int64?
+        if let located = entry.field("seed") {
+            if api == .chat { entry.report(located, "seed applies to the /images path only (set \"api\": \"images\")") }
+            else if let value = located.value.intValue, located.value.doubleValue == Double(value) { seed = value }
+            else { entry.report(located, "seed must be a whole number") }
+        }
+        var size: String?
+        if let located = entry.field("size") {
+            if api == .chat { entry.report(located, "size applies to the /images path only (set \"api\": \"images\")") }
+            else if let text = located.value.stringValue, ImageTaskExpander.isSize(text) { size = text }
+            else { entry.report(located, "size must be a tier (512, 1K, 2K, 4K) or pixels like 2048x1152") }
+        }
+        let quality = choice("quality", ImageOptions.qualities)
+        let outputFormat = choice("outputFormat", ImageOptions.outputFormats)
+        let background = choice("background", ImageOptions.backgrounds)
+        if background == "transparent", outputFormat == "jpeg", let located = entry.field("background") {
+            entry.report(located, "a transparent background needs outputFormat png or webp")
+        }
+        var reasoning: JSON?
+        if let located = entry.field("reasoning") {
+            switch located.value {
+            case .string(let effort) where ImageOptions.reasoningEfforts.contains(effort): reasoning = ["effort": .string(effort)]
+            case .int(let budget) where budget > 0: reasoning = ["max_tokens": .int(budget)]
+            case .object(let object) where !object.isEmpty: reasoning = .object(object)
+            default: entry.report(located, "reasoning is an effort (\(ImageOptions.reasoningEfforts.joined(separator: ", "))), a token budget, or an object")
+            }
+        }
+        return (seed, size, quality, outputFormat, background, reasoning)
+    }
+
+    static func isSize(_ text: String) -> Bool {
+        if ["512", "0.5K", "1K", "2K", "4K"].contains(text) { return true }
+        let sides = text.split(separator: "x")
+        return sides.count == 2 && sides.allSatisfy { Int($0).map { (64...8192).contains($0) } ?? false }
+    }
+
+    /// Aspect ratios and resolutions must be ones OpenRouter offers for each model (on the
+    /// chat path) or the /images endpoint's normalized sets.
+    private func checkImageOptions(api: ImageAPI, models: [ModelRef], aspectRatios: [String?], resolutions: [String?]) {
+        if api == .images {
+            if let located = entry.field("aspectRatio") {
+                for value in aspectRatios.compactMap({ $0 }) where !ImageOptions.imagesAspectRatios.contains(value) {
+                    entry.report(located, value: .string(value), "aspect ratio not offered by /images (allowed: \(ImageOptions.imagesAspectRatios.joined(separator: " ")))")
+                }
+            }
+            if let located = entry.field("resolution") {
+                for value in resolutions.compactMap({ $0 }) where !ImageOptions.imagesResolutions.contains(value) {
+                    entry.report(located, value: .string(value), "resolution not offered by /images (allowed: 512 1K 2K 4K)")
+                }
+            }
+            return
+        }
         for model in models {
             if let located = entry.field("aspectRatio") {
                 let allowed = ImageOptions.allowedAspectRatios(for: model)

@@ -8,6 +8,22 @@ public enum ImageOptions {
     /// The only model that takes the extended aspect ratios and 0.5K.
     public static let extendedModel = "google/gemini-3.1-flash-image-preview"
 
+    /// The /images endpoint's normalized sets (the schema's enums); `0.5K` is accepted as `512`.
+    public static let imagesAspectRatios: [String] = [
+        "1:1", "1:2", "1:4", "1:8", "2:1", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9",
+        "9:19.5", "19.5:9", "9:20", "20:9", "9:21", "21:9", "auto",
+    ]
+    public static let imagesResolutions: [String] = ["512", "0.5K", "1K", "2K", "4K"]
+    public static let qualities: [String] = ["auto", "low", "medium", "high"]
+    public static let backgrounds: [String] = ["auto", "transparent", "opaque"]
+    public static let outputFormats: [String] = ["png", "jpeg", "webp"]
+    public static let reasoningEfforts: [String] = ["minimal", "low", "medium", "high"]
+
+    /// Models that make one image per /images request (offline rule; `n` must be 1).
+    public static func singleImagePerRequest(_ model: ModelRef) -> Bool {
+        model.wireID.hasPrefix("black-forest-labs/")
+    }
+
     public static func allowedAspectRatios(for model: ModelRef) -> [String] {
         model.wireID == extendedModel ? aspectRatios + extendedAspectRatios : aspectRatios
     }

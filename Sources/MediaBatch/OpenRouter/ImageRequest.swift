@@ -1,12 +1,26 @@
-/// Shapes an image task into OpenRouter's `POST /chat/completions` body, per model family:
-/// Gemini image models get `image_config` hints, image-only models get `["image"]`
-/// modalities, `openrouter/auto` gets no hints at all.
+/// Shapes an image task into an OpenRouter request body. On the chat path
+/// (`POST /chat/completions`), per model family: Gemini image models get `image_config`
+/// hints, image-only models get `["image"]` modalities, `openrouter/auto` gets no hints at
+/// all. On the /images path (`POST /images`): the endpoint's own normalized fields.
 public enum ImageRequest {
     public static let path = "/chat/completions"
+    public static let imagesPath = "/images"
+
+    public static func path(for task: ImageTask) -> String { task.api == .images ? imagesPath : path }
 
     /// The request body. Reference images are read and embedded as data URLs.
     public static func body(for task: ImageTask) throws(FileError) -> JSON {
         var body = unsentBody(for: task)
+        if task.api == .images {
+            if !task.inputImages.isEmpty {
+                var references: [JSON] = []
+                for image in task.inputImages {
+                    references.append(["type": "image_url", "image_url": ["url": .string(try dataURL(image))]])
+                }
+                body["input_references"] = .array(references)
+            }
+            return .object(body)
+        }
         if !task.inputImages.isEmpty {
             var parts: [JSON] = [["type": "text", "text": .string(task.prompt)]]
             for image in task.inputImages {
@@ -20,6 +34,7 @@ public enum ImageRequest {
     /// The body without reference images (the prompt alone as the message): what identifies
     /// the request without reading any file.
     static func unsentBody(for task: ImageTask) -> JSONObject {
+        if task.api == .images { return imagesBody(for: task) }
         var body = JSONObject()
         body["model"] = .string(task.model.wireID)
         body["messages"] = [["role": "user", "content": .string(task.prompt)]]
@@ -27,6 +42,25 @@ public enum ImageRequest {
         if let config = imageConfig(for: task) { body["image_config"] = .object(config) }
         if let provider = task.provider { body["provider"] = provider }
         if let models = task.fallbackModels { body["models"] = .array(models.map(JSON.string)) }
+        if let reasoning = task.reasoning { body["reasoning"] = reasoning }
+        return body
+    }
+
+    /// `POST /images`: prompt, `n`, the normalized `aspect_ratio` and `resolution` (`0.5K`
+    /// is `512` here), and the endpoint's options, each only when set.
+    static func imagesBody(for task: ImageTask) -> JSONObject {
+        var body = JSONObject()
+        body["model"] = .string(task.model.wireID)
+        body["prompt"] = .string(task.prompt)
+        if task.imagesPerRequest > 1 { body["n"] = .int(Int64(task.imagesPerRequest)) }
+        if let aspect = task.aspectRatio { body["aspect_ratio"] = .string(aspect) }
+        if let resolution = task.resolution { body["resolution"] = .string(resolution == "0.5K" ? "512" : resolution) }
+        if let size = task.size { body["size"] = .string(size) }
+        if let quality = task.quality { body["quality"] = .string(quality) }
+        if let format = task.outputFormat { body["output_format"] = .string(format) }
+        if let background = task.background { body["background"] = .string(background) }
+        if let seed = task.seed { body["seed"] = .int(seed) }
+        if let provider = task.provider { body["provider"] = provider }
         return body
     }
 

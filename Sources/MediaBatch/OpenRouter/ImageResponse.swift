@@ -80,6 +80,45 @@ public enum ImageResponse {
         }
     }
 
+    /// Decodes a `POST /images` response: `data[].b64_json` with `media_type` (the bytes
+    /// decide when it is missing), `usage.cost`. Payloads are decoded in place, as on chat.
+    public static func decodeImages(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
+        guard response.status == 200 else {
+            throw ErrorClassifier.failure(status: response.status, body: response.body, retryAfter: response.retryAfter)
+        }
+        let storage = response.body
+        return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
+            guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {
+                throw TaskFailure(.transient, status: 200, message: "truncated response body (\(body.count) bytes)")
+            }
+            let envelope: JSON
+            do { envelope = try JSONEncoding.parse(cut.envelope, source: "response") } catch let error as JSONParseError {
+                throw TaskFailure(.transient, status: 200, message: "malformed response body: \(error.message)")
+            } catch {
+                throw TaskFailure(.transient, status: 200, message: "malformed response body")
+            }
+            guard let data = envelope["data"]?.arrayValue else {
+                if let error = envelope["error"] { throw ErrorClassifier.failure(inChoiceError: error, status: 200) }
+                throw TaskFailure(.transient, status: 200, message: "response has no data")
+            }
+            var images: [GeneratedImage] = []
+            for item in data {
+                guard let payload = item["b64_json"]?.stringValue else { continue }
+                let mime = item["media_type"]?.stringValue
+                if let index = LongStringCutter.payloadIndex(payload), index < cut.ranges.count {
+                    images.append(try decodePayload(in: body, range: cut.ranges[index], storage: storage, claimedMIME: mime))
+                } else {
+                    let own = ByteArray(Array(payload.utf8))
+                    images.append(try own.withUnsafeMutableBytes { (raw) throws(TaskFailure) -> GeneratedImage in
+                        try decodePayload(in: raw, range: 0..<raw.count, storage: own, claimedMIME: mime)
+                    })
+                }
+            }
+            guard !images.isEmpty else { throw TaskFailure(.noImages, status: 200, message: "the response held no image") }
+            return ImageResult(images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: envelope["id"]?.stringValue, model: nil, text: nil)
+        }
+    }
+
     /// Decodes `data:<mime>;base64,<payload>`, either cut from the body (decoded in place
     /// there) or left in the envelope (decoded into a buffer of its own).
     static func decodeDataURL(

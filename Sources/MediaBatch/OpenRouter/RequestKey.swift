@@ -15,7 +15,7 @@ public enum RequestKey {
             }
             var material: [UInt8] = []
             material.reserveCapacity(512)
-            material.append(contentsOf: "mediabatch-key-v1\n\(ImageRequest.path)\n".utf8)
+            material.append(contentsOf: "mediabatch-key-v1\n\(ImageRequest.path(for: image))\n".utf8)
             canonical(.object(body), into: &material)
             material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
             return SHA256.hex(material)

@@ -12,7 +12,7 @@ struct ImageTaskExecutor {
             throw TaskFailure(.permanent, message: error.description)
         }
         let request = HTTPRequest(
-            method: .post, url: endpoint.url(ImageRequest.path),
+            method: .post, url: endpoint.url(ImageRequest.path(for: task)),
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response: HTTPResponse
         do { response = try connection.perform(request, into: buffer) } catch {
@@ -22,7 +22,7 @@ struct ImageTaskExecutor {
             default: throw TaskFailure(.transient, message: error.description)
             }
         }
-        return try ImageResponse.decodeChat(response)
+        return task.api == .images ? try ImageResponse.decodeImages(response) : try ImageResponse.decodeChat(response)
     }
 
     /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no file.

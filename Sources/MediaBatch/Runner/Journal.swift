@@ -107,7 +107,10 @@ public final class Journal: @unchecked Sendable {
         try append(record, durable: false)
     }
 
-    public func done(key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double) throws(FileError) {
+    public func done(
+        key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double,
+        seed: Int64? = nil
+    ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
         record["files"] = .array(files.map { file in
             var entry: JSONObject = ["path": .string(relative(file.path)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
@@ -116,6 +119,7 @@ public final class Journal: @unchecked Sendable {
         })
         if let cost { record["cost"] = .double(cost) }
         if let generationID { record["generation"] = .string(generationID) }
+        if let seed { record["seed"] = .int(seed) }
         record["attempts"] = .int(Int64(attempts))
         record["seconds"] = .double((seconds * 1000).rounded() / 1000)
         record["time"] = .string(Journal.timestamp())

@@ -17,7 +17,11 @@ final class OutcomeRecorder: Sendable {
     func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
-            try job.journal?.done(key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts, seconds: seconds)
+            var seed: Int64?
+            if case .image(let task) = job.task { seed = task.seed }
+            try job.journal?.done(
+                key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts,
+                seconds: seconds, seed: seed)
         } catch {
             // The files are in place; only the record is missing, so a rerun redoes the task.
             onEvent(.journalError(error.description))
