@@ -8,9 +8,10 @@ import Synchronization
 /// more requests in flight than workers. (One serial queue per worker, not one concurrent
 /// queue: libdispatch on Linux caps a concurrent queue's threads at the core count, and
 /// these workers block on the network.) A worker hands each decoded response to one of a
-/// few writer lanes and goes straight on to its next request; it owns two body buffers and
-/// reuses one only after its writer is done with it, so memory stays bounded and few
-/// threads contend for the output folder.
+/// few writer lanes, so only a few threads contend for the output folder; it sends its
+/// next request once that writer has recorded the task and handed its one body buffer
+/// back. So sent-but-unrecorded requests never exceed the concurrency either, which bounds
+/// what a crash can cost.
 public final class BatchRunner: Sendable {
     public let options: RunOptions
     private let onEvent: @Sendable (RunEvent) -> Void
@@ -113,12 +114,11 @@ public final class BatchRunner: Sendable {
                 let connection = HTTPConnection(limits: options.limits, abortSignal: abortSignal)
                 let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
                 let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil)
-                let buffers = [ResponseBuffer(), ResponseBuffer()]
-                var turn = 0
+                let buffer = ResponseBuffer()
                 while let job = source.next() {
                     let attempt = job.attempts + 1
-                    let buffer = buffers[turn % buffers.count]
-                    turn += 1
+                    // Wait until the writer has recorded this worker's previous task: a crash
+                    // then costs at most `concurrency` unrecorded requests.
                     buffer.acquire()
                     do throws(TaskFailure) {
                         do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {

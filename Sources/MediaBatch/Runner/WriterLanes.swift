@@ -30,7 +30,7 @@ struct UncheckedTransfer<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// One of a worker's response buffers, lent to a writer while its images are written.
+/// A worker's response buffer, lent to a writer while its images are written and recorded.
 final class ResponseBuffer: @unchecked Sendable {
     // @unchecked: `bytes` is used by exactly one thread at a time; the semaphore hands it
     // from the worker to a writer lane and back.
