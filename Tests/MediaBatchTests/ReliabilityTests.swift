@@ -174,7 +174,6 @@ import Testing
 
         // Work lost to the kills: at most the requests in flight at each kill.
         let resent = generationRequests(server).count - count
-        print("KILLDIAG kills=\(kills) resent=\(resent) \(moments)")
         #expect(resent >= 0)
         #expect(resent <= kills * concurrency, "\(resent) requests re-sent after \(kills) kills (\(moments))")
     }
@@ -242,6 +241,9 @@ import Testing
 
         let partial = folder.files(under: "out/m")
         #expect(!partial.isEmpty && partial.count < count, "\(partial.count) files")
+        // Nothing new started after the signal (the fake's clock is this process's monotonic one).
+        let late = generationRequests(server).filter { $0.receivedAt > signalled + 0.05 }
+        #expect(late.isEmpty, "\(late.count) requests sent after SIGTERM")
         // Nothing sent was thrown away: every request the fake received became a file.
         #expect(partial.count == generationRequests(server).count, "\(generationRequests(server).count) requests, \(partial.count) files")
         #expect(invalidPNGs(folder, under: "out/m").isEmpty)
@@ -369,8 +371,10 @@ import Testing
         #expect(result.stderr.contains("--max-cost"))
         let files = folder.files(under: "out/m")
         #expect(files.count >= 3 && files.count < 20, "\(files.count) files")
-        // One worker with two response buffers: at most two requests past the one that spent the budget.
-        #expect(generationRequests(server).count <= 5)
+        // One worker: the third image's cost is known (and recorded) before a fourth request
+        // could go out, so nothing is sent once the budget is reached.
+        #expect(generationRequests(server).count == 3, "\(generationRequests(server).count) requests for a budget reached by the third")
+        #expect(files.count == 3)
         #expect(invalidPNGs(folder, under: "out/m").isEmpty)
     }
 

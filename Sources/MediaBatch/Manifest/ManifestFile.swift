@@ -88,8 +88,28 @@ public final class ManifestFile: @unchecked Sendable {
         }
         self.jsonEntries = jsonEntries
         self.lineEntries = lineEntries
+        if let line = ManifestFile.lineOfAPIKey(in: text) {
+            // The value is not repeated: the message must not spread the secret further.
+            issues.add(ManifestIssue(file: path, line: line, field: "", value: nil,
+                message: "holds what looks like an OpenRouter API key; keys belong in OPENROUTER_API_KEY or the config file, never in manifests"))
+        }
         self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
         self.headerIssues = issues.issues
+    }
+
+    /// The line of the first `sk-or-` (OpenRouter's key prefix) in the text, if any.
+    static func lineOfAPIKey(in text: [UInt8]) -> Int? {
+        let needle = Array("sk-or-".utf8)
+        guard text.count >= needle.count else { return nil }
+        var line = 1
+        for index in 0...(text.count - needle.count) {
+            let byte = text[index]
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if byte == needle[0] && text[index + 1] == needle[1] && text[index..<(index + needle.count)].elementsEqual(needle) {
+                return line
+            }
+        }
+        return nil
     }
 
     /// A JSONL first line that carries header fields rather than a task.

@@ -115,11 +115,16 @@ public final class BatchRunner: Sendable {
                 let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
                 let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil)
                 let buffer = ResponseBuffer()
-                while let job = source.next() {
-                    let attempt = job.attempts + 1
-                    // Wait until the writer has recorded this worker's previous task: a crash
-                    // then costs at most `concurrency` unrecorded requests.
+                while true {
+                    // Wait until the writer has recorded this worker's previous task before
+                    // taking the next: a crash then costs at most `concurrency` unrecorded
+                    // requests, and a stop (budget, 402) decided by that task holds here.
                     buffer.acquire()
+                    guard let job = source.next() else {
+                        buffer.releaseToWorker()
+                        break
+                    }
+                    let attempt = job.attempts + 1
                     do throws(TaskFailure) {
                         do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
                             throw TaskFailure(.permanent, message: "\(error)")

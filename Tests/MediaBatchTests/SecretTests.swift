@@ -1,0 +1,57 @@
+import FakeOpenRouter
+import Foundation
+import Testing
+@testable import MediaBatch
+
+@Suite struct SecretTests {
+    static let key = "sk-or-v1-5ec7e7c0ffee5ec7e7c0ffee5ec7e7c0ffee5ec7e7"
+
+    @Test func theKeyNeverAppearsInAnythingMediabatchWritesOrPrints() throws {
+        let server = try startFake { $0.acceptedKeys = [Self.key] }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("jobs/m.json", """
+            {"name": "secret", "tasks": [
+              {"id": "ok", "prompt": "a fox", "model": "google/gemini-2.5-flash-image", "count": 2},
+              {"id": "refused", "prompt": "#fake:no-image", "model": "google/gemini-2.5-flash-image"},
+              {"id": "bad", "prompt": "x", "model": "black-forest-labs/flux.2-pro", "imageConfig": {"aspect_ratio": "7:3"}},
+              {"id": "say", "type": "tts", "text": "A short line."}
+            ]}
+            """)
+        var printed = ""
+        let run = try runCLI(["run", "jobs", "--base-url", server.baseURL, "--max-attempts", "2"],
+                             environment: ["OPENROUTER_API_KEY": Self.key], in: folder.path)
+        #expect(run.status == 1)  // two tasks fail on purpose: their errors are printed and journaled
+        printed += run.stdout + run.stderr
+        let status = try runCLI(["status", "output/secret", "--all"], in: folder.path)
+        printed += status.stdout + status.stderr
+        // The requests did carry it, so the test would notice a key that never went anywhere.
+        #expect(server.requests().allSatisfy { $0.header("authorization") == "Bearer \(Self.key)" })
+        #expect(!printed.contains(Self.key))
+        #expect(!printed.contains("5ec7e7c0ffee"))
+        let written = folder.allFiles(under: "output")
+        #expect(written.contains("secret/.mediabatch/journal.jsonl"))
+        #expect(written.contains(".mediabatch.lock"))
+        for file in written {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/output/" + file))
+            #expect(bytes.range(of: Data("5ec7e7c0ffee".utf8)) == nil, "\(file) holds the key")
+        }
+    }
+
+    @Test func aKeyInAManifestIsRefusedWithoutRepeatingIt() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"tasks": [
+              {"id": "a", "prompt": "p", "model": "a/b",
+               "provider": {"apiKey": "\(Self.key)"}}
+            ]}
+            """)
+        let result = try runCLI(["validate", "m.json"], in: folder.path)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("m.json:3:"))
+        #expect(result.stderr.contains("looks like an OpenRouter API key"))
+        #expect(!result.stderr.contains("5ec7e7c0ffee"))
+    }
+}
