@@ -41,6 +41,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Redo tasks the journal shows done.")
     var force = false
 
+    @Flag(help: "Do not write a <file>.json sidecar beside each file.")
+    var noSidecars = false
+
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
@@ -83,6 +86,7 @@ struct RunCommand: ParsableCommand {
         options.maxCost = maxCost
         options.shard = try resolvedShard()
         options.force = force
+        options.sidecars = !noSidecars
 
         let reporter = ProgressReporter(quiet: quiet)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)

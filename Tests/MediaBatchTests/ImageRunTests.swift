@@ -177,3 +177,48 @@ import Testing
         #expect(url == "data:image/png;base64," + String(decoding: Base64.encode(png), as: UTF8.self))
     }
 }
+
+@Suite struct MetadataTests {
+    @Test func pngsCarryTheirPromptAndEveryFileHasASidecar() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let summary = try runAgainst(server, manifest: """
+            {"name": "meta", "tasks": [
+              {"id": "fox", "prompt": "A watercolor fox — “snow”", "model": "google/gemini-2.5-flash-image", "aspectRatio": "4:3"},
+              {"id": "say", "type": "tts", "text": "Hello."}
+            ]}
+            """, in: folder)
+        #expect(summary.done == 2)
+        let png = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/meta/fox.png"))
+        #expect(pngSize(folder.path + "/out/meta/fox.png")! == (1184, 864))  // still a valid PNG, CRCs and all
+        #expect(png.range(of: Data("iTXtparameters".utf8)) != nil)
+        #expect(png.range(of: Data("A watercolor fox — “snow”\nModel: google/gemini-2.5-flash-image, Aspect ratio: 4:3".utf8)) != nil)
+
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/meta/fox.png.json"))) as? [String: Any])
+        #expect(sidecar["prompt"] as? String == "A watercolor fox — “snow”")
+        #expect(sidecar["model"] as? String == "google/gemini-2.5-flash-image")
+        #expect((sidecar["parameters"] as? [String: Any])?["aspectRatio"] as? String == "4:3")
+        #expect(sidecar["generation"] as? String != nil)
+        #expect((sidecar["cost"] as? Double ?? 0) > 0)
+        #expect((sidecar["file"] as? [String: Any])?["sha256"] as? String == SHA256.hex([UInt8](png)))
+        let written = summary.files.first { $0.path.hasSuffix("fox.png") }
+        #expect(written?.sha256 == SHA256.hex([UInt8](png)))
+
+        let speech = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/meta/say.mp3.json"))) as? [String: Any])
+        #expect(speech["text"] as? String == "Hello.")
+        #expect(speech["voice"] as? String == "af_alloy")
+    }
+
+    @Test func sidecarsCanBeTurnedOff() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        _ = try runAgainst(server, manifest: #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#, in: folder) {
+            $0.sidecars = false
+        }
+        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.jsonl", "x.png"])
+    }
+}

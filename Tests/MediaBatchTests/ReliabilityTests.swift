@@ -128,8 +128,9 @@ import Testing
         folder.write("m.json", distinctTasksManifest(count: count))
         let arguments = runArguments(server, ["--concurrency", "\(concurrency)", "--quiet"])
 
-        // Two kills the instant the fake receives a request (its worker has just handed the
-        // previous answer to a writer), two at a random time; each run resumes the last.
+        // Two kills the instant the fake receives a request (the moment a client that sends
+        // before recording its previous answer would lose both), two at a random time; each
+        // run resumes the last.
         var kills = 0
         var moments: [String] = []
         for cycle in 0..<4 {
@@ -163,8 +164,11 @@ import Testing
         #expect(folder.files(under: "out/m") == expected)
         #expect(invalidPNGs(folder, under: "out/m").isEmpty)
         #expect(tempLeftovers(folder, under: "out").isEmpty)
-        #expect(folder.allFiles(under: "out") == [".mediabatch.lock"] + ["m/.mediabatch/journal.jsonl"] + expected.map { "m/" + $0 },
-                "stray files: \(folder.allFiles(under: "out").filter { !$0.hasSuffix(".png") })")
+        // Each image, its sidecar, the journal and the lock: nothing else (no half-written debris).
+        let media: [String] = expected.flatMap { name -> [String] in ["m/" + name, "m/" + name + ".json"] }
+        let allowed: [String] = ([".mediabatch.lock", "m/.mediabatch/journal.jsonl"] + media).sorted()
+        let present: [String] = folder.allFiles(under: "out")
+        #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) })")
 
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
         #expect(journal.unparsable <= kills, "more torn journal lines than kills")

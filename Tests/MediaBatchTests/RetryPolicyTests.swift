@@ -42,3 +42,19 @@ import Testing
         #expect(refusal.message == "flagged")
     }
 }
+
+@Suite struct NoImageRetryTests {
+    @Test func onlyAnswersWithoutImagesUseUpTheirAllowance() {
+        var options = RunOptions(endpoint: OpenRouterEndpoint(baseURL: "http://127.0.0.1:9", apiKey: "k"))
+        options.maxAttempts = 6
+        options.maxNoImageAttempts = 3
+        let policy = RetryPolicy(baseDelay: 0.01, maxDelay: 1)
+        let empty = TaskFailure(.noImages, status: 200, message: "x")
+        // Two transient failures, then the first answer without an image: still retried.
+        #expect(BatchRunner.retryDelay(for: empty, attempt: 3, noImageAnswers: 1, options: options, policy: policy) != nil)
+        #expect(BatchRunner.retryDelay(for: empty, attempt: 3, noImageAnswers: 3, options: options, policy: policy) == nil)
+        #expect(BatchRunner.retryDelay(for: empty, attempt: 6, noImageAnswers: 1, options: options, policy: policy) == nil)
+        let permanent = TaskFailure(.permanent, status: 400, message: "x")
+        #expect(BatchRunner.retryDelay(for: permanent, attempt: 1, noImageAnswers: 0, options: options, policy: policy) == nil)
+    }
+}

@@ -26,10 +26,17 @@ struct TempFolder {
         return file
     }
 
-    /// Every regular file below the folder that is not hidden (journals, locks and temp
-    /// files all are), relative paths, sorted.
+    /// Every media file below the folder: not hidden (journals, locks and temp files all
+    /// are) and not a `<file>.json` sidecar; relative paths, sorted.
     func files(under sub: String = "") -> [String] {
-        allFiles(under: sub).filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+        allFiles(under: sub).filter { path in
+            !path.split(separator: "/").contains { $0.hasPrefix(".") } && !TempFolder.isSidecar(path)
+        }
+    }
+
+    /// `name.png.json` and the like: the metadata written beside each media file.
+    static func isSidecar(_ path: String) -> Bool {
+        ["png", "jpg", "webp", "gif", "mp3", "wav"].contains { path.hasSuffix(".\($0).json") }
     }
 
     /// Every regular file below the folder, hidden ones included.

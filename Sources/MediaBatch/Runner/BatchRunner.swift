@@ -112,8 +112,8 @@ public final class BatchRunner: Sendable {
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal, onEvent] in
                 let connection = HTTPConnection(limits: options.limits, abortSignal: abortSignal)
-                let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims)
-                let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil)
+                let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims, sidecars: options.sidecars)
+                let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil, sidecars: options.sidecars)
                 let buffer = ResponseBuffer()
                 while true {
                     // Wait until the writer has recorded this worker's previous task before
@@ -135,7 +135,7 @@ public final class BatchRunner: Sendable {
                             lanes.submit(UncheckedTransfer(result)) { result in
                                 defer { buffer.releaseToWorker() }
                                 do throws(TaskFailure) {
-                                    let files = try images.write(result.value.images, for: task)
+                                    let files = try images.write(result.value, for: task)
                                     recorder.done(job, attempts: attempt, files: files, cost: result.value.cost, generationID: result.value.generationID)
                                 } catch {
                                     recorder.failed(job, attempts: attempt, failure: error)
@@ -161,10 +161,12 @@ public final class BatchRunner: Sendable {
                         }
                     } catch {
                         buffer.releaseToWorker()
-                        if let delay = Self.retryDelay(for: error, attempt: attempt, options: options, policy: retryPolicy) {
+                        let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
+                        if let delay = Self.retryDelay(for: error, attempt: attempt, noImageAnswers: noImageAnswers, options: options, policy: retryPolicy) {
                             if error.status == 429 { source.coolDown(for: delay) }
                             var next = job
                             next.attempts = attempt
+                            next.noImageAnswers = noImageAnswers
                             source.retry(next, after: delay)
                             onEvent(.retrying(taskID: job.label, attempt: attempt, failure: error, delay: delay))
                             continue
@@ -213,11 +215,13 @@ public final class BatchRunner: Sendable {
     }
 
     /// How long to wait before trying again, or nil when the failure is final.
-    static func retryDelay(for failure: TaskFailure, attempt: Int, options: RunOptions, policy: RetryPolicy) -> Double? {
+    /// `noImageAnswers` counts the 200s without an image so far, this one included: only those
+    /// use up the no-image allowance, whatever other failures came before.
+    static func retryDelay(for failure: TaskFailure, attempt: Int, noImageAnswers: Int, options: RunOptions, policy: RetryPolicy) -> Double? {
         switch failure.kind {
         case .transient where attempt < options.maxAttempts:
             return policy.delay(after: attempt, failure: failure)
-        case .noImages where attempt < min(options.maxNoImageAttempts, options.maxAttempts):
+        case .noImages where noImageAnswers < options.maxNoImageAttempts && attempt < options.maxAttempts:
             return policy.delay(after: attempt, failure: failure)
         default:
             return nil

@@ -4,6 +4,8 @@
 struct ImageTaskExecutor {
     let endpoint: OpenRouterEndpoint
     let claims: PathClaims
+    /// Write `<file>.json` beside each image.
+    let sidecars: Bool
 
     /// Sends the task and decodes its images into `buffer`.
     func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> ImageResult {
@@ -25,11 +27,30 @@ struct ImageTaskExecutor {
         return task.api == .images ? try ImageResponse.decodeImages(response) : try ImageResponse.decodeChat(response)
     }
 
-    /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no file.
-    func write(_ images: [GeneratedImage], for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
-        let outputs = images.enumerated().map { index, image in
-            (path: task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension),
-             bytes: { (body: (UnsafeRawBufferPointer) -> Void) in image.withUnsafeBytes(body) })
+    /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
+    /// file. PNGs carry the prompt and settings in an `iTXt` chunk; each image gets a
+    /// sidecar `<file>.json` unless sidecars are off.
+    func write(_ result: ImageResult, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+        let images = result.images
+        let text = Sidecar.parameters(task)
+        var outputs: [OutputFile] = []
+        for (index, image) in images.enumerated() {
+            let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
+            let chunk = image.format == .png ? PNGText.iTXtChunk(keyword: "parameters", text: text) : []
+            let file = OutputFile(path: path) { body in
+                image.withUnsafeBytes { bytes in
+                    guard !chunk.isEmpty, let split = PNGText.insertionPoint(bytes) else { return body([bytes]) }
+                    chunk.withUnsafeBytes { chunkBytes in
+                        body([UnsafeRawBufferPointer(rebasing: bytes[..<split]), chunkBytes, UnsafeRawBufferPointer(rebasing: bytes[split...])])
+                    }
+                }
+            }
+            outputs.append(file)
+            if sidecars {
+                var sidecar = Sidecar.image(task, result: result)
+                sidecar["file"] = .object(["sha256": .string(file.sha256), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
+                outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar)))
+            }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, claims: claims)
     }

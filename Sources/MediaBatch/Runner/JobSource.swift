@@ -8,6 +8,8 @@ struct Job {
     let journal: Journal?
     /// Attempts already made.
     var attempts: Int
+    /// Of those, the answers that held no image.
+    var noImageAnswers = 0
     var notBefore: Double
     let firstStarted: Double
     /// For narration: which chunk this job synthesizes.

@@ -7,7 +7,7 @@ public struct RunOptions: Sendable {
     public var limits = HTTPLimits()
     /// Attempts per task, the first included.
     public var maxAttempts: Int = 6
-    /// Attempts for a 200 that held no image before the task fails for good.
+    /// 200s without an image a task may get before it fails for good (other failures aside).
     public var maxNoImageAttempts: Int = 3
     /// Backoff: full jitter over `min(cap, base * 2^(attempt-1))` seconds.
     public var retryBaseDelay: Double = 1
@@ -20,6 +20,8 @@ public struct RunOptions: Sendable {
     public var requestsPerMinute: Int?
     /// Stop scheduling once the summed cost reaches this many dollars.
     public var maxCost: Double?
+    /// Write a `<file>.json` sidecar beside every image and audio file.
+    public var sidecars = true
 
     public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
 }

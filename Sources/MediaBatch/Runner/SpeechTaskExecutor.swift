@@ -6,6 +6,8 @@ struct SpeechTaskExecutor {
     let claims: PathClaims
     /// Look up each generation's cost (`GET /generation`), for budgets.
     let lookUpCost: Bool
+    /// Write `<file>.json` beside the audio.
+    let sidecars: Bool
 
     struct Chunk {
         let audio: [UInt8]
@@ -63,31 +65,51 @@ struct SpeechTaskExecutor {
         case .pcm:
             final = WAVFile.joinPCM(parts, sampleRate: task.sampleRate)
         }
-        var outputs: [(path: String, bytes: [UInt8])] = [(task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension), final)]
+        let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
+        var outputs = [OutputFile(path: path, bytes: final)]
+        if sidecars {
+            var sidecar = Sidecar.speech(task, chunks: parts.count)
+            sidecar["file"] = .object(["sha256": .string(SHA256.hex(final)), "size": .int(Int64(final.count))])
+            outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar)))
+        }
         if task.keepChunks {
             for (index, part) in parts.enumerated() {
                 let bytes = task.format == .pcm ? WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) : part
                 let name = String(format: "%@/%@.part-%02d.%@", task.output.folder, task.output.baseName, index + 1, task.format.fileExtension)
-                outputs.append((name, bytes))
+                outputs.append(OutputFile(path: name, bytes: bytes))
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, claims: claims)
     }
 }
 
+/// One file of a task: where it goes and how to read its bytes (lent as pieces, so a PNG
+/// can gain a text chunk without being copied).
+struct OutputFile {
+    let path: String
+    let lend: (([UnsafeRawBufferPointer]) -> Void) -> Void
+
+    init(path: String, lend: @escaping (([UnsafeRawBufferPointer]) -> Void) -> Void) {
+        self.path = path
+        self.lend = lend
+    }
+
+    init(path: String, bytes: [UInt8]) {
+        self.init(path: path) { body in bytes.withUnsafeBytes { body([$0]) } }
+    }
+
+    /// The SHA-256 of the bytes as they will be written.
+    var sha256: String {
+        var digest = ""
+        lend { digest = SHA256.hex($0) }
+        return digest
+    }
+}
+
 /// Writes a task's files all or nothing: each is staged (written and fsynced unnamed),
 /// then all are named; any failure removes what was named.
 enum AtomicOutputs {
-    static func write(_ outputs: [(path: String, bytes: [UInt8])], taskID: String, claims: PathClaims) throws(TaskFailure) -> [WrittenFile] {
-        try write(outputs.map { output in
-            (path: output.path, bytes: { (body: (UnsafeRawBufferPointer) -> Void) in output.bytes.withUnsafeBytes(body) })
-        }, taskID: taskID, claims: claims)
-    }
-
-    /// `outputs` give each file's path and lend its bytes.
-    static func write(
-        _ outputs: [(path: String, bytes: ((UnsafeRawBufferPointer) -> Void) -> Void)], taskID: String, claims: PathClaims
-    ) throws(TaskFailure) -> [WrittenFile] {
+    static func write(_ outputs: [OutputFile], taskID: String, claims: PathClaims) throws(TaskFailure) -> [WrittenFile] {
         for output in outputs {
             if let owner = claims.claim(output.path, for: taskID) {
                 throw TaskFailure(.permanent, message: "\(output.path) is already written by task \(owner) in this run")
@@ -99,9 +121,9 @@ enum AtomicOutputs {
             for output in outputs {
                 var result: Result<StagedFile, FileError>!
                 var written: WrittenFile!
-                output.bytes { raw in
-                    result = Result { () throws(FileError) in try StagedFile([raw], for: output.path) }
-                    written = WrittenFile(path: output.path, size: raw.count, sha256: SHA256.hex(raw))
+                output.lend { pieces in
+                    result = Result { () throws(FileError) in try StagedFile(pieces, for: output.path) }
+                    written = WrittenFile(path: output.path, size: pieces.reduce(0) { $0 + $1.count }, sha256: SHA256.hex(pieces))
                 }
                 staged.append(try result.get())
                 files.append(written)

@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// libFuzzer targets for mediabatch. A package of its own so that the main package never
+// contains an `LLVMFuzzerTestOneInput` symbol; built and run by `scripts/fuzz.sh`
+// (Linux only: it needs `-sanitize=fuzzer`). Only the public API of MediaBatch is used,
+// because release builds cannot `@testable import`.
+import Foundation
+import PackageDescription
+
+// A path dependency's package identity is its folder's name, lower-cased (`main`,
+// `mediabatch`, ... depending on where the repository was cloned).
+let rootIdentity = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().appendingPathComponent("../..").standardized
+    .lastPathComponent.lowercased()
+
+let targets = ["fuzz-manifest", "fuzz-response", "fuzz-media", "fuzz-splitter"]
+
+let package = Package(
+    name: "mediabatch-fuzz",
+    products: targets.map { .executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(path: "../.."),
+    ],
+    targets: targets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [.product(name: "MediaBatch", package: rootIdentity)],
+            path: "Sources/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+    },
+    swiftLanguageModes: [.v6]
+)
