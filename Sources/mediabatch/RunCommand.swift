@@ -50,6 +50,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print nothing unless something failed.")
     var quiet = false
 
+    @Flag(help: "Print a machine-readable summary (JSON) on stdout, and nothing else there.")
+    var json = false
+
     func validate() throws {
         if let concurrency { guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") } }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
@@ -88,7 +91,7 @@ struct RunCommand: ParsableCommand {
         options.force = force
         options.sidecars = !noSidecars
 
-        let reporter = ProgressReporter(quiet: quiet)
+        let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)
         let signals = SignalHandling(runner: runner, grace: grace)
         // Validation reads only, so a bad manifest leaves no trace; the lock comes before
@@ -109,6 +112,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitCodes.cantCreate)
         }
         if let signal = signals.received { throw ExitCode(128 + signal) }
+        reporter.begin(expected: plan.taskCount - selection.alreadyDone - selection.otherShards)
         let summary: RunSummary
         do { summary = try runner.run(plan, selection: selection) } catch {
             Terminal.error(error.description)
@@ -116,6 +120,7 @@ struct RunCommand: ParsableCommand {
         }
         withExtendedLifetime(lock) {}
         reporter.finish(summary)
+        if json { Terminal.write(String(decoding: JSONEncoding.encode(RunReport.json(summary)), as: UTF8.self) + "\n") }
 
         if let signal = signals.received { throw ExitCode(128 + signal) }
         switch summary.stop {

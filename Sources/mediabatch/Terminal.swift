@@ -8,6 +8,11 @@ enum Terminal {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Text to stderr as it is (for the live progress line).
+    static func standardErrorRaw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     static func output(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

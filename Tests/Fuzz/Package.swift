@@ -20,10 +20,13 @@ let package = Package(
     dependencies: [
         .package(path: "../.."),
     ],
-    targets: targets.map { name in
+    targets: [
+        // Calls LLVMFuzzerRunDriver from the entry point SwiftPM gives each executable.
+        .target(name: "FuzzMain", path: "Sources/FuzzMain"),
+    ] + targets.map { name in
         .executableTarget(
             name: name,
-            dependencies: [.product(name: "MediaBatch", package: rootIdentity)],
+            dependencies: ["FuzzMain", .product(name: "MediaBatch", package: rootIdentity)],
             path: "Sources/\(name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     },

@@ -78,3 +78,47 @@ import Testing
         #expect(result.stderr.contains("2 tasks, 2 requests"))
     }
 }
+
+@Suite struct ProgressOutputTests {
+    @Test func aTerminalGetsOneLiveLineAndAPipeGetsPlainLines() throws {
+        let server = try startFake { $0.latency = 0.02 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", ##"{"name": "p", "tasks": [{"id": "t", "prompt": "p", "model": "google/gemini-2.5-flash-image", "count": 6}, {"id": "bad", "prompt": "#fake:status=400", "model": "google/gemini-2.5-flash-image"}]}"##)
+        let arguments = ["run", "m.json", "--base-url", server.baseURL, "--output-root", "piped"]
+        let piped = try runCLI(arguments, environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        #expect(piped.status == 1)
+        #expect(!piped.stderr.contains("\u{1B}"))
+        #expect(!piped.stderr.contains("\r"))
+        #expect(piped.stderr.split(separator: "\n").filter { $0.hasPrefix("done ") }.count == 6)
+        #expect(piped.stderr.contains("FAILED bad"))
+
+        // Under a pseudo-terminal (util-linux `script`), the same run redraws one line in place.
+        let command = ([mediabatchExecutable()] + arguments.dropLast() + ["tty"]).joined(separator: " ")
+        let tty = try runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"],
+                              environment: ["OPENROUTER_API_KEY": "k", "TERM": "xterm"], in: folder.path)
+        #expect(tty.status == 1)
+        let screen = tty.stdout
+        #expect(screen.contains("\r\u{1B}[K"))
+        #expect(screen.contains("6 done"))
+        #expect(screen.contains("FAILED bad"))
+        #expect(!screen.contains("done t-1 →"))  // no per-task lines on a terminal
+    }
+
+    @Test func jsonPrintsTheReportOnStdoutOnly() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", #"{"name": "j", "tasks": [{"id": "a", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#)
+        let result = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--json", "--quiet"], environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        #expect(result.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(totals["done"] as? Int == 1)
+        #expect(totals["files"] as? Int == 2)  // the image and its sidecar
+        let onDisk = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/output/j/.mediabatch/report.json"))) as? [String: Any])
+        #expect((onDisk["tasks"] as? [[String: Any]])?.first?["id"] as? String == "a")
+    }
+}

@@ -45,8 +45,13 @@ struct ProcessResult {
 
 /// Runs the CLI with `arguments` and `environment` (added to a clean minimal one).
 func runCLI(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> ProcessResult {
+    try runTool(mediabatchExecutable(), arguments, environment: environment, in: directory)
+}
+
+/// Runs any program that way.
+func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: mediabatchExecutable())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
     for (key, value) in environment { env[key] = value }

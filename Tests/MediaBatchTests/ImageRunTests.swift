@@ -219,6 +219,6 @@ import Testing
         _ = try runAgainst(server, manifest: #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#, in: folder) {
             $0.sidecars = false
         }
-        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.jsonl", "x.png"])
+        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.jsonl", ".mediabatch/report.json", "x.png"])
     }
 }

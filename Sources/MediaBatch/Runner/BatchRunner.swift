@@ -182,9 +182,11 @@ public final class BatchRunner: Sendable {
         }
         group.wait()
         lanes.drain()
-        return recorder.summary(
+        let summary = recorder.summary(
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             seconds: MonotonicClock.now() - started)
+        try RunReport.write(summary, folders: selection.folders)
+        return summary
     }
 
     /// Stops scheduling: requests in flight may finish (their files are written and

@@ -26,11 +26,13 @@ final class OutcomeRecorder: Sendable {
             // The files are in place; only the record is missing, so a rerun redoes the task.
             onEvent(.journalError(error.description))
         }
-        let outcome = TaskOutcome(
+        var outcome = TaskOutcome(
             taskID: job.task.id, origin: job.task.origin, attempts: attempts,
             result: .done(files: files, cost: cost, generationID: generationID), seconds: seconds)
+        outcome.folder = job.task.outputFolder
         let overBudget = state.withLock { summary -> Double? in
             summary.done += 1
+            summary.outcomes.append(outcome)
             summary.files += files
             summary.cost += cost ?? 0
             guard let maxCost, summary.cost >= maxCost, summary.stop == nil else { return nil }
@@ -58,12 +60,14 @@ final class OutcomeRecorder: Sendable {
         do { try job.journal?.failed(key: job.key, taskID: job.task.id, failure: failure, attempts: attempts) } catch {
             onEvent(.journalError(error.description))
         }
-        let outcome = TaskOutcome(
+        var outcome = TaskOutcome(
             taskID: job.task.id, origin: job.task.origin, attempts: attempts, result: .failed(failure),
             seconds: MonotonicClock.now() - job.firstStarted)
+        outcome.folder = job.task.outputFolder
         state.withLock { summary in
             summary.failed += 1
             summary.failures.append(outcome)
+            summary.outcomes.append(outcome)
             if summary.stop == nil, let stop { summary.stop = stop }
         }
         source.finish()

@@ -53,6 +53,8 @@ public struct TaskOutcome: Sendable {
     public let attempts: Int
     public let result: Result
     public let seconds: Double
+    /// The manifest output folder the task writes into.
+    public var folder: String = ""
 
     public var isDone: Bool { if case .done = result { return true } else { return false } }
 }
@@ -86,6 +88,8 @@ public struct RunSummary: Sendable {
     public var files: [WrittenFile] = []
     public var cost: Double = 0
     public var failures: [TaskOutcome] = []
+    /// Every task that ran, in the order they ended (for reports).
+    public var outcomes: [TaskOutcome] = []
     public var stop: RunStop?
     public var seconds: Double = 0
 

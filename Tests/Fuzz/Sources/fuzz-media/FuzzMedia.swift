@@ -10,6 +10,7 @@
 //  - join: when it succeeds for Layer III, scanning the result finds an Info/Xing frame whose
 //    frame count equals the number of audio frames joined, and the same number of frames;
 //  - WAVFile.parse: the data chunk it reports lies inside the buffer.
+import FuzzMain
 import MediaBatch
 
 @inline(never)
@@ -71,4 +72,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if vbr.byteCount != joined.count { fail("Info/Xing byte count \(vbr.byteCount.map(String.init) ?? "nil") != \(joined.count) bytes") }
     if rescan.frames.count != joinedFrames { fail("rescan found \(rescan.frames.count) frames, \(joinedFrames) were joined") }
     return 0
+}
+
+// SwiftPM links `main` to `fuzz_media_main`; hand over to libFuzzer's driver (see FuzzMain.h).
+@_cdecl("fuzz_media_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    mediabatch_fuzz_main(argc, argv)
 }

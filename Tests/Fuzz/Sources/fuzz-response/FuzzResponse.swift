@@ -13,6 +13,7 @@
 //  - JSONEncoding.parse → encode → parse round trip.
 //
 // Input layout: byte 0 = threshold selector and status selector; the rest is the body.
+import FuzzMain
 import MediaBatch
 
 @inline(never)
@@ -113,4 +114,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if reparsed != value { fail("JSON round trip changed the value: \(value.excerpt()) → \(reparsed.excerpt())") }
     }
     return 0
+}
+
+// SwiftPM links `main` to `fuzz_response_main`; hand over to libFuzzer's driver (see FuzzMain.h).
+@_cdecl("fuzz_response_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    mediabatch_fuzz_main(argc, argv)
 }

@@ -9,6 +9,7 @@
 //     after dropping every Unicode White_Space scalar), so no text is lost or invented;
 //  4. text that fits (at most maxChars Characters) gives exactly one chunk, the trimmed text,
 //     and empty or whitespace-only text gives no chunk.
+import FuzzMain
 import MediaBatch
 
 @inline(never)
@@ -48,4 +49,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if chunks != [String(trimmed)] { fail("text that fits was not returned as one trimmed chunk: \(chunks.debugDescription)") }
     }
     return 0
+}
+
+// SwiftPM links `main` to `fuzz_splitter_main`; hand over to libFuzzer's driver (see FuzzMain.h).
+@_cdecl("fuzz_splitter_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    mediabatch_fuzz_main(argc, argv)
 }

@@ -1,0 +1,144 @@
+// fuzz-manifest: manifest loading, validation and expansion (BatchPlan), then RequestKey.of,
+// ImageRequest.body and SpeechRequest.body for every task of a manifest that validates.
+//
+// Byte 0 of each input chooses the file type (even: `.json`, odd: `.jsonl`; seeds use " " and
+// "!"); the rest is written to one file per process under /tmp, `<dir>/jobs/m.json(l)`. The folder also holds files a manifest may name (`ref.png`, `sub/ref.jpg`,
+// `texts/a.txt`) and traps that must be refused: `escape.png` (a symlink to a file outside
+// the folder), `up` (a symlink to the parent folder) and `../secret.png`.
+//
+// ManifestError is expected. Checked for every input (a violation traps):
+//  - an input holding "sk-or-" (an OpenRouter key prefix) never validates;
+//  - every task's output file lies inside the output root: the folder starts with
+//    `<root>/`, and no component of folder or name is empty, "." or "..";
+//  - every reference image is an http(s) URL or a regular file whose real path lies inside
+//    the manifest's real folder;
+//  - every speech task's chunks are non-empty and at most maxChars Characters long;
+//  - RequestKey.of gives 64 lower-case hex digits, the same twice.
+import Glibc
+import FuzzMain
+import MediaBatch
+
+@inline(never)
+func fail(_ message: String) -> Never {
+    print("fuzz-manifest invariant violated: \(message)")
+    fatalError(message)
+}
+
+func write(_ bytes: [UInt8], to path: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { fatalError("cannot create \(path)") }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { fatalError("cannot write \(path)") }
+        offset += n
+    }
+    close(fd)
+}
+
+func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}
+
+struct Workspace {
+    let jobs: String
+    let realJobs: String
+    let outputRoot: String
+    let jsonPath: String
+    let jsonlPath: String
+
+    init() {
+        let base = "/tmp/mediabatch-fuzz-manifest.\(getpid())"
+        jobs = base + "/jobs"
+        outputRoot = base + "/out"
+        for folder in [base, jobs, jobs + "/sub", jobs + "/texts", outputRoot] { mkdir(folder, 0o755) }
+        // A 1×1 PNG and a minimal JPEG header: reference images the manifest may name.
+        let png: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
+            8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 13, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0, 1, 0, 0,
+            5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ]
+        write(png, to: jobs + "/ref.png")
+        write([0xFF, 0xD8, 0xFF, 0xE0, 0, 16] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9], to: jobs + "/sub/ref.jpg")
+        write(Array("The keeper climbed the stairs.\n\nThe light turned. It was late; the sea, calm.\n".utf8), to: jobs + "/texts/a.txt")
+        write(png, to: base + "/secret.png")
+        symlink(base + "/secret.png", jobs + "/escape.png")
+        symlink("..", jobs + "/up")
+        realJobs = realPath(jobs) ?? jobs
+        jsonPath = jobs + "/m.json"
+        jsonlPath = jobs + "/m.jsonl"
+    }
+}
+
+nonisolated(unsafe) var workspace: Workspace?
+
+func checkComponents(_ path: Substring, _ what: String) {
+    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+        if component.isEmpty || component == "." || component == ".." {
+            fail("\(what) has a bad component \(String(component).debugDescription): \(String(path).debugDescription)")
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    if workspace == nil { workspace = Workspace() }
+    let space = workspace!
+    guard size >= 1 else { return 0 }
+    // Byte 0 chooses the file type (even: .json, odd: .jsonl); the rest is the file.
+    let bytes = [UInt8](UnsafeBufferPointer(start: data + 1, count: size - 1))
+    let path = data[0] & 1 == 0 ? space.jsonPath : space.jsonlPath
+    unlink(path == space.jsonPath ? space.jsonlPath : space.jsonPath)
+    write(bytes, to: path)
+
+    let plan: BatchPlan
+    do {
+        plan = try BatchPlan(paths: [path], outputRoot: space.outputRoot)
+    } catch {
+        for issue in error.issues { _ = issue.description }
+        return 0
+    }
+    if bytes.indices.contains(where: { bytes[$0...].starts(with: Array("sk-or-".utf8)) }) {
+        fail("a manifest holding \"sk-or-\" validated")
+    }
+    let rootPrefix = space.outputRoot + "/"
+    for task in plan.allTasks() {
+        let output = task.output
+        guard output.folder.hasPrefix(rootPrefix) else { fail("output folder \(output.folder) is not under \(space.outputRoot)") }
+        checkComponents(output.folder.dropFirst(rootPrefix.count), "output folder")
+        if output.baseName.hasPrefix("/") { fail("absolute output name \(output.baseName)") }
+        checkComponents(Substring(output.baseName), "output name")
+        _ = output.path(index: 2, of: 3, fileExtension: "png")
+
+        let key = RequestKey.of(task)
+        if key.utf8.count != 64 || !key.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
+            fail("request key \(key) is not 64 hex digits")
+        }
+        if RequestKey.of(task) != key { fail("request key is not stable") }
+
+        switch task {
+        case .image(let image):
+            for reference in image.inputImages where !(reference.hasPrefix("http://") || reference.hasPrefix("https://")) {
+                guard let real = realPath(reference), real.hasPrefix(space.realJobs + "/") else {
+                    fail("reference image \(reference) lies outside \(space.realJobs)")
+                }
+            }
+            _ = ImageRequest.path(for: image)
+            _ = try? ImageRequest.body(for: image)
+        case .speech(let speech):
+            for chunk in speech.chunks where chunk.isEmpty || chunk.count > speech.maxChars {
+                fail("speech chunk of \(chunk.count) Characters, maxChars \(speech.maxChars)")
+            }
+            _ = SpeechRequest.body(for: speech, input: speech.text)
+        }
+    }
+    return 0
+}
+
+// SwiftPM links `main` to `fuzz_manifest_main`; hand over to libFuzzer's driver (see FuzzMain.h).
+@_cdecl("fuzz_manifest_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    mediabatch_fuzz_main(argc, argv)
+}
