@@ -10,10 +10,14 @@
 # grows in Tests/Fuzz/corpus-work/<target>/ (git-ignored) on top of the committed seeds in
 # Tests/Fuzz/Corpus/<target>/. One fuzzing process runs at a time (one core).
 #
-# Environment: FUZZ_SANITIZERS (default "fuzzer,address"), FUZZ_FORK=1 to run libFuzzer in
+# Environment: MEDIABATCH_FUZZ_SOURCE (default: this repository) fuzzes another checkout of
+# mediabatch, e.g. a `git archive HEAD` snapshot while the working tree is being edited;
+# FUZZ_SANITIZERS (default "fuzzer,address"), FUZZ_FORK=1 to run libFuzzer in
 # fork mode (one child at a time; a crash is recorded and fuzzing goes on), FUZZ_ARGS for
 # extra libFuzzer flags (e.g. "-max_len=8192").
 set -euo pipefail
+# Swift's own crash backtracer would fight ASan and libFuzzer for the crash report.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 cd "$(dirname "$0")/.."
 
 targets=(fuzz-manifest fuzz-response fuzz-media fuzz-splitter)
@@ -21,7 +25,7 @@ package=Tests/Fuzz
 scratch=Tests/Fuzz/.build
 sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 
 known() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 

@@ -13,9 +13,14 @@ struct ManifestOptions: ParsableArguments {
     @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
     var defaults: String?
 
+    /// The model lists `mediabatch models` cached, if any (stale ones too: offline is normal).
+    var cachedCatalog: ModelCatalog? {
+        ModelCatalog.cachePath(environment: ProcessInfo.processInfo.environment).flatMap(ModelCatalog.load)
+    }
+
     func loadPlan(visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, visit: visit)
+            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, visit: visit)
         } catch {
             throw Self.reject(error)
         }
@@ -23,7 +28,7 @@ struct ManifestOptions: ParsableArguments {
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan() -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults)
+        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog)
     }
 
     /// Prints every problem and gives the exit code for a bad manifest.

@@ -6,11 +6,13 @@
 import Foundation
 import PackageDescription
 
+// The mediabatch package under test: this repository, or the checkout named by
+// MEDIABATCH_FUZZ_SOURCE (scripts/fuzz.sh sets it to fuzz a snapshot such as `git archive HEAD`).
+let sourcePath = Context.environment["MEDIABATCH_FUZZ_SOURCE"] ?? "../.."
 // A path dependency's package identity is its folder's name, lower-cased (`main`,
 // `mediabatch`, ... depending on where the repository was cloned).
-let rootIdentity = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().appendingPathComponent("../..").standardized
-    .lastPathComponent.lowercased()
+let rootIdentity = URL(fileURLWithPath: sourcePath, relativeTo: URL(fileURLWithPath: #filePath).deletingLastPathComponent())
+    .standardized.lastPathComponent.lowercased()
 
 let targets = ["fuzz-manifest", "fuzz-response", "fuzz-media", "fuzz-splitter"]
 
@@ -18,7 +20,7 @@ let package = Package(
     name: "mediabatch-fuzz",
     products: targets.map { .executable(name: $0, targets: [$0]) },
     dependencies: [
-        .package(path: "../.."),
+        .package(path: sourcePath),
     ],
     targets: [
         // Calls LLVMFuzzerRunDriver from the entry point SwiftPM gives each executable.

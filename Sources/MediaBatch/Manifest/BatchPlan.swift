@@ -7,6 +7,8 @@ import Synchronization
 /// with the size of the batch and a finished batch costs one pass.
 public final class BatchPlan: Sendable {
     public let manifests: [ManifestFile]
+    /// OpenRouter's model lists, when cached: used for checks and choices while expanding.
+    public let catalog: ModelCatalog?
     private let loadIssues: [ManifestIssue]
     private let state = Mutex<(taskCount: Int, validated: Bool)>((0, false))
 
@@ -20,9 +22,10 @@ public final class BatchPlan: Sendable {
     /// name order) and validates everything. Throws every problem found, at once. `visit`
     /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
     public convenience init(
-        paths: [String], outputRoot: String, defaultsFile: String? = nil, visit: ((MediaTask) -> Void)? = nil
+        paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
+        visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
-        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile)
+        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog)
         _ = try validate { task, _ in
             visit?(task)
             return true
@@ -30,7 +33,8 @@ public final class BatchPlan: Sendable {
     }
 
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
-    public init(loading paths: [String], outputRoot: String, defaultsFile: String? = nil) {
+    public init(loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil) {
+        self.catalog = catalog
         var files: [String] = []
         var issues: [ManifestIssue] = []
         for path in paths {
@@ -70,7 +74,7 @@ public final class BatchPlan: Sendable {
         var selected: [EntryRef] = []
         for (manifestIndex, manifest) in manifests.enumerated() {
             let collector = manifest.makeIssueCollector()
-            let expander = TaskExpander(header: manifest.header)
+            let expander = TaskExpander(header: manifest.header, catalog: catalog)
             for index in 0..<manifest.entryCount {
                 let entry = manifest.entry(at: index)
                 let value: JSON
@@ -109,7 +113,7 @@ public final class BatchPlan: Sendable {
         let all = entries ?? manifests.indices.flatMap { manifest in
             (0..<manifests[manifest].entryCount).map { EntryRef(manifest: manifest, entry: $0) }
         }
-        return TaskIterator(manifests: manifests, entries: all)
+        return TaskIterator(manifests: manifests, entries: all, catalog: catalog)
     }
 
     /// Every task, in order (for tests; `run` iterates lazily).
@@ -125,13 +129,15 @@ public final class BatchPlan: Sendable {
 public struct TaskIterator: IteratorProtocol {
     private let manifests: [ManifestFile]
     private let entries: [BatchPlan.EntryRef]
+    private let catalog: ModelCatalog?
     private var position = 0
     private var pending: [MediaTask] = []
     private var pendingIndex = 0
 
-    init(manifests: [ManifestFile], entries: [BatchPlan.EntryRef]) {
+    init(manifests: [ManifestFile], entries: [BatchPlan.EntryRef], catalog: ModelCatalog?) {
         self.manifests = manifests
         self.entries = entries
+        self.catalog = catalog
     }
 
     public mutating func next() -> MediaTask? {
@@ -142,7 +148,7 @@ public struct TaskIterator: IteratorProtocol {
             let manifest = manifests[ref.manifest]
             let entry = manifest.entry(at: ref.entry)
             guard case .success(let value) = entry.value else { continue }
-            pending = TaskExpander(header: manifest.header).expand(
+            pending = TaskExpander(header: manifest.header, catalog: catalog).expand(
                 value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: manifest.makeIssueCollector())
             pendingIndex = 0
         }

@@ -16,6 +16,8 @@ struct EntryReader {
     let issues: IssueCollector
     /// `image` or `tts`: which defaults apply.
     let section: String
+    /// OpenRouter's model lists, when cached: more checks, and the better choices.
+    var catalog: ModelCatalog? = nil
 
     var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
 

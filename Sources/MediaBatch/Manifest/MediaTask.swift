@@ -67,6 +67,8 @@ public struct ImageTask: Sendable {
     public let variant: Int
     /// Which OpenRouter endpoint generates it.
     public var api: ImageAPI = .chat
+    /// Output modalities for the chat path: `["image"]` for image-only models.
+    public var modalities: [String] = ["image", "text"]
     /// Images asked for in one request (`n`, on the /images path only).
     public var imagesPerRequest: Int = 1
     /// Options of the /images path.

@@ -63,6 +63,7 @@ struct SpeechTaskExpander {
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
 
+        checkCatalog(models: models, voices: voices)
         guard let names, let format else { return [] }
         let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }

@@ -3,6 +3,7 @@
 /// stable id and output path. Dispatches on the entry's `type`.
 struct TaskExpander {
     let header: ManifestHeader
+    var catalog: ModelCatalog? = nil
 
     func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector) -> [MediaTask] {
         let reader = FieldReader(issues: issues, line: line)
@@ -10,10 +11,10 @@ struct TaskExpander {
         let type = object["type"].flatMap { reader.string($0, at: path.appending("type"), what: "the task type") } ?? "image"
         switch type {
         case "image":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image")
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog)
             return ImageTaskExpander(entry: entry).expand()
         case "tts":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts")
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog)
             return SpeechTaskExpander(entry: entry).expand()
         default:
             issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\" or \"tts\")")
@@ -62,11 +63,12 @@ struct ImageTaskExpander {
         let inputImages = entry.object["inputImages"].map {
             InputFiles(entry: entry).images(Located(value: $0, path: entry.path.appending("inputImages"), line: entry.line))
         } ?? []
-        let api = self.api()
+        let api = self.api(models: models)
         let options = imagesOptions(api: api)
         checkImageOptions(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions)
+        checkCatalog(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions, options: options, references: inputImages.count)
         // On /images one request can return `count` images (`n`), where the model allows it.
-        let perRequest = api == .images && models.allSatisfy({ !ImageOptions.singleImagePerRequest($0) }) ? count : 1
+        let perRequest = imagesPerRequest(api: api, models: models, count: count)
         let repeats = perRequest > 1 ? 1 : count
 
         guard let names else { return [] }
@@ -99,6 +101,7 @@ struct ImageTaskExpander {
                 imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
                 inputImages: inputImages, variant: choice[4] + 1)
             task.api = api
+            task.modalities = modalities(for: models[choice[1]])
             task.imagesPerRequest = perRequest
             task.seed = options.seed
             task.size = options.size
@@ -110,10 +113,16 @@ struct ImageTaskExpander {
         }
     }
 
-    private func api() -> ImageAPI {
+    /// `chat`, `images`, or `auto`: /images when the cached capability list knows every
+    /// model of the entry, chat otherwise (and always chat when nothing is cached).
+    private func api(models: [ModelRef]) -> ImageAPI {
         guard let located = entry.field("api") else { return .chat }
+        if located.value.stringValue == "auto" {
+            guard let catalog = entry.catalog, !models.isEmpty, models.allSatisfy({ catalog.images[$0.wireID] != nil }) else { return .chat }
+            return .images
+        }
         guard let text = located.value.stringValue, let api = ImageAPI(rawValue: text) else {
-            entry.report(located, "api must be \"chat\" (POST /chat/completions) or \"images\" (POST /images)")
+            entry.report(located, "api must be \"chat\" (POST /chat/completions), \"images\" (POST /images) or \"auto\"")
             return .chat
         }
         return api

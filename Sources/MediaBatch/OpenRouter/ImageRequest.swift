@@ -38,7 +38,7 @@ public enum ImageRequest {
         var body = JSONObject()
         body["model"] = .string(task.model.wireID)
         body["messages"] = [["role": "user", "content": .string(task.prompt)]]
-        body["modalities"] = task.model.isImageOnly ? ["image"] : ["image", "text"]
+        body["modalities"] = .array(task.modalities.map(JSON.string))
         if let config = imageConfig(for: task) { body["image_config"] = .object(config) }
         if let provider = task.provider { body["provider"] = provider }
         if let models = task.fallbackModels { body["models"] = .array(models.map(JSON.string)) }

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import MediaBatch
+
+/// `mediabatch models`: the models OpenRouter offers for images or speech, with prices
+/// and voices, cached for `validate`, `plan` and `run`.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List OpenRouter's image and speech models (cached for a day; used offline by validate, plan and run).",
+        discussion: "Example: mediabatch models --speech")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Only image models.")
+    var image = false
+
+    @Flag(help: "Only speech models.")
+    var speech = false
+
+    @Flag(help: "Fetch the lists again even if the cache is fresh.")
+    var refresh = false
+
+    func run() throws {
+        MediaBatchRuntime.start()
+        let environment = ProcessInfo.processInfo.environment
+        guard let cache = ModelCatalog.cachePath(environment: environment) else {
+            Terminal.error("no cache folder: set XDG_CACHE_HOME or HOME")
+            throw ExitCode(ExitCodes.configError)
+        }
+        var catalog = ModelCatalog.load(path: cache)
+        if refresh || catalog == nil || catalog!.isStale {
+            let configuration = try connection.loadConfiguration()
+            do {
+                let fresh = try ModelCatalog.fetch(from: try connection.endpoints(configuration).image)
+                try? fresh.save(path: cache)
+                catalog = fresh
+            } catch {
+                guard catalog != nil else {
+                    Terminal.error("cannot fetch the model lists: \(error)")
+                    throw ExitCode(ExitCodes.unavailable)
+                }
+                Terminal.error("warning: cannot refresh the model lists (\(error)); showing the cached ones")
+            }
+        }
+        guard let catalog else { return }
+        let showImages = image || !speech
+        let showSpeech = speech || !image
+        if showImages {
+            for model in catalog.imageModels {
+                let price = model.pricing["image_output"] ?? model.pricing["image"] ?? "?"
+                let path = catalog.images[model.id] == nil ? "chat" : "chat,images"
+                Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t$\(price)/image\t\(path)")
+            }
+        }
+        if showSpeech {
+            for model in catalog.speechModels {
+                let price = model.pricing["prompt"].map { "$\($0)/char" } ?? "?"
+                Terminal.output("\(model.id)\tspeech\t\(price)\tvoices: \(model.voices.joined(separator: ","))")
+            }
+        }
+    }
+}

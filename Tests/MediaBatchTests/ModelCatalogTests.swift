@@ -1,0 +1,73 @@
+import FakeOpenRouter
+import Foundation
+import Testing
+@testable import MediaBatch
+
+@Suite struct ModelCatalogTests {
+    /// Fetches the lists through the CLI into a private cache folder.
+    func cacheModels(_ server: FakeOpenRouterServer, in folder: TempFolder) throws -> [String: String] {
+        let environment = ["OPENROUTER_API_KEY": "k", "XDG_CACHE_HOME": folder.path + "/cache"]
+        let listed = try runCLI(["models", "--base-url", server.baseURL], environment: environment, in: folder.path)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.contains("google/gemini-2.5-flash-image\timage"))
+        #expect(listed.stdout.contains("hexgrad/kokoro-82m\tspeech"))
+        #expect(listed.stdout.contains("af_bella"))
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/cache/mediabatch/models.json"))
+        return environment
+    }
+
+    @Test func theCachedListsRejectWhatAModelCannotDoBeforeAnyRequest() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let environment = try cacheModels(server, in: folder)
+        let fetched = server.requests().count
+        folder.write("m.json", """
+            {"tasks": [
+              {"id": "a", "prompt": "p", "model": "google/nano-nonexistent"},
+              {"id": "b", "prompt": "p", "model": "hexgrad/kokoro-82m"},
+              {"id": "c", "api": "images", "prompt": "p", "model": "google/gemini-2.5-flash-image", "resolution": "4K", "quality": "high"},
+              {"id": "d", "type": "tts", "text": "hi", "voice": "nova"}
+            ]}
+            """)
+        let result = try runCLI(["run", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("tasks[0].model = \"google/nano-nonexistent\""))
+        #expect(result.stderr.contains("tasks[1].model = \"hexgrad/kokoro-82m\": this model does not output images"))
+        #expect(result.stderr.contains("tasks[2].resolution = \"4K\""))
+        #expect(result.stderr.contains("tasks[2].quality"))
+        #expect(result.stderr.contains("tasks[3].voice = \"nova\""))
+        #expect(server.requests().count == fetched)
+
+        // Without the cache the same manifest gets only the offline checks: the unknown model passes validation.
+        let offline = try runCLI(["validate", "m.json"], environment: ["XDG_CACHE_HOME": folder.path + "/empty"], in: folder.path)
+        #expect(!offline.stderr.contains("tasks[0].model"))
+    }
+
+    @Test func autoPicksTheImagesPathAndModalitiesComeFromTheList() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let environment = try cacheModels(server, in: folder)
+        server.reset()
+        folder.write("m.json", """
+            {"name": "auto", "tasks": [
+              {"id": "seed", "api": "auto", "prompt": "p", "model": "bytedance-seed/seedream-4.5", "count": 2},
+              {"id": "router", "api": "auto", "prompt": "q", "model": "openrouter/auto"},
+              {"id": "gem", "prompt": "r", "model": "google/gemini-2.5-flash-image"}
+            ]}
+            """)
+        let result = try runCLI(["run", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let byPath = Dictionary(grouping: server.requests(), by: \.path)
+        let images = try #require(byPath["/images"]?.compactMap { $0.json() })
+        #expect(images.count == 1)
+        #expect(images.first?["n"] as? Int == 2)
+        let chat = byPath["/chat/completions"]?.compactMap { $0.json() } ?? []
+        #expect(chat.count == 2)  // openrouter/auto is not on /images; gem stays on chat (no api given)
+        #expect(chat.allSatisfy { ($0["modalities"] as? [String]) == ["image", "text"] })
+        #expect(folder.files(under: "output/auto") == ["gem.png", "router.png", "seed-1.png", "seed-2.png"])
+    }
+}
