@@ -14,6 +14,13 @@ packages=(
   file                   # the demo names what it wrote
 )
 
+# The schema-conformance tests validate requests with Python's jsonschema against the
+# OpenAPI document (PyYAML reads it); both come from PyPI when missing.
+if ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1; then
+  echo "bootstrap: installing pyyaml and jsonschema (pip)" >&2
+  python3 -m pip install --quiet pyyaml jsonschema >&2
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -66,6 +66,10 @@ struct Workspace {
         write(png, to: base + "/secret.png")
         symlink(base + "/secret.png", jobs + "/escape.png")
         symlink("..", jobs + "/up")
+        // Removed when the process exits normally (a crash leaves it for inspection).
+        nonisolated(unsafe) let command = strdup("rm -rf '\(base)'")
+        removeAtExit = command
+        atexit { _ = system(removeAtExit) }
         realJobs = realPath(jobs) ?? jobs
         jsonPath = jobs + "/m.json"
         jsonlPath = jobs + "/m.jsonl"
@@ -73,6 +77,7 @@ struct Workspace {
 }
 
 nonisolated(unsafe) var workspace: Workspace?
+nonisolated(unsafe) var removeAtExit: UnsafeMutablePointer<CChar>?
 
 func checkComponents(_ path: Substring, _ what: String) {
     for component in path.split(separator: "/", omittingEmptySubsequences: false) {
