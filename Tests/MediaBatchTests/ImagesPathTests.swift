@@ -114,3 +114,37 @@ import Testing
         #expect(fields.contains("tasks[3].size"))
     }
 }
+
+@Suite struct ReferenceExpansionTests {
+    @Test func aTemplatedReferenceMultipliesTheTaskOverItsVariable() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let red: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1]
+        let blue: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 2]
+        _ = folder.write("photos/red.png", bytes: red)
+        _ = folder.write("photos/blue.png", bytes: blue)
+        _ = folder.write("style.png", bytes: red + [9])
+        let summary = try runAgainst(server, manifest: """
+            {"vars": {"shot": ["red", "blue"]},
+             "tasks": [{"id": "edit", "prompt": "make it glossy", "model": "google/gemini-2.5-flash-image",
+                        "inputImages": ["photos/{shot}.png", "style.png"]}]}
+            """, in: folder)
+        #expect(summary.done == 2)
+        #expect(folder.files(under: "out/m") == ["edit-blue.png", "edit-red.png"])
+        let urls = server.requests().compactMap { $0.json() }.map { body -> [String] in
+            let content = (body["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]] ?? []
+            return content.compactMap { ($0["image_url"] as? [String: String])?["url"] }
+        }
+        func url(_ bytes: [UInt8]) -> String { "data:image/png;base64," + String(decoding: Base64.encode(bytes), as: UTF8.self) }
+        #expect(Set(urls.map { $0.first ?? "" }) == [url(red), url(blue)])
+        #expect(urls.allSatisfy { $0.count == 2 && $0[1] == url(red + [9]) })
+
+        let error = try #require(throws: ManifestError.self) {
+            try plan(#"{"vars": {"shot": ["red", "green"]}, "tasks": [{"id": "e", "prompt": "p", "model": "a/b", "inputImages": "photos/{shot}.png"}]}"#, in: folder)
+        }
+        #expect(error.issues.count == 1)
+        #expect(error.issues[0].value == "\"photos/green.png\"")
+    }
+}

@@ -22,6 +22,7 @@ struct TempFolder {
 
     func write(_ name: String, bytes: [UInt8]) -> String {
         let file = path + "/" + name
+        try! FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
         return file
     }

@@ -60,19 +60,20 @@ struct ImageTaskExpander {
                 entry.report(list, "must be a list of model ids (OpenRouter's fallback list)")
             }
         }
-        let inputImages = entry.object["inputImages"].map {
-            InputFiles(entry: entry).images(Located(value: $0, path: entry.path.appending("inputImages"), line: entry.line))
-        } ?? []
+        let referenceField = entry.object["inputImages"].map { Located(value: $0, path: entry.path.appending("inputImages"), line: entry.line) }
+        let references = referenceField.map { InputFiles(entry: entry).imageReferences($0) } ?? []
+        let inputImageCount = references.count
         let api = self.api(models: models)
         let options = imagesOptions(api: api)
         checkImageOptions(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions)
-        checkCatalog(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions, options: options, references: inputImages.count)
+        checkCatalog(api: api, models: models, aspectRatios: aspectRatios, resolutions: resolutions, options: options, references: inputImageCount)
         // On /images one request can return `count` images (`n`), where the model allows it.
         let perRequest = imagesPerRequest(api: api, models: models, count: count)
         let repeats = perRequest > 1 ? 1 : count
 
         guard let names else { return [] }
-        let variables = entry.variables(id: names.id, output: names.output, texts: prompts.map { ($0, "prompt") }, outputBuiltins: Self.outputBuiltins)
+        let texts = prompts.map { ($0, "prompt") } + references.map { ($0.template, "inputImages") }
+        let variables = entry.variables(id: names.id, output: names.output, texts: texts, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
 
         let axes = [
@@ -91,8 +92,24 @@ struct ImageTaskExpander {
             issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder")
             return []
         }
-        return variants.map { variant in
+        var resolvedReferences: [String: String] = [:]
+        return variants.compactMap { variant in
             let choice = variant.choices
+            // References named by a template (`"inputImages": "photos/{sku}.png"`) resolve per variant.
+            var inputImages: [String] = []
+            for (index, reference) in references.enumerated() {
+                if let path = reference.resolved {
+                    inputImages.append(path)
+                    continue
+                }
+                let name = reference.template.render(variant.values)
+                if let path = resolvedReferences[name] ?? InputFiles(entry: entry).resolveImage(name, at: referenceField!, index: index) {
+                    resolvedReferences[name] = path
+                    inputImages.append(path)
+                } else {
+                    return nil
+                }
+            }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
@@ -239,15 +256,23 @@ struct InputFiles {
         return real
     }
 
-    /// Reference images: local files or http(s) URLs.
-    func images(_ located: Located) -> [String] {
+    /// Reference images, all sent with each request: local files or http(s) URLs. A name
+    /// without placeholders is resolved (and checked) now; one with `{var}` placeholders
+    /// multiplies the task over the variable's values and is resolved per variant.
+    func imageReferences(_ located: Located) -> [(template: Template, resolved: String?)] {
         guard let names = FieldReader(issues: entry.issues, line: located.line).strings(located.value, at: located.path, what: "image path") else { return [] }
         if names.count > ImageFields.maxInputImages {
             entry.report(located, "at most \(ImageFields.maxInputImages) reference images per task")
         }
         return names.enumerated().compactMap { index, name in
-            if name.hasPrefix("http://") || name.hasPrefix("https://") { return name }
-            return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes)
+            guard let template = entry.template(name, at: located, index: index) else { return nil }
+            if !template.names.isEmpty { return (template, nil) }
+            return resolveImage(name, at: located, index: index).map { (template, $0) }
         }
+    }
+
+    func resolveImage(_ name: String, at located: Located, index: Int) -> String? {
+        if name.hasPrefix("http://") || name.hasPrefix("https://") { return name }
+        return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes)
     }
 }
