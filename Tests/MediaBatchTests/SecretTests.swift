@@ -55,3 +55,33 @@ import Testing
         #expect(!result.stderr.contains("5ec7e7c0ffee"))
     }
 }
+
+@Suite struct ConfinementTests {
+    @Test func symlinksPlantedInTheOutputTreeCannotCarryWritesElsewhere() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let outside = TempFolder()
+        defer { outside.remove() }
+        try FileManager.default.createDirectory(atPath: folder.path + "/out", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/out/m", withDestinationPath: outside.path)
+        let manifest = #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#
+        #expect(throws: PreparationError.self) { try runAgainst(server, manifest: manifest, in: folder) }
+        #expect(outside.allFiles().isEmpty)
+        #expect(server.requests().isEmpty)
+
+        // A link deeper down, where an output name puts a subfolder: that task fails, nothing lands outside.
+        try FileManager.default.removeItem(atPath: folder.path + "/out/m")
+        try FileManager.default.createDirectory(atPath: folder.path + "/out/m", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/out/m/sub", withDestinationPath: outside.path)
+        let summary = try runAgainst(server, manifest: """
+            {"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image", "output": "sub/{id}"},
+                       {"id": "y", "prompt": "q", "model": "google/gemini-2.5-flash-image"}]}
+            """, in: folder)
+        #expect(summary.done == 1)
+        #expect(summary.failures.first?.taskID == "x")
+        #expect(outside.allFiles().isEmpty)
+        #expect(folder.files(under: "out/m") == ["y.png"])
+    }
+}

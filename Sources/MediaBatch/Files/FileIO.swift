@@ -111,6 +111,12 @@ public enum FileIO {
         return String(cString: resolved)
     }
 
+    /// True when `path`, symlinks resolved, is `root` or lies below it (both must exist).
+    public static func isInside(_ path: String, root: String) -> Bool {
+        guard let real = realPath(path), let realRoot = realPath(root) else { return false }
+        return real == realRoot || real.hasPrefix(realRoot == "/" ? "/" : realRoot + "/")
+    }
+
     /// `path` made absolute against the current directory (not resolving symlinks).
     public static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return normalise(path) }

@@ -7,6 +7,8 @@ public struct ManifestHeader: Sendable {
     public let name: String
     /// Absolute output folder: `<output root>/<output or name>`.
     public let outputFolder: String
+    /// The output root it lies in.
+    public let outputRoot: String
     /// `defaults.image` and `defaults.tts`, with the path of each key for error messages.
     let defaults: [String: [(key: String, value: JSON, path: FieldPath)]]
     /// Template variables, each a list of values, in document order.
@@ -49,6 +51,7 @@ public struct ManifestHeader: Sendable {
         case let other?: issues.add(FieldPath([.key("output")]), value: other, "must be a string naming a folder under the output root")
         }
         outputFolder = outputRoot + "/" + folder
+        self.outputRoot = outputRoot
 
         var sections: [String: [(key: String, value: JSON, path: FieldPath)]] = [:]
         switch object["defaults"] {

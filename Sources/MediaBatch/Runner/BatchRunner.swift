@@ -87,6 +87,7 @@ public final class BatchRunner: Sendable {
             entries: entries.filter { needed.contains($0) }, folders: folders, indices: loaded, shard: options.shard, force: options.force)
         selection.alreadyDone = alreadyDone
         selection.otherShards = otherShards
+        for manifest in plan.manifests { selection.roots[manifest.header.outputFolder] = manifest.header.outputRoot }
         return selection
     }
 

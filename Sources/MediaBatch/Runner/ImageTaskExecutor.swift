@@ -52,6 +52,6 @@ struct ImageTaskExecutor {
                 outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar)))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, claims: claims)
+        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
     }
 }

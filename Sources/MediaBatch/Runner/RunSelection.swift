@@ -3,6 +3,8 @@
 public struct RunSelection: Sendable {
     public internal(set) var entries: [BatchPlan.EntryRef]
     let folders: [String]
+    /// Each folder's output root, which it must not leave.
+    var roots: [String: String] = [:]
     let indices: [String: JournalIndex]
     /// Opened by `openJournals`, when the run starts.
     private(set) var journals: [String: Journal] = [:]
@@ -35,6 +37,12 @@ public struct RunSelection: Sendable {
     /// runs that died there.
     mutating func openJournals() throws(FileError) {
         for folder in folders where journals[folder] == nil {
+            if let root = roots[folder] {
+                try FileIO.makeDirectories(folder)
+                guard FileIO.isInside(folder, root: root) else {
+                    throw FileError("use", folder, reason: "it leads outside the output root \(root) (a symbolic link?)")
+                }
+            }
             FileIO.removeStaleTemps(under: folder)
             journals[folder] = try Journal(folder: folder, shard: shard)
         }

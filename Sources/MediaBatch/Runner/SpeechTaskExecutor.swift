@@ -79,7 +79,7 @@ struct SpeechTaskExecutor {
                 outputs.append(OutputFile(path: name, bytes: bytes))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, claims: claims)
+        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
     }
 }
 
@@ -109,10 +109,17 @@ struct OutputFile {
 /// Writes a task's files all or nothing: each is staged (written and fsynced unnamed),
 /// then all are named; any failure removes what was named.
 enum AtomicOutputs {
-    static func write(_ outputs: [OutputFile], taskID: String, claims: PathClaims) throws(TaskFailure) -> [WrittenFile] {
+    /// Every file must land inside `folder` (the task's output folder) once symlinks are
+    /// resolved: a link planted in the output tree cannot carry a write elsewhere.
+    static func write(_ outputs: [OutputFile], taskID: String, folder: String, claims: PathClaims) throws(TaskFailure) -> [WrittenFile] {
         for output in outputs {
             if let owner = claims.claim(output.path, for: taskID) {
                 throw TaskFailure(.permanent, message: "\(output.path) is already written by task \(owner) in this run")
+            }
+            let parent = FileIO.directory(of: output.path)
+            do { try FileIO.makeDirectories(parent) } catch { throw TaskFailure(.permanent, message: error.description) }
+            guard FileIO.isInside(parent, root: folder) else {
+                throw TaskFailure(.permanent, message: "\(parent) leads outside the output folder \(folder) (a symbolic link?); nothing written")
             }
         }
         var staged: [StagedFile] = []
