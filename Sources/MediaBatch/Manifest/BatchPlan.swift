@@ -84,6 +84,10 @@ public final class BatchPlan: Sendable {
                     collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
                     continue
                 }
+                if APIKeyScan.contains(value) {
+                    collector.add(entry.path, line: entry.line, APIKeyScan.message)
+                    continue
+                }
                 let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)
                 var needed = false
                 let ref = EntryRef(manifest: manifestIndex, entry: index)

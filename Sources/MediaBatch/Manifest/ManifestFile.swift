@@ -90,14 +90,16 @@ public final class ManifestFile: @unchecked Sendable {
         self.lineEntries = lineEntries
         if let line = ManifestFile.lineOfAPIKey(in: text) {
             // The value is not repeated: the message must not spread the secret further.
-            issues.add(ManifestIssue(file: path, line: line, field: "", value: nil,
-                message: "holds what looks like an OpenRouter API key; keys belong in OPENROUTER_API_KEY or the config file, never in manifests"))
+            issues.add(ManifestIssue(file: path, line: line, field: "", value: nil, message: APIKeyScan.message))
+        } else if APIKeyScan.contains(.object(headerObject)) {
+            issues.add(ManifestIssue(file: path, line: nil, field: "", value: nil, message: APIKeyScan.message))
         }
         self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
         self.headerIssues = issues.issues
     }
 
-    /// The line of the first `sk-or-` (OpenRouter's key prefix) in the text, if any.
+    /// The line of the first `sk-or-` (OpenRouter's key prefix) in the raw text, if any.
+    /// Keys spelled with JSON escapes are caught after parsing by `APIKeyScan`.
     static func lineOfAPIKey(in text: [UInt8]) -> Int? {
         let needle = Array("sk-or-".utf8)
         guard text.count >= needle.count else { return nil }

@@ -70,7 +70,7 @@ public enum NarrationSplitter {
         case .colon: return clauseEnds(chars, range, marks: [":", "："])
         case .comma: return clauseEnds(chars, range, marks: [",", "，", "、", "،"])
         case .space:
-            return range.dropFirst().filter { chars[$0].isWhitespace && !chars[$0 - 1].isWhitespace }
+            return range.dropFirst().filter { chars[$0].isPureWhitespace && !chars[$0 - 1].isPureWhitespace }
         case .hardCut: return []
         }
     }
@@ -78,8 +78,8 @@ public enum NarrationSplitter {
     static func trimmed(_ chars: [Character], _ range: Range<Int>) -> Range<Int> {
         var lower = range.lowerBound
         var upper = range.upperBound
-        while lower < upper, chars[lower].isWhitespace { lower += 1 }
-        while upper > lower, chars[upper - 1].isWhitespace { upper -= 1 }
+        while lower < upper, chars[lower].isPureWhitespace { lower += 1 }
+        while upper > lower, chars[upper - 1].isPureWhitespace { upper -= 1 }
         return lower..<upper
     }
 
@@ -88,13 +88,13 @@ public enum NarrationSplitter {
         var result: [Int] = []
         var index = range.lowerBound
         while index < range.upperBound {
-            guard chars[index].isWhitespace else {
+            guard chars[index].isPureWhitespace else {
                 index += 1
                 continue
             }
             let start = index
             var newlines = 0
-            while index < range.upperBound, chars[index].isWhitespace {
+            while index < range.upperBound, chars[index].isPureWhitespace {
                 if chars[index].isNewline { newlines += 1 }
                 index += 1
             }
@@ -144,9 +144,9 @@ public enum NarrationSplitter {
                 result.append(end)
                 continue
             }
-            guard chars[end].isWhitespace else { continue }  // 3.14, e.g, example.com, U.S.A
+            guard chars[end].isPureWhitespace else { continue }  // 3.14, e.g, example.com, U.S.A
             var next = end
-            while next < range.upperBound, chars[next].isWhitespace { next += 1 }
+            while next < range.upperBound, chars[next].isPureWhitespace { next += 1 }
             if next < range.upperBound, chars[next].isLowercase { continue }  // "wait... what", "e.g. the"
             if singlePeriod, !periodEndsSentence(chars, range, period: mark, following: next) { continue }
             result.append(end)
@@ -158,7 +158,7 @@ public enum NarrationSplitter {
     static func periodEndsSentence(_ chars: [Character], _ range: Range<Int>, period: Int, following: Int) -> Bool {
         var start = period
         // Abbreviations are short; a longer word (or unspaced text) ends the sentence.
-        while start > range.lowerBound, !chars[start - 1].isWhitespace {
+        while start > range.lowerBound, !chars[start - 1].isPureWhitespace {
             guard period - start < 16 else { return true }
             start -= 1
         }
@@ -192,8 +192,14 @@ public enum NarrationSplitter {
             var end = index + 1
             while end < range.upperBound, closers.contains(chars[end]) { end += 1 }
             index = end
-            if end < range.upperBound, wide || chars[end].isWhitespace { result.append(end) }
+            if end < range.upperBound, wide || chars[end].isPureWhitespace { result.append(end) }
         }
         return result
     }
+}
+
+extension Character {
+    /// Whitespace through and through: a space carrying a combining mark (" \u{301}") is
+    /// text to keep, though Swift's `isWhitespace` judges it by its first scalar.
+    var isPureWhitespace: Bool { unicodeScalars.allSatisfy { $0.properties.isWhitespace } }
 }
