@@ -70,4 +70,30 @@ import Testing
         #expect(chat.allSatisfy { ($0["modalities"] as? [String]) == ["image", "text"] })
         #expect(folder.files(under: "output/auto") == ["gem.png", "router.png", "seed-1.png", "seed-2.png"])
     }
+
+    @Test func planEstimatesCostFromCachedPricesAndNeverSaysZeroForUnknown() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"tasks": [{"id": "a", "prompt": "p", "model": "google/gemini-2.5-flash-image", "count": 3},
+                       {"id": "b", "prompt": "p", "model": "openrouter/auto"}]}
+            """)
+        let offline = try runCLI(["plan", "m.json", "--summary"], environment: ["XDG_CACHE_HOME": folder.path + "/none"], in: folder.path)
+        #expect(offline.status == 0)
+        #expect(offline.stderr.contains("estimated cost unknown"))
+        #expect(!offline.stderr.contains("$0.0000"))
+
+        let environment = try cacheModels(server, in: folder)
+        let priced = try runCLI(["plan", "m.json", "--json"], environment: environment, in: folder.path)
+        #expect(priced.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(priced.stdout.utf8)) as? [String: Any])
+        #expect(document["requests"] as? Int == 4)
+        let estimate = try #require(document["estimatedCost"] as? Double)
+        #expect(abs(estimate - 3 * 0.039) < 1e-9)
+        let tasks = try #require(document["tasks"] as? [[String: Any]])
+        #expect(tasks.first { $0["id"] as? String == "b" }?["estimatedCost"] is NSNull)
+        #expect(document["unpricedRequests"] as? Int == 1)
+    }
 }
