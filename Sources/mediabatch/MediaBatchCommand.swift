@@ -13,5 +13,5 @@ struct MediaBatchCommand: ParsableCommand {
               mediabatch plan jobs/
               mediabatch run jobs/ --concurrency 8
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, ConfigCommand.self])
 }

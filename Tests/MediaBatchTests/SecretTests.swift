@@ -26,6 +26,9 @@ import Testing
         printed += run.stdout + run.stderr
         let status = try runCLI(["status", "output/secret", "--all"], in: folder.path)
         printed += status.stdout + status.stderr
+        let config = try runCLI(["config", "show"], environment: ["OPENROUTER_API_KEY": Self.key], in: folder.path)
+        #expect(config.stdout.contains("image key\tsk-or-…"))
+        printed += config.stdout + config.stderr
         // The requests did carry it, so the test would notice a key that never went anywhere.
         #expect(server.requests().allSatisfy { $0.header("authorization") == "Bearer \(Self.key)" })
         #expect(!printed.contains(Self.key))
