@@ -44,6 +44,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not write a <file>.json sidecar beside each file.")
     var noSidecars = false
 
+    @Flag(help: "Do not rebuild the index.html gallery of each output folder.")
+    var noGallery = false
+
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
@@ -90,6 +93,7 @@ struct RunCommand: ParsableCommand {
         options.shard = try resolvedShard()
         options.force = force
         options.sidecars = !noSidecars
+        options.gallery = !noGallery
 
         let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)

@@ -219,6 +219,36 @@ import Testing
         _ = try runAgainst(server, manifest: #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#, in: folder) {
             $0.sidecars = false
         }
-        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.jsonl", ".mediabatch/report.json", "x.png"])
+        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.jsonl", ".mediabatch/report.json", "index.html", "x.png"])
+    }
+}
+
+@Suite struct GalleryTests {
+    @Test func theGalleryShowsEveryFileWithItsPromptAndEveryFailure() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let summary = try runAgainst(server, manifest: """
+            {"name": "look", "tasks": [
+              {"id": "fox", "prompt": "A <fox> & \\"friends\\"", "model": "google/gemini-2.5-flash-image", "count": 2},
+              {"id": "say", "type": "tts", "text": "Narration text here."},
+              {"id": "bad", "prompt": "#fake:status=400", "model": "google/gemini-2.5-flash-image"}
+            ]}
+            """, in: folder)
+        #expect(summary.done == 3)
+        let html = try String(contentsOfFile: folder.path + "/out/look/index.html", encoding: .utf8)
+        // Every image and the mp3 are shown, from files that exist.
+        let sources = html.components(separatedBy: "src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(Set(sources) == ["fox-1.png", "fox-2.png", "say.mp3"])
+        for source in sources { #expect(FileManager.default.fileExists(atPath: folder.path + "/out/look/" + source)) }
+        #expect(html.contains("A &lt;fox&gt; &amp; &quot;friends&quot;"))
+        #expect(!html.contains("<fox>"))
+        #expect(html.contains("<audio controls"))
+        #expect(html.contains("Narration text here."))
+        #expect(html.contains("<b>bad</b>"))
+        #expect(html.contains("HTTP 400"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
     }
 }

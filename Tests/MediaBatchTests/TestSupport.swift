@@ -28,10 +28,10 @@ struct TempFolder {
     }
 
     /// Every media file below the folder: not hidden (journals, locks and temp files all
-    /// are) and not a `<file>.json` sidecar; relative paths, sorted.
+    /// are), not a `<file>.json` sidecar, not the `index.html` gallery; relative paths, sorted.
     func files(under sub: String = "") -> [String] {
         allFiles(under: sub).filter { path in
-            !path.split(separator: "/").contains { $0.hasPrefix(".") } && !TempFolder.isSidecar(path)
+            !path.split(separator: "/").contains { $0.hasPrefix(".") } && !TempFolder.isSidecar(path) && !path.hasSuffix("index.html")
         }
     }
 

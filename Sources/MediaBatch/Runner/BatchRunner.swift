@@ -187,6 +187,9 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             seconds: MonotonicClock.now() - started)
         try RunReport.write(summary, folders: selection.folders)
+        if options.gallery {
+            for folder in selection.folders { try Gallery.write(folder: folder, journalPath: Journal.path(folder: folder, shard: options.shard)) }
+        }
         return summary
     }
 

@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     public var maxCost: Double?
     /// Write a `<file>.json` sidecar beside every image and audio file.
     public var sidecars = true
+    /// Rebuild each output folder's `index.html` gallery at the end of the run.
+    public var gallery = true
 
     public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
 }
