@@ -18,6 +18,18 @@ struct ManifestOptions: ParsableArguments {
         ModelCatalog.cachePath(environment: ProcessInfo.processInfo.environment).flatMap(ModelCatalog.load)
     }
 
+    /// Fetches the model lists again into the cache (`--refresh-models`); a failure is a warning.
+    static func refreshCatalog(_ connection: ConnectionOptions) throws {
+        MediaBatchRuntime.start()
+        guard let cache = ModelCatalog.cachePath(environment: connection.environment) else { return }
+        let configuration = try connection.loadConfiguration()
+        do {
+            try ModelCatalog.fetch(from: try connection.endpoints(configuration).image).save(path: cache)
+        } catch {
+            Terminal.error("warning: cannot refresh the model lists: \(error)")
+        }
+    }
+
     func loadPlan(visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
             return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, visit: visit)

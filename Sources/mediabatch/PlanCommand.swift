@@ -9,12 +9,16 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Print the expanded tasks, the request count and an estimated cost. Sends nothing.",
         discussion: """
-            Prices come from the model list `mediabatch models` caches; without it, or for a
-            model it does not price, the cost shows as unknown, never as $0.
+            Prices come from the model list `mediabatch models` caches (or --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
+
             Example: mediabatch plan jobs/ --output-root /srv/images
             """)
 
     @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Fetch OpenRouter's model lists first (for stricter checks and prices).")
+    var refreshModels = false
 
     @Flag(help: "Print only the totals.")
     var summary = false
@@ -30,6 +34,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
+        if refreshModels { try ManifestOptions.refreshCatalog(connection) }
         let catalog = manifest.cachedCatalog
         // One pass: tasks are listed as validation expands them, and printed only if valid.
         var listing = ""

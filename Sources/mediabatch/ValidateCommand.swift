@@ -9,8 +9,13 @@ struct ValidateCommand: ParsableCommand {
         discussion: "Example: mediabatch validate jobs/product-shots.json")
 
     @OptionGroup var manifest: ManifestOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Fetch OpenRouter's model lists first (for stricter checks and prices).")
+    var refreshModels = false
 
     func run() throws {
+        if refreshModels { try ManifestOptions.refreshCatalog(connection) }
         let plan = try manifest.loadPlan()
         Terminal.standardError("ok: \(plan.manifests.count) manifest\(plan.manifests.count == 1 ? "" : "s"), \(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s")")
     }

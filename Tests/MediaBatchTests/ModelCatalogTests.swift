@@ -96,4 +96,19 @@ import Testing
         #expect(tasks.first { $0["id"] as? String == "b" }?["estimatedCost"] is NSNull)
         #expect(document["unpricedRequests"] as? Int == 1)
     }
+
+    @Test func validateCanRefreshTheListsThroughTheSameConnectionOptions() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", #"{"tasks": [{"id": "a", "prompt": "p", "model": "google/nano-nonexistent"}]}"#)
+        let environment = ["OPENROUTER_API_KEY": "k", "XDG_CACHE_HOME": folder.path + "/cache"]
+        let plain = try runCLI(["validate", "m.json"], environment: environment, in: folder.path)
+        #expect(plain.status == 0)  // offline rules only
+        let strict = try runCLI(["validate", "m.json", "--refresh-models", "--base-url", server.baseURL], environment: environment, in: folder.path)
+        #expect(strict.status == 65)
+        #expect(strict.stderr.contains("has no such model"))
+        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models"])
+    }
 }
