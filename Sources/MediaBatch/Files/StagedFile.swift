@@ -17,8 +17,8 @@ public final class StagedFile {
     // O_TMPFILE is (__O_TMPFILE | O_DIRECTORY); Glibc does not export it to Swift.
     private static let openTmpFile: Int32 = 0o20_000_000 | O_DIRECTORY
 
-    /// Writes and fsyncs `chunks`; nothing is visible at `path` yet.
-    public init(_ chunks: [UnsafeRawBufferPointer], for path: String, mode: mode_t = 0o644) throws(FileError) {
+    /// Writes (and with `sync`, fsyncs) `chunks`; nothing is visible at `path` yet.
+    public init(_ chunks: [UnsafeRawBufferPointer], for path: String, mode: mode_t = 0o644, sync: Bool = true) throws(FileError) {
         self.path = path
         let folder = FileIO.directory(of: path)
         try FileIO.makeDirectories(folder)
@@ -38,7 +38,7 @@ public final class StagedFile {
                 done += n
             }
         }
-        guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
+        guard !sync || fdatasync(fd) == 0 else { throw FileError("fsync", path) }
     }
 
     deinit {

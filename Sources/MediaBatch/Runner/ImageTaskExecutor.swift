@@ -37,7 +37,7 @@ struct ImageTaskExecutor {
         for (index, image) in images.enumerated() {
             let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
             let chunk = image.format == .png ? PNGText.iTXtChunk(keyword: "parameters", text: text) : []
-            let file = OutputFile(path: path) { body in
+            var file = OutputFile(path: path) { body in
                 image.withUnsafeBytes { bytes in
                     guard !chunk.isEmpty, let split = PNGText.insertionPoint(bytes) else { return body([bytes]) }
                     chunk.withUnsafeBytes { chunkBytes in
@@ -45,11 +45,13 @@ struct ImageTaskExecutor {
                     }
                 }
             }
+            let digest = file.sha256
+            file.knownSHA256 = digest
             outputs.append(file)
             if sidecars {
                 var sidecar = Sidecar.image(task, result: result)
-                sidecar["file"] = .object(["sha256": .string(file.sha256), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
-                outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar)))
+                sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
+                outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)

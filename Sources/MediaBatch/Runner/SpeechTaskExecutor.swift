@@ -70,7 +70,7 @@ struct SpeechTaskExecutor {
         if sidecars {
             var sidecar = Sidecar.speech(task, chunks: parts.count)
             sidecar["file"] = .object(["sha256": .string(SHA256.hex(final)), "size": .int(Int64(final.count))])
-            outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar)))
+            outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if task.keepChunks {
             for (index, part) in parts.enumerated() {
@@ -88,18 +88,24 @@ struct SpeechTaskExecutor {
 struct OutputFile {
     let path: String
     let lend: (([UnsafeRawBufferPointer]) -> Void) -> Void
+    /// Media are synced before they are named; derived metadata (sidecars) need not be.
+    var sync = true
+    /// The digest, when the caller already computed it (so it is computed once).
+    var knownSHA256: String?
 
     init(path: String, lend: @escaping (([UnsafeRawBufferPointer]) -> Void) -> Void) {
         self.path = path
         self.lend = lend
     }
 
-    init(path: String, bytes: [UInt8]) {
+    init(path: String, bytes: [UInt8], sync: Bool = true) {
         self.init(path: path) { body in bytes.withUnsafeBytes { body([$0]) } }
+        self.sync = sync
     }
 
     /// The SHA-256 of the bytes as they will be written.
     var sha256: String {
+        if let knownSHA256 { return knownSHA256 }
         var digest = ""
         lend { digest = SHA256.hex($0) }
         return digest
@@ -129,8 +135,8 @@ enum AtomicOutputs {
                 var result: Result<StagedFile, FileError>!
                 var written: WrittenFile!
                 output.lend { pieces in
-                    result = Result { () throws(FileError) in try StagedFile(pieces, for: output.path) }
-                    written = WrittenFile(path: output.path, size: pieces.reduce(0) { $0 + $1.count }, sha256: SHA256.hex(pieces))
+                    result = Result { () throws(FileError) in try StagedFile(pieces, for: output.path, sync: output.sync) }
+                    written = WrittenFile(path: output.path, size: pieces.reduce(0) { $0 + $1.count }, sha256: output.knownSHA256 ?? SHA256.hex(pieces))
                 }
                 staged.append(try result.get())
                 files.append(written)

@@ -7,7 +7,8 @@
 // the folder), `up` (a symlink to the parent folder) and `../secret.png`.
 //
 // ManifestError is expected. Checked for every input (a violation traps):
-//  - an input holding "sk-or-" (an OpenRouter key prefix) never validates;
+//  - an input holding "sk-or-" (an OpenRouter key prefix) never validates, and no request
+//    body built from a manifest that validated holds it (a key spelled with JSON escapes);
 //  - every task's output file lies inside the output root: the folder starts with
 //    `<root>/`, and no component of folder or name is empty, "." or "..";
 //  - every reference image is an http(s) URL or a regular file whose real path lies inside
@@ -87,6 +88,16 @@ func checkComponents(_ path: Substring, _ what: String) {
     }
 }
 
+let keyPrefix = Array("sk-or-".utf8)
+
+/// A request built from a manifest that validated must not carry an OpenRouter key, however
+/// the manifest spelled it (JSON escapes included).
+func checkNoKey(_ bytes: [UInt8], _ what: String) {
+    if bytes.indices.contains(where: { bytes[$0...].starts(with: keyPrefix) }) {
+        fail("\(what) of a manifest that validated holds \"sk-or-\"")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if workspace == nil { workspace = Workspace() }
@@ -105,7 +116,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for issue in error.issues { _ = issue.description }
         return 0
     }
-    if bytes.indices.contains(where: { bytes[$0...].starts(with: Array("sk-or-".utf8)) }) {
+    if bytes.indices.contains(where: { bytes[$0...].starts(with: keyPrefix) }) {
         fail("a manifest holding \"sk-or-\" validated")
     }
     let rootPrefix = space.outputRoot + "/"
@@ -131,12 +142,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 }
             }
             _ = ImageRequest.path(for: image)
-            _ = try? ImageRequest.body(for: image)
+            if let body = try? ImageRequest.body(for: image) { checkNoKey(JSONEncoding.encode(body), "image request body") }
         case .speech(let speech):
             for chunk in speech.chunks where chunk.isEmpty || chunk.count > speech.maxChars {
                 fail("speech chunk of \(chunk.count) Characters, maxChars \(speech.maxChars)")
             }
-            _ = SpeechRequest.body(for: speech, input: speech.text)
+            checkNoKey(JSONEncoding.encode(.object(SpeechRequest.body(for: speech, input: speech.text))), "speech request body")
         }
     }
     return 0
