@@ -30,20 +30,7 @@ public enum ImageResponse {
     /// Decodes a `/chat/completions` response (any status). Image bytes are decoded in place
     /// inside the response body, so they live as long as that body.
     public static func decodeChat(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
-        guard response.status == 200 else {
-            throw ErrorClassifier.failure(status: response.status, body: response.body, retryAfter: response.retryAfter)
-        }
-        let storage = response.body
-        return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
-            guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {
-                throw TaskFailure(.transient, status: 200, message: "truncated response body (\(body.count) bytes)")
-            }
-            let envelope: JSON
-            do { envelope = try JSONEncoding.parse(cut.envelope, source: "response") } catch let error as JSONParseError {
-                throw TaskFailure(.transient, status: 200, message: "malformed response body: \(error.message)")
-            } catch {
-                throw TaskFailure(.transient, status: 200, message: "malformed response body")
-            }
+        try withEnvelope(response) { body, storage, cut, envelope throws(TaskFailure) in
             guard let choices = envelope["choices"]?.arrayValue else {
                 if let error = envelope["error"] {
                     throw ErrorClassifier.failure(inChoiceError: error, status: 200)
@@ -83,20 +70,7 @@ public enum ImageResponse {
     /// Decodes a `POST /images` response: `data[].b64_json` with `media_type` (the bytes
     /// decide when it is missing), `usage.cost`. Payloads are decoded in place, as on chat.
     public static func decodeImages(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
-        guard response.status == 200 else {
-            throw ErrorClassifier.failure(status: response.status, body: response.body, retryAfter: response.retryAfter)
-        }
-        let storage = response.body
-        return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
-            guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {
-                throw TaskFailure(.transient, status: 200, message: "truncated response body (\(body.count) bytes)")
-            }
-            let envelope: JSON
-            do { envelope = try JSONEncoding.parse(cut.envelope, source: "response") } catch let error as JSONParseError {
-                throw TaskFailure(.transient, status: 200, message: "malformed response body: \(error.message)")
-            } catch {
-                throw TaskFailure(.transient, status: 200, message: "malformed response body")
-            }
+        try withEnvelope(response) { body, storage, cut, envelope throws(TaskFailure) in
             guard let data = envelope["data"]?.arrayValue else {
                 if let error = envelope["error"] { throw ErrorClassifier.failure(inChoiceError: error, status: 200) }
                 throw TaskFailure(.transient, status: 200, message: "response has no data")
@@ -116,6 +90,30 @@ public enum ImageResponse {
             }
             guard !images.isEmpty else { throw TaskFailure(.noImages, status: 200, message: "the response held no image") }
             return ImageResult(images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: envelope["id"]?.stringValue, model: nil, text: nil)
+        }
+    }
+
+    /// Checks the status, cuts the payloads out of the body and parses the small envelope;
+    /// `decode` reads it, with the body at hand to decode payloads in place.
+    private static func withEnvelope(
+        _ response: HTTPResponse,
+        _ decode: (UnsafeMutableRawBufferPointer, ByteArray, LongStringCutter.Result, JSON) throws(TaskFailure) -> ImageResult
+    ) throws(TaskFailure) -> ImageResult {
+        guard response.status == 200 else {
+            throw ErrorClassifier.failure(status: response.status, body: response.body, retryAfter: response.retryAfter)
+        }
+        let storage = response.body
+        return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
+            guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {
+                throw TaskFailure(.transient, status: 200, message: "truncated response body (\(body.count) bytes)")
+            }
+            let envelope: JSON
+            do { envelope = try JSONEncoding.parse(cut.envelope, source: "response") } catch let error as JSONParseError {
+                throw TaskFailure(.transient, status: 200, message: "malformed response body: \(error.message)")
+            } catch {
+                throw TaskFailure(.transient, status: 200, message: "malformed response body")
+            }
+            return try decode(body, storage, cut, envelope)
         }
     }
 

@@ -16,14 +16,7 @@ struct ImageTaskExecutor {
         let request = HTTPRequest(
             method: .post, url: endpoint.url(ImageRequest.path(for: task)),
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
-        let response: HTTPResponse
-        do { response = try connection.perform(request, into: buffer) } catch {
-            switch error.kind {
-            case .tooLarge: throw TaskFailure(.permanent, message: error.description)
-            case .aborted: throw TaskFailure(.interrupted, message: "stopped while the request was in flight")
-            default: throw TaskFailure(.transient, message: error.description)
-            }
-        }
+        let response = try connection.send(request, into: buffer)
         return task.api == .images ? try ImageResponse.decodeImages(response) : try ImageResponse.decodeChat(response)
     }
 
@@ -55,5 +48,20 @@ struct ImageTaskExecutor {
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+}
+
+extension HTTPConnection {
+    /// `perform`, with a failed transfer classified for the retry layer: too large is
+    /// permanent, aborted is an interruption, anything else (connect, timeout, reset) is
+    /// transient.
+    func send(_ request: HTTPRequest, into buffer: ByteArray) throws(TaskFailure) -> HTTPResponse {
+        do { return try perform(request, into: buffer) } catch {
+            switch error.kind {
+            case .tooLarge: throw TaskFailure(.permanent, message: error.description)
+            case .aborted: throw TaskFailure(.interrupted, message: "stopped while the request was in flight")
+            default: throw TaskFailure(.transient, message: error.description)
+            }
+        }
     }
 }

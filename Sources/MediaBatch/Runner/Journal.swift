@@ -39,7 +39,7 @@ public final class Journal: @unchecked Sendable {
             var byte: UInt8 = 0
             if last >= 0, pread(last, &byte, 1, off_t(size - 1)) == 1, byte != UInt8(ascii: "\n") {
                 var newline = UInt8(ascii: "\n")
-                guard write(fd, &newline, 1) == 1 else { throw FileError("repair", path) }
+                guard Glibc.write(fd, &newline, 1) == 1 else { throw FileError("repair", path) }
             }
             if last >= 0 { close(last) }
         }
@@ -53,13 +53,7 @@ public final class Journal: @unchecked Sendable {
         line.append(UInt8(ascii: "\n"))
         if !needsSync {
             // One write(2) on an O_APPEND descriptor: the line lands whole, between others.
-            var done = 0
-            while done < line.count {
-                let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + done, line.count - done) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { throw FileError("append to", path) }
-                done += n
-            }
+            if let error = Journal.write(line, fd: fd, path: path) { throw error }
             return
         }
         condition.lock()
@@ -88,14 +82,19 @@ public final class Journal: @unchecked Sendable {
     }
 
     private static func writeAndSync(_ bytes: [UInt8], fd: Int32, path: String) -> FileError? {
+        if let error = write(bytes, fd: fd, path: path) { return error }
+        return fdatasync(fd) == 0 ? nil : FileError("fsync", path)
+    }
+
+    private static func write(_ bytes: [UInt8], fd: Int32, path: String) -> FileError? {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return FileError("append to", path) }
             done += n
         }
-        return fdatasync(fd) == 0 ? nil : FileError("fsync", path)
+        return nil
     }
 
     // MARK: - Records

@@ -21,14 +21,7 @@ struct SpeechTaskExecutor {
         let request = HTTPRequest(
             method: .post, url: endpoint.url(SpeechRequest.path),
             headers: endpoint.headers(category: "audio-gen"), body: JSONEncoding.encode(.object(body)))
-        let response: HTTPResponse
-        do { response = try connection.perform(request, into: buffer) } catch {
-            switch error.kind {
-            case .tooLarge: throw TaskFailure(.permanent, message: error.description)
-            case .aborted: throw TaskFailure(.interrupted, message: "stopped while the request was in flight")
-            default: throw TaskFailure(.transient, message: error.description)
-            }
-        }
+        let response = try connection.send(request, into: buffer)
         let audio = try SpeechRequest.audio(from: response, format: task.format)
         let generationID = response.generationID
         var cost: Double?
