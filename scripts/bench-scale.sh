@@ -16,17 +16,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/bootstrap.sh
-swift build -c release --product mediabatch >/dev/null 2>&1 || swift build -c release --product mediabatch
-swift build -c release --product fake-openrouter >/dev/null 2>&1 || swift build -c release --product fake-openrouter
-bin=$(swift build -c release --show-bin-path)
-
-work=$(mktemp -d)
-trap 'kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"' EXIT
-"$bin/fake-openrouter" --port 0 --image-bytes 256 >"$work/fake.log" &
-fake=$!
-for _ in $(seq 1 100); do grep -q '^listening on ' "$work/fake.log" && break; sleep 0.05; done
-base=$(sed -n 's/^listening on //p' "$work/fake.log")
+. scripts/bench-common.sh
+bench_build
+bench_start_fake --image-bytes 256
 
 python3 - "$N" >"$work/big.jsonl" <<'PY'
 import json, sys

@@ -1,0 +1,18 @@
+# Sourced by the benchmark scripts: builds the release binaries and starts the fake
+# OpenRouter on loopback. After `bench_start_fake ARGS...`: $bin, $work (a temp folder
+# removed on exit) and $base (the fake's base URL) are set.
+bench_build() {
+  scripts/bootstrap.sh
+  swift build -c release --product mediabatch >/dev/null 2>&1 || swift build -c release --product mediabatch
+  swift build -c release --product fake-openrouter >/dev/null 2>&1 || swift build -c release --product fake-openrouter
+  bin=$(swift build -c release --show-bin-path)
+}
+
+bench_start_fake() {
+  work=$(mktemp -d)
+  trap 'kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"' EXIT
+  "$bin/fake-openrouter" --port 0 "$@" >"$work/fake.log" &
+  fake=$!
+  for _ in $(seq 1 100); do grep -q '^listening on ' "$work/fake.log" && break; sleep 0.05; done
+  base=$(sed -n 's/^listening on //p' "$work/fake.log" | head -1)
+}
