@@ -50,7 +50,8 @@ ideal = math.ceil(n / c) * l / 1000
 cpu_ms = (user + sys_t) * 1000 / n
 rss_mib = rss_kb / 1024
 rss_limit = 64 + 3 * c * p / (1 << 20)
-files = [f for f in os.listdir(out) if not f.startswith(".")] if os.path.isdir(out) else []
+suffix = ".png" if mode == "image" else ".mp3"
+files = [f for f in os.listdir(out) if f.endswith(suffix)] if os.path.isdir(out) else []  # not sidecars, not index.html
 magic = b"\x89PNG\r\n\x1a\n" if mode == "image" else None
 ok = len(files) == n and status == 0
 for f in files:
