@@ -179,3 +179,19 @@ import Testing
         #expect(Shard("x/2") == nil)
     }
 }
+
+@Suite struct ManifestLimitTests {
+    @Test func anEntryThatWouldExplodeIsAnErrorNotAnOutOfMemory() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let values = (0..<400).map { "\"v\($0)\"" }.joined(separator: ",")
+        let manifest = """
+            {"vars": {"a": [\(values)], "b": [\(values)], "c": [\(values)]},
+             "tasks": [{"id": "{a}-{b}-{c}", "prompt": "p", "model": "x/y", "count": 100}]}
+            """
+        let error = try #require(throws: ManifestError.self) { try plan(manifest, in: folder) }
+        #expect(error.issues.count == 1)
+        #expect(error.issues[0].message.contains("more than the 100000"))
+        #expect(error.issues[0].field == "tasks[0]")
+    }
+}

@@ -27,6 +27,28 @@ struct VariantNamer {
     /// Manifest variables in use; they come first among the axes.
     let variables: [String]
 
+    /// The most tasks one entry may expand to: a typo in a list must be an error, not an
+    /// out-of-memory.
+    static let maxVariants = 100_000
+
+    /// How many variants `axes` (and the variables) make; saturates instead of overflowing.
+    func count(axes: [Axis]) -> Int {
+        let sizes = variables.map { header.values(of: $0)!.count } + axes.map(\.suffixes.count)
+        return sizes.reduce(1) { total, size in
+            let (product, overflow) = total.multipliedReportingOverflow(by: size)
+            return overflow ? Int.max : product
+        }
+    }
+
+    /// Reports an entry that would expand past `maxVariants`; true when it is within bounds.
+    func withinBounds(axes: [Axis], entry: EntryReader) -> Bool {
+        let total = count(axes: axes)
+        guard total > VariantNamer.maxVariants else { return true }
+        entry.issues.add(entry.path, line: entry.line,
+                         "this entry expands to \(total == Int.max ? "too many" : String(total)) tasks, more than the \(VariantNamer.maxVariants) one entry may make; split it or shorten its lists")
+        return false
+    }
+
     /// Variables become axes of their own, ahead of `axes`.
     func variants(axes: [Axis], outputValues: ([Int]) -> [String: String]) -> [Variant]? {
         let allAxes = variables.map { Axis(name: $0, suffixes: header.values(of: $0)!.map(PortableName.sanitise)) } + axes
