@@ -21,10 +21,12 @@ OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --con
 
 echo >&2
 echo "demo: files under output/:" >&2
-find output -type f ! -name '.*' ! -path '*/.mediabatch/*' | sort | while read -r f; do
+find output -type f ! -name '.*' ! -name '*.json' ! -name 'index.html' ! -path '*/.mediabatch/*' | sort | while read -r f; do
   case "$f" in
     *.mp3|*.wav) info="audio, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" 2>/dev/null) s" ;;
     *) info=$(file -b "$f" 2>/dev/null | cut -c1-60) ;;
   esac
   printf '  %-58s %s\n' "$f" "$info"
 done
+echo "demo: beside each file a <file>.json sidecar; galleries to open in a browser:" >&2
+find output -name index.html | sort | sed 's/^/  /' >&2
