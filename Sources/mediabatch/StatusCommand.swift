@@ -6,13 +6,18 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show done, failed and unfinished tasks from an output folder's journals.",
-        discussion: "Example: mediabatch status output/product-shots")
+        discussion: "Example: mediabatch status output/product-shots --credits")
 
     @Argument(help: "A manifest's output folder (the one holding .mediabatch/).")
     var folder: String
 
     @Flag(help: "List every task, not only failures and unfinished ones.")
     var all = false
+
+    @Flag(help: "Also ask OpenRouter how much credit the key has left (GET /key).")
+    var credits = false
+
+    @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         let journalFolder = folder + "/.mediabatch"
@@ -47,5 +52,21 @@ struct StatusCommand: ParsableCommand {
             if index.skippedLines > 0 { Terminal.standardError("\(name): \(index.skippedLines) torn line\(index.skippedLines == 1 ? "" : "s") skipped") }
         }
         Terminal.standardError("\(done) done, \(failed) failed, \(unfinished) unfinished, cost \(Terminal.dollars(cost))")
+        if credits { try showCredits() }
+    }
+
+    /// `GET /key`: the credit left on the key, worth knowing before a rerun.
+    private func showCredits() throws {
+        MediaBatchRuntime.start()
+        let endpoint = try connection.endpoints(try connection.loadConfiguration()).image
+        let buffer = ByteArray()
+        guard let response = try? HTTPConnection().perform(HTTPRequest(method: .get, url: endpoint.url("/key"), headers: endpoint.headers(category: "image-gen")), into: buffer),
+            response.status == 200, let document = try? buffer.withUnsafeBytes({ try JSONEncoding.parse($0, source: "key") })
+        else {
+            Terminal.error("cannot read the key's credit from \(endpoint.baseURL)/key")
+            throw ExitCode(ExitCodes.unavailable)
+        }
+        let remaining = document["data"]?["limit_remaining"]?.doubleValue
+        Terminal.standardError("credit left on the key: \(remaining.map { Terminal.dollars($0) } ?? "no limit set")")
     }
 }

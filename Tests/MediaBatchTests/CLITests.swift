@@ -122,3 +122,21 @@ import Testing
         #expect((onDisk["tasks"] as? [[String: Any]])?.first?["id"] as? String == "a")
     }
 }
+
+@Suite struct StatusTests {
+    @Test func statusListsFailuresAndCanAskForTheCreditLeft() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", ##"{"name": "s", "tasks": [{"id": "ok", "prompt": "p", "model": "google/gemini-2.5-flash-image"}, {"id": "bad", "prompt": "#fake:status=400", "model": "google/gemini-2.5-flash-image"}]}"##)
+        _ = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--quiet"], environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        let status = try runCLI(["status", "output/s", "--credits", "--base-url", server.baseURL], environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("failed\tbad\tpermanent\tHTTP 400"))
+        #expect(!status.stdout.contains("\tok\t"))
+        #expect(status.stderr.contains("1 done, 1 failed, 0 unfinished"))
+        #expect(status.stderr.contains("credit left on the key: $"))
+        #expect(server.requests().last?.path == "/key")
+    }
+}
