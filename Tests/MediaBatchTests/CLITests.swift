@@ -140,3 +140,28 @@ import Testing
         #expect(server.requests().last?.path == "/key")
     }
 }
+
+@Suite struct InterruptTests {
+    @Test func aSecondInterruptAbortsTransfersAtOnceAndLeavesNothingPartial() throws {
+        let server = try startFake { $0.latency = 20 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: 6, model: "google/gemini-2.5-flash-image", resolution: nil))
+        let cli = try BackgroundCLI(["run", "m.json", "--base-url", server.baseURL, "--concurrency", "3", "--grace", "60", "--output-root", "out"],
+                                    environment: ["OPENROUTER_API_KEY": "k"], in: folder.path, logName: "interrupt")
+        defer { cli.signal(SIGKILL) }
+        #expect(waitFor(timeout: 10) { server.stats().inFlight == 3 })
+        cli.signal(SIGINT)
+        usleep(300_000)
+        #expect(!cli.wait(timeout: 0.5))  // the first only stops scheduling: requests in flight may finish (grace 60 s)
+        let second = monotonicNow()
+        cli.signal(SIGINT)
+        #expect(cli.wait(timeout: 5))
+        #expect(monotonicNow() - second < 3)  // aborted, not waiting 20 s for the answers
+        #expect(cli.status == 130)
+        #expect(folder.files(under: "out").isEmpty)
+        #expect(folder.allFiles(under: "out").allSatisfy { !$0.contains(".mbtmp-") })
+        #expect(server.requests().count == 3)
+    }
+}
