@@ -102,16 +102,20 @@ public final class ManifestFile: @unchecked Sendable {
     /// Keys spelled with JSON escapes are caught after parsing by `APIKeyScan`.
     static func lineOfAPIKey(in text: [UInt8]) -> Int? {
         let needle = Array("sk-or-".utf8)
-        guard text.count >= needle.count else { return nil }
-        var line = 1
-        for index in 0...(text.count - needle.count) {
-            let byte = text[index]
-            if byte == UInt8(ascii: "\n") { line += 1 }
-            if byte == needle[0] && text[index + 1] == needle[1] && text[index..<(index + needle.count)].elementsEqual(needle) {
-                return line
+        return text.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress else { return nil }
+            var position = 0
+            while position + needle.count <= raw.count,
+                let hit = memchr(base + position, Int32(needle[0]), raw.count - position - needle.count + 1)
+            {
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                if raw[offset..<(offset + needle.count)].elementsEqual(needle) {
+                    return 1 + raw[..<offset].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                }
+                position = offset + 1
             }
+            return nil
         }
-        return nil
     }
 
     /// A JSONL first line that carries header fields rather than a task.
