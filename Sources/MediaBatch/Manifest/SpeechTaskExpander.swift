@@ -69,10 +69,10 @@ struct SpeechTaskExpander {
         guard issues.issues.count == before else { return [] }
 
         let axes = [
-            Axis(name: "t", suffixes: texts.indices.map { "t\($0 + 1)" }),
-            Axis(name: "model", suffixes: models.map { PortableName.sanitise($0.shortName) }),
-            Axis(name: "voice", suffixes: voices.map(PortableName.sanitise)),
-            Axis(name: "speed", suffixes: speeds.map { $0.map { PortableName.sanitise("\($0)x") } ?? "" }),
+            Axis(name: "t", values: Array(texts.indices)) { "t\($0 + 1)" },
+            Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
+            Axis(name: "voice", values: voices) { PortableName.sanitise($0) },
+            Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }

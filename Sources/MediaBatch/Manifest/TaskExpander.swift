@@ -77,11 +77,11 @@ struct ImageTaskExpander {
         guard issues.issues.count == before else { return [] }
 
         let axes = [
-            Axis(name: "p", suffixes: prompts.indices.map { "p\($0 + 1)" }),
-            Axis(name: "model", suffixes: models.map { PortableName.sanitise($0.shortName) }),
-            Axis(name: "aspectRatio", suffixes: aspectRatios.map { ($0 ?? "").replacingColons() }),
-            Axis(name: "resolution", suffixes: resolutions.map { ($0 ?? "").lowercased() }),
-            Axis(name: "n", suffixes: (1...repeats).map(String.init)),
+            Axis(name: "p", values: Array(prompts.indices)) { "p\($0 + 1)" },
+            Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
+            Axis(name: "aspectRatio", values: aspectRatios) { ($0 ?? "").replacingColons() },
+            Axis(name: "resolution", values: resolutions) { ($0 ?? "").lowercased() },
+            Axis(name: "n", values: Array(1...repeats)) { String($0) },
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }

@@ -2,6 +2,17 @@
 struct Axis {
     let name: String
     let suffixes: [String]
+
+    init(name: String, suffixes: [String]) {
+        self.name = name
+        self.suffixes = suffixes
+    }
+
+    /// An axis over `values`; suffixes are made only when there are several (a single
+    /// value never adds one).
+    init<Value>(name: String, values: [Value], suffix: (Value) -> String) {
+        self.init(name: name, suffixes: values.count > 1 ? values.map(suffix) : Array(repeating: "", count: values.count))
+    }
 }
 
 /// One concrete variant of an entry: which value each axis took, the template values, and
@@ -33,11 +44,14 @@ struct VariantNamer {
 
     /// How many variants `axes` (and the variables) make; saturates instead of overflowing.
     func count(axes: [Axis]) -> Int {
-        let sizes = variables.map { header.values(of: $0)!.count } + axes.map(\.suffixes.count)
-        return sizes.reduce(1) { total, size in
+        var total = 1
+        func multiply(_ size: Int) {
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
-            return overflow ? Int.max : product
+            total = overflow ? Int.max : product
         }
+        for variable in variables { multiply(header.values(of: variable)?.count ?? 1) }
+        for axis in axes { multiply(axis.suffixes.count) }
+        return total
     }
 
     /// Reports an entry that would expand past `maxVariants`; true when it is within bounds.
