@@ -13,6 +13,7 @@ final class ProgressReporter: Sendable {
         var expected = 0
         var done = 0
         var failed = 0
+        var inFlight = 0
         var cost = 0.0
         var started = ProcessInfo.processInfo.systemUptime
         var lastDraw = 0.0
@@ -35,6 +36,11 @@ final class ProgressReporter: Sendable {
     var handle: @Sendable (RunEvent) -> Void {
         { [self] event in
             switch event {
+            case .sending:
+                state.withLock { $0.inFlight += 1 }
+                redraw()
+            case .answered:
+                state.withLock { $0.inFlight -= 1 }
             case .finished(let outcome):
                 switch outcome.result {
                 case .done(let files, let cost, _):
@@ -82,6 +88,7 @@ final class ProgressReporter: Sendable {
             let rate = Double(finished) / elapsed
             var text = "\(finished)/\(state.expected) · \(state.done) done"
             if state.failed > 0 { text += " · \(state.failed) failed" }
+            text += " · \(state.inFlight) in flight"
             text += String(format: " · %.1f/s", rate)
             if rate > 0, state.expected > finished {
                 let left = Int(Double(state.expected - finished) / rate)

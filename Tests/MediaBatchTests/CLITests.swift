@@ -102,6 +102,7 @@ import Testing
         let screen = tty.stdout
         #expect(screen.contains("\r\u{1B}[K"))
         #expect(screen.contains("6 done"))
+        #expect(screen.contains("in flight"))
         #expect(screen.contains("FAILED bad"))
         #expect(!screen.contains("done t-1 →"))  // no per-task lines on a terminal
     }

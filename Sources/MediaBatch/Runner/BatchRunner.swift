@@ -130,6 +130,8 @@ public final class BatchRunner: Sendable {
                         do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
                             throw TaskFailure(.permanent, message: "\(error)")
                         }
+                        onEvent(.sending(taskID: job.task.id))
+                        defer { onEvent(.answered(taskID: job.task.id)) }
                         switch job.task {
                         case .image(let task):
                             let result = try images.fetch(task, on: connection, into: buffer.bytes)

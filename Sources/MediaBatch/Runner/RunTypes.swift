@@ -63,6 +63,10 @@ public struct TaskOutcome: Sendable {
 
 /// Things a front end may want to show while a run goes on. Delivered from worker threads.
 public enum RunEvent: Sendable {
+    /// A request is about to be sent (each attempt, each narration chunk).
+    case sending(taskID: String)
+    /// A request came back (whatever became of its task).
+    case answered(taskID: String)
     case finished(TaskOutcome)
     case retrying(taskID: String, attempt: Int, failure: TaskFailure, delay: Double)
     case stopping(reason: String)
