@@ -64,14 +64,6 @@ public enum FileIO {
     /// leftovers from a crash carry it and are removed by the next run.
     public static let tempMarker = ".mbtmp-"
 
-    public static func syncDirectory(of path: String) throws(FileError) {
-        let folder = directory(of: path)
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError("open", folder) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw FileError("fsync", folder) }
-    }
-
     /// `mkdir -p`.
     public static func makeDirectories(_ path: String) throws(FileError) {
         var current = path.hasPrefix("/") ? "" : "."
@@ -172,10 +164,6 @@ public enum FileIO {
     }
 }
 
-extension FileIO {
-    /// Removes a file, ignoring a missing one.
-    public static func remove(_ path: String) { unlink(path) }
-}
 
 extension FileIO {
     /// `path` relative to the current directory when it lies below it, for messages.

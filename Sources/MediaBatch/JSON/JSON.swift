@@ -10,19 +10,6 @@ public enum JSON: Equatable, Sendable {
     case array([JSON])
     case object(JSONObject)
 
-    /// The name of this value's kind, as used in error messages ("a string", "an array").
-    public var kindDescription: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .int: return "an integer"
-        case .double: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
-    }
-
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
     public var arrayValue: [JSON]? { if case .array(let a) = self { return a } else { return nil } }

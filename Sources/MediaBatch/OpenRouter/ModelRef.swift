@@ -8,8 +8,6 @@ public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
     /// The model's name without its provider, e.g. `gemini-2.5-flash-image`.
     public let shortName: String
 
-    public static let auto = ModelRef("openrouter/auto")!
-
     /// Parses a user's model reference; nil when it cannot name an OpenRouter model.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
