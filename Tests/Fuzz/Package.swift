@@ -11,8 +11,9 @@ import PackageDescription
 let sourcePath = Context.environment["MEDIABATCH_FUZZ_SOURCE"] ?? "../.."
 // A path dependency's package identity is its folder's name, lower-cased (`main`,
 // `mediabatch`, ... depending on where the repository was cloned).
-let rootIdentity = URL(fileURLWithPath: sourcePath, relativeTo: URL(fileURLWithPath: #filePath).deletingLastPathComponent())
-    .standardized.lastPathComponent.lowercased()
+let packageFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let sourceURL = sourcePath.hasPrefix("/") ? URL(fileURLWithPath: sourcePath) : packageFolder.appendingPathComponent(sourcePath)
+let rootIdentity = sourceURL.standardized.lastPathComponent.lowercased()
 
 let targets = ["fuzz-manifest", "fuzz-response", "fuzz-media", "fuzz-splitter"]
 

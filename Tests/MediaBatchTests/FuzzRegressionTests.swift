@@ -45,4 +45,40 @@ import Testing
         #expect(error?.issues.contains { $0.message.contains("looks like an OpenRouter API key") } == true)
         #expect(error.map { !$0.description.contains("5ec7e7c0ffee") } ?? true)
     }
+
+    /// Ten MPEG-2 Layer III frames (24 kHz, mono, 32 kbit/s: 96 bytes each, silent) with
+    /// `marker` written at `offset` bytes from the end of the last frame, then ten bytes of
+    /// junk, so the part itself does not end in anything that looks like a tag.
+    static func partWithMarker(_ marker: [UInt8], fromEnd offset: Int) -> [UInt8] {
+        var frames: [UInt8] = []
+        for _ in 0..<10 { frames += [0xFF, 0xF3, 0x44, 0xC0] + [UInt8](repeating: 0, count: 92) }
+        let at = frames.count - offset
+        frames.replaceSubrange(at..<(at + marker.count), with: marker)
+        return frames + [UInt8](repeating: 0, count: 10)
+    }
+
+    /// fuzz-media (8 crashes, one cause): `MP3Joiner.join` copies audio frames verbatim and
+    /// puts only an Info frame in front, so when the audio bytes 128 from the end of the
+    /// joined stream happen to spell "TAG", `MP3Frames.audioRegion` takes them for an ID3v1
+    /// tag and cuts them off. The result claims 10 frames in its Info header, but it scans
+    /// (and `duration(of:)` measures) as 8. (ffprobe still decodes 10 frames, and reports the
+    /// audio bytes as an ID3v1 tag: a garbage artist, genre "Blues".)
+    @Test func aJoinedStreamWhoseAudioEndsInTAGKeepsItsLastFrames() throws {
+        let part = Self.partWithMarker(Array("TAG".utf8), fromEnd: 128)
+        #expect(try MP3Joiner.frameCount(of: part) == 10)
+        let joined = try MP3Joiner.join([part])
+        #expect(MP3Frames.scan(joined).vbrHeader?.frameCount == 10)
+        #expect(try MP3Joiner.frameCount(of: joined) == 10)
+        #expect(abs(try MP3Joiner.duration(of: joined) - 0.24) < 1e-9)
+    }
+
+    /// The same with an appended-ID3v2 footer ("3DI", size 0) in the last 10 bytes: 20 bytes
+    /// are cut off the end and the last frame is lost.
+    @Test func aJoinedStreamWhoseAudioEndsIn3DIKeepsItsLastFrame() throws {
+        let part = Self.partWithMarker(Array("3DI".utf8) + [4, 0, 0, 0, 0, 0, 0], fromEnd: 10)
+        #expect(try MP3Joiner.frameCount(of: part) == 10)
+        let joined = try MP3Joiner.join([part])
+        #expect(MP3Frames.scan(joined).vbrHeader?.frameCount == 10)
+        #expect(try MP3Joiner.frameCount(of: joined) == 10)
+    }
 }

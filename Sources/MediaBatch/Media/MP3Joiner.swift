@@ -69,7 +69,15 @@ public enum MP3Joiner {
         guard let reference, reference.layer == .layer3 else { return audio }
         let header = try vbrFrame(
             like: reference, frameSizes: frameSizes, audioBytes: audio.count, constantBitrate: constantBitrate)
-        return header + audio
+        let joined = header + audio
+        // Audio bytes can happen to spell a trailing tag ("TAG" 128 bytes from the end, an
+        // ID3v2 footer "3DI", an APE footer), which readers, ours and ffprobe alike, would cut
+        // off. Then 128 zero bytes after the last frame move every such position onto zeros;
+        // decoders skip them as they skip any padding.
+        if MP3Frames.scan(joined).frames.count != frameSizes.count {
+            return joined + [UInt8](repeating: 0, count: 128)
+        }
+        return joined
     }
 
     /// Seconds of audio in `mp3`: audio frames × samples per frame ÷ sample rate, not counting

@@ -10,7 +10,10 @@
 //  - join: when it succeeds for Layer III, scanning the result finds an Info/Xing frame whose
 //    frame count equals the number of audio frames joined, and the same number of frames;
 //  - WAVFile.parse: the data chunk it reports lies inside the buffer.
+//
+// FUZZ_MEDIA_DUMP=<file> writes the joined stream there (to triage a crash with ffprobe).
 import FuzzMain
+import Glibc
 import MediaBatch
 
 @inline(never)
@@ -63,6 +66,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let partScans = parts.map(MP3Frames.scan)
     guard let joined = try? MP3Joiner.join(parts) else { return 0 }
+    if let dump = getenv("FUZZ_MEDIA_DUMP") {  // for triage: keep the joined stream
+        let file = fopen(dump, "wb")
+        _ = joined.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        fclose(file)
+    }
     let joinedFrames = partScans.reduce(0) { $0 + $1.frames.count }
     guard let firstHeader = partScans.first?.frames.first?.header, firstHeader.layer == .layer3 else { return 0 }
     let rescan = MP3Frames.scan(joined)
