@@ -4,7 +4,7 @@ import Testing
 @testable import MediaBatch
 
 @Suite struct SecretTests {
-    static let key = "sk-or-v1-5ec7e7c0ffee5ec7e7c0ffee5ec7e7c0ffee5ec7e7"
+    static let key = "sk-or-v1-TEST-5ec7e7c0ffee-not-a-real-key-5ec7e7c0ffee"
 
     @Test func theKeyNeverAppearsInAnythingMediabatchWritesOrPrints() throws {
         let server = try startFake { $0.acceptedKeys = [Self.key] }
