@@ -25,7 +25,7 @@ package=Tests/Fuzz
 scratch=Tests/Fuzz/.build
 sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 
 known() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 

@@ -8,7 +8,8 @@
 //  - scan: frames lie inside the audio region, in order, without overlap; the audio region
 //    lies inside the buffer;
 //  - join: when it succeeds for Layer III, scanning the result finds an Info/Xing frame whose
-//    frame count equals the number of audio frames joined, and the same number of frames;
+//    frame count equals the number of audio frames joined and whose byte count equals the
+//    Info frame plus those frames, and the scan finds that same number of audio frames;
 //  - WAVFile.parse: the data chunk it reports lies inside the buffer.
 //
 // FUZZ_MEDIA_DUMP=<file> writes the joined stream there (to triage a crash with ffprobe).
@@ -77,7 +78,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     checkScan(rescan, count: joined.count, "rescan")
     guard let vbr = rescan.vbrHeader else { fail("joined Layer III stream has no Info/Xing frame") }
     if vbr.frameCount != joinedFrames { fail("Info/Xing frame count \(vbr.frameCount.map(String.init) ?? "nil") != \(joinedFrames) frames joined") }
-    if vbr.byteCount != joined.count { fail("Info/Xing byte count \(vbr.byteCount.map(String.init) ?? "nil") != \(joined.count) bytes") }
+    // The byte count covers the MPEG stream (Info frame and audio frames); padding the joiner
+    // may append after the last frame is not part of it.
+    let streamBytes = vbr.frame.length + partScans.reduce(0) { $0 + $1.frames.reduce(0) { $0 + $1.length } }
+    if vbr.byteCount != streamBytes || streamBytes > joined.count {
+        fail("Info/Xing byte count \(vbr.byteCount.map(String.init) ?? "nil"): stream \(streamBytes) bytes, file \(joined.count) bytes")
+    }
     if rescan.frames.count != joinedFrames { fail("rescan found \(rescan.frames.count) frames, \(joinedFrames) were joined") }
     return 0
 }
