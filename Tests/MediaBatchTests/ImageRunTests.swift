@@ -252,3 +252,22 @@ import Testing
         #expect(!html.contains("http://") && !html.contains("https://"))
     }
 }
+
+@Suite struct GalleryRebuildTests {
+    @Test func aRerunThatDoesNothingLeavesTheGalleryAlone() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let manifest = #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#
+        _ = try runAgainst(server, manifest: manifest, in: folder)
+        let gallery = folder.path + "/out/m/index.html"
+        try "marker".write(toFile: gallery, atomically: true, encoding: .utf8)
+        let rerun = try runAgainst(server, manifest: manifest, in: folder)
+        #expect(rerun.alreadyDone == 1)
+        #expect(try String(contentsOfFile: gallery, encoding: .utf8) == "marker")
+        try FileManager.default.removeItem(atPath: gallery)
+        _ = try runAgainst(server, manifest: manifest, in: folder)
+        #expect(try String(contentsOfFile: gallery, encoding: .utf8).contains("x.png"))
+    }
+}

@@ -190,7 +190,12 @@ public final class BatchRunner: Sendable {
             seconds: MonotonicClock.now() - started)
         try RunReport.write(summary, folders: selection.folders)
         if options.gallery {
-            for folder in selection.folders { try Gallery.write(folder: folder, journalPath: Journal.path(folder: folder, shard: options.shard)) }
+            // Rebuilding reads every sidecar of the folder: only where this run changed
+            // something (or no gallery exists yet), so a nightly no-op rerun stays cheap.
+            let touched = Set(summary.outcomes.map(\.folder))
+            for folder in selection.folders where touched.contains(folder) || !FileIO.exists(folder + "/index.html") {
+                try Gallery.write(folder: folder, journalPath: Journal.path(folder: folder, shard: options.shard))
+            }
         }
         return summary
     }
