@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CFileFlags"),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -32,7 +33,7 @@ let package = Package(
         // All of mediabatch's logic.
         .target(
             name: "MediaBatch",
-            dependencies: ["CCurl", "CJansson", "CCrypto"]),
+            dependencies: ["CCurl", "CJansson", "CCrypto", "CFileFlags"]),
         // The thin command-line front end.
         .executableTarget(
             name: "mediabatch",

@@ -1,6 +1,5 @@
 import Foundation
 import MediaBatch
-import Synchronization
 
 /// Turns run events into terminal output. On a terminal: one live line (done, failed,
 /// rate, ETA, spend) redrawn in place, failures above it. Otherwise: one plain line per
@@ -18,7 +17,7 @@ final class ProgressReporter: Sendable {
         var started = ProcessInfo.processInfo.systemUptime
         var lastDraw = 0.0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(quiet: Bool, live: Bool) {
         self.quiet = quiet

@@ -2,7 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MediaBatch
-import Synchronization
 
 /// `mediabatch run`: validates, then runs every task not yet done and writes the files.
 struct RunCommand: ParsableCommand {
@@ -153,7 +152,7 @@ final class SignalHandling {
 
     /// The first signal received, shared with the handlers.
     final class SignalState: Sendable {
-        let first = Mutex<Int32?>(nil)
+        let first = Locked<Int32?>(nil)
     }
 
     init(runner: BatchRunner, grace: Double) {

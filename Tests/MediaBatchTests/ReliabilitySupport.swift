@@ -1,7 +1,6 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
-import Synchronization
 @testable import MediaBatch
 
 // Helpers for ReliabilityTests: manifests whose every task has its own prompt (the fake
@@ -41,7 +40,7 @@ func runCollecting(
     options.concurrency = concurrency
     options.retryBaseDelay = 0.01
     configure(&options)
-    let events = Mutex<[RunEvent]>([])
+    let events = Locked<[RunEvent]>([])
     let summary = try BatchRunner(options: options) { event in events.withLock { $0.append(event) } }.run(plan)
     return (summary, events.withLock { $0 })
 }

@@ -7,7 +7,8 @@ import Glibc
 /// half the directory operations of the classic temp-name-plus-rename, which matters when
 /// dozens of workers write into one folder. Replacing an existing file goes through a named
 /// temp file and `rename`, still atomic. File systems without `O_TMPFILE` get the same
-/// fallback. The descriptor is owned here and closed in exactly one place, `deinit`.
+/// fallback. Synced files larger than 64 KiB are written with direct I/O (`DirectWriter`).
+/// The descriptor is owned here and closed in exactly one place, `deinit`.
 public final class StagedFile {
     public let path: String
     private let fd: Int32
@@ -22,13 +23,26 @@ public final class StagedFile {
         self.path = path
         let folder = FileIO.directory(of: path)
         try FileIO.makeDirectories(folder)
-        var descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        let total = chunks.reduce(0) { $0 + $1.count }
+        // Synced files of some size go straight to the disk (see DirectWriter).
+        var direct = sync && total >= DirectWriter.threshold && DirectWriter.openFlag != 0
+        var descriptor: Int32 = -1
+        if direct { descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC | DirectWriter.openFlag, mode) }
+        if descriptor < 0 {
+            direct = false
+            descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        }
         anonymous = descriptor >= 0
         if descriptor < 0 {
             descriptor = open(StagedFile.tempName(for: path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
             guard descriptor >= 0 else { throw FileError("create a temp file for", path) }
         }
         fd = descriptor
+        if direct {
+            try DirectWriter.write(chunks, total: total, to: fd, path: path)
+            guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
+            return
+        }
         for chunk in chunks {
             var done = 0
             while done < chunk.count {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The manifests of one invocation, validated together: every entry is expanded once to find
 /// all problems and clashing output paths before anything is sent. The same pass can pick
@@ -10,7 +9,7 @@ public final class BatchPlan: Sendable {
     /// OpenRouter's model lists, when cached: used for checks and choices while expanding.
     public let catalog: ModelCatalog?
     private let loadIssues: [ManifestIssue]
-    private let state = Mutex<(taskCount: Int, validated: Bool)>((0, false))
+    private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
 
     /// A task entry of a manifest: which file, which entry.
     public struct EntryRef: Sendable, Hashable {

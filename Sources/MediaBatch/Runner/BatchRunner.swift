@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// Runs a plan on a bounded set of Dispatch queues.
 ///
@@ -16,7 +15,7 @@ public final class BatchRunner: Sendable {
     public let options: RunOptions
     private let onEvent: @Sendable (RunEvent) -> Void
     private let abortSignal = AbortSignal()
-    private let current = Mutex<(source: JobSource, recorder: OutcomeRecorder)?>(nil)
+    private let current = Locked<(source: JobSource, recorder: OutcomeRecorder)?>(nil)
 
     public init(options: RunOptions, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
         self.options = options
@@ -35,7 +34,7 @@ public final class BatchRunner: Sendable {
     /// writes nothing, so a bad manifest leaves no trace.
     public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
-        let indices = Mutex<[String: Result<JournalIndex, FileError>]>([:])
+        let indices = Locked<[String: Result<JournalIndex, FileError>]>([:])
         let reading = DispatchGroup()
         if !options.force {
             for folder in folders {
@@ -72,7 +71,7 @@ public final class BatchRunner: Sendable {
 
         // One stat per file: spread over the cores.
         let slices = max(1, min(8, candidates.count / 4096))
-        let complete = Mutex([Bool](repeating: false, count: candidates.count))
+        let complete = Locked([Bool](repeating: false, count: candidates.count))
         DispatchQueue.concurrentPerform(iterations: slices) { [candidates, loaded] slice in
             let range = (candidates.count * slice / slices)..<(candidates.count * (slice + 1) / slices)
             let flags = range.map { candidates[$0] }.map { loaded[$0.folder]?.isComplete(key: $0.key, folder: $0.folder) ?? false }

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The chunks of one narration, collected as they arrive from workers in any order. The
 /// worker that delivers the last chunk gets them all back, in text order, to join.
@@ -12,12 +11,12 @@ final class NarrationAssembly: Sendable {
         var generationIDs: [String] = []
         var failed = false
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(task: SpeechTask, chunks: [String]) {
         self.task = task
         self.chunks = chunks
-        state = Mutex(State(parts: Array(repeating: nil, count: chunks.count)))
+        state = Locked(State(parts: Array(repeating: nil, count: chunks.count)))
     }
 
     /// Stores chunk `index`; returns every chunk's audio when this completed the set.

@@ -1,9 +1,8 @@
-import Synchronization
 
 /// Records how each task ended: in its journal, in the run's summary and to the front end,
 /// then closes the job in the source. Also stops the run on a fatal answer or a spent budget.
 final class OutcomeRecorder: Sendable {
-    private let state = Mutex(RunSummary())
+    private let state = Locked(RunSummary())
     private let source: JobSource
     private let maxCost: Double?
     private let onEvent: @Sendable (RunEvent) -> Void

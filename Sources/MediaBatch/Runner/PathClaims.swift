@@ -1,10 +1,9 @@
-import Synchronization
 
 /// The final paths written in this run and which task wrote each, so that two tasks never
 /// overwrite each other (for example `fox-1.png` from a multi-image response of task `fox`
 /// and the single image of a task named `fox-1`).
 final class PathClaims: Sendable {
-    private let owners = Mutex<[String: String]>([:])
+    private let owners = Locked<[String: String]>([:])
 
     /// Claims `path` for `taskID`; returns the other owner when someone else holds it.
     func claim(_ path: String, for taskID: String) -> String? {
