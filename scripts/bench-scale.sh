@@ -29,13 +29,13 @@ PY
 
 seconds() { /usr/bin/time -f '%e' -o "$work/t" "$@" >/dev/null 2>&1; cat "$work/t"; }
 export OPENROUTER_API_KEY=bench
-plan=$(seconds "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$work/out")
-validate=$(seconds "$bin/mediabatch" validate "$work/big.jsonl" --output-root "$work/out")
-fill=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$work/out" --base-url "$base" --concurrency 16 --quiet)
-files=$(find "$work/out/big" -name '*.png' | wc -l)
-journal=$(wc -l <"$work/out/big/.mediabatch/journal.jsonl")
+plan=$(seconds "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$out")
+validate=$(seconds "$bin/mediabatch" validate "$work/big.jsonl" --output-root "$out")
+fill=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$out" --base-url "$base" --concurrency 16 --quiet)
+files=$(find "$out/big" -name '*.png' | wc -l)
+journal=$(wc -l <"$out/big/.mediabatch/journal.jsonl")
 before=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-rerun=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$work/out" --base-url "$base" --quiet)
+rerun=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$out" --base-url "$base" --quiet)
 after=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 
 python3 - "$N" "$plan" "$validate" "$fill" "$files" "$journal" "$rerun" "$before" "$after" <<'PY'

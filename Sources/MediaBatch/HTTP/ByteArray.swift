@@ -3,15 +3,21 @@ import Glibc
 /// A growable, malloc-backed byte buffer that is freed in exactly one place, its `deinit`.
 /// Response bodies land here straight from libcurl's write callback, and decoders read
 /// them through `withUnsafeBytes` without any copy into Swift arrays (payloads are even
-/// decoded in place). Not `Sendable`: a
-/// body belongs to the worker that received it.
+/// decoded in place). Not `Sendable`: a body belongs to the worker that received it.
+///
+/// A buffer may keep `headroom` bytes before its content, in page-aligned memory: image
+/// decoding may move a payload's bytes back into it, to where direct I/O can write them
+/// without a copy (see `ImagePlacement`).
 public final class ByteArray {
-    private(set) var base: UnsafeMutableRawPointer?
+    private var allocation: UnsafeMutableRawPointer?
+    /// Bytes reserved before the content.
+    public let headroom: Int
     public private(set) var count: Int = 0
     private(set) var capacity: Int = 0
 
-    public init(capacity: Int = 0) {
-        if capacity > 0 { reserve(capacity) }
+    public init(capacity: Int = 0, headroom: Int = 0) {
+        self.headroom = headroom
+        if capacity > 0 || headroom > 0 { reserve(capacity) }
     }
 
     public convenience init(_ bytes: [UInt8]) {
@@ -19,14 +25,28 @@ public final class ByteArray {
         bytes.withUnsafeBytes { append($0) }
     }
 
-    deinit { free(base) }
+    deinit { free(allocation) }
+
+    /// The content's first byte.
+    private var base: UnsafeMutableRawPointer? { allocation.map { $0 + headroom } }
 
     /// Makes room for at least `total` bytes without changing the content.
     public func reserve(_ total: Int) {
-        guard total > capacity else { return }
-        guard let grown = realloc(base, total) else { fatalError("out of memory growing a buffer to \(total) bytes") }
-        base = grown
-        capacity = total
+        guard total > capacity || allocation == nil else { return }
+        if headroom == 0 {
+            guard let grown = realloc(allocation, max(total, 1)) else { fatalError("out of memory growing a buffer to \(total) bytes") }
+            allocation = grown
+        } else {
+            // realloc does not keep the page alignment: allocate aligned and copy.
+            var grown: UnsafeMutableRawPointer?
+            guard posix_memalign(&grown, 4096, headroom + max(total, 1)) == 0, let grown else {
+                fatalError("out of memory growing a buffer to \(total) bytes")
+            }
+            if let allocation, count > 0 { memcpy(grown + headroom, allocation + headroom, count) }
+            free(allocation)
+            allocation = grown
+        }
+        capacity = max(total, 1)
     }
 
     public func append(_ bytes: UnsafeRawBufferPointer) {
@@ -42,6 +62,12 @@ public final class ByteArray {
 
     public func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeMutableRawBufferPointer(start: base, count: count))
+    }
+
+    /// `count` bytes from `offset`, which may lie in the headroom (down to `-headroom`).
+    func withUnsafeBytes<R>(from offset: Int, count length: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        precondition(offset >= -headroom && offset + length <= count, "range outside the buffer")
+        return body(UnsafeRawBufferPointer(start: base.map { $0 + offset }, count: length))
     }
 
     /// Forgets the content but keeps the memory, for the next response on the same connection.

@@ -95,9 +95,7 @@ public final class HTTPConnection {
         guard code == CURLE_OK else { throw error(for: code, sink: sink, url: request.url) }
         var status = 0
         mb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(
-            status: status, headers: sink.headers, body: sink.body,
-            retryAfter: sink.headers.last(where: { $0.name == "retry-after" }).flatMap { RetryAfter.seconds(from: $0.value) })
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
     }
 
     private func error(for code: CURLcode, sink: ResponseSink, url: String) -> HTTPError {

@@ -38,6 +38,15 @@ public struct HTTPResponse {
     /// Seconds from a `Retry-After` header, seconds or HTTP date (libcurl parses both).
     public let retryAfter: Double?
 
+    /// A response as it arrived; `retryAfter` is read from the headers when not given.
+    public init(status: Int, headers: [(name: String, value: String)], body: ByteArray, retryAfter: Double? = nil) {
+        self.status = status
+        self.headers = headers.map { (name: $0.name.lowercased(), value: $0.value) }
+        self.body = body
+        self.retryAfter = retryAfter
+            ?? self.headers.last(where: { $0.name == "retry-after" }).flatMap { RetryAfter.seconds(from: $0.value) }
+    }
+
     public func header(_ name: String) -> String? {
         let lower = name.lowercased()
         return headers.first(where: { $0.name == lower })?.value

@@ -43,12 +43,22 @@ public enum Base64 {
     /// first, then every 4 characters become 3 bytes), so a payload inside a response body
     /// decodes without a single extra allocation.
     public static func decodeInPlace(_ buffer: UnsafeMutableRawBufferPointer) throws(DecodingError) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        return try decodeInPlace(buffer, movingTo: base)
+    }
+
+    /// Like `decodeInPlace(_:)`, but the decoded bytes start at `destination`, which lies at
+    /// or before the buffer's start in the same memory (whatever is between is overwritten):
+    /// the caller picks where the image should sit, for example block-aligned for direct I/O.
+    public static func decodeInPlace(_ buffer: UnsafeMutableRawBufferPointer, movingTo destination: UnsafeMutableRawPointer) throws(DecodingError) -> Int {
         let bytes = buffer.bindMemory(to: UInt8.self)
+        guard let base = bytes.baseAddress else { return 0 }
+        precondition(UnsafeMutableRawPointer(base) >= destination, "decoding may move bytes backwards only")
         var length = bytes.count
-        if let base = bytes.baseAddress, let escape = memchr(base, Int32(UInt8(ascii: "\\")), bytes.count) {
+        if let escape = memchr(base, Int32(UInt8(ascii: "\\")), bytes.count) {
             length = try squeezeEscapes(bytes, from: escape.assumingMemoryBound(to: UInt8.self) - base)
         }
-        return try decodePlain(UnsafeBufferPointer(start: bytes.baseAddress, count: length), into: bytes.baseAddress!).get()
+        return try decodePlain(UnsafeBufferPointer(start: base, count: length), into: destination.assumingMemoryBound(to: UInt8.self)).get()
     }
 
     /// Removes JSON escapes in place (`\/` → `/`; escaped line breaks dropped) from index

@@ -3,15 +3,32 @@
 public struct GeneratedImage {
     public let format: ImageFormat
     let storage: ByteArray
+    /// Where the bytes lie relative to the storage's content (possibly in its headroom).
     let range: Range<Int>
 
     public var count: Int { range.count }
 
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        storage.withUnsafeBytes(from: range.lowerBound, count: range.count, body)
     }
 
     public var bytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
+}
+
+/// Where an image's decoded bytes should start in memory so that its file can be written
+/// from them with direct I/O, without a copy (see `DirectWriter`): a byte that lands at file
+/// offset `o` must sit at an address congruent to `o` modulo the block size. Images are
+/// written as decoded, except that a PNG gets its metadata chunk (`pngInsertedBytes` long)
+/// after IHDR, which shifts the rest of the file by that much.
+public struct ImagePlacement: Sendable {
+    public var pngInsertedBytes: Int
+
+    public init(pngInsertedBytes: Int = 0) { self.pngInsertedBytes = pngInsertedBytes }
+
+    /// The wanted address of the first byte, modulo the block size, for an image of `mime`.
+    func phase(forMIME mime: String?) -> Int {
+        mime.flatMap(ImageFormat.init(mimeType:)) == .png ? pngInsertedBytes % DirectWriter.blockSize : 0
+    }
 }
 
 /// The useful content of a successful image response.
@@ -29,8 +46,9 @@ public struct ImageResult {
 public enum ImageResponse {
     /// Decodes a `/chat/completions` response (any status). Image bytes are decoded in place
     /// inside the response body, so they live as long as that body.
-    public static func decodeChat(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
+    public static func decodeChat(_ response: HTTPResponse, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
         try withEnvelope(response) { body, storage, cut, envelope throws(TaskFailure) in
+            let space = PayloadSpace(cut.ranges, headroom: storage.headroom)
             guard let choices = envelope["choices"]?.arrayValue else {
                 if let error = envelope["error"] {
                     throw ErrorClassifier.failure(inChoiceError: error, status: 200)
@@ -50,7 +68,7 @@ public enum ImageResponse {
                 if let text = choice["message"]?["content"]?.stringValue, !text.isEmpty { texts.append(text) }
                 for image in choice["message"]?["images"]?.arrayValue ?? [] {
                     guard let url = image["image_url"]?["url"]?.stringValue else { continue }
-                    images.append(try decodeDataURL(url, body: body, storage: storage, ranges: cut.ranges))
+                    images.append(try decodeDataURL(url, body: body, storage: storage, space: space, placement: placement))
                 }
             }
             let text = texts.isEmpty ? nil : texts.joined(separator: "\n")
@@ -69,8 +87,9 @@ public enum ImageResponse {
 
     /// Decodes a `POST /images` response: `data[].b64_json` with `media_type` (the bytes
     /// decide when it is missing), `usage.cost`. Payloads are decoded in place, as on chat.
-    public static func decodeImages(_ response: HTTPResponse) throws(TaskFailure) -> ImageResult {
+    public static func decodeImages(_ response: HTTPResponse, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
         try withEnvelope(response) { body, storage, cut, envelope throws(TaskFailure) in
+            let space = PayloadSpace(cut.ranges, headroom: storage.headroom)
             guard let data = envelope["data"]?.arrayValue else {
                 if let error = envelope["error"] { throw ErrorClassifier.failure(inChoiceError: error, status: 200) }
                 throw TaskFailure(.transient, status: 200, message: "response has no data")
@@ -80,11 +99,15 @@ public enum ImageResponse {
                 guard let payload = item["b64_json"]?.stringValue else { continue }
                 let mime = item["media_type"]?.stringValue
                 if let index = LongStringCutter.payloadIndex(payload), index < cut.ranges.count {
-                    images.append(try decodePayload(in: body, range: cut.ranges[index], storage: storage, claimedMIME: mime))
+                    let image = try decodePayload(
+                        in: body, range: cut.ranges[index], floor: space.floor(before: index), storage: storage,
+                        claimedMIME: mime, placement: placement)
+                    space.decoded(index, endingAt: image.range.upperBound)
+                    images.append(image)
                 } else {
                     let own = ByteArray(Array(payload.utf8))
                     images.append(try own.withUnsafeMutableBytes { (raw) throws(TaskFailure) -> GeneratedImage in
-                        try decodePayload(in: raw, range: 0..<raw.count, storage: own, claimedMIME: mime)
+                        try decodePayload(in: raw, range: 0..<raw.count, floor: 0, storage: own, claimedMIME: mime, placement: placement)
                     })
                 }
             }
@@ -120,19 +143,25 @@ public enum ImageResponse {
     /// Decodes `data:<mime>;base64,<payload>`, either cut from the body (decoded in place
     /// there) or left in the envelope (decoded into a buffer of its own).
     static func decodeDataURL(
-        _ url: String, body: UnsafeMutableRawBufferPointer, storage: ByteArray, ranges: [Range<Int>]
+        _ url: String, body: UnsafeMutableRawBufferPointer, storage: ByteArray, space: PayloadSpace,
+        placement: ImagePlacement = .init()
     ) throws(TaskFailure) -> GeneratedImage {
-        if let index = LongStringCutter.payloadIndex(url), index < ranges.count {
-            return try decodeDataURL(in: body, range: ranges[index], storage: storage)
+        if let index = LongStringCutter.payloadIndex(url), index < space.ranges.count {
+            let image = try decodeDataURL(in: body, range: space.ranges[index], floor: space.floor(before: index), storage: storage, placement: placement)
+            space.decoded(index, endingAt: image.range.upperBound)
+            return image
         }
         let own = ByteArray(Array(url.utf8))
         return try own.withUnsafeMutableBytes { (raw) throws(TaskFailure) -> GeneratedImage in
-            try decodeDataURL(in: raw, range: 0..<raw.count, storage: own)
+            try decodeDataURL(in: raw, range: 0..<raw.count, floor: 0, storage: own, placement: placement)
         }
     }
 
+
     /// `range` of `buffer` is a data URL's text as it stands in JSON (so possibly with `\/`).
-    static func decodeDataURL(in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, storage: ByteArray) throws(TaskFailure) -> GeneratedImage {
+    static func decodeDataURL(
+        in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, floor: Int, storage: ByteArray, placement: ImagePlacement = .init()
+    ) throws(TaskFailure) -> GeneratedImage {
         let head = UnsafeRawBufferPointer(rebasing: buffer[range]).prefix(256)
         guard let comma = head.firstIndex(of: UInt8(ascii: ",")) else {
             throw TaskFailure(.permanent, status: 200, message: "image is not a data URL")
@@ -142,20 +171,29 @@ public enum ImageResponse {
             throw TaskFailure(.permanent, status: 200, message: "image is not a base64 data URL (\(prefix.prefix(40)))")
         }
         let mime = String(prefix.dropFirst(5).dropLast(7))
-        return try decodePayload(in: buffer, range: (range.lowerBound + comma + 1)..<range.upperBound, storage: storage, claimedMIME: mime)
+        return try decodePayload(
+            in: buffer, range: (range.lowerBound + comma + 1)..<range.upperBound, floor: floor, storage: storage,
+            claimedMIME: mime, placement: placement)
     }
 
     /// Decodes base64 in place and checks the bytes against the MIME type the server
-    /// claimed (nil: trust the bytes).
+    /// claimed (nil: trust the bytes). The bytes may start up to a block before the text
+    /// (never before `floor`), where `placement` wants them.
     static func decodePayload(
-        in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, storage: ByteArray, claimedMIME: String?
+        in buffer: UnsafeMutableRawBufferPointer, range: Range<Int>, floor: Int, storage: ByteArray, claimedMIME: String?,
+        placement: ImagePlacement = .init()
     ) throws(TaskFailure) -> GeneratedImage {
+        let base = buffer.baseAddress!
+        let address = UInt(bitPattern: base + range.lowerBound)
+        let back = Int((address &- UInt(placement.phase(forMIME: claimedMIME))) % UInt(DirectWriter.blockSize))
+        // `floor` may be negative: the storage's headroom.
+        let start = range.lowerBound - back >= floor ? range.lowerBound - back : range.lowerBound
         let count: Int
-        do { count = try Base64.decodeInPlace(UnsafeMutableRawBufferPointer(rebasing: buffer[range])) } catch {
+        do { count = try Base64.decodeInPlace(UnsafeMutableRawBufferPointer(rebasing: buffer[range]), movingTo: base + start) } catch {
             throw TaskFailure(.transient, status: 200, message: "image payload is not valid base64: \(error)")
         }
-        let decoded = range.lowerBound..<(range.lowerBound + count)
-        guard let sniffed = ImageFormat.sniff(UnsafeRawBufferPointer(rebasing: buffer[decoded])) else {
+        let decoded = start..<(start + count)
+        guard let sniffed = ImageFormat.sniff(UnsafeRawBufferPointer(start: base + start, count: count)) else {
             throw TaskFailure(.permanent, status: 200, message: "image bytes are not PNG, JPEG, WebP or GIF")
         }
         if let claimedMIME {
@@ -168,4 +206,27 @@ public enum ImageResponse {
         }
         return GeneratedImage(format: sniffed, storage: storage, range: decoded)
     }
+}
+
+/// Which bytes of a response body a payload may be decoded into. Once the envelope is
+/// copied out, only the payloads' texts and the images already decoded matter: payload `n`
+/// may use everything after payload `n - 1` (its decoded bytes when decoded, else its text),
+/// and the body's headroom when it is the first. Decoding order does not matter.
+final class PayloadSpace {
+    let ranges: [Range<Int>]
+    private let headroom: Int
+    private var decodedEnds: [Int?]
+
+    init(_ ranges: [Range<Int>], headroom: Int) {
+        self.ranges = ranges
+        self.headroom = headroom
+        decodedEnds = Array(repeating: nil, count: ranges.count)
+    }
+
+    func floor(before index: Int) -> Int {
+        guard index > 0 else { return -headroom }
+        return decodedEnds[index - 1] ?? ranges[index - 1].upperBound
+    }
+
+    func decoded(_ index: Int, endingAt end: Int) { decodedEnds[index] = end }
 }

@@ -17,7 +17,15 @@ struct ImageTaskExecutor {
             method: .post, url: endpoint.url(ImageRequest.path(for: task)),
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response = try connection.send(request, into: buffer)
-        return task.api == .images ? try ImageResponse.decodeImages(response) : try ImageResponse.decodeChat(response)
+        // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
+        let placement = ImagePlacement(pngInsertedBytes: metadataChunk(for: task).count)
+        return task.api == .images
+            ? try ImageResponse.decodeImages(response, placement: placement) : try ImageResponse.decodeChat(response, placement: placement)
+    }
+
+    /// The PNG `iTXt` chunk with the prompt and settings that each PNG of `task` carries.
+    private func metadataChunk(for task: ImageTask) -> [UInt8] {
+        PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
     }
 
     /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
@@ -25,11 +33,11 @@ struct ImageTaskExecutor {
     /// sidecar `<file>.json` unless sidecars are off.
     func write(_ result: ImageResult, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
         let images = result.images
-        let text = Sidecar.parameters(task)
+        let metadata = metadataChunk(for: task)
         var outputs: [OutputFile] = []
         for (index, image) in images.enumerated() {
             let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
-            let chunk = image.format == .png ? PNGText.iTXtChunk(keyword: "parameters", text: text) : []
+            let chunk = image.format == .png ? metadata : []
             var file = OutputFile(path: path) { body in
                 image.withUnsafeBytes { bytes in
                     guard !chunk.isEmpty, let split = PNGText.insertionPoint(bytes) else { return body([bytes]) }

@@ -34,7 +34,8 @@ struct UncheckedTransfer<Value>: @unchecked Sendable {
 final class ResponseBuffer: @unchecked Sendable {
     // @unchecked: `bytes` is used by exactly one thread at a time; the semaphore hands it
     // from the worker to a writer lane and back.
-    let bytes = ByteArray()
+    /// Headroom lets image decoding move a payload back to where it can be written uncopied.
+    let bytes = ByteArray(headroom: DirectWriter.blockSize)
     private let available = DispatchSemaphore(value: 1)
 
     /// Waits until no writer holds the buffer any more.
