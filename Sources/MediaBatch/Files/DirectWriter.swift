@@ -9,9 +9,9 @@ import Glibc
 /// same file written direct and then synced. Direct I/O wants block-aligned memory, file
 /// offsets and lengths. Runs of bytes whose address is congruent to their file offset go
 /// to the disk from where they lie (image decoding places them so, see `ImagePlacement`);
-/// everything else travels through an aligned bounce buffer. The last block is padded
-/// with zeros and the file cut back to its length. A file system that refuses direct I/O
-/// (`EINVAL`) gets the rest of the file written buffered.
+/// everything else travels through an aligned bounce buffer; the last partial block is
+/// written buffered. A file system that refuses direct I/O (`EINVAL`) gets the rest of
+/// the file written buffered.
 enum DirectWriter {
     /// `O_DIRECT` on this platform, 0 where there is none.
     static let openFlag = mb_o_direct()
@@ -21,9 +21,11 @@ enum DirectWriter {
     /// Smaller files are written buffered: direct I/O would not pay for its round trip.
     static let threshold = 64 * 1024
 
-    /// Writes `chunks` (in order, `total` bytes) to the empty descriptor `fd`, opened with
-    /// `O_DIRECT`, and leaves the file exactly `total` bytes long.
-    static func write(_ chunks: [UnsafeRawBufferPointer], total: Int, to fd: Int32, path: String) throws(FileError) {
+    /// Writes `chunks` (in order) to the empty descriptor `fd`, opened with `O_DIRECT`.
+    /// The whole blocks go in as few `writev` calls as the bounce buffer allows (one for a
+    /// typical image); the last, partial block is written buffered, so the file never needs
+    /// cutting back (`ftruncate` would read that block back from the disk).
+    static func write(_ chunks: [UnsafeRawBufferPointer], to fd: Int32, path: String) throws(FileError) {
         let bounce = BounceBuffer.take()
         defer { BounceBuffer.give(bounce) }
         var file = Session(fd: fd, path: path, bounce: bounce)
@@ -31,87 +33,116 @@ enum DirectWriter {
             try file.append(chunk.baseAddress!, count: chunk.count)
         }
         try file.finish()
-        if file.padded && ftruncate(fd, off_t(total)) != 0 { throw FileError("set the length of", path) }
     }
 
-    /// One file in progress: `written` bytes are on disk (a whole number of blocks while the
-    /// descriptor is direct), `pending` more wait in the bounce buffer.
+    /// One file in progress. `segments` are whole blocks waiting for `writev`, in file
+    /// order: runs of the caller's memory that are in phase, and blocks assembled in the
+    /// bounce buffer. The open block (`open` bytes at `openStart` in the bounce buffer)
+    /// follows them.
     private struct Session {
         let fd: Int32
         let path: String
         let bounce: BounceBuffer
-        var written = 0
-        var pending = 0
+        /// File offset of the next byte handed in.
+        var offset = 0
+        var segments: [iovec] = []
+        var openStart = 0
+        var open = 0
         var direct = true
-        var padded = false
+
+        init(fd: Int32, path: String, bounce: BounceBuffer) {
+            self.fd = fd
+            self.path = path
+            self.bounce = bounce
+            segments.reserveCapacity(8)
+        }
 
         mutating func append(_ start: UnsafeRawPointer, count: Int) throws(FileError) {
             var position = 0
             while position < count {
                 let source = start + position
                 let left = count - position
-                guard direct else {
-                    try flushPending()
-                    try writeAll(source, left, unpadded: left)
-                    return
-                }
                 // In phase: this byte's address and its file offset agree modulo the block.
-                let inPhase = (UInt(bitPattern: source) &- UInt(written + pending)) % UInt(blockSize) == 0
-                if inPhase && pending % blockSize == 0 && left >= blockSize {
-                    try flushPending()
+                let inPhase = (UInt(bitPattern: source) &- UInt(offset)) % UInt(blockSize) == 0
+                if inPhase && open == 0 && left >= blockSize {
                     let run = left / blockSize * blockSize
-                    try writeAll(source, run, unpadded: run)
+                    try add(iovec(iov_base: UnsafeMutableRawPointer(mutating: source), iov_len: run))
+                    offset += run
                     position += run
                     continue
                 }
-                var n = min(BounceBuffer.size - pending, left)
-                // Stop at the block boundary, from where the rest can go direct.
-                if inPhase { n = min(n, blockSize - pending % blockSize) }
-                (bounce.memory + pending).copyMemory(from: source, byteCount: n)
-                pending += n
+                if open == 0 && openStart == BounceBuffer.size { try flush() }
+                let n = min(blockSize - open, left)
+                (bounce.memory + openStart + open).copyMemory(from: source, byteCount: n)
+                open += n
+                offset += n
                 position += n
-                if pending == BounceBuffer.size { try flushPending() }
+                if open == blockSize {
+                    try add(iovec(iov_base: bounce.memory + openStart, iov_len: blockSize))
+                    openStart += blockSize
+                    open = 0
+                }
             }
         }
 
-        /// Writes what waits in the bounce buffer, the last block padded with zeros.
+        /// Writes the waiting blocks, then the open block buffered.
         mutating func finish() throws(FileError) {
-            guard pending > 0 else { return }
-            guard direct, pending % blockSize != 0 else { return try flushPending() }
-            let rounded = (pending + blockSize - 1) / blockSize * blockSize
-            (bounce.memory + pending).initializeMemory(as: UInt8.self, repeating: 0, count: rounded - pending)
-            try writeAll(bounce.memory, rounded, unpadded: pending)
-            padded = direct
-            pending = 0
+            try flush()
+            guard open > 0 else { return }
+            if direct {
+                direct = false
+                try leaveDirectIO()
+            }
+            let tail = iovec(iov_base: bounce.memory + openStart, iov_len: open)
+            try writeAll([tail])
         }
 
-        private mutating func flushPending() throws(FileError) {
-            guard pending > 0 else { return }
-            try writeAll(bounce.memory, pending, unpadded: pending)
-            pending = 0
+        private mutating func add(_ segment: iovec) throws(FileError) {
+            // Neighbouring bounce blocks merge; `writev` takes at most IOV_MAX pieces.
+            if let last = segments.last, last.iov_base! + last.iov_len == segment.iov_base! {
+                segments[segments.count - 1].iov_len += segment.iov_len
+            } else {
+                if segments.count == 64 { try flush() }
+                segments.append(segment)
+            }
         }
 
-        /// Writes `length` bytes at the end of the file; should direct I/O be refused, goes
-        /// on buffered with the `unpadded` length.
-        private mutating func writeAll(_ start: UnsafeRawPointer, _ length: Int, unpadded: Int) throws(FileError) {
-            var length = length
-            var done = 0
-            while done < length {
-                let n = Glibc.write(fd, start + done, length - done)
+        /// Writes the waiting blocks; the bounce buffer is free again afterwards.
+        private mutating func flush() throws(FileError) {
+            if !segments.isEmpty { try writeAll(segments) }
+            segments.removeAll(keepingCapacity: true)
+            if open == 0 { openStart = 0 }
+        }
+
+        private mutating func writeAll(_ pieces: [iovec]) throws(FileError) {
+            var pieces = pieces
+            var first = 0
+            while first < pieces.count {
+                let n = pieces.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, Int32(pieces.count - first)) }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && errno == EINVAL && direct {
                     // Direct I/O refused (the file system, or an alignment this device does
-                    // not take): from here on buffered, and without padding.
+                    // not take): the same bytes, buffered.
                     direct = false
-                    length = unpadded
-                    let flags = fcntl(fd, F_GETFL)
-                    guard flags >= 0, fcntl(fd, F_SETFL, flags & ~DirectWriter.openFlag) == 0 else { throw FileError("write", path) }
+                    try leaveDirectIO()
                     continue
                 }
                 guard n > 0 else { throw FileError("write", path) }
-                done += n
+                var consumed = n
+                while first < pieces.count && consumed >= pieces[first].iov_len {
+                    consumed -= pieces[first].iov_len
+                    first += 1
+                }
+                if consumed > 0 {
+                    pieces[first].iov_base = pieces[first].iov_base! + consumed
+                    pieces[first].iov_len -= consumed
+                }
             }
-            written += length
+        }
+
+        private func leaveDirectIO() throws(FileError) {
+            let flags = fcntl(fd, F_GETFL)
+            guard flags >= 0, fcntl(fd, F_SETFL, flags & ~DirectWriter.openFlag) == 0 else { throw FileError("write", path) }
         }
     }
 }

@@ -39,7 +39,7 @@ public final class StagedFile {
         }
         fd = descriptor
         if direct {
-            try DirectWriter.write(chunks, total: total, to: fd, path: path)
+            try DirectWriter.write(chunks, to: fd, path: path)
             guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
             return
         }
