@@ -13,6 +13,16 @@ struct ManifestOptions: ParsableArguments {
     @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
     var defaults: String?
 
+    @Option(help: "Refuse a batch that expands to more tasks than this.")
+    var maxTasks: Int = ManifestLimits().maxTasks
+
+    @Option(name: .customLong("max-manifest-mib"), help: "Refuse a manifest file larger than this many MiB.")
+    var maxManifestMiB: Int = ManifestLimits().maxFileBytes >> 20
+
+    var limits: ManifestLimits {
+        ManifestLimits(maxFileBytes: max(maxManifestMiB, 1) << 20, maxTasks: max(maxTasks, 1))
+    }
+
     /// The model lists `mediabatch models` cached, if any (stale ones too: offline is normal).
     var cachedCatalog: ModelCatalog? {
         ModelCatalog.cachePath(environment: ProcessInfo.processInfo.environment).flatMap(ModelCatalog.load)
@@ -32,7 +42,7 @@ struct ManifestOptions: ParsableArguments {
 
     func loadPlan(visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, visit: visit)
+            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, visit: visit)
         } catch {
             throw Self.reject(error)
         }
@@ -40,7 +50,7 @@ struct ManifestOptions: ParsableArguments {
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan() -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog)
+        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits)
     }
 
     /// Prints every problem and gives the exit code for a bad manifest.

@@ -8,6 +8,7 @@ public final class BatchPlan: Sendable {
     public let manifests: [ManifestFile]
     /// OpenRouter's model lists, when cached: used for checks and choices while expanding.
     public let catalog: ModelCatalog?
+    public let limits: ManifestLimits
     private let loadIssues: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
 
@@ -22,9 +23,9 @@ public final class BatchPlan: Sendable {
     /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
     public convenience init(
         paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        visit: ((MediaTask) -> Void)? = nil
+        limits: ManifestLimits = ManifestLimits(), visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
-        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog)
+        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits)
         _ = try validate { task, _ in
             visit?(task)
             return true
@@ -32,8 +33,12 @@ public final class BatchPlan: Sendable {
     }
 
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
-    public init(loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil) {
+    public init(
+        loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
+        limits: ManifestLimits = ManifestLimits()
+    ) {
         self.catalog = catalog
+        self.limits = limits
         var files: [String] = []
         var issues: [ManifestIssue] = []
         for path in paths {
@@ -51,7 +56,7 @@ public final class BatchPlan: Sendable {
         }
         var manifests: [ManifestFile] = []
         for file in files {
-            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, defaultsFile: defaultsFile)) } catch {
+            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, defaultsFile: defaultsFile, maxBytes: limits.maxFileBytes)) } catch {
                 issues += error.issues
             }
         }
@@ -71,7 +76,8 @@ public final class BatchPlan: Sendable {
         var claimed: [String: (id: String, origin: String)] = [:]
         var count = 0
         var selected: [EntryRef] = []
-        for (manifestIndex, manifest) in manifests.enumerated() {
+        var overLimit = false
+        for (manifestIndex, manifest) in manifests.enumerated() where !overLimit {
             let collector = manifest.makeIssueCollector()
             let expander = TaskExpander(header: manifest.header, catalog: catalog)
             for index in 0..<manifest.entryCount {
@@ -102,6 +108,13 @@ public final class BatchPlan: Sendable {
                 }
                 if needed { selected.append(ref) }
                 count += tasks.count
+                if count > limits.maxTasks {
+                    // Past the limit nothing more is expanded: the point is not to.
+                    collector.add(entry.path, line: entry.line,
+                                  "the batch expands to more than \(limits.maxTasks) tasks by this entry, the limit for one run; split the batch over several runs (or --shard) or raise the limit with --max-tasks")
+                    overLimit = true
+                    break
+                }
             }
             issues += collector.issues
         }

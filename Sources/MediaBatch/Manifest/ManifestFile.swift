@@ -17,16 +17,19 @@ public final class ManifestFile: @unchecked Sendable {
     private let jsonEntries: [JSON]
     private let lineEntries: [(range: Range<Int>, line: Int)]
 
-    public static let maxFileBytes = 512 << 20
-
     /// Loads and checks `path`. `outputRoot` must be absolute; `defaultsFile` is a JSON file
     /// holding header fields (`defaults`, `vars`, ...) that the manifest's own override.
-    public init(path: String, outputRoot: String, defaultsFile: String? = nil) throws(ManifestError) {
+    public init(path: String, outputRoot: String, defaultsFile: String? = nil, maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
         self.path = path
         let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
         self.format = format
+        if let size = FileIO.size(path), size > maxBytes {
+            throw ManifestError(issues: [ManifestIssue(
+                file: path, line: nil, field: "", value: nil,
+                message: "the manifest is \(size >> 20) MiB, more than the limit of \(maxBytes >> 20) MiB; split it or raise the limit with --max-manifest-mib")])
+        }
         let text: [UInt8]
-        do { text = try FileIO.readAll(path, limit: ManifestFile.maxFileBytes) } catch {
+        do { text = try FileIO.readAll(path, limit: maxBytes) } catch {
             throw ManifestError(issues: [ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description)])
         }
         self.text = text

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import MediaBatch
+
+/// Files a manifest names are read only inside its folder, symlinks included; batches and
+/// manifest files past their limits are refused with the file and line, before anything runs.
+@Suite struct InputLimitsTests {
+    private static let model = "google/gemini-2.5-flash-image"
+    private static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
+
+    @Test func symlinksLeadingOutOfTheManifestFolderAreRefused() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let outside = folder.write("outside/secret.txt", "the contents of a file outside")
+        _ = folder.write("outside/secret.png", bytes: Self.png)
+        let jobs = folder.path + "/jobs"
+        try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: jobs + "/story.txt", withDestinationPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: jobs + "/ref.png", withDestinationPath: "../outside/secret.png")
+        // A folder link: the file "inside" it is outside all the same.
+        try FileManager.default.createSymbolicLink(atPath: jobs + "/up", withDestinationPath: folder.path + "/outside")
+        let manifest = """
+            {"name": "links", "tasks": [
+              {"id": "t", "type": "tts", "textFile": "story.txt", "model": "openai/gpt-4o-mini-tts", "voice": "alloy"},
+              {"id": "r", "prompt": "x", "model": "\(Self.model)", "inputImages": ["ref.png"]},
+              {"id": "u", "prompt": "x", "model": "\(Self.model)", "inputImages": ["up/secret.png"]}
+            ]}
+            """
+        let file = folder.write("jobs/m.json", manifest)
+        let error = try #require(throws: ManifestError.self) { try BatchPlan(paths: [file], outputRoot: folder.path + "/out") }
+        let fields = Dictionary(grouping: error.issues, by: \.field)
+        #expect(fields["tasks[0].textFile"]?.first?.message.contains("outside the manifest's folder") == true)
+        #expect(fields["tasks[1].inputImages[0]"]?.first?.message.contains("outside the manifest's folder") == true)
+        #expect(fields["tasks[2].inputImages[0]"]?.first?.message.contains("outside the manifest's folder") == true)
+        #expect(error.issues.allSatisfy { $0.line != nil })
+        // Nothing of the outside file's content reaches the messages.
+        #expect(!error.description.contains("the contents of a file outside"))
+    }
+
+    @Test func aSymlinkThatStaysInsideIsFollowedToItsTarget() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let real = folder.write("refs/real.png", bytes: Self.png)
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/alias.png", withDestinationPath: "refs/real.png")
+        let manifest = #"{"name": "alias", "tasks": [{"id": "a", "prompt": "x", "model": "\#(Self.model)", "inputImages": ["alias.png"]}]}"#
+        let tasks = imageTasks(try plan(manifest, in: folder))
+        #expect(tasks.map(\.inputImages) == [[FileIO.realPath(real)!]])
+    }
+
+    @Test func aBatchPastTheTaskLimitIsRefusedAtTheEntryThatCrossesIt() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        var lines = [#"{"name": "many", "defaults": {"image": {"model": "\#(Self.model)"}}}"#]
+        for index in 0..<30 { lines.append(#"{"id": "i\#(index)", "prompt": ["a", "b"]}"#) }
+        let file = folder.write("many.jsonl", lines.joined(separator: "\n") + "\n")
+        let out = folder.path + "/out"
+
+        let error = try #require(throws: ManifestError.self) {
+            try BatchPlan(paths: [file], outputRoot: out, limits: ManifestLimits(maxTasks: 25))
+        }
+        #expect(error.issues.count == 1)
+        // Entry 13 (line 14, after the header line) brings the count from 24 to 26.
+        #expect(error.issues.first?.line == 14)
+        #expect(error.issues.first?.message.contains("--max-tasks") == true)
+
+        let plan = try BatchPlan(paths: [file], outputRoot: out, limits: ManifestLimits(maxTasks: 60))
+        #expect(plan.taskCount == 60)
+    }
+
+    @Test func aManifestFileOverTheSizeLimitIsRefusedUnread() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let big = String(repeating: " ", count: 2 << 20)
+        let file = folder.write("big.json", #"{"name": "big", "tasks": []}"# + big)
+        let error = try #require(throws: ManifestError.self) {
+            try BatchPlan(paths: [file], outputRoot: folder.path + "/out", limits: ManifestLimits(maxFileBytes: 1 << 20))
+        }
+        #expect(error.issues.first?.file == file)
+        #expect(error.issues.first?.message.contains("--max-manifest-mib") == true)
+        #expect(throws: Never.self) {
+            try BatchPlan(paths: [file], outputRoot: folder.path + "/out", limits: ManifestLimits(maxFileBytes: 4 << 20))
+        }
+    }
+
+    @Test func theCLIAppliesBothLimitsAndExits65() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let manifest = folder.write("m.json", #"{"name": "m", "tasks": [{"id": "a", "prompt": ["x", "y", "z"], "model": "\#(Self.model)"}]}"#)
+        let refused = try runCLI(["validate", manifest, "--max-tasks", "2", "--output-root", folder.path + "/out"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("m.json:1"))
+        #expect(refused.stderr.contains("--max-tasks"))
+        let accepted = try runCLI(["validate", manifest, "--max-tasks", "3", "--output-root", folder.path + "/out"])
+        #expect(accepted.status == 0)
+    }
+}
