@@ -21,13 +21,15 @@ public final class HTTPConnection {
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private let limits: HTTPLimits
     private let abortSignal: AbortSignal?
+    private let trace: HTTPTrace?
 
-    public init(limits: HTTPLimits = HTTPLimits(), abortSignal: AbortSignal? = nil) {
+    public init(limits: HTTPLimits = HTTPLimits(), abortSignal: AbortSignal? = nil, trace: HTTPTrace? = nil) {
         CurlGlobal.ensureInitialised()
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
         self.handle = handle
         self.limits = limits
         self.abortSignal = abortSignal
+        self.trace = trace
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configureOnce()
     }
@@ -64,6 +66,20 @@ public final class HTTPConnection {
     /// Sends `request` and waits for the whole response, whose body replaces the content of
     /// `body` (a fresh buffer when none is given). Blocks the calling thread.
     public func perform(_ request: HTTPRequest, into body: ByteArray = ByteArray()) throws(HTTPError) -> HTTPResponse {
+        guard let trace else { return try transfer(request, into: body) }
+        trace.sent(request)
+        let started = MonotonicClock.now()
+        do {
+            let response = try transfer(request, into: body)
+            trace.received(response, for: request, seconds: MonotonicClock.now() - started)
+            return response
+        } catch {
+            trace.failed(error, for: request, seconds: MonotonicClock.now() - started)
+            throw error
+        }
+    }
+
+    private func transfer(_ request: HTTPRequest, into body: ByteArray) throws(HTTPError) -> HTTPResponse {
         body.removeAll()
         let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body)
         let headerList = CurlHeaderList(request.headers + [("Expect", "")])

@@ -73,7 +73,8 @@ public final class BatchPlan: Sendable {
     @discardableResult
     public func validate(visit: (MediaTask, EntryRef) -> Bool) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
-        var claimed: [String: (id: String, origin: String)] = [:]
+        var claimed: [String: (id: String, origin: TaskOrigin)] = [:]
+        claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
         var overLimit = false
@@ -103,7 +104,7 @@ public final class BatchPlan: Sendable {
                         collector.add(entry.path.appending("output"), line: entry.line, value: .string(key),
                                       "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names")
                     } else {
-                        claimed[key] = (task.id, task.origin.description)
+                        claimed[key] = (task.id, task.origin)
                     }
                 }
                 if needed { selected.append(ref) }

@@ -18,6 +18,8 @@ struct EntryReader {
     let section: String
     /// OpenRouter's model lists, when cached: more checks, and the better choices.
     var catalog: ModelCatalog? = nil
+    /// Model references parsed by earlier entries of the same pass.
+    var modelRefs: ModelRefMemo? = nil
 
     var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
 
@@ -76,19 +78,21 @@ struct EntryReader {
     /// Model references from `key` (one or a list); reports the ones that are not.
     func models(_ key: String, fallback: String? = nil) -> [ModelRef] {
         guard let located = field(key) else {
-            if let fallback, let model = ModelRef(fallback) { return [model] }
+            if let fallback, let model = parseModel(fallback) { return [model] }
             reportMissing(key, "missing: set the task's \(key) or defaults.\(section).\(key)")
             return []
         }
         var models: [ModelRef] = []
         for (index, text) in (reader(located).strings(located.value, at: located.path, what: "model") ?? []).enumerated() {
-            if let model = ModelRef(text) { models.append(model) } else {
+            if let model = parseModel(text) { models.append(model) } else {
                 report(located, index: index, value: .string(text),
                        "not a model reference (write openrouter/<provider>/<model>, openrouter/auto or <provider>/<model>)")
             }
         }
         return models
     }
+
+    private func parseModel(_ text: String) -> ModelRef? { modelRefs?.parse(text) ?? ModelRef(text) }
 
     /// A template from a text, or nil (reported) when its braces are wrong.
     func template(_ text: String, at located: Located, index: Int? = nil) -> Template? {

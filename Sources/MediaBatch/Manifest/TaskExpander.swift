@@ -4,6 +4,7 @@
 struct TaskExpander {
     let header: ManifestHeader
     var catalog: ModelCatalog? = nil
+    private let modelRefs = ModelRefMemo()
 
     func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector) -> [MediaTask] {
         let reader = FieldReader(issues: issues, line: line)
@@ -11,10 +12,10 @@ struct TaskExpander {
         let type = object["type"].flatMap { reader.string($0, at: path.appending("type"), what: "the task type") } ?? "image"
         switch type {
         case "image":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog, modelRefs: modelRefs)
             return ImageTaskExpander(entry: entry).expand()
         case "tts":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs)
             return SpeechTaskExpander(entry: entry).expand()
         default:
             issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\" or \"tts\")")

@@ -35,3 +35,16 @@ public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
             .contains(where: wireID.hasPrefix)
     }
 }
+
+/// Remembers parsed model references: a batch of a hundred thousand entries names the same
+/// few models over and over. Belongs to one expansion pass (one thread).
+final class ModelRefMemo {
+    private var parsed: [String: ModelRef?] = [:]
+
+    func parse(_ text: String) -> ModelRef? {
+        if let known = parsed[text] { return known }
+        let model = ModelRef(text)
+        if parsed.count < 1024 { parsed[text] = model }
+        return model
+    }
+}

@@ -1,0 +1,58 @@
+/// The `--verbose` trace: one line for each request sent and one for each answer (or
+/// failure), so a user can see what goes over the wire without a proxy.
+///
+/// It never shows a secret: the `Authorization` header's value is not printed at all, and
+/// every key it was given is replaced by `[redacted]` in anything it prints, request bodies
+/// and error bodies included. Image payloads are not printed: bodies are cut short.
+public final class HTTPTrace: Sendable {
+    private let secrets: [String]
+    private let write: @Sendable (String) -> Void
+    /// Characters of a body shown before it is cut.
+    static let bodyPreview = 300
+
+    public init(secrets: [String], write: @escaping @Sendable (String) -> Void) {
+        self.secrets = secrets.filter { !$0.isEmpty }
+        self.write = write
+    }
+
+    func sent(_ request: HTTPRequest) {
+        var line = "> \(request.method.rawValue) \(request.url)"
+        for header in request.headers {
+            let value = header.name.lowercased() == "authorization" ? "[redacted]" : header.value
+            line += " | \(header.name): \(value)"
+        }
+        if !request.body.isEmpty {
+            line += " | body \(request.body.count) bytes: " + preview(request.body)
+        }
+        write(redact(line))
+    }
+
+    func received(_ response: HTTPResponse, for request: HTTPRequest, seconds: Double) {
+        var line = "< \(response.status) \(request.method.rawValue) \(request.url) in \(Self.format(seconds)) s, \(response.body.count) bytes"
+        if let type = response.contentType { line += " | content-type: \(type)" }
+        if let id = response.generationID { line += " | x-generation-id: \(id)" }
+        if let retry = response.header("retry-after") { line += " | retry-after: \(retry)" }
+        if response.status >= 300 { line += " | body: " + response.body.withUnsafeBytes { preview($0) } }
+        write(redact(line))
+    }
+
+    func failed(_ error: HTTPError, for request: HTTPRequest, seconds: Double) {
+        write(redact("< failed \(request.method.rawValue) \(request.url) after \(Self.format(seconds)) s: \(error.description)"))
+    }
+
+    /// `text` with every secret replaced.
+    func redact(_ text: String) -> String {
+        secrets.reduce(text) { $0.replacing($1, with: "[redacted]") }
+    }
+
+    private func preview<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        let shown = String(decoding: bytes.prefix(Self.bodyPreview), as: UTF8.self)
+            .map { $0.isNewline ? " " : $0 }
+        return String(shown) + (bytes.count > Self.bodyPreview ? "…" : "")
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        let millis = Int((seconds * 1000).rounded())
+        return "\(millis / 1000).\(String(repeating: "0", count: 3 - String(millis % 1000).count))\(millis % 1000)"
+    }
+}
