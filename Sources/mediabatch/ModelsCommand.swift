@@ -32,7 +32,8 @@ struct ModelsCommand: ParsableCommand {
         if refresh || catalog == nil || catalog!.isStale {
             let configuration = try connection.loadConfiguration()
             do {
-                let fresh = try ModelCatalog.fetch(from: try connection.endpoints(configuration).image)
+                let endpoint = try connection.endpoints(configuration).image
+                let fresh = try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: connection.trace(for: [endpoint])))
                 try? fresh.save(path: cache)
                 catalog = fresh
             } catch {

@@ -34,7 +34,8 @@ struct ManifestOptions: ParsableArguments {
         guard let cache = ModelCatalog.cachePath(environment: connection.environment) else { return }
         let configuration = try connection.loadConfiguration()
         do {
-            try ModelCatalog.fetch(from: try connection.endpoints(configuration).image).save(path: cache)
+            let endpoint = try connection.endpoints(configuration).image
+            try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: connection.trace(for: [endpoint]))).save(path: cache)
         } catch {
             Terminal.error("warning: cannot refresh the model lists: \(error)")
         }
@@ -69,6 +70,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Settings file (default: $XDG_CONFIG_HOME/mediabatch/config.json).")
     var config: String?
 
+    @Flag(name: .shortAndLong, help: "Print every HTTP request and answer on stderr (keys redacted, bodies cut short).")
+    var verbose = false
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     /// The settings file, with a warning on stderr when others can read it.
@@ -82,6 +86,12 @@ struct ConnectionOptions: ParsableArguments {
             Terminal.error(error.description)
             throw ExitCode(ExitCodes.configError)
         }
+    }
+
+    /// The `--verbose` trace, redacting every key these endpoints carry; nil without the flag.
+    func trace(for endpoints: [OpenRouterEndpoint]) -> HTTPTrace? {
+        guard verbose else { return nil }
+        return HTTPTrace(secrets: endpoints.map(\.apiKey)) { Terminal.standardError("mediabatch: http " + $0) }
     }
 
     func resolvedBaseURL(_ configuration: Configuration) -> String {

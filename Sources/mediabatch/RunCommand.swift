@@ -93,8 +93,9 @@ struct RunCommand: ParsableCommand {
         options.force = force
         options.sidecars = !noSidecars
         options.gallery = !noGallery
+        options.trace = connection.trace(for: [endpoints.image, endpoints.speech])
 
-        let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal)
+        let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal && !connection.verbose)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)
         let signals = SignalHandling(runner: runner, grace: grace)
         // Validation reads only, so a bad manifest leaves no trace; the lock comes before

@@ -60,7 +60,7 @@ struct StatusCommand: ParsableCommand {
         MediaBatchRuntime.start()
         let endpoint = try connection.endpoints(try connection.loadConfiguration()).image
         let buffer = ByteArray()
-        guard let response = try? HTTPConnection().perform(HTTPRequest(method: .get, url: endpoint.url("/key"), headers: endpoint.headers(category: "image-gen")), into: buffer),
+        guard let response = try? HTTPConnection(trace: connection.trace(for: [endpoint])).perform(HTTPRequest(method: .get, url: endpoint.url("/key"), headers: endpoint.headers(category: "image-gen")), into: buffer),
             response.status == 200, let document = try? buffer.withUnsafeBytes({ try JSONEncoding.parse($0, source: "key") })
         else {
             Terminal.error("cannot read the key's credit from \(endpoint.baseURL)/key")

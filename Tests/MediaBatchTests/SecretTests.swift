@@ -20,9 +20,13 @@ import Testing
             ]}
             """)
         var printed = ""
-        let run = try runCLI(["run", "jobs", "--base-url", server.baseURL, "--max-attempts", "2"],
+        let run = try runCLI(["run", "jobs", "--base-url", server.baseURL, "--max-attempts", "2", "--verbose"],
                              environment: ["OPENROUTER_API_KEY": Self.key], in: folder.path)
         #expect(run.status == 1)  // two tasks fail on purpose: their errors are printed and journaled
+        // The --verbose trace shows each request with its headers, the key's value redacted.
+        #expect(run.stderr.contains("http > POST \(server.baseURL)/chat/completions | Authorization: [redacted]"))
+        #expect(run.stderr.contains("http > POST \(server.baseURL)/audio/speech"))
+        #expect(run.stderr.contains("http < 200 POST \(server.baseURL)/chat/completions in "))
         printed += run.stdout + run.stderr
         let status = try runCLI(["status", "output/secret", "--all"], in: folder.path)
         printed += status.stdout + status.stderr
@@ -40,6 +44,25 @@ import Testing
             let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/output/" + file))
             #expect(bytes.range(of: Data("5ec7e7c0ffee".utf8)) == nil, "\(file) holds the key")
         }
+    }
+
+    @Test func theTraceRedactsTheKeyWhereverItAppears() {
+        let lines = Locked<[String]>([])
+        let trace = HTTPTrace(secrets: [Self.key]) { line in lines.withLock { $0.append(line) } }
+        let request = HTTPRequest(
+            method: .post, url: "https://openrouter.ai/api/v1/chat/completions",
+            headers: [("Authorization", "Bearer " + Self.key), ("X-Echo", Self.key)], body: Array(#"{"note":"\#(Self.key)"}"#.utf8))
+        trace.sent(request)
+        let answer = HTTPResponse(status: 401, headers: [("Content-Type", "application/json")],
+                                  body: ByteArray(Array(#"{"error":{"message":"bad key \#(Self.key)"}}"#.utf8)))
+        trace.received(answer, for: request, seconds: 0.25)
+        trace.failed(HTTPError(kind: .timeout, url: request.url, detail: "after " + Self.key), for: request, seconds: 1)
+        let printed = lines.withLock { $0 }
+        #expect(printed.count == 3)
+        #expect(printed[0].contains("Authorization: [redacted]") && printed[0].contains("X-Echo: [redacted]"))
+        #expect(printed[1].hasPrefix("< 401 POST https://openrouter.ai/api/v1/chat/completions in 0.250 s"))
+        #expect(printed[1].contains("bad key [redacted]"))
+        #expect(printed.allSatisfy { !$0.contains("5ec7e7c0ffee") })
     }
 
     @Test func aKeyInAManifestIsRefusedWithoutRepeatingIt() throws {

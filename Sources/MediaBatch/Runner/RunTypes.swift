@@ -24,6 +24,8 @@ public struct RunOptions: Sendable {
     public var sidecars = true
     /// Rebuild each output folder's `index.html` gallery at the end of the run.
     public var gallery = true
+    /// Where `--verbose` prints each HTTP exchange (nil: nowhere).
+    public var trace: HTTPTrace?
 
     public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
 }
