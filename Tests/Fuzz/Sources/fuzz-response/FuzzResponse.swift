@@ -1,18 +1,21 @@
 // fuzz-response: what mediabatch does with bytes that come back from the network.
 //
-// `ImageResponse.decodeChat/decodeImages` take an `HTTPResponse`, which has no public
-// initializer, so they cannot be called from outside the module in a release build. This
-// target drives the public pieces they are made of, in the same order:
-//  - LongStringCutter.cut (threshold chosen by the input, so short strings get cut too),
-//    then JSONEncoding.parse of the envelope, then, for every placeholder string found,
-//    Base64.decodeInPlace on the cut range of the body (as decodeChat/decodeImages do,
-//    data-URL prefix skipped up to the first comma) and ImageFormat.sniff/dimensions;
+//  - ImageResponse.decodeChat and decodeImages themselves, on the body as a 200 answer and
+//    with the status the control byte picks, into buffers with and without headroom and
+//    with the placement the control byte picks (so decoding moves payloads back into the
+//    headroom, as a run does); every image they return is checked;
+//  - the public pieces those decoders are made of, in the same order: LongStringCutter.cut
+//    (threshold chosen by the input, so short strings get cut too), then JSONEncoding.parse
+//    of the envelope, then, for every placeholder string found, Base64.decodeInPlace on the
+//    cut range of the body (data-URL prefix skipped up to the first comma) and
+//    ImageFormat.sniff/dimensions;
 //  - ErrorClassifier.failure(status:body:retryAfter:) (the non-200 path of both decoders);
 //  - SpeechRequest.generationCost;
 //  - Base64.decode vs decodeInPlace, and encode/decode round trips;
 //  - JSONEncoding.parse → encode → parse round trip.
 //
-// Input layout: byte 0 = threshold selector and status selector; the rest is the body.
+// Input layout: byte 0 = threshold, status, headroom and placement selector; the rest is
+// the body.
 import FuzzMain
 import MediaBatch
 
@@ -82,6 +85,28 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // 1. The image decoders' path (threshold 4096 as in production, or small to cut often).
     var copy = body
     decodeLikeTheClient(&copy, threshold: control & 1 == 0 ? LongStringCutter.defaultThreshold : Int(control >> 1) % 64)
+
+    // 1b. The decoders themselves.
+    for status in [200, statuses[Int(control) % statuses.count]] {
+        for headroom in [0, 4096] {
+            let placement = ImagePlacement(pngInsertedBytes: Int(control) * 37)
+            for images in [false, true] {
+                let storage = ByteArray(capacity: body.count, headroom: headroom)
+                body.withUnsafeBytes { storage.append($0) }
+                let response = HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: storage)
+                let result = images
+                    ? try? ImageResponse.decodeImages(response, placement: placement)
+                    : try? ImageResponse.decodeChat(response, placement: placement)
+                guard let result else { continue }
+                if status != 200 { fail("a \(status) answer decoded as images") }
+                if result.images.isEmpty { fail("a decoded answer without images") }
+                for image in result.images {
+                    if image.count <= 0 || image.count > body.count { fail("an image of \(image.count) bytes from a body of \(body.count)") }
+                    image.withUnsafeBytes(checkImage)
+                }
+            }
+        }
+    }
 
     // 2. Error responses.
     let status = statuses[Int(control) % statuses.count]
