@@ -28,6 +28,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds one attempt may take, transfer included.")
     var timeout: Double = 300
 
+    @Option(name: .customLong("max-image-mib"), help: "Fail a task whose decoded image is larger than this many MiB.")
+    var maxImageMiB: Int = ImagePlacement.defaultMaxImageBytes >> 20
+
+    @Option(name: .customLong("max-response-mib"), help: "Abandon a response body larger than this many MiB.")
+    var maxResponseMiB: Int = HTTPLimits().maxResponseBytes >> 20
+
     @Option(help: "Cap on requests per minute across the run.")
     var rpm: Int?
 
@@ -87,6 +93,8 @@ struct RunCommand: ParsableCommand {
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
         options.maxAttempts = maxAttempts
         options.limits.totalTimeout = timeout
+        options.limits.maxResponseBytes = max(maxResponseMiB, 1) << 20
+        options.maxImageBytes = max(maxImageMiB, 1) << 20
         options.requestsPerMinute = rpm
         options.maxCost = maxCost
         options.shard = try resolvedShard()

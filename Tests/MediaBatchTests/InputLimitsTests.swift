@@ -94,3 +94,32 @@ import Testing
         #expect(accepted.status == 0)
     }
 }
+
+/// Answers past the size limits fail their task with a clear message, write nothing, and
+/// are not retried (a larger answer will not shrink).
+@Suite struct ResponseLimitsTests {
+    @Test func imagesAndBodiesPastTheirLimitsFailTheTaskAndWriteNothing() throws {
+        let server = try startFake { $0.imageBytes = 3 << 20 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", #"{"name": "big", "tasks": [{"id": "a", "prompt": "x", "model": "google/gemini-2.5-flash-image"}]}"#)
+        let environment = ["OPENROUTER_API_KEY": "test-key"]
+
+        let image = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--max-image-mib", "2"], environment: environment, in: folder.path)
+        #expect(image.status == 1)
+        #expect(image.stderr.contains("more than the limit of 2 MiB (--max-image-mib)"))
+        #expect(folder.files(under: "output").isEmpty)
+        #expect(server.requests().count == 1)
+
+        let body = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--max-response-mib", "1"], environment: environment, in: folder.path)
+        #expect(body.status == 1)
+        #expect(body.stderr.contains("more than \(1 << 20) bytes"))
+        #expect(folder.files(under: "output").isEmpty)
+        #expect(server.requests().count == 2)
+
+        let fits = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--max-image-mib", "4"], environment: environment, in: folder.path)
+        #expect(fits.status == 0)
+        #expect(folder.files(under: "output") == ["big/a.png"])
+    }
+}

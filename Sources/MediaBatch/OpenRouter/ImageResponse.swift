@@ -20,10 +20,18 @@ public struct GeneratedImage {
 /// offset `o` must sit at an address congruent to `o` modulo the block size. Images are
 /// written as decoded, except that a PNG gets its metadata chunk (`pngInsertedBytes` long)
 /// after IHDR, which shifts the rest of the file by that much.
+/// It also carries the largest image accepted, the one bound a decoder checks per image.
 public struct ImagePlacement: Sendable {
     public var pngInsertedBytes: Int
+    /// A decoded image larger than this fails its task (`--max-image-mib`).
+    public var maxImageBytes: Int
 
-    public init(pngInsertedBytes: Int = 0) { self.pngInsertedBytes = pngInsertedBytes }
+    public static let defaultMaxImageBytes = 128 << 20
+
+    public init(pngInsertedBytes: Int = 0, maxImageBytes: Int = ImagePlacement.defaultMaxImageBytes) {
+        self.pngInsertedBytes = pngInsertedBytes
+        self.maxImageBytes = maxImageBytes
+    }
 
     /// The wanted address of the first byte, modulo the block size, for an image of `mime`.
     func phase(forMIME mime: String?) -> Int {
@@ -192,6 +200,9 @@ public enum ImageResponse {
         do { count = try Base64.decodeInPlace(UnsafeMutableRawBufferPointer(rebasing: buffer[range]), movingTo: base + start) } catch {
             throw TaskFailure(.transient, status: 200, message: "image payload is not valid base64: \(error)")
         }
+        guard count <= placement.maxImageBytes else {
+            throw TaskFailure(.permanent, status: 200, message: "the image is \(Self.mebibytes(count)) MiB, more than the limit of \(Self.mebibytes(placement.maxImageBytes)) MiB (--max-image-mib)")
+        }
         let decoded = start..<(start + count)
         guard let sniffed = ImageFormat.sniff(UnsafeRawBufferPointer(start: base + start, count: count)) else {
             throw TaskFailure(.permanent, status: 200, message: "image bytes are not PNG, JPEG, WebP or GIF")
@@ -205,6 +216,13 @@ public enum ImageResponse {
             }
         }
         return GeneratedImage(format: sniffed, storage: storage, range: decoded)
+    }
+}
+
+extension ImageResponse {
+    static func mebibytes(_ bytes: Int) -> String {
+        let tenths = (bytes * 10 + (1 << 19)) >> 20
+        return tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
     }
 }
 

@@ -112,7 +112,7 @@ public final class BatchRunner: Sendable {
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal, onEvent] in
                 let connection = HTTPConnection(limits: options.limits, abortSignal: abortSignal, trace: options.trace)
-                let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims, sidecars: options.sidecars)
+                let images = ImageTaskExecutor(endpoint: options.endpoint, claims: claims, sidecars: options.sidecars, maxImageBytes: options.maxImageBytes)
                 let speech = SpeechTaskExecutor(endpoint: options.speechEndpoint ?? options.endpoint, claims: claims, lookUpCost: options.maxCost != nil, sidecars: options.sidecars)
                 let buffer = ResponseBuffer()
                 while true {

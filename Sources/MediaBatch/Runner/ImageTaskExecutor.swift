@@ -6,6 +6,8 @@ struct ImageTaskExecutor {
     let claims: PathClaims
     /// Write `<file>.json` beside each image.
     let sidecars: Bool
+    /// A decoded image larger than this fails the task.
+    var maxImageBytes = ImagePlacement.defaultMaxImageBytes
 
     /// Sends the task and decodes its images into `buffer`.
     func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> ImageResult {
@@ -18,7 +20,7 @@ struct ImageTaskExecutor {
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response = try connection.send(request, into: buffer)
         // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
-        let placement = ImagePlacement(pngInsertedBytes: metadataChunk(for: task).count)
+        let placement = ImagePlacement(pngInsertedBytes: metadataChunk(for: task).count, maxImageBytes: maxImageBytes)
         return task.api == .images
             ? try ImageResponse.decodeImages(response, placement: placement) : try ImageResponse.decodeChat(response, placement: placement)
     }

@@ -24,6 +24,8 @@ public struct RunOptions: Sendable {
     public var sidecars = true
     /// Rebuild each output folder's `index.html` gallery at the end of the run.
     public var gallery = true
+    /// A decoded image larger than this fails its task.
+    public var maxImageBytes = ImagePlacement.defaultMaxImageBytes
     /// Where `--verbose` prints each HTTP exchange (nil: nowhere).
     public var trace: HTTPTrace?
 
