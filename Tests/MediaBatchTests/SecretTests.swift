@@ -65,6 +65,20 @@ import Testing
         #expect(printed.allSatisfy { !$0.contains("5ec7e7c0ffee") })
     }
 
+    @Test func aKeyInADefaultsFileIsRefusedThereWithoutRepeatingIt() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("big.jsonl", #"{"id": "a", "prompt": "x", "model": "google/gemini-2.5-flash-image"}"# + "\n")
+        // The raw spelling is found on its line; an escaped one once parsed (reported at line 1).
+        for (name, spelled, line) in [("plain.json", Self.key, 2), ("escaped.json", "sk\\u002dor-v1-0123456789abcdef", 1)] {
+            folder.write(name, "{\"defaults\": {\"image\": {\n  \"provider\": {\"apiKey\": \"\(spelled)\"}}}}")
+            let result = try runCLI(["validate", "big.jsonl", "--defaults", name], in: folder.path)
+            #expect(result.status == 65)
+            #expect(result.stderr.contains("\(name):\(line)"))
+            #expect(!result.stderr.contains("5ec7e7c0ffee") && !result.stderr.contains("0123456789abcdef"))
+        }
+    }
+
     @Test func aKeyInAManifestIsRefusedWithoutRepeatingIt() throws {
         let folder = TempFolder()
         defer { folder.remove() }

@@ -42,6 +42,10 @@ public final class ManifestFile: @unchecked Sendable {
                 guard case .object(let object) = try JSONEncoding.parse(bytes, source: defaultsFile) else {
                     throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: 1, field: "", value: nil, message: "must be a JSON object")])
                 }
+                // A key in the defaults file is named there, not in every manifest it serves.
+                if let line = ManifestFile.lineOfAPIKey(in: bytes) ?? (APIKeyScan.contains(.object(object)) ? 1 : nil) {
+                    throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: line, field: "", value: nil, message: APIKeyScan.message)])
+                }
                 base = object
             } catch let error as ManifestError {
                 throw error
