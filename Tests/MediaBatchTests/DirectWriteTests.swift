@@ -84,6 +84,25 @@ import Testing
                 let address = image.withUnsafeBytes { UInt(bitPattern: $0.baseAddress!) }
                 #expect(Int(address % 4096) == inserted % 4096)
             }
+            // `/images` without `media_type`: the bytes tell it is a PNG.
+            let data = [first, second].map { #"{"b64_json":""# + String(decoding: Base64.encode($0), as: UTF8.self) + #""}"# }
+            let imagesBody = Array((#"{"created":1,"data":["# + data.joined(separator: ",") + "]}").utf8)
+            let imagesStorage = ByteArray(capacity: imagesBody.count, headroom: 4096)
+            imagesBody.withUnsafeBytes { imagesStorage.append($0) }
+            let decoded = try ImageResponse.decodeImages(
+                HTTPResponse(status: 200, headers: [], body: imagesStorage), placement: ImagePlacement(pngInsertedBytes: inserted))
+            #expect(decoded.images.map(\.bytes) == [first, second])
+            #expect(decoded.images.allSatisfy { image in image.withUnsafeBytes { Int(UInt(bitPattern: $0.baseAddress!) % 4096) } == inserted % 4096 })
         }
+    }
+
+    /// A server that names one payload twice (a literal placeholder string) gets a refusal,
+    /// not two images over the same bytes.
+    @Test func aPayloadNamedTwiceIsRefused() throws {
+        let image = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Self.pattern(10_000, seed: 3)
+        let body = #"{"data":[{"b64_json":""# + String(decoding: Base64.encode(image), as: UTF8.self) + #""},{"b64_json":"\u0000payload:0"}]}"#
+        let response = HTTPResponse(status: 200, headers: [], body: ByteArray(Array(body.utf8)))
+        let failure = try #require(throws: TaskFailure.self) { try ImageResponse.decodeImages(response) }
+        #expect(failure.message.contains("already used"))
     }
 }

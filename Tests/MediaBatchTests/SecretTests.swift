@@ -57,8 +57,15 @@ import Testing
                                   body: ByteArray(Array(#"{"error":{"message":"bad key \#(Self.key)"}}"#.utf8)))
         trace.received(answer, for: request, seconds: 0.25)
         trace.failed(HTTPError(kind: .timeout, url: request.url, detail: "after " + Self.key), for: request, seconds: 1)
+        // A key across the point where a body is cut short, and a second key that begins
+        // with the first: neither leaves a piece behind.
+        let straddling = String(repeating: "x", count: HTTPTrace.bodyPreview - 10) + Self.key + String(repeating: "y", count: 100)
+        trace.received(HTTPResponse(status: 500, headers: [], body: ByteArray(Array(straddling.utf8))), for: request, seconds: 0)
+        let longer = HTTPTrace(secrets: [Self.key, Self.key + "-tail-5ec7e7c0ffee"]) { line in lines.withLock { $0.append(line) } }
+        longer.failed(HTTPError(kind: .transport, url: request.url, detail: Self.key + "-tail-5ec7e7c0ffee"), for: request, seconds: 0)
         let printed = lines.withLock { $0 }
-        #expect(printed.count == 3)
+        #expect(printed.count == 5)
+        #expect(!printed.joined().contains("sk-or-v1-TEST") && !printed.joined().contains("-tail-"))
         #expect(printed[0].contains("Authorization: [redacted]") && printed[0].contains("X-Echo: [redacted]"))
         #expect(printed[1].hasPrefix("< 401 POST https://openrouter.ai/api/v1/chat/completions in 0.250 s"))
         #expect(printed[1].contains("bad key [redacted]"))

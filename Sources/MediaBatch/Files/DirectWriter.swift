@@ -127,7 +127,8 @@ enum DirectWriter {
                     try leaveDirectIO()
                     continue
                 }
-                guard n > 0 else { throw FileError("write", path) }
+                guard n >= 0 else { throw FileError("write", path) }
+                guard n > 0 else { throw FileError("write", path, reason: "the file system took no bytes") }
                 var consumed = n
                 while first < pieces.count && consumed >= pieces[first].iov_len {
                     consumed -= pieces[first].iov_len

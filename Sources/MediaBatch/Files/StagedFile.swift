@@ -1,3 +1,4 @@
+import CFileFlags
 import Glibc
 
 /// A file written in full and fsynced but not yet visible under its final name.
@@ -15,8 +16,9 @@ public final class StagedFile {
     private let anonymous: Bool
     private var committed = false
 
-    // O_TMPFILE is (__O_TMPFILE | O_DIRECTORY); Glibc does not export it to Swift.
-    private static let openTmpFile: Int32 = 0o20_000_000 | O_DIRECTORY
+    // O_TMPFILE (with O_DIRECTORY in it) from the C shim: Glibc does not export it to Swift.
+    // 0 where the platform has none: then the named fallback is used.
+    private static let openTmpFile: Int32 = mb_o_tmpfile()
 
     /// Writes (and with `sync`, fsyncs) `chunks`; nothing is visible at `path` yet.
     public init(_ chunks: [UnsafeRawBufferPointer], for path: String, mode: mode_t = 0o644, sync: Bool = true) throws(FileError) {
@@ -27,13 +29,16 @@ public final class StagedFile {
         // Synced files of some size go straight to the disk (see DirectWriter).
         var direct = sync && total >= DirectWriter.threshold && DirectWriter.openFlag != 0
         var descriptor: Int32 = -1
-        if direct { descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC | DirectWriter.openFlag, mode) }
-        if descriptor < 0 {
-            direct = false
-            descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        if StagedFile.openTmpFile != 0 {
+            if direct { descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC | DirectWriter.openFlag, mode) }
+            if descriptor < 0 {
+                direct = false
+                descriptor = open(folder, StagedFile.openTmpFile | O_WRONLY | O_CLOEXEC, mode)
+            }
         }
         anonymous = descriptor >= 0
         if descriptor < 0 {
+            direct = false
             descriptor = open(StagedFile.tempName(for: path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
             guard descriptor >= 0 else { throw FileError("create a temp file for", path) }
         }

@@ -11,7 +11,8 @@ public final class HTTPTrace: Sendable {
     static let bodyPreview = 300
 
     public init(secrets: [String], write: @escaping @Sendable (String) -> Void) {
-        self.secrets = secrets.filter { !$0.isEmpty }
+        // Longest first: a key that begins with another key must go whole.
+        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         self.write = write
     }
 
@@ -45,10 +46,12 @@ public final class HTTPTrace: Sendable {
         secrets.reduce(text) { $0.replacing($1, with: "[redacted]") }
     }
 
+    /// The start of a body, redacted before it is cut (a key across the cut must not leave
+    /// its first half behind).
     private func preview<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-        let shown = String(decoding: bytes.prefix(Self.bodyPreview), as: UTF8.self)
-            .map { $0.isNewline ? " " : $0 }
-        return String(shown) + (bytes.count > Self.bodyPreview ? "…" : "")
+        let window = bytes.prefix(Self.bodyPreview + (secrets.first?.utf8.count ?? 0))
+        let text = redact(String(decoding: window, as: UTF8.self)).map { $0.isNewline ? " " : $0 }
+        return String(text.prefix(Self.bodyPreview)) + (bytes.count > Self.bodyPreview ? "…" : "")
     }
 
     private static func format(_ seconds: Double) -> String {

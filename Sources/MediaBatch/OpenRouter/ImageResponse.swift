@@ -107,6 +107,7 @@ public enum ImageResponse {
                 guard let payload = item["b64_json"]?.stringValue else { continue }
                 let mime = item["media_type"]?.stringValue
                 if let index = LongStringCutter.payloadIndex(payload), index < cut.ranges.count {
+                    guard !space.isDecoded(index) else { throw PayloadSpace.reused }
                     let image = try decodePayload(
                         in: body, range: cut.ranges[index], floor: space.floor(before: index), storage: storage,
                         claimedMIME: mime, placement: placement)
@@ -155,6 +156,7 @@ public enum ImageResponse {
         placement: ImagePlacement = .init()
     ) throws(TaskFailure) -> GeneratedImage {
         if let index = LongStringCutter.payloadIndex(url), index < space.ranges.count {
+            guard !space.isDecoded(index) else { throw PayloadSpace.reused }
             let image = try decodeDataURL(in: body, range: space.ranges[index], floor: space.floor(before: index), storage: storage, placement: placement)
             space.decoded(index, endingAt: image.range.upperBound)
             return image
@@ -193,7 +195,8 @@ public enum ImageResponse {
     ) throws(TaskFailure) -> GeneratedImage {
         let base = buffer.baseAddress!
         let address = UInt(bitPattern: base + range.lowerBound)
-        let back = Int((address &- UInt(placement.phase(forMIME: claimedMIME))) % UInt(DirectWriter.blockSize))
+        let phase = placement.phase(forMIME: claimedMIME ?? peekMIME(UnsafeRawBufferPointer(rebasing: buffer[range])))
+        let back = Int((address &- UInt(phase)) % UInt(DirectWriter.blockSize))
         // `floor` may be negative: the storage's headroom.
         let start = range.lowerBound - back >= floor ? range.lowerBound - back : range.lowerBound
         let count: Int
@@ -220,6 +223,15 @@ public enum ImageResponse {
 }
 
 extension ImageResponse {
+    /// The type the first bytes of a payload spell, when no type was claimed (the
+    /// placement depends on it); nil when they do not tell or are escaped.
+    static func peekMIME(_ text: UnsafeRawBufferPointer) -> String? {
+        guard text.count >= 16 else { return nil }
+        let head = UnsafeRawBufferPointer(rebasing: text[text.startIndex..<(text.startIndex + 16)])
+        guard !head.contains(UInt8(ascii: "\\")), let bytes = try? Base64.decode(head) else { return nil }
+        return ImageFormat.sniff(bytes)?.mimeType
+    }
+
     static func mebibytes(_ bytes: Int) -> String {
         let tenths = (bytes * 10 + (1 << 19)) >> 20
         return tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
@@ -246,5 +258,11 @@ final class PayloadSpace {
         return decodedEnds[index - 1] ?? ranges[index - 1].upperBound
     }
 
+    /// True once payload `index` has been decoded: its text is gone, so a second string
+    /// naming it (a server can send `"\u0000payload:0"` literally) must be refused.
+    func isDecoded(_ index: Int) -> Bool { decodedEnds[index] != nil }
+
     func decoded(_ index: Int, endingAt end: Int) { decodedEnds[index] = end }
+
+    static let reused = TaskFailure(.transient, status: 200, message: "malformed response body: an image names a payload already used")
 }
