@@ -47,6 +47,22 @@ import Testing
         #expect(tasks.map(\.inputImages) == [[FileIO.realPath(real)!]])
     }
 
+    @Test func hostileNamesBecomePortableOrAreRefusedBeforeAnythingIsSent() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let model = Self.model
+        let deep = Array(repeating: String(repeating: "d", count: 120), count: 9).joined(separator: "/")
+        let good = #"{"name": "names", "tasks": [{"id": "nul\u0000byte", "prompt": "x", "model": "\#(model)"}, {"id": "\#(String(repeating: "a", count: 1000))", "prompt": "x", "model": "\#(model)"}]}"#
+        let tasks = imageTasks(try plan(good, in: folder))
+        #expect(tasks.map(\.id) == ["nul-byte", String(repeating: "a", count: PortableName.maxLength)])
+        #expect(tasks.allSatisfy { !$0.output.baseName.utf8.contains(0) && $0.output.baseName.utf8.count <= PortableName.maxLength })
+
+        let bad = #"{"name": "names", "tasks": [{"id": "deep", "output": "\#(deep)/{id}", "prompt": "x", "model": "\#(model)"}, {"id": "n", "output": "a\u0000b", "prompt": "x", "model": "\#(model)"}]}"#
+        let error = try #require(throws: ManifestError.self) { try plan(bad, in: folder) }
+        #expect(error.issues.map(\.field) == ["tasks[0].output", "tasks[1].output"])
+        #expect(error.issues.allSatisfy { $0.message.contains("at most \(PortableName.maxPathLength) bytes") })
+    }
+
     @Test func aBatchPastTheTaskLimitIsRefusedAtTheEntryThatCrossesIt() throws {
         let folder = TempFolder()
         defer { folder.remove() }

@@ -46,7 +46,7 @@ public struct ManifestHeader: Sendable {
         case nil: break
         case .string(let text):
             if let relative = PortableName.relativePath(text) { folder = relative } else {
-                issues.add(FieldPath([.key("output")]), value: .string(text), "must be a relative folder inside the output root (no '..', not absolute)")
+                issues.add(FieldPath([.key("output")]), value: .string(text), "must be a relative folder inside the output root (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
             }
         case let other?: issues.add(FieldPath([.key("output")]), value: other, "must be a string naming a folder under the output root")
         }

@@ -81,7 +81,7 @@ struct SpeechTaskExpander {
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
         }
         guard let variants else {
-            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder")
+            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
             return []
         }
         return variants.map { variant in

@@ -89,6 +89,9 @@ struct Template: Sendable {
 /// Turns user text into names that are safe on every file system.
 enum PortableName {
     static let maxLength = 120
+    /// The longest output path accepted below the output root: far under PATH_MAX (4096)
+    /// whatever the root, so a task never fails on a name after its request was paid for.
+    static let maxPathLength = 1024
 
     /// Keeps `[A-Za-z0-9._]`, turns runs of anything else (`-` included) into one `-`, and
     /// trims `-` and `.` from both ends. A multi-byte character becomes a single `-`.
@@ -112,9 +115,14 @@ enum PortableName {
         return String(decoding: out[start..<min(end, start + maxLength)], as: UTF8.self)
     }
 
-    /// A relative path of sanitised components, or nil when it is absolute, empty or climbs
-    /// out with `..`.
+    /// A relative path of sanitised components, or nil when it is absolute, empty, climbs
+    /// out with `..` or is longer than `maxPathLength`.
     static func relativePath(_ text: String) -> String? {
+        guard let path = sanitisedPath(text), path.utf8.count <= maxPathLength else { return nil }
+        return path
+    }
+
+    private static func sanitisedPath(_ text: String) -> String? {
         guard text.utf8.first != UInt8(ascii: "/"), !text.utf8.contains(0) else { return nil }
         if !text.utf8.contains(UInt8(ascii: "/")) {
             guard text != "." && text != ".." else { return nil }
