@@ -1,3 +1,5 @@
+import Dispatch
+
 /// `index.html` in an output folder: every image as a thumbnail beside its prompt, model,
 /// size and cost, an audio player for every narration with its text, and the failures with
 /// their reasons. Static HTML and CSS, no script, no network: people review hundreds of
@@ -9,7 +11,7 @@ public enum Gallery {
     }
 
     static func html(folder: String, index: JournalIndex) -> String {
-        var cards: [String] = []
+        var shown: [(file: JournalEntry.File, entry: JournalEntry)] = []
         var failures: [String] = []
         var totalCost = 0.0
         for key in index.order {
@@ -18,7 +20,7 @@ public enum Gallery {
             case .done:
                 totalCost += entry.cost ?? 0
                 for file in entry.files where !file.path.hasSuffix(".json") && !file.path.contains(".part-") {
-                    cards.append(card(file, entry: entry, sidecar: sidecar(folder + "/" + file.path + ".json")))
+                    shown.append((file, entry))
                 }
             case .failed:
                 let status = entry.status.map { "HTTP \($0): " } ?? ""
@@ -26,6 +28,16 @@ public enum Gallery {
             case .started:
                 continue
             }
+        }
+        // Reading thousands of small sidecars is most of the work: on every core at once.
+        let paths = shown.map { folder + "/" + $0.file.path + ".json" }
+        let sidecars = Locked([JSON?](repeating: nil, count: paths.count))
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            let value = sidecar(paths[index])
+            sidecars.withLock { $0[index] = value }
+        }
+        let cards = sidecars.withLock { values in
+            shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0]) }
         }
         let name = FileIO.lastComponent(folder)
         var page = """
