@@ -25,19 +25,24 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
 public enum FileIO {
     /// Reads a whole regular file, refusing one larger than `limit` bytes.
     public static func readAll(_ path: String, limit: Int = Int.max) throws(FileError) -> [UInt8] {
+        try readAll(path, from: 0, limit: limit)
+    }
+
+    /// Reads a regular file from byte `offset` to its end (empty when it is not that long).
+    public static func readAll(_ path: String, from offset: Int, limit: Int = Int.max) throws(FileError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError("read", path) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileError("read", path) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path, reason: "not a regular file") }
-        let size = Int(info.st_size)
+        let size = max(0, Int(info.st_size) - offset)
         guard size <= limit else { throw FileError("read", path, reason: "larger than the limit of \(limit) bytes") }
         var failure: FileError?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var done = 0
             while done < size {
-                let n = read(fd, buffer.baseAddress! + done, size - done)
+                let n = pread(fd, buffer.baseAddress! + done, size - done, off_t(offset + done))
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 { failure = FileError("read", path); break }
                 if n == 0 { break }

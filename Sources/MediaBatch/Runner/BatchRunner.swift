@@ -34,14 +34,19 @@ public final class BatchRunner: Sendable {
     /// writes nothing, so a bad manifest leaves no trace.
     public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
-        let indices = Locked<[String: Result<JournalIndex, FileError>]>([:])
+        // Each journal is read, and the files of its done tasks checked, on another thread
+        // while validation goes on: the decision is then one set lookup per task.
+        let indices = Locked<[String: Result<(index: JournalIndex, intact: Set<String>), FileError>]>([:])
         let reading = DispatchGroup()
         if !options.force {
             for folder in folders {
                 let path = Journal.path(folder: folder, shard: options.shard)
                 DispatchQueue.global().async(group: reading) {
-                    let index = Result { () throws(FileError) in try JournalIndex(path: path, outcomesOnly: true) }
-                    indices.withLock { $0[folder] = index }
+                    let read = Result { () throws(FileError) -> (index: JournalIndex, intact: Set<String>) in
+                        let index = try JournalIndex(path: path, outcomesOnly: true)
+                        return (index, index.intactKeys(folder: folder))
+                    }
+                    indices.withLock { $0[folder] = read }
                 }
             }
         }
@@ -65,22 +70,15 @@ public final class BatchRunner: Sendable {
         }
         reading.wait()
         var loaded: [String: JournalIndex] = [:]
+        var intact: [String: Set<String>] = [:]
         for (folder, result) in indices.withLock({ $0 }) {
-            do { loaded[folder] = try result.get() } catch { throw .file(error) }
+            do { (loaded[folder], intact[folder]) = try result.get() } catch { throw .file(error) }
         }
 
-        // One stat per file: spread over the cores.
-        let slices = max(1, min(8, candidates.count / 4096))
-        let complete = Locked([Bool](repeating: false, count: candidates.count))
-        DispatchQueue.concurrentPerform(iterations: slices) { [candidates, loaded] slice in
-            let range = (candidates.count * slice / slices)..<(candidates.count * (slice + 1) / slices)
-            let flags = range.map { candidates[$0] }.map { loaded[$0.folder]?.isComplete(key: $0.key, folder: $0.folder) ?? false }
-            complete.withLock { all in for (offset, flag) in zip(range, flags) { all[offset] = flag } }
-        }
         var needed = Set<BatchPlan.EntryRef>()
         var alreadyDone = 0
-        for (candidate, isComplete) in zip(candidates, complete.withLock { $0 }) {
-            if isComplete { alreadyDone += 1 } else { needed.insert(candidate.entry) }
+        for candidate in candidates {
+            if intact[candidate.folder]?.contains(candidate.key) == true { alreadyDone += 1 } else { needed.insert(candidate.entry) }
         }
         var selection = RunSelection(
             entries: entries.filter { needed.contains($0) }, folders: folders, indices: loaded, shard: options.shard, force: options.force)
@@ -188,6 +186,8 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             seconds: MonotonicClock.now() - started)
         try RunReport.write(summary, folders: selection.folders)
+        // The next run reads each journal through its snapshot (and only what follows it).
+        for folder in selection.folders { ResumeSnapshot.refresh(journal: Journal.path(folder: folder, shard: options.shard)) }
         if options.gallery {
             // Rebuilding reads every sidecar of the folder: only where this run changed
             // something (or no gallery exists yet), so a nightly no-op rerun stays cheap.

@@ -27,16 +27,28 @@ public struct JournalIndex: Sendable {
     /// Keys in order of their first record.
     public private(set) var order: [String] = []
     public private(set) var skippedLines = 0
+    /// The journal's length when it was read: what a snapshot of this index covers.
+    public private(set) var covered = 0
 
     public init() {}
 
     /// Reads `path`; a missing file is an empty journal. With `outcomesOnly` (resuming), the
     /// `started` records are passed over unparsed: a task whose last record is `started`
     /// after a `done` was being redone, and its old files are intact until a new `done`.
+    /// When resuming, a `ResumeSnapshot` of the journal stands in for the records it covers.
     public init(path: String, outcomesOnly: Bool = false) throws(FileError) {
         guard FileIO.exists(path) else { return }
-        let bytes = try FileIO.readAll(path)
-        entries.reserveCapacity(bytes.count / 400)
+        var covered = 0
+        if outcomesOnly, let snapshot = ResumeSnapshot.load(journal: path) {
+            entries.reserveCapacity(snapshot.entries.count)
+            order.reserveCapacity(snapshot.entries.count)
+            for (key, entry) in snapshot.entries where entries.updateValue(entry, forKey: key) == nil { order.append(key) }
+            covered = snapshot.covered
+        }
+        self.covered = covered
+        let bytes = try FileIO.readAll(path, from: covered)
+        self.covered = covered + bytes.count
+        entries.reserveCapacity(entries.count + bytes.count / 400)
         let startedPrefix = Array(#"{"event":"started""#.utf8)
         bytes.withUnsafeBytes { raw in
             var start = 0
@@ -78,15 +90,44 @@ public struct JournalIndex: Sendable {
     /// size must match, and the recorded SHA-256 too, which is recomputed only when the
     /// modification time differs from the one recorded.
     public func isComplete(key: String, folder: String) -> Bool {
-        guard let entry = entries[key], entry.state == .done, !entry.files.isEmpty else { return false }
+        guard let entry = entries[key] else { return false }
+        return FolderHandle(folder).map { JournalIndex.isIntact(entry, in: $0) } ?? false
+    }
+
+    /// The keys of every task `isComplete` would accept, found in one pass over the journal
+    /// (a rerun checks them while the manifests are still being validated).
+    public func intactKeys(folder: String) -> Set<String> {
+        guard let handle = FolderHandle(folder) else { return [] }
+        var keys = Set<String>(minimumCapacity: entries.count)
+        for (key, entry) in entries where JournalIndex.isIntact(entry, in: handle) { keys.insert(key) }
+        return keys
+    }
+
+    private static func isIntact(_ entry: JournalEntry, in folder: FolderHandle) -> Bool {
+        guard entry.state == .done, !entry.files.isEmpty else { return false }
         for file in entry.files {
-            let path = folder + "/" + file.path
-            guard let current = FileIO.sizeAndStamp(path), current.size == file.size else { return false }
-            if let recorded = file.modified, current.stamp == recorded { continue }
-            guard let bytes = try? FileIO.readAll(path), SHA256.hex(bytes) == file.sha256 else { return false }
+            var info = stat()
+            // Relative to the open folder: one path component to look up, not the whole path.
+            guard fstatat(folder.fd, file.path, &info, 0) == 0, Int(info.st_size) == file.size else { return false }
+            if let recorded = file.modified, FileIO.stamp(of: info, equals: recorded) { continue }
+            guard let bytes = try? FileIO.readAll(folder.path + "/" + file.path), SHA256.hex(bytes) == file.sha256 else { return false }
         }
         return true
     }
+}
+
+/// An open output folder, for `fstatat` relative to it; closed in `deinit`.
+private final class FolderHandle {
+    let path: String
+    let fd: Int32
+
+    init?(_ path: String) {
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        self.path = path
+    }
+
+    deinit { close(fd) }
 }
 
 extension FileIO {
@@ -98,5 +139,23 @@ extension FileIO {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return (Int(info.st_size), "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
+    }
+
+    /// Whether `info`'s modification time, written as `sizeAndStamp` writes it, is
+    /// `recorded`, without building a string (a rerun compares a hundred thousand).
+    static func stamp(of info: stat, equals recorded: String) -> Bool {
+        let text = recorded.utf8
+        guard let dot = text.firstIndex(of: UInt8(ascii: ".")) else { return false }
+        return decimal(text[..<dot]) == info.st_mtim.tv_sec && decimal(text[text.index(after: dot)...]) == info.st_mtim.tv_nsec
+    }
+
+    private static func decimal(_ digits: Substring.UTF8View) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 }
