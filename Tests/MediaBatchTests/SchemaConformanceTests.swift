@@ -4,13 +4,17 @@ import Testing
 @testable import MediaBatch
 
 /// Every request body mediabatch sends is checked against OpenRouter's published OpenAPI
-/// schema (`../shared/reference/openrouter-openapi.yaml`) by an independent validator
+/// schema (`../shared/reference/openrouter-openapi.yaml`, or its copy in `Tests/Fixtures`) by an independent validator
 /// (Python's jsonschema), for each endpoint and each optional parameter.
 @Suite struct SchemaConformanceTests {
+    /// The team's shared copy of the reference when this checkout sits beside it, else the
+    /// copy committed in `Tests/Fixtures` (a clean clone anywhere still runs these tests).
     static var specPath: String {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { folder.deleteLastPathComponent() }
-        return folder.deletingLastPathComponent().appendingPathComponent("shared/reference/openrouter-openapi.yaml").path
+        var repo = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { repo.deleteLastPathComponent() }
+        let shared = repo.deletingLastPathComponent().appendingPathComponent("shared/reference/openrouter-openapi.yaml").path
+        if FileManager.default.fileExists(atPath: shared) { return shared }
+        return repo.appendingPathComponent("Tests/Fixtures/openrouter-openapi.yaml").path
     }
 
     /// The first `python3` on the test's PATH (the one the bootstrap script gave jsonschema).
