@@ -9,8 +9,17 @@ struct ImageTaskExecutor {
     /// A decoded image larger than this fails the task.
     var maxImageBytes = ImagePlacement.defaultMaxImageBytes
 
+    /// A decoded answer and the PNG metadata chunk its images will carry (made once, in
+    /// `fetch`, because decoding places the images by its length).
+    struct Fetched {
+        let result: ImageResult
+        let metadata: [UInt8]
+        var cost: Double? { result.cost }
+        var generationID: String? { result.generationID }
+    }
+
     /// Sends the task and decodes its images into `buffer`.
-    func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> ImageResult {
+    func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> Fetched {
         let body: JSON
         do { body = try ImageRequest.body(for: task) } catch {
             throw TaskFailure(.permanent, message: error.description)
@@ -20,22 +29,20 @@ struct ImageTaskExecutor {
             headers: endpoint.headers(category: "image-gen"), body: JSONEncoding.encode(body))
         let response = try connection.send(request, into: buffer)
         // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
-        let placement = ImagePlacement(pngInsertedBytes: metadataChunk(for: task).count, maxImageBytes: maxImageBytes)
-        return task.api == .images
+        let metadata = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
+        let placement = ImagePlacement(pngInsertedBytes: metadata.count, maxImageBytes: maxImageBytes)
+        let result = task.api == .images
             ? try ImageResponse.decodeImages(response, placement: placement) : try ImageResponse.decodeChat(response, placement: placement)
-    }
-
-    /// The PNG `iTXt` chunk with the prompt and settings that each PNG of `task` carries.
-    private func metadataChunk(for task: ImageTask) -> [UInt8] {
-        PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
+        return Fetched(result: result, metadata: metadata)
     }
 
     /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
     /// file. PNGs carry the prompt and settings in an `iTXt` chunk; each image gets a
     /// sidecar `<file>.json` unless sidecars are off.
-    func write(_ result: ImageResult, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+    func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+        let result = fetched.result
         let images = result.images
-        let metadata = metadataChunk(for: task)
+        let metadata = fetched.metadata
         var outputs: [OutputFile] = []
         for (index, image) in images.enumerated() {
             let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
