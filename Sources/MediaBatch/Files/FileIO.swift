@@ -171,9 +171,14 @@ public enum FileIO {
 
 
 extension FileIO {
-    /// `path` relative to the current directory when it lies below it, for messages.
-    public static func relativeDisplay(_ path: String) -> String {
-        let cwd = absolute(".")
-        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    /// `path` relative to `folder` when it lies inside it, else `path` unchanged.
+    static func relative(_ path: String, to folder: String) -> String {
+        path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
     }
+
+    /// The last path component.
+    static func lastComponent(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    /// `path` relative to the current directory when it lies below it, for messages.
+    public static func relativeDisplay(_ path: String) -> String { relative(path, to: absolute(".")) }
 }

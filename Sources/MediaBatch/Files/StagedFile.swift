@@ -97,7 +97,7 @@ public final class StagedFile {
 
     private static func tempName(for path: String, pid: pid_t = getpid()) -> String {
         let folder = FileIO.directory(of: path)
-        let name = path.split(separator: "/").last.map(String.init) ?? "file"
+        let name = FileIO.lastComponent(path)
         return "\(folder)/.\(name)\(FileIO.tempMarker)\(pid)"
     }
 }

@@ -36,17 +36,14 @@ public final class BatchRunner: Sendable {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
         // Each journal is read, and the files of its done tasks checked, on another thread
         // while validation goes on: the decision is then one set lookup per task.
-        let indices = Locked<[String: Result<(index: JournalIndex, intact: Set<String>), FileError>]>([:])
+        let checked = Locked<[String: Result<Set<String>, FileError>]>([:])
         let reading = DispatchGroup()
         if !options.force {
             for folder in folders {
                 let path = Journal.path(folder: folder, shard: options.shard)
                 DispatchQueue.global().async(group: reading) {
-                    let read = Result { () throws(FileError) -> (index: JournalIndex, intact: Set<String>) in
-                        let index = try JournalIndex(path: path, outcomesOnly: true)
-                        return (index, index.intactKeys(folder: folder))
-                    }
-                    indices.withLock { $0[folder] = read }
+                    let keys = Result { () throws(FileError) in try JournalIndex(path: path, outcomesOnly: true).intactKeys(folder: folder) }
+                    checked.withLock { $0[folder] = keys }
                 }
             }
         }
@@ -69,10 +66,9 @@ public final class BatchRunner: Sendable {
             throw .manifest(error)
         }
         reading.wait()
-        var loaded: [String: JournalIndex] = [:]
         var intact: [String: Set<String>] = [:]
-        for (folder, result) in indices.withLock({ $0 }) {
-            do { (loaded[folder], intact[folder]) = try result.get() } catch { throw .file(error) }
+        for (folder, result) in checked.withLock({ $0 }) {
+            do { intact[folder] = try result.get() } catch { throw .file(error) }
         }
 
         var needed = Set<BatchPlan.EntryRef>()
@@ -81,7 +77,7 @@ public final class BatchRunner: Sendable {
             if intact[candidate.folder]?.contains(candidate.key) == true { alreadyDone += 1 } else { needed.insert(candidate.entry) }
         }
         var selection = RunSelection(
-            entries: entries.filter { needed.contains($0) }, folders: folders, indices: loaded, shard: options.shard, force: options.force)
+            entries: entries.filter { needed.contains($0) }, folders: folders, intact: intact, shard: options.shard, force: options.force)
         selection.alreadyDone = alreadyDone
         selection.otherShards = otherShards
         for manifest in plan.manifests { selection.roots[manifest.header.outputFolder] = manifest.header.outputRoot }

@@ -112,7 +112,7 @@ public final class Journal: @unchecked Sendable {
     ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
         record["files"] = .array(files.map { file in
-            var entry: JSONObject = ["path": .string(relative(file.path)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
+            var entry: JSONObject = ["path": .string(FileIO.relative(file.path, to: folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
             if let mtime = file.modified { entry["mtime"] = .string(mtime) }
             return .object(entry)
         })
@@ -137,9 +137,6 @@ public final class Journal: @unchecked Sendable {
         try append(record)
     }
 
-    private func relative(_ path: String) -> String {
-        path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
-    }
 
     /// UTC time as `2026-11-24T19:54:54Z`.
     static func timestamp() -> String {

@@ -45,7 +45,6 @@ public struct JournalIndex: Sendable {
             for (key, entry) in snapshot.entries where entries.updateValue(entry, forKey: key) == nil { order.append(key) }
             covered = snapshot.covered
         }
-        self.covered = covered
         let bytes = try FileIO.readAll(path, from: covered)
         self.covered = covered + bytes.count
         entries.reserveCapacity(entries.count + bytes.count / 400)
@@ -86,16 +85,10 @@ public struct JournalIndex: Sendable {
             status: record["status"]?.intValue.map { Int($0) }, cost: record["cost"]?.doubleValue, time: record["time"]?.stringValue))
     }
 
-    /// True when the task is done and every file it wrote is still there, unchanged: the
-    /// size must match, and the recorded SHA-256 too, which is recomputed only when the
-    /// modification time differs from the one recorded.
-    public func isComplete(key: String, folder: String) -> Bool {
-        guard let entry = entries[key] else { return false }
-        return FolderHandle(folder).map { JournalIndex.isIntact(entry, in: $0) } ?? false
-    }
-
-    /// The keys of every task `isComplete` would accept, found in one pass over the journal
-    /// (a rerun checks them while the manifests are still being validated).
+    /// The keys of the tasks that are done with every file they wrote still there,
+    /// unchanged: the size must match, and the recorded SHA-256 too, which is recomputed
+    /// only when the modification time differs from the one recorded. One pass over the
+    /// journal (a rerun makes it while the manifests are still being validated).
     public func intactKeys(folder: String) -> Set<String> {
         guard let handle = FolderHandle(folder) else { return [] }
         var keys = Set<String>(minimumCapacity: entries.count)

@@ -27,7 +27,7 @@ public enum RunReport {
                 files += written.count
                 cost += taskCost ?? 0
                 task["files"] = .array(written.map { file in
-                    .object(["path": .string(relative(file.path, to: outcome.folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)])
+                    .object(["path": .string(FileIO.relative(file.path, to: outcome.folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)])
                 })
                 if let taskCost { task["cost"] = .double(taskCost) }
                 if let generationID { task["generation"] = .string(generationID) }
@@ -70,7 +70,4 @@ public enum RunReport {
         }
     }
 
-    private static func relative(_ path: String, to folder: String) -> String {
-        path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : path
-    }
 }

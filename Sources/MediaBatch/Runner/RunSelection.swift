@@ -5,7 +5,9 @@ public struct RunSelection: Sendable {
     let folders: [String]
     /// Each folder's output root, which it must not leave.
     var roots: [String: String] = [:]
-    let indices: [String: JournalIndex]
+    /// Per folder, the keys of the tasks its journal shows done with their files intact
+    /// (checked once, while the plan was validated; empty with `force`).
+    let intact: [String: Set<String>]
     /// Opened by `openJournals`, when the run starts.
     private(set) var journals: [String: Journal] = [:]
     let shard: Shard?
@@ -15,10 +17,10 @@ public struct RunSelection: Sendable {
     /// Tasks that belong to other shards.
     public internal(set) var otherShards = 0
 
-    init(entries: [BatchPlan.EntryRef], folders: [String], indices: [String: JournalIndex], shard: Shard?, force: Bool) {
+    init(entries: [BatchPlan.EntryRef], folders: [String], intact: [String: Set<String>], shard: Shard?, force: Bool) {
         self.entries = entries
         self.folders = folders
-        self.indices = indices
+        self.intact = intact
         self.shard = shard
         self.force = force
     }
@@ -28,9 +30,8 @@ public struct RunSelection: Sendable {
     func decide(_ task: MediaTask) -> JobSource.Preparation {
         let key = RequestKey.of(task)
         if let shard, !shard.contains(key: key) { return .otherShard }
-        let folder = task.outputFolder
-        if !force, let index = indices[folder], index.isComplete(key: key, folder: folder) { return .alreadyDone }
-        return .run(key: key, journal: journals[folder])
+        if !force, intact[task.outputFolder]?.contains(key) == true { return .alreadyDone }
+        return .run(key: key, journal: journals[task.outputFolder])
     }
 
     /// Opens every output folder's journal for appending, after removing the temp files of

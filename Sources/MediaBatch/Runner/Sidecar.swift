@@ -50,7 +50,3 @@ enum Sidecar {
     }
 }
 
-extension FileIO {
-    /// The last path component.
-    static func lastComponent(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
-}

@@ -1,0 +1,69 @@
+/// One file of a task: where it goes and how to read its bytes (lent as pieces, so a PNG
+/// can gain a text chunk without being copied).
+struct OutputFile {
+    let path: String
+    let lend: (([UnsafeRawBufferPointer]) -> Void) -> Void
+    /// Media are synced before they are named; derived metadata (sidecars) need not be.
+    var sync = true
+    /// The digest, when the caller already computed it (so it is computed once).
+    var knownSHA256: String?
+
+    init(path: String, lend: @escaping (([UnsafeRawBufferPointer]) -> Void) -> Void) {
+        self.path = path
+        self.lend = lend
+    }
+
+    init(path: String, bytes: [UInt8], sync: Bool = true) {
+        self.init(path: path) { body in bytes.withUnsafeBytes { body([$0]) } }
+        self.sync = sync
+    }
+
+    /// The SHA-256 of the bytes as they will be written.
+    var sha256: String {
+        if let knownSHA256 { return knownSHA256 }
+        var digest = ""
+        lend { digest = SHA256.hex($0) }
+        return digest
+    }
+}
+
+/// Writes a task's files all or nothing: each is staged (written and fsynced unnamed),
+/// then all are named; any failure removes what was named.
+enum AtomicOutputs {
+    /// Every file must land inside `folder` (the task's output folder) once symlinks are
+    /// resolved: a link planted in the output tree cannot carry a write elsewhere.
+    static func write(_ outputs: [OutputFile], taskID: String, folder: String, claims: PathClaims) throws(TaskFailure) -> [WrittenFile] {
+        for output in outputs {
+            if let owner = claims.claim(output.path, for: taskID) {
+                throw TaskFailure(.permanent, message: "\(output.path) is already written by task \(owner) in this run")
+            }
+            let parent = FileIO.directory(of: output.path)
+            do { try FileIO.makeDirectories(parent) } catch { throw TaskFailure(.permanent, message: error.description) }
+            guard FileIO.isInside(parent, root: folder) else {
+                throw TaskFailure(.permanent, message: "\(parent) leads outside the output folder \(folder) (a symbolic link?); nothing written")
+            }
+        }
+        var staged: [StagedFile] = []
+        var files: [WrittenFile] = []
+        do {
+            for output in outputs {
+                var result: Result<StagedFile, FileError>!
+                var written: WrittenFile!
+                output.lend { pieces in
+                    result = Result { () throws(FileError) in try StagedFile(pieces, for: output.path, sync: output.sync) }
+                    written = WrittenFile(path: output.path, size: pieces.reduce(0) { $0 + $1.count }, sha256: output.knownSHA256 ?? SHA256.hex(pieces))
+                }
+                staged.append(try result.get())
+                files.append(written)
+            }
+            for (index, file) in staged.enumerated() {
+                try file.commit()
+                files[index].modified = FileIO.modificationStamp(file.path)
+            }
+        } catch {
+            for file in staged { file.revoke() }
+            throw TaskFailure(.permanent, message: error.description)
+        }
+        return files
+    }
+}
