@@ -62,10 +62,16 @@ func runTool(_ executable: String, _ arguments: [String], environment: [String: 
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Both pipes drain at once: a child filling one (a --verbose trace on stderr) while the
+    // other is read to its end would block forever.
+    let errData = Locked(Data())
+    let reading = DispatchGroup()
+    DispatchQueue.global().async(group: reading) { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    reading.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    let errBytes = errData.withLock { $0 }
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errBytes, as: UTF8.self))
 }
 
 /// Reads a PNG's width and height, checking its signature and every chunk's CRC.

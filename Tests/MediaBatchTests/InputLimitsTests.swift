@@ -139,3 +139,30 @@ import Testing
         #expect(folder.files(under: "output") == ["big/a.png"])
     }
 }
+
+/// Many problems in one big JSON manifest: each is located on its own line (the locator goes
+/// on from the previous problem's entry), and a bad default is reported once, not once per
+/// task that inherits it.
+@Suite struct ManyProblemsTests {
+    @Test func everyEntryProblemHasItsLineAndABadDefaultIsReportedOnce() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let count = 3000
+        let entries = (0..<count).map { #"    {"id": "t\#($0)", "prompt": "p", "colour": \#($0)}"# }
+        let manifest = """
+            {"name": "many",
+             "defaults": {"image": {"model": "google/gemini-2.5-flash-image", "aspectRatio": "7:3"}},
+             "tasks": [
+            \(entries.joined(separator: ",\n"))
+            ]}
+            """
+        let error = try #require(throws: ManifestError.self) { try plan(manifest, in: folder) }
+        let unknown = error.issues.filter { $0.field.hasSuffix(".colour") }
+        #expect(unknown.count == count)
+        // Entry n sits on line n + 4 (three header lines, then one entry per line).
+        #expect(unknown.allSatisfy { issue in issue.line == Int(issue.field.dropFirst("tasks[".count).prefix { $0 != "]" })! + 4 })
+        let aspect = error.issues.filter { $0.field.contains("aspectRatio") }
+        #expect(aspect.count == 1)
+        #expect(aspect.first?.line == 2)
+    }
+}

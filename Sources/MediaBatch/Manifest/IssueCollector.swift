@@ -4,18 +4,23 @@ final class IssueCollector {
     let file: String
     private let text: [UInt8]?
     private(set) var issues: [ManifestIssue] = []
+    private var bookmark: JSONLocator.Bookmark?
+    /// Problems already reported: a bad value in `defaults` is met again by every task that
+    /// inherits it, and is reported once.
+    private var seen: Set<String> = []
 
     init(file: String, text: [UInt8]?) {
         self.file = file
         self.text = text
     }
 
-    var isEmpty: Bool { issues.isEmpty }
-
     func add(_ issue: ManifestIssue) { issues.append(issue) }
 
     func add(_ path: FieldPath, line: Int? = nil, value: JSON? = nil, _ message: String) {
-        let resolvedLine = line ?? text.flatMap { JSONLocator.line(of: path, in: $0) }
-        issues.append(ManifestIssue(file: file, line: resolvedLine, field: path.description, value: value?.excerpt(), message: message))
+        let field = path.description
+        let excerpt = value?.excerpt()
+        guard seen.insert("\(line ?? 0)\u{0}\(field)\u{0}\(excerpt ?? "")\u{0}\(message)").inserted else { return }
+        let resolvedLine = line ?? text.flatMap { JSONLocator.line(of: path, in: $0, bookmark: &bookmark) }
+        issues.append(ManifestIssue(file: file, line: resolvedLine, field: field, value: excerpt, message: message))
     }
 }

@@ -2,11 +2,40 @@
 /// values, so when validation reports a field this small structural scan walks the text to
 /// it. It runs only for errors, never on the happy path.
 enum JSONLocator {
+    /// Where element `index` of the top-level array `key` (a manifest's `tasks`) starts.
+    /// Problems are reported entry by entry, in order, so the next lookup in that array goes
+    /// on from here instead of from the top of the file: locating every problem of a big
+    /// manifest costs one pass over it, not one pass per problem.
+    struct Bookmark {
+        let key: String
+        let index: Int
+        let position: Int
+        let line: Int
+    }
+
     /// 1-based line of the value at `path` in `text`, or nil when the path is not there.
     static func line(of path: FieldPath, in text: [UInt8]) -> Int? {
+        var bookmark: Bookmark?
+        return line(of: path, in: text, bookmark: &bookmark)
+    }
+
+    /// The same, starting from (and moving) `bookmark` when the path lies in its array.
+    static func line(of path: FieldPath, in text: [UInt8], bookmark: inout Bookmark?) -> Int? {
         var scanner = Scanner(text: text)
-        scanner.skipWhitespace()
-        for component in path.components {
+        var components = path.components[...]
+        if components.count >= 2, case .key(let key) = components[components.startIndex],
+            case .index(let target) = components[components.startIndex + 1],
+            let mark = bookmark, mark.key == key, mark.index <= target
+        {
+            scanner.position = mark.position
+            scanner.line = mark.line
+            guard scanner.skipElements(target - mark.index) else { return nil }
+            bookmark = Bookmark(key: key, index: target, position: scanner.position, line: scanner.line)
+            components = components.dropFirst(2)
+        } else {
+            scanner.skipWhitespace()
+        }
+        for (offset, component) in components.enumerated() {
             switch component {
             case .key(let key):
                 guard scanner.peek == UInt8(ascii: "{") else { return nil }
@@ -28,14 +57,12 @@ enum JSONLocator {
             case .index(let target):
                 guard scanner.peek == UInt8(ascii: "[") else { return nil }
                 scanner.advance()
-                for _ in 0..<target {
-                    scanner.skipWhitespace()
-                    scanner.skipValue()
-                    scanner.skipWhitespace()
-                    guard scanner.peek == UInt8(ascii: ",") else { return nil }
-                    scanner.advance()
-                }
                 scanner.skipWhitespace()
+                guard scanner.skipElements(target) else { return nil }
+                // An element of a top-level array: remember where it starts.
+                if offset == 1, components.count == path.components.count, case .key(let key) = path.components[0] {
+                    bookmark = Bookmark(key: key, index: target, position: scanner.position, line: scanner.line)
+                }
             }
         }
         return scanner.line
@@ -71,6 +98,19 @@ enum JSONLocator {
             }
             advance()
             return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// Skips `count` array elements and their commas, stopping at the next element.
+        mutating func skipElements(_ count: Int) -> Bool {
+            for _ in 0..<count {
+                skipWhitespace()
+                skipValue()
+                skipWhitespace()
+                guard peek == UInt8(ascii: ",") else { return false }
+                advance()
+            }
+            skipWhitespace()
+            return true
         }
 
         mutating func skipValue() {
