@@ -194,4 +194,14 @@ import Testing
         #expect(error.issues[0].message.contains("more than the 100000"))
         #expect(error.issues[0].field == "tasks[0]")
     }
+
+    @Test func theDefaultNameIsTheFileNameWithoutItsLastExtension() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let entry = #"{"id": "a", "prompt": "x", "model": "google/gemini-2.5-flash-image"}"# + "\n"
+        let first = try plan(entry, in: folder, name: "batch.part1.jsonl")
+        let second = try plan(entry, in: folder, name: "batch.part2.jsonl")
+        #expect(first.manifests[0].header.name == "batch.part1")
+        #expect(first.manifests[0].header.outputFolder != second.manifests[0].header.outputFolder)
+    }
 }

@@ -31,7 +31,9 @@ public struct ManifestHeader: Sendable {
             issues.add(FieldPath([.key("version")]), value: version, "unsupported manifest version (this mediabatch reads version 1)")
         }
 
-        let fileStem = String((absoluteFile.split(separator: "/").last ?? "manifest").split(separator: ".").first ?? "manifest")
+        // The file name without its extension: `batch.part1.jsonl` is `batch.part1`.
+        let fileName = FileIO.lastComponent(absoluteFile)
+        let fileStem = fileName.lastIndex(of: ".").map { String(fileName[..<$0]) }.flatMap { $0.isEmpty ? nil : $0 } ?? fileName
         var name = fileStem
         switch object["name"] {
         case nil: break
