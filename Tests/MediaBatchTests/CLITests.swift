@@ -162,7 +162,7 @@ import Testing
         #expect(monotonicNow() - second < 3)  // aborted, not waiting 20 s for the answers
         #expect(cli.status == 130)
         #expect(folder.files(under: "out").isEmpty)
-        #expect(folder.allFiles(under: "out").allSatisfy { !$0.contains(".mbtmp-") })
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
         #expect(server.requests().count == 3)
     }
 }

@@ -18,7 +18,6 @@ import Testing
     /// Stages `sizes` pieces cut from page-aligned memory at `offsets`, commits, and returns
     /// what is on disk next to what was meant to be.
     private func writeAndRead(sizes: [Int], offsets: [Int], in folder: TempFolder, name: String) throws -> (disk: [UInt8], expected: [UInt8]) {
-        let total = zip(sizes, offsets).map { $0 + $1 }.max() ?? 0
         let memory = UnsafeMutableRawPointer.allocate(byteCount: sizes.reduce(0, +) + offsets.reduce(0, +) + 8192, alignment: 4096)
         defer { memory.deallocate() }
         var cursor = 0
@@ -32,7 +31,6 @@ import Testing
             expected += bytes
             cursor += offset + size
         }
-        _ = total
         let path = folder.path + "/" + name
         let staged = try StagedFile(pieces, for: path)
         try staged.commit()

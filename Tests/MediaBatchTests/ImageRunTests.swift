@@ -95,6 +95,7 @@ import Testing
             """, in: folder)
         #expect(summary.done == 1)
         #expect(folder.files(under: "out/m") == ["multi-1.png", "multi-2.png", "multi-3.png"])
+        #expect(summary.files.count == 6)  // three images, three sidecars
         #expect(summary.files.map(\.size).allSatisfy { $0 > 100 })
         for file in summary.files {
             #expect(file.sha256 == SHA256.hex([UInt8](FileManager.default.contents(atPath: file.path)!)))

@@ -43,6 +43,8 @@ import Testing
         // Without the cache the same manifest gets only the offline checks: the unknown model passes validation.
         let offline = try runCLI(["validate", "m.json"], environment: ["XDG_CACHE_HOME": folder.path + "/empty"], in: folder.path)
         #expect(!offline.stderr.contains("tasks[0].model"))
+        #expect(!offline.stderr.contains("tasks[3].voice"))
+        #expect(offline.status == 0, "\(offline.stderr)")
     }
 
     @Test func autoPicksTheImagesPathAndModalitiesComeFromTheList() throws {

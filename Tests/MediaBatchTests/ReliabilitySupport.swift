@@ -145,3 +145,21 @@ struct JournalLines {
 func tempLeftovers(_ folder: TempFolder, under sub: String) -> [String] {
     folder.allFiles(under: sub).filter { $0.contains(FileIO.tempMarker) || $0.contains(".mbtmp-") }
 }
+
+/// The key, and no settings file (one in the shared temp HOME must not change these runs).
+let runEnvironment = ["OPENROUTER_API_KEY": "k", "XDG_CONFIG_HOME": "/nonexistent/mediabatch-reliability"]
+
+/// `mediabatch run m.json` against `server`, writing under `root`.
+func runArguments(_ server: FakeOpenRouterServer, root: String = "out", _ extra: [String] = []) -> [String] {
+    ["run", "m.json", "--output-root", root, "--base-url", server.baseURL] + extra
+}
+
+/// The image generations the fake received.
+func generationRequests(_ server: FakeOpenRouterServer) -> [RecordedRequest] {
+    server.requests().filter { $0.path == "/chat/completions" }
+}
+
+/// The prompt a chat request carried.
+func prompt(of request: RecordedRequest) -> String? {
+    ((request.json()?["messages"] as? [[String: Any]])?.first?["content"]) as? String
+}

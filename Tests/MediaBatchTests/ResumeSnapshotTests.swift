@@ -7,24 +7,20 @@ import Testing
 /// of the records it covers, yet decide exactly as the journal alone would, whatever
 /// happened to it since.
 @Suite struct ResumeSnapshotTests {
-    private let environment = ["OPENROUTER_API_KEY": "k", "XDG_CONFIG_HOME": "/nonexistent/mediabatch-snapshot"]
-
     private func setUp(_ count: Int) throws -> (FakeOpenRouterServer, TempFolder, [String]) {
         let server = try startFake()
         let folder = TempFolder()
         folder.write("m.json", distinctTasksManifest(count: count))
-        return (server, folder, ["run", "m.json", "--output-root", "out", "--base-url", server.baseURL])
+        return (server, folder, runArguments(server))
     }
 
-    private func generations(_ server: FakeOpenRouterServer) -> Int {
-        server.requests().filter { $0.path == "/chat/completions" }.count
-    }
+    private func generations(_ server: FakeOpenRouterServer) -> Int { generationRequests(server).count }
 
     @Test func aRunLeavesASnapshotOfItsJournalAndARerunTrustsIt() throws {
         let (server, folder, arguments) = try setUp(6)
         defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
-        #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+        #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
         let snapshot = try String(contentsOfFile: ResumeSnapshot.path(forJournal: journal), encoding: .utf8)
         let lines = snapshot.split(separator: "\n")
         let size = try #require(FileIO.size(journal))
@@ -42,7 +38,7 @@ import Testing
             #expect(cached.entries[key]?.files.map(\.modified) == entry.files.map(\.modified))
         }
 
-        #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+        #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
         #expect(generations(server) == 6)
     }
 
@@ -50,7 +46,7 @@ import Testing
         let (server, folder, arguments) = try setUp(4)
         defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
-        #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+        #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
         // A later outcome for task t002 (as a run that redid it and failed would leave),
         // appended behind the snapshot's back, plus a torn line.
         let index = try JournalIndex(path: journal)
@@ -61,11 +57,9 @@ import Testing
         handle.write(Data((failed + #"{"event":"done","key":"#).utf8))
         handle.closeFile()
 
-        #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+        #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
         #expect(generations(server) == 5)
-        #expect(server.requests().last.flatMap { request in
-            ((request.json()?["messages"] as? [[String: Any]])?.first?["content"]) as? String
-        }?.hasPrefix("picture 2 ") == true)
+        #expect(generationRequests(server).last.flatMap(prompt)?.hasPrefix("picture 2 ") == true)
     }
 
     @Test func aDamagedOrForeignSnapshotIsIgnored() throws {
@@ -73,7 +67,7 @@ import Testing
         defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
         let snapshotPath = ResumeSnapshot.path(forJournal: journal)
-        #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+        #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
         let good = try #require(FileManager.default.contents(atPath: snapshotPath))
 
         // Cut mid-line, then garbage, then a journal replaced by a copy (another inode) whose
@@ -89,7 +83,7 @@ import Testing
                 try Data().write(to: URL(fileURLWithPath: journal))
             }
             let before = generations(server)
-            #expect(try runCLI(arguments, environment: environment, in: folder.path).status == 0)
+            #expect(try runCLI(arguments, environment: runEnvironment, in: folder.path).status == 0)
             #expect(generations(server) == before + (damage == "foreign" ? 3 : 0), "\(damage)")
         }
     }

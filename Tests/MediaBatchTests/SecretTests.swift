@@ -29,11 +29,13 @@ import Testing
         #expect(run.stderr.contains("http < 200 POST \(server.baseURL)/chat/completions in "))
         printed += run.stdout + run.stderr
         let status = try runCLI(["status", "output/secret", "--all"], in: folder.path)
+        #expect(status.status == 0 && status.stderr.contains("3 done, 2 failed"), "\(status.stderr)")
         printed += status.stdout + status.stderr
         let config = try runCLI(["config", "show"], environment: ["OPENROUTER_API_KEY": Self.key], in: folder.path)
         #expect(config.stdout.contains("image key\tsk-or-…"))
         printed += config.stdout + config.stderr
         // The requests did carry it, so the test would notice a key that never went anywhere.
+        #expect(server.requests().count >= 4)
         #expect(server.requests().allSatisfy { $0.header("authorization") == "Bearer \(Self.key)" })
         #expect(!printed.contains(Self.key))
         #expect(!printed.contains("5ec7e7c0ffee"))
