@@ -49,14 +49,14 @@ struct ModelsCommand: ParsableCommand {
         let showSpeech = speech || !image
         if showImages {
             for model in catalog.imageModels {
-                let price = model.pricing["image_output"] ?? model.pricing["image"] ?? "?"
+                let price = model.pricePerImage.map { "$\($0)/image" } ?? "price varies or unknown"
                 let path = catalog.images[model.id] == nil ? "chat" : "chat,images"
-                Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t$\(price)/image\t\(path)")
+                Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t\(price)\t\(path)")
             }
         }
         if showSpeech {
             for model in catalog.speechModels {
-                let price = model.pricing["prompt"].map { "$\($0)/char" } ?? "?"
+                let price = model.pricePerCharacter.map { "$\($0)/char" } ?? "price varies or unknown"
                 Terminal.output("\(model.id)\tspeech\t\(price)\tvoices: \(model.voices.joined(separator: ","))")
             }
         }

@@ -106,8 +106,9 @@ struct ConnectionOptions: ParsableArguments {
             Terminal.error("no API key: set OPENROUTER_API_KEY or providers.openrouter.apiKey in the config file (https://openrouter.ai/keys)")
             throw ExitCode(ExitCodes.configError)
         }
-        let speechKey = configuration.speechAPIKey(environment: environment) ?? key
-        return (OpenRouterEndpoint(baseURL: url, apiKey: key), OpenRouterEndpoint(baseURL: url, apiKey: speechKey))
+        // Either key serves both when only one is set (the guard above took the image key first).
+        return (OpenRouterEndpoint(baseURL: url, apiKey: key),
+                OpenRouterEndpoint(baseURL: url, apiKey: configuration.speechAPIKey(environment: environment) ?? key))
     }
 }
 

@@ -77,19 +77,13 @@ struct PlanCommand: ParsableCommand {
         Terminal.standardError(total)
     }
 
-    /// A listed price; OpenRouter writes "-1" for prices that vary.
-    static func price(_ text: String?) -> Double? {
-        guard let text, let value = Double(text), value >= 0 else { return nil }
-        return value
-    }
-
     /// The model, request count, estimated cost (nil: unknown) and listing line of a task.
     static func describe(_ task: MediaTask, catalog: ModelCatalog?) -> (String, Int, Double?, String) {
         switch task {
         case .image(let image):
             let model = image.model.wireID
             // openrouter/auto picks a model per prompt: its price cannot be known in advance.
-            let perImage = image.model.isAuto ? nil : price(catalog?.models[model]?.pricing["image_output"])
+            let perImage = image.model.isAuto ? nil : catalog?.models[model]?.pricePerImage
             let images = image.imagesPerRequest
             var line = "\(image.id)\timage\t\(model)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
             line += "\t\(image.output.folder)/\(image.output.baseName).*"
@@ -97,7 +91,7 @@ struct PlanCommand: ParsableCommand {
         case .speech(let speech):
             let model = speech.model.wireID
             let chunks = speech.chunks.count
-            let perCharacter = price(catalog?.models[model]?.pricing["prompt"])
+            let perCharacter = catalog?.models[model]?.pricePerCharacter
             var line = "\(speech.id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
             return (model, chunks, perCharacter.map { $0 * Double(speech.text.count) }, line)

@@ -85,9 +85,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         MediaBatchRuntime.start()
-        let plan = manifest.loadUnvalidatedPlan()
+        // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
+        let plan = manifest.loadUnvalidatedPlan()
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))

@@ -113,4 +113,17 @@ import Testing
         #expect(strict.stderr.contains("has no such model"))
         #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models"])
     }
+
+    /// `plan` and `models` read prices through the same accessors: "-1" (varies) is no price.
+    @Test func pricesVaryingOrMissingAreUnknownNotZero() {
+        func model(_ pricing: [String: String]) -> ModelCatalog.Model {
+            ModelCatalog.Model(id: "a/b", outputModalities: ["image"], voices: [], pricing: pricing)
+        }
+        #expect(model(["image_output": "0.04"]).pricePerImage == 0.04)
+        #expect(model(["image": "0.02"]).pricePerImage == 0.02)
+        #expect(model(["image_output": "-1"]).pricePerImage == nil)
+        #expect(model([:]).pricePerImage == nil)
+        #expect(model(["prompt": "0.000015"]).pricePerCharacter == 0.000015)
+        #expect(model(["prompt": "-1"]).pricePerCharacter == nil)
+    }
 }

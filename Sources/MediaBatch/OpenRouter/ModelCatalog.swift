@@ -10,6 +10,16 @@ public struct ModelCatalog: Sendable {
         public let outputModalities: [String]
         public let voices: [String]
         public let pricing: [String: String]
+
+        /// Dollars per generated image, nil when unlisted or varying (OpenRouter writes -1).
+        public var pricePerImage: Double? { Model.price(pricing["image_output"] ?? pricing["image"]) }
+        /// Dollars per input character of speech, nil when unlisted or varying.
+        public var pricePerCharacter: Double? { Model.price(pricing["prompt"]) }
+
+        static func price(_ text: String?) -> Double? {
+            guard let text, let value = Double(text), value >= 0 else { return nil }
+            return value
+        }
     }
 
     /// One typed capability of the /images endpoint for a model.
