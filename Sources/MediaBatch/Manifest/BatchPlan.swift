@@ -150,6 +150,9 @@ public struct TaskIterator: IteratorProtocol {
     private var position = 0
     private var pending: [MediaTask] = []
     private var pendingIndex = 0
+    /// The expander (and its collector, which stays empty: the plan was validated) of the
+    /// manifest being walked, kept from entry to entry.
+    private var current: (manifest: Int, expander: TaskExpander, issues: IssueCollector)?
 
     init(manifests: [ManifestFile], entries: [BatchPlan.EntryRef], catalog: ModelCatalog?) {
         self.manifests = manifests
@@ -165,8 +168,10 @@ public struct TaskIterator: IteratorProtocol {
             let manifest = manifests[ref.manifest]
             let entry = manifest.entry(at: ref.entry)
             guard case .success(let value) = entry.value else { continue }
-            pending = TaskExpander(header: manifest.header, catalog: catalog).expand(
-                value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: manifest.makeIssueCollector())
+            if current?.manifest != ref.manifest {
+                current = (ref.manifest, TaskExpander(header: manifest.header, catalog: catalog), manifest.makeIssueCollector())
+            }
+            pending = current!.expander.expand(value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: current!.issues)
             pendingIndex = 0
         }
         defer { pendingIndex += 1 }

@@ -7,8 +7,6 @@ public struct ManifestLimits: Sendable, Equatable {
     public var maxFileBytes: Int = 512 << 20
     /// The most tasks all manifests of one invocation may expand to.
     public var maxTasks: Int = 1_000_000
-    /// The most tasks one entry may expand to (lists × count × references), fixed.
-    public static let maxTasksPerEntry = VariantNamer.maxVariants
 
     public init(maxFileBytes: Int = 512 << 20, maxTasks: Int = 1_000_000) {
         self.maxFileBytes = maxFileBytes

@@ -3,8 +3,6 @@
 public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
     /// The id OpenRouter expects in the `model` field.
     public let wireID: String
-    /// The provider part of the id, e.g. `google`.
-    public let provider: String
     /// The model's name without its provider, e.g. `gemini-2.5-flash-image`.
     public let shortName: String
 
@@ -20,7 +18,6 @@ public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
         case 3 where parts[0].elementsEqual("openrouter".utf8): wireID = String(decoding: bytes[(parts[0].count + 1)...], as: UTF8.self)
         default: return nil
         }
-        provider = String(decoding: parts[parts.count - 2], as: UTF8.self)
         shortName = String(decoding: parts[parts.count - 1], as: UTF8.self)
     }
 
