@@ -55,8 +55,15 @@ public final class BatchPlan: Sendable {
             }
         }
         var manifests: [ManifestFile] = []
+        var base = JSONObject()
+        if let defaultsFile {
+            do { base = try ManifestFile.loadDefaults(defaultsFile) } catch {
+                issues += error.issues
+                files = []  // every manifest would inherit the broken header: one error says it
+            }
+        }
         for file in files {
-            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, defaultsFile: defaultsFile, maxBytes: limits.maxFileBytes)) } catch {
+            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, base: base, maxBytes: limits.maxFileBytes)) } catch {
                 issues += error.issues
             }
         }

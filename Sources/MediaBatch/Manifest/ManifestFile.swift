@@ -17,9 +17,10 @@ public final class ManifestFile: @unchecked Sendable {
     private let jsonEntries: [JSON]
     private let lineEntries: [(range: Range<Int>, line: Int)]
 
-    /// Loads and checks `path`. `outputRoot` must be absolute; `defaultsFile` is a JSON file
-    /// holding header fields (`defaults`, `vars`, ...) that the manifest's own override.
-    public init(path: String, outputRoot: String, defaultsFile: String? = nil, maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
+    /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
+    /// (`defaults`, `vars`, ...) from a `--defaults` file (see `loadDefaults`) that the
+    /// manifest's own override.
+    public init(path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
         self.path = path
         let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
         self.format = format
@@ -34,25 +35,6 @@ public final class ManifestFile: @unchecked Sendable {
         }
         self.text = text
         let issues = IssueCollector(file: path, text: format == .json ? text : nil)
-
-        var base = JSONObject()
-        if let defaultsFile {
-            do {
-                let bytes = try FileIO.readAll(defaultsFile, limit: 16 << 20)
-                guard case .object(let object) = try JSONEncoding.parse(bytes, source: defaultsFile) else {
-                    throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: 1, field: "", value: nil, message: "must be a JSON object")])
-                }
-                // A key in the defaults file is named there, not in every manifest it serves.
-                if let line = ManifestFile.lineOfAPIKey(in: bytes) ?? (APIKeyScan.contains(.object(object)) ? 1 : nil) {
-                    throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: line, field: "", value: nil, message: APIKeyScan.message)])
-                }
-                base = object
-            } catch let error as ManifestError {
-                throw error
-            } catch {
-                throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: nil, field: "", value: nil, message: "\(error)")])
-            }
-        }
 
         var headerObject = base
         var jsonEntries: [JSON] = []
@@ -103,6 +85,25 @@ public final class ManifestFile: @unchecked Sendable {
         }
         self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
         self.headerIssues = issues.issues
+    }
+
+    /// Reads a `--defaults` file once for all the manifests it serves: a JSON object of
+    /// header fields, holding no API key.
+    public static func loadDefaults(_ defaultsFile: String) throws(ManifestError) -> JSONObject {
+        do {
+            let bytes = try FileIO.readAll(defaultsFile, limit: 16 << 20)
+            guard case .object(let object) = try JSONEncoding.parse(bytes, source: defaultsFile) else {
+                throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: 1, field: "", value: nil, message: "must be a JSON object")])
+            }
+            if let line = ManifestFile.lineOfAPIKey(in: bytes) ?? (APIKeyScan.contains(.object(object)) ? 1 : nil) {
+                throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: line, field: "", value: nil, message: APIKeyScan.message)])
+            }
+            return object
+        } catch let error as ManifestError {
+            throw error
+        } catch {
+            throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: nil, field: "", value: nil, message: "\(error)")])
+        }
     }
 
     /// The line of the first `sk-or-` (OpenRouter's key prefix) in the raw text, if any.
