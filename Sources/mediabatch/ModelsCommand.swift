@@ -30,12 +30,8 @@ struct ModelsCommand: ParsableCommand {
         }
         var catalog = ModelCatalog.load(path: cache)
         if refresh || catalog == nil || catalog!.isStale {
-            let configuration = try connection.loadConfiguration()
-            do {
-                let endpoint = try connection.endpoints(configuration).image
-                let fresh = try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: connection.trace(for: [endpoint])))
-                try? fresh.save(path: cache)
-                catalog = fresh
+            do { catalog = try connection.fetchCatalog() } catch let exit as ExitCode {
+                throw exit
             } catch {
                 guard catalog != nil else {
                     Terminal.error("cannot fetch the model lists: \(error)")

@@ -28,22 +28,19 @@ struct ManifestOptions: ParsableArguments {
         ModelCatalog.cachePath(environment: ProcessInfo.processInfo.environment).flatMap(ModelCatalog.load)
     }
 
-    /// Fetches the model lists again into the cache (`--refresh-models`); a failure is a warning.
-    static func refreshCatalog(_ connection: ConnectionOptions) throws {
-        MediaBatchRuntime.start()
-        guard let cache = ModelCatalog.cachePath(environment: connection.environment) else { return }
-        let configuration = try connection.loadConfiguration()
-        do {
-            let endpoint = try connection.endpoints(configuration).image
-            try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: connection.trace(for: [endpoint]))).save(path: cache)
-        } catch {
+    /// The model lists for validation: with `refresh` fetched anew and cached (a failure
+    /// is a warning, and the cached lists serve), else the cached ones.
+    func catalog(refresh: Bool, _ connection: ConnectionOptions) throws -> ModelCatalog? {
+        guard refresh else { return cachedCatalog }
+        do { return try connection.fetchCatalog() } catch {
             Terminal.error("warning: cannot refresh the model lists: \(error)")
+            return cachedCatalog
         }
     }
 
-    func loadPlan(visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
+    func loadPlan(catalog: ModelCatalog?, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, visit: visit)
+            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
         } catch {
             throw Self.reject(error)
         }
@@ -92,6 +89,18 @@ struct ConnectionOptions: ParsableArguments {
     func trace(for endpoints: [OpenRouterEndpoint]) -> HTTPTrace? {
         guard verbose else { return nil }
         return HTTPTrace(secrets: endpoints.map(\.apiKey)) { Terminal.standardError("mediabatch: http " + $0) }
+    }
+
+    /// Fetches OpenRouter's model lists (traced with `--verbose`) and caches them; a cache
+    /// that cannot be written is a warning.
+    func fetchCatalog() throws -> ModelCatalog {
+        MediaBatchRuntime.start()
+        let endpoint = try endpoints(try loadConfiguration()).image
+        let fresh = try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: trace(for: [endpoint])))
+        if let cache = ModelCatalog.cachePath(environment: environment) {
+            do { try fresh.save(path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
+        }
+        return fresh
     }
 
     func resolvedBaseURL(_ configuration: Configuration) -> String {

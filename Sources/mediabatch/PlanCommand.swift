@@ -34,14 +34,13 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        if refreshModels { try ManifestOptions.refreshCatalog(connection) }
-        let catalog = manifest.cachedCatalog
+        let catalog = try manifest.catalog(refresh: refreshModels, connection)
         // One pass: tasks are listed as validation expands them, and printed only if valid.
         var listing = ""
         var tasks: [JSON] = []
         var byModel: [String: ModelLine] = [:]
         let (summaryOnly, asJSON) = (summary, json)
-        let plan = try manifest.loadPlan { task in
+        let plan = try manifest.loadPlan(catalog: catalog) { task in
             let (model, requests, estimate, line) = Self.describe(task, catalog: catalog)
             byModel[model, default: ModelLine()].requests += requests
             if let estimate { byModel[model]!.cost += estimate } else { byModel[model]!.unpriced += requests }

@@ -15,8 +15,7 @@ struct ValidateCommand: ParsableCommand {
     var refreshModels = false
 
     func run() throws {
-        if refreshModels { try ManifestOptions.refreshCatalog(connection) }
-        let plan = try manifest.loadPlan()
+        let plan = try manifest.loadPlan(catalog: try manifest.catalog(refresh: refreshModels, connection))
         Terminal.standardError("ok: \(plan.manifests.count) manifest\(plan.manifests.count == 1 ? "" : "s"), \(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s")")
     }
 }
