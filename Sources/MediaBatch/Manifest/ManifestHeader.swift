@@ -4,6 +4,8 @@ public struct ManifestHeader: Sendable {
     public let file: String
     /// Absolute folder of the manifest: relative input paths start here and may not leave it.
     public let directory: String
+    /// `directory` with symlinks resolved: the bound input files must stay within.
+    let realDirectory: String
     public let name: String
     /// Absolute output folder: `<output root>/<output or name>`.
     public let outputFolder: String
@@ -23,6 +25,7 @@ public struct ManifestHeader: Sendable {
         self.file = file
         let absoluteFile = FileIO.absolute(file)
         directory = FileIO.directory(of: absoluteFile)
+        realDirectory = FileIO.realPath(directory) ?? directory
 
         for key in object.keys where !ManifestHeader.topLevelKeys.contains(key) {
             issues.add(FieldPath([.key(key)]), "unknown field (expected one of: \(ManifestHeader.topLevelKeys.sorted().joined(separator: ", ")))")

@@ -246,8 +246,7 @@ struct InputFiles {
             entry.report(located, index: index, value: .string(name), "\(what) not found (looked in \(directory))")
             return nil
         }
-        let root = FileIO.realPath(directory) ?? directory
-        guard real.hasPrefix(root + "/") else {
+        guard real.hasPrefix(entry.header.realDirectory + "/") else {
             entry.report(located, index: index, value: .string(name), "\(what) lies outside the manifest's folder")
             return nil
         }
