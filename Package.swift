@@ -3,11 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "mediabatch",
-    platforms: [.macOS(.v15)],
+    // Linux only: the code calls Glibc, /proc and O_TMPFILE/O_DIRECT directly.
     products: [
+        .library(
+            name: "MediaBatch",
+            targets: ["Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support"]),
         .executable(name: "mediabatch", targets: ["mediabatch"]),
         .executable(name: "fake-openrouter", targets: ["fake-openrouter"]),
-        .library(name: "MediaBatch", targets: ["MediaBatch"]),
         .library(name: "FakeOpenRouter", targets: ["FakeOpenRouter"]),
     ],
     dependencies: [
@@ -30,15 +32,28 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
-        // All of mediabatch's logic.
+        // mediabatch's library, one target per layer so that the compiler refuses a wrong
+        // arrow (docs/architecture.md draws them). Leaves first.
+        .target(name: "Support", dependencies: ["CCrypto"]),
+        .target(name: "JSON", dependencies: ["CJansson", "Support"]),
+        .target(name: "Files", dependencies: ["CFileFlags", "Support"]),
+        .target(name: "HTTP", dependencies: ["CCurl", "Support"]),
+        .target(name: "Media", dependencies: ["Support"]),
+        // The task model: what manifests expand into and the client sends.
+        .target(name: "Tasks", dependencies: ["JSON", "Support"]),
+        // Manifests: format, validation with locations, expansion into tasks.
+        .target(name: "Manifest", dependencies: ["Tasks", "JSON", "Files", "Support"]),
+        // Every exchange with OpenRouter: request shapes, decoding, typed failures.
+        .target(name: "OpenRouter", dependencies: ["Tasks", "HTTP", "JSON", "Media", "Support"]),
+        // Scheduling, journal and resume, atomic outputs, reports and the gallery.
         .target(
-            name: "MediaBatch",
-            dependencies: ["CCurl", "CJansson", "CCrypto", "CFileFlags"]),
+            name: "Runner",
+            dependencies: ["Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "CJansson"]),
         // The thin command-line front end.
         .executableTarget(
             name: "mediabatch",
             dependencies: [
-                "MediaBatch",
+                "Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,7 +72,7 @@ let package = Package(
 
         .testTarget(
             name: "MediaBatchTests",
-            dependencies: ["MediaBatch", "FakeOpenRouter"]),
+            dependencies: ["Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "FakeOpenRouter"]),
         .testTarget(
             name: "FakeOpenRouterTests",
             dependencies: ["FakeOpenRouter"]),

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import MediaBatch
+
+import OpenRouter
+import Runner
+import Tasks
 
 /// `mediabatch config show`: the settings a run would use, and where each comes from, with
 /// keys redacted.
@@ -32,8 +35,8 @@ struct ConfigCommand: ParsableCommand {
             Terminal.output("speech key\t\(Self.redact(speechKey))\t(\(configuration.speechKey != nil ? "config file: tts.apiKey" : speechKey != nil ? "same as image key" : "missing"))")
             Terminal.output("concurrency\t\(configuration.concurrency ?? 4)\t(\(configuration.concurrency != nil ? "config file" : "default"))")
             Terminal.output("attribution\t\(OpenRouterEndpoint(baseURL: baseURL, apiKey: "").isOfficial ? "sent (HTTP-Referer, X-OpenRouter-Title, X-OpenRouter-Categories)" : "not sent (not OpenRouter's own URL)")")
-            let cache = ModelCatalog.cachePath(environment: environment)
-            let catalog = cache.flatMap(ModelCatalog.load)
+            let cache = CatalogCache.path(environment: environment)
+            let catalog = cache.flatMap(CatalogCache.load)
             Terminal.output("model lists\t\(cache ?? "-")\t(\(catalog.map { $0.isStale ? "cached, stale" : "cached" } ?? "not cached"))")
         }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
-import MediaBatch
+import Glibc
 
 /// The `mediabatch` command: dispatches to its subcommands; the work lives in the library.
+/// Its `main` is the one place where a command's failure becomes a message and an exit code.
 @main
 struct MediaBatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,4 +15,18 @@ struct MediaBatchCommand: ParsableCommand {
               mediabatch run jobs/ --concurrency 8
             """,
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, ConfigCommand.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            let (message, code) = failure.report
+            if let message { Terminal.error(message) }
+            Glibc.exit(code)
+        } catch {
+            // Usage errors, --help, ExitCode: argument-parser's own handling.
+            exit(withError: error)
+        }
+    }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import MediaBatch
+
+import Runner
+import Tasks
 
 /// `mediabatch models`: the models OpenRouter offers for images or speech, with prices
 /// and voices, cached for `validate`, `plan` and `run`.
@@ -24,19 +26,15 @@ struct ModelsCommand: ParsableCommand {
     func run() throws {
         MediaBatchRuntime.start()
         let environment = ProcessInfo.processInfo.environment
-        guard let cache = ModelCatalog.cachePath(environment: environment) else {
-            Terminal.error("no cache folder: set XDG_CACHE_HOME or HOME")
-            throw ExitCode(ExitCodes.configError)
+        guard let cache = CatalogCache.path(environment: environment) else {
+            throw CommandFailure.configuration("no cache folder: set XDG_CACHE_HOME or HOME")
         }
-        var catalog = ModelCatalog.load(path: cache)
+        var catalog = CatalogCache.load(path: cache)
         if refresh || catalog == nil || catalog!.isStale {
-            do { catalog = try connection.fetchCatalog() } catch let exit as ExitCode {
-                throw exit
+            do { catalog = try connection.fetchCatalog() } catch let failure as CommandFailure {
+                throw failure
             } catch {
-                guard catalog != nil else {
-                    Terminal.error("cannot fetch the model lists: \(error)")
-                    throw ExitCode(ExitCodes.unavailable)
-                }
+                guard catalog != nil else { throw CommandFailure.unavailable("cannot fetch the model lists: \(error)") }
                 Terminal.error("warning: cannot refresh the model lists (\(error)); showing the cached ones")
             }
         }

@@ -1,6 +1,13 @@
 import ArgumentParser
+import Files
 import Foundation
-import MediaBatch
+import HTTP
+import JSON
+import Manifest
+
+import OpenRouter
+import Runner
+import Tasks
 
 /// Where manifests are and where their files go: shared by every command that reads them.
 struct ManifestOptions: ParsableArguments {
@@ -25,7 +32,7 @@ struct ManifestOptions: ParsableArguments {
 
     /// The model lists `mediabatch models` cached, if any (stale ones too: offline is normal).
     var cachedCatalog: ModelCatalog? {
-        ModelCatalog.cachePath(environment: ProcessInfo.processInfo.environment).flatMap(ModelCatalog.load)
+        CatalogCache.path(environment: ProcessInfo.processInfo.environment).flatMap(CatalogCache.load)
     }
 
     /// The model lists for validation: with `refresh` fetched anew and cached (a failure
@@ -42,20 +49,13 @@ struct ManifestOptions: ParsableArguments {
         do {
             return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
         } catch {
-            throw Self.reject(error)
+            throw CommandFailure.manifest(error)
         }
     }
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan() -> BatchPlan {
         BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits)
-    }
-
-    /// Prints every problem and gives the exit code for a bad manifest.
-    static func reject(_ error: ManifestError) -> ExitCode {
-        Terminal.error(error.description)
-        Terminal.error("\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found; nothing was sent.")
-        return ExitCode(ExitCodes.dataError)
     }
 }
 
@@ -80,8 +80,7 @@ struct ConnectionOptions: ParsableArguments {
             if let warning = configuration.permissionWarning { Terminal.error("warning: " + warning) }
             return configuration
         } catch {
-            Terminal.error(error.description)
-            throw ExitCode(ExitCodes.configError)
+            throw CommandFailure.configuration(error.description)
         }
     }
 
@@ -96,9 +95,9 @@ struct ConnectionOptions: ParsableArguments {
     func fetchCatalog() throws -> ModelCatalog {
         MediaBatchRuntime.start()
         let endpoint = try endpoints(try loadConfiguration()).image
-        let fresh = try ModelCatalog.fetch(from: endpoint, connection: HTTPConnection(trace: trace(for: [endpoint])))
-        if let cache = ModelCatalog.cachePath(environment: environment) {
-            do { try fresh.save(path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
+        let fresh = try OpenRouterClient(endpoint: endpoint).catalog(on: HTTPConnection(trace: trace(for: [endpoint])))
+        if let cache = CatalogCache.path(environment: environment) {
+            do { try CatalogCache.save(fresh, path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
         }
         return fresh
     }
@@ -112,23 +111,11 @@ struct ConnectionOptions: ParsableArguments {
     func endpoints(_ configuration: Configuration) throws -> (image: OpenRouterEndpoint, speech: OpenRouterEndpoint) {
         let url = resolvedBaseURL(configuration)
         guard let key = configuration.imageKey(environment: environment) ?? configuration.speechAPIKey(environment: environment) else {
-            Terminal.error("no API key: set OPENROUTER_API_KEY or providers.openrouter.apiKey in the config file (https://openrouter.ai/keys)")
-            throw ExitCode(ExitCodes.configError)
+            throw CommandFailure.configuration(
+                "no API key: set OPENROUTER_API_KEY or providers.openrouter.apiKey in the config file (https://openrouter.ai/keys)")
         }
         // Either key serves both when only one is set (the guard above took the image key first).
         return (OpenRouterEndpoint(baseURL: url, apiKey: key),
                 OpenRouterEndpoint(baseURL: url, apiKey: configuration.speechAPIKey(environment: environment) ?? key))
     }
-}
-
-/// The exit codes, after sysexits(3); documented in the README.
-enum ExitCodes {
-    static let success: Int32 = 0
-    static let someFailed: Int32 = 1
-    static let usage: Int32 = 64
-    static let dataError: Int32 = 65
-    static let unavailable: Int32 = 69
-    static let cantCreate: Int32 = 73
-    static let tempFail: Int32 = 75
-    static let configError: Int32 = 78
 }

@@ -1,6 +1,9 @@
+
 import ArgumentParser
 import Foundation
-import MediaBatch
+import JSON
+import Manifest
+import Tasks
 
 /// `mediabatch plan`: shows what a run would send, task by task, with an estimated cost.
 /// Sends nothing.
@@ -89,7 +92,7 @@ struct PlanCommand: ParsableCommand {
             return (model, 1, perImage.map { $0 * Double(images) }, line)
         case .speech(let speech):
             let model = speech.model.wireID
-            let chunks = speech.chunks.count
+            let chunks = NarrationSplitter.split(speech.text, maxChars: speech.maxChars).count
             let perCharacter = catalog?.models[model]?.pricePerCharacter
             var line = "\(speech.id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"

@@ -1,5 +1,8 @@
+import Files
 import Foundation
-import MediaBatch
+
+import Runner
+import Support
 
 /// Turns run events into terminal output. On a terminal: one live line (done, failed,
 /// rate, ETA, spend) redrawn in place, failures above it. Otherwise: one plain line per

@@ -1,7 +1,13 @@
 import ArgumentParser
 import Dispatch
+import Files
 import Foundation
-import MediaBatch
+import HTTP
+import JSON
+
+import OpenRouter
+import Runner
+import Support
 
 /// `mediabatch run`: validates, then runs every task not yet done and writes the files.
 struct RunCommand: ParsableCommand {
@@ -112,45 +118,30 @@ struct RunCommand: ParsableCommand {
         let selection: RunSelection
         do { selection = try runner.prepare(plan) } catch {
             switch error {
-            case .manifest(let problems): throw ManifestOptions.reject(problems)
-            case .file(let failure):
-                Terminal.error(failure.description)
-                throw ExitCode(ExitCodes.cantCreate)
+            case .manifest(let problems): throw CommandFailure.manifest(problems)
+            case .file(let failure): throw CommandFailure.file(failure)
             }
         }
         let lock: RunLock
         do { lock = try RunLock(root: FileIO.absolute(manifest.outputRoot), shard: options.shard) } catch {
-            Terminal.error(error.description)
-            if case .busy = error { throw ExitCode(ExitCodes.tempFail) }
-            throw ExitCode(ExitCodes.cantCreate)
+            switch error {
+            case .busy(let busy): throw CommandFailure.busy(busy.description)
+            case .file(let failure): throw CommandFailure.file(failure)
+            }
         }
-        if let signal = signals.received { throw ExitCode(128 + signal) }
+        if let signal = signals.received { throw CommandFailure.signal(signal) }
         reporter.begin(expected: plan.taskCount - selection.alreadyDone - selection.otherShards)
         let summary: RunSummary
         do { summary = try runner.run(plan, selection: selection) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(ExitCodes.cantCreate)
+            throw CommandFailure.file(error)
         }
         withExtendedLifetime(lock) {}
         reporter.finish(summary)
         if json { Terminal.write(String(decoding: JSONEncoding.encode(RunReport.json(summary)), as: UTF8.self) + "\n") }
 
-        if let signal = signals.received { throw ExitCode(128 + signal) }
-        switch summary.stop {
-        case .unauthorized(let message):
-            Terminal.error("OpenRouter refused the key (401): \(message)")
-            throw ExitCode(ExitCodes.unavailable)
-        case .paymentRequired(let message):
-            Terminal.error("out of credits (402): \(message)")
-            throw ExitCode(ExitCodes.unavailable)
-        case .budgetReached(let spent):
-            Terminal.error("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue")
-            throw ExitCode(ExitCodes.tempFail)
-        case .interrupted:
-            throw ExitCode(ExitCodes.tempFail)
-        case nil:
-            if !summary.allSucceeded { throw ExitCode(ExitCodes.someFailed) }
-        }
+        if let signal = signals.received { throw CommandFailure.signal(signal) }
+        if let stop = summary.stop { throw CommandFailure.stopped(stop) }
+        if !summary.allSucceeded { throw CommandFailure.someFailed }
     }
 }
 

@@ -1,5 +1,11 @@
+
 import ArgumentParser
-import MediaBatch
+import Files
+import HTTP
+import JSON
+import OpenRouter
+import Runner
+import Support
 
 /// `mediabatch status`: what the journals in an output folder say, task by task.
 struct StatusCommand: ParsableCommand {
@@ -23,15 +29,13 @@ struct StatusCommand: ParsableCommand {
         let journalFolder = folder + "/.mediabatch"
         let names: [String]
         do { names = try FileIO.listFolder(journalFolder).filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") } } catch {
-            Terminal.error("no journal in \(folder) (\(error.reason))")
-            throw ExitCode(ExitCodes.dataError)
+            throw CommandFailure.data("no journal in \(folder) (\(error.reason))")
         }
         var done = 0, failed = 0, unfinished = 0, cost = 0.0
         for name in names {
             let index: JournalIndex
             do { index = try JournalIndex(path: journalFolder + "/" + name) } catch {
-                Terminal.error(error.description)
-                throw ExitCode(ExitCodes.dataError)
+                throw CommandFailure.data(error.description)
             }
             for key in index.order {
                 let entry = index.entries[key]!
@@ -59,14 +63,10 @@ struct StatusCommand: ParsableCommand {
     private func showCredits() throws {
         MediaBatchRuntime.start()
         let endpoint = try connection.endpoints(try connection.loadConfiguration()).image
-        let buffer = ByteArray()
-        guard let response = try? HTTPConnection(trace: connection.trace(for: [endpoint])).perform(HTTPRequest(method: .get, url: endpoint.url("/key"), headers: endpoint.headers(category: "image-gen")), into: buffer),
-            response.status == 200, let document = try? buffer.withUnsafeBytes({ try JSONEncoding.parse($0, source: "key") })
-        else {
-            Terminal.error("cannot read the key's credit from \(endpoint.baseURL)/key")
-            throw ExitCode(ExitCodes.unavailable)
+        let status: OpenRouterClient.KeyStatus
+        do { status = try OpenRouterClient(endpoint: endpoint).keyStatus(on: HTTPConnection(trace: connection.trace(for: [endpoint]))) } catch {
+            throw CommandFailure.unavailable("cannot read the key's credit from \(endpoint.baseURL)/key (\(error))")
         }
-        let remaining = document["data"]?["limit_remaining"]?.doubleValue
-        Terminal.standardError("credit left on the key: \(remaining.map { Terminal.dollars($0) } ?? "no limit set")")
+        Terminal.standardError("credit left on the key: \(status.limitRemaining.map { Terminal.dollars($0) } ?? "no limit set")")
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MediaBatch
+
 
 /// `mediabatch validate`: checks manifests and reports every problem; sends nothing.
 struct ValidateCommand: ParsableCommand {

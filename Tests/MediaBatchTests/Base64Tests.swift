@@ -1,5 +1,6 @@
+import JSON
+import Media
 import Testing
-@testable import MediaBatch
 
 @Suite struct Base64Tests {
     @Test func roundTripsEveryLength() throws {

@@ -1,7 +1,6 @@
 import FakeOpenRouter
 import Foundation
 import Testing
-@testable import MediaBatch
 
 @Suite struct CLITests {
     @Test func runWritesFilesAndExitsZero() throws {

@@ -1,6 +1,11 @@
+import Files
 import Foundation
+import HTTP
+import Media
+import OpenRouter
+import Support
+import Tasks
 import Testing
-@testable import MediaBatch
 
 /// Files written with direct I/O (`DirectWriter`, through `StagedFile`) hold exactly the
 /// bytes given, whatever the alignment of the pieces; decoded images sit where the writer

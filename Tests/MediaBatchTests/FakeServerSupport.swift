@@ -1,6 +1,9 @@
 import FakeOpenRouter
 import Foundation
-@testable import MediaBatch
+import Media
+import OpenRouter
+import Runner
+import Support
 
 /// A fake OpenRouter on loopback for one test, stopped by the caller's `defer`.
 func startFake(_ configure: (inout FakeConfiguration) -> Void = { _ in }) throws -> FakeOpenRouterServer {

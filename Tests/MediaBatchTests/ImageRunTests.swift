@@ -1,7 +1,10 @@
 import FakeOpenRouter
 import Foundation
+import Media
+import OpenRouter
+import Support
+import Tasks
 import Testing
-@testable import MediaBatch
 
 @Suite struct ImageRunTests {
     @Test func geminiFluxAndAutoRequestsAreShapedExactlyAndFilesAreValidPNGs() throws {

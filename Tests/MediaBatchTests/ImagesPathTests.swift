@@ -1,7 +1,8 @@
 import FakeOpenRouter
 import Foundation
+import Manifest
+import Media
 import Testing
-@testable import MediaBatch
 
 @Suite struct ImagesPathTests {
     @Test func theSameManifestThroughBothPathsWritesEquivalentFiles() throws {

@@ -1,6 +1,7 @@
+import Files
 import Foundation
+import Manifest
 import Testing
-@testable import MediaBatch
 
 /// Files a manifest names are read only inside its folder, symlinks included; batches and
 /// manifest files past their limits are refused with the file and line, before anything runs.

@@ -1,7 +1,7 @@
 import Foundation
+import Media
 import Testing
 
-@testable import MediaBatch
 
 /// Runs the external media tools (ffmpeg, ffprobe, mpg123) that independently check our output.
 /// A missing tool fails the test with a message instead of skipping it.

@@ -1,6 +1,6 @@
 import Foundation
+import Manifest
 import Testing
-@testable import MediaBatch
 
 /// `docs/manifest.schema.json` (for editors) stays in step with the parser: every example
 /// manifest validates against it, it knows exactly the fields the parser knows, and it

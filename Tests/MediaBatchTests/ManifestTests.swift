@@ -1,5 +1,10 @@
+import JSON
+import Manifest
+import OpenRouter
+import Runner
+import Support
+import Tasks
 import Testing
-@testable import MediaBatch
 
 @Suite struct ManifestExpansionTests {
     @Test func listsVarsAndCountMultiplyWithReadableNames() throws {
@@ -146,7 +151,7 @@ import Testing
         defer { folder.remove() }
         func key(_ task: String) throws -> String {
             let plan = try plan(#"{"tasks": [\#(task)]}"#, in: folder)
-            return RequestKey.of(plan.allTasks()[0])
+            return RunPlanner.identify(plan.allTasks()[0]).key
         }
         let base = try key(#"{"id": "a", "prompt": "p", "model": "a/b", "provider": {"order": ["x"], "sort": "price"}}"#)
         #expect(try key(#"{"provider": {"sort": "price", "order": ["x"]}, "model": "a/b", "prompt": "p", "id": "a"}"#) == base)

@@ -1,7 +1,7 @@
 import FakeOpenRouter
 import Foundation
+import Tasks
 import Testing
-@testable import MediaBatch
 
 @Suite struct ModelCatalogTests {
     /// Fetches the lists through the CLI into a private cache folder.

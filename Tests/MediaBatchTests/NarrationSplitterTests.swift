@@ -1,6 +1,6 @@
+import Manifest
 import Testing
 
-@testable import MediaBatch
 
 @Suite struct NarrationSplitterTests {
     /// Checks every documented guarantee and returns the chunks for further checks.

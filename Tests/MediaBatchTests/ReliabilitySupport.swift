@@ -1,7 +1,10 @@
 import FakeOpenRouter
+import Files
 import Foundation
 import Glibc
-@testable import MediaBatch
+import OpenRouter
+import Runner
+import Support
 
 // Helpers for ReliabilityTests: manifests whose every task has its own prompt (the fake
 // faults a request body's first attempts only, so identical bodies would share one fault

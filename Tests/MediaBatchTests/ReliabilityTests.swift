@@ -1,8 +1,9 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
+import OpenRouter
+import Runner
 import Testing
-@testable import MediaBatch
 
 /// Reliability under faults, crashes, signals, locks, reruns, shards and budgets, always
 /// judged by what is on disk, what the fake saw and how the process exited. Serialized:
@@ -65,7 +66,7 @@ import Testing
         #expect(outcomes.contains { $0.attempts > 1 })
 
         // The journal: exactly one `done` per task key, for exactly the plan's keys.
-        let keys = Set(try plan(manifest, in: folder).allTasks().map(RequestKey.of))
+        let keys = Set(try plan(manifest, in: folder).allTasks().map { RunPlanner.identify($0).key })
         #expect(keys.count == count)
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
         #expect(journal.unparsable == 0)
@@ -314,7 +315,7 @@ import Testing
         defer { folder.remove() }
         let count = 40
         let manifest = distinctTasksManifest(count: count)
-        let keys = try plan(manifest, in: folder).allTasks().map(RequestKey.of)
+        let keys = try plan(manifest, in: folder).allTasks().map { RunPlanner.identify($0).key }
         #expect(Set(keys).count == count)
         for n in 1...8 {
             let shards = (0..<n).map { Shard(index: $0, count: n)! }

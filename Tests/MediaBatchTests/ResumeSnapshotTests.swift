@@ -1,7 +1,8 @@
 import FakeOpenRouter
+import Files
 import Foundation
+import Runner
 import Testing
-@testable import MediaBatch
 
 /// The resume snapshot (`journal.index`) is a cache of the journal: reruns read it instead
 /// of the records it covers, yet decide exactly as the journal alone would, whatever

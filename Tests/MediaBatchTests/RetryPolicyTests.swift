@@ -1,5 +1,9 @@
+import HTTP
+import OpenRouter
+import Runner
+import Support
+import Tasks
 import Testing
-@testable import MediaBatch
 
 @Suite struct RetryPolicyTests {
     @Test func retryAfterReadsSecondsFractionsAndHTTPDates() {
@@ -13,14 +17,14 @@ import Testing
 
     @Test func backoffIsCappedJitterThatNeverUndercutsTheServer() {
         let policy = RetryPolicy(baseDelay: 1, maxDelay: 8)
-        let plain = TaskFailure(.transient, status: 500, message: "x")
+        let plain = TaskFailure(.transient, cause: .api(code: nil), status: 500, message: "x")
         for attempt in 1...10 {
             for _ in 0..<50 {
                 let delay = policy.delay(after: attempt, failure: plain)
                 #expect(delay >= 0 && delay <= min(8, Double(1 << (attempt - 1))))
             }
         }
-        let told = TaskFailure(.transient, status: 429, message: "x", retryAfter: 30)
+        let told = TaskFailure(.transient, cause: .api(code: nil), status: 429, message: "x", retryAfter: 30)
         for _ in 0..<50 { #expect(policy.delay(after: 1, failure: told) >= 30) }
     }
 
@@ -45,16 +49,13 @@ import Testing
 
 @Suite struct NoImageRetryTests {
     @Test func onlyAnswersWithoutImagesUseUpTheirAllowance() {
-        var options = RunOptions(endpoint: OpenRouterEndpoint(baseURL: "http://127.0.0.1:9", apiKey: "k"))
-        options.maxAttempts = 6
-        options.maxNoImageAttempts = 3
-        let policy = RetryPolicy(baseDelay: 0.01, maxDelay: 1)
-        let empty = TaskFailure(.noImages, status: 200, message: "x")
+        let retries = RetryDecision(policy: RetryPolicy(baseDelay: 0.01, maxDelay: 1), maxAttempts: 6, maxNoImageAttempts: 3)
+        let empty = TaskFailure(.noImages, cause: .response, status: 200, message: "x")
         // Two transient failures, then the first answer without an image: still retried.
-        #expect(BatchRunner.retryDelay(for: empty, attempt: 3, noImageAnswers: 1, options: options, policy: policy) != nil)
-        #expect(BatchRunner.retryDelay(for: empty, attempt: 3, noImageAnswers: 3, options: options, policy: policy) == nil)
-        #expect(BatchRunner.retryDelay(for: empty, attempt: 6, noImageAnswers: 1, options: options, policy: policy) == nil)
-        let permanent = TaskFailure(.permanent, status: 400, message: "x")
-        #expect(BatchRunner.retryDelay(for: permanent, attempt: 1, noImageAnswers: 0, options: options, policy: policy) == nil)
+        #expect(retries.delay(for: empty, attempt: 3, noImageAnswers: 1) != nil)
+        #expect(retries.delay(for: empty, attempt: 3, noImageAnswers: 3) == nil)
+        #expect(retries.delay(for: empty, attempt: 6, noImageAnswers: 1) == nil)
+        let permanent = TaskFailure(.permanent, cause: .api(code: nil), status: 400, message: "x")
+        #expect(retries.delay(for: permanent, attempt: 1, noImageAnswers: 0) == nil)
     }
 }

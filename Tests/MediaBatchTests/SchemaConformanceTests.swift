@@ -1,7 +1,7 @@
 import FakeOpenRouter
 import Foundation
+import OpenRouter
 import Testing
-@testable import MediaBatch
 
 /// Every request body mediabatch sends is checked against OpenRouter's published OpenAPI
 /// schema (`../shared/reference/openrouter-openapi.yaml`, or its copy in `Tests/Fixtures`) by an independent validator

@@ -1,7 +1,9 @@
 import FakeOpenRouter
 import Foundation
+import HTTP
+import Runner
+import Support
 import Testing
-@testable import MediaBatch
 
 @Suite struct SecretTests {
     static let key = "sk-or-v1-TEST-5ec7e7c0ffee-not-a-real-key-5ec7e7c0ffee"
@@ -57,12 +59,12 @@ import Testing
         trace.sent(request)
         let answer = HTTPResponse(status: 401, headers: [("Content-Type", "application/json")],
                                   body: ByteArray(Array(#"{"error":{"message":"bad key \#(Self.key)"}}"#.utf8)))
-        trace.received(answer, for: request, seconds: 0.25)
+        trace.received(answer.head, body: answer.body, for: request, seconds: 0.25)
         trace.failed(HTTPError(kind: .timeout, url: request.url, detail: "after " + Self.key), for: request, seconds: 1)
         // A key across the point where a body is cut short, and a second key that begins
         // with the first: neither leaves a piece behind.
         let straddling = String(repeating: "x", count: HTTPTrace.bodyPreview - 10) + Self.key + String(repeating: "y", count: 100)
-        trace.received(HTTPResponse(status: 500, headers: [], body: ByteArray(Array(straddling.utf8))), for: request, seconds: 0)
+        trace.received(HTTPResponseHead(status: 500, headers: []), body: ByteArray(Array(straddling.utf8)), for: request, seconds: 0)
         let longer = HTTPTrace(secrets: [Self.key, Self.key + "-tail-5ec7e7c0ffee"]) { line in lines.withLock { $0.append(line) } }
         longer.failed(HTTPError(kind: .transport, url: request.url, detail: Self.key + "-tail-5ec7e7c0ffee"), for: request, seconds: 0)
         let printed = lines.withLock { $0 }

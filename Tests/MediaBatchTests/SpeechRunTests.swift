@@ -1,7 +1,8 @@
 import FakeOpenRouter
 import Foundation
+import Manifest
+import Media
 import Testing
-@testable import MediaBatch
 
 /// A chapter of about `characters` characters: sentences with abbreviations, decimals and
 /// paragraphs, so the splitter has real work.

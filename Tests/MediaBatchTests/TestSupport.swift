@@ -1,5 +1,6 @@
 import Foundation
-@testable import MediaBatch
+import Manifest
+import Tasks
 
 /// A fresh temporary folder per test, removed by the caller's `defer`.
 struct TempFolder {

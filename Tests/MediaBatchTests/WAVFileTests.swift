@@ -1,7 +1,7 @@
 import Foundation
+import Media
 import Testing
 
-@testable import MediaBatch
 
 @Suite struct WAVFileTests {
     /// `seconds` of a 16-bit little-endian sine tone, interleaved over `channels`.

@@ -1,0 +1,103 @@
+import Support
+
+/// One HTTP request as the OpenRouter layer describes it; the HTTP layer knows nothing else.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public var method: Method
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: Method, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Limits that apply to one transfer.
+public struct HTTPLimits: Sendable {
+    /// Seconds to establish the connection.
+    public var connectTimeout: Double = 15
+    /// Seconds for the whole transfer, connection included.
+    public var totalTimeout: Double = 300
+    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds` is abandoned.
+    public var lowSpeedBytesPerSecond: Int = 1
+    public var lowSpeedSeconds: Int = 60
+    /// The largest response body accepted; a larger one fails the transfer.
+    public var maxResponseBytes: Int = 256 << 20
+
+    public init() {}
+}
+
+/// What came back, without the body: status, the headers mediabatch reads, Retry-After.
+/// The body lands in a buffer the caller owns (see `HTTPConnection.perform(_:into:)`), so
+/// nothing here refers to memory that a later transfer reuses.
+public struct HTTPResponseHead: Sendable {
+    public let status: Int
+    /// Header names in lower case, in arrival order (the final response's only).
+    public let headers: [(name: String, value: String)]
+    /// Seconds from a `Retry-After` header, seconds or HTTP date.
+    public let retryAfter: Double?
+
+    /// A head as it arrived; `retryAfter` is read from the headers when not given.
+    public init(status: Int, headers: [(name: String, value: String)], retryAfter: Double? = nil) {
+        self.status = status
+        self.headers = headers.map { (name: $0.name.lowercased(), value: $0.value) }
+        self.retryAfter = retryAfter
+            ?? self.headers.last(where: { $0.name == "retry-after" }).flatMap { RetryAfter.seconds(from: $0.value) }
+    }
+
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first(where: { $0.name == lower })?.value
+    }
+
+    public var contentType: String? { header("content-type") }
+}
+
+/// A whole response that owns its body: what `HTTPConnection.perform(_:)` returns for the
+/// small exchanges (catalogs, key, generation cost) that need no reused buffer.
+public struct HTTPResponse {
+    public let head: HTTPResponseHead
+    /// This response's own bytes: no other transfer writes into them.
+    public let body: ByteArray
+
+    public init(head: HTTPResponseHead, body: ByteArray) {
+        self.head = head
+        self.body = body
+    }
+
+    public init(status: Int, headers: [(name: String, value: String)], body: ByteArray, retryAfter: Double? = nil) {
+        self.init(head: HTTPResponseHead(status: status, headers: headers, retryAfter: retryAfter), body: body)
+    }
+
+    public var status: Int { head.status }
+}
+
+/// A transfer that did not produce an HTTP response.
+public struct HTTPError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        case connect, timeout, tooLarge, aborted, transport
+    }
+    public let kind: Kind
+    public let url: String
+    public let detail: String
+
+    public var description: String {
+        switch kind {
+        case .connect: return "cannot connect to \(url): \(detail)"
+        case .timeout: return "request to \(url) timed out: \(detail)"
+        case .tooLarge: return "response from \(url) exceeds the size limit: \(detail)"
+        case .aborted: return "request to \(url) was aborted"
+        case .transport: return "transfer from \(url) failed: \(detail)"
+        }
+    }
+
+    package init(kind: Kind, url: String, detail: String) {
+        self.kind = kind
+        self.url = url
+        self.detail = detail
+    }
+}

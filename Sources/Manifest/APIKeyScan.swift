@@ -1,0 +1,30 @@
+import JSON
+
+/// Finds what looks like an OpenRouter API key (`sk-or-…`) in parsed manifest values, so a
+/// key spelled with JSON escapes (`sk\u002dor-…`) is refused as surely as a plain one.
+package enum APIKeyScan {
+    package static let message = "holds what looks like an OpenRouter API key; keys belong in OPENROUTER_API_KEY or the config file, never in manifests"
+
+    package static func contains(_ value: JSON) -> Bool {
+        switch value {
+        case .string(let text): return holdsPrefix(text)
+        case .array(let items): return items.contains(where: contains)
+        case .object(let object): return object.contains { holdsPrefix($0.key) || contains($0.value) }
+        default: return false
+        }
+    }
+
+    /// Byte search for `sk-or-` (this runs on every string of every manifest).
+    private static func holdsPrefix(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count >= 6 else { return false }
+        var iterator = utf8.makeIterator()
+        var window: UInt64 = 0
+        let needle: UInt64 = 0x73_6B_2D_6F_72_2D  // "sk-or-"
+        while let byte = iterator.next() {
+            window = (window << 8 | UInt64(byte)) & 0xFFFF_FFFF_FFFF
+            if window == needle { return true }
+        }
+        return false
+    }
+}

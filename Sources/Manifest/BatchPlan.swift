@@ -1,0 +1,194 @@
+import Files
+import JSON
+import Support
+import Tasks
+
+
+/// The manifests of one invocation, validated together: every entry is expanded once to find
+/// all problems and clashing output paths before anything is sent. The same pass can pick
+/// the work (`validate(visit:)` says which entries still have tasks to run), and running
+/// then expands only those entries again, lazily, one at a time, so memory does not grow
+/// with the size of the batch and a finished batch costs one pass.
+public final class BatchPlan: Sendable {
+    public let manifests: [ManifestFile]
+    /// OpenRouter's model lists, when cached: used for checks and choices while expanding.
+    public let catalog: ModelCatalog?
+    public let limits: ManifestLimits
+    private let loadIssues: [ManifestIssue]
+    private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
+
+    /// A task entry of a manifest: which file, which entry.
+    public struct EntryRef: Sendable, Hashable {
+        public let manifest: Int
+        public let entry: Int
+    }
+
+    /// Loads `paths` (manifest files, or folders whose `*.json`/`*.jsonl` files are taken in
+    /// name order) and validates everything. Throws every problem found, at once. `visit`
+    /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
+    public convenience init(
+        paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
+        limits: ManifestLimits = ManifestLimits(), visit: ((MediaTask) -> Void)? = nil
+    ) throws(ManifestError) {
+        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits)
+        _ = try validate { task, _, _ in
+            visit?(task)
+            return true
+        }
+    }
+
+    /// Reads the manifests and their headers only; `validate` must run before the plan is used.
+    public init(
+        loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
+        limits: ManifestLimits = ManifestLimits()
+    ) {
+        self.catalog = catalog
+        self.limits = limits
+        var files: [String] = []
+        var issues: [ManifestIssue] = []
+        for path in paths {
+            if FileIO.isDirectory(path) {
+                do {
+                    let names = try FileIO.listFolder(path).filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson") }
+                    if names.isEmpty { issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: "folder holds no .json or .jsonl manifest")) }
+                    files += names.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
+                } catch {
+                    issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description))
+                }
+            } else {
+                files.append(path)
+            }
+        }
+        var manifests: [ManifestFile] = []
+        var base = JSONObject()
+        if let defaultsFile {
+            do { base = try ManifestFile.loadDefaults(defaultsFile) } catch {
+                issues += error.issues
+                files = []  // every manifest would inherit the broken header: one error says it
+            }
+        }
+        for file in files {
+            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, base: base, maxBytes: limits.maxFileBytes)) } catch {
+                issues += error.issues
+            }
+        }
+        self.manifests = manifests
+        loadIssues = issues + manifests.flatMap(\.headerIssues)
+    }
+
+    /// Number of concrete tasks after expansion (known once validated).
+    public var taskCount: Int { state.withLock { $0.taskCount } }
+
+    /// Expands every entry, checks everything, and throws every problem at once. `visit`
+    /// sees each task with its entry and its place among the entry's tasks (0-based), and
+    /// says whether it may need running; the entries with at least one such task are
+    /// returned, in order.
+    @discardableResult
+    public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
+        var issues = loadIssues
+        var claimed: [String: (id: String, origin: TaskOrigin)] = [:]
+        claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
+        var count = 0
+        var selected: [EntryRef] = []
+        var overLimit = false
+        for (manifestIndex, manifest) in manifests.enumerated() where !overLimit {
+            let collector = manifest.makeIssueCollector()
+            let expander = TaskExpander(header: manifest.header, catalog: catalog)
+            for index in 0..<manifest.entryCount {
+                let entry = manifest.entry(at: index)
+                let value: JSON
+                switch entry.value {
+                case .success(let json): value = json
+                case .failure(let error):
+                    collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
+                    continue
+                }
+                if APIKeyScan.contains(value) {
+                    collector.add(entry.path, line: entry.line, APIKeyScan.message)
+                    continue
+                }
+                let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)
+                var needed = false
+                let ref = EntryRef(manifest: manifestIndex, entry: index)
+                for (ordinal, task) in tasks.enumerated() {
+                    if visit(task, ref, ordinal) { needed = true }
+                    let key = task.outputKey
+                    if let other = claimed[key] {
+                        collector.add(entry.path.appending("output"), line: entry.line, value: .string(key),
+                                      "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names")
+                    } else {
+                        claimed[key] = (task.id, task.origin)
+                    }
+                }
+                if needed { selected.append(ref) }
+                count += tasks.count
+                if count > limits.maxTasks {
+                    // Past the limit nothing more is expanded: the point is not to.
+                    collector.add(entry.path, line: entry.line,
+                                  "the batch expands to more than \(limits.maxTasks) tasks by this entry, the limit for one run; split the batch over several runs (or --shard) or raise the limit with --max-tasks")
+                    overLimit = true
+                    break
+                }
+            }
+            issues += collector.issues
+        }
+        if !issues.isEmpty { throw ManifestError(issues: issues) }
+        state.withLock { $0 = (count, true) }
+        return selected
+    }
+
+    /// Expands entries again after validation, one at a time (see `EntryExpander`).
+    public func makeExpander() -> EntryExpander {
+        precondition(state.withLock { $0.validated }, "validate a plan before running it")
+        return EntryExpander(manifests: manifests, catalog: catalog)
+    }
+
+    /// Every task, in order (for `plan` and tests; `run` expands entry by entry).
+    public func allTasks() -> [MediaTask] {
+        var expander = makeExpander()
+        var tasks: [MediaTask] = []
+        for manifest in manifests.indices {
+            for entry in 0..<manifests[manifest].entryCount {
+                tasks += expander.expand(EntryRef(manifest: manifest, entry: entry)).tasks
+            }
+        }
+        return tasks
+    }
+}
+
+/// Expands single entries of a validated plan again, as a run needs them, so that memory
+/// does not grow with the batch. Keeps one `TaskExpander` per manifest from entry to entry.
+/// An entry that no longer expands as it did (a text file vanished since validation) comes
+/// back with its problems instead of its tasks.
+public struct EntryExpander {
+    private let manifests: [ManifestFile]
+    private let catalog: ModelCatalog?
+    private var current: (manifest: Int, expander: TaskExpander)?
+
+    init(manifests: [ManifestFile], catalog: ModelCatalog?) {
+        self.manifests = manifests
+        self.catalog = catalog
+    }
+
+    /// The tasks of one entry in order, and the problems met expanding it (none for an entry
+    /// whose inputs are as they were at validation).
+    public mutating func expand(_ ref: BatchPlan.EntryRef) -> (tasks: [MediaTask], issues: [ManifestIssue]) {
+        let manifest = manifests[ref.manifest]
+        let entry = manifest.entry(at: ref.entry)
+        guard case .success(let value) = entry.value else { return ([], []) }
+        if current?.manifest != ref.manifest {
+            current = (ref.manifest, TaskExpander(header: manifest.header, catalog: catalog))
+        }
+        let collector = manifest.makeIssueCollector()
+        let tasks = current!.expander.expand(value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: collector)
+        return collector.issues.isEmpty ? (tasks, []) : ([], collector.issues)
+    }
+}
+
+extension MediaTask {
+    /// The manifest output folder the task writes into (its journal's folder).
+    package var outputFolder: String { output.folder }
+
+    /// The output path without extension, unique across a plan.
+    package var outputKey: String { output.folder + "/" + output.baseName }
+}

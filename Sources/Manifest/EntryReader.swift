@@ -1,0 +1,136 @@
+import JSON
+import Tasks
+
+/// A field's value and where to blame it: the entry itself or a `defaults` section.
+package struct Located {
+    package let value: JSON
+    package let path: FieldPath
+    package let line: Int?
+}
+
+/// Reads the fields of one task entry for an expander: the entry's own value or else the
+/// manifest's `defaults.<section>`, typed, with every problem reported at its location.
+package struct EntryReader {
+    package let header: ManifestHeader
+    package let object: JSONObject
+    package let path: FieldPath
+    package let line: Int?
+    package let ordinal: Int
+    package let issues: IssueCollector
+    /// `image` or `tts`: which defaults apply.
+    package let section: String
+    /// OpenRouter's model lists, when cached: more checks, and the better choices.
+    package var catalog: ModelCatalog? = nil
+    /// Model references parsed by earlier entries of the same pass.
+    package var modelRefs: ModelRefMemo? = nil
+
+    package var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
+
+    package func field(_ key: String) -> Located? {
+        if let value = object[key] { return Located(value: value, path: path.appending(key), line: line) }
+        if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
+            return Located(value: fallback.value, path: fallback.path, line: nil)
+        }
+        return nil
+    }
+
+    package func report(_ located: Located, index: Int? = nil, value: JSON? = nil, _ message: String) {
+        let at = index.map { located.value.arrayValue == nil ? located.path : located.path.appending($0) } ?? located.path
+        issues.add(at, line: located.line, value: value ?? located.value, message)
+    }
+
+    package func reportMissing(_ key: String, _ message: String) {
+        issues.add(path.appending(key), line: line, message)
+    }
+
+    /// Unknown keys are errors: a typo must not silently fall back to a default.
+    package func rejectUnknownKeys(allowed: Set<String>, kind: String) {
+        for key in object.keys where !allowed.contains(key) {
+            issues.add(path.appending(key), line: line, "unknown field for \(kind) (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func reader(_ located: Located) -> FieldReader { FieldReader(issues: issues, line: located.line) }
+
+    /// A string or a non-empty list of strings (a list multiplies the task).
+    package func strings(_ key: String, what: String) -> [String]? {
+        field(key).flatMap { reader($0).strings($0.value, at: $0.path, what: what) }
+    }
+
+    package func string(_ key: String, what: String) -> String? {
+        field(key).flatMap { reader($0).string($0.value, at: $0.path, what: what) }
+    }
+
+    package func object(_ key: String) -> JSONObject? {
+        field(key).flatMap { reader($0).object($0.value, at: $0.path) }
+    }
+
+    package func integer(_ key: String, range: ClosedRange<Int>) -> Int? {
+        field(key).flatMap { reader($0).integer($0.value, at: $0.path, range: range) }
+    }
+
+    package func bool(_ key: String) -> Bool? {
+        guard let located = field(key) else { return nil }
+        guard case .bool(let flag) = located.value else {
+            report(located, "must be true or false")
+            return nil
+        }
+        return flag
+    }
+
+    /// Model references from `key` (one or a list); reports the ones that are not.
+    package func models(_ key: String, fallback: String? = nil) -> [ModelRef] {
+        guard let located = field(key) else {
+            if let fallback, let model = parseModel(fallback) { return [model] }
+            reportMissing(key, "missing: set the task's \(key) or defaults.\(section).\(key)")
+            return []
+        }
+        var models: [ModelRef] = []
+        for (index, text) in (reader(located).strings(located.value, at: located.path, what: "model") ?? []).enumerated() {
+            if let model = parseModel(text) { models.append(model) } else {
+                report(located, index: index, value: .string(text),
+                       "not a model reference (write openrouter/<provider>/<model>, openrouter/auto or <provider>/<model>)")
+            }
+        }
+        return models
+    }
+
+    private func parseModel(_ text: String) -> ModelRef? { modelRefs?.parse(text) ?? ModelRef(text) }
+
+    /// A template from a text, or nil (reported) when its braces are wrong.
+    package func template(_ text: String, at located: Located, index: Int? = nil) -> Template? {
+        do { return try Template(text) } catch {
+            report(located, index: index, value: .string(text), error.message)
+            return nil
+        }
+    }
+
+    /// The `id` and `output` templates (defaults `task-<n>` and `{id}`).
+    package func nameTemplates() -> (id: Template, output: Template)? {
+        let idField = object["id"].map { Located(value: $0, path: path.appending("id"), line: line) }
+        let idText = idField.flatMap { reader($0).string($0.value, at: $0.path, what: "the task id") } ?? "task-\(ordinal)"
+        let outputField = object["output"].map { Located(value: $0, path: path.appending("output"), line: line) }
+        let outputText = outputField.flatMap { reader($0).string($0.value, at: $0.path, what: "an output name template") } ?? "{id}"
+        let id = template(idText, at: idField ?? Located(value: .string(idText), path: path.appending("id"), line: line))
+        let output = template(outputText, at: outputField ?? Located(value: .string(outputText), path: path.appending("output"), line: line))
+        guard let id, let output else { return nil }
+        return (id, output)
+    }
+
+    /// The manifest variables the templates use, in order; unknown names are reported.
+    /// `outputBuiltins` are the extra names an output template may use.
+    package func variables(id: Template, output: Template, texts: [(Template, String)], outputBuiltins: Set<String>) -> [String] {
+        var names: [String] = []
+        for (template, fieldName, allowed) in [(id, "id", Set<String>())] + texts.map({ ($0.0, $0.1, Set<String>()) }) + [(output, "output", outputBuiltins)] {
+            for name in template.names where !names.contains(name) && !allowed.contains(name) {
+                if header.values(of: name) == nil {
+                    issues.add(path.appending(fieldName), line: line, value: .string("{\(name)}"),
+                               "unknown template variable (define it in vars\(allowed.isEmpty ? "" : ", or use one of \(allowed.sorted().joined(separator: ", "))"))")
+                } else {
+                    names.append(name)
+                }
+            }
+        }
+        return names
+    }
+}

@@ -1,0 +1,167 @@
+import Files
+import Glibc
+import JSON
+
+/// One manifest file, read and checked down to its header (name, output folder, defaults,
+/// vars). Its task entries are handed out one at a time by `forEachEntry`, so a JSONL file
+/// of a hundred thousand lines never becomes a hundred thousand task values at once.
+public final class ManifestFile: @unchecked Sendable {
+    // @unchecked: every stored property is a `let` of immutable value types, set in init.
+    public enum Format: Sendable { case json, jsonl }
+
+    public let path: String
+    public let format: Format
+    public let header: ManifestHeader
+    /// Problems in the header; the entries are still checked so all problems come at once.
+    package let headerIssues: [ManifestIssue]
+    private let text: [UInt8]
+    /// JSON: the parsed `tasks` array. JSONL: byte ranges and line numbers of entry lines.
+    private let jsonEntries: [JSON]
+    private let lineEntries: [(range: Range<Int>, line: Int)]
+
+    /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
+    /// (`defaults`, `vars`, ...) from a `--defaults` file (see `loadDefaults`) that the
+    /// manifest's own override.
+    public init(path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
+        self.path = path
+        let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
+        self.format = format
+        if let size = FileIO.size(path), size > maxBytes {
+            throw ManifestError(issues: [ManifestIssue(
+                file: path, line: nil, field: "", value: nil,
+                message: "the manifest is \(size >> 20) MiB, more than the limit of \(maxBytes >> 20) MiB; split it or raise the limit with --max-manifest-mib")])
+        }
+        let text: [UInt8]
+        do { text = try FileIO.readAll(path, limit: maxBytes) } catch {
+            throw ManifestError(issues: [ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description)])
+        }
+        self.text = text
+        let issues = IssueCollector(file: path, text: format == .json ? text : nil)
+
+        var headerObject = base
+        var jsonEntries: [JSON] = []
+        var lineEntries: [(range: Range<Int>, line: Int)] = []
+        switch format {
+        case .json:
+            let document: JSON
+            do { document = try JSONEncoding.parse(text, source: path) } catch {
+                throw ManifestError(issues: [ManifestIssue(file: path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)")])
+            }
+            guard case .object(let object) = document else {
+                throw ManifestError(issues: [ManifestIssue(file: path, line: 1, field: "", value: nil, message: "a manifest is a JSON object with a \"tasks\" array")])
+            }
+            for (key, value) in object where key != "tasks" { headerObject[key] = value }
+            switch object["tasks"] {
+            case .array(let tasks): jsonEntries = tasks
+            case nil: issues.add(FieldPath([.key("tasks")]), line: 1, "missing: a manifest needs a \"tasks\" array")
+            case let other?: issues.add(FieldPath([.key("tasks")]), value: other, "must be an array of task objects")
+            }
+        case .jsonl:
+            var lineNumber = 0
+            var start = 0
+            var sawFirst = false
+            while start <= text.count {
+                lineNumber += 1
+                let end = text[start...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+                let range = start..<end
+                start = end + 1
+                if text[range].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { if end == text.count { break } else { continue } }
+                if !sawFirst {
+                    sawFirst = true
+                    if let header = ManifestFile.headerLine(text[range]) {
+                        for (key, value) in header { headerObject[key] = value }
+                        continue
+                    }
+                }
+                lineEntries.append((range, lineNumber))
+                if end == text.count { break }
+            }
+        }
+        self.jsonEntries = jsonEntries
+        self.lineEntries = lineEntries
+        if let line = ManifestFile.lineOfAPIKey(in: text) {
+            // The value is not repeated: the message must not spread the secret further.
+            issues.add(ManifestIssue(file: path, line: line, field: "", value: nil, message: APIKeyScan.message))
+        } else if APIKeyScan.contains(.object(headerObject)) {
+            issues.add(ManifestIssue(file: path, line: nil, field: "", value: nil, message: APIKeyScan.message))
+        }
+        self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
+        self.headerIssues = issues.issues
+    }
+
+    /// Reads a `--defaults` file once for all the manifests it serves: a JSON object of
+    /// header fields, holding no API key.
+    public static func loadDefaults(_ defaultsFile: String) throws(ManifestError) -> JSONObject {
+        do {
+            let bytes = try FileIO.readAll(defaultsFile, limit: 16 << 20)
+            guard case .object(let object) = try JSONEncoding.parse(bytes, source: defaultsFile) else {
+                throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: 1, field: "", value: nil, message: "must be a JSON object")])
+            }
+            if let line = ManifestFile.lineOfAPIKey(in: bytes) ?? (APIKeyScan.contains(.object(object)) ? 1 : nil) {
+                throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: line, field: "", value: nil, message: APIKeyScan.message)])
+            }
+            return object
+        } catch let error as ManifestError {
+            throw error
+        } catch {
+            throw ManifestError(issues: [ManifestIssue(file: defaultsFile, line: nil, field: "", value: nil, message: "\(error)")])
+        }
+    }
+
+    /// The line of the first `sk-or-` (OpenRouter's key prefix) in the raw text, if any.
+    /// Keys spelled with JSON escapes are caught after parsing by `APIKeyScan`.
+    package static func lineOfAPIKey(in text: [UInt8]) -> Int? {
+        let needle = Array("sk-or-".utf8)
+        return text.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress else { return nil }
+            var position = 0
+            while position + needle.count <= raw.count,
+                let hit = memchr(base + position, Int32(needle[0]), raw.count - position - needle.count + 1)
+            {
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                if raw[offset..<(offset + needle.count)].elementsEqual(needle) {
+                    return 1 + raw[..<offset].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                }
+                position = offset + 1
+            }
+            return nil
+        }
+    }
+
+    /// A JSONL first line that carries header fields rather than a task.
+    private static func headerLine(_ bytes: ArraySlice<UInt8>) -> JSONObject? {
+        guard let value = try? bytes.withUnsafeBytes({ try JSONEncoding.parse($0, source: "") }),
+            case .object(let object) = value, object["defaults"] != nil || (object["prompt"] == nil && object["text"] == nil && object["vars"] != nil)
+        else { return nil }
+        return object
+    }
+
+    /// How many task entries (before expansion) the file holds.
+    public var entryCount: Int { format == .json ? jsonEntries.count : lineEntries.count }
+
+    /// Task entry `index`: its value (or the JSONL line's parse error), its path for
+    /// messages and its line (JSONL). JSONL lines are parsed only when asked for.
+    package func entry(at index: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?) {
+        switch format {
+        case .json:
+            return (.success(jsonEntries[index]), FieldPath([.key("tasks"), .index(index)]), nil)
+        case .jsonl:
+            let (range, line) = lineEntries[index]
+            let result: Result<JSON, JSONParseError> = text.withUnsafeBytes { raw in
+                do {
+                    return .success(try JSONEncoding.parse(UnsafeRawBufferPointer(rebasing: raw[range]), source: path))
+                } catch let error as JSONParseError {
+                    return .failure(JSONParseError(source: path, line: line, column: error.column, message: error.message))
+                } catch {
+                    return .failure(JSONParseError(source: path, line: line, column: 0, message: "\(error)"))
+                }
+            }
+            return (result, FieldPath(), line)
+        }
+    }
+
+    /// A collector for problems in this file's entries.
+    package func makeIssueCollector() -> IssueCollector {
+        IssueCollector(file: path, text: format == .json ? text : nil)
+    }
+}

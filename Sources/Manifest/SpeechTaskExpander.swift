@@ -1,0 +1,129 @@
+import Files
+import JSON
+import Support
+import Tasks
+
+/// The fields of a text-to-speech task entry, and which of them `defaults.tts` may set.
+package enum SpeechFields {
+    package static let all: Set<String> = [
+        "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
+        "maxChars", "title", "keepChunks", "output",
+    ]
+    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks"]
+    package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
+    package static let defaultVoice = "af_alloy"
+    package static let defaultMaxChars = 4000
+    package static let maxTextBytes = 4 << 20
+    package static let speedRange = 0.25...4.0
+}
+
+/// Expands a `tts` entry: lists in `text`, `model`, `voice` and `speed` multiply it.
+package struct SpeechTaskExpander {
+    package let entry: EntryReader
+
+    package static let outputBuiltins: Set<String> = ["id", "model", "voice", "speed"]
+
+    package func expand() -> [MediaTask] {
+        let issues = entry.issues
+        let before = issues.issues.count
+        entry.rejectUnknownKeys(allowed: SpeechFields.all, kind: "a tts task")
+
+        var texts: [Template] = []
+        var textFile: String?
+        switch (entry.field("text"), entry.field("textFile")) {
+        case (let located?, nil):
+            for (index, text) in (entry.strings("text", what: "text") ?? []).enumerated() {
+                if text.trimmingWhitespace().isEmpty { entry.report(located, index: index, value: .string(text), "a text to speak may not be empty") }
+                if let template = entry.template(text, at: located, index: index) { texts.append(template) }
+            }
+        case (nil, let located?):
+            if let name = entry.string("textFile", what: "a text file path"),
+                let path = InputFiles(entry: entry).resolve(name, at: located, index: nil, what: "text file", limit: SpeechFields.maxTextBytes)
+            {
+                do {
+                    let bytes = try FileIO.readAll(path, limit: SpeechFields.maxTextBytes)
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    if text.trimmingWhitespace().isEmpty { entry.report(located, "the text file is empty") }
+                    // A file's text is spoken as it is: braces in it are not placeholders.
+                    texts.append(Template(literal: text))
+                    textFile = path
+                } catch {
+                    entry.report(located, error.description)
+                }
+            }
+        case (_?, _?):
+            entry.reportMissing("textFile", "give either text or textFile, not both")
+        case (nil, nil):
+            entry.reportMissing("text", "missing: a tts task needs text or textFile")
+        }
+        let names = entry.nameTemplates()
+        let models = entry.models("model", fallback: SpeechFields.defaultModel)
+        let voices = entry.field("voice") == nil ? [SpeechFields.defaultVoice] : entry.strings("voice", what: "voice") ?? []
+        for (index, voice) in voices.enumerated() where voice.trimmingWhitespace().isEmpty {
+            entry.report(entry.field("voice")!, index: index, value: .string(voice), "a voice may not be empty")
+        }
+        let speeds = self.speeds()
+        let format = self.format()
+        let sampleRate = entry.integer("sampleRate", range: 8000...192_000) ?? 24000
+        let maxChars = entry.integer("maxChars", range: 100...1_000_000) ?? SpeechFields.defaultMaxChars
+        let provider = entry.object("provider").map(JSON.object)
+        let title = entry.string("title", what: "the title tag")
+        let keepChunks = entry.bool("keepChunks") ?? false
+
+        checkCatalog(models: models, voices: voices)
+        guard let names, let format else { return [] }
+        let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
+        guard issues.issues.count == before else { return [] }
+
+        let axes = [
+            Axis(name: "t", values: Array(texts.indices)) { "t\($0 + 1)" },
+            Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
+            Axis(name: "voice", values: voices) { PortableName.sanitise($0) },
+            Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
+        ]
+        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
+        guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
+        let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
+            ["model": PortableName.sanitise(models[choices[1]].shortName), "voice": PortableName.sanitise(voices[choices[2]]),
+             "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
+        }
+        guard let variants else {
+            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
+            return []
+        }
+        return variants.map { variant in
+            let choice = variant.choices
+            let task = SpeechTask(
+                id: variant.id, manifestName: entry.header.name, origin: entry.origin,
+                output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
+                text: texts[choice[0]].render(variant.values), model: models[choice[1]], voice: voices[choice[2]],
+                speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
+                maxChars: maxChars, title: title, keepChunks: keepChunks, textFile: textFile)
+            return .speech(task)
+        }
+    }
+
+    /// `speed`: a number or a list of numbers within OpenRouter's range; absent is [nil].
+    private func speeds() -> [Double?] {
+        guard let located = entry.field("speed") else { return [nil] }
+        let items = located.value.arrayValue ?? [located.value]
+        var speeds: [Double?] = []
+        for (index, item) in items.enumerated() {
+            if let speed = item.doubleValue, SpeechFields.speedRange.contains(speed) { speeds.append(speed) } else {
+                entry.report(located, index: located.value.arrayValue == nil ? nil : index, value: item,
+                             "speed must be a number from \(SpeechFields.speedRange.lowerBound) to \(SpeechFields.speedRange.upperBound)")
+            }
+        }
+        if items.isEmpty { entry.report(located, "a speed list may not be empty") }
+        return speeds
+    }
+
+    private func format() -> SpeechFormat? {
+        guard let located = entry.field("format") else { return .mp3 }
+        guard let text = located.value.stringValue, let format = SpeechFormat(rawValue: text) else {
+            entry.report(located, "format must be \"mp3\" or \"pcm\" (pcm is written as a .wav)")
+            return nil
+        }
+        return format
+    }
+}

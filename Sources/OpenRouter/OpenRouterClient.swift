@@ -1,0 +1,117 @@
+import Glibc
+import HTTP
+import JSON
+import Support
+import Tasks
+
+/// Every exchange mediabatch has with OpenRouter, in one place: images (chat or /images),
+/// speech, the cost of a generation, the key's credit and the model lists. It shapes each
+/// request from a task, sends it on the connection it is given, and returns a typed result
+/// or a classified `TaskFailure`. It never touches files, the queue or the journal, and it
+/// never waits between attempts: retries and their delays belong to the runner.
+public struct OpenRouterClient: Sendable {
+    public let endpoint: OpenRouterEndpoint
+
+    public init(endpoint: OpenRouterEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    /// Generates the images of one attempt at `task`. Their bytes are decoded in place inside
+    /// `buffer` (see `ImagePlacement`), so they live as long as the caller keeps it unused.
+    public func generateImages(
+        _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
+        into buffer: ByteArray
+    ) throws(TaskFailure) -> ImageResult {
+        let body = try ImageRequest.body(for: task, references: references)
+        let request = HTTPRequest(
+            method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.headers(category: "image-gen"),
+            body: JSONEncoding.encode(body))
+        let head = try send(request, on: connection, into: buffer)
+        return task.api == .images
+            ? try ImageResponse.decodeImages(head, body: buffer, placement: placement)
+            : try ImageResponse.decodeChat(head, body: buffer, placement: placement)
+    }
+
+    /// Audio for one chunk of a narration (the whole text when it needs no chunks).
+    public struct SpokenAudio: Sendable {
+        public let audio: [UInt8]
+        /// `X-Generation-Id`, for the cost lookup and the journal.
+        public let generationID: String?
+    }
+
+    /// Synthesizes `text` with `task`'s model, voice and format. `buffer` receives the raw
+    /// answer; the audio is copied out of it, so the buffer is free again on return.
+    public func speak(_ task: SpeechTask, text: String, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> SpokenAudio {
+        let request = HTTPRequest(
+            method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.headers(category: "audio-gen"),
+            body: JSONEncoding.encode(.object(SpeechRequest.body(for: task, input: text))))
+        let head = try send(request, on: connection, into: buffer)
+        let audio = try SpeechResponse.audio(from: head, body: buffer, format: task.format)
+        return SpokenAudio(audio: audio, generationID: head.header("x-generation-id"))
+    }
+
+    /// What `GET /generation?id=` says of a generation's cost.
+    public enum GenerationCost: Sendable, Equatable {
+        /// The final cost in dollars.
+        case settled(Double)
+        /// Not known yet (OpenRouter answers 404 for a while after a generation ends).
+        case pending
+        /// It cannot be learned: an error answer, or no cost in it.
+        case unavailable
+    }
+
+    /// Asks once for the cost of generation `id`; the caller decides whether and when to ask again.
+    public func generationCost(id: String, on connection: HTTPConnection) -> GenerationCost {
+        let url = endpoint.url("/generation?id=" + OpenRouterEndpoint.percentEncoded(id))
+        guard let response = try? connection.perform(HTTPRequest(method: .get, url: url, headers: endpoint.headers(category: "audio-gen"))) else {
+            return .pending
+        }
+        switch response.status {
+        case 200: return SpeechResponse.generationCost(response.body).map(GenerationCost.settled) ?? .unavailable
+        case 404: return .pending
+        default: return .unavailable
+        }
+    }
+
+    /// The key's standing, from `GET /key`.
+    public struct KeyStatus: Sendable {
+        /// Dollars left under the key's limit; nil when it has no limit.
+        public let limitRemaining: Double?
+    }
+
+    public func keyStatus(on connection: HTTPConnection) throws(TaskFailure) -> KeyStatus {
+        let document = try getJSON("/key", on: connection)
+        return KeyStatus(limitRemaining: document["data"]?["limit_remaining"]?.doubleValue)
+    }
+
+    /// Both model lists (`/models?output_modalities=all` and `/images/models`), as a catalog.
+    public func catalog(on connection: HTTPConnection) throws(TaskFailure) -> ModelCatalog {
+        let models = try getJSON("/models?output_modalities=all", on: connection)
+        let images = try getJSON("/images/models", on: connection)
+        return ModelCatalog(modelsDocument: models, imagesDocument: images, fetched: Int(time(nil)))
+    }
+
+    private func getJSON(_ path: String, on connection: HTTPConnection) throws(TaskFailure) -> JSON {
+        let body = ByteArray()
+        let head = try send(HTTPRequest(method: .get, url: endpoint.url(path), headers: endpoint.headers(category: "image-gen")), on: connection, into: body)
+        guard head.status == 200 else { throw ErrorClassifier.failure(status: head.status, body: body, retryAfter: head.retryAfter) }
+        do { return try body.withUnsafeBytes { try JSONEncoding.parse($0, source: path) } } catch {
+            throw TaskFailure(.transient, cause: .response, status: 200, message: "malformed \(path) response")
+        }
+    }
+
+    /// `perform`, with a failed transfer classified for the retry layer: too large is
+    /// permanent, aborted is an interruption, anything else (connect, timeout, reset) is
+    /// transient.
+    private func send(_ request: HTTPRequest, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> HTTPResponseHead {
+        do { return try connection.perform(request, into: buffer) } catch {
+            switch error.kind {
+            case .tooLarge: throw TaskFailure(.permanent, cause: .transport(.tooLarge), message: error.description)
+            case .aborted: throw TaskFailure(.interrupted, cause: .interrupted, message: "stopped while the request was in flight")
+            case .connect: throw TaskFailure(.transient, cause: .transport(.connect), message: error.description)
+            case .timeout: throw TaskFailure(.transient, cause: .transport(.timeout), message: error.description)
+            case .transport: throw TaskFailure(.transient, cause: .transport(.broken), message: error.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Files
+import Foundation
+import Glibc
+import JSON
+import OpenRouter
+import Support
+import Tasks
+
+/// The append-only record of a batch in one output folder (`.mediabatch/journal.jsonl`):
+/// `started` before a request is sent, then `done` (files with size, hash and mtime, cost,
+/// attempts, generation id) or `failed`. Outcome records are fsynced before `append`
+/// returns, with group commit: concurrent callers share one `fdatasync`. `started` records
+/// are written at once (a killed process leaves them behind) but not synced: only a power
+/// cut can lose one, and a lost `started` changes nothing, since every task without an
+/// outcome runs again. The descriptor is owned here and closed only in `deinit`.
+public final class Journal: @unchecked Sendable {
+    // @unchecked Sendable, because: `pending`, `appended`, `durable`, `flushing` and
+    // `writeError` are read and written only while `condition` is held. `fd` is a `let`
+    // opened with O_APPEND: each record goes out in whole write(2) calls, which the kernel
+    // keeps apart whichever thread makes them (an unsynced `started` record from any thread,
+    // or the batch of the one thread leading a group commit); only `fdatasync` and
+    // `close` (in `deinit`, when no thread holds the journal) act on it otherwise.
+    public let path: String
+    public let folder: String
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var appended = 0
+    private var durable = 0
+    private var flushing = false
+    private var writeError: FileError?
+
+    public static func path(folder: String, shard: Shard?) -> String {
+        folder + "/.mediabatch/" + (shard.map { "journal.shard-\($0.index)-of-\($0.count).jsonl" } ?? "journal.jsonl")
+    }
+
+    /// Opens (creating) the journal for `folder`. A torn last line from a crash is closed
+    /// off with a newline so the next record starts clean; readers skip the torn line.
+    public init(folder: String, shard: Shard?) throws(FileError) {
+        self.folder = folder
+        path = Journal.path(folder: folder, shard: shard)
+        try FileIO.makeDirectories(FileIO.directory(of: path))
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError("open the journal", path) }
+        fd = descriptor
+        if let error = Journal.closeTornLine(fd: descriptor, path: path) {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    /// Ends a torn last line with a newline. Reads the last byte through the appending
+    /// descriptor's file with `pread` on a second descriptor, closed on every path.
+    private static func closeTornLine(fd: Int32, path: String) -> FileError? {
+        guard let size = FileIO.size(path), size > 0 else { return nil }
+        let reader = open(path, O_RDONLY | O_CLOEXEC)
+        guard reader >= 0 else { return FileError("read", path) }
+        defer { close(reader) }
+        var byte: UInt8 = 0
+        guard pread(reader, &byte, 1, off_t(size - 1)) == 1 else { return FileError("read", path) }
+        guard byte != UInt8(ascii: "\n") else { return nil }
+        var newline = UInt8(ascii: "\n")
+        return Glibc.write(fd, &newline, 1) == 1 ? nil : FileError("repair", path)
+    }
+
+    deinit { close(fd) }
+
+    /// Appends one record and returns once it is on disk (`durable`) or written.
+    public func append(_ record: JSONObject, durable needsSync: Bool = true) throws(FileError) {
+        var line = JSONEncoding.encode(.object(record))
+        line.append(UInt8(ascii: "\n"))
+        if !needsSync {
+            // One write(2) on an O_APPEND descriptor: the line lands whole, between others.
+            if let error = Journal.write(line, fd: fd, path: path) { throw error }
+            return
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        pending += line
+        appended += 1
+        let mine = appended
+        while durable < mine {
+            if let writeError { throw writeError }
+            if flushing {
+                condition.wait()
+                continue
+            }
+            // Lead a group commit: everything appended so far goes in one write and one sync.
+            flushing = true
+            let batch = pending
+            let upTo = appended
+            pending.removeAll(keepingCapacity: true)
+            condition.unlock()
+            let error = Journal.writeAndSync(batch, fd: fd, path: path)
+            condition.lock()
+            flushing = false
+            if let error { writeError = error } else { durable = upTo }
+            condition.broadcast()
+        }
+    }
+
+    private static func writeAndSync(_ bytes: [UInt8], fd: Int32, path: String) -> FileError? {
+        if let error = write(bytes, fd: fd, path: path) { return error }
+        return fdatasync(fd) == 0 ? nil : FileError("fsync", path)
+    }
+
+    private static func write(_ bytes: [UInt8], fd: Int32, path: String) -> FileError? {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return FileError("append to", path) }
+            done += n
+        }
+        return nil
+    }
+
+    // MARK: - Records
+
+    public func started(key: String, taskID: String, attempt: Int, part: Int? = nil) throws(FileError) {
+        var record: JSONObject = ["event": "started", "key": .string(key), "task": .string(taskID), "attempt": .int(Int64(attempt))]
+        if let part { record["chunk"] = .int(Int64(part + 1)) }
+        record["time"] = .string(UTCTime.now())
+        try append(record, durable: false)
+    }
+
+    public func done(
+        key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double,
+        seed: Int64? = nil
+    ) throws(FileError) {
+        var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
+        record["files"] = .array(files.map { file in
+            var entry: JSONObject = ["path": .string(FileIO.relative(file.path, to: folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
+            if let mtime = file.modified { entry["mtime"] = .string(mtime) }
+            return .object(entry)
+        })
+        if let cost { record["cost"] = .double(cost) }
+        if let generationID { record["generation"] = .string(generationID) }
+        if let seed { record["seed"] = .int(seed) }
+        record["attempts"] = .int(Int64(attempts))
+        record["seconds"] = .double((seconds * 1000).rounded() / 1000)
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
+
+    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int) throws(FileError) {
+        var record: JSONObject = ["event": "failed", "key": .string(key), "task": .string(taskID), "kind": .string(failure.kind.rawValue)]
+        record["cause"] = .string(failure.cause.description)
+        if let status = failure.status { record["status"] = .int(Int64(status)) }
+        record["message"] = .string(failure.message)
+        if !failure.details.isEmpty {
+            record["details"] = .object(JSONObject(failure.details.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
+        }
+        record["attempts"] = .int(Int64(attempts))
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
+}

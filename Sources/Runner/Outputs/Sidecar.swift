@@ -1,0 +1,58 @@
+import Files
+import JSON
+import OpenRouter
+import Support
+import Tasks
+
+/// The metadata that travels with each file: a `<file>.json` sidecar (prompt or text,
+/// model, parameters, generation id, cost, hash), and the text PNGs carry inside.
+package enum Sidecar {
+    package static func image(_ task: ImageTask, result: ImageResult) -> JSONObject {
+        var parameters: JSONObject = ["api": .string(task.api.rawValue)]
+        if let aspect = task.aspectRatio { parameters["aspectRatio"] = .string(aspect) }
+        if let resolution = task.resolution { parameters["resolution"] = .string(resolution) }
+        if let seed = task.seed { parameters["seed"] = .int(seed) }
+        if let size = task.size { parameters["size"] = .string(size) }
+        if let quality = task.quality { parameters["quality"] = .string(quality) }
+        if let config = task.imageConfig { parameters["imageConfig"] = .object(config) }
+        if let provider = task.provider { parameters["provider"] = provider }
+        var sidecar: JSONObject = [
+            "task": .string(task.id), "manifest": .string(task.manifestName), "type": "image",
+            "prompt": .string(task.prompt), "model": .string(task.model.wireID), "parameters": .object(parameters),
+        ]
+        if let model = result.model { sidecar["servedBy"] = .string(model) }
+        if let id = result.generationID { sidecar["generation"] = .string(id) }
+        if let cost = result.cost { sidecar["cost"] = .double(cost) }
+        if !task.inputImages.isEmpty { sidecar["inputImages"] = .array(task.inputImages.map { .string(FileIO.lastComponent($0)) }) }
+        sidecar["created"] = .string(UTCTime.now())
+        return sidecar
+    }
+
+    package static func speech(_ task: SpeechTask, chunks: Int) -> JSONObject {
+        var sidecar: JSONObject = [
+            "task": .string(task.id), "manifest": .string(task.manifestName), "type": "tts",
+            "text": .string(task.text.count > 2000 ? String(task.text.prefix(2000)) + "…" : task.text),
+            "characters": .int(Int64(task.text.count)), "model": .string(task.model.wireID), "voice": .string(task.voice),
+            "format": .string(task.format.rawValue), "chunks": .int(Int64(chunks)),
+        ]
+        if let speed = task.speed { sidecar["speed"] = .double(speed) }
+        if task.format == .pcm { sidecar["sampleRate"] = .int(Int64(task.sampleRate)) }
+        sidecar["created"] = .string(UTCTime.now())
+        return sidecar
+    }
+
+    /// The `parameters` text inside PNGs, in the shape AUTOMATIC1111 users know.
+    package static func parameters(_ task: ImageTask) -> String {
+        var settings = ["Model: \(task.model.wireID)"]
+        if let aspect = task.aspectRatio { settings.append("Aspect ratio: \(aspect)") }
+        if let resolution = task.resolution { settings.append("Resolution: \(resolution)") }
+        if let seed = task.seed { settings.append("Seed: \(seed)") }
+        settings.append("Generator: mediabatch (OpenRouter \(task.api == .images ? "/images" : "/chat/completions"))")
+        return task.prompt + "\n" + settings.joined(separator: ", ")
+    }
+
+    package static func encode(_ sidecar: JSONObject) -> [UInt8] {
+        JSONEncoding.encode(.object(sidecar)) + [UInt8(ascii: "\n")]
+    }
+}
+

@@ -1,0 +1,63 @@
+import Files
+import Manifest
+import Tasks
+
+/// A task of the validated plan that still needs running, with what validation computed for
+/// it: its key (once, here) and the stamps of the files it reads. The run expands its entry
+/// again and checks those stamps, so a task is sent exactly as it was validated or fails
+/// with the reason.
+package struct PlannedTask: Sendable {
+    /// Its place among the tasks of its entry.
+    package let ordinal: Int
+    package let id: String
+    package let origin: TaskOrigin
+    package let folder: String
+    package let key: String
+    /// `FileIO.stamp` of each of `MediaTask.inputs`, in order.
+    package let stamps: [String]
+}
+
+/// A manifest entry with the tasks of it that need running.
+package struct PlannedEntry: Sendable {
+    package let ref: BatchPlan.EntryRef
+    package var tasks: [PlannedTask]
+}
+
+/// The validated plan of a run: what `BatchRunner.prepare` decided, task by task, and what
+/// the run needs to carry it out. Tasks of other shards and tasks the journals show done
+/// (with their files intact) are counted and left out.
+public struct RunSelection: Sendable {
+    package let entries: [PlannedEntry]
+    package let folders: [String]
+    /// Each folder's output root, which it must not leave.
+    package let roots: [String: String]
+    package let shard: Shard?
+    /// Tasks the journal shows done with their files intact.
+    public let alreadyDone: Int
+    /// Tasks that belong to other shards.
+    public let otherShards: Int
+    /// Tasks that will be sent (each narration counts once).
+    public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
+}
+
+/// The journals a run writes into, one per output folder, opened when the run starts.
+package struct RunJournals: Sendable {
+    private var journals: [String: Journal] = [:]
+
+    /// Opens every output folder's journal for appending, after removing the temp files of
+    /// runs that died there.
+    package init(_ selection: RunSelection) throws(FileError) {
+        for folder in selection.folders {
+            if let root = selection.roots[folder] {
+                try FileIO.makeDirectories(folder)
+                guard FileIO.isInside(folder, root: root) else {
+                    throw FileError("use", folder, reason: "it leads outside the output root \(root) (a symbolic link?)")
+                }
+            }
+            FileIO.removeStaleTemps(under: folder)
+            journals[folder] = try Journal(folder: folder, shard: selection.shard)
+        }
+    }
+
+    package subscript(folder folder: String) -> Journal? { journals[folder] }
+}

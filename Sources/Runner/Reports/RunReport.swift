@@ -1,0 +1,77 @@
+import Files
+import JSON
+import Support
+
+/// The record of one run that people and scripts read afterwards: written to
+/// `<output folder>/.mediabatch/report.json` for every folder the run touched, and printed
+/// by `run --json`.
+public enum RunReport {
+    /// The whole run as JSON: totals, then every task that ran (all, or one folder's).
+    public static func json(_ summary: RunSummary, folder: String? = nil) -> JSON {
+        let outcomes = summary.outcomes.filter { folder == nil || $0.folder == folder }
+        var totals: JSONObject = [
+            "done": .int(Int64(outcomes.filter(\.isDone).count)),
+            "failed": .int(Int64(outcomes.filter { !$0.isDone }.count)),
+        ]
+        if folder == nil {
+            totals["alreadyDone"] = .int(Int64(summary.alreadyDone))
+            totals["otherShards"] = .int(Int64(summary.otherShards))
+            totals["notRun"] = .int(Int64(summary.notRun))
+        }
+        var files = 0
+        var cost = 0.0
+        var tasks: [JSON] = []
+        for outcome in outcomes {
+            var task: JSONObject = ["id": .string(outcome.taskID), "manifest": .string(outcome.origin.description)]
+            task["attempts"] = .int(Int64(outcome.attempts))
+            task["seconds"] = .double((outcome.seconds * 1000).rounded() / 1000)
+            switch outcome.result {
+            case .done(let written, let taskCost, let generationID):
+                task["status"] = "done"
+                files += written.count
+                cost += taskCost ?? 0
+                task["files"] = .array(written.map { file in
+                    .object(["path": .string(FileIO.relative(file.path, to: outcome.folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)])
+                })
+                if let taskCost { task["cost"] = .double(taskCost) }
+                if let generationID { task["generation"] = .string(generationID) }
+            case .failed(let failure):
+                task["status"] = "failed"
+                var error: JSONObject = ["kind": .string(failure.kind.rawValue), "message": .string(failure.message)]
+                if let status = failure.status { error["status"] = .int(Int64(status)) }
+                for (key, value) in failure.details.sorted(by: { $0.key < $1.key }) { error[key] = .string(value) }
+                task["error"] = .object(error)
+            }
+            tasks.append(.object(task))
+        }
+        totals["files"] = .int(Int64(files))
+        totals["cost"] = .double((cost * 1_000_000).rounded() / 1_000_000)
+        var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]
+        if let stop = summary.stop { report["stopped"] = .string(describe(stop)) }
+        report["totals"] = .object(totals)
+        report["tasks"] = .array(tasks)
+        return .object(report)
+    }
+
+    /// Writes each touched folder's report atomically; returns the paths written.
+    @discardableResult
+    public static func write(_ summary: RunSummary, folders: [String]) throws(FileError) -> [String] {
+        var written: [String] = []
+        for folder in folders {
+            let path = folder + "/.mediabatch/report.json"
+            try FileIO.writeAtomically(JSONEncoding.encode(json(summary, folder: folder)) + [UInt8(ascii: "\n")], to: path)
+            written.append(path)
+        }
+        return written
+    }
+
+    package static func describe(_ stop: RunStop) -> String {
+        switch stop {
+        case .unauthorized(let message): return "unauthorized: \(message)"
+        case .paymentRequired(let message): return "payment required: \(message)"
+        case .budgetReached(let spent): return "budget reached at \(spent) USD"
+        case .interrupted: return "interrupted"
+        }
+    }
+
+}

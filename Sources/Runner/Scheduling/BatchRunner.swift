@@ -1,0 +1,118 @@
+import Dispatch
+import Files
+import HTTP
+import Manifest
+import OpenRouter
+import Support
+import Tasks
+
+/// Runs a plan on a bounded set of Dispatch queues.
+///
+/// `concurrency` network workers, each a serial queue owning one HTTP connection (kept
+/// alive between its requests), pull jobs from the shared `JobSource`, so there are never
+/// more requests in flight than workers. (One serial queue per worker, not one concurrent
+/// queue: libdispatch on Linux caps a concurrent queue's threads at the core count, and
+/// these workers block on the network.) The `TaskFeed` supplies the jobs from the validated
+/// plan on a thread of its own. A worker hands each decoded response to one of a few writer
+/// lanes, so only a few threads contend for the output folder; it sends its next request
+/// once that writer has recorded the task and handed its buffer back. So sent-but-unrecorded
+/// requests never exceed the concurrency either, which bounds what a crash can cost.
+public final class BatchRunner: Sendable {
+    public let options: RunOptions
+    private let onEvent: @Sendable (RunEvent) -> Void
+    private let abortSignal = AbortSignal()
+    private let current = Locked<(source: JobSource, recorder: OutcomeRecorder)?>(nil)
+
+    public init(options: RunOptions, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) {
+        self.options = options
+        self.onEvent = onEvent
+    }
+
+    /// Validates `plan` and runs it: `prepare`, then `run(_:selection:)`.
+    public func run(_ plan: BatchPlan) throws(PreparationError) -> RunSummary {
+        let selection = try prepare(plan)
+        do { return try run(plan, selection: selection) } catch { throw .file(error) }
+    }
+
+    /// Validates the plan in one pass that also decides, task by task, what still needs
+    /// running (see `RunPlanner`). Reads only: a bad manifest leaves no trace.
+    public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
+        try RunPlanner(shard: options.shard, force: options.force).select(plan)
+    }
+
+    /// Runs the selected tasks and returns when all are done, failed, or the run stopped.
+    /// Opens (creating) the journals first, and removes temp files a dead run left behind:
+    /// call it holding the output root's lock.
+    public func run(_ plan: BatchPlan, selection: RunSelection) throws(FileError) -> RunSummary {
+        let started = MonotonicClock.now()
+        let journals = try RunJournals(selection)
+        let workers = max(1, min(options.concurrency, max(selection.taskCount, 1)))
+        let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute)
+        let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
+        current.withLock { $0 = (source, recorder) }
+        defer { current.withLock { $0 = nil } }
+
+        let group = DispatchGroup()
+        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder).start(in: group)
+        let lanes = WriterLanes(count: min(workers, 2))
+        let worker = makeWorker(source: source, recorder: recorder, lanes: lanes)
+        for index in 0..<workers {
+            DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
+                worker.run(
+                    connection: HTTPConnection(limits: options.limits, abortSignal: abortSignal, trace: options.trace),
+                    buffer: ResponseBuffer())
+            }
+        }
+        group.wait()
+        lanes.drain()
+        let summary = recorder.summary(
+            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
+            seconds: MonotonicClock.now() - started)
+        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
+        return summary
+    }
+
+    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, lanes: WriterLanes) -> Worker {
+        let claims = PathClaims()
+        let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
+        let costs = options.maxCost == nil ? nil : CostLookups(client: speechClient, limits: options.limits, trace: options.trace)
+        return Worker(
+            source: source, recorder: recorder, lanes: lanes,
+            images: ImageTaskExecutor(
+                client: OpenRouterClient(endpoint: options.endpoint), claims: claims, sidecars: options.sidecars,
+                maxImageBytes: options.maxImageBytes),
+            speech: SpeechTaskExecutor(client: speechClient, claims: claims, costs: costs, sidecars: options.sidecars),
+            retries: RetryDecision(
+                policy: RetryPolicy(baseDelay: options.retryBaseDelay, maxDelay: options.retryMaxDelay), maxAttempts: options.maxAttempts,
+                maxNoImageAttempts: options.maxNoImageAttempts),
+            onEvent: onEvent)
+    }
+
+    /// After the run: each folder the run touched gets its report; every folder's journal
+    /// snapshot is refreshed (the next run reads only what follows it); galleries are rebuilt
+    /// where something changed (or none exists yet), so a nightly no-op rerun stays cheap and
+    /// keeps the last real report.
+    private func finishFolders(_ folders: [String], touched: Set<String>, summary: RunSummary) throws(FileError) {
+        try RunReport.write(summary, folders: folders.filter(touched.contains))
+        for folder in folders { ResumeSnapshot.refresh(journal: Journal.path(folder: folder, shard: options.shard)) }
+        guard options.gallery else { return }
+        for folder in folders where touched.contains(folder) || !FileIO.exists(folder + "/index.html") {
+            try Gallery.write(folder: folder, journalPath: Journal.path(folder: folder, shard: options.shard))
+        }
+    }
+
+    /// Stops scheduling: requests in flight may finish (their files are written and
+    /// journaled); nothing new starts, retries included. Safe from any thread.
+    public func stopScheduling() {
+        current.withLock { run in
+            run?.recorder.interrupted()
+            run?.source.stop()
+        }
+    }
+
+    /// Aborts the transfers in flight too (their tasks fail as interrupted).
+    public func abortInFlight() {
+        stopScheduling()
+        abortSignal.abort()
+    }
+}

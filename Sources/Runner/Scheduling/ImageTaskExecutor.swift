@@ -1,0 +1,80 @@
+import Files
+import HTTP
+import JSON
+import Manifest
+import Media
+import OpenRouter
+import Support
+import Tasks
+
+/// Runs one attempt of an image task in two steps: `fetch` reads the reference images and
+/// asks the client for the images (on a network worker); `write` puts the files on disk
+/// atomically (on a writer lane). Knows nothing of retries or scheduling.
+package struct ImageTaskExecutor {
+    package let client: OpenRouterClient
+    package let claims: PathClaims
+    /// Write `<file>.json` beside each image.
+    package let sidecars: Bool
+    /// A decoded image larger than this fails the task.
+    package var maxImageBytes = ImagePlacement.defaultMaxImageBytes
+
+    /// A decoded answer and the PNG metadata chunk its images will carry (made once, in
+    /// `fetch`, because decoding places the images by its length).
+    package struct Fetched {
+        package let result: ImageResult
+        package let metadata: [UInt8]
+        package var cost: Double? { result.cost }
+        package var generationID: String? { result.generationID }
+    }
+
+    /// Sends the task and decodes its images into `buffer`.
+    package func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> Fetched {
+        var references: [ReferenceImage] = []
+        for path in task.inputImages { references.append(try Self.reference(path)) }
+        // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
+        let metadata = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
+        let placement = ImagePlacement(pngInsertedBytes: metadata.count, maxImageBytes: maxImageBytes)
+        let result = try client.generateImages(task, references: references, placement: placement, on: connection, into: buffer)
+        return Fetched(result: result, metadata: metadata)
+    }
+
+    /// A reference image for the request: a URL as it is, a file read whole (within the
+    /// manifest limit for input images).
+    private static func reference(_ path: String) throws(TaskFailure) -> ReferenceImage {
+        if path.hasPrefix("http://") || path.hasPrefix("https://") { return .url(path) }
+        do { return .file(path: path, bytes: try FileIO.readAll(path, limit: ImageFields.maxInputImageBytes)) } catch {
+            throw TaskFailure(.permanent, cause: .file(path: path), message: error.description)
+        }
+    }
+
+    /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
+    /// file. PNGs carry the prompt and settings in an `iTXt` chunk; each image gets a
+    /// sidecar `<file>.json` unless sidecars are off.
+    package func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+        let result = fetched.result
+        let images = result.images
+        let metadata = fetched.metadata
+        var outputs: [OutputFile] = []
+        for (index, image) in images.enumerated() {
+            let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
+            let chunk = image.format == .png ? metadata : []
+            var file = OutputFile(path: path) { body in
+                image.withUnsafeBytes { bytes in
+                    guard !chunk.isEmpty, let split = PNGText.insertionPoint(bytes) else { return body([bytes]) }
+                    chunk.withUnsafeBytes { chunkBytes in
+                        body([UnsafeRawBufferPointer(rebasing: bytes[..<split]), chunkBytes, UnsafeRawBufferPointer(rebasing: bytes[split...])])
+                    }
+                }
+            }
+            let digest = file.sha256
+            file.knownSHA256 = digest
+            outputs.append(file)
+            if sidecars {
+                var sidecar = Sidecar.image(task, result: result)
+                sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
+                outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
+            }
+        }
+        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+}

@@ -1,0 +1,109 @@
+import Support
+import Tasks
+
+
+/// Records how each task ended: in its journal, in the run's summary and to the front end,
+/// then closes the job in the source. Also stops the run on a fatal answer or a spent budget.
+package final class OutcomeRecorder: Sendable {
+    private let state = Locked(RunSummary())
+    private let source: JobSource
+    private let maxCost: Double?
+    private let onEvent: @Sendable (RunEvent) -> Void
+
+    package init(source: JobSource, maxCost: Double?, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+        self.source = source
+        self.maxCost = maxCost
+        self.onEvent = onEvent
+    }
+
+    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
+        let seconds = MonotonicClock.now() - job.firstStarted
+        do {
+            var seed: Int64?
+            if case .image(let task) = job.task { seed = task.seed }
+            try job.journal?.done(
+                key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts,
+                seconds: seconds, seed: seed)
+        } catch {
+            // The files are in place; only the record is missing, so a rerun redoes the task.
+            onEvent(.journalError(error.description))
+        }
+        var outcome = TaskOutcome(
+            taskID: job.task.id, origin: job.task.origin, attempts: attempts,
+            result: .done(files: files, cost: cost, generationID: generationID), seconds: seconds)
+        outcome.folder = job.task.output.folder
+        let overBudget = state.withLock { summary -> Double? in
+            summary.done += 1
+            summary.outcomes.append(outcome)
+            summary.files += files
+            summary.cost += cost ?? 0
+            guard let maxCost, summary.cost >= maxCost, summary.stop == nil else { return nil }
+            summary.stop = .budgetReached(summary.cost)
+            return summary.cost
+        }
+        if let overBudget {
+            source.stop()
+            onEvent(.stopping(reason: "spent \(overBudget) dollars, the --max-cost budget"))
+        }
+        source.finish()
+        onEvent(.finished(outcome))
+    }
+
+    package func failed(_ job: Job, attempts: Int, failure: TaskFailure) {
+        recordFailure(
+            taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
+            attempts: attempts, failure: failure, started: job.firstStarted)
+        source.finish()
+    }
+
+    /// A task of the plan that failed before anything was sent (it could not be rebuilt as
+    /// validated). It was never handed to a worker, so the source has nothing to finish.
+    package func unsent(_ task: PlannedTask, journal: Journal?, failure: TaskFailure, started: Double) {
+        recordFailure(
+            taskID: task.id, origin: task.origin, folder: task.folder, key: task.key, journal: journal, attempts: 0, failure: failure,
+            started: started)
+    }
+
+    private func recordFailure(
+        taskID: String, origin: TaskOrigin, folder: String, key: String, journal: Journal?, attempts: Int, failure: TaskFailure,
+        started: Double
+    ) {
+        let stop: RunStop? = switch failure.kind {
+        case .unauthorized: .unauthorized(failure.message)
+        case .paymentRequired: .paymentRequired(failure.message)
+        default: nil
+        }
+        if stop != nil {
+            source.stop()
+            onEvent(.stopping(reason: failure.description))
+        }
+        do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts) } catch {
+            onEvent(.journalError(error.description))
+        }
+        var outcome = TaskOutcome(
+            taskID: taskID, origin: origin, attempts: attempts, result: .failed(failure), seconds: MonotonicClock.now() - started)
+        outcome.folder = folder
+        state.withLock { summary in
+            summary.failed += 1
+            summary.failures.append(outcome)
+            summary.outcomes.append(outcome)
+            if summary.stop == nil, let stop { summary.stop = stop }
+        }
+        onEvent(.finished(outcome))
+    }
+
+    /// Marks the run as stopped by the user (a signal), unless it already stopped for another reason.
+    package func interrupted() {
+        state.withLock { summary in if summary.stop == nil { summary.stop = .interrupted } }
+    }
+
+    package func summary(taskCount: Int, alreadyDone: Int, otherShards: Int, seconds: Double) -> RunSummary {
+        state.withLock { summary in
+            summary.alreadyDone = alreadyDone
+            summary.otherShards = otherShards
+            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards
+            summary.seconds = seconds
+            return summary
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import HTTP
+import JSON
+import Media
+import OpenRouter
+import Support
+import Tasks
+
+/// Runs speech work in two steps, like images: `fetch` synthesizes one chunk (on a network
+/// worker); `write` joins all chunks of a narration into one tagged mp3 (or WAV) and puts
+/// it on disk atomically (on a writer lane). Knows nothing of retries or scheduling.
+package struct SpeechTaskExecutor {
+    package let client: OpenRouterClient
+    package let claims: PathClaims
+    /// Where generation costs are looked up (for budgets), when they are.
+    package let costs: CostLookups?
+    /// Write `<file>.json` beside the audio.
+    package let sidecars: Bool
+
+    /// Synthesizes one chunk and stores it in its narration; the whole narration when this
+    /// chunk completed it.
+    package func fetch(_ part: NarrationPart, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> NarrationAssembly.Complete? {
+        let spoken = try client.speak(part.assembly.task, text: part.text, on: connection, into: buffer)
+        let cost = spoken.generationID.flatMap { id in costs?.lookUp(id) }
+        return part.assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
+    }
+
+    /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it.
+    package func write(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> [WrittenFile] {
+        let final: [UInt8]
+        switch task.format {
+        case .mp3:
+            let joined: [UInt8]
+            do { joined = try MP3Joiner.join(parts) } catch {
+                throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
+            }
+            var comment = "model=\(task.model.wireID) voice=\(task.voice)"
+            if let speed = task.speed { comment += " speed=\(speed)" }
+            if parts.count > 1 { comment += " chunks=\(parts.count)" }
+            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
+        case .pcm:
+            final = WAVFile.joinPCM(parts, sampleRate: task.sampleRate)
+        }
+        let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
+        var audio = OutputFile(path: path, bytes: final)
+        let digest = audio.sha256
+        audio.knownSHA256 = digest
+        var outputs = [audio]
+        if sidecars {
+            var sidecar = Sidecar.speech(task, chunks: parts.count)
+            sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
+            outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
+        }
+        if task.keepChunks {
+            for (index, part) in parts.enumerated() {
+                let bytes = task.format == .pcm ? WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) : part
+                let name = String(format: "%@/%@.part-%02d.%@", task.output.folder, task.output.baseName, index + 1, task.format.fileExtension)
+                outputs.append(OutputFile(path: name, bytes: bytes))
+            }
+        }
+        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+}

@@ -1,0 +1,73 @@
+import Dispatch
+import Files
+import Manifest
+import Support
+import Tasks
+
+/// Supplies a run's jobs from its validated plan, on a thread of its own: expands each
+/// selected entry again (for memory: a huge JSONL batch is never held whole), checks that
+/// every task is still the one that was validated (same id, inputs with the same stamps),
+/// splits narrations into their chunk jobs once, and hands the jobs to the `JobSource`,
+/// which holds only a bounded number. None of this happens under the scheduler's lock. A
+/// task that can no longer be built as validated fails, unsent, with the reason.
+package struct TaskFeed: Sendable {
+    package let plan: BatchPlan
+    package let selection: RunSelection
+    package let journals: RunJournals
+    package let source: JobSource
+    package let recorder: OutcomeRecorder
+
+    /// Starts supplying on a queue of its own; `group` is left when the feed is done.
+    package func start(in group: DispatchGroup) {
+        DispatchQueue(label: "mediabatch.feed").async(group: group) { run() }
+    }
+
+    private func run() {
+        defer { source.endSupply() }
+        var expander = plan.makeExpander()
+        for entry in selection.entries {
+            let (tasks, issues) = expander.expand(entry.ref)
+            for planned in entry.tasks {
+                let now = MonotonicClock.now()
+                let journal = journals[folder: planned.folder]
+                let task: MediaTask
+                switch Self.rebuild(planned, from: tasks, issues: issues) {
+                case .success(let rebuilt): task = rebuilt
+                case .failure(let failure):
+                    recorder.unsent(planned, journal: journal, failure: failure, started: now)
+                    continue
+                }
+                guard source.supply(Self.jobs(for: task, key: planned.key, journal: journal, at: now)) else { return }
+            }
+        }
+    }
+
+    /// The validated task `planned`, expanded again: the same task, reading the same files.
+    private static func rebuild(_ planned: PlannedTask, from tasks: [MediaTask], issues: [ManifestIssue]) -> Result<MediaTask, TaskFailure> {
+        guard planned.ordinal < tasks.count, tasks[planned.ordinal].id == planned.id else {
+            let reason = issues.first.map { ": \($0.message)" } ?? ""
+            return .failure(TaskFailure(
+                .permanent, cause: .plan,
+                message: "the task can no longer be built as it was validated\(reason); nothing was sent, run again to pick up the change"))
+        }
+        let task = tasks[planned.ordinal]
+        for (path, stamp) in zip(task.inputs, planned.stamps) where FileIO.stamp(path) != stamp {
+            return .failure(TaskFailure(
+                .permanent, cause: .file(path: path),
+                message: "\(path) changed after the run was validated; nothing was sent, run again to pick up the change"))
+        }
+        return .success(task)
+    }
+
+    /// A narration becomes one job per chunk of its text (split here, once); other tasks stay one job.
+    private static func jobs(for task: MediaTask, key: String, journal: Journal?, at now: Double) -> [Job] {
+        let job = Job(task: task, key: key, journal: journal, firstStarted: now)
+        guard case .speech(let speech) = task else { return [job] }
+        let assembly = NarrationAssembly(task: speech, chunks: NarrationSplitter.split(speech.text, maxChars: speech.maxChars))
+        return assembly.chunks.indices.map { index in
+            var part = job
+            part.part = NarrationPart(index: index, assembly: assembly)
+            return part
+        }
+    }
+}

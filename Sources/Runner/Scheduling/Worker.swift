@@ -1,0 +1,152 @@
+import HTTP
+import Support
+import Tasks
+
+/// One network worker: a serial queue's loop that owns one HTTP connection and one response
+/// buffer, takes jobs from the source one at a time, and ends each in exactly one
+/// `Disposition`, decided in `attempt` and carried out in `settle`.
+package struct Worker {
+    package let source: JobSource
+    package let recorder: OutcomeRecorder
+    package let lanes: WriterLanes
+    package let images: ImageTaskExecutor
+    package let speech: SpeechTaskExecutor
+    package let retries: RetryDecision
+    package let onEvent: @Sendable (RunEvent) -> Void
+
+    /// How one job ended.
+    private enum Disposition {
+        /// Images decoded into the lent buffer: a writer lane writes and records them, then
+        /// releases the lease.
+        case writeImages(ImageTaskExecutor.Fetched)
+        /// The last chunk of a narration: a writer lane joins, writes and records it.
+        case writeNarration(NarrationAssembly.Complete)
+        /// A chunk stored; other chunks of its narration are still to come.
+        case partStored
+        /// Try again after `delay` seconds.
+        case retry(Job, after: Double, TaskFailure)
+        /// Failed for good: recorded now.
+        case failed(TaskFailure)
+        /// A chunk of a narration that another chunk already failed: nothing to record.
+        case abandoned
+    }
+
+    /// Runs jobs until the source has none left. Blocks the calling queue.
+    package func run(connection: HTTPConnection, buffer: ResponseBuffer) {
+        while true {
+            // The previous job's lease must be back (its writer done) before the next job
+            // starts: a stop decided by that job's outcome then holds here.
+            let lease = buffer.lease()
+            guard let job = source.next() else {
+                lease.release()
+                return
+            }
+            settle(job, attempt(job, connection: connection, buffer: lease.bytes), lease: lease)
+        }
+    }
+
+    /// Sends one attempt of `job` and decides how it ends. Never writes outputs.
+    private func attempt(_ job: Job, connection: HTTPConnection, buffer: ByteArray) -> Disposition {
+        let attempt = job.attempts + 1
+        do throws(TaskFailure) {
+            do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
+                throw TaskFailure(.permanent, cause: .file(path: error.path), message: error.description)
+            }
+            onEvent(.sending(taskID: job.task.id))
+            defer { onEvent(.answered(taskID: job.task.id)) }
+            switch job.task {
+            case .image(let task):
+                return .writeImages(try images.fetch(task, on: connection, into: buffer))
+            case .speech:
+                guard let part = job.part else { preconditionFailure("speech jobs always carry a part") }
+                guard let complete = try speech.fetch(part, on: connection, into: buffer) else { return .partStored }
+                return .writeNarration(complete)
+            }
+        } catch {
+            let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
+            if let delay = retries.delay(for: error, attempt: attempt, noImageAnswers: noImageAnswers) {
+                var next = job
+                next.attempts = attempt
+                next.noImageAnswers = noImageAnswers
+                return .retry(next, after: delay, error)
+            }
+            if let part = job.part, !part.assembly.fail() { return .abandoned }
+            return .failed(error)
+        }
+    }
+
+    /// Carries out a disposition. The lease is released here, or by the writer lane that
+    /// the images' disposition hands it to: once either way.
+    private func settle(_ job: Job, _ disposition: Disposition, lease: BufferLease) {
+        let attempts = job.attempts + 1
+        if case .writeImages(let fetched) = disposition {
+            lanes.submit(UncheckedTransfer(fetched)) { [images, recorder] fetched in
+                defer { lease.release() }
+                guard case .image(let task) = job.task else { return }
+                do throws(TaskFailure) {
+                    let files = try images.write(fetched.value, for: task)
+                    recorder.done(job, attempts: attempts, files: files, cost: fetched.value.cost, generationID: fetched.value.generationID)
+                } catch {
+                    recorder.failed(job, attempts: attempts, failure: error)
+                }
+            }
+            return
+        }
+        lease.release()
+        switch disposition {
+        case .writeImages:
+            break  // handed to a writer lane above
+        case .writeNarration(let complete):
+            lanes.submit(UncheckedTransfer(complete)) { [speech, recorder] complete in
+                guard case .speech(let task) = job.task else { return }
+                let parts = complete.value
+                do throws(TaskFailure) {
+                    let files = try speech.write(parts.parts, for: task)
+                    let costs = parts.costs.compactMap { $0.wait() }
+                    recorder.done(
+                        job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
+                        generationID: parts.generationIDs.joined(separator: ","))
+                } catch {
+                    recorder.failed(job, attempts: attempts, failure: error)
+                }
+            }
+        case .partStored, .abandoned:
+            source.finish()
+        case .retry(let next, let delay, let failure):
+            if failure.status == 429 { source.coolDown(for: delay) }
+            source.retry(next, after: delay)
+            onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
+        case .failed(let failure):
+            recorder.failed(job, attempts: attempts, failure: failure)
+        }
+    }
+}
+
+/// Whether and when a failed attempt is tried again.
+package struct RetryDecision: Sendable {
+    package let policy: RetryPolicy
+    /// Attempts per task, the first included.
+    package let maxAttempts: Int
+    /// 200s without an image a task may get before it fails for good.
+    package let maxNoImageAttempts: Int
+
+    /// How long to wait before trying again, or nil when the failure is final.
+    /// `noImageAnswers` counts the 200s without an image so far, this one included: only those
+    /// use up the no-image allowance, whatever other failures came before.
+    package func delay(for failure: TaskFailure, attempt: Int, noImageAnswers: Int) -> Double? {
+        switch failure.kind {
+        case .transient where attempt < maxAttempts:
+            return policy.delay(after: attempt, failure: failure)
+        case .noImages where noImageAnswers < maxNoImageAttempts && attempt < maxAttempts:
+            return policy.delay(after: attempt, failure: failure)
+        default:
+            return nil
+        }
+    }
+
+    package init(policy: RetryPolicy, maxAttempts: Int, maxNoImageAttempts: Int) {
+        self.policy = policy
+        self.maxAttempts = maxAttempts
+        self.maxNoImageAttempts = maxNoImageAttempts
+    }
+}

@@ -1,0 +1,185 @@
+import JSON
+
+/// One concrete unit of work after expansion: exactly one OpenRouter request (or, for long
+/// narration, one request per chunk) and the files it writes.
+public enum MediaTask: Sendable {
+    case image(ImageTask)
+    case speech(SpeechTask)
+
+    public var id: String {
+        switch self {
+        case .image(let task): return task.id
+        case .speech(let task): return task.id
+        }
+    }
+
+    public var origin: TaskOrigin {
+        switch self {
+        case .image(let task): return task.origin
+        case .speech(let task): return task.origin
+        }
+    }
+
+    public var output: OutputTarget {
+        switch self {
+        case .image(let task): return task.output
+        case .speech(let task): return task.output
+        }
+    }
+
+    public var isImage: Bool { if case .image = self { return true } else { return false } }
+
+    /// The local files the task reads when it runs: reference images, the text file.
+    /// (Reference URLs are not files; they appear here as given, and never match a file.)
+    public var inputs: [String] {
+        switch self {
+        case .image(let task): return task.inputImages
+        case .speech(let task): return task.textFile.map { [$0] } ?? []
+        }
+    }
+}
+
+/// Where a task came from, for messages that send the user back to the manifest.
+public struct TaskOrigin: Sendable, Equatable {
+    public let file: String
+    public let line: Int?
+    public var description: String { line.map { "\(file):\($0)" } ?? file }
+
+    package init(file: String, line: Int?) {
+        self.file = file
+        self.line = line
+    }
+}
+
+/// Where a task's files go: `<folder>/<baseName>.<ext>`, or `<baseName>-<n>.<ext>` when a
+/// response holds several images.
+public struct OutputTarget: Sendable, Equatable, Hashable {
+    /// Absolute path of the manifest's output folder (under the output root).
+    public let folder: String
+    /// Path relative to `folder`, without extension; may contain `/` for subfolders.
+    public let baseName: String
+
+    public func path(index: Int?, of total: Int, fileExtension: String) -> String {
+        let suffix = total > 1 ? "-\(index ?? 1)" : ""
+        return "\(folder)/\(baseName)\(suffix).\(fileExtension)"
+    }
+
+    package init(folder: String, baseName: String) {
+        self.folder = folder
+        self.baseName = baseName
+    }
+}
+
+/// An image generation task, fully resolved: every default applied, every template filled.
+public struct ImageTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
+    public let prompt: String
+    public let model: ModelRef
+    public let aspectRatio: String?
+    public let resolution: String?
+    /// `imageConfig` exactly as the user wrote it; merged over the derived hints.
+    public let imageConfig: JSONObject?
+    public let provider: JSON?
+    public let fallbackModels: [String]?
+    /// Absolute paths of reference images, sent as data URLs.
+    public let inputImages: [String]
+    /// Which of `count` identical requests this is (1-based), part of the task key.
+    public let variant: Int
+    /// Which OpenRouter endpoint generates it.
+    public var api: ImageAPI = .chat
+    /// Output modalities for the chat path: `["image"]` for image-only models.
+    public var modalities: [String] = ["image", "text"]
+    /// Images asked for in one request (`n`, on the /images path only).
+    public var imagesPerRequest: Int = 1
+    /// Options of the /images path.
+    public var seed: Int64?
+    public var size: String?
+    public var quality: String?
+    public var outputFormat: String?
+    public var background: String?
+    /// `reasoning` for image models that think (an effort or a token budget).
+    public var reasoning: JSON?
+
+    package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, prompt: String, model: ModelRef, aspectRatio: String?, resolution: String?, imageConfig: JSONObject?, provider: JSON?, fallbackModels: [String]?, inputImages: [String], variant: Int, api: ImageAPI = .chat, modalities: [String] = ["image", "text"], imagesPerRequest: Int = 1, seed: Int64? = nil, size: String? = nil, quality: String? = nil, outputFormat: String? = nil, background: String? = nil, reasoning: JSON? = nil) {
+        self.id = id
+        self.manifestName = manifestName
+        self.origin = origin
+        self.output = output
+        self.prompt = prompt
+        self.model = model
+        self.aspectRatio = aspectRatio
+        self.resolution = resolution
+        self.imageConfig = imageConfig
+        self.provider = provider
+        self.fallbackModels = fallbackModels
+        self.inputImages = inputImages
+        self.variant = variant
+        self.api = api
+        self.modalities = modalities
+        self.imagesPerRequest = imagesPerRequest
+        self.seed = seed
+        self.size = size
+        self.quality = quality
+        self.outputFormat = outputFormat
+        self.background = background
+        self.reasoning = reasoning
+    }
+}
+
+/// The two ways OpenRouter generates images: the chat path the product started on, and the
+/// dedicated `POST /images` endpoint.
+public enum ImageAPI: String, Sendable {
+    case chat, images
+}
+
+/// How speech is delivered: mp3 as is, or raw 16-bit PCM written as a WAV file.
+public enum SpeechFormat: String, Sendable {
+    case mp3, pcm
+
+    public var fileExtension: String { self == .mp3 ? "mp3" : "wav" }
+}
+
+/// A text-to-speech task, fully resolved. Text longer than `maxChars` is narrated in
+/// chunks that are synthesized in parallel and joined into one file.
+public struct SpeechTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
+    public let text: String
+    public let model: ModelRef
+    public let voice: String
+    public let speed: Double?
+    public let format: SpeechFormat
+    /// Sample rate of `pcm` audio (OpenRouter does not say; 24 kHz is usual).
+    public let sampleRate: Int
+    public let provider: JSON?
+    public let maxChars: Int
+    /// The ID3 title; the task id when absent.
+    public let title: String?
+    /// Also keep each chunk's own file next to the joined one.
+    public let keepChunks: Bool
+    /// The file the text was read from, when it came from one (an input of the task).
+    public var textFile: String?
+
+    package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
+        self.id = id
+        self.manifestName = manifestName
+        self.origin = origin
+        self.output = output
+        self.text = text
+        self.model = model
+        self.voice = voice
+        self.speed = speed
+        self.format = format
+        self.sampleRate = sampleRate
+        self.provider = provider
+        self.maxChars = maxChars
+        self.title = title
+        self.keepChunks = keepChunks
+        self.textFile = textFile
+    }
+}

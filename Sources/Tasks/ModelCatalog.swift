@@ -1,0 +1,63 @@
+import Glibc
+import JSON
+
+/// What OpenRouter says its models can do: output modalities, prices and voices from
+/// `GET /models`, and the typed `supported_parameters` of the /images endpoint from
+/// `GET /images/models`. Fetched by `mediabatch models`, cached on disk with a TTL, and used
+/// (when present) to validate manifests and to choose `modalities` and the image path.
+public struct ModelCatalog: Sendable {
+    public struct Model: Sendable {
+        public let id: String
+        public let outputModalities: [String]
+        public let voices: [String]
+        public let pricing: [String: String]
+
+        package init(id: String, outputModalities: [String], voices: [String], pricing: [String: String]) {
+            self.id = id
+            self.outputModalities = outputModalities
+            self.voices = voices
+            self.pricing = pricing
+        }
+
+        /// Dollars per generated image, nil when unlisted or varying (OpenRouter writes -1).
+        public var pricePerImage: Double? { Model.price(pricing["image_output"] ?? pricing["image"]) }
+        /// Dollars per input character of speech, nil when unlisted or varying.
+        public var pricePerCharacter: Double? { Model.price(pricing["prompt"]) }
+
+        package static func price(_ text: String?) -> Double? {
+            guard let text, let value = Double(text), value >= 0 else { return nil }
+            return value
+        }
+    }
+
+    /// One typed capability of the /images endpoint for a model.
+    public enum Capability: Sendable, Equatable {
+        case values([String])
+        case range(Int, Int)
+        case flag
+    }
+
+    public let models: [String: Model]
+    /// Model id → parameter name → capability.
+    public let images: [String: [String: Capability]]
+    /// Seconds since the epoch when the lists were fetched.
+    public let fetched: Int
+
+    public static let timeToLive = 24 * 3600
+
+    /// The two documents as OpenRouter sent them, kept for the cache file.
+    package let documents: (models: JSON, images: JSON)
+
+    package init(models: [String: Model], images: [String: [String: Capability]], fetched: Int, documents: (models: JSON, images: JSON)) {
+        self.models = models
+        self.images = images
+        self.fetched = fetched
+        self.documents = documents
+    }
+
+    public var isStale: Bool { Int(time(nil)) - fetched > ModelCatalog.timeToLive }
+
+    /// The image models: those whose output modalities include `image`.
+    public var imageModels: [Model] { models.values.filter { $0.outputModalities.contains("image") }.sorted { $0.id < $1.id } }
+    public var speechModels: [Model] { models.values.filter { $0.outputModalities.contains("speech") }.sorted { $0.id < $1.id } }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Files
+import Manifest
+import Runner
+
+/// Every way a command can fail, carrying what the user needs to hear. Commands throw these
+/// and print nothing about them; `MediaBatchCommand.main` turns each into its message and
+/// exit code in one place (`report`).
+enum CommandFailure: Error {
+    /// The manifests have problems: every one is listed, nothing was sent.
+    case manifest(ManifestError)
+    /// The settings file cannot be used, or a setting is missing.
+    case configuration(String)
+    /// A file or folder the command must write cannot be made.
+    case file(FileError)
+    /// Another run holds the output root's lock: try again later.
+    case busy(String)
+    /// A journal or output folder to read is missing or unreadable.
+    case data(String)
+    /// OpenRouter cannot be reached, or refused what was asked.
+    case unavailable(String)
+    /// The run stopped before its last task (401, 402, the budget, a signal).
+    case stopped(RunStop)
+    /// The run ended, and some tasks failed (each was reported as it failed).
+    case someFailed
+    /// SIGINT or SIGTERM ended the command.
+    case signal(Int32)
+
+    /// The message (nil: already said) and the exit code, after sysexits(3); the README
+    /// documents the codes.
+    var report: (message: String?, code: Int32) {
+        switch self {
+        case .manifest(let error):
+            let count = error.issues.count
+            return (error.description + "\n\(count) problem\(count == 1 ? "" : "s") found; nothing was sent.", ExitCodes.dataError)
+        case .configuration(let message): return (message, ExitCodes.configError)
+        case .file(let error): return (error.description, ExitCodes.cantCreate)
+        case .busy(let message): return (message, ExitCodes.tempFail)
+        case .data(let message): return (message, ExitCodes.dataError)
+        case .unavailable(let message): return (message, ExitCodes.unavailable)
+        case .stopped(.unauthorized(let message)): return ("OpenRouter refused the key (401): \(message)", ExitCodes.unavailable)
+        case .stopped(.paymentRequired(let message)): return ("out of credits (402): \(message)", ExitCodes.unavailable)
+        case .stopped(.budgetReached(let spent)):
+            return ("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue", ExitCodes.tempFail)
+        case .stopped(.interrupted): return (nil, ExitCodes.tempFail)
+        case .someFailed: return (nil, ExitCodes.someFailed)
+        case .signal(let number): return (nil, 128 + number)
+        }
+    }
+}
+
+/// The exit codes, after sysexits(3); documented in the README.
+enum ExitCodes {
+    static let success: Int32 = 0
+    static let someFailed: Int32 = 1
+    static let usage: Int32 = 64
+    static let dataError: Int32 = 65
+    static let unavailable: Int32 = 69
+    static let cantCreate: Int32 = 73
+    static let tempFail: Int32 = 75
+    static let configError: Int32 = 78
+}
