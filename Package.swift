@@ -7,7 +7,10 @@ let package = Package(
     products: [
         .library(
             name: "MediaBatch",
-            targets: ["Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support"]),
+            targets: [
+                "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
+                "Files", "Media", "Support",
+            ]),
         .executable(name: "mediabatch", targets: ["mediabatch"]),
         .executable(name: "fake-openrouter", targets: ["fake-openrouter"]),
         .library(name: "FakeOpenRouter", targets: ["FakeOpenRouter"]),
@@ -41,19 +44,31 @@ let package = Package(
         .target(name: "Media", dependencies: ["Support"]),
         // The task model: what manifests expand into and the client sends.
         .target(name: "Tasks", dependencies: ["JSON", "Support"]),
+        // Problems in manifests, located by file, line and field.
+        .target(name: "ManifestDiagnostics", dependencies: ["JSON"]),
+        // Text made for speaking: narration chunks.
+        .target(name: "Narration", dependencies: ["Support"]),
         // Manifests: format, validation with locations, expansion into tasks.
-        .target(name: "Manifest", dependencies: ["Tasks", "JSON", "Files", "Support"]),
+        .target(name: "Manifest", dependencies: ["ManifestDiagnostics", "Tasks", "JSON", "Files", "Support"]),
         // Every exchange with OpenRouter: request shapes, decoding, typed failures.
         .target(name: "OpenRouter", dependencies: ["Tasks", "HTTP", "JSON", "Media", "Support"]),
-        // Scheduling, journal and resume, atomic outputs, reports and the gallery.
+        // The journal of each output folder, its resume snapshot, the run lock, shards.
+        .target(name: "Journal", dependencies: ["Tasks", "JSON", "Files", "Support"]),
+        // What a run did: its summary, report.json and the gallery.
+        .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support"]),
+        // Planning and scheduling a run, atomic outputs, settings.
         .target(
             name: "Runner",
-            dependencies: ["Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "CJansson"]),
+            dependencies: [
+                "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Journal", "Reports", "Tasks", "HTTP", "JSON", "Files",
+                "Media", "Support", "CJansson",
+            ]),
         // The thin command-line front end.
         .executableTarget(
             name: "mediabatch",
             dependencies: [
-                "Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Support",
+                "Runner", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Journal", "Reports", "Tasks", "HTTP", "JSON",
+                "Files", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -72,7 +87,10 @@ let package = Package(
 
         .testTarget(
             name: "MediaBatchTests",
-            dependencies: ["Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "FakeOpenRouter"]),
+            dependencies: [
+                "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
+                "Files", "Media", "Support", "FakeOpenRouter",
+            ]),
         .testTarget(
             name: "FakeOpenRouterTests",
             dependencies: ["FakeOpenRouter"]),

@@ -101,21 +101,3 @@ public final class StagedFile {
         return "\(folder)/.\(name)\(FileIO.tempMarker)\(pid)"
     }
 }
-
-extension FileIO {
-    /// Removes named temp files (`.<name>.mbtmp-<pid>`) left below `folder` by a process
-    /// that no longer runs. Unnamed `O_TMPFILE` files never need this: the kernel drops them.
-    public static func removeStaleTemps(under folder: String) {
-        guard let entries = try? listFolderWithKinds(folder) else { return }
-        for (name, isFolder) in entries where name != ".mediabatch" {
-            let path = folder + "/" + name
-            if isFolder {
-                removeStaleTemps(under: path)
-            } else if name.hasPrefix("."), let marker = name.firstRange(of: tempMarker),
-                let pid = Int32(name[marker.upperBound...]), kill(pid, 0) != 0 && errno == ESRCH
-            {
-                unlink(path)
-            }
-        }
-    }
-}

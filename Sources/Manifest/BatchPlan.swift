@@ -1,5 +1,6 @@
 import Files
 import JSON
+import ManifestDiagnostics
 import Support
 import Tasks
 

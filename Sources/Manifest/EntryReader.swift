@@ -1,4 +1,5 @@
 import JSON
+import ManifestDiagnostics
 import Tasks
 
 /// A field's value and where to blame it: the entry itself or a `defaults` section.

@@ -1,6 +1,7 @@
 import Files
 import Glibc
 import JSON
+import ManifestDiagnostics
 
 /// One manifest file, read and checked down to its header (name, output folder, defaults,
 /// vars). Its task entries are handed out one at a time by `forEachEntry`, so a JSONL file

@@ -1,5 +1,6 @@
 import Files
 import JSON
+import ManifestDiagnostics
 import Support
 
 /// Everything in a manifest except its tasks: its name, where its files go, the defaults

@@ -31,16 +31,6 @@ public enum RequestKey {
         }
     }
 
-    /// The shard (0-based, of `count`) a key belongs to: its first 8 bytes modulo `count`.
-    public static func shard(of key: String, count: Int) -> Int {
-        var value: UInt64 = 0
-        for byte in key.utf8.prefix(16) {
-            let digit = byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
-            value = value << 4 | UInt64(digit)
-        }
-        return Int(value % UInt64(count))
-    }
-
     /// An unambiguous byte form of a JSON value for hashing: object keys sorted, every
     /// string length-prefixed (so no escaping is needed), numbers in a fixed form. Equal
     /// requests give equal bytes whatever order their keys were written in.

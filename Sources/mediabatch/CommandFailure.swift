@@ -1,6 +1,8 @@
 import ArgumentParser
 import Files
 import Manifest
+import ManifestDiagnostics
+import Reports
 import Runner
 
 /// Every way a command can fail, carrying what the user needs to hear. Commands throw these

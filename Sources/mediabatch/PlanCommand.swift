@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import JSON
 import Manifest
+import Narration
 import Tasks
 
 /// `mediabatch plan`: shows what a run would send, task by task, with an estimated cost.

@@ -1,6 +1,7 @@
+
 import Files
 import Foundation
-
+import Reports
 import Runner
 import Support
 

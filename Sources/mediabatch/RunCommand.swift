@@ -1,11 +1,13 @@
+
 import ArgumentParser
 import Dispatch
 import Files
 import Foundation
 import HTTP
 import JSON
-
+import Journal
 import OpenRouter
+import Reports
 import Runner
 import Support
 

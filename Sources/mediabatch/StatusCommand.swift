@@ -3,6 +3,7 @@ import ArgumentParser
 import Files
 import HTTP
 import JSON
+import Journal
 import OpenRouter
 import Runner
 import Support

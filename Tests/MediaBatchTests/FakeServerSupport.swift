@@ -2,6 +2,7 @@ import FakeOpenRouter
 import Foundation
 import Media
 import OpenRouter
+import Reports
 import Runner
 import Support
 

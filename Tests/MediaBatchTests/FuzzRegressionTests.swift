@@ -1,5 +1,7 @@
 import Manifest
+import ManifestDiagnostics
 import Media
+import Narration
 import Testing
 
 /// Inputs found by the fuzz targets in Tests/Fuzz (scripts/fuzz.sh) or while writing their

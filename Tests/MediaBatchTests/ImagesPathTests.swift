@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Manifest
+import ManifestDiagnostics
 import Media
 import Testing
 

@@ -1,6 +1,7 @@
 import Files
 import Foundation
 import Manifest
+import ManifestDiagnostics
 import Testing
 
 /// Files a manifest names are read only inside its folder, symlinks included; batches and

@@ -1,5 +1,6 @@
 import Foundation
 import Manifest
+import ManifestDiagnostics
 import Testing
 
 /// `docs/manifest.schema.json` (for editors) stays in step with the parser: every example

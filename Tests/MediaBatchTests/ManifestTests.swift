@@ -1,5 +1,7 @@
 import JSON
+import Journal
 import Manifest
+import ManifestDiagnostics
 import OpenRouter
 import Runner
 import Support

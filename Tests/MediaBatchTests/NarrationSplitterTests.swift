@@ -1,4 +1,5 @@
 import Manifest
+import Narration
 import Testing
 
 

@@ -3,6 +3,7 @@ import Files
 import Foundation
 import Glibc
 import OpenRouter
+import Reports
 import Runner
 import Support
 

@@ -1,7 +1,9 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
+import Journal
 import OpenRouter
+import Reports
 import Runner
 import Testing
 

@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Files
 import Foundation
+import Journal
 import Runner
 import Testing
 

@@ -1,7 +1,9 @@
 import FakeOpenRouter
 import Foundation
 import Manifest
+import ManifestDiagnostics
 import Media
+import Narration
 import Testing
 
 /// A chapter of about `characters` characters: sentences with abbreviations, decimals and

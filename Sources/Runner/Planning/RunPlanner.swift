@@ -1,6 +1,8 @@
 import Dispatch
 import Files
+import Journal
 import Manifest
+import ManifestDiagnostics
 import OpenRouter
 import Support
 import Tasks

@@ -1,4 +1,5 @@
 import Files
+import Journal
 import Manifest
 import Tasks
 

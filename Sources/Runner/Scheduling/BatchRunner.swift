@@ -1,8 +1,10 @@
 import Dispatch
 import Files
 import HTTP
+import Journal
 import Manifest
 import OpenRouter
+import Reports
 import Support
 import Tasks
 

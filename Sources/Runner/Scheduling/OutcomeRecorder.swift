@@ -1,3 +1,6 @@
+import Files
+import Journal
+import Reports
 import Support
 import Tasks
 

@@ -1,6 +1,9 @@
 import Dispatch
 import Files
+import Journal
 import Manifest
+import ManifestDiagnostics
+import Narration
 import Support
 import Tasks
 

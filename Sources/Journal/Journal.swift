@@ -2,7 +2,6 @@ import Files
 import Foundation
 import Glibc
 import JSON
-import OpenRouter
 import Support
 import Tasks
 

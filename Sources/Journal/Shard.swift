@@ -1,5 +1,3 @@
-import OpenRouter
-
 /// One slice of a batch shared by several machines: tasks whose key falls in `index`
 /// (0-based) of `count`.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
@@ -19,6 +17,17 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         self.init(index: index, count: count)
     }
 
-    public func contains(key: String) -> Bool { RequestKey.shard(of: key, count: count) == index }
+    public func contains(key: String) -> Bool { Shard.index(of: key, count: count) == index }
+
+    /// The shard (0-based, of `count`) a task key belongs to: its first 8 bytes (16 hex
+    /// digits) modulo `count`, so every machine splits a batch the same way.
+    public static func index(of key: String, count: Int) -> Int {
+        var value: UInt64 = 0
+        for byte in key.utf8.prefix(16) {
+            let digit = byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
+            value = value << 4 | UInt64(digit)
+        }
+        return Int(value % UInt64(count))
+    }
     public var description: String { "\(index)/\(count)" }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Files
 import JSON
+import Journal
 import Support
 
 /// `index.html` in an output folder: every image as a thumbnail beside its prompt, model,
