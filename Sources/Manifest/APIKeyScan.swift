@@ -1,3 +1,4 @@
+import Glibc
 import JSON
 
 /// Finds what looks like an OpenRouter API key (`sk-or-…`) in parsed manifest values, so a
@@ -18,12 +19,31 @@ package enum APIKeyScan {
     private static func holdsPrefix(_ text: String) -> Bool {
         let utf8 = text.utf8
         guard utf8.count >= 6 else { return false }
+        // Native strings are contiguous UTF-8: memmem over their bytes, no copy.
+        if let found = utf8.withContiguousStorageIfAvailable(holdsPrefix) { return found }
         var iterator = utf8.makeIterator()
         var window: UInt64 = 0
         let needle: UInt64 = 0x73_6B_2D_6F_72_2D  // "sk-or-"
         while let byte = iterator.next() {
             window = (window << 8 | UInt64(byte)) & 0xFFFF_FFFF_FFFF
             if window == needle { return true }
+        }
+        return false
+    }
+
+    /// `memchr` to each `s`, then a compare of the five bytes after it.
+    private static func holdsPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count >= 6 else { return false }
+        var offset = 0
+        let last = bytes.count - 6
+        while offset <= last, let hit = memchr(base + offset, Int32(UInt8(ascii: "s")), last - offset + 1) {
+            let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if base[at + 1] == UInt8(ascii: "k") && base[at + 2] == UInt8(ascii: "-") && base[at + 3] == UInt8(ascii: "o")
+                && base[at + 4] == UInt8(ascii: "r") && base[at + 5] == UInt8(ascii: "-")
+            {
+                return true
+            }
+            offset = at + 1
         }
         return false
     }

@@ -81,9 +81,14 @@ public final class BatchPlan: Sendable {
     public var taskCount: Int { state.withLock { $0.taskCount } }
 
     /// Expands every entry, checks everything, and throws every problem at once. `visit`
-    /// sees each task with its entry and its place among the entry's tasks (0-based), and
-    /// says whether it may need running; the entries with at least one such task are
-    /// returned, in order.
+    /// sees each task with its entry and its place among the entry's tasks (0-based), in
+    /// manifest order on the calling thread, and says whether it may need running; the
+    /// entries with at least one such task are returned, in order.
+    ///
+    /// Entries are parsed and expanded in blocks on two other threads (`ValidationBlocks`)
+    /// while the calling thread visits the blocks already done, in order: the checks that
+    /// span entries (output paths claimed twice, the task limit) happen there, so problems
+    /// are reported exactly as one pass in order would report them.
     @discardableResult
     public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
@@ -91,51 +96,80 @@ public final class BatchPlan: Sendable {
         claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
-        var overLimit = false
-        for (manifestIndex, manifest) in manifests.enumerated() where !overLimit {
-            let collector = manifest.makeIssueCollector()
-            let expander = TaskExpander(header: manifest.header, catalog: catalog)
-            for index in 0..<manifest.entryCount {
-                let entry = manifest.entry(at: index)
-                let value: JSON
-                switch entry.value {
-                case .success(let json): value = json
-                case .failure(let error):
-                    collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
-                    continue
-                }
-                if APIKeyScan.contains(value) {
-                    collector.add(entry.path, line: entry.line, APIKeyScan.message)
-                    continue
-                }
-                let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: index + 1, issues: collector)
+        var reported = Set<ManifestIssue>()
+        let blocks = ValidationBlocks(plan: self)
+        defer { blocks.finish() }
+        consuming: while let block = blocks.next() {
+            for entry in block {
+                var entryIssues = entry.issues
                 var needed = false
-                let ref = EntryRef(manifest: manifestIndex, entry: index)
-                for (ordinal, task) in tasks.enumerated() {
-                    if visit(task, ref, ordinal) { needed = true }
+                for (ordinal, task) in entry.tasks.enumerated() {
+                    if visit(task, entry.ref, ordinal) { needed = true }
                     let key = task.outputKey
                     if let other = claimed[key] {
-                        collector.add(entry.path.appending("output"), line: entry.line, value: .string(key),
-                                      "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names")
+                        entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
+                            "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names"))
                     } else {
                         claimed[key] = (task.id, task.origin)
                     }
                 }
-                if needed { selected.append(ref) }
-                count += tasks.count
+                if needed { selected.append(entry.ref) }
+                count += entry.tasks.count
+                // A problem met again in a later block (a bad default) is told once.
+                for issue in entryIssues where reported.insert(issue).inserted { issues.append(issue) }
                 if count > limits.maxTasks {
                     // Past the limit nothing more is expanded: the point is not to.
-                    collector.add(entry.path, line: entry.line,
-                                  "the batch expands to more than \(limits.maxTasks) tasks by this entry, the limit for one run; split the batch over several runs (or --shard) or raise the limit with --max-tasks")
-                    overLimit = true
-                    break
+                    issues.append(entry.issue(at: entry.path, value: nil,
+                        "the batch expands to more than \(limits.maxTasks) tasks by this entry, the limit for one run; split the batch over several runs (or --shard) or raise the limit with --max-tasks"))
+                    break consuming
                 }
             }
-            issues += collector.issues
         }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
         return selected
+    }
+
+    /// One entry checked and expanded: its tasks, or the problems that kept it from them.
+    struct ExpandedEntry: Sendable {
+        let ref: EntryRef
+        let path: FieldPath
+        let line: Int?
+        let manifest: ManifestFile
+        let tasks: [MediaTask]
+        let issues: [ManifestIssue]
+
+        /// A problem of this entry found after expansion, located by its JSONL line or else
+        /// in the manifest's text (rare, so without a bookmark).
+        func issue(at path: FieldPath, value: JSON?, _ message: String) -> ManifestIssue {
+            ManifestIssue(
+                file: manifest.path, line: line ?? manifest.line(of: path), field: path.description, value: value?.excerpt(), message: message)
+        }
+    }
+
+    /// Parses, scans and expands entries `range` of manifest `index` (on a worker thread).
+    func expandBlock(manifest index: Int, entries range: Range<Int>, expander: TaskExpander) -> [ExpandedEntry] {
+        let manifest = manifests[index]
+        let collector = manifest.makeIssueCollector()
+        var out: [ExpandedEntry] = []
+        out.reserveCapacity(range.count)
+        for entryIndex in range {
+            let entry = manifest.entry(at: entryIndex)
+            let before = collector.issues.count
+            var tasks: [MediaTask] = []
+            switch entry.value {
+            case .failure(let error):
+                collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
+            case .success(let value) where APIKeyScan.contains(value):
+                collector.add(entry.path, line: entry.line, APIKeyScan.message)
+            case .success(let value):
+                tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: entryIndex + 1, issues: collector)
+            }
+            out.append(ExpandedEntry(
+                ref: EntryRef(manifest: index, entry: entryIndex), path: entry.path, line: entry.line, manifest: manifest, tasks: tasks,
+                issues: Array(collector.issues[before...])))
+        }
+        return out
     }
 
     /// Expands entries again after validation, one at a time (see `EntryExpander`).

@@ -2,11 +2,31 @@ import JSON
 import ManifestDiagnostics
 import Tasks
 
-/// A field's value and where to blame it: the entry itself or a `defaults` section.
+/// A field's value and where to blame it: the entry itself or a `defaults` section. The
+/// path is built only when something is wrong with the value (most fields are fine, and a
+/// batch reads millions of them).
 package struct Located {
     package let value: JSON
-    package let path: FieldPath
     package let line: Int?
+    private let parent: FieldPath
+    private let key: String?
+
+    package init(value: JSON, path: FieldPath, line: Int?) {
+        self.value = value
+        self.line = line
+        parent = path
+        key = nil
+    }
+
+    /// The member `key` of the object at `parent`.
+    package init(value: JSON, in parent: FieldPath, key: String, line: Int?) {
+        self.value = value
+        self.line = line
+        self.parent = parent
+        self.key = key
+    }
+
+    package var path: FieldPath { key.map(parent.appending) ?? parent }
 }
 
 /// Reads the fields of one task entry for an expander: the entry's own value or else the
@@ -28,7 +48,7 @@ package struct EntryReader {
     package var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
 
     package func field(_ key: String) -> Located? {
-        if let value = object[key] { return Located(value: value, path: path.appending(key), line: line) }
+        if let value = object[key] { return Located(value: value, in: path, key: key, line: line) }
         if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
             return Located(value: fallback.value, path: fallback.path, line: nil)
         }
@@ -108,12 +128,12 @@ package struct EntryReader {
 
     /// The `id` and `output` templates (defaults `task-<n>` and `{id}`).
     package func nameTemplates() -> (id: Template, output: Template)? {
-        let idField = object["id"].map { Located(value: $0, path: path.appending("id"), line: line) }
+        let idField = object["id"].map { Located(value: $0, in: path, key: "id", line: line) }
         let idText = idField.flatMap { reader($0).string($0.value, at: $0.path, what: "the task id") } ?? "task-\(ordinal)"
-        let outputField = object["output"].map { Located(value: $0, path: path.appending("output"), line: line) }
+        let outputField = object["output"].map { Located(value: $0, in: path, key: "output", line: line) }
         let outputText = outputField.flatMap { reader($0).string($0.value, at: $0.path, what: "an output name template") } ?? "{id}"
-        let id = template(idText, at: idField ?? Located(value: .string(idText), path: path.appending("id"), line: line))
-        let output = template(outputText, at: outputField ?? Located(value: .string(outputText), path: path.appending("output"), line: line))
+        let id = template(idText, at: idField ?? Located(value: .string(idText), in: path, key: "id", line: line))
+        let output = template(outputText, at: outputField ?? Located(value: .string(outputText), in: path, key: "output", line: line))
         guard let id, let output else { return nil }
         return (id, output)
     }

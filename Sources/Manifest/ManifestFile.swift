@@ -162,6 +162,11 @@ public final class ManifestFile: @unchecked Sendable {
     }
 
     /// A collector for problems in this file's entries.
+    /// The line of `path` in a JSON manifest's text (nil for JSONL: entries know their line).
+    package func line(of path: FieldPath) -> Int? {
+        format == .json ? JSONLocator.line(of: path, in: text) : nil
+    }
+
     package func makeIssueCollector() -> IssueCollector {
         IssueCollector(file: path, text: format == .json ? text : nil)
     }

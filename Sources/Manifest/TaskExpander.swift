@@ -67,7 +67,7 @@ package struct ImageTaskExpander {
                 entry.report(list, "must be a list of model ids (OpenRouter's fallback list)")
             }
         }
-        let referenceField = entry.object["inputImages"].map { Located(value: $0, path: entry.path.appending("inputImages"), line: entry.line) }
+        let referenceField = entry.object["inputImages"].map { Located(value: $0, in: entry.path, key: "inputImages", line: entry.line) }
         let references = referenceField.map { InputFiles(entry: entry).imageReferences($0) } ?? []
         let inputImageCount = references.count
         let api = self.api(models: models)

@@ -1,5 +1,5 @@
 /// One problem in a manifest, located the way a user fixes it: file, line, field, value.
-public struct ManifestIssue: Sendable, Equatable, CustomStringConvertible {
+public struct ManifestIssue: Sendable, Hashable, CustomStringConvertible {
     public let file: String
     public let line: Int?
     /// The field's path in the document, e.g. `tasks[2].aspectRatio`.

@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import HTTP
+import JSON
 import Manifest
 import OpenRouter
 import Reports
@@ -131,5 +132,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: reportPath)) == report)
         let tasks = (try JSONSerialization.jsonObject(with: report) as? [String: Any])?["tasks"] as? [Any]
         #expect(tasks?.count == 2)
+    }
+
+    @Test func theKeyScanFindsAKeyAnywhereInAnyString() {
+        for text in ["sk-or-v1-abc", "xsk-or-", "a b c sk-or-", "ssk-or-1", "日本 sk-or-x", "\u{0}sk-or-"] {
+            #expect(APIKeyScan.contains(.string(text)), "\(text)")
+        }
+        for text in ["", "sk-or", "sk-o-r-", "s k-or-", "SK-OR-abc", "sk_or_abc", "ks-or-sk-o"] {
+            #expect(!APIKeyScan.contains(.string(text)), "\(text)")
+        }
+        #expect(APIKeyScan.contains(["a": ["b": [.string("x"), .string("q sk-or-z")]]]))
+        #expect(APIKeyScan.contains(.object(JSONObject([("sk-or-in-a-key", .int(1))]))))
     }
 }
