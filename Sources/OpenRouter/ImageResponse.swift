@@ -60,11 +60,6 @@ public struct ImageResult {
 public enum ImageResponse {
     /// Decodes a `/chat/completions` response (any status). Image bytes are decoded in place
     /// inside the response body, so they live as long as that body.
-    public static func decodeChat(_ response: HTTPResponse, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
-        try decodeChat(response.head, body: response.body, placement: placement)
-    }
-
-    /// `decodeChat` of a response whose body lies in `body` (a worker's lent buffer).
     public static func decodeChat(_ head: HTTPResponseHead, body: ByteArray, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
         try withEnvelope(head, body) { body, storage, cut, envelope throws(TaskFailure) in
             let space = PayloadSpace(cut.ranges, headroom: storage.headroom)
@@ -106,11 +101,6 @@ public enum ImageResponse {
 
     /// Decodes a `POST /images` response: `data[].b64_json` with `media_type` (the bytes
     /// decide when it is missing), `usage.cost`. Payloads are decoded in place, as on chat.
-    public static func decodeImages(_ response: HTTPResponse, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
-        try decodeImages(response.head, body: response.body, placement: placement)
-    }
-
-    /// `decodeImages` of a response whose body lies in `body` (a worker's lent buffer).
     public static func decodeImages(_ head: HTTPResponseHead, body: ByteArray, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
         try withEnvelope(head, body) { body, storage, cut, envelope throws(TaskFailure) in
             let space = PayloadSpace(cut.ranges, headroom: storage.headroom)

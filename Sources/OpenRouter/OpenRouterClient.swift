@@ -79,24 +79,28 @@ public struct OpenRouterClient: Sendable {
         public let limitRemaining: Double?
     }
 
-    public func keyStatus(on connection: HTTPConnection) throws(TaskFailure) -> KeyStatus {
+    public func keyStatus(on connection: HTTPConnection) throws(OpenRouterError) -> KeyStatus {
         let document = try getJSON("/key", on: connection)
         return KeyStatus(limitRemaining: document["data"]?["limit_remaining"]?.doubleValue)
     }
 
     /// Both model lists (`/models?output_modalities=all` and `/images/models`), as a catalog.
-    public func catalog(on connection: HTTPConnection) throws(TaskFailure) -> ModelCatalog {
+    public func catalog(on connection: HTTPConnection) throws(OpenRouterError) -> ModelCatalog {
         let models = try getJSON("/models?output_modalities=all", on: connection)
         let images = try getJSON("/images/models", on: connection)
         return ModelCatalog(modelsDocument: models, imagesDocument: images, fetched: Int(time(nil)))
     }
 
-    private func getJSON(_ path: String, on connection: HTTPConnection) throws(TaskFailure) -> JSON {
+    private func getJSON(_ path: String, on connection: HTTPConnection) throws(OpenRouterError) -> JSON {
         let body = ByteArray()
-        let head = try send(HTTPRequest(method: .get, url: endpoint.url(path), headers: endpoint.headers(category: "image-gen")), on: connection, into: body)
-        guard head.status == 200 else { throw ErrorClassifier.failure(status: head.status, body: body, retryAfter: head.retryAfter) }
-        do { return try body.withUnsafeBytes { try JSONEncoding.parse($0, source: path) } } catch {
-            throw TaskFailure(.transient, cause: .response, status: 200, message: "malformed \(path) response")
+        do throws(TaskFailure) {
+            let head = try send(HTTPRequest(method: .get, url: endpoint.url(path), headers: endpoint.headers(category: "image-gen")), on: connection, into: body)
+            guard head.status == 200 else { throw ErrorClassifier.failure(status: head.status, body: body, retryAfter: head.retryAfter) }
+            do { return try body.withUnsafeBytes { try JSONEncoding.parse($0, source: path) } } catch {
+                throw TaskFailure(.transient, cause: .response, status: 200, message: "malformed \(path) response")
+            }
+        } catch {
+            throw OpenRouterError(path: path, failure: error)
         }
     }
 
@@ -114,4 +118,13 @@ public struct OpenRouterClient: Sendable {
             }
         }
     }
+}
+
+/// An exchange with OpenRouter that is not a task's (a model list, the key's credit) failed:
+/// which endpoint, and the classified failure behind it.
+public struct OpenRouterError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let failure: TaskFailure
+
+    public var description: String { "GET \(path): \(failure.description)" }
 }

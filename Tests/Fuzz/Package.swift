@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // libFuzzer targets for mediabatch. A package of its own so that the main package never
 // contains an `LLVMFuzzerTestOneInput` symbol; built and run by `scripts/fuzz.sh`
-// (Linux only: it needs `-sanitize=fuzzer`). Only the public API of MediaBatch is used,
+// (Linux only: it needs `-sanitize=fuzzer`). Only the public API of the mediabatch library (product MediaBatch) is used,
 // because release builds cannot `@testable import`.
 import Foundation
 import PackageDescription

@@ -81,7 +81,7 @@ import Testing
             let storage = ByteArray(capacity: body.utf8.count, headroom: 4096)
             Array(body.utf8).withUnsafeBytes { storage.append($0) }
             let response = HTTPResponse(status: 200, headers: [], body: storage)
-            let result = try ImageResponse.decodeChat(response, placement: ImagePlacement(pngInsertedBytes: inserted))
+            let result = try ImageResponse.decodeChat(response.head, body: response.body, placement: ImagePlacement(pngInsertedBytes: inserted))
             #expect(result.images.map(\.bytes) == [first, second])
             for image in result.images {
                 let address = image.withUnsafeBytes { UInt(bitPattern: $0.baseAddress!) }
@@ -93,7 +93,7 @@ import Testing
             let imagesStorage = ByteArray(capacity: imagesBody.count, headroom: 4096)
             imagesBody.withUnsafeBytes { imagesStorage.append($0) }
             let decoded = try ImageResponse.decodeImages(
-                HTTPResponse(status: 200, headers: [], body: imagesStorage), placement: ImagePlacement(pngInsertedBytes: inserted))
+                HTTPResponseHead(status: 200, headers: []), body: imagesStorage, placement: ImagePlacement(pngInsertedBytes: inserted))
             #expect(decoded.images.map(\.bytes) == [first, second])
             #expect(decoded.images.allSatisfy { image in image.withUnsafeBytes { Int(UInt(bitPattern: $0.baseAddress!) % 4096) } == inserted % 4096 })
         }
@@ -105,7 +105,7 @@ import Testing
         let image = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Self.pattern(10_000, seed: 3)
         let body = #"{"data":[{"b64_json":""# + String(decoding: Base64.encode(image), as: UTF8.self) + #""},{"b64_json":"\u0000payload:0"}]}"#
         let response = HTTPResponse(status: 200, headers: [], body: ByteArray(Array(body.utf8)))
-        let failure = try #require(throws: TaskFailure.self) { try ImageResponse.decodeImages(response) }
+        let failure = try #require(throws: TaskFailure.self) { try ImageResponse.decodeImages(response.head, body: response.body) }
         #expect(failure.message.contains("already used"))
     }
 }

@@ -15,9 +15,14 @@
 //    the manifest's real folder;
 //  - every speech task's chunks are non-empty and at most maxChars Characters long;
 //  - RequestKey.of gives 64 lower-case hex digits, the same twice.
-import Glibc
 import FuzzMain
-import MediaBatch
+import Glibc
+import JSON
+import Manifest
+import ManifestDiagnostics
+import Narration
+import Tasks
+import OpenRouter
 
 @inline(never)
 func fail(_ message: String) -> Never {
@@ -144,7 +149,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             _ = ImageRequest.path(for: image)
             if let body = try? ImageRequest.body(for: image) { checkNoKey(JSONEncoding.encode(body), "image request body") }
         case .speech(let speech):
-            for chunk in speech.chunks where chunk.isEmpty || chunk.count > speech.maxChars {
+            for chunk in NarrationSplitter.split(speech.text, maxChars: speech.maxChars) where chunk.isEmpty || chunk.count > speech.maxChars {
                 fail("speech chunk of \(chunk.count) Characters, maxChars \(speech.maxChars)")
             }
             checkNoKey(JSONEncoding.encode(.object(SpeechRequest.body(for: speech, input: speech.text))), "speech request body")

@@ -15,7 +15,7 @@
 // FUZZ_MEDIA_DUMP=<file> writes the joined stream there (to triage a crash with ffprobe).
 import FuzzMain
 import Glibc
-import MediaBatch
+import Media
 
 @inline(never)
 func fail(_ message: String) -> Never {

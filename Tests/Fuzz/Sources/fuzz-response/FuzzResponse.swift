@@ -17,7 +17,11 @@
 // Input layout: byte 0 = threshold, status, headroom and placement selector; the rest is
 // the body.
 import FuzzMain
-import MediaBatch
+import HTTP
+import JSON
+import Media
+import OpenRouter
+import Support
 
 @inline(never)
 func fail(_ message: String) -> Never {
@@ -95,8 +99,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 body.withUnsafeBytes { storage.append($0) }
                 let response = HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: storage)
                 let result = images
-                    ? try? ImageResponse.decodeImages(response, placement: placement)
-                    : try? ImageResponse.decodeChat(response, placement: placement)
+                    ? try? ImageResponse.decodeImages(response.head, body: response.body, placement: placement)
+                    : try? ImageResponse.decodeChat(response.head, body: response.body, placement: placement)
                 guard let result else { continue }
                 if status != 200 { fail("a \(status) answer decoded as images") }
                 if result.images.isEmpty { fail("a decoded answer without images") }

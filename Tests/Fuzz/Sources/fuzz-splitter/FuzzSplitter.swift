@@ -18,7 +18,7 @@
 // 10-minute run on 511371a used so it could look past that bug.
 import FuzzMain
 import Glibc
-import MediaBatch
+import Narration
 
 @inline(never)
 func fail(_ message: String) -> Never {
