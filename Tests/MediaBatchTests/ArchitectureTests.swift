@@ -144,4 +144,19 @@ import Testing
         #expect(APIKeyScan.contains(["a": ["b": [.string("x"), .string("q sk-or-z")]]]))
         #expect(APIKeyScan.contains(.object(JSONObject([("sk-or-in-a-key", .int(1))]))))
     }
+
+    @Test func theChunksOfOneNarrationAreSentInParallel() throws {
+        let server = try startFake { $0.latency = 0.2 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("chapter.txt", chapterText(characters: 2_000))
+        let summary = try runAgainst(server, manifest: """
+            {"name": "m", "tasks": [{"id": "c", "type": "tts", "maxChars": 250, "textFile": "chapter.txt"}]}
+            """, in: folder, concurrency: 4)
+        #expect(summary.done == 1)
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count >= 8)
+        // One worker each used to mean one chunk at a time; never more than the bound.
+        #expect((2...4).contains(server.stats().maxInFlight), "max in flight \(server.stats().maxInFlight)")
+    }
 }

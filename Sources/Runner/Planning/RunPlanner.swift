@@ -28,7 +28,7 @@ package struct RunPlanner {
                     otherShards += 1
                     return false
                 }
-                candidates.append((entry, PlannedTask(ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps)))
+                candidates.append((entry, PlannedTask(ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps, isNarration: !task.isImage)))
                 return true
             }
         } catch {

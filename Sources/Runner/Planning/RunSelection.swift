@@ -16,6 +16,8 @@ package struct PlannedTask: Sendable {
     package let key: String
     /// `FileIO.stamp` of each of `MediaTask.inputs`, in order.
     package let stamps: [String]
+    /// A narration: its chunks are requests of their own, sent in parallel.
+    package let isNarration: Bool
 }
 
 /// A manifest entry with the tasks of it that need running.
@@ -39,6 +41,13 @@ public struct RunSelection: Sendable {
     public let otherShards: Int
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
+
+    /// Workers worth starting at most: one per task, or all of them when a narration's
+    /// chunks can keep them busy.
+    package func workers(concurrency: Int) -> Int {
+        let narrations = entries.contains { $0.tasks.contains(where: \.isNarration) }
+        return max(1, narrations ? concurrency : min(concurrency, taskCount))
+    }
 }
 
 /// The journals a run writes into, one per output folder, opened when the run starts.

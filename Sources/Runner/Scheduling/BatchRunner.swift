@@ -48,7 +48,7 @@ public final class BatchRunner: Sendable {
     public func run(_ plan: BatchPlan, selection: RunSelection) throws(FileError) -> RunSummary {
         let started = MonotonicClock.now()
         let journals = try RunJournals(selection)
-        let workers = max(1, min(options.concurrency, max(selection.taskCount, 1)))
+        let workers = selection.workers(concurrency: options.concurrency)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute)
         let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
