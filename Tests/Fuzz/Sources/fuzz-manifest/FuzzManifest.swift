@@ -133,11 +133,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         checkComponents(Substring(output.baseName), "output name")
         _ = output.path(index: 2, of: 3, fileExtension: "png")
 
-        let key = RequestKey.of(task)
+        let key = RequestKey.of(task, referenceStamps: task.inputs)
         if key.utf8.count != 64 || !key.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
             fail("request key \(key) is not 64 hex digits")
         }
-        if RequestKey.of(task) != key { fail("request key is not stable") }
+        if RequestKey.of(task, referenceStamps: task.inputs) != key { fail("request key is not stable") }
 
         switch task {
         case .image(let image):
@@ -147,7 +147,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 }
             }
             _ = ImageRequest.path(for: image)
-            if let body = try? ImageRequest.body(for: image) { checkNoKey(JSONEncoding.encode(body), "image request body") }
+            if let body = try? ImageRequest.body(for: image, references: image.inputImages.map { ReferenceImage.url($0) }) { checkNoKey(JSONEncoding.encode(body), "image request body") }
         case .speech(let speech):
             for chunk in NarrationSplitter.split(speech.text, maxChars: speech.maxChars) where chunk.isEmpty || chunk.count > speech.maxChars {
                 fail("speech chunk of \(chunk.count) Characters, maxChars \(speech.maxChars)")

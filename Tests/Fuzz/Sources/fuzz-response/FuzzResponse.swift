@@ -10,7 +10,7 @@
 //    cut range of the body (data-URL prefix skipped up to the first comma) and
 //    ImageFormat.sniff/dimensions;
 //  - ErrorClassifier.failure(status:body:retryAfter:) (the non-200 path of both decoders);
-//  - SpeechRequest.generationCost;
+//  - SpeechResponse.generationCost;
 //  - Base64.decode vs decodeInPlace, and encode/decode round trips;
 //  - JSONEncoding.parse → encode → parse round trip.
 //
@@ -119,7 +119,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if failure.status != status { fail("classified status \(String(describing: failure.status)) != \(status)") }
 
     // 3. Generation cost lookups.
-    _ = SpeechRequest.generationCost(ByteArray(body))
+    _ = SpeechResponse.generationCost(ByteArray(body))
 
     // 4. Base64: the copying and the in-place decoder agree; decoded bytes round-trip.
     let viaCopy = try? Base64.decode(body)
