@@ -16,7 +16,8 @@ public final class AbortSignal: Sendable {
 /// connection (and TLS session) stays alive between requests. Freed only in `deinit`.
 /// The caller provides the buffer the body lands in, so workers can reuse a few buffers
 /// instead of a fresh multi-megabyte allocation (and its page faults) per image.
-/// Not `Sendable`: a connection belongs to one worker at a time.
+/// Not `Sendable` (its conformance is marked unavailable): a connection belongs to one
+/// worker at a time.
 public final class HTTPConnection {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -206,6 +207,11 @@ public final class HTTPConnection {
         }
     }
 }
+
+// A connection wraps a `CURL *`, which libcurl lets only one thread use at a time: the
+// compiler refuses to send one across threads (as corelibs does for its EasyHandle).
+@available(*, unavailable)
+extension HTTPConnection: Sendable {}
 
 /// Owns one `curl_slist` of request headers; freed in `deinit`, after the transfer.
 private final class CurlHeaderList {
