@@ -72,7 +72,11 @@ let package = Package(
 
         .testTarget(
             name: "MediaBatchTests",
-            dependencies: ["Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "FakeOpenRouter"]),
+            dependencies: [
+                "Runner", "Manifest", "OpenRouter", "Tasks", "HTTP", "JSON", "Files", "Media", "Support", "FakeOpenRouter",
+                // For the terminal front end's own pieces (the progress reporter).
+                "mediabatch",
+            ]),
         .testTarget(
             name: "FakeOpenRouterTests",
             dependencies: ["FakeOpenRouter"]),
