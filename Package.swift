@@ -90,6 +90,8 @@ let package = Package(
             dependencies: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
                 "Files", "Media", "Support", "FakeOpenRouter",
+                // For the terminal front end's own pieces (the progress reporter).
+                "mediabatch",
             ]),
         .testTarget(
             name: "FakeOpenRouterTests",

@@ -153,6 +153,11 @@ package enum DirectWriter {
 /// write does not map and fault in fresh memory. The pool holds at most one buffer per
 /// thread that wrote at the same time (the writer lanes and speech executors).
 package final class BounceBuffer: @unchecked Sendable {
+    // @unchecked Sendable, because: the idle pool is process-wide, so buffers pass between
+    // threads, but a buffer has one user at a time. `take` removes it from the pool under
+    // the pool's lock and hands it to one caller; that caller (`DirectWriter.write`) alone
+    // reads and writes `memory`, on its own thread, for one file, then `give`s it back under
+    // the same lock and keeps no reference. `memory` itself is a `let`.
     package static let size = 1 << 20
     package let memory: UnsafeMutableRawPointer
 

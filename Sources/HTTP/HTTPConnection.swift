@@ -16,23 +16,32 @@ public final class AbortSignal: Sendable {
 /// connection (and TLS session) stays alive between requests. Freed only in `deinit`.
 /// The caller provides the buffer the body lands in, so workers can reuse a few buffers
 /// instead of a fresh multi-megabyte allocation (and its page faults) per image.
-/// Not `Sendable`: a connection belongs to one worker at a time.
+/// Not `Sendable` (its conformance is marked unavailable): a connection belongs to one
+/// worker at a time.
 public final class HTTPConnection {
     private let handle: UnsafeMutableRawPointer
-    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    private let errorBuffer: UnsafeMutablePointer<CChar>
     private let limits: HTTPLimits
     private let abortSignal: AbortSignal?
     private let trace: HTTPTrace?
+    /// Set when libcurl would not forget a finished request's headers or body: the handle
+    /// may then point at freed memory, so no later transfer may run on it.
+    private var unusable: HTTPError?
 
-    public init(limits: HTTPLimits = HTTPLimits(), abortSignal: AbortSignal? = nil, trace: HTTPTrace? = nil) {
-        CurlGlobal.ensureInitialised()
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed") }
+    /// A connection with `limits` applied. Initialises libcurl on first use.
+    /// - Throws: `HTTPError` of kind `.setup` when libcurl cannot be initialised, no handle
+    ///   can be made, or libcurl refuses one of the options (`limits` out of its range).
+    public init(limits: HTTPLimits = HTTPLimits(), abortSignal: AbortSignal? = nil, trace: HTTPTrace? = nil) throws(HTTPError) {
+        try CurlGlobal.ensureInitialised()
+        guard let handle = curl_easy_init() else { throw HTTPError(kind: .setup, url: "", detail: "curl_easy_init failed") }
         self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         self.limits = limits
         self.abortSignal = abortSignal
         self.trace = trace
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        configureOnce()
+        // Fully initialised: should an option be refused, `deinit` frees the handle.
+        try configureOnce()
     }
 
     deinit {
@@ -40,28 +49,31 @@ public final class HTTPConnection {
         errorBuffer.deallocate()
     }
 
-    private func configureOnce() {
-        mb_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        mb_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-        mb_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-        mb_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+    private func configureOnce() throws(HTTPError) {
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_SSL_VERIFYPEER, 1)
+        try set(CURLOPT_SSL_VERIFYHOST, 2)
+        try set(CURLOPT_TCP_KEEPALIVE, 1)
         // Image bodies are megabytes: read them in large gulps, not 16 KiB syscalls.
-        mb_curl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
-        mb_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
-        mb_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
-        mb_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
-        mb_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
-        mb_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-        mb_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
+        try set(CURLOPT_BUFFERSIZE, 512 << 10)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, try milliseconds(limits.connectTimeout, for: CURLOPT_CONNECTTIMEOUT_MS))
+        try set(CURLOPT_TIMEOUT_MS, try milliseconds(limits.totalTimeout, for: CURLOPT_TIMEOUT_MS))
+        try set(CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
+        try set(CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
+        try check(mb_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer), CURLOPT_ERRORBUFFER)
+        let body = mb_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().receiveBody(data, size * count)
-        })
-        mb_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
+        }
+        try check(body, CURLOPT_WRITEFUNCTION)
+        let header = mb_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().receiveHeader(data, size * count)
-        })
-        mb_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-        mb_curl_setopt_xferinfo_cb(handle, { context, _, _, _, _ in
+        }
+        try check(header, CURLOPT_HEADERFUNCTION)
+        try set(CURLOPT_NOPROGRESS, 0)
+        let progress = mb_curl_setopt_xferinfo_cb(handle) { context, _, _, _, _ in
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().shouldAbort ? 1 : 0
-        })
+        }
+        try check(progress, CURLOPT_XFERINFOFUNCTION)
     }
 
     /// Sends `request` and waits for the whole response, whose body lands in a fresh buffer
@@ -90,38 +102,93 @@ public final class HTTPConnection {
     }
 
     private func transfer(_ request: HTTPRequest, into body: ByteArray) throws(HTTPError) -> HTTPResponseHead {
+        if let unusable { throw unusable }
         body.removeAll()
         let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body)
         let headerList = CurlHeaderList(request.headers + [("Expect", "")])
         errorBuffer[0] = 0
+        // Whatever happens below, the handle must not keep pointing at this request's
+        // headers and body once they are gone.
+        defer { forgetRequest() }
 
+        let url = request.url
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        mb_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
-        mb_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
-        mb_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, context)
-        mb_curl_setopt_str(handle, CURLOPT_URL, request.url)
-        mb_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList.list)
+        try check(mb_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context), CURLOPT_WRITEDATA, url: url)
+        try check(mb_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA, url: url)
+        try check(mb_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, context), CURLOPT_XFERINFODATA, url: url)
+        try check(mb_curl_setopt_str(handle, CURLOPT_URL, url), CURLOPT_URL, url: url)
+        try check(mb_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList.list), CURLOPT_HTTPHEADER, url: url)
 
-        let code: CURLcode = request.body.withUnsafeBytes { body in
-            switch request.method {
-            case .get:
-                mb_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            case .post:
-                mb_curl_setopt_long(handle, CURLOPT_POST, 1)
-                // Size first: with POSTFIELDS libcurl does not copy, and `body` outlives the transfer.
-                mb_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(errorBuffer))
+        // `withUnsafeBytes` only rethrows untyped errors: the refusal comes out as a Result.
+        let performed = request.body.withUnsafeBytes { body in
+            Result { () throws(HTTPError) -> CURLcode in
+                switch request.method {
+                case .get:
+                    try set(CURLOPT_HTTPGET, 1, url: url)
+                case .post:
+                    try set(CURLOPT_POST, 1, url: url)
+                    // Size first: with POSTFIELDS libcurl does not copy, and `body` outlives the transfer.
+                    try check(mb_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), CURLOPT_POSTFIELDSIZE_LARGE, url: url)
+                    let fields = body.baseAddress ?? UnsafeRawPointer(errorBuffer)
+                    try check(mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, fields), CURLOPT_POSTFIELDS, url: url)
+                }
+                return curl_easy_perform(handle)
             }
-            return curl_easy_perform(handle)
         }
+        let code = try performed.get()
         withExtendedLifetime(headerList) {}
-        mb_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
-        mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
 
-        guard code == CURLE_OK else { throw error(for: code, sink: sink, url: request.url) }
+        guard code == CURLE_OK else { throw error(for: code, sink: sink, url: url) }
         var status = 0
-        mb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        try checkInfo(mb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), url: url)
         return HTTPResponseHead(status: status, headers: sink.headers)
+    }
+
+    /// Clears the pointers into a finished request (its header list, its body). Should
+    /// libcurl refuse, the handle is retired: every later transfer fails with that error.
+    private func forgetRequest() {
+        let headers = mb_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
+        let fields = mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
+        guard headers != CURLE_OK || fields != CURLE_OK, unusable == nil else { return }
+        let refused = headers != CURLE_OK ? (CURLOPT_HTTPHEADER, headers) : (CURLOPT_POSTFIELDS, fields)
+        unusable = HTTPError(
+            kind: .setup, url: "",
+            detail: Self.refusal(refused.0, refused.1) + "; the connection cannot be reused")
+    }
+
+    /// Sets a numeric option, turning libcurl's refusal into an error.
+    private func set(_ option: CURLoption, _ value: Int, url: String = "") throws(HTTPError) {
+        try check(mb_curl_setopt_long(handle, option, value), option, url: url)
+    }
+
+    /// `seconds` in whole milliseconds for libcurl; a value no `long` can hold (infinite,
+    /// huge) is refused here rather than trapping in the conversion.
+    private func milliseconds(_ seconds: Double, for option: CURLoption) throws(HTTPError) -> Int {
+        guard let value = Int(exactly: (seconds * 1000).rounded(.towardZero)) else {
+            throw HTTPError(kind: .setup, url: "", detail: "\(Self.name(option)) = \(seconds) s is out of range")
+        }
+        return value
+    }
+
+    /// libcurl's answer to setting `option`, a refusal turned into an error.
+    private func check(_ code: CURLcode, _ option: CURLoption, url: String = "") throws(HTTPError) {
+        guard code == CURLE_OK else { throw HTTPError(kind: .setup, url: url, detail: Self.refusal(option, code)) }
+    }
+
+    private func checkInfo(_ code: CURLcode, url: String) throws(HTTPError) {
+        guard code == CURLE_OK else {
+            throw HTTPError(kind: .transport, url: url, detail: "cannot read the response status: " + String(cString: curl_easy_strerror(code)))
+        }
+    }
+
+    /// "libcurl refused CURLOPT_URL: A libcurl function was given a bad argument".
+    private static func refusal(_ option: CURLoption, _ code: CURLcode) -> String {
+        "libcurl refused \(name(option)): " + String(cString: curl_easy_strerror(code))
+    }
+
+    private static func name(_ option: CURLoption) -> String {
+        guard let name = curl_easy_option_by_id(option)?.pointee.name else { return "option \(option.rawValue)" }
+        return "CURLOPT_" + String(cString: name)
     }
 
     private func error(for code: CURLcode, sink: ResponseSink, url: String) -> HTTPError {
@@ -140,6 +207,11 @@ public final class HTTPConnection {
         }
     }
 }
+
+// A connection wraps a `CURL *`, which libcurl lets only one thread use at a time: the
+// compiler refuses to send one across threads (as corelibs does for its EasyHandle).
+@available(*, unavailable)
+extension HTTPConnection: Sendable {}
 
 /// Owns one `curl_slist` of request headers; freed in `deinit`, after the transfer.
 private final class CurlHeaderList {

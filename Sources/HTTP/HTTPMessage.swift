@@ -76,10 +76,14 @@ public struct HTTPResponse {
     public var status: Int { head.status }
 }
 
-/// A transfer that did not produce an HTTP response.
+/// A transfer that did not produce an HTTP response, or a connection that could not be set up.
 public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         case connect, timeout, tooLarge, aborted, transport
+        /// libcurl could not be initialised, or refused an option (the connection's or this
+        /// request's): nothing was sent. `detail` names the option and libcurl's reason;
+        /// `url` is empty when no request was involved.
+        case setup
     }
     public let kind: Kind
     public let url: String
@@ -92,6 +96,7 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
         case .tooLarge: return "response from \(url) exceeds the size limit: \(detail)"
         case .aborted: return "request to \(url) was aborted"
         case .transport: return "transfer from \(url) failed: \(detail)"
+        case .setup: return url.isEmpty ? "cannot set up libcurl: \(detail)" : "cannot set up the request to \(url): \(detail)"
         }
     }
 

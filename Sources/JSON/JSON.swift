@@ -5,6 +5,8 @@ public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// A number with a fraction. JSON cannot spell NaN or ±infinity: encoding writes them
+    /// as `null` (parsing never produces them).
     case double(Double)
     case string(String)
     case array([JSON])

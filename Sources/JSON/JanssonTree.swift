@@ -28,7 +28,8 @@ package final class JanssonTree {
         return JanssonTree(owning: root)
     }
 
-    /// Builds a jansson tree from a Swift value (for request bodies).
+    /// Builds a jansson tree from a Swift value (for request bodies). A non-finite double
+    /// becomes `null` (see `JSONEncoding.encode`).
     package convenience init(_ value: JSON) {
         self.init(owning: JanssonTree.make(value))
     }
@@ -88,7 +89,9 @@ package final class JanssonTree {
         case .null: return json_null()
         case .bool(let b): return b ? json_true() : json_false()
         case .int(let i): return json_integer(json_int_t(i))
-        case .double(let d): return json_real(d)
+        // JSON has no NaN or infinity (jansson's `json_real` returns NULL for them, which
+        // trapped at the top level and dropped an object member): such a number is `null`.
+        case .double(let d): return d.isFinite ? json_real(d) : json_null()
         case .string(let s):
             var s = s
             // A Swift String is valid UTF-8 already, so jansson's check is skipped.
@@ -143,6 +146,13 @@ public enum JSONEncoding {
     }
 
     /// Compact encoding through jansson.
+    ///
+    /// A non-finite `.double` (NaN, +infinity, -infinity), which JSON cannot spell, is
+    /// written as `null`, wherever it sits: top level, array item or object member (the
+    /// member is kept, with `null`). The document keeps its shape, so a journal record, a
+    /// report or a request body is still written whole and readable, and the `null` says
+    /// "no number" where a reader would otherwise meet a missing key or a trap. (What
+    /// JavaScript's `JSON.stringify` does too.)
     public static func encode(_ value: JSON, sortedKeys: Bool = false) -> [UInt8] {
         JanssonTree(value).encoded(sortedKeys: sortedKeys)
     }

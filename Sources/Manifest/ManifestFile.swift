@@ -6,8 +6,7 @@ import ManifestDiagnostics
 /// One manifest file, read and checked down to its header (name, output folder, defaults,
 /// vars). Its task entries are handed out one at a time by `forEachEntry`, so a JSONL file
 /// of a hundred thousand lines never becomes a hundred thousand task values at once.
-public final class ManifestFile: @unchecked Sendable {
-    // @unchecked: every stored property is a `let` of immutable value types, set in init.
+public final class ManifestFile: Sendable {
     public enum Format: Sendable { case json, jsonl }
 
     public let path: String

@@ -1,6 +1,7 @@
 // RIFF/WAVE writing for raw PCM speech, and a small reader used to check what was written.
 
-/// Why a buffer could not be read as a PCM WAV file; carries the byte offset and what was expected.
+/// Why a buffer could not be read as a PCM WAV file (carrying the byte offset and what was
+/// expected), or why PCM samples cannot be written as one.
 public enum WAVError: Error, Equatable, CustomStringConvertible {
     /// The bytes at `offset` are not `expected` (e.g. "RIFF", "WAVE").
     case badMagic(offset: Int, expected: String, found: String)
@@ -10,6 +11,12 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
     case missingChunk(String)
     /// The fmt chunk at `offset` describes something this reader does not handle.
     case unsupportedFormat(offset: Int, detail: String)
+    /// Writing: a sample rate that is not positive, or whose byte rate a WAV header cannot hold.
+    case sampleRateOutOfRange(Int)
+    /// Writing: a channel count outside 1...64.
+    case channelsOutOfRange(Int)
+    /// Writing: more sample data than a 4 GiB RIFF file holds.
+    case tooLarge(dataBytes: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +28,12 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
             return "WAV: no \"\(id)\" chunk found"
         case .unsupportedFormat(let offset, let detail):
             return "WAV: unsupported fmt chunk at byte \(offset): \(detail)"
+        case .sampleRateOutOfRange(let rate):
+            return "WAV: sample rate \(rate) Hz is out of range"
+        case .channelsOutOfRange(let channels):
+            return "WAV: \(channels) channels, expected 1 to 64"
+        case .tooLarge(let bytes):
+            return "WAV: \(bytes) bytes of samples exceed the 4 GiB RIFF limit"
         }
     }
 }
@@ -50,13 +63,12 @@ public enum WAVFile {
     ///
     /// A trailing partial sample frame (fewer than 2 × `channels` bytes) is dropped, so the data
     /// chunk always holds whole frames and needs no pad byte.
-    /// - Precondition: `sampleRate` > 0, `channels` in 1...64, and the data fits a 4 GiB RIFF file.
-    public static func wav(pcm16LE: [UInt8], sampleRate: Int, channels: Int = 1) -> [UInt8] {
-        precondition(sampleRate > 0, "WAV sample rate must be positive, got \(sampleRate)")
-        precondition((1...64).contains(channels), "WAV channel count must be 1...64, got \(channels)")
-        let blockAlign = 2 * channels
+    /// - Throws: `WAVError` when `channels` is outside 1...64, `sampleRate` is not positive or
+    ///   its byte rate does not fit the header's 32 bits, or the data exceeds a 4 GiB RIFF file.
+    public static func wav(pcm16LE: [UInt8], sampleRate: Int, channels: Int = 1) throws(WAVError) -> [UInt8] {
+        let blockAlign = try checkedBlockAlign(channels: channels, sampleRate: sampleRate)
         let dataSize = pcm16LE.count - pcm16LE.count % blockAlign
-        precondition(dataSize <= Int(UInt32.max) - 36, "WAV data of \(dataSize) bytes exceeds the 4 GiB RIFF limit")
+        guard dataSize <= Int(UInt32.max) - 36 else { throw .tooLarge(dataBytes: dataSize) }
         var out: [UInt8] = []
         out.reserveCapacity(44 + dataSize)
         out += ascii("RIFF") + le32(36 + dataSize) + ascii("WAVE")
@@ -74,16 +86,27 @@ public enum WAVFile {
     /// is dropped from that part, not carried into the next one — carrying it would shift every
     /// later sample by a byte and turn the rest of the narration into noise. At most one
     /// sample (~40 µs at 24 kHz) is lost per part.
-    /// - Precondition: as for `wav(pcm16LE:sampleRate:channels:)`.
-    public static func joinPCM(_ parts: [[UInt8]], sampleRate: Int, channels: Int = 1) -> [UInt8] {
-        precondition((1...64).contains(channels), "WAV channel count must be 1...64, got \(channels)")
-        let blockAlign = 2 * channels
+    /// - Throws: `WAVError`, as `wav(pcm16LE:sampleRate:channels:)` does.
+    public static func joinPCM(_ parts: [[UInt8]], sampleRate: Int, channels: Int = 1) throws(WAVError) -> [UInt8] {
+        let blockAlign = try checkedBlockAlign(channels: channels, sampleRate: sampleRate)
+        let wholeFrames = parts.map { $0.count - $0.count % blockAlign }
+        let dataSize = wholeFrames.reduce(0, +)
+        guard dataSize <= Int(UInt32.max) - 36 else { throw .tooLarge(dataBytes: dataSize) }
         var pcm: [UInt8] = []
-        pcm.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-        for part in parts {
-            pcm += part[0..<(part.count - part.count % blockAlign)]
+        pcm.reserveCapacity(dataSize)
+        for (part, count) in zip(parts, wholeFrames) {
+            pcm += part[0..<count]
         }
-        return wav(pcm16LE: pcm, sampleRate: sampleRate, channels: channels)
+        return try wav(pcm16LE: pcm, sampleRate: sampleRate, channels: channels)
+    }
+
+    /// Bytes per sample frame, once `channels` and `sampleRate` are known to fit the header
+    /// (the byte rate, `sampleRate` × frame size, is a 32-bit field).
+    private static func checkedBlockAlign(channels: Int, sampleRate: Int) throws(WAVError) -> Int {
+        guard (1...64).contains(channels) else { throw .channelsOutOfRange(channels) }
+        let blockAlign = 2 * channels
+        guard sampleRate > 0, sampleRate <= Int(UInt32.max) / blockAlign else { throw .sampleRateOutOfRange(sampleRate) }
+        return blockAlign
     }
 
     /// Reads the header of a PCM WAV file: RIFF/WAVE magic, then the fmt and data chunks

@@ -104,18 +104,23 @@ public struct OpenRouterClient: Sendable {
         }
     }
 
-    /// `perform`, with a failed transfer classified for the retry layer: too large is
-    /// permanent, aborted is an interruption, anything else (connect, timeout, reset) is
-    /// transient.
+    /// `perform`, with a failed transfer classified for the retry layer (`failure(for:)`).
     private func send(_ request: HTTPRequest, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> HTTPResponseHead {
-        do { return try connection.perform(request, into: buffer) } catch {
-            switch error.kind {
-            case .tooLarge: throw TaskFailure(.permanent, cause: .transport(.tooLarge), message: error.description)
-            case .aborted: throw TaskFailure(.interrupted, cause: .interrupted, message: "stopped while the request was in flight")
-            case .connect: throw TaskFailure(.transient, cause: .transport(.connect), message: error.description)
-            case .timeout: throw TaskFailure(.transient, cause: .transport(.timeout), message: error.description)
-            case .transport: throw TaskFailure(.transient, cause: .transport(.broken), message: error.description)
-            }
+        do { return try connection.perform(request, into: buffer) } catch { throw Self.failure(for: error) }
+    }
+
+    /// A failed transfer (or connection set-up) classified for the retry layer: too large is
+    /// permanent, and so is a set-up that libcurl refused (nothing was sent, and trying again
+    /// meets the same refusal); aborted is an interruption; anything else (connect, timeout,
+    /// reset) is transient.
+    package static func failure(for error: HTTPError) -> TaskFailure {
+        switch error.kind {
+        case .tooLarge: return TaskFailure(.permanent, cause: .transport(.tooLarge), message: error.description)
+        case .setup: return TaskFailure(.permanent, cause: .transport(.setup), message: error.description)
+        case .aborted: return TaskFailure(.interrupted, cause: .interrupted, message: "stopped while the request was in flight")
+        case .connect: return TaskFailure(.transient, cause: .transport(.connect), message: error.description)
+        case .timeout: return TaskFailure(.transient, cause: .transport(.timeout), message: error.description)
+        case .transport: return TaskFailure(.transient, cause: .transport(.broken), message: error.description)
         }
     }
 }

@@ -14,6 +14,12 @@ import Darwin
 /// races from those. `pthread_mutex_lock` is intercepted by every sanitizer, so a report
 /// under TSan now means a real unguarded access. The calling convention is `Mutex`'s.
 public final class Locked<State>: @unchecked Sendable {
+    // @unchecked Sendable, because: `state`, the only mutable stored property, is touched
+    // only inside `withLock`, between `pthread_mutex_lock` and `pthread_mutex_unlock` of
+    // `mutex`, a `let` allocated and initialised in `init` and destroyed only in `deinit`.
+    // `State` need not be Sendable (as with `Synchronization.Mutex`): it comes in `sending`,
+    // is lent to `body` as `inout sending`, and only `sending` results leave, so the
+    // compiler lets no reference into the state escape to another thread unguarded.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
 

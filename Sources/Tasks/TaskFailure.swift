@@ -39,6 +39,8 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public enum Transport: String, Sendable {
         case connect, timeout, aborted, broken
         case tooLarge = "too-large"
+        /// libcurl could not be set up for the request (an option refused): nothing was sent.
+        case setup
     }
 
     public let kind: Kind

@@ -95,7 +95,7 @@ struct ConnectionOptions: ParsableArguments {
     func fetchCatalog() throws -> ModelCatalog {
         MediaBatchRuntime.start()
         let endpoint = try endpoints(try loadConfiguration()).image
-        let fresh = try OpenRouterClient(endpoint: endpoint).catalog(on: HTTPConnection(trace: trace(for: [endpoint])))
+        let fresh = try OpenRouterClient(endpoint: endpoint).catalog(on: try HTTPConnection(trace: trace(for: [endpoint])))
         if let cache = CatalogCache.path(environment: environment) {
             do { try CatalogCache.save(fresh, path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
         }

@@ -9,6 +9,11 @@ import Support
 /// rate, ETA, spend) redrawn in place, failures above it. Otherwise: one plain line per
 /// finished task, never an escape code. `--quiet` keeps only failures and the closing
 /// summary of a run that did not fully succeed.
+///
+/// Events arrive from many worker threads. Each is reported whole under one lock: the
+/// counts change and the text that shows them is written while the lock is held, so a
+/// failure line, its redraw of the live line and another thread's output never interleave,
+/// and the live line never goes back to older counts.
 final class ProgressReporter: Sendable {
     let quiet: Bool
     let live: Bool
@@ -22,10 +27,14 @@ final class ProgressReporter: Sendable {
         var lastDraw = 0.0
     }
     private let state = Locked(State())
+    /// Where the text goes, as it is (the terminal's stderr; a capture in tests). Called
+    /// only while `state` is locked.
+    private let write: @Sendable (String) -> Void
 
-    init(quiet: Bool, live: Bool) {
+    init(quiet: Bool, live: Bool, write: @escaping @Sendable (String) -> Void = Terminal.standardErrorRaw) {
         self.quiet = quiet
         self.live = live && !quiet
+        self.write = write
     }
 
     /// How many tasks this run will try (for the ETA).
@@ -37,79 +46,83 @@ final class ProgressReporter: Sendable {
     }
 
     var handle: @Sendable (RunEvent) -> Void {
-        { [self] event in
-            switch event {
-            case .sending:
-                state.withLock { $0.inFlight += 1 }
-                redraw()
-            case .answered:
-                state.withLock { $0.inFlight -= 1 }
-            case .finished(let outcome):
-                switch outcome.result {
-                case .done(let files, let cost, _):
-                    state.withLock {
-                        $0.done += 1
-                        $0.cost += cost ?? 0
-                    }
-                    if !quiet && !live {
-                        let names = files.filter { !$0.path.hasSuffix(".json") }.map { FileIO.relativeDisplay($0.path) }.joined(separator: ", ")
-                        Terminal.standardError("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")")
-                    }
-                case .failed(let failure):
-                    state.withLock { $0.failed += 1 }
-                    print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)")
+        { [self] event in state.withLock { report(event, &$0) } }
+    }
+
+    /// Counts `event` and writes what it shows. Runs with the lock held.
+    private func report(_ event: RunEvent, _ state: inout State) {
+        switch event {
+        case .sending:
+            state.inFlight += 1
+            redraw(&state)
+        case .answered:
+            state.inFlight -= 1
+        case .finished(let outcome):
+            switch outcome.result {
+            case .done(let files, let cost, _):
+                state.done += 1
+                state.cost += cost ?? 0
+                if !quiet && !live {
+                    let names = files.filter { !$0.path.hasSuffix(".json") }.map { FileIO.relativeDisplay($0.path) }.joined(separator: ", ")
+                    write("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")\n")
                 }
-                redraw()
-            case .retrying(let id, let attempt, let failure, let delay):
-                if !quiet && !live { Terminal.standardError(String(format: "retry %@ (attempt %d failed: %@) in %.1fs", id, attempt, failure.description, delay)) }
-            case .stopping(let reason):
-                print("stopping: \(reason)")
-            case .journalError(let message):
-                print("journal: \(message)")
+            case .failed(let failure):
+                state.failed += 1
+                print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)", &state)
             }
+            redraw(&state)
+        case .retrying(let id, let attempt, let failure, let delay):
+            if !quiet && !live { write(String(format: "retry %@ (attempt %d failed: %@) in %.1fs", id, attempt, failure.description, delay) + "\n") }
+        case .stopping(let reason):
+            print("stopping: \(reason)", &state)
+        case .journalError(let message):
+            print("journal: \(message)", &state)
         }
     }
 
-    /// A full line on stderr; on a terminal the live line is cleared first and redrawn after.
-    private func print(_ line: String) {
-        if live {
-            Terminal.standardErrorRaw("\r\u{1B}[K" + line + "\n")
-            redraw(force: true)
-        } else {
-            Terminal.standardError(line)
-        }
+    /// A full line; on a terminal the live line is cleared first and redrawn after.
+    private func print(_ line: String, _ state: inout State) {
+        guard live else { return write(line + "\n") }
+        write("\r\u{1B}[K" + line + "\n")
+        redraw(&state, force: true)
     }
 
-    private func redraw(force: Bool = false) {
+    /// Redraws the live line, at most every 0.1 s unless forced or finished.
+    private func redraw(_ state: inout State, force: Bool = false) {
         guard live else { return }
-        let line: String? = state.withLock { state in
-            let now = ProcessInfo.processInfo.systemUptime
-            guard force || now - state.lastDraw >= 0.1 || state.done + state.failed == state.expected else { return nil }
-            state.lastDraw = now
-            let finished = state.done + state.failed
-            let elapsed = max(now - state.started, 0.001)
-            let rate = Double(finished) / elapsed
-            var text = "\(finished)/\(state.expected) · \(state.done) done"
-            if state.failed > 0 { text += " · \(state.failed) failed" }
-            text += " · \(state.inFlight) in flight"
-            text += String(format: " · %.1f/s", rate)
-            if rate > 0, state.expected > finished {
-                let left = Int(Double(state.expected - finished) / rate)
-                text += String(format: " · ETA %d:%02d", left / 60, left % 60)
-            }
-            text += " · \(Terminal.dollars(state.cost))"
-            return text
+        let now = ProcessInfo.processInfo.systemUptime
+        guard force || now - state.lastDraw >= 0.1 || state.done + state.failed == state.expected else { return }
+        state.lastDraw = now
+        let finished = state.done + state.failed
+        let elapsed = max(now - state.started, 0.001)
+        let rate = Double(finished) / elapsed
+        var text = "\(finished)/\(state.expected) · \(state.done) done"
+        if state.failed > 0 { text += " · \(state.failed) failed" }
+        text += " · \(state.inFlight) in flight"
+        text += String(format: " · %.1f/s", rate)
+        if rate > 0, state.expected > finished {
+            let left = Int(Double(state.expected - finished) / rate)
+            text += String(format: " · ETA %d:%02d", left / 60, left % 60)
         }
-        if let line { Terminal.standardErrorRaw("\r\u{1B}[K" + line) }
+        text += " · \(Terminal.dollars(state.cost))"
+        write("\r\u{1B}[K" + text)
     }
 
     /// The closing summary: a total line and, for several output folders, a small table.
+    /// Written under the lock too, so no late event's line lands inside it.
     func finish(_ summary: RunSummary) {
-        if live { Terminal.standardErrorRaw("\r\u{1B}[K") }
-        guard !quiet || !summary.allSucceeded else { return }
+        state.withLock { _ in
+            if live { write("\r\u{1B}[K") }
+            guard !quiet || !summary.allSucceeded else { return }
+            for line in Self.summaryLines(summary) { write(line + "\n") }
+        }
+    }
+
+    private static func summaryLines(_ summary: RunSummary) -> [String] {
+        var lines: [String] = []
         let folders = Dictionary(grouping: summary.outcomes, by: \.folder)
         if folders.count > 1 {
-            Terminal.standardError(String(format: "%-40@ %6@ %6@ %10@", "output folder" as NSString, "done" as NSString, "failed" as NSString, "cost" as NSString))
+            lines.append(String(format: "%-40@ %6@ %6@ %10@", "output folder" as NSString, "done" as NSString, "failed" as NSString, "cost" as NSString))
             for folder in folders.keys.sorted() {
                 let outcomes = folders[folder]!
                 let cost = outcomes.reduce(0.0) { total, outcome in
@@ -117,8 +130,8 @@ final class ProgressReporter: Sendable {
                     return total
                 }
                 let name = FileIO.relativeDisplay(folder)
-                Terminal.standardError(String(format: "%-40@ %6d %6d %10@", String(name.suffix(40)) as NSString,
-                                              outcomes.filter(\.isDone).count, outcomes.filter { !$0.isDone }.count, Terminal.dollars(cost) as NSString))
+                lines.append(String(format: "%-40@ %6d %6d %10@", String(name.suffix(40)) as NSString,
+                                    outcomes.filter(\.isDone).count, outcomes.filter { !$0.isDone }.count, Terminal.dollars(cost) as NSString))
             }
         }
         var line = "\(summary.done) done, \(summary.failed) failed"
@@ -127,6 +140,7 @@ final class ProgressReporter: Sendable {
         if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
         line += ", \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") written, cost \(Terminal.dollars(summary.cost))"
         line += String(format: ", %.1fs", summary.seconds)
-        Terminal.standardError(line)
+        lines.append(line)
+        return lines
     }
 }

@@ -65,7 +65,7 @@ struct StatusCommand: ParsableCommand {
         MediaBatchRuntime.start()
         let endpoint = try connection.endpoints(try connection.loadConfiguration()).image
         let status: OpenRouterClient.KeyStatus
-        do { status = try OpenRouterClient(endpoint: endpoint).keyStatus(on: HTTPConnection(trace: connection.trace(for: [endpoint]))) } catch {
+        do { status = try OpenRouterClient(endpoint: endpoint).keyStatus(on: try HTTPConnection(trace: connection.trace(for: [endpoint]))) } catch {
             throw CommandFailure.unavailable("cannot read the key's credit from \(endpoint.baseURL)/key (\(error))")
         }
         Terminal.standardError("credit left on the key: \(status.limitRemaining.map { Terminal.dollars($0) } ?? "no limit set")")

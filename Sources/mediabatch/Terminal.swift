@@ -1,25 +1,35 @@
 import Foundation
+import Support
 
 /// Everything the command prints goes through here: messages on stderr, results on stdout.
+/// Each call's text goes out whole: one lock for both streams, so a line from one thread
+/// (a trace line, a warning) never lands inside another's, even when the kernel takes a
+/// long write in pieces.
 enum Terminal {
+    private static let writing = Locked(())
+
     static func error(_ message: String) { standardError("mediabatch: " + message.replacingOccurrences(of: "\n", with: "\nmediabatch: ")) }
 
     static func standardError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        put(line + "\n", to: .standardError)
     }
 
     /// Text to stderr as it is (for the live progress line).
     static func standardErrorRaw(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        put(text, to: .standardError)
     }
 
     static func output(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        put(line + "\n", to: .standardOutput)
     }
 
     /// Text to stdout as it is (no newline added).
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        put(text, to: .standardOutput)
+    }
+
+    private static func put(_ text: String, to stream: FileHandle) {
+        writing.withLock { _ in stream.write(Data(text.utf8)) }
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }

@@ -89,7 +89,7 @@ import Testing
         let server = try startFake()
         defer { server.stop() }
         let client = OpenRouterClient(endpoint: OpenRouterEndpoint(baseURL: server.baseURL, apiKey: "test-key"))
-        let answer = client.generationCost(id: "gen 1&model=x/y?z#w", on: HTTPConnection())
+        let answer = client.generationCost(id: "gen 1&model=x/y?z#w", on: try HTTPConnection())
         #expect(answer == .pending)  // no such generation: OpenRouter's 404
         let query = server.requests().first { $0.path == "/generation" }?.query
         #expect(query == "id=gen%201%26model%3Dx%2Fy%3Fz%23w")

@@ -26,7 +26,7 @@ import Testing
 
     @Test func writesCanonicalHeader() throws {
         let pcm = sine(seconds: 0.25, rate: 24000, channels: 2)
-        let wav = WAVFile.wav(pcm16LE: pcm, sampleRate: 24000, channels: 2)
+        let wav = try WAVFile.wav(pcm16LE: pcm, sampleRate: 24000, channels: 2)
         #expect(wav.count == 44 + pcm.count)
         #expect(String(decoding: wav[0..<4], as: UTF8.self) == "RIFF")
         #expect(le32(wav, 4) == wav.count - 8)
@@ -49,13 +49,13 @@ import Testing
     }
 
     @Test func dropsTrailingPartialSamples() throws {
-        #expect(WAVFile.wav(pcm16LE: [1, 2, 3], sampleRate: 8000).count == 46)
-        #expect(WAVFile.wav(pcm16LE: [1, 2, 3, 4, 5], sampleRate: 8000, channels: 2).count == 48)
+        #expect(try WAVFile.wav(pcm16LE: [1, 2, 3], sampleRate: 8000).count == 46)
+        #expect(try WAVFile.wav(pcm16LE: [1, 2, 3, 4, 5], sampleRate: 8000, channels: 2).count == 48)
         // Each part loses its own odd byte, so the next part stays sample-aligned.
-        let joined = WAVFile.joinPCM([[1, 2, 3], [4, 5], [6]], sampleRate: 16000)
+        let joined = try WAVFile.joinPCM([[1, 2, 3], [4, 5], [6]], sampleRate: 16000)
         #expect(Array(joined[44...]) == [1, 2, 4, 5])
         #expect(try WAVFile.parse(joined).dataSize == 4)
-        let empty = WAVFile.joinPCM([], sampleRate: 16000)
+        let empty = try WAVFile.joinPCM([], sampleRate: 16000)
         #expect(empty.count == 44 && le32(empty, 40) == 0 && le32(empty, 4) == 36)
     }
 
@@ -64,7 +64,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var parts = [0.5, 1.25, 0.75].map { sine(seconds: $0, rate: 24000) }
         parts[1].append(0x7F)  // an odd trailing byte, dropped
-        let joined = WAVFile.joinPCM(parts, sampleRate: 24000)
+        let joined = try WAVFile.joinPCM(parts, sampleRate: 24000)
         let url = dir.appendingPathComponent("joined.wav")
         try Data(joined).write(to: url)
         #expect(abs(try MediaToolHarness.probeDuration(url, in: dir) - 2.5) < 0.001)
@@ -80,10 +80,10 @@ import Testing
         #expect(throws: WAVError.badMagic(offset: 0, expected: "RIFF", found: "ID3")) {
             try WAVFile.parse(Array("ID3".utf8))
         }
-        var wav = WAVFile.wav(pcm16LE: [0, 0, 1, 1], sampleRate: 8000)
+        var wav = try WAVFile.wav(pcm16LE: [0, 0, 1, 1], sampleRate: 8000)
         wav[8] = 0x41
         #expect(throws: WAVError.badMagic(offset: 8, expected: "WAVE", found: "AAVE")) { try WAVFile.parse(wav) }
-        let full = WAVFile.wav(pcm16LE: [0, 0, 1, 1], sampleRate: 8000)
+        let full = try WAVFile.wav(pcm16LE: [0, 0, 1, 1], sampleRate: 8000)
         #expect(throws: WAVError.truncated(chunk: "data", offset: 36, needed: 12, available: 10)) {
             try WAVFile.parse(Array(full.dropLast(2)))
         }

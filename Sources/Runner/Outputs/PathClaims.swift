@@ -7,6 +7,8 @@ import Support
 package final class PathClaims: Sendable {
     private let owners = Locked<[String: String]>([:])
 
+    package init() {}
+
     /// Claims `path` for `taskID`; returns the other owner when someone else holds it.
     package func claim(_ path: String, for taskID: String) -> String? {
         owners.withLock { owners in

@@ -60,9 +60,11 @@ public final class BatchRunner: Sendable {
         let worker = makeWorker(source: source, recorder: recorder, lanes: lanes)
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
-                worker.run(
-                    connection: HTTPConnection(limits: options.limits, abortSignal: abortSignal, trace: options.trace),
-                    buffer: ResponseBuffer())
+                // Made here, on the worker's own queue, and never sent elsewhere.
+                let connection = Result { () throws(HTTPError) in
+                    try HTTPConnection(limits: options.limits, abortSignal: abortSignal, trace: options.trace)
+                }
+                worker.run(connection: connection, buffer: ResponseBuffer())
             }
         }
         group.wait()

@@ -23,9 +23,15 @@ package final class CostLookups: Sendable {
         ticket.pending.enter()
         lane.async { [client, connection] in
             var cost: Double?
+            // No connection (libcurl refused the set-up): the cost stays unknown, as for any
+            // lookup that fails; the tasks themselves fail with that error on their workers.
+            guard case .success(let connection) = connection.connection else {
+                ticket.settle(nil)
+                return
+            }
             for attempt in 0..<3 {
                 if attempt > 0 { MonotonicClock.sleep(0.5) }
-                switch client.generationCost(id: generationID, on: connection.connection) {
+                switch client.generationCost(id: generationID, on: connection) {
                 case .settled(let value): cost = value
                 case .pending: continue
                 case .unavailable: break
@@ -57,11 +63,12 @@ package final class CostTicket: Sendable {
 
 /// The lookup lane's connection.
 private final class LaneConnection: @unchecked Sendable {
-    // @unchecked Sendable, because: `connection` is used only by blocks on the lookup lane,
-    // a serial queue, so by one thread at a time.
-    let connection: HTTPConnection
+    // @unchecked Sendable, because: the connection is made in `init`, before any lookup is
+    // queued, and from then on used only by blocks on the lookup lane, a serial queue, so
+    // by one thread at a time.
+    let connection: Result<HTTPConnection, HTTPError>
 
     init(limits: HTTPLimits, trace: HTTPTrace?) {
-        connection = HTTPConnection(limits: limits, trace: trace)
+        connection = Result { () throws(HTTPError) in try HTTPConnection(limits: limits, trace: trace) }
     }
 }

@@ -17,6 +17,13 @@ package struct SpeechTaskExecutor {
     /// Write `<file>.json` beside the audio.
     package let sidecars: Bool
 
+    package init(client: OpenRouterClient, claims: PathClaims, costs: CostLookups?, sidecars: Bool) {
+        self.client = client
+        self.claims = claims
+        self.costs = costs
+        self.sidecars = sidecars
+    }
+
     /// Synthesizes one chunk and stores it in its narration; the whole narration when this
     /// chunk completed it.
     package func fetch(_ part: NarrationPart, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> NarrationAssembly.Complete? {
@@ -39,7 +46,7 @@ package struct SpeechTaskExecutor {
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
         case .pcm:
-            final = WAVFile.joinPCM(parts, sampleRate: task.sampleRate)
+            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(parts, sampleRate: task.sampleRate) }
         }
         let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
         var audio = OutputFile(path: path, bytes: final)
@@ -53,11 +60,19 @@ package struct SpeechTaskExecutor {
         }
         if task.keepChunks {
             for (index, part) in parts.enumerated() {
-                let bytes = task.format == .pcm ? WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) : part
+                let bytes = task.format == .pcm ? try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) } : part
                 let name = String(format: "%@/%@.part-%02d.%@", task.output.folder, task.output.baseName, index + 1, task.format.fileExtension)
                 outputs.append(OutputFile(path: name, bytes: bytes))
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+
+    /// WAV bytes, or the reason they cannot be made as the failure of the task: permanent,
+    /// since the same audio and settings meet the same refusal.
+    private func wav(_ make: () throws(WAVError) -> [UInt8]) throws(TaskFailure) -> [UInt8] {
+        do { return try make() } catch {
+            throw TaskFailure(.permanent, cause: .response, message: "cannot write the narration as WAV: \(error)")
+        }
     }
 }

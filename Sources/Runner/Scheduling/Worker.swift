@@ -1,4 +1,5 @@
 import HTTP
+import OpenRouter
 import Support
 import Tasks
 
@@ -31,8 +32,9 @@ package struct Worker {
         case abandoned
     }
 
-    /// Runs jobs until the source has none left. Blocks the calling queue.
-    package func run(connection: HTTPConnection, buffer: ResponseBuffer) {
+    /// Runs jobs until the source has none left. Blocks the calling queue. A connection that
+    /// could not be set up fails every job this worker takes, permanently, with its error.
+    package func run(connection: Result<HTTPConnection, HTTPError>, buffer: ResponseBuffer) {
         while true {
             // The previous job's lease must be back (its writer done) before the next job
             // starts: a stop decided by that job's outcome then holds here.
@@ -46,9 +48,14 @@ package struct Worker {
     }
 
     /// Sends one attempt of `job` and decides how it ends. Never writes outputs.
-    private func attempt(_ job: Job, connection: HTTPConnection, buffer: ByteArray) -> Disposition {
+    private func attempt(_ job: Job, connection made: Result<HTTPConnection, HTTPError>, buffer: ByteArray) -> Disposition {
         let attempt = job.attempts + 1
         do throws(TaskFailure) {
+            let connection: HTTPConnection
+            switch made {
+            case .success(let made): connection = made
+            case .failure(let error): throw OpenRouterClient.failure(for: error)
+            }
             do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
                 throw TaskFailure(.permanent, cause: .file(path: error.path), message: error.description)
             }
