@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Server behaviour: auth, keep-alive, latency, recording, bookkeeping endpoints")
 struct ServerTests {

@@ -1,6 +1,7 @@
 import Manifest
 import Media
 import Testing
+import TestSupport
 
 /// Inputs found by the fuzz targets in Tests/Fuzz (scripts/fuzz.sh) or while writing their
 /// checks, reduced to the smallest case. Each test states the guarantee it holds the code to;

@@ -3,6 +3,7 @@ import Foundation
 import Manifest
 import Media
 import Testing
+import TestSupport
 
 @Suite struct ImagesPathTests {
     @Test func theSameManifestThroughBothPathsWritesEquivalentFiles() throws {

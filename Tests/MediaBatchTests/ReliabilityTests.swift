@@ -4,6 +4,7 @@ import Glibc
 import OpenRouter
 import Runner
 import Testing
+import TestSupport
 
 /// Reliability under faults, crashes, signals, locks, reruns, shards and budgets, always
 /// judged by what is on disk, what the fake saw and how the process exited. Serialized:

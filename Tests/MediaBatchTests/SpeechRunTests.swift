@@ -3,6 +3,7 @@ import Foundation
 import Manifest
 import Media
 import Testing
+import TestSupport
 
 /// A chapter of about `characters` characters: sentences with abbreviations, decimals and
 /// paragraphs, so the splitter has real work.
