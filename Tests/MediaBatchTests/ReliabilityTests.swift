@@ -119,55 +119,57 @@ import TestSupport
 
         // Two kills the instant the fake receives a request (the moment a client that sends
         // before recording its previous answer would lose both), two at a random time; each
-        // run resumes the last.
+        // run resumes the last. The moments come from a seeded generator: the seed is printed
+        // and named in every failure message (MEDIABATCH_TEST_SEED replays it).
+        var random = try TestSeed.generator()
         var kills = 0
-        var moments: [String] = []
+        var moments: [String] = ["seed \(random.seed)"]
         for cycle in 0..<4 {
             let cli = try BackgroundCLI(arguments, environment: key, in: folder.path, logName: "kill-\(cycle)")
             defer { cli.killAndReap() }
             if cycle < 2 {
-                let target = server.stats().requests + Int.random(in: 5...12)
+                let target = server.stats().requests + Int.random(in: 5...12, using: &random)
                 moments.append("on request \(target)")
-                waitFor(timeout: 15, interval: 0.0002) { server.stats().requests >= target || !cli.isRunning }
+                waitFor(timeout: hangDeadline, interval: 0.0002) { server.stats().requests >= target || !cli.isRunning }
             } else {
-                let delay = Double.random(in: 0.3...0.8)
+                let delay = Double.random(in: 0.3...0.8, using: &random)
                 moments.append("after \((delay * 1000).rounded() / 1000) s")
                 usleep(useconds_t(delay * 1_000_000))
             }
             cli.signal(SIGKILL)
-            #expect(cli.wait(timeout: 10))
+            #expect(cli.wait(timeout: hangDeadline), "\(moments)")
             if cli.killedBySignal {
                 kills += 1
             } else {
                 // The run finished before the kill: then it must have finished cleanly.
-                #expect(cli.status == 0, "\(cli.stderr)")
+                #expect(cli.status == 0, "\(moments): \(cli.stderr)")
                 break
             }
         }
         #expect(kills >= 2, "the runs finished before their kills (\(moments))")
 
         let final = try runCLI(arguments, environment: key, in: folder.path)
-        #expect(final.status == 0, "\(final.stderr)")
+        #expect(final.status == 0, "\(moments): \(final.stderr)")
 
         let expected = (1...count).map { taskID($0) + ".png" }
-        #expect(folder.files(under: "out/m") == expected)
-        #expect(invalidPNGs(folder, under: "out/m").isEmpty)
-        #expect(tempLeftovers(folder, under: "out").isEmpty)
+        #expect(folder.files(under: "out/m") == expected, "\(moments)")
+        #expect(invalidPNGs(folder, under: "out/m").isEmpty, "\(moments)")
+        #expect(tempLeftovers(folder, under: "out").isEmpty, "\(moments)")
         // Each image, its sidecar, the journal and the lock: nothing else (no half-written debris).
         let media: [String] = expected.flatMap { name -> [String] in ["m/" + name, "m/" + name + ".json"] }
         let allowed: [String] = ([".mediabatch.lock", "m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/index.html"] + media).sorted()
         let present: [String] = folder.allFiles(under: "out")
-        #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) })")
+        #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) }) (\(moments))")
 
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
-        #expect(journal.unparsable <= kills, "more torn journal lines than kills")
+        #expect(journal.unparsable <= kills, "more torn journal lines than kills (\(moments))")
         let done = journal.doneCountByTask
-        #expect(Set(done.keys) == Set((1...count).map(taskID)))
-        #expect(done.values.allSatisfy { $0 == 1 }, "tasks done more than once: \(done.filter { $0.value != 1 })")
+        #expect(Set(done.keys) == Set((1...count).map(taskID)), "\(moments)")
+        #expect(done.values.allSatisfy { $0 == 1 }, "tasks done more than once: \(done.filter { $0.value != 1 }) (\(moments))")
 
         // Work lost to the kills: at most the requests in flight at each kill.
         let resent = generationRequests(server).count - count
-        #expect(resent >= 0)
+        #expect(resent >= 0, "\(moments)")
         #expect(resent <= kills * concurrency, "\(resent) requests re-sent after \(kills) kills (\(moments))")
     }
 

@@ -51,7 +51,8 @@ public enum TestSeed {
         return SeededRandom(seed: seed)
     }
 
-    static func parse(_ text: String) -> UInt64? {
+    /// A seed as `MEDIABATCH_TEST_SEED` may give it: decimal, or hexadecimal after `0x`.
+    public static func parse(_ text: String) -> UInt64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased().hasPrefix("0x") { return UInt64(trimmed.dropFirst(2), radix: 16) }
         return UInt64(trimmed)
