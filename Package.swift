@@ -85,17 +85,26 @@ let package = Package(
             name: "fake-openrouter",
             dependencies: ["FakeOpenRouter"]),
 
+        // Helpers both test targets share: the fake started in-process, temp folders, child
+        // processes (the CLI and media tools), an independent PNG parser, seeded randomness.
+        // It depends on the fake only, never on mediabatch's library, so the fake's own tests
+        // do not link the client they stand in for; helpers that need the library stay in
+        // MediaBatchTests.
+        .target(
+            name: "TestSupport",
+            dependencies: ["FakeOpenRouter"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "MediaBatchTests",
             dependencies: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
-                "Files", "Media", "Support", "FakeOpenRouter",
+                "Files", "Media", "Support", "FakeOpenRouter", "TestSupport",
                 // For the terminal front end's own pieces (the progress reporter).
                 "mediabatch",
             ]),
         .testTarget(
             name: "FakeOpenRouterTests",
-            dependencies: ["FakeOpenRouter"]),
+            dependencies: ["FakeOpenRouter", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

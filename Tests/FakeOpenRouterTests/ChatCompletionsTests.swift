@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("POST /chat/completions")
 struct ChatCompletionsTests {

@@ -1,6 +1,7 @@
 @testable import FakeOpenRouter
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Encoders and small parts")
 struct EncoderTests {

@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Fault plan")
 struct FaultTests {
@@ -42,24 +43,32 @@ struct FaultTests {
 
     @Test("A retry before Retry-After counts as early; a patient one does not")
     func earlyRetries() throws {
+        // A Retry-After no test outlasts: the immediate retry is early however slow the machine.
         let server = try startServer {
-            $0.faults = FaultPlan(rate: 1, kinds: [.rateLimited], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: 1.5)
+            $0.faults = FaultPlan(rate: 1, kinds: [.rateLimited], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: 3600)
         }
         defer { server.stop() }
         let hasty = chatBody(prompt: "hasty")
         let limited = try post(server, "/chat/completions", hasty)
         #expect(limited.status == 429)
-        #expect(limited.header("Retry-After") == "1.5")
+        #expect(limited.header("Retry-After") == "3600")
         #expect(limited.header("X-RateLimit-Remaining") == "0")
         #expect((limited.json()?["error"] as? [String: Any])?["code"] as? Int == 429)
         #expect(try post(server, "/chat/completions", hasty).status == 200)
         #expect(server.stats().earlyRetries == 1)
 
+        // A retry after sleeping past the Retry-After is on time however slow the machine.
+        let patientServer = try startServer {
+            $0.faults = FaultPlan(rate: 1, kinds: [.rateLimited], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: 0.5)
+        }
+        defer { patientServer.stop() }
         let patient = chatBody(prompt: "patient")
-        #expect(try post(server, "/chat/completions", patient).status == 429)
-        Thread.sleep(forTimeInterval: 1.6)
-        #expect(try post(server, "/chat/completions", patient).status == 200)
-        #expect(server.stats().earlyRetries == 1)
+        let first = try post(patientServer, "/chat/completions", patient)
+        #expect(first.status == 429)
+        #expect(first.header("Retry-After") == "0.5")
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try post(patientServer, "/chat/completions", patient).status == 200)
+        #expect(patientServer.stats().earlyRetries == 0)
     }
 
     @Test("503 carries Retry-After; 524 and 529 use OpenRouter's error body")
@@ -81,7 +90,8 @@ struct FaultTests {
             defer { server.stop() }
             let connection = try RawHTTPConnection(port: server.port)
             connection.send("POST", "/api/v1/chat/completions", body: Array(chatBody().utf8))
-            #expect(throws: RawHTTPError.self) { try connection.readResponse() }
+            let error = #expect(throws: RawHTTPError.self) { try connection.readResponse() }
+            if case .timedOut = error { Issue.record("\(kind): the fake went silent instead of cutting the body") }
             // The retry (attempt 2) succeeds on a new connection.
             #expect(try post(server, "/chat/completions", chatBody()).status == 200)
             #expect(server.stats().inFlight == 0)
@@ -90,14 +100,22 @@ struct FaultTests {
 
     @Test("A stall never answers and closes after stallSeconds")
     func stall() throws {
-        let server = try startServer { $0.faults = FaultPlan(rate: 1, kinds: [.stall], stallSeconds: 0.4) }
+        let stallSeconds = 0.4
+        let server = try startServer { $0.faults = FaultPlan(rate: 1, kinds: [.stall], stallSeconds: stallSeconds) }
         defer { server.stop() }
-        let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 5)
-        let started = Date()
+        // The socket timeout is hangDeadline: the read ends because the fake closed, which the
+        // error tells apart from the client giving up.
+        let connection = try RawHTTPConnection(port: server.port)
+        let started = monotonicNow()
         connection.send("POST", "/api/v1/chat/completions", body: Array(chatBody().utf8))
-        #expect(throws: RawHTTPError.self) { try connection.readResponse() }
-        let waited = Date().timeIntervalSince(started)
-        #expect(waited >= 0.35 && waited < 4, "\(waited)")
+        let error = #expect(throws: RawHTTPError.self) { try connection.readResponse() }
+        let waited = monotonicNow() - started
+        if case .closed(let received) = error {
+            #expect(received == 0, "a stall sends nothing, got \(received) bytes")
+        } else {
+            Issue.record("the stalled connection was not closed by the fake: \(String(describing: error))")
+        }
+        #expect(waited >= stallSeconds - 0.05, "closed after \(waited) s, before the stall's \(stallSeconds) s")
         #expect(server.stats().inFlight == 0)
     }
 

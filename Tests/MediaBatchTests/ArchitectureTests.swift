@@ -8,6 +8,7 @@ import Reports
 import Runner
 import Tasks
 import Testing
+import TestSupport
 
 /// What the reshaped middle guarantees: a task runs exactly as it was validated (or fails
 /// unsent with the reason), a failed narration sends nothing more, the client encodes what it

@@ -6,6 +6,7 @@ import OpenRouter
 import Support
 import Tasks
 import Testing
+import TestSupport
 
 /// Files written with direct I/O (`DirectWriter`, through `StagedFile`) hold exactly the
 /// bytes given, whatever the alignment of the pieces; decoded images sit where the writer

@@ -3,6 +3,7 @@ import ManifestDiagnostics
 import Media
 import Narration
 import Testing
+import TestSupport
 
 /// Inputs found by the fuzz targets in Tests/Fuzz (scripts/fuzz.sh) or while writing their
 /// checks, reduced to the smallest case. Each test states the guarantee it holds the code to;

@@ -5,6 +5,7 @@ import OpenRouter
 import Support
 import Tasks
 import Testing
+import TestSupport
 
 @Suite struct ImageRunTests {
     @Test func geminiFluxAndAutoRequestsAreShapedExactlyAndFilesAreValidPNGs() throws {

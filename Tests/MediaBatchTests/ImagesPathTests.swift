@@ -4,6 +4,7 @@ import Manifest
 import ManifestDiagnostics
 import Media
 import Testing
+import TestSupport
 
 @Suite struct ImagesPathTests {
     @Test func theSameManifestThroughBothPathsWritesEquivalentFiles() throws {

@@ -3,6 +3,7 @@ import Foundation
 import Manifest
 import ManifestDiagnostics
 import Testing
+import TestSupport
 
 /// Files a manifest names are read only inside its folder, symlinks included; batches and
 /// manifest files past their limits are refused with the file and line, before anything runs.

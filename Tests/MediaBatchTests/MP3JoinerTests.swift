@@ -1,64 +1,7 @@
 import Foundation
 import Media
 import Testing
-
-
-/// Runs the external media tools (ffmpeg, ffprobe, mpg123) that independently check our output.
-/// A missing tool fails the test with a message instead of skipping it.
-enum MediaToolHarness {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func locate(_ tool: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"]
-        let found = dirs.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        return try #require(found, "\(tool) is not installed; run the project's bootstrap script to install it")
-    }
-
-    static func run(_ tool: String, _ arguments: [String], in directory: URL) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try locate(tool))
-        process.arguments = arguments
-        // Files, not pipes: no deadlock however much a tool prints.
-        let id = UUID().uuidString
-        let outURL = directory.appendingPathComponent("\(tool)-\(id).out")
-        let errURL = directory.appendingPathComponent("\(tool)-\(id).err")
-        try Data().write(to: outURL)
-        try Data().write(to: errURL)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
-    }
-
-    static func tempDirectory(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("mediabatch-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    /// Seconds reported by `ffprobe -show_entries format=duration`.
-    static func probeDuration(_ file: URL, in directory: URL) throws -> Double {
-        let result = try run(
-            "ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.path], in: directory)
-        #expect(result.status == 0, "ffprobe failed on \(file.lastPathComponent): \(result.stderr)")
-        let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try #require(Double(text), "ffprobe printed no duration for \(file.lastPathComponent): \(text)")
-    }
-}
+import TestSupport
 
 @Suite struct MP3JoinerTests {
     typealias Tool = MediaToolHarness

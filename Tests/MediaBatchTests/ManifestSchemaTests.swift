@@ -2,6 +2,7 @@ import Foundation
 import Manifest
 import ManifestDiagnostics
 import Testing
+import TestSupport
 
 /// `docs/manifest.schema.json` (for editors) stays in step with the parser: every example
 /// manifest validates against it, it knows exactly the fields the parser knows, and it

@@ -7,6 +7,7 @@ import Runner
 import Support
 import Tasks
 import Testing
+import TestSupport
 
 @Suite struct ManifestExpansionTests {
     @Test func listsVarsAndCountMultiplyWithReadableNames() throws {

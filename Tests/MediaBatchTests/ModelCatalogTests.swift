@@ -2,6 +2,7 @@ import FakeOpenRouter
 import Foundation
 import Tasks
 import Testing
+import TestSupport
 
 @Suite struct ModelCatalogTests {
     /// Fetches the lists through the CLI into a private cache folder.

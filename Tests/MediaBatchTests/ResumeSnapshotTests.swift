@@ -4,6 +4,7 @@ import Foundation
 import Journal
 import Runner
 import Testing
+import TestSupport
 
 /// The resume snapshot (`journal.index`) is a cache of the journal: reruns read it instead
 /// of the records it covers, yet decide exactly as the journal alone would, whatever

@@ -2,6 +2,7 @@ import FakeOpenRouter
 import Foundation
 import OpenRouter
 import Testing
+import TestSupport
 
 /// Every request body mediabatch sends is checked against OpenRouter's published OpenAPI
 /// schema (`../shared/reference/openrouter-openapi.yaml`, or its copy in `Tests/Fixtures`) by an independent validator

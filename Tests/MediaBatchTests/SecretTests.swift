@@ -4,6 +4,7 @@ import HTTP
 import Runner
 import Support
 import Testing
+import TestSupport
 
 @Suite struct SecretTests {
     static let key = "sk-or-v1-TEST-5ec7e7c0ffee-not-a-real-key-5ec7e7c0ffee"

@@ -5,6 +5,7 @@ import ManifestDiagnostics
 import Media
 import Narration
 import Testing
+import TestSupport
 
 /// A chapter of about `characters` characters: sentences with abbreviations, decimals and
 /// paragraphs, so the splitter has real work.

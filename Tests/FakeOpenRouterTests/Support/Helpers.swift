@@ -1,14 +1,8 @@
 import FakeOpenRouter
 import Foundation
 
-/// Starts a fake on a free loopback port; the caller stops it (or lets it deinit).
-func startServer(_ configure: (inout FakeConfiguration) -> Void = { _ in }) throws -> FakeOpenRouterServer {
-    var config = FakeConfiguration()
-    configure(&config)
-    let server = FakeOpenRouterServer(configuration: config)
-    try server.start()
-    return server
-}
+// Requests to the fake over the raw client, and reading its answers. Starting the fake,
+// the PNG parser and child processes are shared with MediaBatchTests in TestSupport.
 
 /// One request on a fresh connection.
 func send(
@@ -63,77 +57,4 @@ func chatImages(_ result: HTTPResult) -> [(mediaType: String, bytes: [UInt8])] {
 
 func firstChoice(_ result: HTTPResult) -> [String: Any]? {
     (result.json()?["choices"] as? [[String: Any]])?.first
-}
-
-/// What a PNG file says about itself, with every chunk CRC checked independently of zlib.
-struct PNGInfo {
-    let width: Int
-    let height: Int
-    let bitDepth: Int
-    let colorType: Int
-    let chunkTypes: [String]
-    let crcsValid: Bool
-}
-
-func parsePNG(_ bytes: [UInt8]) -> PNGInfo? {
-    guard bytes.count > 33, Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
-    func u32(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-    var offset = 8
-    var types: [String] = []
-    var valid = true
-    while offset + 12 <= bytes.count {
-        let length = u32(offset)
-        guard offset + 12 + length <= bytes.count else { return nil }
-        types.append(String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self))
-        if crc32(bytes[(offset + 4)..<(offset + 8 + length)]) != UInt32(u32(offset + 8 + length)) { valid = false }
-        offset += 12 + length
-    }
-    return PNGInfo(
-        width: u32(16), height: u32(20), bitDepth: Int(bytes[24]), colorType: Int(bytes[25]), chunkTypes: types,
-        crcsValid: valid && offset == bytes.count)
-}
-
-private let crcTable: [UInt32] = (0..<256).map { index -> UInt32 in
-    var value = UInt32(index)
-    for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-    return value
-}
-
-func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-    return crc ^ 0xFFFF_FFFF
-}
-
-/// Runs a program to completion and captures its output.
-@discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
-/// Writes bytes to a fresh temporary file.
-func temporaryFile(_ bytes: [UInt8], suffix: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("fake-openrouter-test-\(UUID().uuidString)\(suffix)")
-    try Data(bytes).write(to: url)
-    return url
-}
-
-/// ffmpeg decodes the file completely and reports nothing at error level.
-func decodesCleanly(_ bytes: [UInt8], suffix: String) throws -> Bool {
-    let url = try temporaryFile(bytes, suffix: suffix)
-    defer { try? FileManager.default.removeItem(at: url) }
-    let result = try run("/usr/bin/ffmpeg", ["-v", "error", "-i", url.path, "-f", "null", "-"])
-    return result.status == 0 && result.stderr.isEmpty
 }

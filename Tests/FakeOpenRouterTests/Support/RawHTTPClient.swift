@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -25,13 +26,17 @@ struct HTTPResult {
 
 enum RawHTTPError: Error, CustomStringConvertible {
     case connect(Int32)
+    /// The peer closed (or reset) the connection.
     case closed(received: Int)
+    /// Nothing arrived within the socket timeout: the peer is silent, not gone.
+    case timedOut(received: Int)
     case malformed(String)
 
     var description: String {
         switch self {
         case .connect(let code): return "connect failed: errno \(code)"
         case .closed(let received): return "connection closed after \(received) body bytes"
+        case .timedOut(let received): return "nothing more within the socket timeout after \(received) body bytes"
         case .malformed(let text): return "malformed response: \(text)"
         }
     }
@@ -44,7 +49,7 @@ final class RawHTTPConnection {
     private let fd: Int32
     private var pending: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 30) throws {
+    init(port: Int, timeoutSeconds: Int = Int(hangDeadline)) throws {
         #if canImport(Glibc)
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -96,7 +101,7 @@ final class RawHTTPConnection {
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = find([13, 10, 13, 10], in: pending)
-            if headerEnd == nil { guard try fill() else { throw RawHTTPError.closed(received: 0) } }
+            if headerEnd == nil { guard try fill(received: 0) else { throw RawHTTPError.closed(received: 0) } }
         }
         let headText = String(decoding: pending[..<headerEnd!], as: UTF8.self)
         pending.removeFirst(headerEnd! + 4)
@@ -110,21 +115,25 @@ final class RawHTTPConnection {
         if status == 100 { return try readResponse() }
         let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
         while pending.count < length {
-            guard try fill() else { throw RawHTTPError.closed(received: pending.count) }
+            guard try fill(received: pending.count) else { throw RawHTTPError.closed(received: pending.count) }
         }
         let body = Array(pending[..<length])
         pending.removeFirst(length)
         return HTTPResult(status: status, headers: headers, body: body)
     }
 
-    /// True once the peer has closed (reads 0 bytes or fails) within the socket timeout.
+    /// True once the peer has closed (reads 0 bytes or fails) within the socket timeout;
+    /// false if data arrives or the timeout passes first.
     func waitForClose() -> Bool {
-        (try? fill()) != true
+        do { return try !fill(received: 0) } catch { return false }
     }
 
-    private func fill() throws -> Bool {
+    /// Reads what is there: false once the peer has closed or reset the connection; throws
+    /// `timedOut` when nothing arrives within the socket timeout.
+    private func fill(received: Int) throws -> Bool {
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw RawHTTPError.timedOut(received: received) }
         if count <= 0 { return false }
         pending += buffer[..<count]
         return true

@@ -1,27 +1,26 @@
 import Foundation
-import Manifest
-import Tasks
 
 /// A fresh temporary folder per test, removed by the caller's `defer`.
-struct TempFolder {
-    let path: String
+public struct TempFolder: Sendable {
+    public let path: String
 
-    init() {
+    public init() {
         path = NSTemporaryDirectory() + "mediabatch-test-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     @discardableResult
-    func write(_ name: String, _ text: String) -> String {
+    public func write(_ name: String, _ text: String) -> String {
         let file = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try! text.write(toFile: file, atomically: true, encoding: .utf8)
         return file
     }
 
-    func write(_ name: String, bytes: [UInt8]) -> String {
+    @discardableResult
+    public func write(_ name: String, bytes: [UInt8]) -> String {
         let file = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
@@ -30,19 +29,19 @@ struct TempFolder {
 
     /// Every media file below the folder: not hidden (journals, locks and temp files all
     /// are), not a `<file>.json` sidecar, not the `index.html` gallery; relative paths, sorted.
-    func files(under sub: String = "") -> [String] {
+    public func files(under sub: String = "") -> [String] {
         allFiles(under: sub).filter { path in
             !path.split(separator: "/").contains { $0.hasPrefix(".") } && !TempFolder.isSidecar(path) && !path.hasSuffix("index.html")
         }
     }
 
     /// `name.png.json` and the like: the metadata written beside each media file.
-    static func isSidecar(_ path: String) -> Bool {
+    public static func isSidecar(_ path: String) -> Bool {
         ["png", "jpg", "webp", "gif", "mp3", "wav"].contains { path.hasSuffix(".\($0).json") }
     }
 
     /// Every regular file below the folder, hidden ones included.
-    func allFiles(under sub: String = "") -> [String] {
+    public func allFiles(under sub: String = "") -> [String] {
         let root = sub.isEmpty ? path : path + "/" + sub
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
@@ -56,15 +55,10 @@ struct TempFolder {
     }
 }
 
-/// Loads a plan from manifest text written into `folder`.
-func plan(_ manifest: String, in folder: TempFolder, name: String = "m.json") throws -> BatchPlan {
-    let file = folder.write(name, manifest)
-    return try BatchPlan(paths: [file], outputRoot: folder.path + "/out")
-}
-
-func imageTasks(_ plan: BatchPlan) -> [ImageTask] {
-    plan.allTasks().compactMap { task in
-        if case .image(let image) = task { return image }
-        return nil
-    }
+/// Writes bytes to a fresh file in the temporary directory; the caller removes it.
+public func temporaryFile(_ bytes: [UInt8], suffix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("mediabatch-test-\(UUID().uuidString)\(suffix)")
+    try Data(bytes).write(to: url)
+    return url
 }
