@@ -25,7 +25,7 @@ python3 - "$N" >"$work/big.jsonl" <<'PY'
 # Lines of ~200 bytes, each naming its model, aspect ratio and resolution (the shape of a
 # real product batch), so validation reads every field of every line.
 import json, sys
-print(json.dumps({"name": "big"}))
+print(json.dumps({"name": "big", "defaults": {}}))
 models = ["google/gemini-2.5-flash-image", "google/gemini-3.1-flash-image-preview"]
 for i in range(int(sys.argv[1])):
     print(json.dumps({"id": f"img{i:06d}", "prompt": f"A watercolor painting of scene number {i}, mountains and a lake at dawn, soft light",
