@@ -193,18 +193,19 @@ public final class HTTPConnection {
 
     private func error(for code: CURLcode, sink: ResponseSink, url: String) -> HTTPError {
         let message = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        let kind: HTTPError.Kind
+        var detail = message
         switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return HTTPError(kind: .connect, url: url, detail: message)
-        case CURLE_OPERATION_TIMEDOUT:
-            return HTTPError(kind: .timeout, url: url, detail: message)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
         case CURLE_WRITE_ERROR where sink.exceededLimit:
-            return HTTPError(kind: .tooLarge, url: url, detail: "more than \(limits.maxResponseBytes) bytes")
-        case CURLE_ABORTED_BY_CALLBACK:
-            return HTTPError(kind: .aborted, url: url, detail: message)
-        default:
-            return HTTPError(kind: .transport, url: url, detail: message)
+            kind = .tooLarge
+            detail = "more than \(limits.maxResponseBytes) bytes"
+        case CURLE_ABORTED_BY_CALLBACK: kind = .aborted
+        default: kind = .transport
         }
+        // The headers that arrived before the failure: they can name what was started (and billed).
+        return HTTPError(kind: kind, url: url, detail: detail, headers: sink.headers)
     }
 }
 

@@ -22,9 +22,17 @@ public struct HTTPLimits: Sendable {
     public var connectTimeout: Double = 15
     /// Seconds for the whole transfer, connection included.
     public var totalTimeout: Double = 300
-    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds` is abandoned.
+    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds` is abandoned;
+    /// 0 seconds (the default) abandons none but by `totalTimeout`: generation endpoints
+    /// may send nothing at all for minutes before their answer (Gemini TTS, gpt-image).
     public var lowSpeedBytesPerSecond: Int = 1
-    public var lowSpeedSeconds: Int = 60
+    public var lowSpeedSeconds: Int = 0
+
+    /// Seconds without a byte after which an attempt is abandoned (`--idle-timeout`); nil: none.
+    public var idleTimeout: Double? {
+        get { lowSpeedSeconds > 0 ? Double(lowSpeedSeconds) : nil }
+        set { lowSpeedSeconds = newValue.map { Int($0.rounded(.up)) } ?? 0 }
+    }
     /// The largest response body accepted; a larger one fails the transfer.
     public var maxResponseBytes: Int = 256 << 20
 
@@ -88,6 +96,9 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public let kind: Kind
     public let url: String
     public let detail: String
+    /// Headers of the answer that had arrived when the transfer failed (lower-case names;
+    /// empty when none had).
+    public let headers: [(name: String, value: String)]
 
     public var description: String {
         switch kind {
@@ -100,9 +111,16 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    package init(kind: Kind, url: String, detail: String) {
+    package init(kind: Kind, url: String, detail: String, headers: [(name: String, value: String)] = []) {
         self.kind = kind
         self.url = url
         self.detail = detail
+        self.headers = headers
+    }
+
+    /// A header that had arrived before the failure.
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first(where: { $0.name == lower })?.value
     }
 }

@@ -154,4 +154,16 @@ public final class Journal: @unchecked Sendable {
         record["time"] = .string(UTCTime.now())
         try append(record)
     }
+
+    /// A generation that was paid for although its attempt failed (a refusal or an answer
+    /// without an image billed the prompt; a chat transfer broke off after the generation
+    /// started): the journal counts every cent, whatever became of the task.
+    public func billed(key: String, taskID: String, cost: Double, generationID: String?, attempt: Int, reason: String) throws(FileError) {
+        var record: JSONObject = ["event": "billed", "key": .string(key), "task": .string(taskID), "cost": .double(cost)]
+        if let generationID { record["generation"] = .string(generationID) }
+        record["attempt"] = .int(Int64(attempt))
+        record["reason"] = .string(reason)
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
 }

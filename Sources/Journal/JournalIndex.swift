@@ -30,6 +30,11 @@ public struct JournalIndex: Sendable {
     /// Keys in order of their first record.
     public private(set) var order: [String] = []
     public private(set) var skippedLines = 0
+    /// Dollars of `billed` records (failed attempts that were paid for), all tasks together.
+    public private(set) var billedCost = 0.0
+    /// Every dollar the records read here carry (each `done`, every `billed`, whatever came
+    /// after them): what the batch has spent. Complete when read without a snapshot.
+    public private(set) var spent = 0.0
     /// The journal's length when it was read: what a snapshot of this index covers.
     public private(set) var covered = 0
 
@@ -62,7 +67,11 @@ public struct JournalIndex: Sendable {
                         start = end + 1
                         continue
                     }
-                    if let record = try? JSONEncoding.parse(line, source: path), let entry = JournalIndex.entry(record) {
+                    let record = try? JSONEncoding.parse(line, source: path)
+                    spent += record?["cost"]?.doubleValue ?? 0
+                    if let record, record["event"]?.stringValue == "billed" {
+                        billedCost += record["cost"]?.doubleValue ?? 0
+                    } else if let record, let entry = JournalIndex.entry(record) {
                         if entries.updateValue(entry.1, forKey: entry.0) == nil { order.append(entry.0) }
                     } else {
                         skippedLines += 1
@@ -87,6 +96,10 @@ public struct JournalIndex: Sendable {
             message: record["message"]?.stringValue, kind: record["kind"]?.stringValue,
             status: record["status"]?.intValue.map { Int($0) }, cost: record["cost"]?.doubleValue, time: record["time"]?.stringValue))
     }
+
+    /// The keys of the tasks whose last outcome was a refusal (the model or moderation
+    /// refused the request: sending it again changes nothing unless the user asks).
+    public var refusedKeys: [String] { entries.compactMap { $0.value.state == .failed && $0.value.kind == "refused" ? $0.key : nil } }
 
     /// The keys of the tasks that are done with every file they wrote still there,
     /// unchanged: the size must match, and the recorded SHA-256 too, which is recomputed

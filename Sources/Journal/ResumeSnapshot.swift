@@ -14,7 +14,8 @@ import Glibc
 ///
 /// Layout: a header `mediabatch-journal-index<TAB>1<TAB><inode><TAB><covered bytes>`, then
 /// one line per task whose last outcome is `done`: its key, then path, size, mtime (`-`
-/// when none) and SHA-256 of each file, all tab-separated.
+/// when none) and SHA-256 of each file, all tab-separated; and one line `<key><TAB>!refused`
+/// per task whose last outcome was a refusal.
 package enum ResumeSnapshot {
     package static let magic = "mediabatch-journal-index"
 
@@ -37,6 +38,11 @@ package enum ResumeSnapshot {
             entries.reserveCapacity(raw.count / 200)
             while let line = lines.next() {
                 let fields = line.fields
+                if fields.count == 2 && fields[1] == "!refused" {
+                    entries.append((fields[0], JournalEntry(
+                        state: .failed, taskID: "?", files: [], attempts: 0, message: nil, kind: "refused", status: nil, cost: nil, time: nil)))
+                    continue
+                }
                 guard fields.count >= 5, (fields.count - 1) % 4 == 0 else { return nil }
                 var files: [JournalEntry.File] = []
                 for start in stride(from: 1, to: fields.count, by: 4) {
@@ -85,7 +91,12 @@ package enum ResumeSnapshot {
         var text = "\(magic)\t1\t\(info.st_ino)\t\(covered)\n"
         text.reserveCapacity(index.entries.count * 220)
         for key in index.order {
-            guard let entry = index.entries[key], entry.state == .done, !entry.files.isEmpty else { continue }
+            guard let entry = index.entries[key] else { continue }
+            if entry.state == .failed && entry.kind == "refused" {
+                text += key + "\t!refused\n"
+                continue
+            }
+            guard entry.state == .done, !entry.files.isEmpty else { continue }
             var line = key
             for file in entry.files {
                 guard !file.path.contains(where: { $0 == "\t" || $0.isNewline }) else { return }

@@ -63,10 +63,14 @@ public enum ImageResponse {
     public static func decodeChat(_ head: HTTPResponseHead, body: ByteArray, placement: ImagePlacement = .init()) throws(TaskFailure) -> ImageResult {
         try withEnvelope(head, body) { body, storage, cut, envelope throws(TaskFailure) in
             let space = PayloadSpace(cut.ranges, headroom: storage.headroom)
+            let billed = envelope["usage"]?["cost"]?.doubleValue
+            // An error at the top level wins, next to choices or not.
+            if let error = envelope["error"] {
+                var failure = ErrorClassifier.failure(inBodyError: error, headers: head.headers)
+                failure.billedCost = billed
+                throw failure
+            }
             guard let choices = envelope["choices"]?.arrayValue else {
-                if let error = envelope["error"] {
-                    throw ErrorClassifier.failure(inChoiceError: error, status: 200)
-                }
                 throw TaskFailure(.transient, cause: .response, status: 200, message: "response has no choices")
             }
             var images: [GeneratedImage] = []
@@ -91,7 +95,7 @@ public enum ImageResponse {
                 if !finishReasons.isEmpty { details["finish_reason"] = finishReasons.joined(separator: ",") }
                 if !nativeReasons.isEmpty { details["native_finish_reason"] = nativeReasons.joined(separator: ",") }
                 if let text { details["text"] = String(text.prefix(300)) }
-                throw TaskFailure(.noImages, cause: .response, status: 200, message: "the response held no image", details: details)
+                throw Refusals.failure(finishReasons: finishReasons, nativeReasons: nativeReasons, details: details, billed: billed)
             }
             return ImageResult(
                 images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: envelope["id"]?.stringValue,
@@ -126,7 +130,11 @@ public enum ImageResponse {
                     })
                 }
             }
-            guard !images.isEmpty else { throw TaskFailure(.noImages, cause: .response, status: 200, message: "the response held no image") }
+            guard !images.isEmpty else {
+                var failure = TaskFailure(.noImages, cause: .response, status: 200, message: "the response held no image")
+                failure.billedCost = envelope["usage"]?["cost"]?.doubleValue
+                throw failure
+            }
             return ImageResult(images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: envelope["id"]?.stringValue, model: nil, text: nil)
         }
     }
@@ -138,7 +146,7 @@ public enum ImageResponse {
         _ decode: (UnsafeMutableRawBufferPointer, ByteArray, LongStringCutter.Result, JSON) throws(TaskFailure) -> ImageResult
     ) throws(TaskFailure) -> ImageResult {
         guard response.status == 200 else {
-            throw ErrorClassifier.failure(status: response.status, body: storage, retryAfter: response.retryAfter)
+            throw ErrorClassifier.failure(status: response.status, body: storage, retryAfter: response.retryAfter, headers: response.headers)
         }
         return try storage.withUnsafeMutableBytes { (body) throws(TaskFailure) -> ImageResult in
             guard let cut = LongStringCutter.cut(UnsafeRawBufferPointer(body)) else {

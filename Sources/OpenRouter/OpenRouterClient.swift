@@ -26,10 +26,11 @@ public struct OpenRouterClient: Sendable {
         let request = HTTPRequest(
             method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.headers(category: "image-gen"),
             body: JSONEncoding.encode(body))
-        let head = try send(request, on: connection, into: buffer)
-        return task.api == .images
-            ? try ImageResponse.decodeImages(head, body: buffer, placement: placement)
-            : try ImageResponse.decodeChat(head, body: buffer, placement: placement)
+        return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
+            task.api == .images
+                ? try ImageResponse.decodeImages(head, body: buffer, placement: placement)
+                : try ImageResponse.decodeChat(head, body: buffer, placement: placement)
+        }
     }
 
     /// Audio for one chunk of a narration (the whole text when it needs no chunks).
@@ -45,9 +46,9 @@ public struct OpenRouterClient: Sendable {
         let request = HTTPRequest(
             method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.headers(category: "audio-gen"),
             body: JSONEncoding.encode(.object(SpeechRequest.body(for: task, input: text))))
-        let head = try send(request, on: connection, into: buffer)
-        let audio = try SpeechResponse.audio(from: head, body: buffer, format: task.format)
-        return SpokenAudio(audio: audio, generationID: head.header("x-generation-id"))
+        return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
+            SpokenAudio(audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"))
+        }
     }
 
     /// What `GET /generation?id=` says of a generation's cost.
@@ -77,11 +78,15 @@ public struct OpenRouterClient: Sendable {
     public struct KeyStatus: Sendable {
         /// Dollars left under the key's limit; nil when it has no limit.
         public let limitRemaining: Double?
+        /// When the limit resets, as OpenRouter says it (`limit_reset`), when it does.
+        public let limitReset: String?
     }
 
     public func keyStatus(on connection: HTTPConnection) throws(OpenRouterError) -> KeyStatus {
         let document = try getJSON("/key", on: connection)
-        return KeyStatus(limitRemaining: document["data"]?["limit_remaining"]?.doubleValue)
+        let data = document["data"]
+        let reset = data?["limit_reset"].flatMap { $0.stringValue ?? $0.doubleValue.map { String($0) } }
+        return KeyStatus(limitRemaining: data?["limit_remaining"]?.doubleValue, limitReset: reset)
     }
 
     /// Both model lists (`/models?output_modalities=all` and `/images/models`), as a catalog.
@@ -95,7 +100,7 @@ public struct OpenRouterClient: Sendable {
         let body = ByteArray()
         do throws(TaskFailure) {
             let head = try send(HTTPRequest(method: .get, url: endpoint.url(path), headers: endpoint.headers(category: "image-gen")), on: connection, into: body)
-            guard head.status == 200 else { throw ErrorClassifier.failure(status: head.status, body: body, retryAfter: head.retryAfter) }
+            guard head.status == 200 else { throw ErrorClassifier.failure(status: head.status, body: body, retryAfter: head.retryAfter, headers: head.headers) }
             do { return try body.withUnsafeBytes { try JSONEncoding.parse($0, source: path) } } catch {
                 throw TaskFailure(.transient, cause: .response, status: 200, message: "malformed \(path) response")
             }
@@ -105,6 +110,26 @@ public struct OpenRouterClient: Sendable {
     }
 
     /// `perform`, with a failed transfer classified for the retry layer (`failure(for:)`).
+    /// Sends a generation request and decodes its answer. Any failure carries the generation
+    /// the answer named (`X-Generation-Id`, from headers that arrived before a transfer broke
+    /// off, too): a chat generation is billed whether or not its body arrives.
+    private func generate<Result>(
+        _ request: HTTPRequest, on connection: HTTPConnection, into buffer: ByteArray,
+        decode: (HTTPResponseHead) throws(TaskFailure) -> Result
+    ) throws(TaskFailure) -> Result {
+        let head: HTTPResponseHead
+        do { head = try connection.perform(request, into: buffer) } catch {
+            var failure = Self.failure(for: error)
+            failure.generationID = error.header("x-generation-id")
+            throw failure
+        }
+        do { return try decode(head) } catch {
+            var failure = error
+            if failure.generationID == nil { failure.generationID = head.header("x-generation-id") }
+            throw failure
+        }
+    }
+
     private func send(_ request: HTTPRequest, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> HTTPResponseHead {
         do { return try connection.perform(request, into: buffer) } catch { throw Self.failure(for: error) }
     }

@@ -11,7 +11,7 @@ public enum SpeechResponse {
     /// anything is kept: an error body is JSON, never audio.
     public static func audio(from response: HTTPResponseHead, body: ByteArray, format: SpeechFormat) throws(TaskFailure) -> [UInt8] {
         guard response.status == 200 else {
-            throw ErrorClassifier.failure(status: response.status, body: body, retryAfter: response.retryAfter)
+            throw ErrorClassifier.failure(status: response.status, body: body, retryAfter: response.retryAfter, headers: response.headers)
         }
         let type = (response.contentType ?? "").lowercased()
         if type.hasPrefix("application/json") {

@@ -70,6 +70,7 @@ public enum RunReport {
         case .unauthorized(let message): return "unauthorized: \(message)"
         case .paymentRequired(let message): return "payment required: \(message)"
         case .budgetReached(let spent): return "budget reached at \(spent) USD"
+        case .keyLimit(let message): return "key limit: \(message)"
         case .interrupted: return "interrupted"
         }
     }

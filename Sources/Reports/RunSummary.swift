@@ -32,6 +32,8 @@ public enum RunStop: Sendable, Equatable {
     case unauthorized(String)
     case paymentRequired(String)
     case budgetReached(Double)
+    /// 403: the key's or the workspace's spend limit is reached (OpenRouter's message).
+    case keyLimit(String)
     case interrupted
 }
 
@@ -44,8 +46,14 @@ public struct RunSummary: Sendable {
     public var alreadyDone = 0
     /// Tasks that belong to other shards.
     public var otherShards = 0
+    /// Tasks an earlier run recorded as refused, left alone (`--retry-refused` sends them).
+    public var refusedBefore = 0
     public var files: [WrittenFile] = []
+    /// Dollars this run spent: every billed generation, failed attempts included.
     public var cost: Double = 0
+    /// Failed attempts that were paid for all the same (refusals, answers without an image,
+    /// chat transfers that broke off after the generation started).
+    public var billedAttempts = 0
     public var failures: [TaskOutcome] = []
     /// Every task that ran, in the order they ended (for reports).
     public var outcomes: [TaskOutcome] = []

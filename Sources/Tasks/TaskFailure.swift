@@ -14,6 +14,23 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         case paymentRequired = "payment-required"
         /// The run was stopped (a signal) while this request was in flight.
         case interrupted
+        /// The model or a moderation check refused the request for what it asks: retrying
+        /// cannot help. Recorded as refused; reruns leave it alone unless asked.
+        case refused
+        /// 403: the key's or the workspace's spend limit is reached; nothing new is scheduled
+        /// until it resets.
+        case keyLimit = "key-limit"
+    }
+
+    /// Who asked for less: a 429, or a 402 about credit in flight.
+    public enum Throttle: Sendable, Equatable {
+        /// OpenRouter's own limit on the key: every request waits, until `resetAt` (seconds
+        /// since the epoch) when the answer said.
+        case key(resetAt: Double?)
+        /// One provider of one model is busy: that model slows down, nothing else.
+        case provider
+        /// The key's credit cannot cover the requests in flight: fewer at once, then again.
+        case inFlightBudget
     }
 
     /// Where the failure came from, for the journal, the report and any decision that
@@ -51,6 +68,17 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public var retryAfter: Double?
     /// Extra facts worth recording: finish reasons, moderation reasons, model text.
     public var details: [String: String] = [:]
+    /// For a 429 or a transient 402: whose limit it was.
+    public var throttle: Throttle?
+    /// The generation this attempt started, when the answer named it (`X-Generation-Id`,
+    /// read as soon as the headers arrive): a chat generation is billed even when its
+    /// transfer fails, and its cost can be asked for.
+    public var generationID: String?
+    /// Dollars the answer said this failed attempt cost (a refusal or an answer without an
+    /// image still bills the prompt).
+    public var billedCost: Double?
+    /// The model's reason, for a refusal (`content_filter`, `IMAGE_SAFETY`, moderation reasons).
+    public var refusal: String?
 
     public init(_ kind: Kind, cause: Cause, status: Int? = nil, message: String, retryAfter: Double? = nil, details: [String: String] = [:]) {
         self.kind = kind
@@ -59,6 +87,18 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.retryAfter = retryAfter
         self.details = details
+    }
+
+    /// The same failure under another kind (a soft refusal that did not pass on its second
+    /// try ends refused), with `note` appended to the message when given.
+    public func reclassified(as kind: Kind, note: String? = nil) -> TaskFailure {
+        var copy = TaskFailure(
+            kind, cause: cause, status: status, message: note.map { message + "; " + $0 } ?? message, retryAfter: retryAfter, details: details)
+        copy.throttle = throttle
+        copy.generationID = generationID
+        copy.billedCost = billedCost
+        copy.refusal = refusal
+        return copy
     }
 
     public var description: String {

@@ -44,6 +44,8 @@ enum CommandFailure: Error {
         case .stopped(.paymentRequired(let message)): return ("out of credits (402): \(message)", ExitCodes.unavailable)
         case .stopped(.budgetReached(let spent)):
             return ("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue", ExitCodes.tempFail)
+        case .stopped(.keyLimit(let message)):
+            return ("the key's spend limit is reached (403): \(message); nothing more was sent, run again after the limit resets", ExitCodes.tempFail)
         case .stopped(.interrupted): return (nil, ExitCodes.tempFail)
         case .someFailed: return (nil, ExitCodes.someFailed)
         case .signal(let number): return (nil, 128 + number)

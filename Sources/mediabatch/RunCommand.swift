@@ -45,8 +45,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Cap on requests per minute across the run.")
     var rpm: Int?
 
-    @Option(help: "Stop scheduling once the summed cost reaches this many US dollars.")
+    @Option(help: "Spend at most this many US dollars in this run: a request that could cross it is not started.")
     var maxCost: Double?
+
+    @Option(help: "Spend at most this many US dollars on the batch over all its runs (counted from the journals).")
+    var maxTotalCost: Double?
+
+    @Flag(help: "Send again the tasks an earlier run recorded as refused by the model or moderation.")
+    var retryRefused = false
+
+    @Option(help: "Abandon an attempt that receives nothing for this many seconds (default: only --timeout applies; some models send nothing for minutes).")
+    var idleTimeout: Double?
 
     @Option(help: "Run only shard i of n (0-based), e.g. 2/8; 'env/8' reads the index from JOB_COMPLETION_INDEX.")
     var shard: String?
@@ -75,6 +84,8 @@ struct RunCommand: ParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         if let rpm { guard rpm > 0 else { throw ValidationError("--rpm must be positive") } }
         if let maxCost { guard maxCost > 0 else { throw ValidationError("--max-cost must be positive") } }
+        if let maxTotalCost { guard maxTotalCost > 0 else { throw ValidationError("--max-total-cost must be positive") } }
+        if let idleTimeout { guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") } }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
         if shard != nil { _ = try resolvedShard() }
     }
@@ -106,6 +117,9 @@ struct RunCommand: ParsableCommand {
         options.maxImageBytes = max(maxImageMiB, 1) << 20
         options.requestsPerMinute = rpm
         options.maxCost = maxCost
+        options.maxTotalCost = maxTotalCost
+        options.retryRefused = retryRefused
+        options.limits.idleTimeout = idleTimeout
         options.shard = try resolvedShard()
         options.force = force
         options.sidecars = !noSidecars
@@ -142,6 +156,11 @@ struct RunCommand: ParsableCommand {
         if json { Terminal.write(String(decoding: JSONEncoding.encode(RunReport.json(summary)), as: UTF8.self) + "\n") }
 
         if let signal = signals.received { throw CommandFailure.signal(signal) }
+        if case .keyLimit(let message)? = summary.stop {
+            // Say when it resets, as `GET /key` tells (best effort: the run already stopped).
+            let reset = (try? OpenRouterClient(endpoint: endpoints.image).keyStatus(on: HTTPConnection()))?.limitReset
+            throw CommandFailure.stopped(.keyLimit(message + (reset.map { " (the limit resets: \($0))" } ?? "")))
+        }
         if let stop = summary.stop { throw CommandFailure.stopped(stop) }
         if !summary.allSucceeded { throw CommandFailure.someFailed }
     }

@@ -32,19 +32,22 @@ struct StatusCommand: ParsableCommand {
         do { names = try FileIO.listFolder(journalFolder).filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") } } catch {
             throw CommandFailure.data("no journal in \(folder) (\(error.reason))")
         }
-        var done = 0, failed = 0, unfinished = 0, cost = 0.0
+        var done = 0, failed = 0, refused = 0, unfinished = 0, cost = 0.0
         for name in names {
             let index: JournalIndex
             do { index = try JournalIndex(path: journalFolder + "/" + name) } catch {
                 throw CommandFailure.data(error.description)
             }
+            cost += index.spent
             for key in index.order {
                 let entry = index.entries[key]!
                 switch entry.state {
                 case .done:
                     done += 1
-                    cost += entry.cost ?? 0
                     if all { Terminal.output("done\t\(entry.taskID)\t\(entry.files.map(\.path).joined(separator: ","))") }
+                case .failed where entry.kind == "refused":
+                    refused += 1
+                    Terminal.output("refused\t\(entry.taskID)\t\(entry.message ?? "")\t\(entry.time ?? "")")
                 case .failed:
                     failed += 1
                     let status = entry.status.map { "HTTP \($0): " } ?? ""
@@ -56,7 +59,7 @@ struct StatusCommand: ParsableCommand {
             }
             if index.skippedLines > 0 { Terminal.standardError("\(name): \(index.skippedLines) torn line\(index.skippedLines == 1 ? "" : "s") skipped") }
         }
-        Terminal.standardError("\(done) done, \(failed) failed, \(unfinished) unfinished, cost \(Terminal.dollars(cost))")
+        Terminal.standardError("\(done) done, \(failed) failed, \(refused) refused, \(unfinished) unfinished, spent \(Terminal.dollars(cost))")
         if credits { try showCredits() }
     }
 

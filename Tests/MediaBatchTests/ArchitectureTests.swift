@@ -158,6 +158,7 @@ import TestSupport
         #expect(summary.done == 1)
         #expect(server.requests().filter { $0.path == "/audio/speech" }.count >= 8)
         // One worker each used to mean one chunk at a time; never more than the bound.
-        #expect((2...4).contains(server.stats().maxInFlight), "max in flight \(server.stats().maxInFlight)")
+        // (plus one: the cost lookups have a lane of their own)
+        #expect((2...5).contains(server.stats().maxInFlight), "max in flight \(server.stats().maxInFlight)")
     }
 }

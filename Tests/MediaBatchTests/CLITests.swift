@@ -136,7 +136,7 @@ import TestSupport
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("failed\tbad\tpermanent\tHTTP 400"))
         #expect(!status.stdout.contains("\tok\t"))
-        #expect(status.stderr.contains("1 done, 1 failed, 0 unfinished"))
+        #expect(status.stderr.contains("1 done, 1 failed, 0 refused, 0 unfinished, spent $0.0390"), "\(status.stderr)")
         #expect(status.stderr.contains("credit left on the key: $"))
         #expect(server.requests().last?.path == "/key")
     }

@@ -134,7 +134,10 @@ import TestSupport
         let failure = try #require(summary.failures.first)
         #expect(failure.taskID == "refused")
         guard case .failed(let reason) = failure.result else { Issue.record("not a failure"); return }
-        #expect(reason.kind == .noImages)
+        // IMAGE_SAFETY is a soft refusal: tried once more, then recorded as refused.
+        #expect(reason.kind == .refused)
+        #expect(failure.attempts == 2)
+        #expect(server.requests().filter { $0.path == "/chat/completions" && prompt(of: $0) == "#fake:no-image" }.count == 2)
         #expect(reason.details["native_finish_reason"] == "IMAGE_SAFETY")
         #expect(reason.details["text"]?.isEmpty == false)
         #expect(folder.files(under: "out/m") == ["fine.png"])

@@ -14,6 +14,10 @@ import Tasks
 package struct RunPlanner {
     package let shard: Shard?
     package let force: Bool
+    /// Count what the journals record as spent (for a budget over all runs).
+    package var countSpent = false
+    /// Send again tasks the journal shows refused.
+    package var retryRefused = false
 
     package func select(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
@@ -34,20 +38,34 @@ package struct RunPlanner {
         } catch {
             throw .manifest(error)
         }
-        let intact = try intactByFolder()
+        let known = try intactByFolder()
 
         var entries: [PlannedEntry] = []
         var alreadyDone = 0
+        var refusedBefore = 0
         for (ref, task) in candidates {
-            if intact[task.folder]?.contains(task.key) == true {
+            switch known[task.folder]?[task.key] {
+            case .intact?:
                 alreadyDone += 1
                 continue
+            case .refused? where !retryRefused:
+                refusedBefore += 1
+                continue
+            default: break
             }
             if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
         }
         var roots: [String: String] = [:]
         for manifest in plan.manifests { roots[manifest.header.outputFolder] = manifest.header.outputRoot }
-        return RunSelection(entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards)
+        var spentBefore = 0.0
+        if countSpent {
+            for folder in folders {
+                do { spentBefore += try JournalIndex(path: Journal.path(folder: folder, shard: shard)).spent } catch { throw .file(error) }
+            }
+        }
+        return RunSelection(
+            entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
+            refusedBefore: refusedBefore, spentBefore: spentBefore)
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.
@@ -56,25 +74,34 @@ package struct RunPlanner {
         return (RequestKey.of(task, referenceStamps: task.isImage ? stamps : []), stamps)
     }
 
+    /// What the journal says of a task that needs no run.
+    enum Known { case intact, refused }
+
     /// Starts reading each folder's journal (and checking the files of its done tasks) on
-    /// another thread; the returned function waits for them and gives, per folder, the keys
-    /// of the tasks done with their files intact. Nothing is read with `force`.
-    private func readJournals(_ folders: [String]) -> () throws(PreparationError) -> [String: Set<String>] {
-        let checked = Locked<[String: Result<Set<String>, FileError>]>([:])
+    /// another thread; the returned function waits for them and gives, per folder, the
+    /// tasks done with their files intact and the tasks refused. Nothing is read with `force`.
+    private func readJournals(_ folders: [String]) -> () throws(PreparationError) -> [String: [String: Known]] {
+        let checked = Locked<[String: Result<[String: Known], FileError>]>([:])
         let reading = DispatchGroup()
         if !force {
             for folder in folders {
                 let path = Journal.path(folder: folder, shard: shard)
                 DispatchQueue.global().async(group: reading) {
-                    let keys = Result { () throws(FileError) in try JournalIndex(path: path, outcomesOnly: true).intactKeys(folder: folder) }
+                    let keys = Result { () throws(FileError) -> [String: Known] in
+                        let index = try JournalIndex(path: path, outcomesOnly: true)
+                        var known: [String: Known] = [:]
+                        for key in index.refusedKeys { known[key] = .refused }
+                        for key in index.intactKeys(folder: folder) { known[key] = .intact }
+                        return known
+                    }
                     checked.withLock { $0[folder] = keys }
                 }
             }
         }
         return { () throws(PreparationError) in
             reading.wait()
-            var intact: [String: Set<String>] = [:]
-            for (folder, result) in checked.withLock({ $0 }) as [String: Result<Set<String>, FileError>] {
+            var intact: [String: [String: Known]] = [:]
+            for (folder, result) in checked.withLock({ $0 }) as [String: Result<[String: Known], FileError>] {
                 do throws(FileError) { intact[folder] = try result.get() } catch { throw .file(error) }
             }
             return intact

@@ -39,6 +39,11 @@ public struct RunSelection: Sendable {
     public let alreadyDone: Int
     /// Tasks that belong to other shards.
     public let otherShards: Int
+    /// Tasks the journal shows refused, left alone (unless `retryRefused`).
+    public let refusedBefore: Int
+    /// Dollars the journals record as spent by earlier runs (counted for `--max-total-cost`
+    /// only; 0 otherwise).
+    public let spentBefore: Double
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

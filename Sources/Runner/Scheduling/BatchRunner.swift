@@ -39,7 +39,10 @@ public final class BatchRunner: Sendable {
     /// Validates the plan in one pass that also decides, task by task, what still needs
     /// running (see `RunPlanner`). Reads only: a bad manifest leaves no trace.
     public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
-        try RunPlanner(shard: options.shard, force: options.force).select(plan)
+        var planner = RunPlanner(shard: options.shard, force: options.force)
+        planner.countSpent = options.maxTotalCost != nil
+        planner.retryRefused = options.retryRefused
+        return try planner.select(plan)
     }
 
     /// Runs the selected tasks and returns when all are done, failed, or the run stopped.
@@ -49,15 +52,16 @@ public final class BatchRunner: Sendable {
         let started = MonotonicClock.now()
         let journals = try RunJournals(selection)
         let workers = selection.workers(concurrency: options.concurrency)
-        let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute)
-        let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
+        let spending = Spending(cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog)
+        let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
+        let recorder = OutcomeRecorder(source: source, spending: spending, onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
 
         let group = DispatchGroup()
         TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
-        let worker = makeWorker(source: source, recorder: recorder, lanes: lanes)
+        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes)
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
                 // Made here, on the worker's own queue, and never sent elsewhere.
@@ -69,27 +73,31 @@ public final class BatchRunner: Sendable {
         }
         group.wait()
         lanes.drain()
+        // The costs of broken-off generations still being asked for belong to this run.
+        worker.imageCosts.drain()
+        worker.speechCosts.drain()
         let summary = recorder.summary(
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
-            seconds: MonotonicClock.now() - started)
+            refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
         return summary
     }
 
-    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, lanes: WriterLanes) -> Worker {
+    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes) -> Worker {
         let claims = PathClaims()
+        let imageClient = OpenRouterClient(endpoint: options.endpoint)
         let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
-        let costs = options.maxCost == nil ? nil : CostLookups(client: speechClient, limits: options.limits, trace: options.trace)
+        // Speech is billed by the character whatever became of it: its cost is always asked for.
+        let speechCosts = CostLookups(client: speechClient, limits: options.limits, trace: options.trace)
+        let imageCosts = CostLookups(client: imageClient, limits: options.limits, trace: options.trace)
         return Worker(
-            source: source, recorder: recorder, lanes: lanes,
-            images: ImageTaskExecutor(
-                client: OpenRouterClient(endpoint: options.endpoint), claims: claims, sidecars: options.sidecars,
-                maxImageBytes: options.maxImageBytes),
-            speech: SpeechTaskExecutor(client: speechClient, claims: claims, costs: costs, sidecars: options.sidecars),
+            source: source, recorder: recorder, spending: spending, lanes: lanes,
+            images: ImageTaskExecutor(client: imageClient, claims: claims, sidecars: options.sidecars, maxImageBytes: options.maxImageBytes),
+            speech: SpeechTaskExecutor(client: speechClient, claims: claims, costs: speechCosts, sidecars: options.sidecars),
             retries: RetryDecision(
                 policy: RetryPolicy(baseDelay: options.retryBaseDelay, maxDelay: options.retryMaxDelay), maxAttempts: options.maxAttempts,
                 maxNoImageAttempts: options.maxNoImageAttempts),
-            onEvent: onEvent)
+            imageCosts: imageCosts, speechCosts: speechCosts, onEvent: onEvent)
     }
 
     /// After the run: each folder the run touched gets its report; every folder's journal

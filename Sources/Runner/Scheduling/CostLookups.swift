@@ -5,42 +5,57 @@ import Support
 
 /// Asks OpenRouter for the final cost of generations (`GET /generation`) in the background,
 /// on a lane of its own with its own connection, so that no network worker ever waits for
-/// it. OpenRouter may answer 404 for a moment after a generation ends: a lookup asks up to
-/// three times, half a second apart.
+/// it. OpenRouter may answer 404 for a while after a generation ends: a lookup asks again
+/// later (never sleeping on the lane: the next ask is scheduled), until its patience runs
+/// out. A speech chunk's lookup is short (its answer came, the cost follows within a
+/// second); a broken-off chat generation's is patient (up to a minute).
 package final class CostLookups: Sendable {
     private let client: OpenRouterClient
     private let lane = DispatchQueue(label: "mediabatch.cost-lookups")
     private let connection: LaneConnection
+    private let outstanding = DispatchGroup()
 
     package init(client: OpenRouterClient, limits: HTTPLimits, trace: HTTPTrace?) {
         self.client = client
         connection = LaneConnection(limits: limits, trace: trace)
     }
 
-    /// Starts looking up `generationID`; the ticket gives the answer once it is known.
-    package func lookUp(_ generationID: String) -> CostTicket {
+    /// Starts looking up `generationID` for up to `patience` seconds; the ticket gives the
+    /// answer once it is known, and `then` (if given) is called with it, on the lane.
+    package func lookUp(_ generationID: String, patience: Double = 1.5, then: (@Sendable (Double?) -> Void)? = nil) -> CostTicket {
         let ticket = CostTicket()
         ticket.pending.enter()
-        lane.async { [client, connection] in
-            var cost: Double?
+        outstanding.enter()
+        let deadline = MonotonicClock.now() + patience
+        ask(generationID, ticket: ticket, deadline: deadline, wait: 0.5, then: then)
+        return ticket
+    }
+
+    /// Waits for every lookup started so far (each ends by its deadline).
+    package func drain() { outstanding.wait() }
+
+    private func ask(_ id: String, ticket: CostTicket, deadline: Double, wait: Double, then: (@Sendable (Double?) -> Void)?) {
+        lane.async { [self] in
+            let answer: OpenRouterClient.GenerationCost
             // No connection (libcurl refused the set-up): the cost stays unknown, as for any
             // lookup that fails; the tasks themselves fail with that error on their workers.
-            guard case .success(let connection) = connection.connection else {
-                ticket.settle(nil)
+            if case .success(let connection) = connection.connection {
+                answer = client.generationCost(id: id, on: connection)
+            } else {
+                answer = .unavailable
+            }
+            let now = MonotonicClock.now()
+            if case .pending = answer, now + wait <= deadline {
+                lane.asyncAfter(deadline: .now() + wait) { [self] in
+                    ask(id, ticket: ticket, deadline: deadline, wait: min(wait * 2, 10), then: then)
+                }
                 return
             }
-            for attempt in 0..<3 {
-                if attempt > 0 { MonotonicClock.sleep(0.5) }
-                switch client.generationCost(id: generationID, on: connection) {
-                case .settled(let value): cost = value
-                case .pending: continue
-                case .unavailable: break
-                }
-                break
-            }
+            let cost: Double? = if case .settled(let value) = answer { value } else { nil }
             ticket.settle(cost)
+            then?(cost)
+            outstanding.leave()
         }
-        return ticket
     }
 }
 

@@ -3,8 +3,33 @@ import Journal
 import Support
 import Tasks
 
+/// Requests in flight per model and how many each may have: additive increase on success,
+/// multiplicative decrease when told to slow down, never above the run's concurrency, never
+/// below one. Guarded by the `JobSource`'s lock.
+struct ModelConcurrency {
+    let ceiling: Int
+    private var inFlight: [String: Int] = [:]
+    private var limits: [String: Double] = [:]
+
+    init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
+
+    func hasRoom(_ model: String) -> Bool { Double(inFlight[model, default: 0]) < limits[model, default: Double(ceiling)].rounded(.down) }
+    func limit(_ model: String) -> Int { Int(limits[model, default: Double(ceiling)]) }
+
+    mutating func start(_ model: String) { inFlight[model, default: 0] += 1 }
+
+    mutating func end(_ model: String, succeeded: Bool) {
+        inFlight[model, default: 1] -= 1
+        guard succeeded, let limit = limits[model] else { return }
+        let raised = min(Double(ceiling), limit + 1 / limit)
+        limits[model] = raised >= Double(ceiling) ? nil : raised
+    }
+
+    mutating func halve(_ model: String) { limits[model] = max(1, limits[model, default: Double(ceiling)] / 2) }
+}
+
 /// One attempt's worth of work handed to a worker.
-package struct Job {
+package struct Job: Sendable {
     package let task: MediaTask
     /// The task's identity in the journal (see `RequestKey`), computed at validation.
     package let key: String
@@ -17,12 +42,22 @@ package struct Job {
     package let firstStarted: Double
     /// For narration: which chunk this job synthesizes.
     package var part: NarrationPart? = nil
+    /// Dollars reserved under the budget for this attempt (see `Spending`).
+    package var reserved: Double = 0
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
 
     /// A chunk of a narration that already failed: nothing left to do for it.
     package var isAbandoned: Bool { part?.assembly.hasFailed == true }
+
+    /// The model the request goes to: the unit of adaptive concurrency.
+    package var model: String {
+        switch task {
+        case .image(let image): return image.model.wireID
+        case .speech(let speech): return speech.model.wireID
+        }
+    }
 }
 
 /// Hands out work to the workers: the jobs `TaskFeed` supplies, in plan order (a
@@ -44,9 +79,15 @@ package final class JobSource: @unchecked Sendable {
     private var cooldownUntil: Double = 0
     private var stopped = false
     private var rateLimit: TokenBucket?
+    /// Admits each attempt under the budget; a refusal stops scheduling.
+    private let spending: Spending
+    /// Requests in flight per model, and how many each model may have (see `throttle`).
+    private var modelConcurrency: ModelConcurrency
 
-    package init(capacity: Int, requestsPerMinute: Int?) {
+    package init(capacity: Int, requestsPerMinute: Int?, spending: Spending, concurrency: Int) {
         self.capacity = max(capacity, 1)
+        self.spending = spending
+        modelConcurrency = ModelConcurrency(ceiling: concurrency)
         rateLimit = requestsPerMinute.map { TokenBucket(perMinute: $0) }
     }
 
@@ -84,7 +125,16 @@ package final class JobSource: @unchecked Sendable {
             let now = MonotonicClock.now()
             retries.removeAll(where: \.isAbandoned)
             let rateWait = rateLimit?.wait(at: now) ?? 0
-            if now >= cooldownUntil && rateWait == 0, let job = takeDue(at: now) {
+            if now >= cooldownUntil && rateWait == 0, var job = takeDue(at: now) {
+                // The budget gate: a request that could cross the cap is not started, and
+                // nothing after it (the run stops at its budget; requests in flight finish).
+                guard let reserved = spending.admit(job) else {
+                    stopped = true
+                    condition.broadcast()
+                    return nil
+                }
+                job.reserved = reserved
+                modelConcurrency.start(job.model)
                 inProgress += 1
                 rateLimit?.take(at: now)
                 return job
@@ -110,26 +160,36 @@ package final class JobSource: @unchecked Sendable {
     /// A retry whose time has come, else the next supplied job (chunks of a narration that
     /// already failed are dropped on the way). Called with the lock held.
     private func takeDue(at now: Double) -> Job? {
-        if let index = retries.indices.min(by: { retries[$0].notBefore < retries[$1].notBefore }), retries[index].notBefore <= now {
+        let due = retries.indices.filter { retries[$0].notBefore <= now && modelConcurrency.hasRoom(retries[$0].model) }
+        if let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) {
             return retries.remove(at: index)
         }
-        while readyStart < ready.count {
-            let job = ready[readyStart]
-            readyStart += 1
-            if readyStart == ready.count || readyStart >= 4096 {
-                ready.removeFirst(readyStart)
-                readyStart = 0
-            }
-            condition.broadcast()  // room for the feed
-            if !job.isAbandoned { return job }
+        while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
+        // The first supplied job whose model has room (a throttled model's jobs wait their turn).
+        guard let index = ready[readyStart...].firstIndex(where: { modelConcurrency.hasRoom($0.model) }) else {
+            compactReady()
+            return nil
         }
-        return nil
+        let job = ready[index]
+        if index == readyStart { readyStart += 1 } else { ready.remove(at: index) }
+        compactReady()
+        condition.broadcast()  // room for the feed
+        return job
     }
 
-    /// The job is over (done, failed for good, or its chunk stored).
-    package func finish() {
+    private func compactReady() {
+        if readyStart == ready.count || readyStart >= 4096 {
+            ready.removeFirst(readyStart)
+            readyStart = 0
+        }
+    }
+
+    /// The job is over (done, failed for good, or its chunk stored); `succeeded` when its
+    /// model answered (which lets a throttled model take a little more again).
+    package func finish(_ job: Job, succeeded: Bool) {
         condition.lock()
         inProgress -= 1
+        modelConcurrency.end(job.model, succeeded: succeeded)
         condition.broadcast()
         condition.unlock()
     }
@@ -141,7 +201,16 @@ package final class JobSource: @unchecked Sendable {
         job.notBefore = MonotonicClock.now() + delay
         retries.append(job)
         inProgress -= 1
+        modelConcurrency.end(job.model, succeeded: false)
         condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The model was told to slow down (a provider's 429, a 402 about credit in flight):
+    /// it may have half as many requests in flight (at least one).
+    package func throttle(_ model: String) {
+        condition.lock()
+        modelConcurrency.halve(model)
         condition.unlock()
     }
 

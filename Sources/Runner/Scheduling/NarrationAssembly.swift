@@ -54,7 +54,7 @@ package final class NarrationAssembly: Sendable {
 }
 
 /// Which chunk of which narration a job synthesizes.
-package struct NarrationPart {
+package struct NarrationPart: Sendable {
     package let index: Int
     package let assembly: NarrationAssembly
 

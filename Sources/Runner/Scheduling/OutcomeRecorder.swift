@@ -6,17 +6,27 @@ import Tasks
 
 
 /// Records how each task ended: in its journal, in the run's summary and to the front end,
-/// then closes the job in the source. Also stops the run on a fatal answer or a spent budget.
+/// then closes the job in the source; counts what each attempt cost in the run's one spent
+/// figure (`Spending`). Also stops the run on a fatal answer.
 package final class OutcomeRecorder: Sendable {
     private let state = Locked(RunSummary())
     private let source: JobSource
-    private let maxCost: Double?
+    private let spending: Spending
     private let onEvent: @Sendable (RunEvent) -> Void
 
-    package init(source: JobSource, maxCost: Double?, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+    package init(source: JobSource, spending: Spending, onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.source = source
-        self.maxCost = maxCost
+        self.spending = spending
         self.onEvent = onEvent
+    }
+
+    /// A failed attempt that was paid for all the same: counted, and journaled as `billed`.
+    package func billed(_ job: Job, attempt: Int, cost: Double, generationID: String?, reason: String) {
+        spending.settle(reserved: 0, paid: cost, for: job)
+        do { try job.journal?.billed(key: job.key, taskID: job.task.id, cost: cost, generationID: generationID, attempt: attempt, reason: reason) } catch {
+            onEvent(.journalError(error.description))
+        }
+        state.withLock { $0.billedAttempts += 1 }
     }
 
     package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
@@ -35,28 +45,22 @@ package final class OutcomeRecorder: Sendable {
             taskID: job.task.id, origin: job.task.origin, attempts: attempts,
             result: .done(files: files, cost: cost, generationID: generationID), seconds: seconds)
         outcome.folder = job.task.output.folder
-        let overBudget = state.withLock { summary -> Double? in
+        spending.settle(reserved: job.reserved, paid: cost, for: job)
+        state.withLock { summary in
             summary.done += 1
             summary.outcomes.append(outcome)
             summary.files += files
-            summary.cost += cost ?? 0
-            guard let maxCost, summary.cost >= maxCost, summary.stop == nil else { return nil }
-            summary.stop = .budgetReached(summary.cost)
-            return summary.cost
         }
-        if let overBudget {
-            source.stop()
-            onEvent(.stopping(reason: "spent \(overBudget) dollars, the --max-cost budget"))
-        }
-        source.finish()
+        source.finish(job, succeeded: true)
         onEvent(.finished(outcome))
     }
 
     package func failed(_ job: Job, attempts: Int, failure: TaskFailure) {
+        spending.settle(reserved: job.reserved, paid: nil)
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
             attempts: attempts, failure: failure, started: job.firstStarted)
-        source.finish()
+        source.finish(job, succeeded: false)
     }
 
     /// A task of the plan that failed before anything was sent (it could not be rebuilt as
@@ -74,6 +78,7 @@ package final class OutcomeRecorder: Sendable {
         let stop: RunStop? = switch failure.kind {
         case .unauthorized: .unauthorized(failure.message)
         case .paymentRequired: .paymentRequired(failure.message)
+        case .keyLimit: .keyLimit(failure.message)
         default: nil
         }
         if stop != nil {
@@ -100,12 +105,16 @@ package final class OutcomeRecorder: Sendable {
         state.withLock { summary in if summary.stop == nil { summary.stop = .interrupted } }
     }
 
-    package func summary(taskCount: Int, alreadyDone: Int, otherShards: Int, seconds: Double) -> RunSummary {
+    package func summary(taskCount: Int, alreadyDone: Int, otherShards: Int, refusedBefore: Int, seconds: Double) -> RunSummary {
         state.withLock { summary in
             summary.alreadyDone = alreadyDone
             summary.otherShards = otherShards
-            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards
+            summary.refusedBefore = refusedBefore
+            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards - refusedBefore
             summary.seconds = seconds
+            // One figure: what every billed generation of this run cost.
+            summary.cost = spending.spent
+            if summary.stop == nil, spending.capReached { summary.stop = .budgetReached(summary.cost) }
             return summary
         }
     }

@@ -22,10 +22,14 @@ public struct RunOptions: Sendable {
     public var shard: Shard?
     /// Redo tasks the journal says are done.
     public var force = false
+    /// Send again the tasks an earlier run recorded as refused.
+    public var retryRefused = false
     /// Cap on requests per minute across the run.
     public var requestsPerMinute: Int?
-    /// Stop scheduling once the summed cost reaches this many dollars.
+    /// This run spends at most this many dollars (a request that could cross it is not started).
     public var maxCost: Double?
+    /// The batch spends at most this many dollars over all its runs, counted from the journals.
+    public var maxTotalCost: Double?
     /// Write a `<file>.json` sidecar beside every image and audio file.
     public var sidecars = true
     /// Rebuild each output folder's `index.html` gallery at the end of the run.
@@ -49,4 +53,18 @@ public enum RunEvent: Sendable {
     case stopping(reason: String)
     /// A journal record could not be written (the task itself is unaffected).
     case journalError(String)
+}
+
+extension RunOptions {
+    /// What this run may spend: `maxCost`, and what `maxTotalCost` leaves after `spentBefore`
+    /// (the journals' total), whichever is less; nil without either.
+    package func budget(spentBefore: Double) -> Double? {
+        let left = maxTotalCost.map { max(0, $0 - spentBefore) }
+        switch (maxCost, left) {
+        case let (cap?, left?): return min(cap, left)
+        case let (cap?, nil): return cap
+        case let (nil, left?): return left
+        case (nil, nil): return nil
+        }
+    }
 }

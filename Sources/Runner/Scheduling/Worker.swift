@@ -9,10 +9,15 @@ import Tasks
 package struct Worker {
     package let source: JobSource
     package let recorder: OutcomeRecorder
+    package let spending: Spending
     package let lanes: WriterLanes
     package let images: ImageTaskExecutor
     package let speech: SpeechTaskExecutor
     package let retries: RetryDecision
+    /// Where the cost of a broken-off generation is looked up, per endpoint (each key asks
+    /// for its own generations).
+    package let imageCosts: CostLookups
+    package let speechCosts: CostLookups
     package let onEvent: @Sendable (RunEvent) -> Void
 
     /// How one job ended.
@@ -70,15 +75,67 @@ package struct Worker {
                 return .writeNarration(complete)
             }
         } catch {
+            bill(job, attempt: attempt, failure: error)
             let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
-            if let delay = retries.delay(for: error, attempt: attempt, noImageAnswers: noImageAnswers) {
+            var final = error
+            if case .key(let resetAt?)? = error.throttle, resetAt - UTCTime.epochSeconds() > retries.longestWait {
+                // A limit that resets hours from now (a daily free-model limit): trying again
+                // within seconds would only burn attempts.
+                final = error.reclassified(as: .permanent, note: "OpenRouter's limit on the key resets at \(UTCTime.format(epochSeconds: resetAt)); run again then")
+            } else if let delay = retries.delay(for: error, attempt: attempt, noImageAnswers: noImageAnswers) {
                 var next = job
                 next.attempts = attempt
                 next.noImageAnswers = noImageAnswers
                 return .retry(next, after: delay, error)
+            } else if error.kind == .noImages, let reason = error.refusal {
+                final = error.reclassified(as: .refused, note: "refused again (\(reason))")
             }
             if let part = job.part, !part.assembly.fail() { return .abandoned }
-            return .failed(error)
+            return .failed(final)
+        }
+    }
+
+    /// What a throttling answer slows down: OpenRouter's own limit on the key pauses every
+    /// request until its reset (or its Retry-After); a provider's 429 and a 402 about credit
+    /// in flight lower that model's concurrency, and only that request waits its delay.
+    private func slowDown(for failure: TaskFailure, model: String, delay: Double) {
+        switch failure.throttle {
+        case .key(let resetAt)?:
+            let untilReset = resetAt.map { $0 - UTCTime.epochSeconds() } ?? 0
+            source.coolDown(for: max(delay, untilReset))
+        case .provider?:
+            source.throttle(model)
+        case .inFlightBudget?:
+            source.throttle(model)
+            source.coolDown(for: delay)
+        case nil:
+            break
+        }
+    }
+
+    /// A failed attempt may have been paid for all the same: counted at once when the answer
+    /// said how much (a refusal, an answer without an image), looked up in the background
+    /// when only its generation is known (a transfer that broke off, or was aborted, after
+    /// the generation started; `/images` cancellations are not billed).
+    private func bill(_ job: Job, attempt: Int, failure: TaskFailure) {
+        if let cost = failure.billedCost, cost > 0 {
+            recorder.billed(job, attempt: attempt, cost: cost, generationID: failure.generationID, reason: failure.kind.rawValue)
+            return
+        }
+        guard let id = failure.generationID else { return }
+        switch failure.cause {
+        case .transport, .interrupted: break
+        default: return
+        }
+        let costs: CostLookups
+        switch job.task {
+        case .image(let task) where task.api == .chat: costs = imageCosts
+        case .image: return
+        case .speech: costs = speechCosts
+        }
+        _ = costs.lookUp(id, patience: 60) { [recorder] cost in
+            guard let cost, cost > 0 else { return }
+            recorder.billed(job, attempt: attempt, cost: cost, generationID: id, reason: "the transfer failed after the generation started")
         }
     }
 
@@ -118,9 +175,12 @@ package struct Worker {
                 }
             }
         case .partStored, .abandoned:
-            source.finish()
-        case .retry(let next, let delay, let failure):
-            if failure.status == 429 { source.coolDown(for: delay) }
+            spending.settle(reserved: job.reserved, paid: nil)
+            source.finish(job, succeeded: true)
+        case .retry(var next, let delay, let failure):
+            spending.settle(reserved: job.reserved, paid: nil)
+            next.reserved = 0
+            slowDown(for: failure, model: job.model, delay: delay)
             source.retry(next, after: delay)
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
@@ -136,6 +196,9 @@ package struct RetryDecision: Sendable {
     package let maxAttempts: Int
     /// 200s without an image a task may get before it fails for good.
     package let maxNoImageAttempts: Int
+    /// The longest a rate limit's reset is waited for; a later one fails the task with the
+    /// time it can resume.
+    package var longestWait: Double = 600
 
     /// How long to wait before trying again, or nil when the failure is final.
     /// `noImageAnswers` counts the 200s without an image so far, this one included: only those
@@ -144,6 +207,9 @@ package struct RetryDecision: Sendable {
         switch failure.kind {
         case .transient where attempt < maxAttempts:
             return policy.delay(after: attempt, failure: failure)
+        case .noImages where failure.refusal != nil:
+            // A soft refusal (IMAGE_SAFETY, NO_IMAGE, IMAGE_OTHER) sometimes passes once more.
+            return noImageAnswers < 2 && attempt < maxAttempts ? policy.delay(after: attempt, failure: failure) : nil
         case .noImages where noImageAnswers < maxNoImageAttempts && attempt < maxAttempts:
             return policy.delay(after: attempt, failure: failure)
         default:

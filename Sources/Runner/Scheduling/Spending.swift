@@ -1,0 +1,79 @@
+import Support
+import Tasks
+
+/// The run's one spent figure and its budget gate. Every billed generation is counted here:
+/// done tasks, answers that were refused or held no image, answers rejected after arrival,
+/// transfers that failed after the generation started (their cost looked up), and speech.
+/// The closing line, `report.json` and the journal read the same figure.
+///
+/// With a cap (`--max-cost`, or what `--max-total-cost` leaves after earlier runs), a
+/// request is admitted only when the spent figure, plus the estimates of the requests in
+/// flight, plus its own estimate stay within the cap: the overshoot is at most the error
+/// of the estimates. Estimates come from the model list's prices when cached, else from
+/// what this run has paid so far per model (nothing is known before the first answer).
+package final class Spending: Sendable {
+    private struct State {
+        var spent = 0.0
+        var reserved = 0.0
+        var refused = false
+        /// Per model: dollars and units (images, or characters of speech) paid for so far.
+        var observed: [String: (dollars: Double, units: Double)] = [:]
+    }
+
+    private let state = Locked(State())
+    /// Dollars this run may spend, nil without a cap.
+    package let cap: Double?
+    private let catalog: ModelCatalog?
+
+    package init(cap: Double?, catalog: ModelCatalog?) {
+        self.cap = cap
+        self.catalog = catalog
+    }
+
+    /// Dollars spent so far in this run.
+    package var spent: Double { state.withLock { $0.spent } }
+
+    /// Whether a request was refused for the cap: the run stopped at its budget.
+    package var capReached: Bool { state.withLock { $0.refused } }
+
+    /// Reserves `job`'s estimate; nil when the cap does not allow it (nothing is reserved).
+    package func admit(_ job: Job) -> Double? {
+        let (model, units, price) = Self.measure(job, catalog: catalog)
+        return state.withLock { state -> Double? in
+            let estimate = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? 0
+            if let cap, state.spent + state.reserved + estimate > cap || state.spent >= cap {
+                state.refused = true
+                return nil
+            }
+            state.reserved += estimate
+            return estimate
+        }
+    }
+
+    /// A request ended: its reservation goes, what it cost (if anything) comes in.
+    package func settle(reserved: Double, paid: Double?, for job: Job? = nil) {
+        let measured = job.map { Self.measure($0, catalog: catalog) }
+        state.withLock { state in
+            state.reserved = max(0, state.reserved - reserved)
+            guard let paid, paid > 0 else { return }
+            state.spent += paid
+            if let (model, units, _) = measured {
+                let seen = state.observed[model] ?? (0, 0)
+                state.observed[model] = (seen.dollars + paid, seen.units + units)
+            }
+        }
+    }
+
+    /// Which model a job pays, how many units it asks for (images, or characters), and the
+    /// catalog's price per unit when known.
+    private static func measure(_ job: Job, catalog: ModelCatalog?) -> (model: String, units: Double, price: Double?) {
+        switch job.task {
+        case .image(let task):
+            let price = task.model.isAuto ? nil : catalog?.models[task.model.wireID]?.pricePerImage
+            return (task.model.wireID, Double(task.imagesPerRequest), price)
+        case .speech(let task):
+            let characters = Double(job.part?.text.count ?? task.text.count)
+            return (task.model.wireID, characters, catalog?.models[task.model.wireID]?.pricePerCharacter)
+        }
+    }
+}
