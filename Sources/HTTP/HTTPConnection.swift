@@ -70,8 +70,8 @@ public final class HTTPConnection {
         }
         try check(header, CURLOPT_HEADERFUNCTION)
         try set(CURLOPT_NOPROGRESS, 0)
-        let progress = mb_curl_setopt_xferinfo_cb(handle) { context, _, _, _, _ in
-            Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().shouldAbort ? 1 : 0
+        let progress = mb_curl_setopt_xferinfo_cb(handle) { context, _, received, _, sent in
+            Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().shouldAbort(received: received, sent: sent) ? 1 : 0
         }
         try check(progress, CURLOPT_XFERINFOFUNCTION)
     }
@@ -104,7 +104,7 @@ public final class HTTPConnection {
     private func transfer(_ request: HTTPRequest, into body: ByteArray) throws(HTTPError) -> HTTPResponseHead {
         if let unusable { throw unusable }
         body.removeAll()
-        let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body)
+        let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body, idleLimit: limits.idleTimeout)
         let headerList = CurlHeaderList(request.headers + [("Expect", "")])
         errorBuffer[0] = 0
         // Whatever happens below, the handle must not keep pointing at this request's
@@ -201,6 +201,9 @@ public final class HTTPConnection {
         case CURLE_WRITE_ERROR where sink.exceededLimit:
             kind = .tooLarge
             detail = "more than \(limits.maxResponseBytes) bytes"
+        case CURLE_ABORTED_BY_CALLBACK where sink.wentIdle:
+            kind = .timeout
+            detail = "nothing received for \(limits.idleTimeout ?? 0) s (the idle timeout)"
         case CURLE_ABORTED_BY_CALLBACK: kind = .aborted
         default: kind = .transport
         }
@@ -235,14 +238,35 @@ private final class ResponseSink {
     package var headers: [(name: String, value: String)] = []
     package let body: ByteArray
     package var exceededLimit = false
+    /// Seconds without a byte either way after which the transfer is abandoned (nil: never).
+    private let idleLimit: Double?
+    private var lastActivity = MonotonicClock.now()
+    private var lastBytes: (received: curl_off_t, sent: curl_off_t) = (0, 0)
+    /// The transfer was abandoned for silence (`idleLimit`).
+    package private(set) var wentIdle = false
 
-    package init(maxBytes: Int, abortSignal: AbortSignal?, body: ByteArray) {
+    package init(maxBytes: Int, abortSignal: AbortSignal?, body: ByteArray, idleLimit: Double?) {
         self.maxBytes = maxBytes
         self.abortSignal = abortSignal
         self.body = body
+        self.idleLimit = idleLimit
     }
 
-    package var shouldAbort: Bool { abortSignal?.isAborted ?? false }
+    /// From libcurl's progress callback: abort when the run says so, or when nothing has
+    /// moved for `idleLimit` seconds (waiting for the first byte included, which libcurl's
+    /// own low-speed check does not cover).
+    package func shouldAbort(received: curl_off_t, sent: curl_off_t) -> Bool {
+        if abortSignal?.isAborted == true { return true }
+        guard let idleLimit else { return false }
+        let now = MonotonicClock.now()
+        if (received, sent) != lastBytes {
+            lastBytes = (received, sent)
+            lastActivity = now
+            return false
+        }
+        wentIdle = now - lastActivity > idleLimit
+        return wentIdle
+    }
 
     package func receiveBody(_ data: UnsafeMutablePointer<CChar>, _ length: Int) -> Int {
         guard body.count + length <= maxBytes else {

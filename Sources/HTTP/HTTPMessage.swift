@@ -22,17 +22,15 @@ public struct HTTPLimits: Sendable {
     public var connectTimeout: Double = 15
     /// Seconds for the whole transfer, connection included.
     public var totalTimeout: Double = 300
-    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds` is abandoned;
-    /// 0 seconds (the default) abandons none but by `totalTimeout`: generation endpoints
-    /// may send nothing at all for minutes before their answer (Gemini TTS, gpt-image).
+    /// libcurl's own low-speed abort: slower than `lowSpeedBytesPerSecond` for
+    /// `lowSpeedSeconds`; 0 seconds (the default) abandons none. Generation endpoints may
+    /// send nothing at all for minutes before their answer (Gemini TTS, gpt-image), so only
+    /// `totalTimeout` applies unless an idle timeout is asked for.
     public var lowSpeedBytesPerSecond: Int = 1
     public var lowSpeedSeconds: Int = 0
-
-    /// Seconds without a byte after which an attempt is abandoned (`--idle-timeout`); nil: none.
-    public var idleTimeout: Double? {
-        get { lowSpeedSeconds > 0 ? Double(lowSpeedSeconds) : nil }
-        set { lowSpeedSeconds = newValue.map { Int($0.rounded(.up)) } ?? 0 }
-    }
+    /// Seconds without a byte either way, the wait for the first one included, after which
+    /// an attempt is abandoned (`--idle-timeout`); nil: none.
+    public var idleTimeout: Double?
     /// The largest response body accepted; a larger one fails the transfer.
     public var maxResponseBytes: Int = 256 << 20
 

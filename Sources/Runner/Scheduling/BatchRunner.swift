@@ -52,7 +52,9 @@ public final class BatchRunner: Sendable {
         let started = MonotonicClock.now()
         let journals = try RunJournals(selection)
         let workers = selection.workers(concurrency: options.concurrency)
-        let spending = Spending(cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog)
+        let spending = Spending(
+            cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
+            earlierMeanCost: selection.alreadyDone > 0 && selection.spentBefore > 0 ? selection.spentBefore / Double(selection.alreadyDone) : nil)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
         let recorder = OutcomeRecorder(source: source, spending: spending, onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }

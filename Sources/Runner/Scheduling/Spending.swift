@@ -24,10 +24,14 @@ package final class Spending: Sendable {
     /// Dollars this run may spend, nil without a cap.
     package let cap: Double?
     private let catalog: ModelCatalog?
+    /// What a task cost on average in earlier runs (the journals), for a model this run has
+    /// no price and no answer for yet.
+    private let fallback: Double?
 
-    package init(cap: Double?, catalog: ModelCatalog?) {
+    package init(cap: Double?, catalog: ModelCatalog?, earlierMeanCost: Double? = nil) {
         self.cap = cap
         self.catalog = catalog
+        fallback = earlierMeanCost
     }
 
     /// Dollars spent so far in this run.
@@ -40,7 +44,7 @@ package final class Spending: Sendable {
     package func admit(_ job: Job) -> Double? {
         let (model, units, price) = Self.measure(job, catalog: catalog)
         return state.withLock { state -> Double? in
-            let estimate = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? 0
+            let estimate = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? fallback ?? 0
             if let cap, state.spent + state.reserved + estimate > cap || state.spent >= cap {
                 state.refused = true
                 return nil
