@@ -13,6 +13,19 @@ package enum SpeechFields {
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
     package static let defaultVoice = "af_alloy"
     package static let defaultMaxChars = 4000
+
+    /// The longest chunk a model is sent, from a documented table (docs/manifest.md): Gemini
+    /// TTS models send nothing for 47-165 s before answering 1,200-4,500 characters, so
+    /// their chunks stay near 1,500; other models take the default.
+    package static func chunkBound(for model: ModelRef) -> Int? {
+        model.wireID.hasPrefix("google/gemini") && model.wireID.contains("tts") ? 1500 : nil
+    }
+
+    /// A task's chunk size: what the manifest asks (else the default), within the model's bound.
+    package static func maxChars(asked: Int?, model: ModelRef) -> Int {
+        let wanted = asked ?? defaultMaxChars
+        return chunkBound(for: model).map { min($0, wanted) } ?? wanted
+    }
     package static let maxTextBytes = 4 << 20
     package static let speedRange = 0.25...4.0
 }
@@ -65,7 +78,7 @@ package struct SpeechTaskExpander {
         let speeds = self.speeds()
         let format = self.format()
         let sampleRate = entry.integer("sampleRate", range: 8000...192_000) ?? 24000
-        let maxChars = entry.integer("maxChars", range: 100...1_000_000) ?? SpeechFields.defaultMaxChars
+        let maxChars = entry.integer("maxChars", range: 100...1_000_000)
         let provider = entry.object("provider").map(JSON.object)
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
@@ -98,7 +111,8 @@ package struct SpeechTaskExpander {
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 text: texts[choice[0]].render(variant.values), model: models[choice[1]], voice: voices[choice[2]],
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
-                maxChars: maxChars, title: title, keepChunks: keepChunks, textFile: textFile)
+                maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
+                textFile: textFile)
             return .speech(task)
         }
     }

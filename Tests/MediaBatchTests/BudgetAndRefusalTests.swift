@@ -72,4 +72,18 @@ import TestSupport
         guard case .failed(let failure)? = hasty.failures.first?.result else { Issue.record("no failure"); return }
         #expect(failure.cause == .transport(.timeout), "\(failure)")
     }
+
+    @Test func geminiSpeechIsChunkedWithinItsBound() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let tasks = try plan(#"""
+            {"name": "m", "tasks": [
+              {"id": "g", "type": "tts", "text": "x", "model": "google/gemini-2.5-flash-preview-tts", "voice": "Kore"},
+              {"id": "h", "type": "tts", "text": "x", "model": "google/gemini-2.5-pro-preview-tts", "voice": "Kore", "maxChars": 900},
+              {"id": "k", "type": "tts", "text": "x", "model": "hexgrad/kokoro-82m", "maxChars": 6000}
+            ]}
+            """#, in: folder).allTasks()
+        let bounds = tasks.compactMap { task -> Int? in if case .speech(let speech) = task { return speech.maxChars } else { return nil } }
+        #expect(bounds == [1500, 900, 6000])
+    }
 }
