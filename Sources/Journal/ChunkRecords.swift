@@ -28,11 +28,20 @@ public struct ChunkRecords: Sendable {
         }
     }
 
+    /// How one run split a narration, as its `narration` record gives it.
+    public struct Split: Sendable, Equatable {
+        /// The chunks' request hashes, in text order.
+        public let hashes: [String]
+        /// The chunks' ranges of Character offsets in the narration's text.
+        public let spans: [Range<Int>]
+    }
+
     /// The last `chunk` record of each hash.
     public private(set) var chunks: [String: Chunk] = [:]
-    /// Each narration task's chunk hashes, in text order, as its last `narration` record
-    /// (in journal order) gives them.
-    public private(set) var narrations: [String: [String]] = [:]
+    /// The last split of each narration task (by id), in journal order: its latest version.
+    public private(set) var narrations: [String: Split] = [:]
+    /// The last split of each narration key.
+    public private(set) var splits: [String: Split] = [:]
 
     public init() {}
 
@@ -60,8 +69,9 @@ public struct ChunkRecords: Sendable {
                 guard isChunk || line.starts(with: narrationPrefix), let record = try? JSONEncoding.parse(line, source: path) else { continue }
                 if isChunk {
                     if let chunk = Self.chunk(record) { chunks[chunk.hash] = chunk }
-                } else if let task = record["task"]?.stringValue, let hashes = record["chunks"]?.arrayValue {
-                    narrations[task] = hashes.compactMap(\.stringValue)
+                } else if let task = record["task"]?.stringValue, let key = record["key"]?.stringValue, let split = Self.split(record) {
+                    narrations[task] = split
+                    splits[key] = split
                 }
             }
         }
@@ -72,6 +82,20 @@ public struct ChunkRecords: Sendable {
             let characters = record["chars"]?.intValue, let size = record["size"]?.intValue, let sha256 = record["sha256"]?.stringValue
         else { return nil }
         return Chunk(hash: hash, taskID: task, characters: Int(characters), size: Int(size), sha256: sha256)
+    }
+
+    private static func split(_ record: JSON) -> Split? {
+        guard let hashes = record["chunks"]?.arrayValue?.compactMap(\.stringValue), let spans = record["spans"]?.arrayValue,
+            spans.count == hashes.count
+        else { return nil }
+        var ranges: [Range<Int>] = []
+        for span in spans {
+            guard let pair = span.arrayValue, pair.count == 2, let start = pair[0].intValue, let count = pair[1].intValue,
+                start >= 0, count >= 0
+            else { return nil }
+            ranges.append(Int(start)..<Int(start + count))
+        }
+        return Split(hashes: hashes, spans: ranges)
     }
 
     /// Records a chunk kept during this run (the journal has its record too).

@@ -175,11 +175,14 @@ public final class Journal: @unchecked Sendable {
         try append(record)
     }
 
-    /// The chunks (their request hashes, in text order) that narration `key` is made of
-    /// in this run: what `mediabatch gc` keeps for a narration when it has no manifest.
-    public func narration(key: String, taskID: String, chunks: [String]) throws(FileError) {
+    /// The chunks narration `key` is made of in this run: their request hashes and their
+    /// spans in its text (Character offset and length), in text order. A rerun of the same
+    /// narration splits it the same way (see `ChunkStore`), and `mediabatch gc` keeps these
+    /// chunks for a narration when it has no manifest.
+    public func narration(key: String, taskID: String, chunks: [String], spans: [Range<Int>]) throws(FileError) {
         var record: JSONObject = ["event": "narration", "key": .string(key), "task": .string(taskID)]
         record["chunks"] = .array(chunks.map(JSON.string))
+        record["spans"] = .array(spans.map { .array([.int(Int64($0.lowerBound)), .int(Int64($0.count))]) })
         record["time"] = .string(UTCTime.now())
         try append(record)
     }

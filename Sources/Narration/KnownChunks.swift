@@ -25,16 +25,21 @@ extension NarrationSplitter {
     /// next chunk, which pushes one into the next, to the end of the text, and every chunk
     /// after the edit would be new. Here a run of pieces whose text is a known chunk becomes
     /// that chunk again, and greedy packing stops before any piece where such a run starts,
-    /// so the chunks resynchronise right after the edit. With nothing known (or a text
-    /// whose known chunks begin exactly where greedy chunks begin, as after an interrupted
-    /// run) the result is the greedy split itself.
+    /// so the chunks resynchronise right after the edit. With nothing known, or when the
+    /// known chunks are greedy chunks of this very text and their texts occur nowhere else
+    /// in it, the result is the greedy split itself.
     public static func split(_ text: String, maxChars: Int, keeping known: KnownChunks) -> [String] {
-        let limit = max(1, maxChars)
         let chars = Array(text)
+        return spans(chars, maxChars: maxChars, keeping: known).map { String(chars[$0]) }
+    }
+
+    /// The chunks `split(_:maxChars:keeping:)` makes, as ranges of Character offsets into `chars`.
+    public static func spans(_ chars: [Character], maxChars: Int, keeping known: KnownChunks) -> [Range<Int>] {
+        let limit = max(1, maxChars)
         var pieces: [Range<Int>] = []
         collect(chars, 0..<chars.count, level: .paragraph, limit: limit, into: &pieces)
         let knownEnds = knownRuns(chars, pieces, limit: limit, known: known)
-        var chunks: [String] = []
+        var spans: [Range<Int>] = []
         var start = 0
         while start < pieces.count {
             var end = start + 1
@@ -43,10 +48,10 @@ extension NarrationSplitter {
             } else {
                 while end < pieces.count, knownEnds[end] == nil, pieces[end].upperBound - pieces[start].lowerBound <= limit { end += 1 }
             }
-            chunks.append(String(chars[pieces[start].lowerBound..<pieces[end - 1].upperBound]))
+            spans.append(pieces[start].lowerBound..<pieces[end - 1].upperBound)
             start = end
         }
-        return chunks
+        return spans
     }
 
     /// For each piece, the end (exclusive piece index) of the longest run of pieces starting

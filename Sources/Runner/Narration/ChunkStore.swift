@@ -47,10 +47,19 @@ package final class ChunkStore: Sendable {
         return KnownChunks(lengths: Set(own.map(\.characters))) { text in hashes.contains(ChunkKey.of(task, text: text)) }
     }
 
-    /// The chunk texts of `task` as a run splits them: keeping its known chunks (`reuse`),
-    /// or the plain split (`--force`).
-    package func chunkTexts(for task: SpeechTask, reuse: Bool) -> [String] {
-        NarrationSplitter.split(task.text, maxChars: task.maxChars, keeping: reuse ? known(for: task) : .none)
+    /// The chunks of `task` (narration `key`) as a run splits its text: as the last run of
+    /// this very narration did, when a `narration` record says so and its spans still give
+    /// the hashes recorded (so a rerun after a crash buys exactly the chunks that split is
+    /// missing, and joins the same file); else keeping the task's known chunks, so an edit
+    /// changes only the chunks around it. Without `reuse` (`--force`), the plain split.
+    package func split(_ task: SpeechTask, key: String, reuse: Bool) -> NarrationChunks {
+        let chars = Array(task.text)
+        if reuse, let recorded = records.withLock({ $0.splits[key] }), recorded.spans.allSatisfy({ $0.upperBound <= chars.count }) {
+            let chunks = NarrationChunks(task, chars: chars, spans: recorded.spans)
+            if chunks.hashes == recorded.hashes { return chunks }
+        }
+        let spans = NarrationSplitter.spans(chars, maxChars: task.maxChars, keeping: reuse ? known(for: task) : .none)
+        return NarrationChunks(task, chars: chars, spans: spans)
     }
 
     /// The kept audio of chunk `hash`: its file, when it has the size and SHA-256 of its record.
@@ -90,17 +99,30 @@ package final class ChunkStore: Sendable {
         }
     }
 
-    /// Splits `task` (see `chunkTexts`), finds its kept chunks (with `reuse`), journals the
+    /// Splits `task` (see `split`), finds its kept chunks (with `reuse`), journals the
     /// chunks it is made of, and returns its assembly, the kept chunks already in place.
     package func assembly(for task: SpeechTask, key: String, reuse: Bool) throws(FileError) -> NarrationAssembly {
-        let texts = chunkTexts(for: task, reuse: reuse)
-        let hashes = texts.map { ChunkKey.of(task, text: $0) }
-        var kept: [[UInt8]?] = Array(repeating: nil, count: texts.count)
+        let chunks = split(task, key: key, reuse: reuse)
+        var kept: [[UInt8]?] = Array(repeating: nil, count: chunks.texts.count)
         if reuse {
-            for (index, hash) in hashes.enumerated() { kept[index] = audio(hash: hash, format: task.format) }
+            for (index, hash) in chunks.hashes.enumerated() { kept[index] = audio(hash: hash, format: task.format) }
         }
-        if !texts.isEmpty { try journal?.narration(key: key, taskID: task.id, chunks: hashes) }
-        return NarrationAssembly(task: task, key: key, chunks: texts, hashes: hashes, kept: kept, store: self)
+        if !chunks.texts.isEmpty { try journal?.narration(key: key, taskID: task.id, chunks: chunks.hashes, spans: chunks.spans) }
+        return NarrationAssembly(task: task, key: key, chunks: chunks.texts, hashes: chunks.hashes, kept: kept, store: self)
+    }
+}
+
+/// A narration's chunks: their texts, their spans in its text (Character offsets) and
+/// their request hashes (`ChunkKey`), in text order.
+package struct NarrationChunks {
+    package let texts: [String]
+    package let spans: [Range<Int>]
+    package let hashes: [String]
+
+    init(_ task: SpeechTask, chars: [Character], spans: [Range<Int>]) {
+        self.spans = spans
+        texts = spans.map { String(chars[$0]) }
+        hashes = texts.map { ChunkKey.of(task, text: $0) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Files
 import Glibc
 import Journal
+import OpenRouter
 import Tasks
 
 /// What `mediabatch gc` finds in one output folder's chunk store (`.mediabatch/chunks/`):
@@ -32,9 +33,8 @@ public struct ChunkSweep: Sendable {
 }
 
 /// Decides which kept narration chunks are still needed, folder by folder. A narration
-/// needs the chunks its next run would use: its current text split keeping its known
-/// chunks (`ChunkStore.chunkTexts`), so a finished narration keeps its chunks for later
-/// edits. Given an output folder without manifests, a narration needs the chunks its last
+/// needs the chunks its next run would use (`ChunkStore.split`), so a finished narration
+/// keeps its chunks for later edits. Given an output folder without manifests, a narration needs the chunks its last
 /// `narration` record names (its latest version). Everything else in a folder's chunk
 /// store is unreferenced. Reads only; used on one thread.
 public final class ChunkSweeper {
@@ -54,15 +54,15 @@ public final class ChunkSweeper {
             store = try ChunkStore(folder: folder, journal: nil)
             stores[folder] = store
         }
-        let hashes = store.chunkTexts(for: speech, reuse: true).map { ChunkKey.of(speech, text: $0) }
-        needed[folder, default: []].formUnion(hashes)
+        let key = RequestKey.of(task, referenceStamps: [])
+        needed[folder, default: []].formUnion(store.split(speech, key: key, reuse: true).hashes)
     }
 
     /// Marks, for an output folder given without its manifests, the chunks each narration's
     /// last `narration` record names.
     public func needRecorded(folder: String) throws(FileError) {
         let records = try ChunkRecords(folder: folder)
-        needed[folder, default: []].formUnion(records.narrations.values.joined())
+        needed[folder, default: []].formUnion(records.narrations.values.flatMap(\.hashes))
     }
 
     /// The files of `folder`'s chunk store, sorted into unreferenced and kept.
