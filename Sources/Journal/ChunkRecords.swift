@@ -38,6 +38,8 @@ public struct ChunkRecords: Sendable {
 
     /// The last `chunk` record of each hash.
     public private(set) var chunks: [String: Chunk] = [:]
+    /// The hashes of the chunks each narration task (by id) bought.
+    public private(set) var hashesByTask: [String: Set<String>] = [:]
     /// The last split of each narration task (by id), in journal order: its latest version.
     public private(set) var narrations: [String: Split] = [:]
     /// The last split of each narration key.
@@ -68,7 +70,7 @@ public struct ChunkRecords: Sendable {
                 let isChunk = line.starts(with: chunkPrefix)
                 guard isChunk || line.starts(with: narrationPrefix), let record = try? JSONEncoding.parse(line, source: path) else { continue }
                 if isChunk {
-                    if let chunk = Self.chunk(record) { chunks[chunk.hash] = chunk }
+                    if let chunk = Self.chunk(record) { add(chunk) }
                 } else if let task = record["task"]?.stringValue, let key = record["key"]?.stringValue, let split = Self.split(record) {
                     narrations[task] = split
                     splits[key] = split
@@ -99,5 +101,8 @@ public struct ChunkRecords: Sendable {
     }
 
     /// Records a chunk kept during this run (the journal has its record too).
-    public mutating func add(_ chunk: Chunk) { chunks[chunk.hash] = chunk }
+    public mutating func add(_ chunk: Chunk) {
+        chunks[chunk.hash] = chunk
+        hashesByTask[chunk.taskID, default: []].insert(chunk.hash)
+    }
 }

@@ -42,9 +42,11 @@ package final class ChunkStore: Sendable {
     /// The chunks `task` (by its id) kept before, for splitting its text anew: an edited
     /// narration keeps its old chunks wherever its text did not change.
     package func known(for task: SpeechTask) -> KnownChunks {
-        let own = records.withLock { records in records.chunks.values.filter { $0.taskID == task.id } }
-        let hashes = Set(own.map(\.hash))
-        return KnownChunks(lengths: Set(own.map(\.characters))) { text in hashes.contains(ChunkKey.of(task, text: text)) }
+        let (hashes, lengths) = records.withLock { records in
+            let hashes = records.hashesByTask[task.id] ?? []
+            return (hashes, Set(hashes.compactMap { records.chunks[$0]?.characters }))
+        }
+        return KnownChunks(lengths: lengths) { text in hashes.contains(ChunkKey.of(task, text: text)) }
     }
 
     /// The chunks of `task` (narration `key`) as a run splits its text: as the last run of
