@@ -166,4 +166,36 @@ public final class Journal: @unchecked Sendable {
         record["time"] = .string(UTCTime.now())
         try append(record)
     }
+
+    // MARK: - Narration chunks
+
+    /// A narration chunk's audio, kept under `.mediabatch/chunks/` for reruns (see
+    /// `ChunkStore`): which narration (`key`, `taskID`) and chunk (`index`, 0-based, written
+    /// 1-based like `started`'s), the chunk's request hash, its text's length in Characters,
+    /// and the file's size and SHA-256. Synced before it returns: a chunk counts as kept
+    /// only once this record is on disk.
+    public func chunk(
+        key: String, taskID: String, index: Int, hash: String, characters: Int, size: Int, sha256: String, generationID: String?
+    ) throws(FileError) {
+        var record: JSONObject = ["event": "chunk", "key": .string(key), "task": .string(taskID), "chunk": .int(Int64(index + 1))]
+        record["hash"] = .string(hash)
+        record["chars"] = .int(Int64(characters))
+        record["size"] = .int(Int64(size))
+        record["sha256"] = .string(sha256)
+        if let generationID { record["generation"] = .string(generationID) }
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
+
+    /// The chunks narration `key` is made of in this run: their request hashes and their
+    /// spans in its text (Character offset and length), in text order. A rerun of the same
+    /// narration splits it the same way (see `ChunkStore`), and `mediabatch gc` keeps these
+    /// chunks for a narration when it has no manifest.
+    public func narration(key: String, taskID: String, chunks: [String], spans: [Range<Int>]) throws(FileError) {
+        var record: JSONObject = ["event": "narration", "key": .string(key), "task": .string(taskID)]
+        record["chunks"] = .array(chunks.map(JSON.string))
+        record["spans"] = .array(spans.map { .array([.int(Int64($0.lowerBound)), .int(Int64($0.count))]) })
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
 }

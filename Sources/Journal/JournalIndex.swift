@@ -63,7 +63,7 @@ public struct JournalIndex: Sendable {
                 let end = raw[start...].firstIndex(of: UInt8(ascii: "\n")) ?? raw.count
                 if end > start {
                     let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
-                    if outcomesOnly && line.starts(with: startedPrefix) {
+                    if outcomesOnly && line.starts(with: startedPrefix) || JournalIndex.isChunkRecord(line) {
                         start = end + 1
                         continue
                     }
@@ -72,6 +72,10 @@ public struct JournalIndex: Sendable {
                     if let record, record["event"]?.stringValue == "billed" {
                         billedCost += record["cost"]?.doubleValue ?? 0
                     } else if let record, let entry = JournalIndex.entry(record) {
+                        if JournalIndex.isSiblingOfFailedChunk(record, entry.1, after: entries[entry.0]) {
+                            start = end + 1
+                            continue
+                        }
                         if entries.updateValue(entry.1, forKey: entry.0) == nil { order.append(entry.0) }
                     } else {
                         skippedLines += 1
@@ -80,6 +84,18 @@ public struct JournalIndex: Sendable {
                 start = end + 1
             }
         }
+    }
+
+    /// `chunk` and `narration` records (see `ChunkRecords`) say nothing about a task's outcome.
+    private static func isChunkRecord(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.starts(with: #"{"event":"chunk""#.utf8) || line.starts(with: #"{"event":"narration""#.utf8)
+    }
+
+    /// A chunk's `started` after its narration's `failed`: once a narration with audio has
+    /// failed, its other chunks are still bought (and kept for the rerun), and their starts
+    /// leave the narration failed, not unfinished.
+    private static func isSiblingOfFailedChunk(_ record: JSON, _ entry: JournalEntry, after previous: JournalEntry?) -> Bool {
+        entry.state == .started && record["chunk"] != nil && previous?.state == .failed
     }
 
     private static func entry(_ record: JSON) -> (String, JournalEntry)? {

@@ -12,22 +12,7 @@ public enum NarrationSplitter {
     /// a trimmed slice of the input, so the chunks joined equal the input apart from whitespace.
     /// A `maxChars` below 1 is treated as 1.
     public static func split(_ text: String, maxChars: Int) -> [String] {
-        let limit = max(1, maxChars)
-        let chars = Array(text)
-        var pieces: [Range<Int>] = []
-        collect(chars, 0..<chars.count, level: .paragraph, limit: limit, into: &pieces)
-        var chunks: [String] = []
-        var current: Range<Int>?
-        for piece in pieces {
-            if let open = current, piece.upperBound - open.lowerBound <= limit {
-                current = open.lowerBound..<piece.upperBound
-            } else {
-                if let open = current { chunks.append(String(chars[open])) }
-                current = piece
-            }
-        }
-        if let open = current { chunks.append(String(chars[open])) }
-        return chunks
+        split(text, maxChars: maxChars, keeping: .none)
     }
 
     /// Boundary kinds, tried in order until every piece fits.

@@ -14,7 +14,9 @@ struct MediaBatchCommand: ParsableCommand {
               mediabatch plan jobs/
               mediabatch run jobs/ --concurrency 8
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, ConfigCommand.self])
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, GCCommand.self, ModelsCommand.self, ConfigCommand.self,
+        ])
 
     static func main() {
         do {

@@ -60,7 +60,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only shard i of n (0-based), e.g. 2/8; 'env/8' reads the index from JOB_COMPLETION_INDEX.")
     var shard: String?
 
-    @Flag(help: "Redo tasks the journal shows done.")
+    @Flag(help: "Redo tasks the journal shows done (narrations buy every chunk again, kept ones included).")
     var force = false
 
     @Flag(help: "Do not write a <file>.json sidecar beside each file.")

@@ -11,8 +11,10 @@ import Testing
 import TestSupport
 
 /// What the reshaped middle guarantees: a task runs exactly as it was validated (or fails
-/// unsent with the reason), a failed narration sends nothing more, the client encodes what it
-/// puts in URLs, and a run leaves the reports of folders it did not touch alone.
+/// unsent with the reason), a narration that fails before any chunk has audio sends nothing
+/// more (one that fails later still buys and keeps its other chunks for the rerun, see
+/// `NarrationChunkTests`), the client encodes what it puts in URLs, and a run leaves the
+/// reports of folders it did not touch alone.
 @Suite struct ArchitectureTests {
     /// The runner's options against `server`, with fast retries.
     private func options(_ server: FakeOpenRouterServer, concurrency: Int = 2) -> RunOptions {

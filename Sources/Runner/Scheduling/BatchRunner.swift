@@ -61,7 +61,7 @@ public final class BatchRunner: Sendable {
         defer { current.withLock { $0 = nil } }
 
         let group = DispatchGroup()
-        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder).start(in: group)
+        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
         let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes)
         for index in 0..<workers {

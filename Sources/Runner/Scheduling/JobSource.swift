@@ -48,8 +48,8 @@ package struct Job: Sendable {
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
 
-    /// A chunk of a narration that already failed: nothing left to do for it.
-    package var isAbandoned: Bool { part?.assembly.hasFailed == true }
+    /// A chunk of a narration that failed before any chunk had audio: nothing left to do for it.
+    package var isAbandoned: Bool { part?.assembly.isAbandoned == true }
 
     /// The model the request goes to: the unit of adaptive concurrency.
     package var model: String {

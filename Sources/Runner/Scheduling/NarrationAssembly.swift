@@ -1,19 +1,32 @@
+import Files
 import Support
 import Tasks
 
-/// The chunks of one narration, collected as they arrive from workers in any order. The
-/// worker that delivers the last chunk gets them all back, in text order, to join.
+/// The chunks of one narration, collected as they arrive from workers in any order, after
+/// those a run found kept (`ChunkStore`) and put in place at the start. Each chunk bought is
+/// kept before it is stored here. The worker that delivers the last chunk gets them all
+/// back, in text order, to join — or, when every chunk was kept, the one job the narration
+/// then has (`keptComplete`).
 package final class NarrationAssembly: Sendable {
     package let task: SpeechTask
+    /// The narration's key in the journal (`RequestKey`).
+    package let key: String
     /// The text of each chunk, split once when the narration was fed to the run.
     package let chunks: [String]
+    /// Each chunk's request hash (`ChunkKey`): its name in the chunk store.
+    package let hashes: [String]
+    /// The chunks that were not kept: one job each.
+    package let missing: [Int]
+    /// Where each chunk bought is kept for reruns.
+    package let store: ChunkStore
 
     /// A narration with every chunk synthesized.
     package struct Complete {
         package let parts: [[UInt8]]
-        /// The generation id of each chunk that had one, in text order.
+        /// The generation id of each chunk bought in this run, in text order.
         package let generationIDs: [String]
-        /// The cost lookups of the chunks (`--max-cost` only), to settle before recording.
+        /// The cost lookups of the chunks bought in this run (`--max-cost` only), to settle
+        /// before recording. Kept chunks cost nothing again.
         package let costs: [CostTicket]
     }
 
@@ -22,13 +35,30 @@ package final class NarrationAssembly: Sendable {
         var generationIDs: [String?]
         var costs: [CostTicket] = []
         var failed = false
+        /// The narration failed before any chunk had audio: its unsent chunks are dropped.
+        var abandoned = false
+        var delivered = false
     }
     private let state: Locked<State>
 
-    package init(task: SpeechTask, chunks: [String]) {
+    /// `kept` holds the audio of each chunk found kept (nil for the others), in text order.
+    package init(task: SpeechTask, key: String, chunks: [String], hashes: [String], kept: [[UInt8]?], store: ChunkStore) {
+        precondition(hashes.count == chunks.count && kept.count == chunks.count, "one hash and one slot per chunk")
         self.task = task
+        self.key = key
         self.chunks = chunks
-        state = Locked(State(parts: Array(repeating: nil, count: chunks.count), generationIDs: Array(repeating: nil, count: chunks.count)))
+        self.hashes = hashes
+        self.store = store
+        missing = kept.indices.filter { kept[$0] == nil }
+        state = Locked(State(parts: kept, generationIDs: Array(repeating: nil, count: chunks.count)))
+    }
+
+    /// Whether chunk `index` was found kept (so its job sends nothing).
+    package func wasKept(_ index: Int) -> Bool { !missing.contains(index) }
+
+    /// Keeps chunk `index`'s audio in the store (synced and journaled) for reruns.
+    package func keep(_ index: Int, audio: [UInt8], generationID: String?) throws(FileError) {
+        try store.keep(audio, hash: hashes[index], text: chunks[index], of: task, key: key, index: index, generationID: generationID)
     }
 
     /// Stores chunk `index`; returns the whole narration when this completed it.
@@ -37,20 +67,38 @@ package final class NarrationAssembly: Sendable {
             state.parts[index] = audio
             state.generationIDs[index] = generationID
             if let cost { state.costs.append(cost) }
-            guard !state.failed, state.parts.allSatisfy({ $0 != nil }) else { return nil }
-            return Complete(parts: state.parts.map { $0! }, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
+            return Self.deliver(&state)
         }
+    }
+
+    /// The whole narration, when every chunk was kept: for the one job such a narration has.
+    package func keptComplete() -> Complete? {
+        state.withLock { Self.deliver(&$0) }
+    }
+
+    /// The whole narration, once: when every chunk is there and none failed.
+    private static func deliver(_ state: inout State) -> Complete? {
+        guard !state.failed, !state.delivered, state.parts.allSatisfy({ $0 != nil }) else { return nil }
+        state.delivered = true
+        return Complete(parts: state.parts.map { $0! }, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
     }
 
     /// Marks the narration failed; true for the first failure only (which records it).
+    /// When no chunk has audio yet, the failure is likely common to every chunk (a voice or
+    /// model refused), and the narration's unsent chunks are dropped (`isAbandoned`).
+    /// Otherwise they are still bought and kept: after the failed chunk is fixed, the
+    /// rerun pays for that chunk alone.
     package func fail() -> Bool {
         state.withLock { state in
-            defer { state.failed = true }
-            return !state.failed
+            guard !state.failed else { return false }
+            state.failed = true
+            state.abandoned = !state.parts.contains { $0 != nil }
+            return true
         }
     }
 
-    package var hasFailed: Bool { state.withLock { $0.failed } }
+    /// Whether the narration's unsent chunks, retries included, are to be dropped.
+    package var isAbandoned: Bool { state.withLock { $0.abandoned } }
 }
 
 /// Which chunk of which narration a job synthesizes.

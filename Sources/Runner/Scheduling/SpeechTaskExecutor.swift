@@ -6,9 +6,10 @@ import OpenRouter
 import Support
 import Tasks
 
-/// Runs speech work in two steps, like images: `fetch` synthesizes one chunk (on a network
-/// worker); `write` joins all chunks of a narration into one tagged mp3 (or WAV) and puts
-/// it on disk atomically (on a writer lane). Knows nothing of retries or scheduling.
+/// Runs speech work in two steps, like images: `fetch` synthesizes one chunk and keeps it
+/// (on a network worker); `write` joins all chunks of a narration into one tagged mp3 (or
+/// WAV) and puts it on disk atomically (on a writer lane). Knows nothing of retries or
+/// scheduling.
 package struct SpeechTaskExecutor {
     package let client: OpenRouterClient
     package let claims: PathClaims
@@ -24,12 +25,19 @@ package struct SpeechTaskExecutor {
         self.sidecars = sidecars
     }
 
-    /// Synthesizes one chunk and stores it in its narration; the whole narration when this
-    /// chunk completed it.
+    /// Synthesizes one chunk, keeps it for reruns and stores it in its narration; the whole
+    /// narration when this chunk completed it. The chunk is kept (synced, named, journaled)
+    /// before the worker takes another job, so a crash loses at most the chunks in flight.
+    /// The job of a narration whose chunks were all kept sends nothing: it only joins them.
     package func fetch(_ part: NarrationPart, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> NarrationAssembly.Complete? {
-        let spoken = try client.speak(part.assembly.task, text: part.text, on: connection, into: buffer)
+        let assembly = part.assembly
+        if assembly.wasKept(part.index) { return assembly.keptComplete() }
+        let spoken = try client.speak(assembly.task, text: part.text, on: connection, into: buffer)
+        do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
+            throw TaskFailure(.permanent, cause: .file(path: error.path), message: "cannot keep chunk \(part.index + 1) for reruns: \(error)")
+        }
         let cost = spoken.generationID.flatMap { id in costs?.lookUp(id) }
-        return part.assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
+        return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
     }
 
     /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it.

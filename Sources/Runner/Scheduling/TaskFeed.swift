@@ -10,15 +10,20 @@ import Tasks
 /// Supplies a run's jobs from its validated plan, on a thread of its own: expands each
 /// selected entry again (for memory: a huge JSONL batch is never held whole), checks that
 /// every task is still the one that was validated (same id, inputs with the same stamps),
-/// splits narrations into their chunk jobs once, and hands the jobs to the `JobSource`,
-/// which holds only a bounded number. None of this happens under the scheduler's lock. A
-/// task that can no longer be built as validated fails, unsent, with the reason.
+/// splits narrations into their chunk jobs once (leaving out the chunks kept by earlier
+/// runs, `ChunkStore`), and hands the jobs to the `JobSource`, which holds only a bounded
+/// number. None of this happens under the scheduler's lock. A task that can no longer be
+/// built as validated fails, unsent, with the reason.
 package struct TaskFeed: Sendable {
     package let plan: BatchPlan
     package let selection: RunSelection
     package let journals: RunJournals
     package let source: JobSource
     package let recorder: OutcomeRecorder
+    /// Look for kept chunks of each narration (false with `--force`: every chunk is bought).
+    package var reuseChunks = true
+    /// Each output folder's kept narration chunks.
+    let chunkStores = ChunkStores()
 
     /// Starts supplying on a queue of its own; `group` is left when the feed is done.
     package func start(in group: DispatchGroup) {
@@ -40,7 +45,10 @@ package struct TaskFeed: Sendable {
                     recorder.unsent(planned, journal: journal, failure: failure, started: now)
                     continue
                 }
-                guard source.supply(Self.jobs(for: task, key: planned.key, journal: journal, at: now)) else { return }
+                switch jobs(for: task, key: planned.key, journal: journal, at: now) {
+                case .success(let jobs): guard source.supply(jobs) else { return }
+                case .failure(let failure): recorder.unsent(planned, journal: journal, failure: failure, started: now)
+                }
             }
         }
     }
@@ -62,15 +70,23 @@ package struct TaskFeed: Sendable {
         return .success(task)
     }
 
-    /// A narration becomes one job per chunk of its text (split here, once); other tasks stay one job.
-    private static func jobs(for task: MediaTask, key: String, journal: Journal?, at now: Double) -> [Job] {
+    /// A narration becomes one job per chunk of its text (split here, once) that was not
+    /// found kept; one whose chunks were all kept, a single job that only joins them. Other
+    /// tasks stay one job. Fails when the folder's kept chunks cannot be read or journaled.
+    private func jobs(for task: MediaTask, key: String, journal: Journal?, at now: Double) -> Result<[Job], TaskFailure> {
         let job = Job(task: task, key: key, journal: journal, firstStarted: now)
-        guard case .speech(let speech) = task else { return [job] }
-        let assembly = NarrationAssembly(task: speech, chunks: NarrationSplitter.split(speech.text, maxChars: speech.maxChars))
-        return assembly.chunks.indices.map { index in
+        guard case .speech(let speech) = task else { return .success([job]) }
+        let assembly: NarrationAssembly
+        do {
+            assembly = try chunkStores.store(folder: speech.output.folder, journal: journal).assembly(for: speech, key: key, reuse: reuseChunks)
+        } catch {
+            return .failure(TaskFailure(.permanent, cause: .file(path: error.path), message: "narration chunks: \(error); nothing was sent"))
+        }
+        let indices = assembly.missing.isEmpty ? Array(assembly.chunks.indices.suffix(1)) : assembly.missing
+        return .success(indices.map { index in
             var part = job
             part.part = NarrationPart(index: index, assembly: assembly)
             return part
-        }
+        })
     }
 }

@@ -169,7 +169,7 @@ package struct Worker {
                     let costs = parts.costs.compactMap { $0.wait() }
                     recorder.done(
                         job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
-                        generationID: parts.generationIDs.joined(separator: ","))
+                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","))
                 } catch {
                     recorder.failed(job, attempts: attempts, failure: error)
                 }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Files
+import Foundation
+import Journal
+import Manifest
+import ManifestDiagnostics
+import Runner
+import Tasks
+
+/// `mediabatch gc`: removes the kept narration chunks (`.mediabatch/chunks/`) that no
+/// current task needs. A dry run unless `--delete` is given.
+struct GCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove kept narration chunks that no current task needs (a dry run unless --delete).",
+        discussion: """
+            A run keeps every narration chunk it buys under <output folder>/.mediabatch/chunks/, so that a rerun after a crash, a refused chunk or an edit pays only for new or changed chunks. Given manifests, a narration needs the chunks its next run would use (a finished one keeps its chunks for later edits); give every manifest that writes into the output folders to sweep. Given one output folder instead, each narration needs the chunks of its latest version, as the folder's journals record it. Every other file there is unreferenced. Removing takes the output root's run locks (its parent folder for an output folder, unless --output-root says otherwise).
+
+            Example: mediabatch gc jobs/ --output-root /srv/media --delete
+            """)
+
+    @Argument(help: "Manifest files or folders of them whose tasks are current, or one output folder (the one holding .mediabatch/).")
+    var targets: [String]
+
+    @Option(help: "Folder under which every manifest's output folder is made (default: output).")
+    var outputRoot: String?
+
+    @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
+    var defaults: String?
+
+    @Flag(help: "Only list what would be removed (the default).")
+    var dryRun = false
+
+    @Flag(help: "Remove the unreferenced chunks.")
+    var delete = false
+
+    func validate() throws {
+        if dryRun && delete { throw ValidationError("--dry-run and --delete exclude each other") }
+    }
+
+    func run() throws {
+        let sweeper = ChunkSweeper()
+        let folders: [String]
+        let root: String
+        if targets.count == 1, FileIO.isDirectory(targets[0] + "/.mediabatch") {
+            let folder = FileIO.absolute(targets[0])
+            do { try sweeper.needRecorded(folder: folder) } catch { throw CommandFailure.data(error.description) }
+            folders = [folder]
+            root = outputRoot.map(FileIO.absolute) ?? FileIO.directory(of: folder)
+        } else {
+            root = FileIO.absolute(outputRoot ?? "output")
+            folders = try needManifests(sweeper, root: root)
+        }
+        // The locks come before the sweep: no run keeps a chunk between looking and removing.
+        let locks = delete ? try Self.lockRuns(root: root) : []
+        var sweeps: [ChunkSweep] = []
+        for folder in folders {
+            do { sweeps.append(try sweeper.sweep(folder: folder)) } catch { throw CommandFailure.data(error.description) }
+        }
+        for sweep in sweeps {
+            for file in sweep.unreferenced { Terminal.output("\(FileIO.relativeDisplay(file.path))\t\(file.size)") }
+            if delete {
+                do { try sweep.remove() } catch { throw CommandFailure.file(error) }
+            }
+        }
+        withExtendedLifetime(locks) {}
+        Terminal.standardError(Self.summary(sweeps, removed: delete))
+    }
+
+    /// Loads and validates the manifests, marking every narration's chunks as needed;
+    /// returns the output folders they write into.
+    private func needManifests(_ sweeper: ChunkSweeper, root: String) throws -> [String] {
+        var failure: FileError?
+        let catalog = CatalogCache.path(environment: ProcessInfo.processInfo.environment).flatMap(CatalogCache.load)
+        let plan: BatchPlan
+        do throws(ManifestError) {
+            plan = try BatchPlan(paths: targets, outputRoot: root, defaultsFile: defaults, catalog: catalog) { task in
+                guard failure == nil else { return }
+                do throws(FileError) { try sweeper.need(task) } catch { failure = error }
+            }
+        } catch {
+            throw CommandFailure.manifest(error)
+        }
+        if let failure { throw CommandFailure.data(failure.description) }
+        return Set(plan.manifests.map(\.header.outputFolder)).sorted()
+    }
+
+    /// Every run lock of `root`: the plain one and each shard's that exists, so that no run,
+    /// sharded or not, keeps chunks while they are removed.
+    static func lockRuns(root: String) throws -> [RunLock] {
+        var shards: [Shard?] = [nil]
+        for name in (try? FileIO.listFolder(root)) ?? [] where name.hasPrefix(".mediabatch.shard-") && name.hasSuffix(".lock") {
+            let parts = name.dropFirst(".mediabatch.shard-".count).dropLast(".lock".count).split(separator: "-")
+            if parts.count == 3, parts[1] == "of", let index = Int(parts[0]), let count = Int(parts[2]) {
+                shards.append(Shard(index: index, count: count))
+            }
+        }
+        return try shards.map { shard in
+            do throws(RunLock.Failure) { return try RunLock(root: root, shard: shard) } catch {
+                switch error {
+                case .busy(let busy): throw CommandFailure.busy(busy.description)
+                case .file(let failure): throw CommandFailure.file(failure)
+                }
+            }
+        }
+    }
+
+    /// `would remove 3 files (2880 bytes); 40 chunks kept (38400 bytes) in 1 folder; --delete removes them`.
+    static func summary(_ sweeps: [ChunkSweep], removed: Bool) -> String {
+        let count = sweeps.reduce(0) { $0 + $1.unreferenced.count }
+        let bytes = sweeps.reduce(0) { $0 + $1.unreferencedBytes }
+        let kept = sweeps.reduce(0) { $0 + $1.kept.count }
+        let keptBytes = sweeps.reduce(0) { $0 + $1.keptBytes }
+        var line = removed ? "removed" : "would remove"
+        line += " \(count) file\(count == 1 ? "" : "s") (\(Self.size(bytes))); \(kept) chunk\(kept == 1 ? "" : "s") kept (\(Self.size(keptBytes)))"
+        line += " in \(sweeps.count) folder\(sweeps.count == 1 ? "" : "s")"
+        if !removed && count > 0 { line += "; --delete removes them" }
+        return line
+    }
+
+    /// `123 bytes`, or `12345678 bytes, 11.8 MiB` past 10 KiB.
+    static func size(_ bytes: Int) -> String {
+        if bytes < 10 << 10 { return "\(bytes) bytes" }
+        if bytes < 10 << 20 { return String(format: "%d bytes, %.1f KiB", bytes, Double(bytes) / 1024) }
+        return String(format: "%d bytes, %.1f MiB", bytes, Double(bytes) / 1_048_576)
+    }
+}
