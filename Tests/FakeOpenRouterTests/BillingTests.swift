@@ -81,6 +81,7 @@ struct BillingTests {
             let leaving = try RawHTTPConnection(port: slow.port)
             leaving.send("POST", "/api/v1/chat/completions", body: Array(chatBody().utf8))
             #expect(waitFor(timeout: hangDeadline) { slow.stats().requests == 1 })
+            withExtendedLifetime(leaving) {}
         }  // closed here
         #expect(waitFor(timeout: hangDeadline) { slow.stats().inFlight == 0 })
         // The answer was never sent; the generation is billed once the fake has made it.
@@ -97,6 +98,7 @@ struct BillingTests {
             let leaving = try RawHTTPConnection(port: slow.port)
             leaving.send("POST", "/api/v1/images", body: Array(imagesBody().utf8))
             #expect(waitFor(timeout: hangDeadline) { slow.stats().requests == 1 })
+            withExtendedLifetime(leaving) {}
         }
         #expect(waitFor(timeout: hangDeadline) { slow.stats().cancelledGenerations == 1 })
         #expect(slow.stats().billedGenerations == 0)
@@ -149,6 +151,7 @@ struct BillingTests {
             let leaving = try RawHTTPConnection(port: slow.port)
             leaving.send("POST", "/api/v1/audio/speech", body: Array(speechBody().utf8))
             #expect(waitFor(timeout: hangDeadline) { slow.stats().requests == 1 })
+            withExtendedLifetime(leaving) {}
         }
         #expect(waitFor(timeout: hangDeadline) { slow.stats().cancelledGenerations == 1 })
         #expect(slow.stats().billedGenerations == 0)

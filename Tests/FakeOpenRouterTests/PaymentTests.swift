@@ -8,29 +8,30 @@ import TestSupport
 struct PaymentTests {
     @Test("inFlightBudget: beyond K generations in flight, 402 in_flight_budget_exhausted with Retry-After")
     func inFlightBudget() throws {
-        let server = try startServer {
-            $0.latency = 1
-            $0.faults = FaultPlan(retryAfterSeconds: 2, inFlightBudget: 1)
-        }
+        let server = try startServer { $0.faults = FaultPlan(retryAfterSeconds: 2, inFlightBudget: 1) }
         defer { server.stop() }
-        // The first request is held in flight by the latency; the second arrives meanwhile.
-        let first = try RawHTTPConnection(port: server.port)
-        first.send("POST", "/api/v1/chat/completions", body: Array(chatBody(prompt: "first").utf8))
-        #expect(waitFor(timeout: hangDeadline) { server.stats().inFlight == 1 })
-        let second = try post(server, "/chat/completions", chatBody(prompt: "second"))
-        #expect(second.status == 402)
-        #expect(second.header("Retry-After") == "2")
-        let error = try #require(errorObject(second))
-        #expect(error["code"] as? Int == 402)
-        #expect(
-            error["message"] as? String
-                == "This request would exceed your available credits given your current in-flight requests. Retry after in-flight requests settle."
-        )
-        #expect((error["metadata"] as? [String: Any])?["reason"] as? String == "in_flight_budget_exhausted")
-        #expect(try first.readResponse().status == 200)
+        // The first request is held in flight (30 s before its first byte); the second arrives meanwhile.
+        do {
+            let first = try RawHTTPConnection(port: server.port)
+            first.send("POST", "/api/v1/chat/completions", body: Array(chatBody(prompt: "first #fake:first-byte=30").utf8))
+            #expect(waitFor(timeout: hangDeadline) { server.stats().inFlight == 1 })
+            let second = try post(server, "/chat/completions", chatBody(prompt: "second"))
+            #expect(second.status == 402)
+            #expect(second.header("Retry-After") == "2")
+            let error = try #require(errorObject(second))
+            #expect(error["code"] as? Int == 402)
+            #expect(
+                error["message"] as? String
+                    == "This request would exceed your available credits given your current in-flight requests. Retry after in-flight requests settle."
+            )
+            #expect((error["metadata"] as? [String: Any])?["reason"] as? String == "in_flight_budget_exhausted")
+            withExtendedLifetime(first) {}
+        }  // the first client gives up here
+        #expect(waitFor(timeout: hangDeadline) { server.stats().inFlight == 0 })
         // Once the first has settled, the budget has room again.
         #expect(try post(server, "/chat/completions", chatBody(prompt: "second")).status == 200)
-        #expect(server.stats().billedGenerations == 2)
+        // The abandoned chat generation is billed all the same.
+        #expect(waitFor(timeout: hangDeadline) { server.stats().billedGenerations == 2 })
     }
 
     @Test("402 'can only afford N' for one request: fault kind and directive; no Retry-After")
