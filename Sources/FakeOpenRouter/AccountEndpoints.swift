@@ -7,7 +7,8 @@ extension FakeCore {
         guard let id = request.queryValue("id"), !id.isEmpty else {
             return .error(400, "Missing required query parameter: id", escapeSlashes: escape)
         }
-        guard let record = state.withLock({ $0.generations[id] }) else {
+        // Unknown, or not yet visible (`generationDelaySeconds` after the generation ended).
+        guard let record = state.withLock({ $0.generations[id] }), monotonicSeconds() >= record.visibleAt else {
             return .error(404, "Generation \(id) not found", escapeSlashes: escape)
         }
         let formatter = ISO8601DateFormatter()
@@ -18,7 +19,7 @@ extension FakeCore {
             ("upstream_inference_cost", .double(record.cost)),
             ("created_at", .string(formatter.string(from: record.createdAt))),
             ("model", .string(record.model)), ("app_id", .null), ("streamed", .bool(false)),
-            ("cancelled", .bool(false)), ("provider_name", .string(record.provider)),
+            ("cancelled", .bool(record.cancelled)), ("provider_name", .string(record.provider)),
             ("latency", .int(Int(config.latency * 1000))), ("moderation_latency", .null),
             ("generation_time", .int(Int(config.latency * 1000))),
             ("finish_reason", .string(record.finishReason)),
@@ -36,12 +37,24 @@ extension FakeCore {
     }
 
     func keyInfo() -> Reply {
-        let (usage, generations) = state.withLock { ($0.usage, $0.generationRequests) }
+        let (usage, generations, billed) = state.withLock { ($0.usage, $0.generationRequests, $0.stats.billedGenerations) }
         var remaining = max(0, 100.0 - usage)
         if let limit = config.faults.paymentRequiredAfter, generations >= limit { remaining = 0 }
+        var limit: JSONOut = .null
+        var reset: JSONOut = .null
+        if let cap = config.faults.keyLimitAfterGenerations {
+            // A daily spend cap: 100 USD until the K-th billed generation, then exactly what was spent.
+            reset = .string("daily")
+            if billed >= cap {
+                remaining = 0
+                limit = .double(roundedCost(usage))
+            } else {
+                limit = .double(100)
+            }
+        }
         let data: JSONOut = .object([
-            ("label", .string("fake")), ("limit", .null), ("limit_remaining", .double(roundedCost(remaining))),
-            ("limit_reset", .null), ("include_byok_in_limit", .bool(false)),
+            ("label", .string("fake")), ("limit", limit), ("limit_remaining", .double(roundedCost(remaining))),
+            ("limit_reset", reset), ("include_byok_in_limit", .bool(false)),
             ("usage", .double(roundedCost(usage))), ("usage_daily", .double(roundedCost(usage))),
             ("usage_weekly", .double(roundedCost(usage))), ("usage_monthly", .double(roundedCost(usage))),
             ("byok_usage", .double(0)), ("byok_usage_daily", .double(0)),

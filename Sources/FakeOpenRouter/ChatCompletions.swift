@@ -13,25 +13,60 @@ extension FakeCore {
         let tier: String
     }
 
-    func chatCompletions(_ request: IncomingRequest, identity: UInt64, mode: AnswerMode) -> Reply {
+    func chatCompletions(_ request: IncomingRequest, context: GenerationContext) -> Reply {
         let ask: ChatAsk
         switch parseChat(request.body) {
         case .success(let parsed): ask = parsed
         case .failure(let failure): return failure.reply
         }
         let directives = Directives(ask.prompt)
+        var reply = chatAnswer(request, ask: ask, directives: directives, context: context)
+        reply.extraDelay += directives.firstByte ?? 0
+        return reply
+    }
+
+    private func chatAnswer(_ request: IncomingRequest, ask: ChatAsk, directives: Directives, context: GenerationContext) -> Reply {
         if let status = directives.status {
-            return statusError(status, identity: identity, request: request, model: ask.model.id)
+            return statusError(status, identity: context.identity, request: request, model: ask.model.id)
         }
+        var mode = context.mode
+        var deliveryFault: FaultKind?
+        if mode == .normal, let kind = directives.fault(attempt: context.attempt), Faults.applies(kind, to: .chat) {
+            if let reply = faultError(kind, identity: context.identity, request: request, model: ask.model.id) { return reply }
+            if let directed = AnswerMode(kind) { mode = directed } else { deliveryFault = kind }
+        }
+        if mode == .normal, let refusal = directives.refusal(attempt: context.attempt) { mode = .refusal(refusal) }
+
         let wantsImage = ask.modalities.contains("image")
         let promptTokens = max(1, ask.prompt.utf8.count / 4) + 258 * ask.inputImages
         let id = nextGenerationID()
+        func record(cost: Double, completionTokens: Int, media: Int, finish: String, native: String) -> GenerationRecord {
+            GenerationRecord(
+                id: id, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
+                tokensPrompt: promptTokens, tokensCompletion: completionTokens, mediaCount: media,
+                finishReason: finish, nativeFinishReason: native, apiType: "completions")
+        }
+
+        if case .bareErrorIn200(let code) = mode {
+            // Only a top-level error, no choices, no usage: not billed.
+            let document: JSONOut = .object([
+                ("error", providerErrorObject(code: code, model: ask.model.id)),
+                ("user_id", .string("user_fake0penr0uter")),
+            ])
+            var reply = Reply.json(200, document, escapeSlashes: escape, headers: [("X-Generation-Id", id)])
+            reply.bill = Bill(
+                record: record(cost: 0, completionTokens: 0, media: 0, finish: "error", native: "error"), when: .unbilled)
+            return reply
+        }
+
         var count = 0
         var content = "Here is your image."
-        var finish = "stop"
-        var native = "STOP"
+        var finish: String? = "stop"
+        var native: String? = "STOP"
+        var reasoningTokens = 0
         var images: [JSONOut] = []
         var error: JSONOut?
+        var topLevelError: JSONOut?
 
         if mode == .errorIn200 {
             content = ""
@@ -41,6 +76,17 @@ extension FakeCore {
                 ("code", .int(502)), ("message", .string("Provider overloaded")),
                 ("metadata", .object([("error_type", .string("provider_overloaded"))])),
             ])
+        } else if mode == .errorBesideChoices {
+            content = ""
+            finish = nil
+            native = nil
+            topLevelError = providerErrorObject(code: 502, model: ask.model.id)
+        } else if case .refusal(let refusal) = mode {
+            // Billed: the prompt, and the thinking that led to the refusal.
+            content = refusal.content
+            finish = refusal.finishReason
+            native = refusal.nativeFinishReason
+            reasoningTokens = 120
         } else if !wantsImage {
             content = "This is a text-only answer: no image output was requested."
         } else if directives.noImage {
@@ -64,12 +110,13 @@ extension FakeCore {
             }
         }
 
-        let completionTokens = count * 1290 + (content.isEmpty ? 0 : 8)
+        let unbilled = mode == .errorIn200 || mode == .errorBesideChoices
+        let completionTokens = count * 1290 + (content.isEmpty ? 0 : 8) + reasoningTokens
         let tier = ask.model.isGemini ? ask.tier : "1K"
         let cost: Double
         if count > 0 {
             cost = roundedCost(ask.model.cost(tier: tier) * Double(count))
-        } else if mode == .errorIn200 {
+        } else if unbilled {
             cost = 0
         } else {
             cost = roundedCost(Double(promptTokens) * 0.000_000_3 + Double(completionTokens) * 0.000_002_5)
@@ -77,28 +124,32 @@ extension FakeCore {
         var message: [(String, JSONOut)] = [("role", .string("assistant")), ("content", .string(content))]
         if !images.isEmpty { message.append(("images", .array(images))) }
         var choice: [(String, JSONOut)] = [
-            ("index", .int(0)), ("finish_reason", .string(finish)), ("native_finish_reason", .string(native)),
-            ("message", .object(message)),
+            ("index", .int(0)), ("finish_reason", finish.map(JSONOut.string) ?? .null),
+            ("native_finish_reason", native.map(JSONOut.string) ?? .null), ("message", .object(message)),
         ]
         if let error { choice.append(("error", error)) }
-        let document: JSONOut = .object([
+        var fields: [(String, JSONOut)] = [
             ("id", .string(id)), ("object", .string("chat.completion")), ("created", .int(unixNow())),
             ("model", .string(ask.model.id)), ("provider", .string(ask.model.provider)),
             ("choices", .array([.object(choice)])),
-            ("usage", .object([
-                ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
-                ("total_tokens", .int(promptTokens + completionTokens)), ("cost", .double(cost)),
-                ("is_byok", .bool(false)),
-                ("completion_tokens_details", .object([("reasoning_tokens", .int(0)), ("image_tokens", .int(count * 1290))])),
+        ]
+        if let topLevelError { fields.append(("error", topLevelError)) }
+        fields.append(("usage", .object([
+            ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completionTokens)),
+            ("total_tokens", .int(promptTokens + completionTokens)), ("cost", .double(cost)),
+            ("is_byok", .bool(false)),
+            ("completion_tokens_details", .object([
+                ("reasoning_tokens", .int(reasoningTokens)), ("image_tokens", .int(count * 1290)),
             ])),
-        ])
-        if mode != .errorIn200 {
-            record(GenerationRecord(
-                id: id, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
-                tokensPrompt: promptTokens, tokensCompletion: completionTokens, mediaCount: count,
-                finishReason: finish, nativeFinishReason: native, apiType: "completions"))
-        }
-        return .json(200, document, escapeSlashes: escape)
+        ])))
+        var reply = Reply.json(200, .object(fields), escapeSlashes: escape, headers: [("X-Generation-Id", id)])
+        reply.bill = Bill(
+            record: record(
+                cost: cost, completionTokens: completionTokens, media: count, finish: finish ?? "error",
+                native: native ?? "error"),
+            when: unbilled ? .unbilled : .generated)
+        reply.deliveryFault = deliveryFault
+        return reply
     }
 
     /// The index-th image of a response: different images of one answer get different seeds.

@@ -21,6 +21,21 @@ public struct FakeConfiguration: Sendable {
     public var escapeSlashes: Bool = false
     /// Deterministic failure injection.
     public var faults: FaultPlan = .none
+    /// `GET /generation?id=` answers 404 for this many seconds after a generation ends (the
+    /// real service does for about a second). 0: answered as soon as the generation ends.
+    public var generationDelaySeconds: Double = 0
+    /// Seconds of silence (no status line, no headers) added before every `/images` and
+    /// `/audio/speech` answer, on top of `latency` (Gemini TTS takes 47-165 s to its first
+    /// byte; gpt-image models 90 s and more). A prompt's `#fake:first-byte=S` adds more.
+    public var mediaFirstByteSeconds: Double = 0
+    /// More silence before an `/audio/speech` answer, per character of `input`
+    /// (Gemini TTS: about 0.036 s per character).
+    public var speechFirstByteSecondsPerCharacter: Double = 0
+    /// nil: off. Otherwise a successful `/chat/completions` answer sends its status line and
+    /// headers (with `X-Generation-Id`) at once, then a newline every this many seconds while
+    /// it "generates" (the configured latency plus any `#fake:first-byte=S`), then the JSON:
+    /// the body begins with whitespace and is sent chunked (no `Content-Length`).
+    public var chatKeepAliveSeconds: Double? = nil
 
     public init() {}
 }
@@ -52,6 +67,37 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable {
     case errorIn200
     /// 200 without any image.
     case noImages
+    /// 402, out of credits: OpenRouter's plain 402 without `Retry-After`.
+    case paymentRequired
+    /// 402 with `Retry-After` and `error.metadata.reason: "in_flight_budget_exhausted"`: transient.
+    case paymentInFlight
+    /// 402 "This request requires more credits, or fewer max_tokens ... can only afford N":
+    /// concerns this one request; no `Retry-After`.
+    case paymentCanOnlyAfford
+    /// 429 from an upstream provider: "Provider returned error", `metadata.provider_name` and
+    /// `metadata.raw`, `Retry-After`, and no `X-RateLimit-*` headers.
+    case upstreamRateLimited
+    /// 429 from OpenRouter for a daily limit (`free-models-per-day`): `X-RateLimit-Reset` is
+    /// the next UTC midnight, hours away; no `Retry-After`.
+    case dailyRateLimited
+    /// 200 whose body is only a top-level `error` (code 429, "Provider returned error") and no `choices`.
+    case bareError429In200
+    /// 200 whose body is only a top-level `error` (code 502, "Provider returned error") and no `choices`.
+    case bareError502In200
+    /// 200 with a top-level `error` (code 502) next to `choices` (whose finish_reason is null).
+    case errorBesideChoicesIn200
+    /// Billed refusal: `finish_reason` and `native_finish_reason` "content_filter".
+    case refusalContentFilter
+    /// Billed refusal: "content_filter" / `IMAGE_PROHIBITED_CONTENT`.
+    case refusalImageProhibitedContent
+    /// Billed refusal: "content_filter" / `PROHIBITED_CONTENT`.
+    case refusalProhibitedContent
+    /// Billed refusal: "stop" / `IMAGE_SAFETY`.
+    case refusalImageSafety
+    /// Billed refusal: "stop" / `NO_IMAGE`.
+    case refusalNoImage
+    /// Billed refusal: "stop" / `IMAGE_OTHER`.
+    case refusalImageOther
 
     /// The short name used on the `fake-openrouter` command line (`--faults 429,reset,...`).
     public var cliName: String {
@@ -68,13 +114,37 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable {
         case .malformedJSON: return "malformed"
         case .errorIn200: return "error200"
         case .noImages: return "noimages"
+        case .paymentRequired: return "402"
+        case .paymentInFlight: return "402inflight"
+        case .paymentCanOnlyAfford: return "402afford"
+        case .upstreamRateLimited: return "429upstream"
+        case .dailyRateLimited: return "429daily"
+        case .bareError429In200: return "error200bare429"
+        case .bareError502In200: return "error200bare502"
+        case .errorBesideChoicesIn200: return "error200beside"
+        case .refusalContentFilter: return "refuse-content-filter"
+        case .refusalImageProhibitedContent: return "refuse-image-prohibited-content"
+        case .refusalProhibitedContent: return "refuse-prohibited-content"
+        case .refusalImageSafety: return "refuse-image-safety"
+        case .refusalNoImage: return "refuse-no-image"
+        case .refusalImageOther: return "refuse-image-other"
         }
     }
 
-    /// Parses a command-line name (`"429"`, `"reset"`, ...) or the case name itself.
+    /// The kinds `fake-openrouter --fault-rate R` picks among without `--faults`: the
+    /// transient ones a correct client retries through (every kind before the 402s, except stall).
+    public static let classicTransient: [FaultKind] = [
+        .rateLimited, .serverError, .badGateway, .unavailable, .timeoutEdge, .overloaded, .resetMidBody,
+        .truncatedBody, .malformedJSON, .errorIn200, .noImages,
+    ]
+
+    /// Parses a command-line name (`"429"`, `"reset"`, ...) or the case name itself
+    /// (`"429key"` is accepted for `"429"`, OpenRouter's own key-level 429).
     public init?(cliName: String) {
         let name = cliName.trimmingCharacters(in: .whitespaces)
-        if let kind = FaultKind.allCases.first(where: { $0.cliName == name || $0.rawValue == name }) {
+        if name == "429key" {
+            self = .rateLimited
+        } else if let kind = FaultKind.allCases.first(where: { $0.cliName == name || $0.rawValue == name }) {
             self = kind
         } else {
             return nil
@@ -90,6 +160,7 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable {
         case .unavailable: return 503
         case .timeoutEdge: return 524
         case .overloaded: return 529
+        case .paymentRequired: return 402
         default: return nil
         }
     }
@@ -114,6 +185,23 @@ public struct FaultPlan: Sendable {
     public var retryAfterSeconds: Double = 1
     /// How long a `.stall` fault holds the connection before closing it.
     public var stallSeconds: Double = 30
+    /// A weighted mix: each kind's probability per attempt (on a request's first
+    /// `maxFaultedAttempts` attempts only). When not empty it replaces `rate` and `kinds`.
+    /// One uniform draw per attempt, seeded like `rate`/`kinds`, walks the kinds in
+    /// `FaultKind.allCases` order; the probabilities should sum to at most 1.
+    public var mix: [FaultKind: Double] = [:]
+    /// While more than this many generation requests are in flight at once (this one
+    /// included), a generation request gets 402 `in_flight_budget_exhausted` with `Retry-After`.
+    public var inFlightBudget: Int? = nil
+    /// Once this many generations have been billed, every generation request gets 403
+    /// "Key limit exceeded (daily limit)" and `GET /key` shows `limit_remaining: 0`.
+    public var keyLimitAfterGenerations: Int? = nil
+    /// Per key (Bearer token): generation requests beyond this many within
+    /// `rateLimitWindowSeconds` get OpenRouter's own 429 with `X-RateLimit-*` headers whose
+    /// reset is when the oldest counted request leaves the window. Refused requests do not count.
+    public var requestsPerMinute: Int? = nil
+    /// The window of `requestsPerMinute` (60; tests shorten it).
+    public var rateLimitWindowSeconds: Double = 60
 
     public init(
         rate: Double = 0,
@@ -123,7 +211,12 @@ public struct FaultPlan: Sendable {
         paymentRequiredAfter: Int? = nil,
         unauthorizedAfter: Int? = nil,
         retryAfterSeconds: Double = 1,
-        stallSeconds: Double = 30
+        stallSeconds: Double = 30,
+        mix: [FaultKind: Double] = [:],
+        inFlightBudget: Int? = nil,
+        keyLimitAfterGenerations: Int? = nil,
+        requestsPerMinute: Int? = nil,
+        rateLimitWindowSeconds: Double = 60
     ) {
         self.rate = rate
         self.kinds = kinds
@@ -133,6 +226,11 @@ public struct FaultPlan: Sendable {
         self.unauthorizedAfter = unauthorizedAfter
         self.retryAfterSeconds = retryAfterSeconds
         self.stallSeconds = stallSeconds
+        self.mix = mix
+        self.inFlightBudget = inFlightBudget
+        self.keyLimitAfterGenerations = keyLimitAfterGenerations
+        self.requestsPerMinute = requestsPerMinute
+        self.rateLimitWindowSeconds = rateLimitWindowSeconds
     }
 
     /// No faults at all.

@@ -14,6 +14,19 @@ struct Directives: Sendable {
     var status: Int?
     /// `/images`: a failed (unbilled) generation, 502.
     var fail = false
+    /// `#fake:fault=KIND`: a fault kind by its command-line name (`402inflight`,
+    /// `429upstream`, `error200bare429`, `reset`, ...), on every attempt of this request
+    /// unless `#fake:fault-attempts=N` limits it to the first N.
+    var fault: FaultKind?
+    var faultAttempts: Int?
+    /// `#fake:refuse=REASON` (`content_filter`, `image_prohibited_content`,
+    /// `prohibited_content`, `image_safety`, `no_image`, `image_other`): a billed refusal.
+    /// Deterministic reasons refuse every attempt; the others only the first, unless
+    /// `#fake:refuse-attempts=N` says how many.
+    var refusal: Refusal?
+    var refusalAttempts: Int?
+    /// `#fake:first-byte=S`: S more seconds of silence (no headers) before the answer.
+    var firstByte: Double?
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -38,7 +51,29 @@ struct Directives: Sendable {
         case "mime-mismatch": mimeMismatch = true
         case "status": status = value.flatMap { Int($0) }.flatMap { (100...599).contains($0) ? $0 : nil }
         case "fail": fail = true
+        case "fault": fault = value.flatMap { FaultKind(cliName: $0) }
+        case "fault-attempts": faultAttempts = value.flatMap { Int($0) }
+        case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
+        case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
+        case "first-byte":
+            firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
         default: break
         }
+    }
+}
+
+extension Directives {
+    /// The directive's fault kind, if it applies to this attempt (1-based).
+    func fault(attempt: Int) -> FaultKind? {
+        guard let fault else { return nil }
+        if let limit = faultAttempts, attempt > limit { return nil }
+        return fault
+    }
+
+    /// The directive's refusal, if it applies to this attempt (1-based).
+    func refusal(attempt: Int) -> Refusal? {
+        guard let refusal else { return nil }
+        let limit = refusalAttempts ?? (refusal.deterministic ? Int.max : 1)
+        return attempt <= limit ? refusal : nil
     }
 }

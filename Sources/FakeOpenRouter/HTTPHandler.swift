@@ -21,6 +21,10 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var discarding = false
     /// A request is counted in flight and its answer is not fully written yet.
     private var owesFinish = false
+    /// The request in flight is a generation (counted against `FaultPlan.inFlightBudget`).
+    private var owesGeneration = false
+    /// A generation billed when its answer goes out (`/images`, speech), not settled yet.
+    private var pendingBill: Bill?
     private var pendingTask: Scheduled<Void>?
     private var closed = false
 
@@ -38,6 +42,7 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         closed = true
         pendingTask?.cancel()
         pendingTask = nil
+        settleBill(billed: false)
         finishIfOwed()
         context.fireChannelInactive()
     }
@@ -85,8 +90,10 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body,
             receivedAt: monotonicSeconds(), arrival: .now())
         if !path.hasPrefix("/__fake/") {
-            core.requestStarted()
+            let generation = Endpoint(method: head.method.rawValue, path: path) != nil
+            core.requestStarted(generation: generation)
             owesFinish = true
+            owesGeneration = generation
         }
         let core = self.core
         let keepAlive = head.isKeepAlive
@@ -106,10 +113,20 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func schedule(
         _ reply: Reply, arrival: NIODeadline, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext
     ) {
-        guard !closed else { return }
+        pendingBill = reply.bill
+        guard !closed else {
+            settleBill(billed: false)
+            return
+        }
         let latency = reply.applyLatency ? max(core.config.latency, 0) : 0
-        let deadline = arrival + .nanoseconds(Int64(latency * 1_000_000_000))
-        if deadline <= .now() {
+        let wait = latency + max(reply.extraDelay, 0)
+        let deadline = arrival + .nanoseconds(Int64(wait * 1_000_000_000))
+        if let interval = reply.keepAliveInterval {
+            writeKeepAliveHead(reply, version: version, keepAlive: keepAlive, context: context)
+            keepAliveTicks(every: interval, until: deadline, context: context) {
+                self.write(reply, keepAlive: keepAlive, version: version, context: context, headWritten: true)
+            }
+        } else if deadline <= .now() {
             write(reply, keepAlive: keepAlive, version: version, context: context)
         } else {
             pendingTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
@@ -119,8 +136,56 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func write(_ reply: Reply, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+    /// Chat keep-alives: the head at once (chunked: no `Content-Length`), then a newline.
+    private func writeKeepAliveHead(_ reply: Reply, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(reply.headers)
+        headers.remove(name: "Content-Length")
+        headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: reply.status, reasonPhrase: Reply.reasonPhrase(for: reply.status))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        settleBill(billed: true)
+        writeNewline(context: context)
+    }
+
+    private func writeNewline(context: ChannelHandlerContext) {
+        var newline = context.channel.allocator.buffer(capacity: 1)
+        newline.writeInteger(UInt8(ascii: "\n"))
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(newline))), promise: nil)
+    }
+
+    /// A newline every `interval` until `deadline`, then `done`.
+    private func keepAliveTicks(
+        every interval: Double, until deadline: NIODeadline, context: ChannelHandlerContext, done: @escaping () -> Void
+    ) {
         guard !closed else { return }
+        let next = NIODeadline.now() + .nanoseconds(Int64(interval * 1_000_000_000))
+        if next >= deadline {
+            if deadline <= .now() {
+                done()
+            } else {
+                pendingTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                    self.pendingTask = nil
+                    done()
+                }
+            }
+            return
+        }
+        pendingTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+            self.pendingTask = nil
+            guard !self.closed else { return }
+            self.writeNewline(context: context)
+            self.keepAliveTicks(every: interval, until: deadline, context: context, done: done)
+        }
+    }
+
+    private func write(
+        _ reply: Reply, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext, headWritten: Bool = false
+    ) {
+        guard !closed else {
+            settleBill(billed: false)
+            return
+        }
         var headers = HTTPHeaders(reply.headers)
         headers.replaceOrAdd(name: "Content-Length", value: String(reply.body.readableBytes))
         if !keepAlive {
@@ -130,10 +195,15 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let status = HTTPResponseStatus(statusCode: reply.status, reasonPhrase: Reply.reasonPhrase(for: reply.status))
         let head = HTTPResponseHead(version: version, status: status, headers: headers)
+        let writeHead = {
+            if !headWritten { context.write(self.wrapOutboundOut(.head(head)), promise: nil) }
+        }
 
         switch reply.delivery {
         case .complete:
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            // Billed as the answer goes out in full (the bill is stored before the client can ask).
+            settleBill(billed: true)
+            writeHead()
             if reply.body.readableBytes > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(reply.body))), promise: nil)
             }
@@ -150,7 +220,9 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .resetMidBody, .truncated:
             let total = reply.body.readableBytes
             let sent = reply.delivery == .truncated ? total - max(1, total / 4) : total / 3
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            // Answered (speech is billed), not delivered (`/images` is not).
+            settleBill(answered: true)
+            writeHead()
             if sent > 0, let part = reply.body.getSlice(at: reply.body.readerIndex, length: sent) {
                 context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
             }
@@ -171,6 +243,18 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
         case .stall(let seconds):
+            if headWritten {
+                // Keep-alives go on for the stall, then the connection closes.
+                keepAliveTicks(
+                    every: reply.keepAliveInterval ?? seconds,
+                    until: .now() + .nanoseconds(Int64(seconds * 1_000_000_000)), context: context
+                ) {
+                    self.finishIfOwed()
+                    context.close(promise: nil)
+                }
+                return
+            }
+            settleBill(billed: false)
             pendingTask = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1_000_000_000))) {
                 self.finishIfOwed()
                 context.close(promise: nil)
@@ -190,8 +274,23 @@ final class FakeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func finishIfOwed() {
         if owesFinish {
             owesFinish = false
-            core.requestFinished()
+            core.requestFinished(generation: owesGeneration)
+            owesGeneration = false
         }
+    }
+
+    /// Settles the pending bill: billed, or cancelled (never answered / never delivered).
+    private func settleBill(billed: Bool) {
+        guard let bill = pendingBill else { return }
+        pendingBill = nil
+        core.settle(bill, billed: billed)
+    }
+
+    /// The status line went out but not the whole body: speech (billed when answered) is
+    /// billed, `/images` (billed when delivered) is not.
+    private func settleBill(answered: Bool) {
+        guard let bill = pendingBill else { return }
+        settleBill(billed: bill.when == .answered)
     }
 
     /// "/api/v1/chat/completions?x=1" -> ("/chat/completions", "x=1"); trailing slashes dropped.

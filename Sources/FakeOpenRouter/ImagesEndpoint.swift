@@ -13,20 +13,34 @@ extension FakeCore {
         let seed: Int?
     }
 
-    func generateImages(_ request: IncomingRequest, identity: UInt64, mode: AnswerMode) -> Reply {
+    func generateImages(_ request: IncomingRequest, context: GenerationContext) -> Reply {
         let ask: ImagesAsk
         switch parseImages(request.body) {
         case .success(let parsed): ask = parsed
         case .failure(let failure): return failure.reply
         }
         let directives = Directives(ask.prompt)
+        var reply = imagesAnswer(request, ask: ask, directives: directives, context: context)
+        reply.extraDelay += directives.firstByte ?? 0
+        return reply
+    }
+
+    private func imagesAnswer(
+        _ request: IncomingRequest, ask: ImagesAsk, directives: Directives, context: GenerationContext
+    ) -> Reply {
         if let status = directives.status {
-            return statusError(status, identity: identity, request: request, model: ask.model.id)
+            return statusError(status, identity: context.identity, request: request, model: ask.model.id)
         }
         if directives.fail {
             return .error(
                 502, "Image generation failed: the provider returned no image. You were not charged.",
                 metadata: .object([("provider_name", .string(ask.model.provider))]), escapeSlashes: escape)
+        }
+        var mode = context.mode
+        var deliveryFault: FaultKind?
+        if mode == .normal, let kind = directives.fault(attempt: context.attempt), Faults.applies(kind, to: .images) {
+            if let reply = faultError(kind, identity: context.identity, request: request, model: ask.model.id) { return reply }
+            if let directed = AnswerMode(kind) { mode = directed } else { deliveryFault = kind }
         }
         let count = mode == .noImages ? 0 : (directives.images ?? ask.count)
         let format: ImageStore.Format = (ask.jpeg || directives.jpeg) ? .jpeg : .png
@@ -40,10 +54,10 @@ extension FakeCore {
         }
         let cost = roundedCost(ask.model.cost(tier: ask.tier) * Double(count))
         let id = nextGenerationID()
-        record(GenerationRecord(
+        let record = GenerationRecord(
             id: id, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
             tokensPrompt: 0, tokensCompletion: count * 1290, mediaCount: count, finishReason: "stop",
-            nativeFinishReason: "STOP", apiType: "images"))
+            nativeFinishReason: "STOP", apiType: "images")
         let document: JSONOut = .object([
             ("created", .int(unixNow())), ("data", .array(data)),
             ("usage", .object([
@@ -51,7 +65,11 @@ extension FakeCore {
                 ("total_tokens", .int(count * 1290)), ("cost", .double(cost)),
             ])),
         ])
-        return .json(200, document, escapeSlashes: escape, headers: [("X-Generation-Id", id)])
+        var reply = Reply.json(200, document, escapeSlashes: escape, headers: [("X-Generation-Id", id)])
+        // Billed only once the whole answer went out: a generation cancelled before the reply is not.
+        reply.bill = Bill(record: record, when: count > 0 ? .delivered : .unbilled)
+        reply.deliveryFault = deliveryFault
+        return reply
     }
 
     private struct ImagesFailure: Error {

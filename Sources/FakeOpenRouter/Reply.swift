@@ -50,6 +50,16 @@ struct Reply: Sendable {
     var delivery: Delivery = .complete
     /// `/__fake/*` answers skip the configured latency.
     var applyLatency = true
+    /// Seconds of silence on top of the latency (slow first bytes: `mediaFirstByteSeconds`,
+    /// `#fake:first-byte=S`).
+    var extraDelay: Double = 0
+    /// Chat keep-alives: the head goes out at once, then a newline every this many seconds
+    /// until the answer is due; the body is sent chunked.
+    var keepAliveInterval: Double? = nil
+    /// The generation this answer bills, and when.
+    var bill: Bill? = nil
+    /// A delivery fault an endpoint chose from a `#fake:fault=` directive, applied by the router.
+    var deliveryFault: FaultKind? = nil
 
     static func json(_ status: Int, _ value: JSONOut, escapeSlashes: Bool, headers: [(String, String)] = []) -> Reply {
         Reply(

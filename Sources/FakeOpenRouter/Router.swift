@@ -20,6 +20,10 @@ final class FakeCore: Sendable {
         case proceed
         case unauthorized
         case paymentRequired
+        case keyLimit
+        /// The key's per-minute budget is spent; a slot frees at this monotonic time.
+        case rateLimited(freesAt: Double)
+        case inFlightBudget
         case fault(FaultKind)
     }
 
@@ -28,16 +32,17 @@ final class FakeCore: Sendable {
         let endpoint = Endpoint(method: request.method, path: request.path)
         let identity = endpoint == nil ? 0 : Faults.identity(path: request.path, body: request.body)
         let authorized = isAuthorized(request)
+        let key = bearerToken(request) ?? ""
         let plan = config.faults
-        let gate: Gate = state.withLock { state in
+        let (gate, attempt): (Gate, Int) = state.withLock { state in
             state.record(
                 RecordedRequest(
                     method: request.method, path: request.path, query: request.query, headers: request.headers,
                     body: request.body, receivedAt: request.receivedAt))
-            guard authorized else { return .unauthorized }
+            guard authorized else { return (.unauthorized, 0) }
             guard let endpoint else {
-                if let limit = plan.unauthorizedAfter, state.generationRequests >= limit { return .unauthorized }
-                return .proceed
+                if let limit = plan.unauthorizedAfter, state.generationRequests >= limit { return (.unauthorized, 0) }
+                return (.proceed, 0)
             }
             state.generationRequests += 1
             let number = state.generationRequests
@@ -46,33 +51,58 @@ final class FakeCore: Sendable {
             if let notBefore = state.retryNotBefore[identity], request.receivedAt < notBefore - 0.01 {
                 state.stats.earlyRetries += 1
             }
-            if let limit = plan.unauthorizedAfter, number > limit { return .unauthorized }
-            if let limit = plan.paymentRequiredAfter, number > limit { return .paymentRequired }
+            if let limit = plan.unauthorizedAfter, number > limit { return (.unauthorized, attempt) }
+            if let limit = plan.requestsPerMinute {
+                let window = max(plan.rateLimitWindowSeconds, 0.001)
+                var times = state.rateWindows[key, default: []]
+                times.removeAll { $0 <= request.receivedAt - window }
+                if times.count >= max(limit, 0) {
+                    state.rateWindows[key] = times
+                    return (.rateLimited(freesAt: (times.first ?? request.receivedAt) + window), attempt)
+                }
+                times.append(request.receivedAt)
+                state.rateWindows[key] = times
+            }
+            if let limit = plan.paymentRequiredAfter, number > limit { return (.paymentRequired, attempt) }
+            if let limit = plan.keyLimitAfterGenerations, state.stats.billedGenerations >= limit {
+                return (.keyLimit, attempt)
+            }
+            if let budget = plan.inFlightBudget, state.generationsInFlight > max(budget, 0) {
+                return (.inFlightBudget, attempt)
+            }
             if let kind = Faults.draw(plan: plan, identity: identity, attempt: attempt),
                 Faults.applies(kind, to: endpoint)
             {
                 state.stats.faultsInjected += 1
-                return .fault(kind)
+                return (.fault(kind), attempt)
             }
-            return .proceed
+            return (.proceed, attempt)
         }
 
         var mode = AnswerMode.normal
+        var delivery: FaultKind?
         switch gate {
         case .unauthorized:
             return .error(401, Reply.standardMessage(for: 401), escapeSlashes: escape)
         case .paymentRequired:
             return .error(402, Reply.standardMessage(for: 402), userID: true, escapeSlashes: escape)
+        case .keyLimit:
+            return keyLimitExceeded()
+        case .rateLimited(let freesAt):
+            return requestsPerMinuteExceeded(freesAt: freesAt, identity: identity, request: request)
+        case .inFlightBudget:
+            return faultError(.paymentInFlight, identity: identity, request: request)
+                ?? .error(402, FakeCore.inFlightMessage, escapeSlashes: escape)
         case .fault(let kind):
-            if let status = kind.errorStatus { return statusError(status, identity: identity, request: request) }
-            if kind == .errorIn200 { mode = .errorIn200 }
-            if kind == .noImages { mode = .noImages }
+            if let reply = faultError(kind, identity: identity, request: request) { return reply }
+            if let faultMode = AnswerMode(kind) { mode = faultMode } else { delivery = kind }
         case .proceed:
             break
         }
 
-        var reply = route(request, identity: identity, mode: mode)
-        if case .fault(let kind) = gate {
+        let context = GenerationContext(identity: identity, attempt: attempt, mode: mode)
+        var reply = route(request, context: context)
+        if let kind = delivery ?? reply.deliveryFault {
             switch kind {
             case .resetMidBody: reply.delivery = .resetMidBody
             case .truncatedBody: reply.delivery = .truncated
@@ -80,6 +110,25 @@ final class FakeCore: Sendable {
             case .malformedJSON: reply = malformed(reply)
             default: break
             }
+        }
+        reply.deliveryFault = nil
+        if reply.status == 200, endpoint == .images || endpoint == .speech {
+            reply.extraDelay += max(config.mediaFirstByteSeconds, 0)
+        }
+        if reply.status == 200, endpoint == .chat, let interval = config.chatKeepAliveSeconds, interval > 0 {
+            reply.keepAliveInterval = interval
+        }
+        if let bill = reply.bill, bill.when == .generated || bill.when == .unbilled {
+            // The generation ends when its answer is due, whatever becomes of the transfer.
+            let endsAt = request.receivedAt + max(config.latency, 0) + reply.extraDelay
+            var record = bill.record
+            record.visibleAt = endsAt + max(config.generationDelaySeconds, 0)
+            if bill.when == .unbilled {
+                record.cost = 0
+                record.billed = false
+            }
+            state.withLock { $0.store(record) }
+            reply.bill = nil
         }
         return reply
     }
@@ -93,13 +142,13 @@ final class FakeCore: Sendable {
         return .error(413, Reply.standardMessage(for: 413), escapeSlashes: escape)
     }
 
-    private func route(_ request: IncomingRequest, identity: UInt64, mode: AnswerMode) -> Reply {
+    private func route(_ request: IncomingRequest, context: GenerationContext) -> Reply {
         let path = request.path
         let get = request.method == "GET"
         switch (request.method, path) {
-        case ("POST", "/chat/completions"): return chatCompletions(request, identity: identity, mode: mode)
-        case ("POST", "/images"): return generateImages(request, identity: identity, mode: mode)
-        case ("POST", "/audio/speech"): return speech(request, identity: identity)
+        case ("POST", "/chat/completions"): return chatCompletions(request, context: context)
+        case ("POST", "/images"): return generateImages(request, context: context)
+        case ("POST", "/audio/speech"): return speech(request, context: context)
         case (_, "/models") where get:
             return .json(200, Catalog.modelsDocument(outputModalities: request.queryValue("output_modalities")), escapeSlashes: escape)
         case (_, "/images/models") where get:
@@ -143,13 +192,18 @@ final class FakeCore: Sendable {
     }
 
     func isAuthorized(_ request: IncomingRequest) -> Bool {
-        guard let value = request.header("Authorization") else { return false }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return false }
-        let token = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        guard !token.isEmpty else { return false }
+        guard let token = bearerToken(request) else { return false }
         if let accepted = config.acceptedKeys { return accepted.contains(token) }
         return true
+    }
+
+    /// The non-empty Bearer token of a request, or nil.
+    func bearerToken(_ request: IncomingRequest) -> String? {
+        guard let value = request.header("Authorization") else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 
     /// An HTTP error as OpenRouter sends it; 429 and 503 carry `Retry-After` (429 also the
@@ -167,7 +221,7 @@ final class FakeCore: Sendable {
                     ("X-RateLimit-Limit", "20"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset),
                 ]
                 headers += limits
-                metadata = .object([("headers", .object(limits.map { ($0.0, .string($0.1)) }))])
+                metadata = .object([("headers", .object(limits.map { ($0.0, .string($0.1)) })), ("provider_name", .null)])
             }
             let sentAt = request.receivedAt + max(config.latency, 0)
             state.withLock { $0.retryNotBefore[identity] = sentAt + retryAfter }
@@ -188,13 +242,18 @@ final class FakeCore: Sendable {
             escapeSlashes: escape, headers: headers)
     }
 
-    /// A 200 whose JSON body stops half way (valid HTTP, invalid JSON).
+    /// A 200 whose JSON body stops half way (valid HTTP, invalid JSON); its generation is
+    /// billed as the whole answer would have been.
     private func malformed(_ reply: Reply) -> Reply {
         let keep = max(1, reply.body.readableBytes / 2)
         let cut = reply.body.getSlice(at: reply.body.readerIndex, length: min(keep, reply.body.readableBytes)) ?? reply.body
         var headers = reply.headers.filter { $0.0.lowercased() != "content-type" }
         headers.insert(("Content-Type", "application/json"), at: 0)
-        return Reply(status: 200, headers: headers, body: cut)
+        var bent = reply
+        bent.status = 200
+        bent.headers = headers
+        bent.body = cut
+        return bent
     }
 
     func providerName(for model: String) -> String {
@@ -221,11 +280,17 @@ final class FakeCore: Sendable {
         return "gen-\(Int(Date().timeIntervalSince1970))-\(suffix)"
     }
 
-    func record(_ generation: GenerationRecord) {
-        state.withLock { state in
-            state.generations[generation.id] = generation
-            state.usage += generation.cost
+    /// Settles a bill the connection handler carried: billed (the answer went out), or
+    /// cancelled (cost 0) because it never did.
+    func settle(_ bill: Bill, billed: Bool) {
+        var record = bill.record
+        record.visibleAt = monotonicSeconds() + max(config.generationDelaySeconds, 0)
+        if !billed {
+            record.cost = 0
+            record.billed = false
+            record.cancelled = true
         }
+        state.withLock { $0.store(record) }
     }
 
     func stats() -> FakeStats { state.withLock { $0.stats } }
@@ -234,14 +299,30 @@ final class FakeCore: Sendable {
 
     func connectionAccepted() { state.withLock { $0.stats.connectionsAccepted += 1 } }
 
-    func requestStarted() {
+    func requestStarted(generation: Bool) {
         state.withLock { state in
             state.stats.inFlight += 1
             state.stats.maxInFlight = max(state.stats.maxInFlight, state.stats.inFlight)
+            if generation { state.generationsInFlight += 1 }
         }
     }
 
-    func requestFinished() { state.withLock { $0.stats.inFlight = max($0.stats.inFlight - 1, 0) } }
+    func requestFinished(generation: Bool) {
+        state.withLock { state in
+            state.stats.inFlight = max(state.stats.inFlight - 1, 0)
+            if generation { state.generationsInFlight = max(state.generationsInFlight - 1, 0) }
+        }
+    }
+}
+
+/// What an endpoint needs to know of the attempt it answers.
+struct GenerationContext: Sendable {
+    /// Hash of path and body: retries of one task share it.
+    let identity: UInt64
+    /// 1-based attempt number of this identity.
+    let attempt: Int
+    /// How a 200 answer must be bent by the fault plan.
+    let mode: AnswerMode
 }
 
 /// Costs as OpenRouter reports them: at most 10 decimals, no float noise.

@@ -1,7 +1,7 @@
 /// `POST /audio/speech`: validates model, voice, input and format like OpenRouter, and answers
 /// raw audio bytes (not JSON) with `X-Generation-Id`; errors stay JSON.
 extension FakeCore {
-    func speech(_ request: IncomingRequest, identity: UInt64) -> Reply {
+    func speech(_ request: IncomingRequest, context: GenerationContext) -> Reply {
         func fail(_ message: String) -> Reply { .error(400, message, escapeSlashes: escape) }
         guard case .success(let object) = JSONIn.object(request.body) else { return fail("Invalid JSON in request body") }
         guard let modelID = JSONIn.string(object["model"]), !modelID.isEmpty else {
@@ -31,23 +31,47 @@ extension FakeCore {
         if !JSONIn.isNull(object["provider"]), !(object["provider"] is [String: Any]) {
             return fail("\"provider\" must be an object")
         }
-        if let status = Directives(input).status {
-            return statusError(status, identity: identity, request: request, model: model.id)
+        let directives = Directives(input)
+        var reply = speechAnswer(request, model: model, input: input, format: format, directives: directives, context: context)
+        reply.extraDelay += directives.firstByte ?? 0
+        if reply.status == 200 {
+            reply.extraDelay += max(config.speechFirstByteSecondsPerCharacter, 0) * Double(input.count)
+        }
+        return reply
+    }
+
+    private func speechAnswer(
+        _ request: IncomingRequest, model: SpeechModel, input: String, format: String, directives: Directives,
+        context: GenerationContext
+    ) -> Reply {
+        if let status = directives.status {
+            return statusError(status, identity: context.identity, request: request, model: model.id)
+        }
+        var deliveryFault: FaultKind?
+        if let kind = directives.fault(attempt: context.attempt), Faults.applies(kind, to: .speech) {
+            if let reply = faultError(kind, identity: context.identity, request: request, model: model.id) { return reply }
+            if AnswerMode(kind) == nil { deliveryFault = kind }
         }
 
         let characters = input.count
         let frames = SpeechAudio.frames(forCharacters: characters)
         let id = nextGenerationID()
         let cost = roundedCost(Double(characters) * model.pricePerCharacter)
-        record(GenerationRecord(
+        let record = GenerationRecord(
             id: id, model: model.id, provider: model.provider, cost: cost, createdAt: .init(),
             tokensPrompt: characters, tokensCompletion: 0, mediaCount: 1, finishReason: "stop",
-            nativeFinishReason: "stop", apiType: "speech"))
+            nativeFinishReason: "stop", apiType: "speech")
         let headers = [("X-Generation-Id", id)]
+        var reply: Reply
         if format == "mp3" {
-            return .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames), headers: headers)
+            reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames), headers: headers)
+        } else {
+            reply = .bytes(
+                200, contentType: "audio/pcm", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
         }
-        return .bytes(
-            200, contentType: "audio/pcm", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
+        // Billed when answered: a client gone before the first byte is not billed.
+        reply.bill = Bill(record: record, when: .answered)
+        reply.deliveryFault = deliveryFault
+        return reply
     }
 }

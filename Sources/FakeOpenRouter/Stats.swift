@@ -53,6 +53,15 @@ public struct FakeStats: Sendable, Equatable {
     public var faultsInjected: Int = 0
     /// Requests per path (without `/api/v1`).
     public var byPath: [String: Int] = [:]
+    /// USD billed by the fake, summed over every billed generation: successful ones, chat
+    /// generations whose transfer failed or whose client went away (billed in full), billed
+    /// refusals and no-image answers, speech that was answered. Rounded to 10 decimals.
+    public var billedCost: Double = 0
+    /// Generations billed (what `billedCost` sums).
+    public var billedGenerations: Int = 0
+    /// `/images` and `/audio/speech` generations not billed because their answer was never
+    /// delivered (client gone, reset, truncated or stalled transfer).
+    public var cancelledGenerations: Int = 0
 
     public init() {}
 
@@ -63,7 +72,8 @@ public struct FakeStats: Sendable, Equatable {
             ("requests", .int(requests)), ("connectionsAccepted", .int(connectionsAccepted)),
             ("maxInFlight", .int(maxInFlight)), ("inFlight", .int(inFlight)),
             ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)),
-            ("byPath", .object(paths)),
+            ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
+            ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
         ])
         return document.text(escapeSlashes: false)
     }
@@ -74,7 +84,7 @@ struct GenerationRecord: Sendable {
     let id: String
     let model: String
     let provider: String
-    let cost: Double
+    var cost: Double
     let createdAt: Date
     let tokensPrompt: Int
     let tokensCompletion: Int
@@ -82,6 +92,30 @@ struct GenerationRecord: Sendable {
     let finishReason: String
     let nativeFinishReason: String
     let apiType: String
+    /// Counted in the billed total (`usage`, `billedCost`); false: `total_cost` 0.
+    var billed = true
+    /// Not billed because the answer was never delivered (`/images`, speech).
+    var cancelled = false
+    /// Monotonic time from which `/generation` answers (before it: 404).
+    var visibleAt: Double = 0
+}
+
+/// When a generation is billed: set on a `Reply` by an endpoint, settled by the router
+/// (`generated`, `unbilled`) or by the connection handler as it writes (`answered`, `delivered`).
+struct Bill: Sendable {
+    enum When: Sendable, Equatable {
+        /// As soon as it is generated, whatever becomes of the transfer (chat).
+        case generated
+        /// Recorded with cost 0, never billed (a 200 that carries a provider error).
+        case unbilled
+        /// When the status line goes out; cancelled if the client is gone before (speech).
+        case answered
+        /// Only once the whole body went out; cancelled otherwise (`/images`).
+        case delivered
+    }
+
+    var record: GenerationRecord
+    var when: When
 }
 
 /// Everything mutable the server shares between threads; always accessed under one lock.
@@ -97,6 +131,11 @@ struct ServerState {
     var generations: [String: GenerationRecord] = [:]
     /// Sum of billed costs (what `/key` reports as usage).
     var usage: Double = 0
+    /// Generation requests received and not yet fully answered.
+    var generationsInFlight = 0
+    /// Per key (Bearer token): monotonic arrival times of the generation requests counted
+    /// against `FaultPlan.requestsPerMinute`, oldest first.
+    var rateWindows: [String: [Double]] = [:]
     var idCounter: UInt64 = 0
     /// Bytes of request bodies kept in `recorded`, and the first entry that may still hold one.
     var retainedBodyBytes = 0
@@ -125,10 +164,23 @@ struct ServerState {
 
     mutating func reset() {
         let inFlight = stats.inFlight
+        let generationsInFlight = self.generationsInFlight
         let idCounter = self.idCounter
         self = ServerState()
         self.idCounter = idCounter
+        self.generationsInFlight = generationsInFlight
         stats.inFlight = inFlight
         stats.maxInFlight = inFlight
+    }
+
+    /// Stores a generation; a billed one adds to `usage` and the billed counters.
+    mutating func store(_ record: GenerationRecord) {
+        generations[record.id] = record
+        if record.billed {
+            usage += record.cost
+            stats.billedCost = roundedCost(usage)
+            stats.billedGenerations += 1
+        }
+        if record.cancelled { stats.cancelledGenerations += 1 }
     }
 }

@@ -7,11 +7,30 @@ import Foundation
 let usage = """
     usage: fake-openrouter [--host 127.0.0.1] [--port 0] [--latency-ms N] [--image-bytes N]
                            [--images-per-response N] [--escape-slashes]
-                           [--fault-rate R] [--faults 429,500,502,503,524,529,reset,stall,truncate,malformed,error200,noimages]
+                           [--fault-rate R] [--faults KIND,...] [--fault-mix KIND=P,...]
                            [--fault-attempts K] [--seed S] [--retry-after SECONDS] [--stall-seconds SECONDS]
                            [--payment-required-after K] [--unauthorized-after K] [--key KEY]...
+                           [--generation-delay SECONDS] [--in-flight-budget K] [--key-limit-after K]
+                           [--rpm N] [--rate-window SECONDS] [--media-first-byte SECONDS]
+                           [--speech-first-byte-per-char SECONDS] [--chat-keepalive SECONDS]
     Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
-    Without --faults, --fault-rate picks among every kind except stall.
+    Fault kinds: 429 (alias 429key), 500, 502, 503, 524, 529, reset, stall, truncate, malformed,
+      error200, noimages, 402, 402inflight, 402afford, 429upstream, 429daily, error200bare429,
+      error200bare502, error200beside, refuse-content-filter, refuse-image-prohibited-content,
+      refuse-prohibited-content, refuse-image-safety, refuse-no-image, refuse-image-other.
+    --faults with --fault-rate R: each of a request's first K attempts is faulted with
+      probability R, by a kind picked uniformly. Without --faults, --fault-rate picks among
+      429,500,502,503,524,529,reset,truncate,malformed,error200,noimages.
+    --fault-mix 429upstream=0.06,500=0.03,...: per-kind probability per attempt (first K
+      attempts only; sum at most 1); replaces --fault-rate/--faults. Seeded by --seed.
+    --generation-delay: GET /generation answers 404 for this long after a generation ends.
+    --in-flight-budget K: 402 in_flight_budget_exhausted (with Retry-After) while more than K
+      generation requests are in flight. --key-limit-after K: 403 "Key limit exceeded (daily
+      limit)" once K generations are billed. --rpm N: OpenRouter's own 429 with X-RateLimit-*
+      beyond N generation requests per key per --rate-window (60) seconds.
+    --media-first-byte: silence (no headers) before /images and /audio/speech answers;
+      --speech-first-byte-per-char adds that per input character. --chat-keepalive S: chat
+      answers send headers at once, then a newline every S seconds until the JSON.
     """
 
 func fail(_ message: String) -> Never {
@@ -63,6 +82,25 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         case "--payment-required-after": plan.paymentRequiredAfter = number(name, inline, as: Int.self)
         case "--unauthorized-after": plan.unauthorizedAfter = number(name, inline, as: Int.self)
         case "--key": keys.insert(value(name, inline))
+        case "--fault-mix":
+            plan.mix = [:]
+            for entry in value(name, inline).split(separator: ",") where !entry.isEmpty {
+                let pair = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2, let kind = FaultKind(cliName: pair[0]) else { fail("--fault-mix: bad entry: \(entry)") }
+                guard let probability = Double(pair[1]), (0...1).contains(probability) else {
+                    fail("--fault-mix: \(pair[0]): not a probability: \(pair[1])")
+                }
+                plan.mix[kind, default: 0] += probability
+            }
+        case "--generation-delay": config.generationDelaySeconds = number(name, inline, as: Double.self)
+        case "--in-flight-budget": plan.inFlightBudget = number(name, inline, as: Int.self)
+        case "--key-limit-after": plan.keyLimitAfterGenerations = number(name, inline, as: Int.self)
+        case "--rpm": plan.requestsPerMinute = number(name, inline, as: Int.self)
+        case "--rate-window": plan.rateLimitWindowSeconds = number(name, inline, as: Double.self)
+        case "--media-first-byte": config.mediaFirstByteSeconds = number(name, inline, as: Double.self)
+        case "--speech-first-byte-per-char":
+            config.speechFirstByteSecondsPerCharacter = number(name, inline, as: Double.self)
+        case "--chat-keepalive": config.chatKeepAliveSeconds = number(name, inline, as: Double.self)
         case "-h", "--help":
             print(usage)
             exit(0)
@@ -71,7 +109,8 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         index += 1
     }
     guard (0...1).contains(plan.rate) else { fail("--fault-rate must be between 0 and 1") }
-    if !kindsGiven { plan.kinds = FaultKind.allCases.filter { $0 != .stall } }
+    guard plan.mix.values.reduce(0, +) <= 1 + 1e-9 else { fail("--fault-mix: the probabilities sum to more than 1") }
+    if !kindsGiven { plan.kinds = FaultKind.classicTransient }
     if !keys.isEmpty { config.acceptedKeys = keys }
     config.faults = plan
     return config
