@@ -158,7 +158,13 @@ public enum ImageResponse {
             } catch {
                 throw TaskFailure(.transient, cause: .response, status: 200, message: "malformed response body")
             }
-            return try decode(body, storage, cut, envelope)
+            // An answer refused after it arrived (a bad payload, an image past its limit) was
+            // still generated and billed: its failure carries the answer's cost.
+            do { return try decode(body, storage, cut, envelope) } catch {
+                var failure = error
+                if failure.billedCost == nil { failure.billedCost = envelope["usage"]?["cost"]?.doubleValue }
+                throw failure
+            }
         }
     }
 

@@ -135,7 +135,9 @@ import TestSupport
         #expect(body.status == 1)
         #expect(body.stderr.contains("more than \(1 << 20) bytes"))
         #expect(folder.files(under: "output").isEmpty)
-        #expect(server.requests().count == 2)
+        #expect(server.requests().filter { $0.path == "/chat/completions" }.count == 2)
+        // The chat generation was billed although its body was refused: its cost is asked for.
+        #expect(server.requests().filter { $0.path == "/generation" }.count == 1)
 
         let fits = try runCLI(["run", "m.json", "--base-url", server.baseURL, "--max-image-mib", "4"], environment: environment, in: folder.path)
         #expect(fits.status == 0)
