@@ -142,7 +142,9 @@ public final class Journal: @unchecked Sendable {
         try append(record)
     }
 
-    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int) throws(FileError) {
+    /// `cost`: what the failed task was billed, when the answer said (its images arrived but
+    /// could not be saved).
+    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int, cost: Double? = nil) throws(FileError) {
         var record: JSONObject = ["event": "failed", "key": .string(key), "task": .string(taskID), "kind": .string(failure.kind.rawValue)]
         record["cause"] = .string(failure.cause.description)
         if let status = failure.status { record["status"] = .int(Int64(status)) }
@@ -150,6 +152,7 @@ public final class Journal: @unchecked Sendable {
         if !failure.details.isEmpty {
             record["details"] = .object(JSONObject(failure.details.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
         }
+        if let cost { record["cost"] = .double(cost) }
         record["attempts"] = .int(Int64(attempts))
         record["time"] = .string(UTCTime.now())
         try append(record)

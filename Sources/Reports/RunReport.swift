@@ -71,6 +71,9 @@ public enum RunReport {
         case .paymentRequired(let message): return "payment required: \(message)"
         case .budgetReached(let spent): return "budget reached at \(spent) USD"
         case .interrupted: return "interrupted"
+        case .cannotWrite(_, let message): return message
+        case .unreachable(let baseURL, _, let message): return "cannot reach \(baseURL): \(message)"
+        case .notFound(let baseURL, _, let message): return "every answer from \(baseURL) was 404: \(message)"
         }
     }
 

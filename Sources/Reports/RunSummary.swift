@@ -33,6 +33,14 @@ public enum RunStop: Sendable, Equatable {
     case paymentRequired(String)
     case budgetReached(Double)
     case interrupted
+    /// An output cannot be written for a reason every later write would meet too (no space,
+    /// read-only, no permission, a quota or size limit): `message` names the path and the
+    /// system's reason. The answer that could not be saved was paid for.
+    case cannotWrite(path: String, message: String)
+    /// `attempts` connection attempts in a row (DNS or connect) failed with no answer between.
+    case unreachable(baseURL: String, attempts: Int, message: String)
+    /// The first `answers` answers were all 404: the base URL is wrong (`message`: the last one's).
+    case notFound(baseURL: String, answers: Int, message: String)
 }
 
 /// The end of a run, for the summary and the exit code.
@@ -45,6 +53,7 @@ public struct RunSummary: Sendable {
     /// Tasks that belong to other shards.
     public var otherShards = 0
     public var files: [WrittenFile] = []
+    /// Dollars spent: every answer's cost, also of the tasks whose answer could not be saved.
     public var cost: Double = 0
     public var failures: [TaskOutcome] = []
     /// Every task that ran, in the order they ended (for reports).

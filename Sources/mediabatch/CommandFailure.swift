@@ -2,6 +2,7 @@ import ArgumentParser
 import Files
 import Manifest
 import ManifestDiagnostics
+import OpenRouter
 import Reports
 import Runner
 
@@ -21,7 +22,8 @@ enum CommandFailure: Error {
     case data(String)
     /// OpenRouter cannot be reached, or refused what was asked.
     case unavailable(String)
-    /// The run stopped before its last task (401, 402, the budget, a signal).
+    /// The run stopped before its last task (401, 402, the budget, a signal, an output that
+    /// cannot be written, a server that cannot be reached or answers only 404).
     case stopped(RunStop)
     /// The run ended, and some tasks failed (each was reported as it failed).
     case someFailed
@@ -45,6 +47,16 @@ enum CommandFailure: Error {
         case .stopped(.budgetReached(let spent)):
             return ("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue", ExitCodes.tempFail)
         case .stopped(.interrupted): return (nil, ExitCodes.tempFail)
+        case .stopped(.cannotWrite(_, let message)):
+            return ("\(message); stopped sending (what was paid for is in the journal): free space or fix the folder's permissions, then run again",
+                    ExitCodes.cantCreate)
+        case .stopped(.unreachable(let baseURL, let attempts, let message)):
+            return ("cannot reach \(baseURL): \(attempts) connection attempts in a row failed with no answer (last: \(message)); "
+                    + "check the network and the base URL (--base-url, OPENROUTER_BASE_URL or the config file's baseURL)", ExitCodes.unavailable)
+        case .stopped(.notFound(let baseURL, let answers, let message)):
+            let hint = baseURL.hasSuffix("/api/v1")
+                ? "check the base URL" : "the base URL is probably missing /api/v1 (OpenRouter's is \(OpenRouterEndpoint.officialBaseURL))"
+            return ("every answer from \(baseURL) was 404 Not Found (\(answers) in a row, last: \(message)): \(hint)", ExitCodes.unavailable)
         case .someFailed: return (nil, ExitCodes.someFailed)
         case .signal(let number): return (nil, 128 + number)
         }

@@ -68,6 +68,8 @@ final class ProgressReporter: Sendable {
                 }
             case .failed(let failure):
                 state.failed += 1
+                // An output that cannot be written stops the run, and its one message says so.
+                guard failure.kind != .unwritable else { break }
                 print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)", &state)
             }
             redraw(&state)

@@ -50,7 +50,8 @@ public final class BatchRunner: Sendable {
         let journals = try RunJournals(selection)
         let workers = selection.workers(concurrency: options.concurrency)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute)
-        let recorder = OutcomeRecorder(source: source, maxCost: options.maxCost, onEvent: onEvent)
+        let recorder = OutcomeRecorder(
+            source: source, maxCost: options.maxCost, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
 

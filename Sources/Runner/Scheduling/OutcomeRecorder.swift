@@ -11,15 +11,19 @@ package final class OutcomeRecorder: Sendable {
     private let state = Locked(RunSummary())
     private let source: JobSource
     private let maxCost: Double?
+    /// The run's other reasons to stop early (see `StopRules`, which holds the hooks).
+    package let rules: StopRules
     private let onEvent: @Sendable (RunEvent) -> Void
 
-    package init(source: JobSource, maxCost: Double?, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+    package init(source: JobSource, maxCost: Double?, rules: StopRules = StopRules(), onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.source = source
         self.maxCost = maxCost
+        self.rules = rules
         self.onEvent = onEvent
     }
 
     package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
+        attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
             var seed: Int64?
@@ -52,10 +56,11 @@ package final class OutcomeRecorder: Sendable {
         onEvent(.finished(outcome))
     }
 
-    package func failed(_ job: Job, attempts: Int, failure: TaskFailure) {
+    /// `cost`: what the answer was billed, when it arrived but could not be saved.
+    package func failed(_ job: Job, attempts: Int, failure: TaskFailure, cost: Double? = nil) {
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
-            attempts: attempts, failure: failure, started: job.firstStarted)
+            attempts: attempts, failure: failure, started: job.firstStarted, cost: cost)
         source.finish()
     }
 
@@ -69,8 +74,9 @@ package final class OutcomeRecorder: Sendable {
 
     private func recordFailure(
         taskID: String, origin: TaskOrigin, folder: String, key: String, journal: Journal?, attempts: Int, failure: TaskFailure,
-        started: Double
+        started: Double, cost: Double? = nil
     ) {
+        if let stop = rules.stop(after: failure) { haltRun(stop) }
         let stop: RunStop? = switch failure.kind {
         case .unauthorized: .unauthorized(failure.message)
         case .paymentRequired: .paymentRequired(failure.message)
@@ -80,7 +86,7 @@ package final class OutcomeRecorder: Sendable {
             source.stop()
             onEvent(.stopping(reason: failure.description))
         }
-        do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts) } catch {
+        do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts, cost: cost) } catch {
             onEvent(.journalError(error.description))
         }
         var outcome = TaskOutcome(
@@ -88,11 +94,22 @@ package final class OutcomeRecorder: Sendable {
         outcome.folder = folder
         state.withLock { summary in
             summary.failed += 1
+            summary.cost += cost ?? 0
             summary.failures.append(outcome)
             summary.outcomes.append(outcome)
             if summary.stop == nil, let stop { summary.stop = stop }
         }
         onEvent(.finished(outcome))
+    }
+
+    /// Stops the run for `stop` unless it stopped already: nothing new is scheduled.
+    package func haltRun(_ stop: RunStop) {
+        let first = state.withLock { summary -> Bool in
+            guard summary.stop == nil else { return false }
+            summary.stop = stop
+            return true
+        }
+        if first { source.stop() }
     }
 
     /// Marks the run as stopped by the user (a signal), unless it already stopped for another reason.

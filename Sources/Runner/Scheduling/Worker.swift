@@ -70,6 +70,7 @@ package struct Worker {
                 return .writeNarration(complete)
             }
         } catch {
+            recorder.attemptFailed(error)
             let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
             if let delay = retries.delay(for: error, attempt: attempt, noImageAnswers: noImageAnswers) {
                 var next = job
@@ -94,12 +95,13 @@ package struct Worker {
                     let files = try images.write(fetched.value, for: task)
                     recorder.done(job, attempts: attempts, files: files, cost: fetched.value.cost, generationID: fetched.value.generationID)
                 } catch {
-                    recorder.failed(job, attempts: attempts, failure: error)
+                    recorder.failed(job, attempts: attempts, failure: error, cost: fetched.value.cost)
                 }
             }
             return
         }
         lease.release()
+        if case .partStored = disposition { recorder.attemptAnswered() }
         switch disposition {
         case .writeImages:
             break  // handed to a writer lane above

@@ -1,0 +1,93 @@
+import FakeOpenRouter
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// Local failures and unreachable servers stop a run at once with one message and the
+/// right exit code. Judged by what the fake saw, the journal, the files and the exit status.
+/// Serialized: the tests run the CLI as a subprocess.
+@Suite(.serialized) struct GuardTests {
+    private let key = runEnvironment
+
+    // MARK: 1. A file that cannot be written
+
+    /// No root needed to make a write fail with a real errno: the run is started under
+    /// `RLIMIT_FSIZE` (`ulimit -f`, SIGXFSZ ignored so that the write returns EFBIG), below
+    /// the size of the fake's images and above that of the journal and the reports.
+    @Test func anOutputThatCannotBeWrittenStopsTheRunWithExit73AndOneMessage() throws {
+        let concurrency = 4
+        let count = 40
+        let server = try startFake { $0.imageBytes = 100_000 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: count))
+        // 64 blocks of 512 bytes (dash, and bash as sh): 32 KiB.
+        let limited = #"trap "" XFSZ; ulimit -f 64; exec "$0" "$@""#
+        let result = try runTool(
+            "/bin/sh", ["-c", limited, mediabatchExecutable()] + runArguments(server, ["--concurrency", "\(concurrency)"]),
+            environment: key, in: folder.path)
+
+        #expect(result.status == 73, "\(result.stderr)")
+        // One message, naming the path and the system's reason; no line per task.
+        let messages = result.stderr.split(separator: "\n").filter { $0.contains("cannot write") }
+        #expect(messages.count == 1, "\(result.stderr)")
+        #expect(messages.first?.contains(folder.path + "/out/m/t0") == true, "\(result.stderr)")
+        #expect(messages.first?.contains(String(cString: strerror(EFBIG))) == true, "\(result.stderr)")
+        // Scheduling stopped at the first failure: every request sent before it was already in
+        // flight (at most the concurrency), and at most the concurrency after it.
+        let requests = generationRequests(server).count
+        #expect(requests >= 1 && requests <= 2 * concurrency, "\(requests) requests after the disk refused the first image")
+        #expect(folder.files(under: "out/m").isEmpty)
+        #expect(tempLeftovers(folder, under: "out").isEmpty)
+
+        // The answers that arrived were paid for: their cost is in the journal and the total.
+        let failed = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl").records("failed")
+        #expect(!failed.isEmpty && failed.allSatisfy { $0["kind"] as? String == "unwritable" })
+        #expect(failed.allSatisfy { ($0["cost"] as? Double ?? 0) > 0 }, "\(failed)")
+        #expect(!result.stderr.contains("cost $0.0000"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(count - failed.count) not run"), "\(result.stderr)")
+    }
+
+    // MARK: 2. A server that cannot be reached, or a wrong base URL
+
+    @Test func anUnreachableServerStopsTheRunWithExit69NamingTheBaseURL() throws {
+        // A port nothing listens on any more: the fake's, once it stopped.
+        let gone = try startFake()
+        let baseURL = gone.baseURL
+        gone.stop()
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: 40))
+
+        let result = try runCLI(["run", "m.json", "--output-root", "out", "--base-url", baseURL, "--concurrency", "4"], environment: key, in: folder.path)
+
+        #expect(result.status == 69, "\(result.stderr)")
+        let messages = result.stderr.split(separator: "\n").filter { $0.hasPrefix("mediabatch:") }
+        #expect(messages.count == 1 && messages[0].contains("cannot reach \(baseURL)"), "\(result.stderr)")
+        // A few attempts (the workers' first ones, and those started before the fourth
+        // failure), not every task's six.
+        let attempts = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl").records("started").count
+        #expect(attempts >= 4 && attempts <= 8, "\(attempts) attempts")
+        #expect(result.stderr.contains("0 done, 0 failed"), "\(result.stderr)")
+    }
+
+    @Test func aBaseURLThatAnswersOnly404SaysApiV1IsProbablyMissing() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", distinctTasksManifest(count: 40))
+        // The fake serves OpenRouter's paths with or without /api/v1 in front, never below /v1.
+        let wrong = server.baseURL.replacingOccurrences(of: "/api/v1", with: "/v1")
+
+        let result = try runCLI(["run", "m.json", "--output-root", "out", "--base-url", wrong, "--concurrency", "4"], environment: key, in: folder.path)
+
+        #expect(result.status == 69, "\(result.stderr)")
+        #expect(result.stderr.contains("every answer from \(wrong) was 404"), "\(result.stderr)")
+        #expect(result.stderr.contains("probably missing /api/v1"), "\(result.stderr)")
+        let requests = server.requests().count
+        #expect(requests >= 4 && requests <= 8, "\(requests) requests to a URL that answers only 404")
+    }
+}
