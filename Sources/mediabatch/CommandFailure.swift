@@ -10,6 +10,9 @@ import Runner
 /// and print nothing about them; `MediaBatchCommand.main` turns each into its message and
 /// exit code in one place (`report`).
 enum CommandFailure: Error {
+    /// The command line or a setting that stands for it is malformed (a base URL that
+    /// cannot be one): nothing was read or sent.
+    case usage(String)
     /// The manifests have problems: every one is listed, nothing was sent.
     case manifest(ManifestError)
     /// The settings file cannot be used, or a setting is missing.
@@ -37,6 +40,7 @@ enum CommandFailure: Error {
         case .manifest(let error):
             let count = error.issues.count
             return (error.description + "\n\(count) problem\(count == 1 ? "" : "s") found; nothing was sent.", ExitCodes.dataError)
+        case .usage(let message): return (message, ExitCodes.usage)
         case .configuration(let message): return (message, ExitCodes.configError)
         case .file(let error): return (error.description, ExitCodes.cantCreate)
         case .busy(let message): return (message, ExitCodes.tempFail)

@@ -90,4 +90,29 @@ import TestSupport
         let requests = server.requests().count
         #expect(requests >= 4 && requests <= 8, "\(requests) requests to a URL that answers only 404")
     }
+
+    @Test(arguments: ["flag", "environment", "config"])
+    func aMalformedBaseURLIsAUsageErrorBeforeAnyManifestIsRead(source: String) throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // A manifest that does not parse: reading it would end the run with exit 65.
+        folder.write("m.json", "{ not json")
+        chmod(folder.write("config/mediabatch/config.json", #"{"baseURL": "openrouter.ai/api/v1"}"#), 0o600)
+        let malformed = ["flag": "http:// example.com/api/v1", "environment": "ftp://example.com/api/v1", "config": "openrouter.ai/api/v1"][source]!
+        var environment = key
+        var arguments = ["run", "m.json", "--output-root", "out"]
+        switch source {
+        case "flag": arguments += ["--base-url", malformed]
+        case "environment": environment["OPENROUTER_BASE_URL"] = malformed
+        default: environment["XDG_CONFIG_HOME"] = folder.path + "/config"
+        }
+
+        let result = try runCLI(arguments, environment: environment, in: folder.path)
+
+        #expect(result.status == 64, "\(result.stderr)")
+        let origin = ["flag": "--base-url", "environment": "OPENROUTER_BASE_URL", "config": "baseURL in"][source]!
+        #expect(result.stderr.contains("\"\(malformed)\" (\(origin)"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
+    }
 }
