@@ -53,10 +53,11 @@ import TestSupport
     // MARK: 2. A server that cannot be reached, or a wrong base URL
 
     @Test func anUnreachableServerStopsTheRunWithExit69NamingTheBaseURL() throws {
-        // A port nothing listens on any more: the fake's, once it stopped.
-        let gone = try startFake()
-        let baseURL = gone.baseURL
-        gone.stop()
+        // A port bound but never listened on: every connection is refused, and no other
+        // test's server can take the port while this one holds it.
+        let socket = try #require(ClosedPort())
+        defer { socket.close() }
+        let baseURL = "http://127.0.0.1:\(socket.port)/api/v1"
         let folder = TempFolder()
         defer { folder.remove() }
         folder.write("m.json", distinctTasksManifest(count: 40))
@@ -69,7 +70,7 @@ import TestSupport
         // A few attempts (the workers' first ones, and those started before the fourth
         // failure), not every task's six.
         let attempts = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl").records("started").count
-        #expect(attempts >= 4 && attempts <= 8, "\(attempts) attempts")
+        #expect(attempts >= 4 && attempts <= 8, "\(attempts) attempts: \(result.stderr)")
         #expect(result.stderr.contains("0 done, 0 failed"), "\(result.stderr)")
     }
 
@@ -115,4 +116,30 @@ import TestSupport
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
     }
+}
+
+/// A loopback TCP port held bound without listening: connections to it are refused.
+private struct ClosedPort {
+    let fd: Int32
+    let port: Int
+
+    init?() {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else {
+            Glibc.close(descriptor)
+            return nil
+        }
+        fd = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
 }
