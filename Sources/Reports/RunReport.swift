@@ -1,5 +1,6 @@
 import Files
 import JSON
+import Journal
 import Support
 
 /// The record of one run that people and scripts read afterwards: written to
@@ -43,6 +44,14 @@ public enum RunReport {
                 task["error"] = .object(error)
             }
             tasks.append(.object(task))
+        }
+        let kept = summary.kept.filter { folder == nil || $0.folder == folder }
+        totals["kept"] = .int(Int64(kept.count))
+        for task in kept {
+            tasks.append(.object([
+                "id": .string(task.taskID), "manifest": .string(task.origin.description), "status": "kept",
+                "files": .array(task.files.map { .object(["path": .string(FileIO.relative($0.path, to: task.folder)), "reason": .string($0.reason.rawValue)]) }),
+            ]))
         }
         totals["files"] = .int(Int64(files))
         totals["cost"] = .double((cost * 1_000_000).rounded() / 1_000_000)

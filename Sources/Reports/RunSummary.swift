@@ -1,4 +1,5 @@
 import Files
+import Journal
 import Tasks
 
 /// What became of one task.
@@ -43,6 +44,24 @@ public enum RunStop: Sendable, Equatable {
     case notFound(baseURL: String, answers: Int, message: String)
 }
 
+/// A task that was not run because its output holds a file mediabatch will not overwrite
+/// (one it did not write, or one changed since: a retouched image). `run --force` overwrites.
+public struct KeptTask: Sendable {
+    public let taskID: String
+    public let origin: TaskOrigin
+    /// The manifest output folder the task writes into.
+    public let folder: String
+    /// The files in the way, with absolute paths.
+    public let files: [KeptFile]
+
+    package init(taskID: String, origin: TaskOrigin, folder: String, files: [KeptFile]) {
+        self.taskID = taskID
+        self.origin = origin
+        self.folder = folder
+        self.files = files
+    }
+}
+
 /// The end of a run, for the summary and the exit code.
 public struct RunSummary: Sendable {
     public var done = 0
@@ -52,6 +71,8 @@ public struct RunSummary: Sendable {
     public var alreadyDone = 0
     /// Tasks that belong to other shards.
     public var otherShards = 0
+    /// Tasks not run so as not to overwrite a file (see `KeptTask`); not failures.
+    public var kept: [KeptTask] = []
     public var files: [WrittenFile] = []
     /// Dollars spent: every answer's cost, also of the tasks whose answer could not be saved.
     public var cost: Double = 0

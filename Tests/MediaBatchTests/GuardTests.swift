@@ -5,7 +5,8 @@ import Testing
 import TestSupport
 
 /// Local failures and unreachable servers stop a run at once with one message and the
-/// right exit code. Judged by what the fake saw, the journal, the files and the exit status.
+/// right exit code; files mediabatch did not write, or that changed since, are never
+/// overwritten. Judged by what the fake saw, the journal, the files and the exit status.
 /// Serialized: the tests run the CLI as a subprocess.
 @Suite(.serialized) struct GuardTests {
     private let key = runEnvironment
@@ -115,6 +116,54 @@ import TestSupport
         #expect(result.stderr.contains("\"\(malformed)\" (\(origin)"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"))
+    }
+
+    // MARK: 3. Never overwrite a file the run did not write, or one changed since
+
+    @Test func aRetouchedOrForeignImageIsKeptAcrossRerunsAndOnlyForceOverwritesIt() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let out = folder.path + "/out/m/"
+        folder.write("m.json", distinctTasksManifest(count: 3))
+        let first = try runCLI(runArguments(server), environment: key, in: folder.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(generationRequests(server).count == 3)
+
+        // t002.png retouched by hand; t004 added to the batch, with a hand-made t004.png in its place.
+        let retouched = try #require(FileManager.default.contents(atPath: out + "t002.png")) + Data("retouched".utf8)
+        folder.write("out/m/t002.png", bytes: Array(retouched))
+        folder.write("out/m/t004.png", bytes: Array("drawn by hand".utf8))
+        folder.write("m.json", distinctTasksManifest(count: 4))
+
+        // Two nightly reruns: nothing sent, nothing overwritten, a warning for each file.
+        for night in 1...2 {
+            let rerun = try runCLI(runArguments(server), environment: key, in: folder.path)
+            #expect(rerun.status == 0, "night \(night): \(rerun.stderr)")
+            #expect(rerun.stderr.contains("kept t002: out/m/t002.png changed since mediabatch wrote it"), "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("kept t004: out/m/t004.png was not written by mediabatch"), "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("2 already done, 2 kept"), "\(rerun.stderr)")
+            #expect(generationRequests(server).count == 3, "night \(night): a kept task was sent")
+            #expect(FileManager.default.contents(atPath: out + "t002.png") == retouched)
+            #expect(FileManager.default.contents(atPath: out + "t004.png") == Data("drawn by hand".utf8))
+        }
+        let kept = JournalLines(path: out + ".mediabatch/journal.jsonl").records("kept")
+        #expect(Set(kept.compactMap { $0["task"] as? String }) == ["t002", "t004"])
+
+        // `status` lists them.
+        let status = try runCLI(["status", "out/m"], environment: key, in: folder.path)
+        let lines = status.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("kept\tt002\tt002.png (changed since written)") }, "\(status.stdout)")
+        #expect(lines.contains { $0.hasPrefix("kept\tt004\tt004.png (not written by mediabatch)") }, "\(status.stdout)")
+        #expect(status.stderr.contains("2 done, 0 failed, 2 kept"), "\(status.stderr)")
+
+        // --force overwrites both.
+        let forced = try runCLI(runArguments(server, ["--force"]), environment: key, in: folder.path)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(generationRequests(server).count == 3 + 4)
+        #expect(FileManager.default.contents(atPath: out + "t002.png") != retouched)
+        #expect(pngSize(out + "t004.png") != nil)
     }
 }
 

@@ -60,9 +60,11 @@ package enum AtomicOutputs {
                 staged.append(try result.get())
                 files.append(written)
             }
-            for (index, file) in staged.enumerated() {
-                try file.commit()
-                files[index].modified = FileIO.modificationStamp(file.path)
+            // Last first: a sidecar is named before its media file, so an image or audio file
+            // on disk always has the sidecar that proves mediabatch wrote it (`OutputGuard`).
+            for index in staged.indices.reversed() {
+                try staged[index].commit()
+                files[index].modified = FileIO.modificationStamp(staged[index].path)
             }
         } catch {
             for file in staged { file.revoke() }

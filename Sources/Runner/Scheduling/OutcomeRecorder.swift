@@ -102,6 +102,15 @@ package final class OutcomeRecorder: Sendable {
         onEvent(.finished(outcome))
     }
 
+    /// A task not run so as not to overwrite `files` (see `KeptTask`): journaled `kept`, and
+    /// told to the front end. It was never handed to a worker.
+    package func kept(_ task: PlannedTask, journal: Journal?, files: [KeptFile]) {
+        do { try journal?.kept(key: task.key, taskID: task.id, files: files) } catch { onEvent(.journalError(error.description)) }
+        let kept = KeptTask(taskID: task.id, origin: task.origin, folder: task.folder, files: files)
+        state.withLock { $0.kept.append(kept) }
+        onEvent(.kept(kept))
+    }
+
     /// Stops the run for `stop` unless it stopped already: nothing new is scheduled.
     package func haltRun(_ stop: RunStop) {
         let first = state.withLock { summary -> Bool in
@@ -121,7 +130,7 @@ package final class OutcomeRecorder: Sendable {
         state.withLock { summary in
             summary.alreadyDone = alreadyDone
             summary.otherShards = otherShards
-            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards
+            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards - summary.kept.count
             summary.seconds = seconds
             return summary
         }
