@@ -5,17 +5,22 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let operation: String
     public let reason: String
+    /// The system's error number when a call failed (`ENOSPC`, `EACCES`, ...); nil when the
+    /// reason is mediabatch's own ("not a regular file"). A run stops on some of them.
+    public let code: Int32?
 
     package init(_ operation: String, _ path: String, errno code: Int32 = errno) {
         self.operation = operation
         self.path = path
         self.reason = String(cString: strerror(code))
+        self.code = code
     }
 
     package init(_ operation: String, _ path: String, reason: String) {
         self.operation = operation
         self.path = path
         self.reason = reason
+        self.code = nil
     }
 
     public var description: String { "cannot \(operation) \(path): \(reason)" }

@@ -7,7 +7,8 @@ import Tasks
 
 /// The append-only record of a batch in one output folder (`.mediabatch/journal.jsonl`):
 /// `started` before a request is sent, then `done` (files with size, hash and mtime, cost,
-/// attempts, generation id) or `failed`. Outcome records are fsynced before `append`
+/// attempts, generation id) or `failed`, or `kept` for a task not run because its output
+/// holds a file mediabatch will not overwrite. Outcome records are fsynced before `append`
 /// returns, with group commit: concurrent callers share one `fdatasync`. `started` records
 /// are written at once (a killed process leaves them behind) but not synced: only a power
 /// cut can lose one, and a lost `started` changes nothing, since every task without an
@@ -142,7 +143,9 @@ public final class Journal: @unchecked Sendable {
         try append(record)
     }
 
-    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int) throws(FileError) {
+    /// `cost`: what the failed task was billed, when the answer said (its images arrived but
+    /// could not be saved).
+    public func failed(key: String, taskID: String, failure: TaskFailure, attempts: Int, cost: Double? = nil) throws(FileError) {
         var record: JSONObject = ["event": "failed", "key": .string(key), "task": .string(taskID), "kind": .string(failure.kind.rawValue)]
         record["cause"] = .string(failure.cause.description)
         if let status = failure.status { record["status"] = .int(Int64(status)) }
@@ -150,6 +153,7 @@ public final class Journal: @unchecked Sendable {
         if !failure.details.isEmpty {
             record["details"] = .object(JSONObject(failure.details.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
         }
+        if let cost { record["cost"] = .double(cost) }
         record["attempts"] = .int(Int64(attempts))
         record["time"] = .string(UTCTime.now())
         try append(record)
@@ -195,6 +199,17 @@ public final class Journal: @unchecked Sendable {
         var record: JSONObject = ["event": "narration", "key": .string(key), "task": .string(taskID)]
         record["chunks"] = .array(chunks.map(JSON.string))
         record["spans"] = .array(spans.map { .array([.int(Int64($0.lowerBound)), .int(Int64($0.count))]) })
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
+
+    /// The task was not run: `files` hold what mediabatch will not overwrite. An informative
+    /// record: the task's last `done` (if any) still describes the files it wrote.
+    public func kept(key: String, taskID: String, files: [KeptFile]) throws(FileError) {
+        var record: JSONObject = ["event": "kept", "key": .string(key), "task": .string(taskID)]
+        record["files"] = .array(files.map { file in
+            .object(["path": .string(FileIO.relative(file.path, to: folder)), "reason": .string(file.reason.rawValue)])
+        })
         record["time"] = .string(UTCTime.now())
         try append(record)
     }

@@ -26,8 +26,12 @@ public struct JournalEntry: Sendable {
 /// The last record of every task in a journal, for resuming and for `status`. A line that
 /// does not parse (a record torn by a crash) is skipped.
 public struct JournalIndex: Sendable {
+    /// The last `started`, `done` or `failed` record of each key.
     public private(set) var entries: [String: JournalEntry] = [:]
-    /// Keys in order of their first record.
+    /// The last `kept` record of each key not followed by a `done` or `failed` one. A `kept`
+    /// record leaves `entries` alone: a task's `done` still describes the files it wrote.
+    public private(set) var kept: [String: KeptRecord] = [:]
+    /// Keys in order of their first record (a key may be in `kept` only).
     public private(set) var order: [String] = []
     public private(set) var skippedLines = 0
     /// Dollars of `billed` records (failed attempts that were paid for), all tasks together.
@@ -69,17 +73,8 @@ public struct JournalIndex: Sendable {
                     }
                     let record = try? JSONEncoding.parse(line, source: path)
                     spent += record?["cost"]?.doubleValue ?? 0
-                    if let record, record["event"]?.stringValue == "billed" {
-                        billedCost += record["cost"]?.doubleValue ?? 0
-                    } else if let record, let entry = JournalIndex.entry(record) {
-                        if JournalIndex.isSiblingOfFailedChunk(record, entry.1, after: entries[entry.0]) {
-                            start = end + 1
-                            continue
-                        }
-                        if entries.updateValue(entry.1, forKey: entry.0) == nil { order.append(entry.0) }
-                    } else {
-                        skippedLines += 1
-                    }
+                    let taken = record.map { add($0) } ?? false
+                    if !taken { skippedLines += 1 }
                 }
                 start = end + 1
             }
@@ -96,6 +91,31 @@ public struct JournalIndex: Sendable {
     /// leave the narration failed, not unfinished.
     private static func isSiblingOfFailedChunk(_ record: JSON, _ entry: JournalEntry, after previous: JournalEntry?) -> Bool {
         entry.state == .started && record["chunk"] != nil && previous?.state == .failed
+    }
+
+    /// Takes one parsed record in; false when it is not one of the journal's.
+    private mutating func add(_ record: JSON) -> Bool {
+        guard let key = record["key"]?.stringValue else { return false }
+        if record["event"]?.stringValue == "billed" {
+            // A paid failed attempt: counted, and no change to what the task's outcome is.
+            billedCost += record["cost"]?.doubleValue ?? 0
+            return true
+        }
+        let isNew = entries[key] == nil && kept[key] == nil
+        if record["event"]?.stringValue == "kept" {
+            let files = (record["files"]?.arrayValue ?? []).compactMap { file -> KeptFile? in
+                guard let path = file["path"]?.stringValue, let reason = file["reason"]?.stringValue.flatMap(KeptFile.Reason.init) else { return nil }
+                return KeptFile(path: path, reason: reason)
+            }
+            kept[key] = KeptRecord(taskID: record["task"]?.stringValue ?? "?", files: files, time: record["time"]?.stringValue)
+        } else {
+            guard let (_, entry) = JournalIndex.entry(record) else { return false }
+            if JournalIndex.isSiblingOfFailedChunk(record, entry, after: entries[key]) { return true }
+            if entry.state != .started { kept[key] = nil }
+            entries[key] = entry
+        }
+        if isNew { order.append(key) }
+        return true
     }
 
     private static func entry(_ record: JSON) -> (String, JournalEntry)? {
@@ -117,27 +137,67 @@ public struct JournalIndex: Sendable {
     /// refused the request: sending it again changes nothing unless the user asks).
     public var refusedKeys: [String] { entries.compactMap { $0.value.state == .failed && $0.value.kind == "refused" ? $0.key : nil } }
 
-    /// The keys of the tasks that are done with every file they wrote still there,
-    /// unchanged: the size must match, and the recorded SHA-256 too, which is recomputed
-    /// only when the modification time differs from the one recorded. One pass over the
-    /// journal (a rerun makes it while the manifests are still being validated).
-    public func intactKeys(folder: String) -> Set<String> {
-        guard let handle = FolderHandle(folder) else { return [] }
-        var keys = Set<String>(minimumCapacity: entries.count)
-        for (key, entry) in entries where JournalIndex.isIntact(entry, in: handle) { keys.insert(key) }
-        return keys
+    /// What the files of the done tasks look like now: which tasks have every file they
+    /// wrote still there, unchanged, and which have one changed since. A file is unchanged
+    /// when its size matches and its SHA-256 too, recomputed only when the modification time
+    /// differs from the one recorded. One pass over the journal (a rerun makes it while the
+    /// manifests are still being validated).
+    public func checkFiles(folder: String) -> FileCheck {
+        var check = FileCheck()
+        guard let handle = FolderHandle(folder) else { return check }
+        check.intact.reserveCapacity(entries.count)
+        for (key, entry) in entries where entry.state == .done && !entry.files.isEmpty {
+            switch JournalIndex.check(entry, in: handle) {
+            case .intact: check.intact.insert(key)
+            case .changed(let paths): check.changed[key] = paths
+            case .incomplete: continue
+            }
+        }
+        return check
     }
 
-    private static func isIntact(_ entry: JournalEntry, in folder: FolderHandle) -> Bool {
-        guard entry.state == .done, !entry.files.isEmpty else { return false }
+    /// The keys of the tasks that are done with every file they wrote still there, unchanged.
+    public func intactKeys(folder: String) -> Set<String> { checkFiles(folder: folder).intact }
+
+    /// Every version of each file the done tasks recorded (relative path to versions).
+    public func recordedFiles() -> [String: [JournalEntry.File]] {
+        var files: [String: [JournalEntry.File]] = [:]
+        for entry in entries.values where entry.state == .done {
+            for file in entry.files { files[file.path, default: []].append(file) }
+        }
+        return files
+    }
+
+    /// The done tasks' files as they are now (see `checkFiles`).
+    public struct FileCheck: Sendable {
+        /// Keys of the tasks whose files are all there, unchanged.
+        public var intact: Set<String> = []
+        /// Keys of the tasks with a file that is there but changed (its relative paths).
+        public var changed: [String: [String]] = [:]
+
+        public init() {}
+    }
+
+    private enum TaskFiles { case intact, changed([String]), incomplete }
+
+    private static func check(_ entry: JournalEntry, in folder: FolderHandle) -> TaskFiles {
+        var changed: [String] = []
+        var missing = false
         for file in entry.files {
             var info = stat()
             // Relative to the open folder: one path component to look up, not the whole path.
-            guard fstatat(folder.fd, file.path, &info, 0) == 0, Int(info.st_size) == file.size else { return false }
-            if let recorded = file.modified, FileIO.stamp(of: info, equals: recorded) { continue }
-            guard let bytes = try? FileIO.readAll(folder.path + "/" + file.path), SHA256.hex(bytes) == file.sha256 else { return false }
+            guard fstatat(folder.fd, file.path, &info, 0) == 0 else {
+                missing = true
+                continue
+            }
+            if Int(info.st_size) == file.size {
+                if let recorded = file.modified, FileIO.stamp(of: info, equals: recorded) { continue }
+                if let bytes = try? FileIO.readAll(folder.path + "/" + file.path), SHA256.hex(bytes) == file.sha256 { continue }
+            }
+            changed.append(file.path)
         }
-        return true
+        if !changed.isEmpty { return .changed(changed) }
+        return missing ? .incomplete : .intact
     }
 }
 

@@ -160,7 +160,7 @@ public enum ImageResponse {
             }
             // An answer refused after it arrived (a bad payload, an image past its limit) was
             // still generated and billed: its failure carries the answer's cost.
-            do { return try decode(body, storage, cut, envelope) } catch {
+            do throws(TaskFailure) { return try decode(body, storage, cut, envelope) } catch {
                 var failure = error
                 if failure.billedCost == nil { failure.billedCost = envelope["usage"]?["cost"]?.doubleValue }
                 throw failure

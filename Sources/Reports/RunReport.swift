@@ -1,5 +1,6 @@
 import Files
 import JSON
+import Journal
 import Support
 
 /// The record of one run that people and scripts read afterwards: written to
@@ -44,6 +45,14 @@ public enum RunReport {
             }
             tasks.append(.object(task))
         }
+        let kept = summary.kept.filter { folder == nil || $0.folder == folder }
+        totals["kept"] = .int(Int64(kept.count))
+        for task in kept {
+            tasks.append(.object([
+                "id": .string(task.taskID), "manifest": .string(task.origin.description), "status": "kept",
+                "files": .array(task.files.map { .object(["path": .string(FileIO.relative($0.path, to: task.folder)), "reason": .string($0.reason.rawValue)]) }),
+            ]))
+        }
         totals["files"] = .int(Int64(files))
         totals["cost"] = .double((cost * 1_000_000).rounded() / 1_000_000)
         var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]
@@ -72,6 +81,9 @@ public enum RunReport {
         case .budgetReached(let spent): return "budget reached at \(spent) USD"
         case .keyLimit(let message): return "key limit: \(message)"
         case .interrupted: return "interrupted"
+        case .cannotWrite(_, let message): return message
+        case .unreachable(let baseURL, _, let message): return "cannot reach \(baseURL): \(message)"
+        case .notFound(let baseURL, _, let message): return "every answer from \(baseURL) was 404: \(message)"
         }
     }
 

@@ -1,4 +1,5 @@
 import Files
+import Journal
 import Tasks
 
 /// What became of one task.
@@ -35,6 +36,32 @@ public enum RunStop: Sendable, Equatable {
     /// 403: the key's or the workspace's spend limit is reached (OpenRouter's message).
     case keyLimit(String)
     case interrupted
+    /// An output cannot be written for a reason every later write would meet too (no space,
+    /// read-only, no permission, a quota or size limit): `message` names the path and the
+    /// system's reason. The answer that could not be saved was paid for.
+    case cannotWrite(path: String, message: String)
+    /// `attempts` connection attempts in a row (DNS or connect) failed with no answer between.
+    case unreachable(baseURL: String, attempts: Int, message: String)
+    /// The first `answers` answers were all 404: the base URL is wrong (`message`: the last one's).
+    case notFound(baseURL: String, answers: Int, message: String)
+}
+
+/// A task that was not run because its output holds a file mediabatch will not overwrite
+/// (one it did not write, or one changed since: a retouched image). `run --force` overwrites.
+public struct KeptTask: Sendable {
+    public let taskID: String
+    public let origin: TaskOrigin
+    /// The manifest output folder the task writes into.
+    public let folder: String
+    /// The files in the way, with absolute paths.
+    public let files: [KeptFile]
+
+    package init(taskID: String, origin: TaskOrigin, folder: String, files: [KeptFile]) {
+        self.taskID = taskID
+        self.origin = origin
+        self.folder = folder
+        self.files = files
+    }
 }
 
 /// The end of a run, for the summary and the exit code.
@@ -48,8 +75,11 @@ public struct RunSummary: Sendable {
     public var otherShards = 0
     /// Tasks an earlier run recorded as refused, left alone (`--retry-refused` sends them).
     public var refusedBefore = 0
+    /// Tasks not run so as not to overwrite a file (see `KeptTask`); not failures.
+    public var kept: [KeptTask] = []
     public var files: [WrittenFile] = []
-    /// Dollars this run spent: every billed generation, failed attempts included.
+    /// Dollars this run spent: every billed generation, failed attempts included (also of
+    /// the tasks whose answer could not be saved).
     public var cost: Double = 0
     /// Failed attempts that were paid for all the same (refusals, answers without an image,
     /// chat transfers that broke off after the generation started).

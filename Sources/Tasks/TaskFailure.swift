@@ -14,6 +14,10 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         case paymentRequired = "payment-required"
         /// The run was stopped (a signal) while this request was in flight.
         case interrupted
+        /// An output cannot be written for a reason every later write would meet too (no
+        /// space, a read-only file system, no permission, a quota or size limit): the answer
+        /// arrived but was not saved, and nothing new is scheduled.
+        case unwritable
         /// The model or a moderation check refused the request for what it asks: retrying
         /// cannot help. Recorded as refused; reruns leave it alone unless asked.
         case refused

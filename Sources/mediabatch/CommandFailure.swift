@@ -2,6 +2,7 @@ import ArgumentParser
 import Files
 import Manifest
 import ManifestDiagnostics
+import OpenRouter
 import Reports
 import Runner
 
@@ -9,6 +10,9 @@ import Runner
 /// and print nothing about them; `MediaBatchCommand.main` turns each into its message and
 /// exit code in one place (`report`).
 enum CommandFailure: Error {
+    /// The command line or a setting that stands for it is malformed (a base URL that
+    /// cannot be one): nothing was read or sent.
+    case usage(String)
     /// The manifests have problems: every one is listed, nothing was sent.
     case manifest(ManifestError)
     /// The settings file cannot be used, or a setting is missing.
@@ -21,7 +25,8 @@ enum CommandFailure: Error {
     case data(String)
     /// OpenRouter cannot be reached, or refused what was asked.
     case unavailable(String)
-    /// The run stopped before its last task (401, 402, the budget, a signal).
+    /// The run stopped before its last task (401, 402, the budget, a signal, an output that
+    /// cannot be written, a server that cannot be reached or answers only 404).
     case stopped(RunStop)
     /// The run ended, and some tasks failed (each was reported as it failed).
     case someFailed
@@ -35,6 +40,7 @@ enum CommandFailure: Error {
         case .manifest(let error):
             let count = error.issues.count
             return (error.description + "\n\(count) problem\(count == 1 ? "" : "s") found; nothing was sent.", ExitCodes.dataError)
+        case .usage(let message): return (message, ExitCodes.usage)
         case .configuration(let message): return (message, ExitCodes.configError)
         case .file(let error): return (error.description, ExitCodes.cantCreate)
         case .busy(let message): return (message, ExitCodes.tempFail)
@@ -47,6 +53,16 @@ enum CommandFailure: Error {
         case .stopped(.keyLimit(let message)):
             return ("the key's spend limit is reached (403): \(message); nothing more was sent, run again after the limit resets", ExitCodes.tempFail)
         case .stopped(.interrupted): return (nil, ExitCodes.tempFail)
+        case .stopped(.cannotWrite(_, let message)):
+            return ("\(message); stopped sending (what was paid for is in the journal): free space or fix the folder's permissions, then run again",
+                    ExitCodes.cantCreate)
+        case .stopped(.unreachable(let baseURL, let attempts, let message)):
+            return ("cannot reach \(baseURL): \(attempts) connection attempts in a row failed with no answer (last: \(message)); "
+                    + "check the network and the base URL (--base-url, OPENROUTER_BASE_URL or the config file's baseURL)", ExitCodes.unavailable)
+        case .stopped(.notFound(let baseURL, let answers, let message)):
+            let hint = baseURL.hasSuffix("/api/v1")
+                ? "check the base URL" : "the base URL is probably missing /api/v1 (OpenRouter's is \(OpenRouterEndpoint.officialBaseURL))"
+            return ("every answer from \(baseURL) was 404 Not Found (\(answers) in a row, last: \(message)): \(hint)", ExitCodes.unavailable)
         case .someFailed: return (nil, ExitCodes.someFailed)
         case .signal(let number): return (nil, 128 + number)
         }

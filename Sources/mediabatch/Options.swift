@@ -106,10 +106,20 @@ struct ConnectionOptions: ParsableArguments {
         baseURL ?? environment["OPENROUTER_BASE_URL"] ?? configuration.baseURL ?? OpenRouterEndpoint.officialBaseURL
     }
 
-    /// The endpoints for image and speech requests, or a one-line error and exit when
-    /// there is no key.
-    func endpoints(_ configuration: Configuration) throws -> (image: OpenRouterEndpoint, speech: OpenRouterEndpoint) {
+    /// The base URL, refused as a usage error when it cannot be one (see `BaseURLCheck`),
+    /// naming where it came from.
+    func validatedBaseURL(_ configuration: Configuration) throws -> String {
         let url = resolvedBaseURL(configuration)
+        guard let problem = BaseURLCheck.problem(url) else { return url }
+        let origin = baseURL != nil ? "--base-url" : environment["OPENROUTER_BASE_URL"] != nil ? "OPENROUTER_BASE_URL"
+            : "baseURL in \(configuration.path ?? "the config file")"
+        throw CommandFailure.usage("the base URL \"\(url)\" (\(origin)) \(problem), e.g. \(OpenRouterEndpoint.officialBaseURL)")
+    }
+
+    /// The endpoints for image and speech requests, or a one-line error and exit when the
+    /// base URL is malformed or there is no key.
+    func endpoints(_ configuration: Configuration) throws -> (image: OpenRouterEndpoint, speech: OpenRouterEndpoint) {
+        let url = try validatedBaseURL(configuration)
         guard let key = configuration.imageKey(environment: environment) ?? configuration.speechAPIKey(environment: environment) else {
             throw CommandFailure.configuration(
                 "no API key: set OPENROUTER_API_KEY or providers.openrouter.apiKey in the config file (https://openrouter.ai/keys)")
@@ -117,5 +127,46 @@ struct ConnectionOptions: ParsableArguments {
         // Either key serves both when only one is set (the guard above took the image key first).
         return (OpenRouterEndpoint(baseURL: url, apiKey: key),
                 OpenRouterEndpoint(baseURL: url, apiKey: configuration.speechAPIKey(environment: environment) ?? key))
+    }
+}
+
+/// Whether a text can be an API base URL: `http` or `https`, a host (a name, an IPv4
+/// address or a bracketed IPv6 one), an optional port, an optional path; no spaces or
+/// control characters, no query or fragment (request paths are appended to it).
+enum BaseURLCheck {
+    /// What is wrong with `url`, worded to follow "the base URL ...", or nil when nothing is.
+    static func problem(_ url: String) -> String? {
+        if url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "contains a space or a control character"
+        }
+        guard let scheme = ["https://", "http://"].first(where: { url.lowercased().hasPrefix($0) }) else {
+            return "must start with https:// or http://"
+        }
+        let rest = url.dropFirst(scheme.count)
+        if rest.contains("?") || rest.contains("#") { return "must not have a query or a fragment" }
+        var authority = rest.prefix { $0 != "/" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host = authority
+        var port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return "has an unclosed [ in its host" }
+            host = authority[...close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return "has text after its IPv6 host" }
+                port = after.dropFirst()
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            port = authority[authority.index(after: colon)...]
+        }
+        if host.isEmpty || host == "[]" { return "has no host" }
+        if !host.hasPrefix("["), !host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }) {
+            return "has a host that is not a host name or address"
+        }
+        if let port, !(port.allSatisfy({ $0.isASCII && $0.isNumber }) && Int(port).map({ (1...65535).contains($0) }) == true) {
+            return "has a port that is not a number from 1 to 65535"
+        }
+        return nil
     }
 }

@@ -21,6 +21,7 @@ final class ProgressReporter: Sendable {
         var expected = 0
         var done = 0
         var failed = 0
+        var kept = 0
         var inFlight = 0
         var cost = 0.0
         var started = ProcessInfo.processInfo.systemUptime
@@ -68,11 +69,20 @@ final class ProgressReporter: Sendable {
                 }
             case .failed(let failure):
                 state.failed += 1
+                // An output that cannot be written stops the run, and its one message says so.
+                guard failure.kind != .unwritable else { break }
                 print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)", &state)
             }
             redraw(&state)
         case .retrying(let id, let attempt, let failure, let delay):
             if !quiet && !live { write(String(format: "retry %@ (attempt %d failed: %@) in %.1fs", id, attempt, failure.description, delay) + "\n") }
+        case .kept(let task):
+            state.kept += 1
+            if !quiet {
+                let files = task.files.map { "\(FileIO.relativeDisplay($0.path)) \($0.reason == .changed ? "changed since mediabatch wrote it" : "was not written by mediabatch")" }
+                print("kept \(task.taskID): \(files.joined(separator: ", ")); not overwritten (--force overwrites)", &state)
+            }
+            redraw(&state)
         case .stopping(let reason):
             print("stopping: \(reason)", &state)
         case .journalError(let message):
@@ -91,13 +101,14 @@ final class ProgressReporter: Sendable {
     private func redraw(_ state: inout State, force: Bool = false) {
         guard live else { return }
         let now = ProcessInfo.processInfo.systemUptime
-        guard force || now - state.lastDraw >= 0.1 || state.done + state.failed == state.expected else { return }
+        let finished = state.done + state.failed + state.kept
+        guard force || now - state.lastDraw >= 0.1 || finished == state.expected else { return }
         state.lastDraw = now
-        let finished = state.done + state.failed
         let elapsed = max(now - state.started, 0.001)
         let rate = Double(finished) / elapsed
         var text = "\(finished)/\(state.expected) · \(state.done) done"
         if state.failed > 0 { text += " · \(state.failed) failed" }
+        if state.kept > 0 { text += " · \(state.kept) kept" }
         text += " · \(state.inFlight) in flight"
         text += String(format: " · %.1f/s", rate)
         if rate > 0, state.expected > finished {
@@ -136,6 +147,7 @@ final class ProgressReporter: Sendable {
         }
         var line = "\(summary.done) done, \(summary.failed) failed"
         if summary.alreadyDone > 0 { line += ", \(summary.alreadyDone) already done" }
+        if !summary.kept.isEmpty { line += ", \(summary.kept.count) kept" }
         if summary.otherShards > 0 { line += ", \(summary.otherShards) in other shards" }
         if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
         line += ", \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") written, cost \(Terminal.dollars(summary.cost))"

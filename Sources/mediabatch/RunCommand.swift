@@ -18,10 +18,14 @@ struct RunCommand: ParsableCommand {
         abstract: "Run manifests: send every task not yet done to OpenRouter and write the files.",
         discussion: """
             Example: OPENROUTER_API_KEY=sk-or-... mediabatch run jobs/ --concurrency 8 --max-cost 5
-            A rerun skips tasks whose files the journal shows intact; --force redoes them.
-            Exit codes: 0 all done, 1 some tasks failed, 64 usage, 65 bad manifest,
-            69 API refused the run (401/402), 75 locked or stopped for later (budget),
-            78 no API key, 130/143 interrupted by SIGINT/SIGTERM.
+            A rerun skips tasks whose files the journal shows intact, and keeps (does not send)
+            a task whose file mediabatch did not write or that changed since (a retouched
+            image); --force redoes and overwrites them.
+            Exit codes: 0 all done (kept tasks included), 1 some tasks failed, 64 usage
+            (a malformed base URL too), 65 bad manifest, 69 API refused the run (401/402),
+            cannot be reached, or answers only 404, 73 an output cannot be written (no space,
+            read-only, no permission), 75 locked or stopped for later (budget), 78 no API key,
+            130/143 interrupted by SIGINT/SIGTERM.
             """)
 
     @OptionGroup var manifest: ManifestOptions
@@ -60,7 +64,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only shard i of n (0-based), e.g. 2/8; 'env/8' reads the index from JOB_COMPLETION_INDEX.")
     var shard: String?
 
-    @Flag(help: "Redo tasks the journal shows done (narrations buy every chunk again, kept ones included).")
+    @Flag(help: "Redo tasks the journal shows done (narrations buy every chunk again), and overwrite files mediabatch did not write or that changed since.")
     var force = false
 
     @Flag(help: "Do not write a <file>.json sidecar beside each file.")

@@ -12,13 +12,13 @@ import Support
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show done, failed and unfinished tasks from an output folder's journals.",
+        abstract: "Show done, failed, kept and unfinished tasks from an output folder's journals.",
         discussion: "Example: mediabatch status output/product-shots --credits")
 
     @Argument(help: "A manifest's output folder (the one holding .mediabatch/).")
     var folder: String
 
-    @Flag(help: "List every task, not only failures and unfinished ones.")
+    @Flag(help: "List every task, not only failures, kept and unfinished ones.")
     var all = false
 
     @Flag(help: "Also ask OpenRouter how much credit the key has left (GET /key).")
@@ -32,7 +32,7 @@ struct StatusCommand: ParsableCommand {
         do { names = try FileIO.listFolder(journalFolder).filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") } } catch {
             throw CommandFailure.data("no journal in \(folder) (\(error.reason))")
         }
-        var done = 0, failed = 0, refused = 0, unfinished = 0, cost = 0.0
+        var done = 0, failed = 0, refused = 0, kept = 0, unfinished = 0, cost = 0.0
         for name in names {
             let index: JournalIndex
             do { index = try JournalIndex(path: journalFolder + "/" + name) } catch {
@@ -40,7 +40,14 @@ struct StatusCommand: ParsableCommand {
             }
             cost += index.spent
             for key in index.order {
-                let entry = index.entries[key]!
+                if let record = index.kept[key] {
+                    // Not run, so as not to overwrite a file (what it cost before is in `spent`).
+                    kept += 1
+                    let files = record.files.map { "\($0.path) (\($0.reason == .changed ? "changed since written" : "not written by mediabatch"))" }
+                    Terminal.output("kept\t\(record.taskID)\t\(files.joined(separator: ", "))\t\(record.time ?? "")")
+                    continue
+                }
+                guard let entry = index.entries[key] else { continue }
                 switch entry.state {
                 case .done:
                     done += 1
@@ -59,7 +66,7 @@ struct StatusCommand: ParsableCommand {
             }
             if index.skippedLines > 0 { Terminal.standardError("\(name): \(index.skippedLines) torn line\(index.skippedLines == 1 ? "" : "s") skipped") }
         }
-        Terminal.standardError("\(done) done, \(failed) failed, \(refused) refused, \(unfinished) unfinished, spent \(Terminal.dollars(cost))")
+        Terminal.standardError("\(done) done, \(failed) failed, \(refused) refused, \(kept > 0 ? "\(kept) kept, " : "")\(unfinished) unfinished, spent \(Terminal.dollars(cost))")
         if credits { try showCredits() }
     }
 

@@ -278,7 +278,7 @@ import TestSupport
 
     // MARK: 6. Reruns skip done work
 
-    @Test func rerunsSendOnlyWhatIsMissingOrDamagedAndForceRedoesAll() throws {
+    @Test func rerunsSendOnlyWhatIsMissingKeepWhatChangedAndForceRedoesAll() throws {
         let count = 10
         let server = try startFake()
         defer { server.stop() }
@@ -307,7 +307,8 @@ import TestSupport
         #expect(server.requests().last.flatMap(prompt)?.hasPrefix("picture 3 ") == true)
         #expect(FileManager.default.contents(atPath: out + "t003.png") == original3)
 
-        // A corrupted file (same size, other bytes, another mtime): exactly its task again.
+        // A changed file (same size, other bytes, another mtime), which may be a retouch: kept
+        // as it is, its task not sent.
         let original5 = try #require(FileManager.default.contents(atPath: out + "t005.png"))
         var damaged = [UInt8](original5)
         for index in stride(from: damaged.count / 3, to: damaged.count / 3 + 64, by: 1) { damaged[index] ^= 0xFF }
@@ -316,14 +317,15 @@ import TestSupport
         #expect(FileManager.default.contents(atPath: out + "t005.png")?.count == original5.count)
         let fourth = try runCLI(arguments, environment: key, in: folder.path)
         #expect(fourth.status == 0, "\(fourth.stderr)")
-        #expect(server.requests().count == count + 2)
-        #expect(server.requests().last.flatMap(prompt)?.hasPrefix("picture 5 ") == true)
-        #expect(FileManager.default.contents(atPath: out + "t005.png") == original5)
+        #expect(fourth.stderr.contains("kept t005"), "\(fourth.stderr)")
+        #expect(server.requests().count == count + 1)
+        #expect(FileManager.default.contents(atPath: out + "t005.png") == Data(damaged))
 
-        // --force: everything again.
+        // --force: everything again, the changed file included.
         let forced = try runCLI(arguments + ["--force"], environment: key, in: folder.path)
         #expect(forced.status == 0, "\(forced.stderr)")
-        #expect(server.requests().count == 2 * count + 2)
+        #expect(server.requests().count == 2 * count + 1)
+        #expect(FileManager.default.contents(atPath: out + "t005.png") == original5)
         #expect(folder.files(under: "out/m") == (1...count).map { taskID($0) + ".png" })
         #expect(invalidPNGs(folder, under: "out/m").isEmpty)
         #expect(tempLeftovers(folder, under: "out").isEmpty)

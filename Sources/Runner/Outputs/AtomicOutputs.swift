@@ -42,7 +42,7 @@ package enum AtomicOutputs {
                 throw TaskFailure(.permanent, cause: .file(path: output.path), message: "\(output.path) is already written by task \(owner) in this run")
             }
             let parent = FileIO.directory(of: output.path)
-            do { try FileIO.makeDirectories(parent) } catch { throw TaskFailure(.permanent, cause: .file(path: parent), message: error.description) }
+            do { try FileIO.makeDirectories(parent) } catch { throw failure(error) }
             guard FileIO.isInside(parent, root: folder) else {
                 throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(folder) (a symbolic link?); nothing written")
             }
@@ -60,14 +60,22 @@ package enum AtomicOutputs {
                 staged.append(try result.get())
                 files.append(written)
             }
-            for (index, file) in staged.enumerated() {
-                try file.commit()
-                files[index].modified = FileIO.modificationStamp(file.path)
+            // Last first: a sidecar is named before its media file, so an image or audio file
+            // on disk always has the sidecar that proves mediabatch wrote it (`OutputGuard`).
+            for index in staged.indices.reversed() {
+                try staged[index].commit()
+                files[index].modified = FileIO.modificationStamp(staged[index].path)
             }
         } catch {
             for file in staged { file.revoke() }
-            throw TaskFailure(.permanent, cause: .file(path: error.path), message: error.description)
+            throw failure(error)
         }
         return files
+    }
+
+    /// A file error as the task's failure: `unwritable` (the run stops) when every later write
+    /// would meet it too (see `StopRules.stopsRun(on:)`), else a failure of this task only.
+    package static func failure(_ error: FileError) -> TaskFailure {
+        TaskFailure(StopRules.stopsRun(on: error) ? .unwritable : .permanent, cause: .file(path: error.path), message: error.description)
     }
 }

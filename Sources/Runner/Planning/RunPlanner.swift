@@ -8,9 +8,11 @@ import Support
 import Tasks
 
 /// Turns a loaded plan into a validated one (`RunSelection`) in one pass over its tasks:
-/// validation, each task's key and input stamps, its shard, and whether its journal shows
-/// it done with its files intact. The journals are read on other threads meanwhile. Reads
-/// only: sends and writes nothing, so a bad manifest leaves no trace.
+/// validation, each task's key and input stamps, its shard, whether its journal shows it
+/// done with its files intact, and whether a file it would overwrite is not mediabatch's own
+/// or changed since (then it is kept, see `OutputGuard`), and whether it was refused before
+/// (left alone unless `retryRefused`). The journals are read on other
+/// threads meanwhile. Reads only: sends and writes nothing, so a bad manifest leaves no trace.
 package struct RunPlanner {
     package let shard: Shard?
     package let force: Bool
@@ -32,26 +34,39 @@ package struct RunPlanner {
                     otherShards += 1
                     return false
                 }
-                candidates.append((entry, PlannedTask(ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps, isNarration: !task.isImage)))
+                candidates.append((entry, PlannedTask(
+                    ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
+                    isNarration: !task.isImage, outputs: ExpectedOutputs(task))))
                 return true
             }
         } catch {
             throw .manifest(error)
         }
-        let known = try intactByFolder()
+        let journals = try intactByFolder()
 
         var entries: [PlannedEntry] = []
+        var kept: [PlannedKept] = []
         var alreadyDone = 0
         var refusedBefore = 0
-        for (ref, task) in candidates {
-            switch known[task.folder]?[task.key] {
-            case .intact?:
+        let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
+        var outputs = OutputGuard(journals: journals)
+        for (ref, candidate) in candidates {
+            if journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
                 alreadyDone += 1
                 continue
-            case .refused? where !retryRefused:
+            }
+            if refused[candidate.folder]?.contains(candidate.key) == true {
                 refusedBefore += 1
                 continue
-            default: break
+            }
+            var task = candidate
+            if !force {
+                let verdict = outputs.verdict(for: task)
+                guard verdict.kept.isEmpty else {
+                    kept.append(PlannedKept(task: task, files: verdict.kept))
+                    continue
+                }
+                task.allowed = verdict.allowed
             }
             if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
         }
@@ -65,7 +80,7 @@ package struct RunPlanner {
         }
         return RunSelection(
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
-            refusedBefore: refusedBefore, spentBefore: spentBefore)
+            refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.
@@ -74,37 +89,31 @@ package struct RunPlanner {
         return (RequestKey.of(task, referenceStamps: task.isImage ? stamps : []), stamps)
     }
 
-    /// What the journal says of a task that needs no run.
-    enum Known { case intact, refused }
-
     /// Starts reading each folder's journal (and checking the files of its done tasks) on
-    /// another thread; the returned function waits for them and gives, per folder, the
-    /// tasks done with their files intact and the tasks refused. Nothing is read with `force`.
-    private func readJournals(_ folders: [String]) -> () throws(PreparationError) -> [String: [String: Known]] {
-        let checked = Locked<[String: Result<[String: Known], FileError>]>([:])
+    /// another thread; the returned function waits for them and gives each folder's journal
+    /// with what its done tasks' files look like. Nothing is read with `force`.
+    private func readJournals(_ folders: [String]) -> () throws(PreparationError) -> [String: FolderJournal] {
+        let checked = Locked<[String: Result<FolderJournal, FileError>]>([:])
         let reading = DispatchGroup()
         if !force {
             for folder in folders {
                 let path = Journal.path(folder: folder, shard: shard)
                 DispatchQueue.global().async(group: reading) {
-                    let keys = Result { () throws(FileError) -> [String: Known] in
+                    let journal = Result { () throws(FileError) in
                         let index = try JournalIndex(path: path, outcomesOnly: true)
-                        var known: [String: Known] = [:]
-                        for key in index.refusedKeys { known[key] = .refused }
-                        for key in index.intactKeys(folder: folder) { known[key] = .intact }
-                        return known
+                        return FolderJournal(index: index, check: index.checkFiles(folder: folder))
                     }
-                    checked.withLock { $0[folder] = keys }
+                    checked.withLock { $0[folder] = journal }
                 }
             }
         }
         return { () throws(PreparationError) in
             reading.wait()
-            var intact: [String: [String: Known]] = [:]
-            for (folder, result) in checked.withLock({ $0 }) as [String: Result<[String: Known], FileError>] {
-                do throws(FileError) { intact[folder] = try result.get() } catch { throw .file(error) }
+            var journals: [String: FolderJournal] = [:]
+            for (folder, result) in checked.withLock({ $0 }) as [String: Result<FolderJournal, FileError>] {
+                do throws(FileError) { journals[folder] = try result.get() } catch { throw .file(error) }
             }
-            return intact
+            return journals
         }
     }
 }

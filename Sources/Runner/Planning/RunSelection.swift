@@ -18,6 +18,17 @@ package struct PlannedTask: Sendable {
     package let stamps: [String]
     /// A narration: its chunks are requests of their own, sent in parallel.
     package let isNarration: Bool
+    /// The media files it may write, checked before it is sent (`OutputGuard`).
+    package let outputs: ExpectedOutputs
+    /// Those that exist and may be replaced (mediabatch's own, unchanged), with the
+    /// `FileIO.stamp` the planner saw: one changed since is kept.
+    package var allowed: [String: String] = [:]
+}
+
+/// A task not to be run, so as not to overwrite `files` (see `OutputGuard`).
+package struct PlannedKept: Sendable {
+    package let task: PlannedTask
+    package let files: [KeptFile]
 }
 
 /// A manifest entry with the tasks of it that need running.
@@ -28,7 +39,8 @@ package struct PlannedEntry: Sendable {
 
 /// The validated plan of a run: what `BatchRunner.prepare` decided, task by task, and what
 /// the run needs to carry it out. Tasks of other shards and tasks the journals show done
-/// (with their files intact) are counted and left out.
+/// (with their files intact) are counted and left out; tasks whose output holds a file
+/// mediabatch will not overwrite are listed apart, to be recorded as kept.
 public struct RunSelection: Sendable {
     package let entries: [PlannedEntry]
     package let folders: [String]
@@ -44,6 +56,10 @@ public struct RunSelection: Sendable {
     /// Dollars the journals record as spent by earlier runs (counted for `--max-total-cost`
     /// only; 0 otherwise).
     public let spentBefore: Double
+    /// Tasks not to run, so as not to overwrite a file (none with `--force`).
+    package let kept: [PlannedKept]
+    /// `--force`: files in the way are overwritten.
+    package let force: Bool
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

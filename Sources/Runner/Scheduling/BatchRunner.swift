@@ -56,7 +56,8 @@ public final class BatchRunner: Sendable {
             cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
             earlierMeanCost: selection.alreadyDone > 0 && selection.spentBefore > 0 ? selection.spentBefore / Double(selection.alreadyDone) : nil)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
-        let recorder = OutcomeRecorder(source: source, spending: spending, onEvent: onEvent)
+        let recorder = OutcomeRecorder(
+            source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
 

@@ -12,11 +12,14 @@ package final class OutcomeRecorder: Sendable {
     private let state = Locked(RunSummary())
     private let source: JobSource
     private let spending: Spending
+    /// The run's other reasons to stop early (see `StopRules`, which holds the hooks).
+    package let rules: StopRules
     private let onEvent: @Sendable (RunEvent) -> Void
 
-    package init(source: JobSource, spending: Spending, onEvent: @escaping @Sendable (RunEvent) -> Void) {
+    package init(source: JobSource, spending: Spending, rules: StopRules = StopRules(), onEvent: @escaping @Sendable (RunEvent) -> Void) {
         self.source = source
         self.spending = spending
+        self.rules = rules
         self.onEvent = onEvent
     }
 
@@ -30,6 +33,7 @@ package final class OutcomeRecorder: Sendable {
     }
 
     package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
+        attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
             var seed: Int64?
@@ -55,11 +59,12 @@ package final class OutcomeRecorder: Sendable {
         onEvent(.finished(outcome))
     }
 
-    package func failed(_ job: Job, attempts: Int, failure: TaskFailure) {
-        spending.settle(reserved: job.reserved, paid: nil)
+    /// `cost`: what the answer was billed, when it arrived but could not be saved.
+    package func failed(_ job: Job, attempts: Int, failure: TaskFailure, cost: Double? = nil) {
+        spending.settle(reserved: job.reserved, paid: cost, for: cost == nil ? nil : job)
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
-            attempts: attempts, failure: failure, started: job.firstStarted)
+            attempts: attempts, failure: failure, started: job.firstStarted, cost: cost)
         source.finish(job, succeeded: false)
     }
 
@@ -73,8 +78,9 @@ package final class OutcomeRecorder: Sendable {
 
     private func recordFailure(
         taskID: String, origin: TaskOrigin, folder: String, key: String, journal: Journal?, attempts: Int, failure: TaskFailure,
-        started: Double
+        started: Double, cost: Double? = nil
     ) {
+        if let stop = rules.stop(after: failure) { haltRun(stop) }
         let stop: RunStop? = switch failure.kind {
         case .unauthorized: .unauthorized(failure.message)
         case .paymentRequired: .paymentRequired(failure.message)
@@ -85,7 +91,7 @@ package final class OutcomeRecorder: Sendable {
             source.stop()
             onEvent(.stopping(reason: failure.description))
         }
-        do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts) } catch {
+        do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts, cost: cost) } catch {
             onEvent(.journalError(error.description))
         }
         var outcome = TaskOutcome(
@@ -100,6 +106,25 @@ package final class OutcomeRecorder: Sendable {
         onEvent(.finished(outcome))
     }
 
+    /// A task not run so as not to overwrite `files` (see `KeptTask`): journaled `kept`, and
+    /// told to the front end. It was never handed to a worker.
+    package func kept(_ task: PlannedTask, journal: Journal?, files: [KeptFile]) {
+        do { try journal?.kept(key: task.key, taskID: task.id, files: files) } catch { onEvent(.journalError(error.description)) }
+        let kept = KeptTask(taskID: task.id, origin: task.origin, folder: task.folder, files: files)
+        state.withLock { $0.kept.append(kept) }
+        onEvent(.kept(kept))
+    }
+
+    /// Stops the run for `stop` unless it stopped already: nothing new is scheduled.
+    package func haltRun(_ stop: RunStop) {
+        let first = state.withLock { summary -> Bool in
+            guard summary.stop == nil else { return false }
+            summary.stop = stop
+            return true
+        }
+        if first { source.stop() }
+    }
+
     /// Marks the run as stopped by the user (a signal), unless it already stopped for another reason.
     package func interrupted() {
         state.withLock { summary in if summary.stop == nil { summary.stop = .interrupted } }
@@ -110,7 +135,7 @@ package final class OutcomeRecorder: Sendable {
             summary.alreadyDone = alreadyDone
             summary.otherShards = otherShards
             summary.refusedBefore = refusedBefore
-            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards - refusedBefore
+            summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards - refusedBefore - summary.kept.count
             summary.seconds = seconds
             // One figure: what every billed generation of this run cost.
             summary.cost = spending.spent

@@ -51,6 +51,8 @@ public enum RunEvent: Sendable {
     case finished(TaskOutcome)
     case retrying(taskID: String, attempt: Int, failure: TaskFailure, delay: Double)
     case stopping(reason: String)
+    /// A task was not run so as not to overwrite a file (see `KeptTask`).
+    case kept(KeptTask)
     /// A journal record could not be written (the task itself is unaffected).
     case journalError(String)
 }

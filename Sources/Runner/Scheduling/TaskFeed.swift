@@ -13,7 +13,9 @@ import Tasks
 /// splits narrations into their chunk jobs once (leaving out the chunks kept by earlier
 /// runs, `ChunkStore`), and hands the jobs to the `JobSource`, which holds only a bounded
 /// number. None of this happens under the scheduler's lock. A task that can no longer be
-/// built as validated fails, unsent, with the reason.
+/// built as validated fails, unsent, with the reason; one whose output now holds a file
+/// mediabatch will not overwrite is kept (`OutputGuard.recheck`), like those the planner
+/// kept, which are recorded first.
 package struct TaskFeed: Sendable {
     package let plan: BatchPlan
     package let selection: RunSelection
@@ -32,6 +34,7 @@ package struct TaskFeed: Sendable {
 
     private func run() {
         defer { source.endSupply() }
+        for kept in selection.kept { recorder.kept(kept.task, journal: journals[folder: kept.task.folder], files: kept.files) }
         var expander = plan.makeExpander()
         for entry in selection.entries {
             let (tasks, issues) = expander.expand(entry.ref)
@@ -43,6 +46,10 @@ package struct TaskFeed: Sendable {
                 case .success(let rebuilt): task = rebuilt
                 case .failure(let failure):
                     recorder.unsent(planned, journal: journal, failure: failure, started: now)
+                    continue
+                }
+                if !selection.force, case let files = OutputGuard.recheck(planned), !files.isEmpty {
+                    recorder.kept(planned, journal: journal, files: files)
                     continue
                 }
                 switch jobs(for: task, key: planned.key, journal: journal, at: now) {

@@ -76,6 +76,7 @@ package struct Worker {
             }
         } catch {
             bill(job, attempt: attempt, failure: error)
+            recorder.attemptFailed(error)
             let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
             var final = error
             if case .key(let resetAt?)? = error.throttle, resetAt - UTCTime.epochSeconds() > retries.longestWait {
@@ -151,12 +152,13 @@ package struct Worker {
                     let files = try images.write(fetched.value, for: task)
                     recorder.done(job, attempts: attempts, files: files, cost: fetched.value.cost, generationID: fetched.value.generationID)
                 } catch {
-                    recorder.failed(job, attempts: attempts, failure: error)
+                    recorder.failed(job, attempts: attempts, failure: error, cost: fetched.value.cost)
                 }
             }
             return
         }
         lease.release()
+        if case .partStored = disposition { recorder.attemptAnswered() }
         switch disposition {
         case .writeImages:
             break  // handed to a writer lane above
