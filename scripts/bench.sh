@@ -4,10 +4,12 @@
 # fake accepted, and whether every output verified. A benchmark, not a test: never fails CI.
 #
 #   scripts/bench.sh [-n N] [-c C] [-l LATENCY_MS] [-p PAYLOAD_BYTES] [--tts] [-- RUN_FLAGS...]
+#   scripts/bench.sh --faults [-n N] [-c C] [-l LATENCY_MS]   the fault-mix mode (bench-faults.sh)
 # Flags after `--` go to `mediabatch run` (for example `-- --no-gallery`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+[ "${1:-}" = "--faults" ] && { shift; exec scripts/bench-faults.sh "$@"; }
 N=2000 C=32 L=200 P=$((1 << 20)) MODE=image
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -303,14 +303,20 @@ final class FakeCore: Sendable {
         state.withLock { state in
             state.stats.inFlight += 1
             state.stats.maxInFlight = max(state.stats.maxInFlight, state.stats.inFlight)
-            if generation { state.generationsInFlight += 1 }
+            if generation {
+                if state.generationsInFlight == 0, let since = state.idleSince { state.stats.idleSeconds += monotonicSeconds() - since }
+                state.generationsInFlight += 1
+            }
         }
     }
 
     func requestFinished(generation: Bool) {
         state.withLock { state in
             state.stats.inFlight = max(state.stats.inFlight - 1, 0)
-            if generation { state.generationsInFlight = max(state.generationsInFlight - 1, 0) }
+            if generation {
+                state.generationsInFlight = max(state.generationsInFlight - 1, 0)
+                if state.generationsInFlight == 0 { state.idleSince = monotonicSeconds() }
+            }
         }
     }
 }

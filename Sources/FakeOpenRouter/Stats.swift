@@ -62,6 +62,10 @@ public struct FakeStats: Sendable, Equatable {
     /// `/images` and `/audio/speech` generations not billed because their answer was never
     /// delivered (client gone, reset, truncated or stalled transfer).
     public var cancelledGenerations: Int = 0
+    /// Seconds, between the first generation request and the last answer so far, during
+    /// which no generation request was in flight: a client that has work but sends nothing
+    /// (all its workers waiting) shows here. The wait after the last answer is not counted.
+    public var idleSeconds: Double = 0
 
     public init() {}
 
@@ -74,6 +78,7 @@ public struct FakeStats: Sendable, Equatable {
             ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)),
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
+            ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)),
         ])
         return document.text(escapeSlashes: false)
     }
@@ -133,6 +138,8 @@ struct ServerState {
     var usage: Double = 0
     /// Generation requests received and not yet fully answered.
     var generationsInFlight = 0
+    /// When the last generation in flight ended (for `FakeStats.idleSeconds`).
+    var idleSince: Double?
     /// Per key (Bearer token): monotonic arrival times of the generation requests counted
     /// against `FaultPlan.requestsPerMinute`, oldest first.
     var rateWindows: [String: [Double]] = [:]

@@ -37,7 +37,7 @@ public enum RunReport {
                 if let taskCost { task["cost"] = .double(taskCost) }
                 if let generationID { task["generation"] = .string(generationID) }
             case .failed(let failure):
-                task["status"] = "failed"
+                task["status"] = failure.kind == .refused ? "refused" : "failed"
                 var error: JSONObject = ["kind": .string(failure.kind.rawValue), "message": .string(failure.message)]
                 if let status = failure.status { error["status"] = .int(Int64(status)) }
                 for (key, value) in failure.details.sorted(by: { $0.key < $1.key }) { error[key] = .string(value) }
@@ -54,7 +54,10 @@ public enum RunReport {
             ]))
         }
         totals["files"] = .int(Int64(files))
-        totals["cost"] = .double((cost * 1_000_000).rounded() / 1_000_000)
+        // The one spent figure: done tasks and every failed attempt that was paid for.
+        let spent = folder.map { cost + (summary.billedByFolder[$0] ?? 0) } ?? summary.cost
+        totals["cost"] = .double((spent * 1_000_000).rounded() / 1_000_000)
+        totals["billedAttempts"] = .int(Int64(summary.billedAttempts))
         var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]
         if let stop = summary.stop { report["stopped"] = .string(describe(stop)) }
         report["totals"] = .object(totals)

@@ -84,6 +84,8 @@ public struct RunSummary: Sendable {
     /// Failed attempts that were paid for all the same (refusals, answers without an image,
     /// chat transfers that broke off after the generation started).
     public var billedAttempts = 0
+    /// Per output folder: dollars of failed attempts that were paid for.
+    public var billedByFolder: [String: Double] = [:]
     public var failures: [TaskOutcome] = []
     /// Every task that ran, in the order they ended (for reports).
     public var outcomes: [TaskOutcome] = []

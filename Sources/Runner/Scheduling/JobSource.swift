@@ -3,9 +3,11 @@ import Journal
 import Support
 import Tasks
 
-/// Requests in flight per model and how many each may have: additive increase on success,
-/// multiplicative decrease when told to slow down, never above the run's concurrency, never
-/// below one. Guarded by the `JobSource`'s lock.
+/// Requests in flight per model and how many each may have: additive increase on success
+/// (one more per answer), multiplicative decrease when told to slow down (half), never
+/// above the run's concurrency, never below one. A model whose provider is busy now and
+/// then (a few 429s in a hundred) stays near full speed; one that keeps refusing settles
+/// where its answers come back. Guarded by the `JobSource`'s lock.
 struct ModelConcurrency {
     let ceiling: Int
     private var inFlight: [String: Int] = [:]
@@ -21,7 +23,7 @@ struct ModelConcurrency {
     mutating func end(_ model: String, succeeded: Bool) {
         inFlight[model, default: 1] -= 1
         guard succeeded, let limit = limits[model] else { return }
-        let raised = min(Double(ceiling), limit + 1 / limit)
+        let raised = min(Double(ceiling), limit + 1)
         limits[model] = raised >= Double(ceiling) ? nil : raised
     }
 

@@ -29,7 +29,10 @@ package final class OutcomeRecorder: Sendable {
         do { try job.journal?.billed(key: job.key, taskID: job.task.id, cost: cost, generationID: generationID, attempt: attempt, reason: reason) } catch {
             onEvent(.journalError(error.description))
         }
-        state.withLock { $0.billedAttempts += 1 }
+        state.withLock { summary in
+            summary.billedAttempts += 1
+            summary.billedByFolder[job.task.output.folder, default: 0] += cost
+        }
     }
 
     package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
@@ -99,6 +102,7 @@ package final class OutcomeRecorder: Sendable {
         outcome.folder = folder
         state.withLock { summary in
             summary.failed += 1
+            if let cost, cost > 0 { summary.billedByFolder[folder, default: 0] += cost }
             summary.failures.append(outcome)
             summary.outcomes.append(outcome)
             if summary.stop == nil, let stop { summary.stop = stop }

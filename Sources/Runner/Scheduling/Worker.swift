@@ -117,7 +117,8 @@ package struct Worker {
     /// A failed attempt may have been paid for all the same: counted at once when the answer
     /// said how much (a refusal, an answer without an image), looked up in the background
     /// when only its generation is known (a transfer that broke off, or was aborted, after
-    /// the generation started; `/images` cancellations are not billed).
+    /// the generation started, or an answer that could not be read; `/images` cancellations
+    /// are not billed).
     private func bill(_ job: Job, attempt: Int, failure: TaskFailure) {
         if let cost = failure.billedCost, cost > 0 {
             recorder.billed(job, attempt: attempt, cost: cost, generationID: failure.generationID, reason: failure.kind.rawValue)
@@ -125,7 +126,8 @@ package struct Worker {
         }
         guard let id = failure.generationID else { return }
         switch failure.cause {
-        case .transport, .interrupted: break
+        // The generation ran: its transfer broke off, or its answer could not be read.
+        case .transport, .interrupted, .response: break
         default: return
         }
         let costs: CostLookups
