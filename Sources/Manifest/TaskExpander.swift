@@ -186,7 +186,9 @@ package struct ImageTaskExpander {
             entry.report(located, "a transparent background needs outputFormat png or webp")
         }
         var reasoning: JSON?
-        if let located = entry.field("reasoning") {
+        if let located = entry.field("reasoning"), api == .images {
+            entry.report(located, "reasoning applies to the chat path only (/images takes no reasoning); remove it or set \"api\": \"chat\"")
+        } else if let located = entry.field("reasoning") {
             switch located.value {
             case .string(let effort) where ImageOptions.reasoningEfforts.contains(effort): reasoning = ["effort": .string(effort)]
             case .int(let budget) where budget > 0: reasoning = ["max_tokens": .int(budget)]
@@ -219,20 +221,7 @@ package struct ImageTaskExpander {
             }
             return
         }
-        for model in models {
-            if let located = entry.field("aspectRatio") {
-                let allowed = ImageOptions.allowedAspectRatios(for: model)
-                for value in aspectRatios.compactMap({ $0 }) where !allowed.contains(value) {
-                    entry.report(located, value: .string(value), "aspect ratio not offered for \(model) (allowed: \(allowed.joined(separator: " ")))")
-                }
-            }
-            if let located = entry.field("resolution") {
-                let allowed = ImageOptions.allowedResolutions(for: model)
-                for value in resolutions.compactMap({ $0 }) where !allowed.contains(value) {
-                    entry.report(located, value: .string(value), "resolution not offered for \(model) (allowed: \(allowed.joined(separator: " ")))")
-                }
-            }
-        }
+        checkChatHints(models: models, aspectRatios: aspectRatios, resolutions: resolutions)
     }
 }
 

@@ -11,20 +11,43 @@ import Tasks
 /// never waits between attempts: retries and their delays belong to the runner.
 public struct OpenRouterClient: Sendable {
     public let endpoint: OpenRouterEndpoint
+    /// Models found image-only during this run (see `ModalityMemory`).
+    public let modalities: ModalityMemory
 
-    public init(endpoint: OpenRouterEndpoint) {
+    public init(endpoint: OpenRouterEndpoint, modalities: ModalityMemory = ModalityMemory()) {
         self.endpoint = endpoint
+        self.modalities = modalities
     }
 
     /// Generates the images of one attempt at `task`. Their bytes are decoded in place inside
     /// `buffer` (see `ImagePlacement`), so they live as long as the caller keeps it unused.
+    /// A chat request that asked `["image", "text"]` of a model serving images only (OpenRouter's
+    /// 404 "No endpoints found that support the requested output modalities") is sent once
+    /// more at once with `["image"]`, and the model's later requests ask that from the start.
     public func generateImages(
+        _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
+        into buffer: ByteArray
+    ) throws(TaskFailure) -> ImageResult {
+        var task = task
+        let mayNarrow = task.api == .chat && task.modalities.contains("text")
+        if mayNarrow, modalities.isImageOnly(task.model.wireID) { task.modalities = ["image"] }
+        do {
+            return try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        } catch {
+            guard mayNarrow, task.modalities.contains("text"), ModalityMemory.isModalitiesRefusal(error) else { throw error }
+            modalities.remember(task.model.wireID)
+            task.modalities = ["image"]
+            return try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        }
+    }
+
+    private func sendImages(
         _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
         into buffer: ByteArray
     ) throws(TaskFailure) -> ImageResult {
         let body = try ImageRequest.body(for: task, references: references)
         let request = HTTPRequest(
-            method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.headers(category: "image-gen"),
+            method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.generationHeaders(category: "image-gen"),
             body: JSONEncoding.encode(body))
         return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
             task.api == .images
@@ -44,7 +67,7 @@ public struct OpenRouterClient: Sendable {
     /// answer; the audio is copied out of it, so the buffer is free again on return.
     public func speak(_ task: SpeechTask, text: String, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> SpokenAudio {
         let request = HTTPRequest(
-            method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.headers(category: "audio-gen"),
+            method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.generationHeaders(category: "audio-gen"),
             body: JSONEncoding.encode(.object(SpeechRequest.body(for: task, input: text))))
         return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
             SpokenAudio(audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"))

@@ -121,7 +121,7 @@ import TestSupport
             ModelCatalog.Model(id: "a/b", outputModalities: ["image"], voices: [], pricing: pricing)
         }
         #expect(model(["image_output": "0.04"]).pricePerImage == 0.04)
-        #expect(model(["image": "0.02"]).pricePerImage == 0.02)
+        #expect(model(["image": "0.02"]).pricePerImage == nil)  // `image` prices an INPUT image
         #expect(model(["image_output": "-1"]).pricePerImage == nil)
         #expect(model([:]).pricePerImage == nil)
         #expect(model(["prompt": "0.000015"]).pricePerCharacter == 0.000015)

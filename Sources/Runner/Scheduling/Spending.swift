@@ -73,7 +73,7 @@ package final class Spending: Sendable {
     private static func measure(_ job: Job, catalog: ModelCatalog?) -> (model: String, units: Double, price: Double?) {
         switch job.task {
         case .image(let task):
-            let price = task.model.isAuto ? nil : catalog?.models[task.model.wireID]?.pricePerImage
+            let price = CostEstimate.image(task, catalog: catalog).map { $0 / Double(task.imagesPerRequest) }
             return (task.model.wireID, Double(task.imagesPerRequest), price)
         case .speech(let task):
             let characters = Double(job.part?.text.count ?? task.text.count)
