@@ -72,6 +72,7 @@ package struct ImageTaskExecutor {
             if sidecars {
                 var sidecar = Sidecar.image(task, result: result)
                 sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
+                Sidecar.recordReturned(image, for: task, into: &sidecar)
                 outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
             }
         }
