@@ -58,3 +58,21 @@ extension ImageTaskExpander {
         }
     }
 }
+
+extension SpeechTaskExpander {
+    /// The voice a speech task gets when none is given: the model's first supported voice in
+    /// OpenRouter's model list, else the built-in table (Kokoro `af_alloy`, OpenAI `alloy`,
+    /// Voxtral `en_paul_neutral`, Gemini TTS `Kore`); nil when neither knows the model.
+    package func defaultVoice(for model: ModelRef) -> String? {
+        if let first = entry.catalog?.models[model.wireID]?.voices.first { return first }
+        return SpeechFields.builtInVoices.first { model.wireID.hasPrefix($0.family) }?.voice
+    }
+}
+
+extension SpeechFields {
+    /// The offline default voice per model family (a wire-id prefix).
+    package static let builtInVoices: [(family: String, voice: String)] = [
+        ("hexgrad/kokoro", defaultVoice), ("openai/", "alloy"), ("mistralai/voxtral", "en_paul_neutral"),
+        ("google/gemini", "Kore"), ("elevenlabs/", "Rachel"),
+    ]
+}

@@ -61,6 +61,9 @@ public struct OpenRouterClient: Sendable {
         public let audio: [UInt8]
         /// `X-Generation-Id`, for the cost lookup and the journal.
         public let generationID: String?
+        /// PCM only: the sample rate and channels `Content-Type` names (`audio/pcm;rate=24000;channels=1`).
+        public var sampleRate: Int? = nil
+        public var channels: Int? = nil
     }
 
     /// Synthesizes `text` with `task`'s model, voice and format. `buffer` receives the raw
@@ -70,7 +73,10 @@ public struct OpenRouterClient: Sendable {
             method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.generationHeaders(category: "audio-gen"),
             body: JSONEncoding.encode(.object(SpeechRequest.body(for: task, input: text))))
         return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
-            SpokenAudio(audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"))
+            let parameters = SpeechResponse.pcmParameters(head.contentType)
+            return SpokenAudio(
+                audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"),
+                sampleRate: parameters.rate, channels: parameters.channels)
         }
     }
 
