@@ -60,6 +60,14 @@ import TestSupport
         #expect(ran.status == 0, "\(ran.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(ran.stdout.utf8)) as? [String: Any])
         let spent = try #require((report["totals"] as? [String: Any])?["cost"] as? Double)
+        // The report and the closing table put estimate and spend side by side, per model.
+        let models = try #require(report["models"] as? [String: [String: Double]])
+        #expect(!models.isEmpty)
+        for (model, figures) in models {
+            let (estimated, paid) = (figures["estimated"] ?? -1, figures["spent"] ?? 0)
+            #expect(abs(estimated - paid) <= 0.1 * paid, "\(model): estimated \(estimated), spent \(paid)")
+        }
+        #expect(ran.stderr.contains("estimated") && ran.stderr.contains("spent"), "\(ran.stderr)")
         return (try #require(plan["estimatedCost"] as? Double), spent)
     }
 
