@@ -28,6 +28,9 @@ public struct OpenRouterClient: Sendable {
         _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
         into buffer: ByteArray
     ) throws(TaskFailure) -> ImageResult {
+        if task.api == .images, task.imagesPerRequest > 1 {
+            return try imagesWithShortfall(task, references: references, placement: placement, on: connection, into: buffer)
+        }
         var task = task
         let mayNarrow = task.api == .chat && task.modalities.contains("text")
         if mayNarrow, modalities.isImageOnly(task.model.wireID) { task.modalities = ["image"] }
@@ -39,6 +42,28 @@ public struct OpenRouterClient: Sendable {
             task.modalities = ["image"]
             return try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
         }
+    }
+
+    /// `/images` with `n` > 1: `n` is an upper bound, and a provider may return fewer. The
+    /// shortfall is asked for again (at most twice more), each answer in a buffer of its own;
+    /// a shortfall request that fails leaves the images already paid for, not the task failed.
+    private func imagesWithShortfall(
+        _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
+        into buffer: ByteArray
+    ) throws(TaskFailure) -> ImageResult {
+        let first = try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        var images = first.images
+        var cost = first.cost
+        var rest = task
+        for _ in 0..<2 where images.count < task.imagesPerRequest {
+            rest.imagesPerRequest = task.imagesPerRequest - images.count
+            guard let more = try? sendImages(rest, references: references, placement: placement, on: connection, into: ByteArray(headroom: buffer.headroom)),
+                !more.images.isEmpty
+            else { break }
+            images += more.images
+            cost = more.cost.map { $0 + (cost ?? 0) } ?? cost
+        }
+        return ImageResult(images: images, cost: cost, generationID: first.generationID, model: first.model, text: first.text)
     }
 
     private func sendImages(

@@ -1,5 +1,6 @@
 import FakeOpenRouter
 import Foundation
+import Tasks
 import Testing
 import TestSupport
 
@@ -62,5 +63,19 @@ import TestSupport
         let offline = try runCLI(["plan", "m.json", "--offline", "--summary"], environment: environment, in: folder.path)
         #expect(offline.status == 0)
         #expect(offline.stderr.contains("--offline, and no cached model lists: checks were weaker"))
+    }
+
+    /// Offline, the built-in table stands in, and knows today's slugs.
+    @Test func theOfflineTableKnowsTodaysSlugs() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let tasks = imageTasks(try plan("""
+            {"tasks": [
+              {"id": "release", "prompt": "p", "model": "google/gemini-3.1-flash-image", "aspectRatio": "1:4", "resolution": "0.5K"},
+              {"id": "gpt", "prompt": "p", "model": "openai/gpt-image-2"},
+              {"id": "gem", "prompt": "p", "model": "openai/gpt-5.4-image-2"}
+            ]}
+            """, in: folder))
+        #expect(tasks.map(\.modalities) == [["image", "text"], ["image"], ["image", "text"]])
     }
 }

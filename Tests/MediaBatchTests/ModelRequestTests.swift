@@ -93,4 +93,22 @@ import TestSupport
         #expect(SizeCheck.mismatch(asked, width: 1024, height: 1024) == "asked 16:9 2K, got 1024x1024 (aspect ratio and resolution differ)")
         #expect(SizeCheck.mismatch(task("x-ai/grok-imagine-image"), width: 1024, height: 1024) == nil)
     }
+
+    @Test func fewerImagesThanNOnImagesAreAskedForAgainAndTheIdComesFromTheHeader() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let client = OpenRouterClient(endpoint: OpenRouterEndpoint(baseURL: server.baseURL, apiKey: "k"))
+        var asked = task("bytedance-seed/seedream-4.5")
+        asked = ImageTask(
+            id: "t", manifestName: "m", origin: asked.origin, output: asked.output, prompt: "a fox #fake:images=1", model: asked.model,
+            aspectRatio: nil, resolution: nil, imageConfig: nil, provider: nil, fallbackModels: nil, inputImages: [], variant: 1,
+            api: .images, imagesPerRequest: 3)
+        let result = try client.generateImages(asked, references: [], placement: ImagePlacement(), on: try HTTPConnection(), into: ByteArray())
+        #expect(result.images.count == 3)
+        let sent = server.requests().filter { $0.path == "/images" }.compactMap { $0.json() }
+        #expect(sent.map { $0["n"] as? Int ?? 1 } == [3, 2, 1])
+        #expect(sent.allSatisfy { $0["reasoning"] == nil })
+        #expect(result.generationID?.hasPrefix("gen-") == true)
+        #expect(abs((result.cost ?? 0) - 3 * 0.04) < 1e-9)
+    }
 }
