@@ -82,6 +82,7 @@ import TestSupport
         let returned = try #require(sidecar["returned"] as? [String: Any])
         #expect(returned["width"] as? Int == 2688 && returned["height"] as? Int == 1536)
         #expect(sidecar["sizeMismatch"] == nil)
+        #expect((sidecar["parameters"] as? [String: Any])?["modalities"] as? [String] == ["image"])
     }
 
     @Test func aPixelSizeThatDiffersFromTheAskIsRecorded() {

@@ -44,6 +44,8 @@ import TestSupport
         #expect(rate("usual") == 24000)
         #expect(rate("low") == 22050)
         #expect(rate("wrong") == nil)
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/pcm/low.wav.json"))) as? [String: Any])
+        #expect((sidecar["duration"] as? Double ?? 0) > 0)
     }
 
     @Test func referenceImagesOverTheLimitsAreRefusedAtValidation() throws {

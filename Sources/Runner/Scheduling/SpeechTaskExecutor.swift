@@ -64,6 +64,9 @@ package struct SpeechTaskExecutor {
         var outputs = [audio]
         if sidecars {
             var sidecar = Sidecar.speech(task, chunks: parts.count)
+            // What came back: the audio's length.
+            let seconds = task.format == .mp3 ? (try? MP3Joiner.duration(of: final)) : Double(parts.reduce(0) { $0 + $1.count }) / 2 / Double(task.sampleRate)
+            if let seconds { sidecar["duration"] = .double((seconds * 1000).rounded() / 1000) }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
