@@ -11,6 +11,8 @@ bench_build() {
 
 bench_start_fake() {
   work=$(mktemp -d)
+  # run fetches the model lists when none are cached: the fake's go here, not the user's cache.
+  export XDG_CACHE_HOME="$work/cache"
   # ext4 without a journal (this VM's disk) skips inodes freed in the last 30 s when it
   # allocates one, scanning past them: right after the previous benchmark deleted its
   # thousands of files, every new file would cost ~0.7 ms more system CPU. Marking the work

@@ -9,9 +9,11 @@ swift build -c release --product fake-openrouter >&2
 bin=$(swift build -c release --show-bin-path)
 
 log=$(mktemp)
+# The fake's model lists must not land in the user's own cache (run fetches them when missing).
+export XDG_CACHE_HOME=$(mktemp -d)
 "$bin/fake-openrouter" --port 0 --latency-ms 300 >"$log" &
 fake=$!
-trap 'kill $fake 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill $fake 2>/dev/null || true; rm -f "$log"; rm -rf "$XDG_CACHE_HOME"' EXIT
 for _ in $(seq 1 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
 base=$(sed -n 's/^listening on //p' "$log" | head -1)
 [ -n "$base" ] || { echo "demo: the fake server did not start" >&2; cat "$log" >&2; exit 1; }

@@ -96,7 +96,7 @@ extension FakeCore {
             // The tricky case: the model says it made an image but sends none.
         } else {
             count = directives.images ?? max(config.imagesPerResponse, 0)
-            let scale = ask.model.isGemini ? (ImageGeometry.scale(ofTier: ask.tier) ?? 1) : 1
+            let scale = ImageGeometry.scale(ofTier: ask.tier) ?? 1
             let size = ImageGeometry.pixels(ratio: ask.ratio, scale: scale)
             let format: ImageStore.Format = directives.jpeg ? .jpeg : .png
             let promptSeed = FNV1a.hash(Array(ask.prompt.utf8))
@@ -111,11 +111,11 @@ extension FakeCore {
         }
 
         let unbilled = mode == .errorIn200 || mode == .errorBesideChoices
-        let completionTokens = count * 1290 + (content.isEmpty ? 0 : 8) + reasoningTokens
-        let tier = ask.model.isGemini ? ask.tier : "1K"
+        let imageTokens = count * ask.model.tokens(tier: ask.tier)
+        let completionTokens = imageTokens + (content.isEmpty ? 0 : 8) + reasoningTokens
         let cost: Double
         if count > 0 {
-            cost = roundedCost(ask.model.cost(tier: tier) * Double(count))
+            cost = roundedCost(ask.model.cost(tier: ask.tier) * Double(count))
         } else if unbilled {
             cost = 0
         } else {
@@ -139,7 +139,7 @@ extension FakeCore {
             ("total_tokens", .int(promptTokens + completionTokens)), ("cost", .double(cost)),
             ("is_byok", .bool(false)),
             ("completion_tokens_details", .object([
-                ("reasoning_tokens", .int(reasoningTokens)), ("image_tokens", .int(count * 1290)),
+                ("reasoning_tokens", .int(reasoningTokens)), ("image_tokens", .int(imageTokens)),
             ])),
         ])))
         var reply = Reply.json(200, .object(fields), escapeSlashes: escape, headers: [("X-Generation-Id", id)])
@@ -246,9 +246,10 @@ extension FakeCore {
         }
 
         // image_config: aspect_ratio and image_size per model; other keys are passed through.
+        // A model whose entry does not list image_config ignores it (as OpenRouter does).
         var ratio = "1:1"
         var tier = "1K"
-        if !JSONIn.isNull(object["image_config"]) {
+        if model.takesImageConfig, !JSONIn.isNull(object["image_config"]) {
             guard let imageConfig = object["image_config"] as? [String: Any] else {
                 return fail(400, "\"image_config\" must be an object")
             }
@@ -261,7 +262,8 @@ extension FakeCore {
                 ratio = value
             }
             if !JSONIn.isNull(imageConfig["image_size"]) {
-                let allowed = ImageGeometry.chatImageSizes(for: model.id)
+                let allowed = model.isGemini ? ImageGeometry.chatImageSizes(for: model.id)
+                    : ImageModelsCatalog.resolutions(for: model).map { $0 == "512" ? "0.5K" : $0 }
                 guard let value = JSONIn.string(imageConfig["image_size"]), allowed.contains(value) else {
                     let shown = JSONIn.string(imageConfig["image_size"]) ?? "\(imageConfig["image_size"] ?? "")"
                     return fail(400, "Invalid image_size \"\(shown)\" for \(model.id). Supported: \(allowed.joined(separator: ", "))")

@@ -27,6 +27,8 @@ struct Directives: Sendable {
     var refusalAttempts: Int?
     /// `#fake:first-byte=S`: S more seconds of silence (no headers) before the answer.
     var firstByte: Double?
+    /// `#fake:pcm-rate=N`: speech pcm at N Hz (said in `Content-Type: audio/pcm;rate=N;channels=1`).
+    var pcmRate: Int?
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -55,6 +57,7 @@ struct Directives: Sendable {
         case "fault-attempts": faultAttempts = value.flatMap { Int($0) }
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
+        case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
         default: break

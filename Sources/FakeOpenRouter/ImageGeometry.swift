@@ -18,7 +18,8 @@ enum ImageGeometry {
     /// `image_config.image_size` values; `0.5K` only on gemini-3.1-flash-image-preview.
     static let chatSizes = ["1K", "2K", "4K"]
     static let flashOnlySize = "0.5K"
-    static let flash31 = "google/gemini-3.1-flash-image-preview"
+    /// The models that take the extreme ratios and 0.5K: the preview and its release.
+    static let flash31: Set<String> = ["google/gemini-3.1-flash-image-preview", "google/gemini-3.1-flash-image"]
 
     /// `/images` accepts the schema's enum.
     static let imagesEndpointRatios = [
@@ -28,11 +29,11 @@ enum ImageGeometry {
     static let imagesEndpointResolutions = ["512", "1K", "2K", "4K"]
 
     static func ratios(for model: String) -> [String] {
-        model == flash31 ? standardRatios + extremeRatios : standardRatios
+        flash31.contains(model) ? standardRatios + extremeRatios : standardRatios
     }
 
     static func chatImageSizes(for model: String) -> [String] {
-        model == flash31 ? [flashOnlySize] + chatSizes : chatSizes
+        flash31.contains(model) ? [flashOnlySize] + chatSizes : chatSizes
     }
 
     /// Scale of a tier relative to 1K ("0.5K" and "512" are half).

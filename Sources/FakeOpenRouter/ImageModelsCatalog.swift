@@ -5,7 +5,7 @@ import Foundation
 /// capability descriptors) as the schema defines them.
 enum ImageModelsCatalog {
     static func listDocument() -> JSONOut {
-        let data: [JSONOut] = Catalog.imageModels.filter { $0.routesTo == nil }.map { model in
+        let data: [JSONOut] = Catalog.imageModels.filter { $0.routesTo == nil && $0.onImagesEndpoint }.map { model in
             .object([
                 ("id", .string(model.id)), ("name", .string(model.name)),
                 ("description", .string(model.description)), ("created", .int(Catalog.created)),
@@ -23,9 +23,10 @@ enum ImageModelsCatalog {
 
     /// nil when the model is unknown (404).
     static func endpointsDocument(id: String) -> JSONOut? {
-        guard let model = Catalog.imageModel(id), model.routesTo == nil else { return nil }
+        guard let model = Catalog.imageModel(id), model.routesTo == nil, model.onImagesEndpoint else { return nil }
         let slug = model.provider.lowercased().replacingOccurrences(of: " ", with: "-")
-        let pricing: [JSONOut] = model.pricePerImage.keys.sorted().map { tier in
+        let tiers = model.imageTokenPrice == nil ? Array(model.pricePerImage.keys) : Array(model.tokensPerImage.keys)
+        let pricing: [JSONOut] = tiers.sorted().map { tier in
             .object([
                 ("billable", .string("output_image")), ("cost_usd", .double(model.cost(tier: tier))),
                 ("unit", .string("image")), ("resolution", .string(tier == "0.5K" ? "512" : tier)),
@@ -43,8 +44,9 @@ enum ImageModelsCatalog {
 
     static func resolutions(for model: ImageModel) -> [String] {
         switch model.id {
-        case "google/gemini-3.1-flash-image-preview": return ["512", "1K", "2K", "4K"]
-        case "google/gemini-3-pro-image-preview", "bytedance-seed/seedream-4.5": return ["1K", "2K", "4K"]
+        case "google/gemini-3.1-flash-image-preview", "google/gemini-3.1-flash-image": return ["512", "1K", "2K", "4K"]
+        case "google/gemini-3-pro-image-preview", "bytedance-seed/seedream-4.5", "openai/gpt-image-2", "openai/gpt-5.4-image-2":
+            return ["1K", "2K", "4K"]
         case "black-forest-labs/flux.2-pro", "black-forest-labs/flux.2-flex", "sourceful/riverflow-v2-fast":
             return ["1K", "2K"]
         default: return ["1K"]

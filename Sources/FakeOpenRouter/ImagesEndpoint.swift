@@ -56,13 +56,13 @@ extension FakeCore {
         let id = nextGenerationID()
         let record = GenerationRecord(
             id: id, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
-            tokensPrompt: 0, tokensCompletion: count * 1290, mediaCount: count, finishReason: "stop",
+            tokensPrompt: 0, tokensCompletion: count * ask.model.tokens(tier: ask.tier), mediaCount: count, finishReason: "stop",
             nativeFinishReason: "STOP", apiType: "images")
         let document: JSONOut = .object([
             ("created", .int(unixNow())), ("data", .array(data)),
             ("usage", .object([
-                ("prompt_tokens", .int(0)), ("completion_tokens", .int(count * 1290)),
-                ("total_tokens", .int(count * 1290)), ("cost", .double(cost)),
+                ("prompt_tokens", .int(0)), ("completion_tokens", .int(count * ask.model.tokens(tier: ask.tier))),
+                ("total_tokens", .int(count * ask.model.tokens(tier: ask.tier))), ("cost", .double(cost)),
             ])),
         ])
         var reply = Reply.json(200, document, escapeSlashes: escape, headers: [("X-Generation-Id", id)])
@@ -92,6 +92,8 @@ extension FakeCore {
         guard let model = Catalog.imageModel(modelID), model.routesTo == nil else {
             return fail("\(modelID) is not a valid model ID")
         }
+        guard model.onImagesEndpoint else { return fail("\(modelID) is not available on the /images endpoint") }
+        if !JSONIn.isNull(object["reasoning"]) { return fail("\"reasoning\" is not a parameter of /images") }
         guard let prompt = JSONIn.string(object["prompt"]), !prompt.isEmpty else {
             return fail("\"prompt\" is required and must be a non-empty string")
         }

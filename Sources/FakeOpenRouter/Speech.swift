@@ -67,7 +67,7 @@ extension FakeCore {
             reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames), headers: headers)
         } else {
             reply = .bytes(
-                200, contentType: "audio/pcm", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
+                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
         }
         // Billed when answered: a client gone before the first byte is not billed.
         reply.bill = Bill(record: record, when: .answered)

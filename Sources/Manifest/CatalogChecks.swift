@@ -36,7 +36,7 @@ extension ImageTaskExpander {
         guard let catalog = entry.catalog, let modelField = entry.field("model") else { return }
         for model in models where !model.isAuto {
             guard let known = catalog.models[model.wireID] else {
-                entry.report(modelField, value: .string(model.wireID), "OpenRouter's model list (cached by `mediabatch models`) has no such model")
+                entry.report(modelField, value: .string(model.wireID), "OpenRouter's model list has no such model" + ModelSuggestion.hint(model.wireID, in: catalog))
                 continue
             }
             guard known.outputModalities.contains("image") else {
@@ -83,7 +83,7 @@ extension SpeechTaskExpander {
         for model in models {
             let located = entry.field("model")
             guard let known = catalog.models[model.wireID] else {
-                if let located { entry.report(located, value: .string(model.wireID), "OpenRouter's model list (cached by `mediabatch models`) has no such model") }
+                if let located { entry.report(located, value: .string(model.wireID), "OpenRouter's model list has no such model" + ModelSuggestion.hint(model.wireID, in: catalog)) }
                 else { entry.reportMissing("model", "the default speech model \(model.wireID) is not in OpenRouter's model list") }
                 continue
             }

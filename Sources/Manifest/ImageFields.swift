@@ -14,5 +14,12 @@ package enum ImageFields {
     ]
     package static let maxCount = 100
     package static let maxInputImages = 16
-    package static let maxInputImageBytes = 50 << 20
+    /// OpenRouter's limits: a reference image of at most 20 MB (larger downloads get 413), and
+    /// a request body of at most 50 MiB (the images travel base64, 4/3 of their size).
+    package static let maxInputImageBytes = 20_000_000
+    package static let maxRequestBodyBytes = 50 << 20
+
+    /// The bytes a request body needs for reference images of these sizes (base64, plus the
+    /// data-URL prefix and JSON around each).
+    package static func encodedBytes(_ sizes: [Int]) -> Int { sizes.reduce(0) { $0 + ($1 + 2) / 3 * 4 + 128 } }
 }

@@ -71,9 +71,10 @@ package struct SpeechTaskExpander {
         }
         let names = entry.nameTemplates()
         let models = entry.models("model", fallback: SpeechFields.defaultModel)
-        let voices = entry.field("voice") == nil ? [SpeechFields.defaultVoice] : entry.strings("voice", what: "voice") ?? []
-        for (index, voice) in voices.enumerated() where voice.trimmingWhitespace().isEmpty {
-            entry.report(entry.field("voice")!, index: index, value: .string(voice), "a voice may not be empty")
+        // No voice given: each model's own default (its first supported voice), never another model's.
+        let voices: [String?] = entry.field("voice") == nil ? [nil] : (entry.strings("voice", what: "voice") ?? []).map { $0 }
+        for (index, voice) in voices.enumerated() where voice?.trimmingWhitespace().isEmpty == true {
+            entry.report(entry.field("voice")!, index: index, value: .string(voice ?? ""), "a voice may not be empty")
         }
         let speeds = self.speeds()
         let format = self.format()
@@ -83,7 +84,12 @@ package struct SpeechTaskExpander {
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
 
-        checkCatalog(models: models, voices: voices)
+        checkCatalog(models: models, voices: voices.compactMap { $0 })
+        if voices == [nil] {
+            for model in models where defaultVoice(for: model) == nil {
+                entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")
+            }
+        }
         guard let names, let format else { return [] }
         let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
@@ -91,13 +97,14 @@ package struct SpeechTaskExpander {
         let axes = [
             Axis(name: "t", values: Array(texts.indices)) { "t\($0 + 1)" },
             Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
-            Axis(name: "voice", values: voices) { PortableName.sanitise($0) },
+            Axis(name: "voice", values: voices) { $0.map(PortableName.sanitise) ?? "" },
             Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
         let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
-            ["model": PortableName.sanitise(models[choices[1]].shortName), "voice": PortableName.sanitise(voices[choices[2]]),
+            ["model": PortableName.sanitise(models[choices[1]].shortName),
+             "voice": PortableName.sanitise(voices[choices[2]] ?? defaultVoice(for: models[choices[1]]) ?? ""),
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
         }
         guard let variants else {
@@ -109,7 +116,8 @@ package struct SpeechTaskExpander {
             let task = SpeechTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
-                text: texts[choice[0]].render(variant.values), model: models[choice[1]], voice: voices[choice[2]],
+                text: texts[choice[0]].render(variant.values), model: models[choice[1]],
+                voice: voices[choice[2]] ?? defaultVoice(for: models[choice[1]]) ?? "",
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
                 textFile: textFile)

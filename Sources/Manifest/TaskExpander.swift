@@ -118,6 +118,7 @@ package struct ImageTaskExpander {
                     return nil
                 }
             }
+            guard InputFiles(entry: entry).fitOneRequest(inputImages, at: referenceField) else { return nil }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
@@ -186,7 +187,9 @@ package struct ImageTaskExpander {
             entry.report(located, "a transparent background needs outputFormat png or webp")
         }
         var reasoning: JSON?
-        if let located = entry.field("reasoning") {
+        if let located = entry.field("reasoning"), api == .images {
+            entry.report(located, "reasoning applies to the chat path only (/images takes no reasoning); remove it or set \"api\": \"chat\"")
+        } else if let located = entry.field("reasoning") {
             switch located.value {
             case .string(let effort) where ImageOptions.reasoningEfforts.contains(effort): reasoning = ["effort": .string(effort)]
             case .int(let budget) where budget > 0: reasoning = ["max_tokens": .int(budget)]
@@ -219,20 +222,7 @@ package struct ImageTaskExpander {
             }
             return
         }
-        for model in models {
-            if let located = entry.field("aspectRatio") {
-                let allowed = ImageOptions.allowedAspectRatios(for: model)
-                for value in aspectRatios.compactMap({ $0 }) where !allowed.contains(value) {
-                    entry.report(located, value: .string(value), "aspect ratio not offered for \(model) (allowed: \(allowed.joined(separator: " ")))")
-                }
-            }
-            if let located = entry.field("resolution") {
-                let allowed = ImageOptions.allowedResolutions(for: model)
-                for value in resolutions.compactMap({ $0 }) where !allowed.contains(value) {
-                    entry.report(located, value: .string(value), "resolution not offered for \(model) (allowed: \(allowed.joined(separator: " ")))")
-                }
-            }
-        }
+        checkChatHints(models: models, aspectRatios: aspectRatios, resolutions: resolutions)
     }
 }
 
@@ -257,7 +247,8 @@ package struct InputFiles {
             return nil
         }
         guard FileIO.isRegularFile(real), let size = FileIO.size(real), size <= limit else {
-            entry.report(located, index: index, value: .string(name), "\(what) must be a regular file of at most \(limit >> 20) MiB")
+            let most = limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit / 1_000_000) MB"
+            entry.report(located, index: index, value: .string(name), "\(what) must be a regular file of at most \(most)")
             return nil
         }
         return real
@@ -276,6 +267,16 @@ package struct InputFiles {
             if !template.names.isEmpty { return (template, nil) }
             return resolveImage(name, at: located, index: index).map { (template, $0) }
         }
+    }
+
+    /// Whether reference images of these paths fit one request body (50 MiB, base64);
+    /// reported at the field when they do not.
+    package func fitOneRequest(_ paths: [String], at located: Located?) -> Bool {
+        guard let located, !paths.isEmpty else { return true }
+        let sizes = paths.filter { !$0.hasPrefix("http://") && !$0.hasPrefix("https://") }.compactMap(FileIO.size)
+        guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return true }
+        entry.report(located, "these reference images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images")
+        return false
     }
 
     package func resolveImage(_ name: String, at located: Located, index: Int) -> String? {

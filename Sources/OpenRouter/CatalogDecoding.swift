@@ -14,7 +14,8 @@ extension ModelCatalog {
             }
             models[id] = Model(
                 id: id, outputModalities: (entry["architecture"]?["output_modalities"]?.arrayValue ?? []).compactMap(\.stringValue),
-                voices: (entry["supported_voices"]?.arrayValue ?? []).compactMap(\.stringValue), pricing: pricing)
+                voices: (entry["supported_voices"]?.arrayValue ?? []).compactMap(\.stringValue), pricing: pricing,
+                supportedParameters: (entry["supported_parameters"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
         var images: [String: [String: Capability]] = [:]
         for entry in imagesDocument["data"]?.arrayValue ?? [] {

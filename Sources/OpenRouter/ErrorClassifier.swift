@@ -93,18 +93,8 @@ public enum ErrorClassifier {
         }
         var failure = TaskFailure(kind, cause: .api(code: code), status: status, message: message, retryAfter: serverWait, details: details)
         failure.throttle = throttle
-        if case .key? = throttle { failure.requestLimit = requestLimit(headers: headers, metadata: metadata) }
         if kind == .refused { failure.refusal = details["reasons"] ?? "moderation" }
         return failure
-    }
-
-    /// `X-RateLimit-Limit`, from the headers or `error.metadata.headers`.
-    private static func requestLimit(headers: [(name: String, value: String)], metadata: JSONObject?) -> Int? {
-        if let value = headers.first(where: { $0.name.lowercased() == "x-ratelimit-limit" })?.value { return Int(value) }
-        for (name, value) in metadata?["headers"]?.objectValue ?? JSONObject() where name.lowercased() == "x-ratelimit-limit" {
-            return value.intValue.map { Int($0) } ?? value.stringValue.flatMap { Int($0) }
-        }
-        return nil
     }
 
     /// Whose limit a 429 is: OpenRouter's own (it carries `X-RateLimit-*`, in the headers or

@@ -3,9 +3,9 @@ import Media
 import Tasks
 
 /// Shapes an image task into an OpenRouter request body. On the chat path
-/// (`POST /chat/completions`), per model family: Gemini image models get `image_config`
-/// hints, image-only models get `["image"]` modalities, `openrouter/auto` gets no hints at
-/// all. On the /images path (`POST /images`): the endpoint's own normalized fields.
+/// (`POST /chat/completions`): the aspect ratio and resolution as `image_config`, the
+/// modalities validation chose (`["image"]` for image-only models), and no hints at all for
+/// `openrouter/auto`. On the /images path (`POST /images`): the endpoint's own normalized fields.
 public enum ImageRequest {
     public static let path = "/chat/completions"
     public static let imagesPath = "/images"
@@ -69,11 +69,12 @@ public enum ImageRequest {
         return body
     }
 
-    /// `image_config`: the hints Gemini image models understand, then the user's explicit
-    /// keys on top (for any model).
+    /// `image_config`: the aspect ratio and resolution (validation let them through only for
+    /// models that take them; never for `openrouter/auto`), then the user's explicit keys on
+    /// top (for any model).
     package static func imageConfig(for task: ImageTask) -> JSONObject? {
         var config = JSONObject()
-        if task.model.isGeminiImage {
+        if !task.model.isAuto {
             if let aspect = task.aspectRatio { config["aspect_ratio"] = .string(aspect) }
             if let resolution = task.resolution { config["image_size"] = .string(resolution) }
         }

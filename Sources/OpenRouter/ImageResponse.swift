@@ -135,7 +135,9 @@ public enum ImageResponse {
                 failure.billedCost = envelope["usage"]?["cost"]?.doubleValue
                 throw failure
             }
-            return ImageResult(images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: envelope["id"]?.stringValue, model: nil, text: nil)
+            // /images answers carry no `id`: the generation id comes in `X-Generation-Id`.
+            let generationID = envelope["id"]?.stringValue ?? head.header("x-generation-id")
+            return ImageResult(images: images, cost: envelope["usage"]?["cost"]?.doubleValue, generationID: generationID, model: nil, text: nil)
         }
     }
 

@@ -11,20 +11,68 @@ import Tasks
 /// never waits between attempts: retries and their delays belong to the runner.
 public struct OpenRouterClient: Sendable {
     public let endpoint: OpenRouterEndpoint
+    /// Models found image-only during this run (see `ModalityMemory`).
+    public let modalities: ModalityMemory
 
-    public init(endpoint: OpenRouterEndpoint) {
+    public init(endpoint: OpenRouterEndpoint, modalities: ModalityMemory = ModalityMemory()) {
         self.endpoint = endpoint
+        self.modalities = modalities
     }
 
     /// Generates the images of one attempt at `task`. Their bytes are decoded in place inside
     /// `buffer` (see `ImagePlacement`), so they live as long as the caller keeps it unused.
+    /// A chat request that asked `["image", "text"]` of a model serving images only (OpenRouter's
+    /// 404 "No endpoints found that support the requested output modalities") is sent once
+    /// more at once with `["image"]`, and the model's later requests ask that from the start.
     public func generateImages(
+        _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
+        into buffer: ByteArray
+    ) throws(TaskFailure) -> ImageResult {
+        if task.api == .images, task.imagesPerRequest > 1 {
+            return try imagesWithShortfall(task, references: references, placement: placement, on: connection, into: buffer)
+        }
+        var task = task
+        let mayNarrow = task.api == .chat && task.modalities.contains("text")
+        if mayNarrow, modalities.isImageOnly(task.model.wireID) { task.modalities = ["image"] }
+        do {
+            return try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        } catch {
+            guard mayNarrow, task.modalities.contains("text"), ModalityMemory.isModalitiesRefusal(error) else { throw error }
+            modalities.remember(task.model.wireID)
+            task.modalities = ["image"]
+            return try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        }
+    }
+
+    /// `/images` with `n` > 1: `n` is an upper bound, and a provider may return fewer. The
+    /// shortfall is asked for again (at most twice more), each answer in a buffer of its own;
+    /// a shortfall request that fails leaves the images already paid for, not the task failed.
+    private func imagesWithShortfall(
+        _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
+        into buffer: ByteArray
+    ) throws(TaskFailure) -> ImageResult {
+        let first = try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
+        var images = first.images
+        var cost = first.cost
+        var rest = task
+        for _ in 0..<2 where images.count < task.imagesPerRequest {
+            rest.imagesPerRequest = task.imagesPerRequest - images.count
+            guard let more = try? sendImages(rest, references: references, placement: placement, on: connection, into: ByteArray(headroom: buffer.headroom)),
+                !more.images.isEmpty
+            else { break }
+            images += more.images
+            cost = more.cost.map { $0 + (cost ?? 0) } ?? cost
+        }
+        return ImageResult(images: images, cost: cost, generationID: first.generationID, model: first.model, text: first.text)
+    }
+
+    private func sendImages(
         _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
         into buffer: ByteArray
     ) throws(TaskFailure) -> ImageResult {
         let body = try ImageRequest.body(for: task, references: references)
         let request = HTTPRequest(
-            method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.headers(category: "image-gen"),
+            method: .post, url: endpoint.url(ImageRequest.path(for: task)), headers: endpoint.generationHeaders(category: "image-gen"),
             body: JSONEncoding.encode(body))
         return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
             task.api == .images
@@ -38,16 +86,22 @@ public struct OpenRouterClient: Sendable {
         public let audio: [UInt8]
         /// `X-Generation-Id`, for the cost lookup and the journal.
         public let generationID: String?
+        /// PCM only: the sample rate and channels `Content-Type` names (`audio/pcm;rate=24000;channels=1`).
+        public var sampleRate: Int? = nil
+        public var channels: Int? = nil
     }
 
     /// Synthesizes `text` with `task`'s model, voice and format. `buffer` receives the raw
     /// answer; the audio is copied out of it, so the buffer is free again on return.
     public func speak(_ task: SpeechTask, text: String, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> SpokenAudio {
         let request = HTTPRequest(
-            method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.headers(category: "audio-gen"),
+            method: .post, url: endpoint.url(SpeechRequest.path), headers: endpoint.generationHeaders(category: "audio-gen"),
             body: JSONEncoding.encode(.object(SpeechRequest.body(for: task, input: text))))
         return try generate(request, on: connection, into: buffer) { head throws(TaskFailure) in
-            SpokenAudio(audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"))
+            let parameters = SpeechResponse.pcmParameters(head.contentType)
+            return SpokenAudio(
+                audio: try SpeechResponse.audio(from: head, body: buffer, format: task.format), generationID: head.header("x-generation-id"),
+                sampleRate: parameters.rate, channels: parameters.channels)
         }
     }
 

@@ -51,4 +51,11 @@ public struct OpenRouterEndpoint: Sendable {
         }
         return headers
     }
+
+    /// Headers for a generation request: `headers(category:)` and `X-OpenRouter-Cache: false`,
+    /// so identical bodies (from `count`, or retries) are never answered from a preset's
+    /// response cache.
+    public func generationHeaders(category: String) -> [(name: String, value: String)] {
+        headers(category: category) + [("X-OpenRouter-Cache", "false")]
+    }
 }

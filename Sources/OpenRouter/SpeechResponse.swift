@@ -36,6 +36,22 @@ public enum SpeechResponse {
         return bytes
     }
 
+    /// `rate` and `channels` from a `Content-Type` such as `audio/pcm;rate=24000;channels=1`.
+    public static func pcmParameters(_ contentType: String?) -> (rate: Int?, channels: Int?) {
+        var rate: Int?
+        var channels: Int?
+        for parameter in (contentType ?? "").split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace().filter { $0 != "\"" } }
+            guard pair.count == 2, let value = Int(pair[1]), value > 0 else { continue }
+            switch pair[0].lowercased() {
+            case "rate": rate = value
+            case "channels": channels = value
+            default: break
+            }
+        }
+        return (rate, channels)
+    }
+
     /// The cost OpenRouter reports for a generation (`GET /generation?id=`), or nil.
     public static func generationCost(_ body: ByteArray) -> Double? {
         guard let document = try? body.withUnsafeBytes({ try JSONEncoding.parse($0, source: "generation") }) else { return nil }

@@ -61,6 +61,15 @@ public enum RunReport {
         var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]
         if let stop = summary.stop { report["stopped"] = .string(describe(stop)) }
         report["totals"] = .object(totals)
+        if !summary.models.isEmpty {
+            // Estimate beside spend per model: how far `plan` can be trusted.
+            var models = JSONObject()
+            for (model, spend) in summary.models.sorted(by: { $0.key < $1.key }) {
+                models[model] = ["estimated": spend.estimated.map { .double(($0 * 1_000_000).rounded() / 1_000_000) } ?? .null,
+                                 "spent": .double((spend.spent * 1_000_000).rounded() / 1_000_000)]
+            }
+            report["models"] = .object(models)
+        }
         report["tasks"] = .array(tasks)
         return .object(report)
     }

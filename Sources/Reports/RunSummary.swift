@@ -28,6 +28,18 @@ public struct TaskOutcome: Sendable {
     }
 }
 
+/// One model's spend in a run: what the catalog's prices estimated for the requests paid
+/// for (nil when it could not say) and what they cost.
+public struct ModelSpend: Sendable, Equatable {
+    public let estimated: Double?
+    public let spent: Double
+
+    package init(estimated: Double?, spent: Double) {
+        self.estimated = estimated
+        self.spent = spent
+    }
+}
+
 /// Why a run ended before its last task.
 public enum RunStop: Sendable, Equatable {
     case unauthorized(String)
@@ -86,6 +98,8 @@ public struct RunSummary: Sendable {
     public var billedAttempts = 0
     /// Per output folder: dollars of failed attempts that were paid for.
     public var billedByFolder: [String: Double] = [:]
+    /// Per model: estimate and spend side by side (see `ModelSpend`).
+    public var models: [String: ModelSpend] = [:]
     public var failures: [TaskOutcome] = []
     /// Every task that ran, in the order they ended (for reports).
     public var outcomes: [TaskOutcome] = []

@@ -11,16 +11,27 @@ public struct ModelCatalog: Sendable {
         public let outputModalities: [String]
         public let voices: [String]
         public let pricing: [String: String]
+        /// The request fields the model's chat endpoint takes (`supported_parameters` of `/models`).
+        public let supportedParameters: [String]
 
-        package init(id: String, outputModalities: [String], voices: [String], pricing: [String: String]) {
+        package init(id: String, outputModalities: [String], voices: [String], pricing: [String: String], supportedParameters: [String] = []) {
             self.id = id
             self.outputModalities = outputModalities
             self.voices = voices
             self.pricing = pricing
+            self.supportedParameters = supportedParameters
         }
 
-        /// Dollars per generated image, nil when unlisted or varying (OpenRouter writes -1).
-        public var pricePerImage: Double? { Model.price(pricing["image_output"] ?? pricing["image"]) }
+        /// Dollars per generated image (`image_output`), nil when unlisted or varying
+        /// (OpenRouter writes -1). Never `image`: that is the price per INPUT image.
+        public var pricePerImage: Double? { Model.price(pricing["image_output"]) }
+        /// Dollars per output image token (`image_token`, else `completion`), for token-priced
+        /// image models such as Gemini's.
+        public var pricePerImageToken: Double? { Model.price(pricing["image_token"]) ?? Model.price(pricing["completion"]) }
+        /// Whether the chat path takes `image_config` (aspect ratio, image size) for this model.
+        public var takesImageConfig: Bool { supportedParameters.contains("image_config") }
+        /// Whether the model writes text besides images (else `modalities` must be `["image"]`).
+        public var writesText: Bool { outputModalities.contains("text") }
         /// Dollars per input character of speech, nil when unlisted or varying.
         public var pricePerCharacter: Double? { Model.price(pricing["prompt"]) }
 

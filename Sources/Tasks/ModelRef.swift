@@ -26,9 +26,10 @@ public struct ModelRef: Sendable, Hashable, CustomStringConvertible {
     public var description: String { wireID }
 
     /// Models that only write images and reject a `text` output modality (offline rule; the
-    /// model list's `architecture.output_modalities` says the same when it is cached).
+    /// model list's `architecture.output_modalities` decides when it is at hand).
     public var isImageOnly: Bool {
-        ["black-forest-labs/", "sourceful/", "bytedance-seed/", "recraft/", "stability/", "ideogram/"]
+        ["black-forest-labs/", "sourceful/", "bytedance-seed/", "recraft/", "stability/", "ideogram/",
+         "openai/gpt-image-", "x-ai/grok-imagine", "microsoft/mai-image"]
             .contains(where: wireID.hasPrefix)
     }
 }

@@ -74,9 +74,6 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public var details: [String: String] = [:]
     /// For a 429 or a transient 402: whose limit it was.
     public var throttle: Throttle?
-    /// For OpenRouter's own 429: the key's request limit (`X-RateLimit-Limit`), taken as
-    /// per minute, which the run then keeps to.
-    public var requestLimit: Int?
     /// The generation this attempt started, when the answer named it (`X-Generation-Id`,
     /// read as soon as the headers arrive): a chat generation is billed even when its
     /// transfer fails, and its cost can be asked for.
@@ -102,7 +99,6 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         var copy = TaskFailure(
             kind, cause: cause, status: status, message: note.map { message + "; " + $0 } ?? message, retryAfter: retryAfter, details: details)
         copy.throttle = throttle
-        copy.requestLimit = requestLimit
         copy.generationID = generationID
         copy.billedCost = billedCost
         copy.refusal = refusal

@@ -43,7 +43,9 @@ struct ModelsCommand: ParsableCommand {
         let showSpeech = speech || !image
         if showImages {
             for model in catalog.imageModels {
-                let price = model.pricePerImage.map { "$\($0)/image" } ?? "price varies or unknown"
+                let price = model.pricePerImage.map { "$\($0)/image" }
+                    ?? CostEstimate.perImage(model, tier: "1K").map { "~$\(($0 * 10000).rounded() / 10000)/image at 1K (token-priced)" }
+                    ?? "price varies or unknown"
                 let path = catalog.images[model.id] == nil ? "chat" : "chat,images"
                 Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t\(price)\t\(path)")
             }

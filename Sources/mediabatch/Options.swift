@@ -30,18 +30,32 @@ struct ManifestOptions: ParsableArguments {
         ManifestLimits(maxFileBytes: max(maxManifestMiB, 1) << 20, maxTasks: max(maxTasks, 1))
     }
 
+    @Flag(help: "Never fetch OpenRouter's model lists; check against the cached ones, however old.")
+    var offline = false
+
     /// The model lists `mediabatch models` cached, if any (stale ones too: offline is normal).
     var cachedCatalog: ModelCatalog? {
         CatalogCache.path(environment: ProcessInfo.processInfo.environment).flatMap(CatalogCache.load)
     }
 
-    /// The model lists for validation: with `refresh` fetched anew and cached (a failure
-    /// is a warning, and the cached lists serve), else the cached ones.
-    func catalog(refresh: Bool, _ connection: ConnectionOptions) throws -> ModelCatalog? {
-        guard refresh else { return cachedCatalog }
+    /// The model lists for checks and prices. The cache serves while fresh; when it is
+    /// missing or older than its TTL (or with `refresh`) the lists are fetched and cached.
+    /// A fetch that fails leaves the stale cache, or nothing: either is said plainly on
+    /// stderr, with what was not checked.
+    func catalog(refresh: Bool, _ connection: ConnectionOptions) -> ModelCatalog? {
+        let cached = cachedCatalog
+        if offline || (!refresh && cached.map { !$0.isStale } == true) {
+            if cached == nil { Terminal.error(CatalogNotice.weaker(reason: "--offline, and no cached model lists")) }
+            return cached
+        }
         do { return try connection.fetchCatalog() } catch {
-            Terminal.error("warning: cannot refresh the model lists: \(error)")
-            return cachedCatalog
+            let reason = (error as? CommandFailure)?.report.message ?? "\(error)"
+            if let cached {
+                Terminal.error("warning: cannot fetch OpenRouter's model lists (\(reason)); checking against the cached ones from \(CatalogNotice.age(cached)) ago")
+            } else {
+                Terminal.error(CatalogNotice.weaker(reason: "cannot fetch OpenRouter's model lists (\(reason)) and none are cached"))
+            }
+            return cached
         }
     }
 
@@ -54,8 +68,8 @@ struct ManifestOptions: ParsableArguments {
     }
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
-    func loadUnvalidatedPlan() -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits)
+    func loadUnvalidatedPlan(catalog: ModelCatalog?) -> BatchPlan {
+        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits)
     }
 }
 

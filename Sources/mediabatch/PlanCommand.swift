@@ -38,7 +38,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let catalog = try manifest.catalog(refresh: refreshModels, connection)
+        let catalog = manifest.catalog(refresh: refreshModels, connection)
         // One pass: tasks are listed as validation expands them, and printed only if valid.
         var listing = ""
         var tasks: [JSON] = []
@@ -86,18 +86,17 @@ struct PlanCommand: ParsableCommand {
         case .image(let image):
             let model = image.model.wireID
             // openrouter/auto picks a model per prompt: its price cannot be known in advance.
-            let perImage = image.model.isAuto ? nil : catalog?.models[model]?.pricePerImage
+            let estimate = CostEstimate.image(image, catalog: catalog)
             let images = image.imagesPerRequest
             var line = "\(image.id)\timage\t\(model)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
-            line += "\t\(image.output.folder)/\(image.output.baseName).*"
-            return (model, 1, perImage.map { $0 * Double(images) }, line)
+            line += "\t\(images) image\(images == 1 ? "" : "s")\t\(image.output.folder)/\(image.output.baseName).*"
+            return (model, 1, estimate, line)
         case .speech(let speech):
             let model = speech.model.wireID
             let chunks = NarrationSplitter.split(speech.text, maxChars: speech.maxChars).count
-            let perCharacter = catalog?.models[model]?.pricePerCharacter
             var line = "\(speech.id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
-            return (model, chunks, perCharacter.map { $0 * Double(speech.text.count) }, line)
+            return (model, chunks, CostEstimate.speech(speech, catalog: catalog), line)
         }
     }
 }

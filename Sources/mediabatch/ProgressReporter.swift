@@ -145,6 +145,7 @@ final class ProgressReporter: Sendable {
                                     outcomes.filter(\.isDone).count, outcomes.filter { !$0.isDone }.count, Terminal.dollars(cost) as NSString))
             }
         }
+        lines += ModelSpendTable.lines(summary.models)
         var line = "\(summary.done) done, \(summary.failed) failed"
         if summary.alreadyDone > 0 { line += ", \(summary.alreadyDone) already done" }
         if !summary.kept.isEmpty { line += ", \(summary.kept.count) kept" }

@@ -111,7 +111,7 @@ struct RunCommand: ParsableCommand {
         // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
-        let plan = manifest.loadUnvalidatedPlan()
+        let plan = manifest.loadUnvalidatedPlan(catalog: manifest.catalog(refresh: false, connection))
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))

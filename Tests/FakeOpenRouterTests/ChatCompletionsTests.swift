@@ -62,17 +62,20 @@ struct ChatCompletionsTests {
         #expect(largeCost > smallCost)
     }
 
-    @Test("image_size applies to Gemini only: Flux stays 1K at its aspect ratio")
-    func imageSizeOnlyForGemini() throws {
+    @Test("image_config is honoured where the model entry lists it: Flux Pro follows the hint, Flux Flex ignores it")
+    func imageConfigOnlyWhereListed() throws {
         let server = try startServer()
         defer { server.stop() }
-        let result = try post(
-            server, "/chat/completions",
-            chatBody(model: "black-forest-labs/flux.2-pro", modalities: ["image"], imageConfig: ["aspect_ratio": "3:2", "image_size": "2K"]))
-        #expect(result.status == 200)
-        let png = try #require(chatImages(result).first.flatMap { parsePNG($0.bytes) })
-        #expect(png.width == 1248 && png.height == 832)
-        #expect(result.json()?["provider"] as? String == "Black Forest Labs")
+        let hint: [String: Any] = ["aspect_ratio": "3:2", "image_size": "2K"]
+        let pro = try post(server, "/chat/completions", chatBody(model: "black-forest-labs/flux.2-pro", modalities: ["image"], imageConfig: hint))
+        #expect(pro.status == 200)
+        let large = try #require(chatImages(pro).first.flatMap { parsePNG($0.bytes) })
+        #expect(large.width == 2496 && large.height == 1664)
+        #expect(pro.json()?["provider"] as? String == "Black Forest Labs")
+        let flex = try post(server, "/chat/completions", chatBody(model: "black-forest-labs/flux.2-flex", modalities: ["image"], imageConfig: hint))
+        #expect(flex.status == 200)
+        let square = try #require(chatImages(flex).first.flatMap { parsePNG($0.bytes) })
+        #expect(square.width == 1024 && square.height == 1024)
     }
 
     @Test("Image-only models reject a text modality with 404; modalities without image give text only")

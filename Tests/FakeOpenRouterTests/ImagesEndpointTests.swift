@@ -31,7 +31,7 @@ struct ImagesEndpointTests {
             let png = try #require(parsePNG(item.bytes))
             #expect(png.width == 2688 && png.height == 1536 && png.crcsValid)
         }
-        #expect((object["usage"] as? [String: Any])?["cost"] as? Double == 0.202)
+        #expect((object["usage"] as? [String: Any])?["cost"] as? Double == 0.2016)  // 2 × 1,680 tokens × $60/M
         #expect(result.header("X-Generation-Id")?.hasPrefix("gen-") == true)
     }
 
@@ -94,7 +94,7 @@ struct ImagesEndpointTests {
         let result = try get(server, "/images/models")
         #expect(result.status == 200)
         let data = try #require(result.json()?["data"] as? [[String: Any]])
-        #expect(data.count == 9)
+        #expect(data.count == 12)  // every image model but the auto router and Grok Imagine (chat only)
         let flash = try #require(data.first { $0["id"] as? String == "google/gemini-3.1-flash-image-preview" })
         let parameters = try #require(flash["supported_parameters"] as? [String: Any])
         let resolution = try #require(parameters["resolution"] as? [String: Any])

@@ -145,7 +145,7 @@ struct ServerTests {
         let server = try startServer()
         defer { server.stop() }
         let images = try #require(try get(server, "/models?output_modalities=image").json()?["data"] as? [[String: Any]])
-        #expect(images.count == 10)
+        #expect(images.count == 14)
         let flux = try #require(images.first { $0["id"] as? String == "black-forest-labs/flux.2-pro" })
         #expect((flux["architecture"] as? [String: Any])?["output_modalities"] as? [String] == ["image"])
         #expect((flux["pricing"] as? [String: Any])?["prompt"] is String)
@@ -153,7 +153,7 @@ struct ServerTests {
         let kokoro = try #require(speech.first { $0["id"] as? String == "hexgrad/kokoro-82m" })
         #expect(kokoro["supported_voices"] as? [String] == ["af_alloy", "af_bella", "am_adam", "bf_emma"])
         let all = try #require(try get(server, "/models?output_modalities=all").json()?["data"] as? [Any])
-        #expect(all.count == 13)
+        #expect(all.count == 17)
         #expect(try get(server, "/model/black-forest-labs/flux.2-pro").status == 200)
         #expect(try get(server, "/model/acme/none").status == 404)
     }

@@ -52,7 +52,7 @@ struct SpeechTests {
         let text = String(repeating: "x", count: 576)  // 5.76 s = 240 frames of 576 samples
         let result = try speak(server, ["input": text, "response_format": "pcm"])
         #expect(result.status == 200)
-        #expect(result.header("Content-Type") == "audio/pcm")
+        #expect(result.header("Content-Type") == "audio/pcm;rate=24000;channels=1")
         #expect(result.body.count == 576 * 240 * 2)
         let samples = stride(from: 0, to: 2000, by: 2).map { Int16(bitPattern: UInt16(result.body[$0]) | UInt16(result.body[$0 + 1]) << 8) }
         #expect(samples.contains { $0 != 0 })

@@ -42,7 +42,7 @@ import TestSupport
         #expect(server.requests().count == fetched)
 
         // Without the cache the same manifest gets only the offline checks: the unknown model passes validation.
-        let offline = try runCLI(["validate", "m.json"], environment: ["XDG_CACHE_HOME": folder.path + "/empty"], in: folder.path)
+        let offline = try runCLI(["validate", "m.json", "--offline"], environment: ["XDG_CACHE_HOME": folder.path + "/empty"], in: folder.path)
         #expect(!offline.stderr.contains("tasks[0].model"))
         #expect(!offline.stderr.contains("tasks[3].voice"))
         #expect(offline.status == 0, "\(offline.stderr)")
@@ -83,7 +83,7 @@ import TestSupport
             {"tasks": [{"id": "a", "prompt": "p", "model": "google/gemini-2.5-flash-image", "count": 3},
                        {"id": "b", "prompt": "p", "model": "openrouter/auto"}]}
             """)
-        let offline = try runCLI(["plan", "m.json", "--summary"], environment: ["XDG_CACHE_HOME": folder.path + "/none"], in: folder.path)
+        let offline = try runCLI(["plan", "m.json", "--summary", "--offline"], environment: ["XDG_CACHE_HOME": folder.path + "/none"], in: folder.path)
         #expect(offline.status == 0)
         #expect(offline.stderr.contains("estimated cost unknown"))
         #expect(!offline.stderr.contains("$0.0000"))
@@ -107,7 +107,7 @@ import TestSupport
         defer { folder.remove() }
         folder.write("m.json", #"{"tasks": [{"id": "a", "prompt": "p", "model": "google/nano-nonexistent"}]}"#)
         let environment = ["OPENROUTER_API_KEY": "k", "XDG_CACHE_HOME": folder.path + "/cache"]
-        let plain = try runCLI(["validate", "m.json"], environment: environment, in: folder.path)
+        let plain = try runCLI(["validate", "m.json", "--offline"], environment: environment, in: folder.path)
         #expect(plain.status == 0)  // offline rules only
         let strict = try runCLI(["validate", "m.json", "--refresh-models", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(strict.status == 65)
@@ -121,7 +121,7 @@ import TestSupport
             ModelCatalog.Model(id: "a/b", outputModalities: ["image"], voices: [], pricing: pricing)
         }
         #expect(model(["image_output": "0.04"]).pricePerImage == 0.04)
-        #expect(model(["image": "0.02"]).pricePerImage == 0.02)
+        #expect(model(["image": "0.02"]).pricePerImage == nil)  // `image` prices an INPUT image
         #expect(model(["image_output": "-1"]).pricePerImage == nil)
         #expect(model([:]).pricePerImage == nil)
         #expect(model(["prompt": "0.000015"]).pricePerCharacter == 0.000015)

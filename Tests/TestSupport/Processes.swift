@@ -1,3 +1,4 @@
+import FakeOpenRouter
 import Foundation
 import Glibc
 
@@ -46,7 +47,7 @@ public func runTool(
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+    var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome]
     for (key, value) in environment { env[key] = value }
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -95,7 +96,7 @@ public final class BackgroundCLI {
     public init(_ arguments: [String], environment: [String: String] = [:], in directory: String, logName: String) throws {
         process.executableURL = URL(fileURLWithPath: mediabatchExecutable())
         process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome]
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -154,3 +155,14 @@ public func waitFor(timeout: Double, interval: Double = 0.005, _ condition: () -
     }
     return condition()
 }
+
+/// A cache folder of this test process holding the fake's model lists, fresh: runs check
+/// against them without fetching (a test that wants no lists, or its own, sets
+/// `XDG_CACHE_HOME`). Never the shared `$HOME/.cache`, which other runs of the suite share.
+public let seededCacheHome: String = {
+    let folder = NSTemporaryDirectory() + "mediabatch-test-cache-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: folder + "/mediabatch", withIntermediateDirectories: true)
+    let document = FakeModelLists.cacheDocument(fetched: Int(Date().timeIntervalSince1970))
+    try! document.write(toFile: folder + "/mediabatch/models.json", atomically: true, encoding: .utf8)
+    return folder
+}()

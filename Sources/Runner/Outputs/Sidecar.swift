@@ -1,5 +1,6 @@
 import Files
 import JSON
+import Media
 import OpenRouter
 import Support
 import Tasks
@@ -26,6 +27,15 @@ package enum Sidecar {
         if !task.inputImages.isEmpty { sidecar["inputImages"] = .array(task.inputImages.map { .string(FileIO.lastComponent($0)) }) }
         sidecar["created"] = .string(UTCTime.now())
         return sidecar
+    }
+
+    /// What came back for one image: its pixel size and format, and, when they differ from
+    /// what the task asked (a model that ignored a hint), the mismatch in words.
+    package static func recordReturned(_ image: GeneratedImage, for task: ImageTask, into sidecar: inout JSONObject) {
+        // The header holds the size (a JPEG's frame header may follow large EXIF blocks).
+        guard let size = image.withUnsafeBytes({ ImageFormat.dimensions(Array($0.prefix(1 << 20))) }) else { return }
+        sidecar["returned"] = ["width": .int(Int64(size.width)), "height": .int(Int64(size.height)), "format": .string(image.format.rawValue)]
+        if let mismatch = SizeCheck.mismatch(task, width: size.width, height: size.height) { sidecar["sizeMismatch"] = .string(mismatch) }
     }
 
     package static func speech(_ task: SpeechTask, chunks: Int) -> JSONObject {

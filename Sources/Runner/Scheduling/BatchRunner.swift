@@ -79,9 +79,10 @@ public final class BatchRunner: Sendable {
         // The costs of broken-off generations still being asked for belong to this run.
         worker.imageCosts.drain()
         worker.speechCosts.drain()
-        let summary = recorder.summary(
+        var summary = recorder.summary(
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
+        summary.models = spending.byModel
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
         return summary
     }

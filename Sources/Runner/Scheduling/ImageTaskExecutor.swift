@@ -71,7 +71,14 @@ package struct ImageTaskExecutor {
             outputs.append(file)
             if sidecars {
                 var sidecar = Sidecar.image(task, result: result)
+                if task.api == .chat, var parameters = sidecar["parameters"]?.objectValue {
+                    // As sent: a model found image-only during the run was asked for ["image"].
+                    let modalities = client.modalities.isImageOnly(task.model.wireID) ? ["image"] : task.modalities
+                    parameters["modalities"] = .array(modalities.map(JSON.string))
+                    sidecar["parameters"] = .object(parameters)
+                }
                 sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
+                Sidecar.recordReturned(image, for: task, into: &sidecar)
                 outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
             }
         }

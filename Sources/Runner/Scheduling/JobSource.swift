@@ -208,14 +208,6 @@ package final class JobSource: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Keeps to `perMinute` requests from now on (OpenRouter said the key allows that many),
-    /// unless a lower cap is already kept.
-    package func pace(perMinute: Int) {
-        condition.lock()
-        if rateLimit.map({ $0.perSecond > Double(perMinute) / 60 }) ?? true { rateLimit = TokenBucket(perMinute: perMinute) }
-        condition.unlock()
-    }
-
     /// The model was told to slow down (a provider's 429, a 402 about credit in flight):
     /// it may have half as many requests in flight (at least one).
     package func throttle(_ model: String) {

@@ -52,7 +52,7 @@ package final class OutcomeRecorder: Sendable {
             taskID: job.task.id, origin: job.task.origin, attempts: attempts,
             result: .done(files: files, cost: cost, generationID: generationID), seconds: seconds)
         outcome.folder = job.task.output.folder
-        spending.settle(reserved: job.reserved, paid: cost, for: job)
+        spending.settle(reserved: job.reserved, paid: cost, for: job, wholeTask: true)
         state.withLock { summary in
             summary.done += 1
             summary.outcomes.append(outcome)

@@ -33,6 +33,7 @@ package struct SpeechTaskExecutor {
         let assembly = part.assembly
         if assembly.wasKept(part.index) { return assembly.keptComplete() }
         let spoken = try client.speak(assembly.task, text: part.text, on: connection, into: buffer)
+        try Self.checkPCM(spoken, for: assembly.task)
         do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
             throw TaskFailure(.permanent, cause: .file(path: error.path), message: "cannot keep chunk \(part.index + 1) for reruns: \(error)")
         }
@@ -63,6 +64,9 @@ package struct SpeechTaskExecutor {
         var outputs = [audio]
         if sidecars {
             var sidecar = Sidecar.speech(task, chunks: parts.count)
+            // What came back: the audio's length.
+            let seconds = task.format == .mp3 ? (try? MP3Joiner.duration(of: final)) : Double(parts.reduce(0) { $0 + $1.count }) / 2 / Double(task.sampleRate)
+            if let seconds { sidecar["duration"] = .double((seconds * 1000).rounded() / 1000) }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
@@ -74,6 +78,19 @@ package struct SpeechTaskExecutor {
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+
+    /// PCM chunks must be what the WAV header will say: the rate and channels the answer's
+    /// `Content-Type` names must match the task's `sampleRate` and mono, else no chunk is kept.
+    static func checkPCM(_ spoken: OpenRouterClient.SpokenAudio, for task: SpeechTask) throws(TaskFailure) {
+        guard task.format == .pcm else { return }
+        if let rate = spoken.sampleRate, rate != task.sampleRate {
+            throw TaskFailure(.permanent, cause: .response, status: 200,
+                message: "\(task.model.wireID) answered pcm at \(rate) Hz, but the task's sampleRate is \(task.sampleRate): set \"sampleRate\": \(rate)")
+        }
+        if let channels = spoken.channels, channels != 1 {
+            throw TaskFailure(.permanent, cause: .response, status: 200, message: "\(task.model.wireID) answered pcm with \(channels) channels; mediabatch writes mono WAV")
+        }
     }
 
     /// WAV bytes, or the reason they cannot be made as the failure of the task: permanent,

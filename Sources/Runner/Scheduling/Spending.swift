@@ -1,3 +1,4 @@
+import Reports
 import Support
 import Tasks
 
@@ -18,6 +19,8 @@ package final class Spending: Sendable {
         var refused = false
         /// Per model: dollars and units (images, or characters of speech) paid for so far.
         var observed: [String: (dollars: Double, units: Double)] = [:]
+        /// Per model: what `plan` estimated for the requests paid for (nil once one was unpriced).
+        var estimated: [String: Double?] = [:]
     }
 
     private let state = Locked(State())
@@ -55,28 +58,40 @@ package final class Spending: Sendable {
     }
 
     /// A request ended: its reservation goes, what it cost (if anything) comes in.
-    package func settle(reserved: Double, paid: Double?, for job: Job? = nil) {
-        let measured = job.map { Self.measure($0, catalog: catalog) }
+    /// `wholeTask`: `paid` is the whole task's (a finished narration's chunks together), not
+    /// the one chunk `job` carries.
+    package func settle(reserved: Double, paid: Double?, for job: Job? = nil, wholeTask: Bool = false) {
+        let measured = job.map { Self.measure($0, catalog: catalog, wholeTask: wholeTask) }
         state.withLock { state in
             state.reserved = max(0, state.reserved - reserved)
             guard let paid, paid > 0 else { return }
             state.spent += paid
-            if let (model, units, _) = measured {
+            if let (model, units, price) = measured {
                 let seen = state.observed[model] ?? (0, 0)
                 state.observed[model] = (seen.dollars + paid, seen.units + units)
+                let before = state.estimated[model] ?? 0
+                state.estimated[model] = before.flatMap { total in price.map { total + $0 * units } }
             }
+        }
+    }
+
+    /// Per model, the estimate (the catalog's prices, as `plan` uses them) of what was paid
+    /// for, beside what was paid: how far to trust `plan`.
+    package var byModel: [String: ModelSpend] {
+        state.withLock { state in
+            state.observed.reduce(into: [:]) { $0[$1.key] = ModelSpend(estimated: state.estimated[$1.key] ?? nil, spent: $1.value.dollars) }
         }
     }
 
     /// Which model a job pays, how many units it asks for (images, or characters), and the
     /// catalog's price per unit when known.
-    private static func measure(_ job: Job, catalog: ModelCatalog?) -> (model: String, units: Double, price: Double?) {
+    private static func measure(_ job: Job, catalog: ModelCatalog?, wholeTask: Bool = false) -> (model: String, units: Double, price: Double?) {
         switch job.task {
         case .image(let task):
-            let price = task.model.isAuto ? nil : catalog?.models[task.model.wireID]?.pricePerImage
+            let price = CostEstimate.image(task, catalog: catalog).map { $0 / Double(task.imagesPerRequest) }
             return (task.model.wireID, Double(task.imagesPerRequest), price)
         case .speech(let task):
-            let characters = Double(job.part?.text.count ?? task.text.count)
+            let characters = Double(wholeTask ? task.text.count : job.part?.text.count ?? task.text.count)
             return (task.model.wireID, characters, catalog?.models[task.model.wireID]?.pricePerCharacter)
         }
     }

@@ -104,8 +104,6 @@ package struct Worker {
         case .key(let resetAt)?:
             let untilReset = resetAt.map { $0 - UTCTime.epochSeconds() } ?? 0
             source.coolDown(for: max(delay, untilReset))
-            // Then keep to the key's limit rather than meet it again.
-            if let limit = failure.requestLimit, limit > 0 { source.pace(perMinute: limit) }
         case .provider?:
             source.throttle(model)
         case .inFlightBudget?:

@@ -1,0 +1,115 @@
+import FakeOpenRouter
+import Foundation
+import HTTP
+import Media
+import OpenRouter
+import Support
+import Tasks
+import Testing
+import TestSupport
+
+/// Issue 14, requests that fit each model: modalities, image hints, endpoint details.
+@Suite struct ModelRequestTests {
+    func task(_ model: String, modalities: [String] = ["image", "text"]) -> ImageTask {
+        ImageTask(
+            id: "t", manifestName: "m", origin: TaskOrigin(file: "m.json", line: 1), output: OutputTarget(folder: "/nonexistent", baseName: "t"),
+            prompt: "a fox", model: ModelRef(model)!, aspectRatio: nil, resolution: nil, imageConfig: nil, provider: nil,
+            fallbackModels: nil, inputImages: [], variant: 1, modalities: modalities)
+    }
+
+    @Test func theModalities404IsRetriedOnceWithImageOnlyAndRememberedForTheRun() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let client = OpenRouterClient(endpoint: OpenRouterEndpoint(baseURL: server.baseURL, apiKey: "k"))
+        let connection = try HTTPConnection()
+        // The offline rule would not know this model writes images only: the answer teaches it.
+        let first = try client.generateImages(task("black-forest-labs/flux.2-pro"), references: [], placement: ImagePlacement(), on: connection, into: ByteArray())
+        #expect(first.images.count == 1)
+        let second = try client.generateImages(task("black-forest-labs/flux.2-pro"), references: [], placement: ImagePlacement(), on: connection, into: ByteArray())
+        #expect(second.images.count == 1)
+        let sent = server.requests().compactMap { $0.json()?["modalities"] as? [String] }
+        #expect(sent == [["image", "text"], ["image"], ["image"]])
+        #expect(client.modalities.isImageOnly("black-forest-labs/flux.2-pro"))
+        // A model that writes text keeps both, and any other 404 is not retried.
+        _ = try client.generateImages(task("google/gemini-2.5-flash-image"), references: [], placement: ImagePlacement(), on: connection, into: ByteArray())
+        #expect(server.requests().last?.json()?["modalities"] as? [String] == ["image", "text"])
+        #expect(server.requests().allSatisfy { $0.header("x-openrouter-cache") == "false" })
+    }
+
+    @Test func hintsAreSentWhereTheCatalogSaysAndRefusedWithTheFixElsewhere() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // The seeded cache is the fake's catalog: flux.2-flex takes hints only on /images, Grok Imagine nowhere.
+        folder.write("m.json", """
+            {"name": "hints", "tasks": [
+              {"id": "flex", "prompt": "p", "model": "black-forest-labs/flux.2-flex", "aspectRatio": "16:9"},
+              {"id": "grok", "prompt": "p", "model": "x-ai/grok-imagine-image", "resolution": "2K"},
+              {"id": "auto", "prompt": "p", "model": "openrouter/auto", "aspectRatio": "16:9"},
+              {"id": "think", "api": "images", "prompt": "p", "model": "openai/gpt-image-2", "reasoning": "high"},
+              {"id": "effort", "prompt": "p", "model": "google/gemini-2.5-flash-image", "reasoning": "xhigh"}
+            ]}
+            """)
+        let refused = try runCLI(["validate", "m.json"], in: folder.path)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains(#"tasks[0].aspectRatio = "16:9": black-forest-labs/flux.2-flex takes aspect ratio and resolution only on the /images endpoint; set "api": "auto""#))
+        #expect(refused.stderr.contains("tasks[1].resolution = \"2K\": x-ai/grok-imagine-image takes no aspect ratio or resolution"))
+        #expect(refused.stderr.contains("tasks[2].aspectRatio = \"16:9\": openrouter/auto picks a model per prompt"))
+        #expect(refused.stderr.contains("tasks[3].reasoning = \"high\": reasoning applies to the chat path only"))
+        #expect(!refused.stderr.contains("tasks[4]"))
+
+        folder.write("m.json", """
+            {"name": "hints", "tasks": [
+              {"id": "flex", "api": "auto", "prompt": "p", "model": "black-forest-labs/flux.2-flex", "aspectRatio": "16:9"},
+              {"id": "pro", "prompt": "p", "model": "black-forest-labs/flux.2-pro", "aspectRatio": "16:9", "resolution": "2K"},
+              {"id": "gpt", "prompt": "p", "model": "openai/gpt-5.4-image-2", "aspectRatio": "21:9", "resolution": "2K"},
+              {"id": "gem", "prompt": "p", "model": "google/gemini-3.1-flash-image", "aspectRatio": "1:4", "resolution": "0.5K"}
+            ]}
+            """)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requests().first { $0.path == "/images" }?.json()?["aspect_ratio"] as? String == "16:9")
+        let chat = server.requests().filter { $0.path == "/chat/completions" }.compactMap { $0.json() }
+        #expect(chat.count == 3)
+        #expect(chat.allSatisfy { $0["image_config"] is [String: String] })
+        func size(_ name: String) -> (Int, Int)? { pngSize(folder.path + "/out/hints/\(name).png") }
+        #expect(size("flex")! == (1344, 768))
+        #expect(size("pro")! == (2688, 1536))
+        #expect(size("gpt")! == (3072, 1344))
+        #expect(size("gem")! == (256, 1024))
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/hints/pro.png.json"))) as? [String: Any])
+        let returned = try #require(sidecar["returned"] as? [String: Any])
+        #expect(returned["width"] as? Int == 2688 && returned["height"] as? Int == 1536)
+        #expect(sidecar["sizeMismatch"] == nil)
+        #expect((sidecar["parameters"] as? [String: Any])?["modalities"] as? [String] == ["image"])
+    }
+
+    @Test func aPixelSizeThatDiffersFromTheAskIsRecorded() {
+        var asked = task("x-ai/grok-imagine-image")
+        asked = ImageTask(
+            id: "t", manifestName: "m", origin: asked.origin, output: asked.output, prompt: "p", model: asked.model,
+            aspectRatio: "16:9", resolution: "2K", imageConfig: nil, provider: nil, fallbackModels: nil, inputImages: [], variant: 1)
+        #expect(SizeCheck.mismatch(asked, width: 2688, height: 1536) == nil)
+        #expect(SizeCheck.mismatch(asked, width: 1024, height: 1024) == "asked 16:9 2K, got 1024x1024 (aspect ratio and resolution differ)")
+        #expect(SizeCheck.mismatch(task("x-ai/grok-imagine-image"), width: 1024, height: 1024) == nil)
+    }
+
+    @Test func fewerImagesThanNOnImagesAreAskedForAgainAndTheIdComesFromTheHeader() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let client = OpenRouterClient(endpoint: OpenRouterEndpoint(baseURL: server.baseURL, apiKey: "k"))
+        var asked = task("bytedance-seed/seedream-4.5")
+        asked = ImageTask(
+            id: "t", manifestName: "m", origin: asked.origin, output: asked.output, prompt: "a fox #fake:images=1", model: asked.model,
+            aspectRatio: nil, resolution: nil, imageConfig: nil, provider: nil, fallbackModels: nil, inputImages: [], variant: 1,
+            api: .images, imagesPerRequest: 3)
+        let result = try client.generateImages(asked, references: [], placement: ImagePlacement(), on: try HTTPConnection(), into: ByteArray())
+        #expect(result.images.count == 3)
+        let sent = server.requests().filter { $0.path == "/images" }.compactMap { $0.json() }
+        #expect(sent.map { $0["n"] as? Int ?? 1 } == [3, 2, 1])
+        #expect(sent.allSatisfy { $0["reasoning"] == nil })
+        #expect(result.generationID?.hasPrefix("gen-") == true)
+        #expect(abs((result.cost ?? 0) - 3 * 0.04) < 1e-9)
+    }
+}
