@@ -142,20 +142,15 @@ struct RunCommand: ParsableCommand {
             case .file(let failure): throw CommandFailure.file(failure)
             }
         }
-        let lock: RunLock
-        do { lock = try RunLock(root: FileIO.absolute(manifest.outputRoot), shard: options.shard) } catch {
-            switch error {
-            case .busy(let busy): throw CommandFailure.busy(busy.description)
-            case .file(let failure): throw CommandFailure.file(failure)
-            }
-        }
+        // One lock per output folder: runs writing other folders of the root go on beside it.
+        let locks = try RunLocks.take(folders: selection.folders, shard: options.shard)
         if let signal = signals.received { throw CommandFailure.signal(signal) }
         reporter.begin(expected: plan.taskCount - selection.alreadyDone - selection.otherShards)
         let summary: RunSummary
         do { summary = try runner.run(plan, selection: selection) } catch {
             throw CommandFailure.file(error)
         }
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime(locks) {}
         reporter.finish(summary)
         if json { Terminal.write(String(decoding: JSONEncoding.encode(RunReport.json(summary)), as: UTF8.self) + "\n") }
 
@@ -211,4 +206,18 @@ final class SignalHandling {
     var received: Int32? { state.first.withLock { $0 } }
 
     deinit { for source in sources { source.cancel() } }
+}
+
+/// The run locks of the output folders a command writes (see `RunLock`), taken in order.
+enum RunLocks {
+    static func take(folders: [String], shard: Shard?) throws -> [RunLock] {
+        try folders.sorted().map { folder in
+            do throws(RunLock.Failure) { return try RunLock(folder: folder, shard: shard) } catch {
+                switch error {
+                case .busy(let busy): throw CommandFailure.busy(busy.description)
+                case .file(let failure): throw CommandFailure.file(failure)
+                }
+            }
+        }
+    }
 }
