@@ -41,18 +41,20 @@ struct ModelsCommand: ParsableCommand {
         guard let catalog else { return }
         let showImages = image || !speech
         let showSpeech = speech || !image
+        var table = Table(["model", "type", "price", "details"])
         if showImages {
             for model in catalog.imageModels {
-                let price = model.pricePerImage.map { "$\($0)/image" } ?? "price varies or unknown"
+                let price = model.pricePerImage.map { Terminal.price($0, per: "image") } ?? "price varies or unknown"
                 let path = catalog.images[model.id] == nil ? "chat" : "chat,images"
-                Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t\(price)\t\(path)")
+                table.add([model.id, "image", price, "\(model.outputModalities.joined(separator: "+")) via \(path)"])
             }
         }
         if showSpeech {
             for model in catalog.speechModels {
-                let price = model.pricePerCharacter.map { "$\($0)/char" } ?? "price varies or unknown"
-                Terminal.output("\(model.id)\tspeech\t\(price)\tvoices: \(model.voices.joined(separator: ","))")
+                let price = model.pricePerCharacter.map { Terminal.price($0, per: "char") + " (" + Terminal.price($0 * 1_000_000, per: "1M chars") + ")" }
+                table.add([model.id, "speech", price ?? "price varies or unknown", "voices: \(model.voices.joined(separator: ","))"])
             }
         }
+        table.print()
     }
 }

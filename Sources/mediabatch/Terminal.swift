@@ -39,8 +39,23 @@ enum Terminal {
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 
-    /// `12.3456` → `$12.35`; tiny amounts keep more digits.
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
+    static var colour: Bool { standardOutputIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
+
+    /// Money in text: four decimals, one format everywhere (`$0.0390`, `$12.3456`).
     static func dollars(_ amount: Double) -> String {
-        amount < 1 ? String(format: "$%.4f", amount) : String(format: "$%.2f", amount)
+        String(format: "$%.4f", amount)
+    }
+
+    /// A unit price, in plain decimals however small (`$0.0000008/char`, never `$8e-07/char`):
+    /// enough digits to show its two significant ones, no trailing zeros past four decimals.
+    static func price(_ amount: Double, per unit: String) -> String {
+        guard amount > 0, amount.isFinite else { return "$0/\(unit)" }
+        let digits = max(4, min(12, 1 - Int(log10(amount).rounded(.down)) + 1))
+        var text = String(format: "%.\(digits)f", amount)
+        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 5 { text.removeLast() }
+        return "$" + text + "/" + unit
     }
 }
