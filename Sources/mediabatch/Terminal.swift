@@ -50,12 +50,15 @@ enum Terminal {
     }
 
     /// A unit price, in plain decimals however small (`$0.0000008/char`, never `$8e-07/char`):
-    /// enough digits to show its two significant ones, no trailing zeros past four decimals.
+    /// three significant digits, no trailing zeros (`$0.039/image`).
     static func price(_ amount: Double, per unit: String) -> String {
         guard amount > 0, amount.isFinite else { return "$0/\(unit)" }
-        let digits = max(4, min(12, 1 - Int(log10(amount).rounded(.down)) + 1))
-        var text = String(format: "%.\(digits)f", amount)
-        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 5 { text.removeLast() }
+        let decimals = max(0, min(15, 2 - Int(log10(amount).rounded(.down))))
+        var text = String(format: "%.\(decimals)f", amount)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
         return "$" + text + "/" + unit
     }
 }
