@@ -12,7 +12,9 @@
 #             $PREFIX/share/bash-completion/completions/mediabatch
 #             $PREFIX/share/zsh/site-functions/_mediabatch
 #             $PREFIX/share/fish/vendor_completions.d/mediabatch.fish
-# MEDIABATCH_BIN=path skips the build and installs that binary (tests use the debug build).
+# MEDIABATCH_BIN=path skips the build and installs that binary (tests use the debug build);
+# MEDIABATCH_NO_MANUAL=1 skips the man pages (the manual plugin takes minutes, and cannot run
+# while another SwiftPM process holds the build folder, as under `swift test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +69,9 @@ done
 # The man pages come from the same help text (swift-argument-parser's manual plugin).
 manual=$(mktemp -d)
 trap 'rm -rf "$manual"' EXIT
-if swift package plugin --list 2>/dev/null | grep -q generate-manual \
+if [ -n "${MEDIABATCH_NO_MANUAL:-}" ]; then
+  echo "install: MEDIABATCH_NO_MANUAL is set; no man page installed" >&2
+elif swift package plugin --list 2>/dev/null | grep -q generate-manual \
    && swift package --allow-writing-to-directory "$manual" generate-manual --multi-page --output-directory "$manual" >/dev/null 2>&1; then
   for page in $(find "$manual" -name '*.1'); do put 644 "share/man/man1/$(basename "$page")" <"$page"; done
 else
