@@ -18,7 +18,7 @@ public enum Gallery {
 
     public static func write(folder: String, journalPath: String) throws(FileError) {
         let index = try JournalIndex(path: journalPath)
-        let pages = pages(folder: folder, index: index)
+        let (pages, thumbnails) = render(folder: folder, index: index, pageSize: pageSize)
         for (number, page) in pages.enumerated() {
             try FileIO.writeAtomically(Array(page.utf8), to: folder + "/" + pageName(number + 1))
         }
@@ -28,6 +28,7 @@ public enum Gallery {
             unlink(folder + "/" + pageName(stale))
             stale += 1
         }
+        Thumbnails.sweep(folder: folder, keeping: thumbnails)
     }
 
     package static func pageName(_ number: Int) -> String { number == 1 ? "index.html" : "page-\(number).html" }
@@ -38,6 +39,11 @@ public enum Gallery {
     }
 
     package static func pages(folder: String, index: JournalIndex, pageSize: Int = Gallery.pageSize) -> [String] {
+        render(folder: folder, index: index, pageSize: pageSize).pages
+    }
+
+    /// The pages, and the thumbnails they show (relative to the folder).
+    private static func render(folder: String, index: JournalIndex, pageSize: Int) -> (pages: [String], thumbnails: Set<String>) {
         var shown: [(file: JournalEntry.File, entry: JournalEntry)] = []
         var failures: [String] = []
         var totalCost = 0.0
@@ -67,20 +73,22 @@ public enum Gallery {
             let thumbnail = isAudio(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
             looked.withLock { $0[index] = (value, thumbnail) }
         }
-        let cards = looked.withLock { values in
-            shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1) }
+        let (cards, thumbnails) = looked.withLock { values in
+            (shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1) },
+             Set(values.compactMap { $0.1?.path }))
         }
         let name = FileIO.lastComponent(folder)
         let pageCount = max(1, (cards.count + pageSize - 1) / pageSize)
         let summary = "\(cards.count) file\(cards.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), "
             + "cost $\(String(format: "%.4f", totalCost)) · updated \(UTCTime.now())"
-        return (1...pageCount).map { number in
+        let pages = (1...pageCount).map { number in
             let slice = cards[min(cards.count, (number - 1) * pageSize)..<min(cards.count, number * pageSize)]
             var page = head(name) + "<h1>\(escape(name))</h1>\n<p>\(summary)</p>\n" + navigation(number, of: pageCount)
             page += "<div class=\"grid\">\n" + slice.joined(separator: "\n") + "\n</div>\n"
             if number == 1, !failures.isEmpty { page += "<h2>Failures</h2>\n<ul class=\"failed\">\n" + failures.joined(separator: "\n") + "\n</ul>\n" }
             return page + navigation(number, of: pageCount) + "</body></html>\n"
         }
+        return (pages, thumbnails)
     }
 
     private static func head(_ name: String) -> String {

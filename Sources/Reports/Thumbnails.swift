@@ -58,6 +58,23 @@ package enum Thumbnails {
     }
 }
 
+extension Thumbnails {
+    /// Removes what no page shows any more: thumbnails of images gone or changed, and the
+    /// temp files of runs killed while writing one (their process is gone).
+    package static func sweep(folder: String, keeping shown: Set<String>) {
+        let thumbs = folder + "/" + folderName
+        guard let names = try? FileIO.listFolder(thumbs) else { return }
+        for name in names where !shown.contains(folderName + "/" + name) {
+            if let range = name.range(of: ".tmp-") {
+                // `<hash>.jpg.tmp-<pid>-<n>.jpg`: a writer that still runs keeps its file.
+                let pid = name[range.upperBound...].prefix { $0 != "-" }
+                if let pid = Int32(pid), kill(pid, 0) == 0 || errno == EPERM { continue }
+            }
+            unlink(thumbs + "/" + name)
+        }
+    }
+}
+
 /// One `VipsImage *`, released in `deinit`; used on the thread that made it.
 private final class VipsImageHandle {
     let pointer: OpaquePointer

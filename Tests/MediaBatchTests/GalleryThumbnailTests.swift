@@ -51,7 +51,11 @@ import TestSupport
         // Made once: a later gallery keeps the same file.
         let before = try FileManager.default.attributesOfItem(atPath: thumb)[.systemFileNumber] as? Int
         try FileManager.default.removeItem(atPath: base + "index.html")
+        // A thumbnail of an image gone, and the temp file of a run killed while writing one.
+        folder.write("out/g/.mediabatch/thumbs/" + String(repeating: "0", count: 32) + ".jpg", "old")
+        folder.write("out/g/.mediabatch/thumbs/" + thumbs[0] + ".tmp-2147483000-7.jpg", "torn")
         _ = try runAgainst(server, manifest: manifest, in: folder)
+        #expect(folder.allFiles(under: "out/g/.mediabatch/thumbs") == thumbs, "stale thumbnails stay")
         #expect(FileManager.default.fileExists(atPath: base + "index.html"))
         #expect(try FileManager.default.attributesOfItem(atPath: thumb)[.systemFileNumber] as? Int == before)
     }
