@@ -78,7 +78,7 @@ struct DryRun {
         return keys
     }
 
-    func show(summary: Bool, json: Bool, all: Bool) throws {
+    func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
         let (rows, catalog) = try rows()
         let running = rows.filter { $0.state == .run }
         var byModel: [String: ModelLine] = [:]
@@ -110,7 +110,7 @@ struct DryRun {
             for row in rows where all || row.state == .run {
                 table.add(row.line.components(separatedBy: "\t") + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
             }
-            table.print()
+            table.print(colour: colour)
         }
         for model in byModel.keys.sorted() {
             let line = byModel[model]!

@@ -89,6 +89,14 @@ struct FolderStatus {
         return parts.joined(separator: ", ") + ", spent " + Terminal.dollars(folders.reduce(0) { $0 + $1.spent })
     }
 
+    /// Every folder's counts and spend added up.
+    static func totalsJSON(_ folders: [FolderStatus]) -> JSON {
+        var object = JSONObject()
+        for state in State.allCases { object[state.rawValue] = .int(Int64(folders.reduce(0) { $0 + $1.count(state) })) }
+        object["spent"] = .double(RunReport.money(folders.reduce(0) { $0 + $1.spent }))
+        return .object(object)
+    }
+
     /// The folder as JSON: counts, locks, spend and every task.
     var json: JSON {
         var object: JSONObject = ["folder": .string(FileIO.relativeDisplay(folder))]

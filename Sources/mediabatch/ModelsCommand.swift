@@ -13,6 +13,7 @@ struct ModelsCommand: ParsableCommand {
         discussion: "Example: mediabatch models --speech")
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Only image models.")
     var image = false
@@ -55,6 +56,6 @@ struct ModelsCommand: ParsableCommand {
                 table.add([model.id, "speech", price ?? "price varies or unknown", "voices: \(model.voices.joined(separator: ","))"])
             }
         }
-        table.print()
+        table.print(colour: output.colour)
     }
 }

@@ -23,6 +23,7 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var manifest: ManifestOptions
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Fetch OpenRouter's model lists first (for stricter checks and prices).")
     var refreshModels = false
@@ -51,7 +52,7 @@ struct PlanCommand: ParsableCommand {
             return shard
         }
         try DryRun(manifest: manifest, connection: connection, refreshModels: refreshModels, shard: shard, force: force,
-                   retryRefused: retryRefused).show(summary: summary, json: json, all: all)
+                   retryRefused: retryRefused).show(summary: summary, json: json, all: all, colour: output.colour)
     }
 
     /// `run --dry-run`: the plan of that run.

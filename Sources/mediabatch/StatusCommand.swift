@@ -44,6 +44,7 @@ struct StatusCommand: ParsableCommand {
     var credits = false
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         var folders: [FolderStatus] = []
@@ -104,7 +105,7 @@ struct StatusCommand: ParsableCommand {
 
     private func show(_ folders: [FolderStatus], planned: Bool) {
         if json {
-            let document: JSON = ["folders": .array(folders.map(\.json)), "totals": .string(FolderStatus.totals(folders, planned: planned))]
+            let document: JSON = ["folders": .array(folders.map(\.json)), "totals": FolderStatus.totalsJSON(folders)]
             Terminal.write(String(decoding: JSONEncoding.encodeForReading(document), as: UTF8.self) + "\n")
         } else {
             let several = folders.count > 1
@@ -114,7 +115,7 @@ struct StatusCommand: ParsableCommand {
                     table.add((several ? [FileIO.relativeDisplay(folder.folder)] : []) + [task.state.rawValue, task.id] + task.detail + [task.time ?? ""])
                 }
             }
-            table.print()
+            table.print(colour: output.colour)
         }
         for folder in folders {
             let name = FileIO.relativeDisplay(folder.folder)

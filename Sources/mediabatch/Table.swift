@@ -30,7 +30,27 @@ struct Table {
     }
 
     /// Prints it on stdout, shaped for where stdout goes.
-    func print() {
-        Terminal.write(render(terminal: Terminal.standardOutputIsTerminal, colour: Terminal.colour))
+    func print(colour: Bool = Terminal.colour) {
+        Terminal.write(render(terminal: Terminal.standardOutputIsTerminal, colour: colour && Terminal.standardOutputIsTerminal))
+    }
+}
+
+import ArgumentParser
+
+/// How tables look: `--color auto|always|never` (auto: on a terminal, unless `NO_COLOR`).
+struct OutputOptions: ParsableArguments {
+    enum Colour: String, ExpressibleByArgument, CaseIterable {
+        case auto, always, never
+    }
+
+    @Option(name: .customLong("color"), help: "Colour in tables: auto (on a terminal, unless NO_COLOR is set), always, never.")
+    var color: Colour = .auto
+
+    var colour: Bool {
+        switch color {
+        case .auto: return Terminal.colour
+        case .always: return true
+        case .never: return false
+        }
     }
 }

@@ -79,3 +79,28 @@ import TestSupport
         #expect(bad.stderr.contains("maxCost must be a positive number"))
     }
 }
+
+/// Issue 16: on a terminal a table has a bold header, which `--color never` and `NO_COLOR`
+/// turn off; through a pipe, tab-separated rows and no escape code at all.
+@Suite struct TableColourTests {
+    @Test func colourOnlyOnATerminalAndOffWithNoColorOrColorNever() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("p.json", #"{"name": "p", "tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#)
+        let environment = ["XDG_CONFIG_HOME": "/nonexistent", "TERM": "xterm"]
+        func onTerminal(_ arguments: String, _ extra: [String: String] = [:]) throws -> String {
+            let command = mediabatchExecutable() + " plan p.json " + arguments
+            return try runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], environment: environment.merging(extra) { $1 }, in: folder.path).stdout
+        }
+        let coloured = try onTerminal("")
+        #expect(coloured.contains("\u{1B}[1mID"), "\(coloured)")
+        #expect(coloured.contains("MODEL"))
+        let never = try onTerminal("--color never")
+        #expect(never.contains("ID  ") && !never.contains("\u{1B}["), "\(never)")
+        let noColor = try onTerminal("", ["NO_COLOR": "1"])
+        #expect(noColor.contains("ID  ") && !noColor.contains("\u{1B}["), "\(noColor)")
+        let piped = try runCLI(["plan", "p.json", "--color", "always"], environment: environment, in: folder.path)
+        #expect(!piped.stdout.contains("\u{1B}") && !piped.stdout.contains("MODEL"))
+        #expect(piped.stdout.hasPrefix("x\timage\t"))
+    }
+}
