@@ -27,17 +27,20 @@ struct DryRun {
 
     enum State: String { case run, done, kept, refused, otherShard = "other shard" }
 
+    /// What the listing needs of a task (not the task itself: 100,000 of them add up).
     struct Row {
-        let task: MediaTask
+        let folder: String
         let key: String
         let model: String
         let requests: Int
         let estimate: Double?
         let line: String
+        /// Every column and more, for `--json` only.
+        let json: JSONObject?
         var state = State.run
     }
 
-    func rows() throws -> (rows: [Row], catalog: ModelCatalog?) {
+    func rows(json: Bool) throws -> (rows: [Row], catalog: ModelCatalog?) {
         let configuration = try connection.loadConfiguration()
         let catalog = try manifest.catalog(refresh: refreshModels, connection)
         let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
@@ -46,7 +49,8 @@ struct DryRun {
         planner.retryRefused = retryRefused
         planner.visit = { (task: MediaTask, key: String) in
             let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
-            rows.append(Row(task: task, key: key, model: model, requests: requests, estimate: estimate, line: line))
+            rows.append(Row(folder: task.output.folder, key: key, model: model, requests: requests, estimate: estimate, line: line,
+                            json: json ? Self.columns(task) : nil))
         }
         let selection: RunSelection
         do { selection = try planner.select(plan) } catch {
@@ -57,9 +61,9 @@ struct DryRun {
         }
         let toRun = Set(selection.entries.flatMap { $0.tasks.map { $0.folder + "\u{0}" + $0.key } })
         let kept = Set(selection.kept.map { $0.task.folder + "\u{0}" + $0.task.key })
-        let refused = try refusedKeys(Set(rows.map(\.task.output.folder)))
+        let refused = try refusedKeys(Set(rows.map(\.folder)))
         for index in rows.indices {
-            let id = rows[index].task.output.folder + "\u{0}" + rows[index].key
+            let id = rows[index].folder + "\u{0}" + rows[index].key
             rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
                 : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
                 : refused.contains(id) && !retryRefused ? .refused : .done
@@ -79,7 +83,7 @@ struct DryRun {
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
-        let (rows, catalog) = try rows()
+        let (rows, catalog) = try rows(json: json)
         let running = rows.filter { $0.state == .run }
         var byModel: [String: ModelLine] = [:]
         for row in running {
@@ -108,7 +112,8 @@ struct DryRun {
         if !summary {
             var table = Table(["id", "type", "model", "ratio/voice", "size/text", "output", "estimate"] + (all ? ["state"] : []))
             for row in rows where all || row.state == .run {
-                table.add(row.line.components(separatedBy: "\t") + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
+                let cells = row.line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                table.add(cells + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
             }
             table.print(colour: colour)
         }
@@ -128,10 +133,9 @@ struct DryRun {
     }
 
     /// Every column of the table, and more: what a reader of the JSON needs of a task.
-    private static func json(_ row: Row) -> JSON {
-        var entry: JSONObject = ["id": .string(row.task.id), "state": .string(row.state.rawValue)]
-        entry["manifest"] = .string(row.task.origin.description)
-        switch row.task {
+    private static func columns(_ task: MediaTask) -> JSONObject {
+        var entry: JSONObject = ["id": .string(task.id), "manifest": .string(task.origin.description)]
+        switch task {
         case .image(let image):
             entry["type"] = "image"
             entry["prompt"] = .string(image.prompt)
@@ -147,6 +151,12 @@ struct DryRun {
             entry["format"] = .string(speech.format.fileExtension)
             entry["output"] = .string(speech.output.folder + "/" + speech.output.baseName + "." + speech.format.fileExtension)
         }
+        return entry
+    }
+
+    private static func json(_ row: Row) -> JSON {
+        var entry = row.json ?? JSONObject()
+        entry["state"] = .string(row.state.rawValue)
         entry["model"] = .string(row.model)
         entry["requests"] = .int(Int64(row.requests))
         entry["estimatedCost"] = row.estimate.map { .double(RunReport.money($0)) } ?? .null
