@@ -159,7 +159,8 @@ final class ProgressReporter: Sendable {
         }
         text += " · \(Terminal.dollars(state.cost)) · \(clock(elapsed)) elapsed"
         for (id, chunks) in state.narrations.sorted(by: { $0.key < $1.key }).prefix(2) {
-            text += " · \(id) \(chunks.answered)/\(chunks.total) chunks"
+            // A retried chunk answers twice: never more than all of them.
+            text += " · \(id) \(min(chunks.answered, chunks.total))/\(chunks.total) chunks"
         }
         if state.narrations.count > 2 { text += " · +\(state.narrations.count - 2) narrations" }
         return text
