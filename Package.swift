@@ -31,6 +31,8 @@ let package = Package(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFileFlags"),
+        // The gallery's thumbnails.
+        .systemLibrary(name: "CVips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -55,7 +57,7 @@ let package = Package(
         // The journal of each output folder, its resume snapshot, the run lock, shards.
         .target(name: "Journal", dependencies: ["Tasks", "JSON", "Files", "Support"]),
         // What a run did: its summary, report.json and the gallery.
-        .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support"]),
+        .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support", "CVips"]),
         // Planning and scheduling a run, atomic outputs, settings.
         .target(
             name: "Runner",

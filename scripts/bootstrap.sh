@@ -8,6 +8,7 @@ packages=(
   libjansson-dev         # JSON (CJansson)
   libssl-dev             # SHA-256 through libcrypto (CCrypto)
   zlib1g-dev             # PNG encoding in the fake server (CZlib)
+  libvips-dev            # the gallery's thumbnails (CVips)
   pkg-config             # SwiftPM finds the libraries through it
   mpg123                 # independent mp3 decoder for the tests
   ffmpeg                 # ffprobe and test mp3s for the tests

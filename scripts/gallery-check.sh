@@ -2,7 +2,9 @@
 # Checks the index.html gallery in a real browser: installs headless Chromium (Debian's
 # package) if missing, runs a small batch against the fake OpenRouter, opens the gallery in
 # Chromium, asserts that every image on the page loaded (complete, with pixels), and
-# renders a screenshot to look at. Prints what it found; exits 1 if an image did not load.
+# renders a screenshot to look at; then checks, on every page of the gallery, that every
+# thumbnail is a JPEG under .mediabatch/thumbs/ and every link and source names a file that
+# exists. Prints what it found; exits 1 if an image did not load or a link is dead.
 #
 #   scripts/gallery-check.sh [SCREENSHOT.png]
 set -euo pipefail
@@ -51,4 +53,14 @@ broken=$(sed -n 's/.*data-broken="\([^"]*\)".*/\1/p' <<<"$dom")
 audio=$(sed -n 's/.*data-audio="\([0-9]*\)".*/\1/p' <<<"$dom")
 echo "gallery-check: $images images on the page, broken: [${broken}], audio players: $audio, screenshot: $shot"
 [ "${images:-0}" -eq 6 ] && [ -z "$broken" ] && [ "${audio:-0}" -eq 1 ] || { echo "gallery-check: FAILED" >&2; exit 1; }
+# Every page: thumbnails from .mediabatch/thumbs/, every href and src an existing file.
+dead=""
+for page in "$work/out/gallery"/index.html "$work/out/gallery"/page-*.html; do
+  [ -f "$page" ] || continue
+  for target in $(grep -o '\(href\|src\)="[^"]*"' "$page" | sed 's/^[a-z]*="\(.*\)"$/\1/'); do
+    [ -f "$work/out/gallery/$(printf '%b' "${target//%/\\x}")" ] || dead="$dead $(basename "$page"):$target"
+  done
+  grep -o '<img [^>]*src="[^"]*"' "$page" | grep -v 'src=".mediabatch/thumbs/[0-9a-f]*\.jpg"' && dead="$dead $(basename "$page"):full-size-image"
+done
+[ -z "$dead" ] || { echo "gallery-check: dead links or full-size images:$dead" >&2; exit 1; }
 echo "gallery-check: ok"

@@ -37,10 +37,13 @@ package final class JanssonTree {
     /// The Swift form of the whole tree.
     package func toJSON() -> JSON { JanssonTree.convert(root) }
 
-    /// Compact UTF-8 encoding; `sortedKeys` gives a canonical form for hashing.
-    package func encoded(sortedKeys: Bool = false) -> [UInt8] {
+    /// Compact UTF-8 encoding; `sortedKeys` gives a canonical form for hashing; `digits`
+    /// (1-31) writes numbers with a fraction to that many significant digits (jansson's
+    /// `JSON_REAL_PRECISION`) instead of the 17 that round-trip every double.
+    package func encoded(sortedKeys: Bool = false, digits: Int? = nil) -> [UInt8] {
         var flags = JSON_COMPACT | JSON_ENCODE_ANY
         if sortedKeys { flags |= JSON_SORT_KEYS }
+        if let digits { flags |= .init((min(max(digits, 1), 31) & 0x1F) << 11) }
         let size = json_dumpb(root, nil, 0, Int(flags))
         guard size > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -155,5 +158,11 @@ public enum JSONEncoding {
     /// JavaScript's `JSON.stringify` does too.)
     public static func encode(_ value: JSON, sortedKeys: Bool = false) -> [UInt8] {
         JanssonTree(value).encoded(sortedKeys: sortedKeys)
+    }
+
+    /// For documents people read (reports, `--json` output): numbers with a fraction in at
+    /// most 15 significant digits, so a cost of 0.072 reads `0.072`, not `0.071999999999999995`.
+    public static func encodeForReading(_ value: JSON) -> [UInt8] {
+        JanssonTree(value).encoded(digits: 15)
     }
 }

@@ -1,20 +1,49 @@
 import Dispatch
 import Files
+import Glibc
 import JSON
 import Journal
 import Support
 
-/// `index.html` in an output folder: every image as a thumbnail beside its prompt, model,
-/// size and cost, an audio player for every narration with its text, and the failures with
-/// their reasons. Static HTML and CSS, no script, no network: people review hundreds of
-/// images by looking. Rebuilt from the journal (and the sidecars) at the end of each run.
+/// `index.html` in an output folder: every image as a real thumbnail (a small JPEG under
+/// `.mediabatch/thumbs/`, made once with libvips, see `Thumbnails`) beside its prompt,
+/// pixel size, format, model, seed and cost; an audio player for every narration with its
+/// voice, duration and text; the failures and refusals with their reasons. Static HTML and
+/// CSS, no script, no network: people review hundreds of images by looking. Paged
+/// (`pageSize` files a page: `index.html`, `page-2.html`, ...), so a folder of 10,000
+/// images is fast to open. Rebuilt from the journal (and the sidecars) at the end of each run.
 public enum Gallery {
+    /// Files per page: each page stays well under 1 MB of HTML.
+    package static let pageSize = 500
+
     public static func write(folder: String, journalPath: String) throws(FileError) {
         let index = try JournalIndex(path: journalPath)
-        try FileIO.writeAtomically(Array(html(folder: folder, index: index).utf8), to: folder + "/index.html")
+        let (pages, thumbnails) = render(folder: folder, index: index, pageSize: pageSize)
+        for (number, page) in pages.enumerated() {
+            try FileIO.writeAtomically(Array(page.utf8), to: folder + "/" + pageName(number + 1))
+        }
+        // Pages of a larger gallery before: gone, so no stale page stays reachable by name.
+        var stale = pages.count + 1
+        while stale > 1, FileIO.exists(folder + "/" + pageName(stale)) {
+            unlink(folder + "/" + pageName(stale))
+            stale += 1
+        }
+        Thumbnails.sweep(folder: folder, keeping: thumbnails)
     }
 
+    package static func pageName(_ number: Int) -> String { number == 1 ? "index.html" : "page-\(number).html" }
+
+    /// The first page (what tests and small folders look at).
     package static func html(folder: String, index: JournalIndex) -> String {
+        pages(folder: folder, index: index)[0]
+    }
+
+    package static func pages(folder: String, index: JournalIndex, pageSize: Int = Gallery.pageSize) -> [String] {
+        render(folder: folder, index: index, pageSize: pageSize).pages
+    }
+
+    /// The pages, and the thumbnails they show (relative to the folder).
+    private static func render(folder: String, index: JournalIndex, pageSize: Int) -> (pages: [String], thumbnails: Set<String>) {
         var shown: [(file: JournalEntry.File, entry: JournalEntry)] = []
         var failures: [String] = []
         var totalCost = 0.0
@@ -28,56 +57,100 @@ public enum Gallery {
                 }
             case .failed:
                 let status = entry.status.map { "HTTP \($0): " } ?? ""
-                failures.append("<li><b>\(escape(entry.taskID))</b> (\(escape(entry.kind ?? "failed"))) \(escape(status + (entry.message ?? "")))</li>")
+                let kind = entry.kind == "refused" ? "refused" : entry.kind ?? "failed"
+                failures.append("<li><b>\(escape(entry.taskID))</b> (\(escape(kind))) \(escape(status + (entry.message ?? "")))</li>")
             case .started:
                 continue
             }
         }
-        // Reading thousands of small sidecars is most of the work: on every core at once.
-        let paths = shown.map { folder + "/" + $0.file.path + ".json" }
-        let sidecars = Locked([JSON?](repeating: nil, count: paths.count))
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let value = sidecar(paths[index])
-            sidecars.withLock { $0[index] = value }
+        // Reading thousands of small sidecars and making thumbnails is most of the work: on
+        // every core at once.
+        let files = shown.map(\.file)
+        let looked = Locked([(JSON?, Thumbnails.Thumbnail?)](repeating: (nil, nil), count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let file = files[index]
+            let value = sidecar(folder + "/" + file.path + ".json")
+            let thumbnail = isAudio(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
+            looked.withLock { $0[index] = (value, thumbnail) }
         }
-        let cards = sidecars.withLock { values in
-            shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0]) }
+        let (cards, thumbnails) = looked.withLock { values in
+            (shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1) },
+             Set(values.compactMap { $0.1?.path }))
         }
         let name = FileIO.lastComponent(folder)
-        var page = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) — mediabatch</title>
-            <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:24px;background:#fafafa;color:#222}
-            .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:16px}
-            figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
-            figure img{width:100%;height:auto;display:block;background:#eee}
-            figcaption{margin-top:6px;font-size:12px;color:#444;overflow-wrap:anywhere}
-            .meta{color:#777}audio{width:100%}.failed li{color:#a00}
-            </style></head><body>
-            <h1>\(escape(name))</h1>
-            <p>\(cards.count) file\(cards.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), cost $\(String(format: "%.4f", totalCost)) · updated \(UTCTime.now())</p>
-            <div class="grid">
-
-            """
-        page += cards.joined(separator: "\n")
-        page += "\n</div>\n"
-        if !failures.isEmpty { page += "<h2>Failures</h2>\n<ul class=\"failed\">\n" + failures.joined(separator: "\n") + "\n</ul>\n" }
-        return page + "</body></html>\n"
+        let pageCount = max(1, (cards.count + pageSize - 1) / pageSize)
+        let summary = "\(cards.count) file\(cards.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), "
+            + "cost $\(String(format: "%.4f", totalCost)) · updated \(UTCTime.now())"
+        let pages = (1...pageCount).map { number in
+            let slice = cards[min(cards.count, (number - 1) * pageSize)..<min(cards.count, number * pageSize)]
+            var page = head(name) + "<h1>\(escape(name))</h1>\n<p>\(summary)</p>\n" + navigation(number, of: pageCount)
+            page += "<div class=\"grid\">\n" + slice.joined(separator: "\n") + "\n</div>\n"
+            if number == 1, !failures.isEmpty { page += "<h2>Failures</h2>\n<ul class=\"failed\">\n" + failures.joined(separator: "\n") + "\n</ul>\n" }
+            return page + navigation(number, of: pageCount) + "</body></html>\n"
+        }
+        return (pages, thumbnails)
     }
 
-    private static func card(_ file: JournalEntry.File, entry: JournalEntry, sidecar: JSON?) -> String {
+    private static func head(_ name: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) — mediabatch</title>
+        <style>
+        body{font:14px/1.4 system-ui,sans-serif;margin:24px;background:#fafafa;color:#222}
+        .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:16px}
+        figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
+        figure img{width:100%;height:auto;display:block;background:#eee}
+        figcaption{margin-top:6px;font-size:12px;color:#444;overflow-wrap:anywhere}
+        .meta{color:#777}audio{width:100%}.failed li{color:#a00}nav{margin:12px 0}nav a,nav b{margin-right:8px}
+        </style></head><body>
+
+        """
+    }
+
+    /// Links to every page, this one in bold; nothing for a single page.
+    private static func navigation(_ number: Int, of count: Int) -> String {
+        guard count > 1 else { return "" }
+        let links = (1...count).map { $0 == number ? "<b>\($0)</b>" : "<a href=\"\(pageName($0))\">\($0)</a>" }
+        return "<nav>page " + links.joined(separator: " ") + "</nav>\n"
+    }
+
+    private static func isAudio(_ path: String) -> Bool { path.hasSuffix(".mp3") || path.hasSuffix(".wav") }
+
+    private static func card(_ file: JournalEntry.File, entry: JournalEntry, sidecar: JSON?, thumbnail: Thumbnails.Thumbnail?) -> String {
         let source = escape(percentEncoded(file.path))
         let model = sidecar?["model"]?.stringValue ?? ""
         let cost = entry.cost.map { String(format: " · $%.4f", $0) } ?? ""
         let size = file.size >= 1 << 20 ? String(format: "%.1f MiB", Double(file.size) / 1_048_576) : "\(file.size / 1024) KiB"
-        let meta = "<div class=\"meta\">\(escape(entry.taskID)) · \(escape(model)) · \(size)\(cost)</div>"
-        if file.path.hasSuffix(".mp3") || file.path.hasSuffix(".wav") {
+        let format = file.path.split(separator: ".").last.map { $0.uppercased() } ?? ""
+        if isAudio(file.path) {
+            var details = [entry.taskID, model]
+            if let voice = sidecar?["voice"]?.stringValue { details.append("voice " + voice) }
+            if let seconds = sidecar?["seconds"]?.doubleValue { details.append(duration(seconds)) }
+            details.append(format + " " + size)
+            let meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
             let text = sidecar?["text"]?.stringValue ?? ""
             return "<figure><audio controls preload=\"none\" src=\"\(source)\"></audio><figcaption>\(escape(String(text.prefix(600))))\(meta)</figcaption></figure>"
         }
+        var details = [entry.taskID, model]
+        if let width = thumbnail?.width, let height = thumbnail?.height { details.append("\(width)×\(height)") }
+        details.append(format + " " + size)
+        if let seed = sidecar?["parameters"]?["seed"]?.intValue { details.append("seed \(seed)") }
+        let meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
         let prompt = sidecar?["prompt"]?.stringValue ?? ""
-        return "<figure><a href=\"\(source)\"><img loading=\"lazy\" src=\"\(source)\" alt=\"\(escape(prompt))\"></a><figcaption>\(escape(prompt))\(meta)</figcaption></figure>"
+        let shown = thumbnail?.path.map { escape(percentEncoded($0)) } ?? source
+        var dimensions = ""
+        if let width = thumbnail?.width, let height = thumbnail?.height, width > 0, height > 0 {
+            // The thumbnail's own size (the image scaled into the box), so the page does not jump as it loads.
+            let scale = min(1, Double(Thumbnails.box) / Double(max(width, height)))
+            dimensions = " width=\"\(max(1, Int((Double(width) * scale).rounded())))\" height=\"\(max(1, Int((Double(height) * scale).rounded())))\""
+        }
+        return "<figure><a href=\"\(source)\"><img loading=\"lazy\" src=\"\(shown)\"\(dimensions) alt=\"\(escape(prompt))\"></a><figcaption>\(escape(prompt))\(meta)</figcaption></figure>"
+    }
+
+    /// `83.4` → `1:23`.
+    private static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return String(format: "%d:%02d", whole / 60, whole % 60)
     }
 
     private static func sidecar(_ path: String) -> JSON? {

@@ -34,7 +34,7 @@ public enum RunReport {
                 task["files"] = .array(written.map { file in
                     .object(["path": .string(FileIO.relative(file.path, to: outcome.folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)])
                 })
-                if let taskCost { task["cost"] = .double(taskCost) }
+                if let taskCost { task["cost"] = .double(money(taskCost)) }
                 if let generationID { task["generation"] = .string(generationID) }
             case .failed(let failure):
                 task["status"] = failure.kind == .refused ? "refused" : "failed"
@@ -56,7 +56,7 @@ public enum RunReport {
         totals["files"] = .int(Int64(files))
         // The one spent figure: done tasks and every failed attempt that was paid for.
         let spent = folder.map { cost + (summary.billedByFolder[$0] ?? 0) } ?? summary.cost
-        totals["cost"] = .double((spent * 1_000_000).rounded() / 1_000_000)
+        totals["cost"] = .double(money(spent))
         totals["billedAttempts"] = .int(Int64(summary.billedAttempts))
         var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]
         if let stop = summary.stop { report["stopped"] = .string(describe(stop)) }
@@ -80,11 +80,14 @@ public enum RunReport {
         var written: [String] = []
         for folder in folders {
             let path = folder + "/.mediabatch/report.json"
-            try FileIO.writeAtomically(JSONEncoding.encode(json(summary, folder: folder)) + [UInt8(ascii: "\n")], to: path)
+            try FileIO.writeAtomically(JSONEncoding.encodeForReading(json(summary, folder: folder)) + [UInt8(ascii: "\n")], to: path)
             written.append(path)
         }
         return written
     }
+
+    /// Dollars rounded to 1e-10, so that sums carry no binary noise.
+    package static func money(_ dollars: Double) -> Double { (dollars * 1e10).rounded() / 1e10 }
 
     package static func describe(_ stop: RunStop) -> String {
         switch stop {

@@ -21,8 +21,10 @@ enum CommandFailure: Error {
     case file(FileError)
     /// Another run holds the output root's lock: try again later.
     case busy(String)
-    /// A journal or output folder to read is missing or unreadable.
+    /// A journal or output folder to read is unreadable.
     case data(String)
+    /// A file or folder to read does not exist, or holds nothing to read (no journal).
+    case noInput(String)
     /// OpenRouter cannot be reached, or refused what was asked.
     case unavailable(String)
     /// The run stopped before its last task (401, 402, the budget, a signal, an output that
@@ -45,6 +47,7 @@ enum CommandFailure: Error {
         case .file(let error): return (error.description, ExitCodes.cantCreate)
         case .busy(let message): return (message, ExitCodes.tempFail)
         case .data(let message): return (message, ExitCodes.dataError)
+        case .noInput(let message): return (message, ExitCodes.noInput)
         case .unavailable(let message): return (message, ExitCodes.unavailable)
         case .stopped(.unauthorized(let message)): return ("OpenRouter refused the key (401): \(message)", ExitCodes.unavailable)
         case .stopped(.paymentRequired(let message)): return ("out of credits (402): \(message)", ExitCodes.unavailable)
@@ -75,6 +78,7 @@ enum ExitCodes {
     static let someFailed: Int32 = 1
     static let usage: Int32 = 64
     static let dataError: Int32 = 65
+    static let noInput: Int32 = 66
     static let unavailable: Int32 = 69
     static let cantCreate: Int32 = 73
     static let tempFail: Int32 = 75

@@ -33,7 +33,17 @@ struct ConfigCommand: ParsableCommand {
             let speechKey = configuration.speechAPIKey(environment: environment)
             Terminal.output("image key\t\(Self.redact(imageKey))\t(\(configuration.providerKey != nil ? "config file: providers.openrouter.apiKey" : imageKey != nil ? "environment: OPENROUTER_API_KEY" : "missing"))")
             Terminal.output("speech key\t\(Self.redact(speechKey))\t(\(configuration.speechKey != nil ? "config file: tts.apiKey" : speechKey != nil ? "same as image key" : "missing"))")
-            Terminal.output("concurrency\t\(configuration.concurrency ?? 4)\t(\(configuration.concurrency != nil ? "config file" : "default"))")
+            func setting(_ name: String, _ value: CustomStringConvertible?, default fallback: String?) {
+                let shown = value.map { "\($0)" } ?? fallback ?? "(unset)"
+                Terminal.output("\(name)\t\(shown)\t(\(value != nil ? "config file" : fallback != nil ? "default" : "unset"))")
+            }
+            setting("outputRoot", configuration.outputRoot, default: "output")
+            setting("concurrency", configuration.concurrency, default: "4")
+            setting("rpm", configuration.rpm, default: nil)
+            setting("maxCost", configuration.maxCost, default: nil)
+            setting("maxTotalCost", configuration.maxTotalCost, default: nil)
+            setting("timeout", configuration.timeout, default: "300")
+            setting("maxAttempts", configuration.maxAttempts, default: "6")
             Terminal.output("attribution\t\(OpenRouterEndpoint(baseURL: baseURL, apiKey: "").isOfficial ? "sent (HTTP-Referer, X-OpenRouter-Title, X-OpenRouter-Categories)" : "not sent (not OpenRouter's own URL)")")
             let cache = CatalogCache.path(environment: environment)
             let catalog = cache.flatMap(CatalogCache.load)

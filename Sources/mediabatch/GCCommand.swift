@@ -14,7 +14,7 @@ struct GCCommand: ParsableCommand {
         commandName: "gc",
         abstract: "Remove kept narration chunks that no current task needs (a dry run unless --delete).",
         discussion: """
-            A run keeps every narration chunk it buys under <output folder>/.mediabatch/chunks/, so that a rerun after a crash, a refused chunk or an edit pays only for new or changed chunks. Given manifests, a narration needs the chunks its next run would use (a finished one keeps its chunks for later edits); give every manifest that writes into the output folders to sweep. Given one output folder instead, each narration needs the chunks of its latest version, as the folder's journals record it. Every other file there is unreferenced. Removing takes the output root's run locks (its parent folder for an output folder, unless --output-root says otherwise).
+            A run keeps every narration chunk it buys under <output folder>/.mediabatch/chunks/, so that a rerun after a crash, a refused chunk or an edit pays only for new or changed chunks. Given manifests, a narration needs the chunks its next run would use (a finished one keeps its chunks for later edits); give every manifest that writes into the output folders to sweep. Given one output folder instead, each narration needs the chunks of its latest version, as the folder's journals record it. Every other file there is unreferenced. Removing takes the run locks of the output folders it sweeps.
 
             Example: mediabatch gc jobs/ --output-root /srv/media --delete
             """)
@@ -52,7 +52,7 @@ struct GCCommand: ParsableCommand {
             folders = try needManifests(sweeper, root: root)
         }
         // The locks come before the sweep: no run keeps a chunk between looking and removing.
-        let locks = delete ? try Self.lockRuns(root: root) : []
+        let locks = delete ? try Self.lockRuns(folders: folders) : []
         var sweeps: [ChunkSweep] = []
         for folder in folders {
             do { sweeps.append(try sweeper.sweep(folder: folder)) } catch { throw CommandFailure.data(error.description) }
@@ -85,24 +85,21 @@ struct GCCommand: ParsableCommand {
         return Set(plan.manifests.map(\.header.outputFolder)).sorted()
     }
 
-    /// Every run lock of `root`: the plain one and each shard's that exists, so that no run,
-    /// sharded or not, keeps chunks while they are removed.
-    static func lockRuns(root: String) throws -> [RunLock] {
-        var shards: [Shard?] = [nil]
-        for name in (try? FileIO.listFolder(root)) ?? [] where name.hasPrefix(".mediabatch.shard-") && name.hasSuffix(".lock") {
-            let parts = name.dropFirst(".mediabatch.shard-".count).dropLast(".lock".count).split(separator: "-")
-            if parts.count == 3, parts[1] == "of", let index = Int(parts[0]), let count = Int(parts[2]) {
-                shards.append(Shard(index: index, count: count))
-            }
-        }
-        return try shards.map { shard in
-            do throws(RunLock.Failure) { return try RunLock(root: root, shard: shard) } catch {
-                switch error {
-                case .busy(let busy): throw CommandFailure.busy(busy.description)
-                case .file(let failure): throw CommandFailure.file(failure)
+    /// Every run lock of `folders`: the plain one and each shard's that exists, so that no
+    /// run, sharded or not, keeps chunks while they are removed.
+    static func lockRuns(folders: [String]) throws -> [RunLock] {
+        var locks: [RunLock] = []
+        for folder in folders {
+            var shards: [Shard?] = [nil]
+            for path in RunLock.paths(folder: folder) where FileIO.lastComponent(path).hasPrefix("run.shard-") {
+                let parts = FileIO.lastComponent(path).dropFirst("run.shard-".count).dropLast(".lock".count).split(separator: "-")
+                if parts.count == 3, parts[1] == "of", let index = Int(parts[0]), let count = Int(parts[2]) {
+                    shards.append(Shard(index: index, count: count))
                 }
             }
+            for shard in shards { locks += try RunLocks.take(folders: [folder], shard: shard) }
         }
+        return locks
     }
 
     /// `would remove 3 files (2880 bytes); 40 chunks kept (38400 bytes) in 1 folder; --delete removes them`.

@@ -14,9 +14,13 @@ struct MediaBatchCommand: ParsableCommand {
               mediabatch plan jobs/
               mediabatch run jobs/ --concurrency 8
             """,
+        version: MediaBatchCommand.version,
         subcommands: [
             RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, GCCommand.self, ModelsCommand.self, ConfigCommand.self,
         ])
+
+    /// The release, printed by `--version` (bump it with each tagged release).
+    static let version = "0.16.0"
 
     static func main() {
         do {

@@ -13,6 +13,7 @@ struct ModelsCommand: ParsableCommand {
         discussion: "Example: mediabatch models --speech")
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Only image models.")
     var image = false
@@ -41,20 +42,22 @@ struct ModelsCommand: ParsableCommand {
         guard let catalog else { return }
         let showImages = image || !speech
         let showSpeech = speech || !image
+        var table = Table(["model", "type", "price", "details"])
         if showImages {
             for model in catalog.imageModels {
-                let price = model.pricePerImage.map { "$\($0)/image" }
-                    ?? CostEstimate.perImage(model, tier: "1K").map { "~$\(($0 * 10000).rounded() / 10000)/image at 1K (token-priced)" }
+                let price = model.pricePerImage.map { Terminal.price($0, per: "image") }
+                    ?? CostEstimate.perImage(model, tier: "1K").map { "~" + Terminal.price($0, per: "image") + " at 1K (token-priced)" }
                     ?? "price varies or unknown"
                 let path = catalog.images[model.id] == nil ? "chat" : "chat,images"
-                Terminal.output("\(model.id)\timage\t\(model.outputModalities.joined(separator: "+"))\t\(price)\t\(path)")
+                table.add([model.id, "image", price, "\(model.outputModalities.joined(separator: "+")) via \(path)"])
             }
         }
         if showSpeech {
             for model in catalog.speechModels {
-                let price = model.pricePerCharacter.map { "$\($0)/char" } ?? "price varies or unknown"
-                Terminal.output("\(model.id)\tspeech\t\(price)\tvoices: \(model.voices.joined(separator: ","))")
+                let price = model.pricePerCharacter.map { Terminal.price($0, per: "char") + " (" + Terminal.price($0 * 1_000_000, per: "1M chars") + ")" }
+                table.add([model.id, "speech", price ?? "price varies or unknown", "voices: \(model.voices.joined(separator: ","))"])
             }
         }
+        table.print(colour: output.colour)
     }
 }

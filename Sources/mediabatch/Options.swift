@@ -11,13 +11,14 @@ import Tasks
 
 /// Where manifests are and where their files go: shared by every command that reads them.
 struct ManifestOptions: ParsableArguments {
-    @Argument(help: "Manifest files (.json, .jsonl) or folders of them.")
+    @Argument(help: "Manifest files (.json, .jsonl) or folders of them.", completion: .file(extensions: ["json", "jsonl"]))
     var manifests: [String]
 
-    @Option(help: "Folder under which every manifest's output folder is made.")
-    var outputRoot: String = "output"
+    @Option(name: [.customShort("o"), .long], help: "Folder under which every manifest's output folder is made (default: the config file's outputRoot, else output).",
+            completion: .directory)
+    var outputRoot: String?
 
-    @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
+    @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.", completion: .file(extensions: ["json"]))
     var defaults: String?
 
     @Option(help: "Refuse a batch that expands to more tasks than this.")
@@ -59,17 +60,22 @@ struct ManifestOptions: ParsableArguments {
         }
     }
 
-    func loadPlan(catalog: ModelCatalog?, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
+    /// The output root: `--output-root`, else the config file's `outputRoot`, else `output`.
+    func root(_ configuration: Configuration?) -> String {
+        FileIO.absolute(outputRoot ?? configuration?.outputRoot ?? "output")
+    }
+
+    func loadPlan(catalog: ModelCatalog?, configuration: Configuration? = nil, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
+            return try BatchPlan(paths: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
         } catch {
             throw CommandFailure.manifest(error)
         }
     }
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
-    func loadUnvalidatedPlan(catalog: ModelCatalog?) -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits)
+    func loadUnvalidatedPlan(configuration: Configuration?, catalog: ModelCatalog? = nil) -> BatchPlan {
+        BatchPlan(loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog ?? cachedCatalog, limits: limits)
     }
 }
 
@@ -78,7 +84,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "API base URL (default: $OPENROUTER_BASE_URL, the config file's baseURL, else https://openrouter.ai/api/v1).")
     var baseURL: String?
 
-    @Option(help: "Settings file (default: $XDG_CONFIG_HOME/mediabatch/config.json).")
+    @Option(help: "Settings file (default: $XDG_CONFIG_HOME/mediabatch/config.json).", completion: .file(extensions: ["json"]))
     var config: String?
 
     @Flag(name: .shortAndLong, help: "Print every HTTP request and answer on stderr (keys redacted, bodies cut short).")

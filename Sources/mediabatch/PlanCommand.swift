@@ -3,23 +3,27 @@ import ArgumentParser
 import Foundation
 import JSON
 import Manifest
+import Journal
 import Narration
+import Runner
 import Tasks
 
-/// `mediabatch plan`: shows what a run would send, task by task, with an estimated cost.
-/// Sends nothing.
+/// `mediabatch plan`: a dry run of `run`. Validates, reads the journals as a run would, and
+/// shows what a run would send now, task by task, with an estimated cost for those; the
+/// tasks already done, kept or refused before are counted, not sent. Sends nothing.
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Print the expanded tasks, the request count and an estimated cost. Sends nothing.",
+        abstract: "Show what a run would send now (N to run, M already done) with an estimated cost. Sends nothing.",
         discussion: """
-            Prices come from the model list `mediabatch models` caches (or --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
+            A dry run of `mediabatch run` (which `run --dry-run` is too): the journals say which tasks are already done             (files intact), kept or refused before; the rest are listed, and their estimate given. The tasks go to stdout             (tab-separated through a pipe, a table with a header on a terminal; --all lists every task with its state),             then the totals per model and overall. Prices come from the model list `mediabatch models` caches (or             --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
 
-            Example: mediabatch plan jobs/ --output-root /srv/images
+            Example: mediabatch plan jobs/ -o /srv/images
             """)
 
     @OptionGroup var manifest: ManifestOptions
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Fetch OpenRouter's model lists first (for stricter checks and prices).")
     var refreshModels = false
@@ -27,57 +31,34 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print only the totals.")
     var summary = false
 
-    @Flag(help: "Print the plan as JSON on stdout.")
+    @Flag(help: "Print the plan as JSON on stdout: every task with every column and its state, and the totals.")
     var json = false
 
-    /// Requests, estimated dollars and unpriced requests for one model.
-    struct ModelLine {
-        var requests = 0
-        var cost = 0.0
-        var unpriced = 0
-    }
+    @Flag(help: "List every task, with its state (run, done, kept, refused, other shard), not only those to run.")
+    var all = false
+
+    @Option(help: "Plan only shard i of n, as `run --shard` would run it.")
+    var shard: String?
+
+    @Flag(help: "Plan as `run --force` would: every task runs again.")
+    var force = false
+
+    @Flag(help: "Plan as `run --retry-refused` would: the tasks refused before run again.")
+    var retryRefused = false
 
     func run() throws {
-        let catalog = manifest.catalog(refresh: refreshModels, connection)
-        // One pass: tasks are listed as validation expands them, and printed only if valid.
-        var listing = ""
-        var tasks: [JSON] = []
-        var byModel: [String: ModelLine] = [:]
-        let (summaryOnly, asJSON) = (summary, json)
-        let plan = try manifest.loadPlan(catalog: catalog) { task in
-            let (model, requests, estimate, line) = Self.describe(task, catalog: catalog)
-            byModel[model, default: ModelLine()].requests += requests
-            if let estimate { byModel[model]!.cost += estimate } else { byModel[model]!.unpriced += requests }
-            if asJSON {
-                var entry: JSONObject = ["id": .string(task.id), "model": .string(model), "requests": .int(Int64(requests))]
-                entry["estimatedCost"] = estimate.map(JSON.double) ?? .null
-                entry["output"] = .string(task.output.folder + "/" + task.output.baseName)
-                tasks.append(.object(entry))
-            } else if !summaryOnly {
-                listing += line + "\t" + (estimate.map(Terminal.dollars) ?? "cost unknown") + "\n"
-            }
+        let shard = try shard.map { text -> Shard in
+            guard let shard = Shard(text) else { throw ValidationError("--shard takes i/n with 0 <= i < n, e.g. 0/4") }
+            return shard
         }
-        let requests = byModel.values.reduce(0) { $0 + $1.requests }
-        let cost = byModel.values.reduce(0.0) { $0 + $1.cost }
-        let unpriced = byModel.values.reduce(0) { $0 + $1.unpriced }
-        if asJSON {
-            let document: JSON = [
-                "tasks": .array(tasks), "taskCount": .int(Int64(plan.taskCount)), "requests": .int(Int64(requests)),
-                "estimatedCost": unpriced == requests && requests > 0 ? .null : .double(cost), "unpricedRequests": .int(Int64(unpriced)),
-            ]
-            Terminal.write(String(decoding: JSONEncoding.encode(document), as: UTF8.self) + "\n")
-            return
-        }
-        if !listing.isEmpty { Terminal.write(listing) }
-        for model in byModel.keys.sorted() {
-            let line = byModel[model]!
-            let price = line.unpriced == line.requests ? "cost unknown" : Terminal.dollars(line.cost) + (line.unpriced > 0 ? " + \(line.unpriced) unpriced" : "")
-            Terminal.standardError("\(model): \(line.requests) request\(line.requests == 1 ? "" : "s"), \(price)")
-        }
-        var total = "\(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s"), \(requests) request\(requests == 1 ? "" : "s"), estimated cost "
-        total += unpriced == requests && requests > 0 ? "unknown" : Terminal.dollars(cost) + (unpriced > 0 ? " (+ \(unpriced) requests of unknown price)" : "")
-        if catalog == nil { total += " (run `mediabatch models` to cache prices)" }
-        Terminal.standardError(total)
+        try DryRun(manifest: manifest, connection: connection, refreshModels: refreshModels, shard: shard, force: force,
+                   retryRefused: retryRefused).show(summary: summary, json: json, all: all, colour: output.colour)
+    }
+
+    /// `run --dry-run`: the plan of that run.
+    static func dryRun(of run: RunCommand) throws {
+        try DryRun(manifest: run.manifest, connection: run.connection, refreshModels: false, shard: try run.resolvedShard(), force: run.force,
+                   retryRefused: run.retryRefused).show(summary: false, json: run.json, all: false)
     }
 
     /// The model, request count, estimated cost (nil: unknown) and listing line of a task.

@@ -1,48 +1,76 @@
 
+import Dispatch
 import Files
 import Foundation
 import Reports
 import Runner
 import Support
 
-/// Turns run events into terminal output. On a terminal: one live line (done, failed,
-/// rate, ETA, spend) redrawn in place, failures above it. Otherwise: one plain line per
-/// finished task, never an escape code. `--quiet` keeps only failures and the closing
-/// summary of a run that did not fully succeed.
+/// Turns run events into terminal output. On a terminal: one live line (finished of total,
+/// done, failed, refused, in flight, rate, ETA, spend, elapsed, the chunks of the narrations
+/// in flight) redrawn in place at least once a second by a timer, not only on events, with
+/// failures above it. Otherwise: one plain line per finished task, never an escape code.
+/// `--quiet` keeps only failures and the closing summary of a run that did not fully succeed.
 ///
 /// Events arrive from many worker threads. Each is reported whole under one lock: the
 /// counts change and the text that shows them is written while the lock is held, so a
-/// failure line, its redraw of the live line and another thread's output never interleave,
-/// and the live line never goes back to older counts.
+/// failure line, its redraw of the live line, the timer's redraw and another thread's output
+/// never interleave, and the live line never goes back to older counts.
 final class ProgressReporter: Sendable {
     let quiet: Bool
     let live: Bool
+    /// How often the timer redraws the live line (seconds).
+    let tick: Double
     private struct State {
         var expected = 0
         var done = 0
         var failed = 0
+        var refused = 0
         var kept = 0
         var inFlight = 0
         var cost = 0.0
         var started = ProcessInfo.processInfo.systemUptime
         var lastDraw = 0.0
+        /// The narrations being bought: chunks answered (or kept before) of their total.
+        var narrations: [String: (answered: Int, total: Int)] = [:]
+        var ticking = false
+        var finished: Int { done + failed + refused + kept }
     }
     private let state = Locked(State())
+    private let ticks = DispatchQueue(label: "mediabatch.progress")
     /// Where the text goes, as it is (the terminal's stderr; a capture in tests). Called
     /// only while `state` is locked.
     private let write: @Sendable (String) -> Void
 
-    init(quiet: Bool, live: Bool, write: @escaping @Sendable (String) -> Void = Terminal.standardErrorRaw) {
+    init(quiet: Bool, live: Bool, tick: Double = 0.5, write: @escaping @Sendable (String) -> Void = Terminal.standardErrorRaw) {
         self.quiet = quiet
         self.live = live && !quiet
+        self.tick = tick
         self.write = write
     }
 
-    /// How many tasks this run will try (for the ETA).
+    /// How many tasks this run will try (for the ETA); on a terminal, starts the timer that
+    /// redraws the live line while nothing happens (requests of a minute are normal).
     func begin(expected: Int) {
-        state.withLock {
-            $0.expected = expected
-            $0.started = ProcessInfo.processInfo.systemUptime
+        let start = state.withLock { state -> Bool in
+            state.expected = expected
+            state.started = ProcessInfo.processInfo.systemUptime
+            let start = live && !state.ticking
+            state.ticking = live
+            return start
+        }
+        if start { scheduleTick() }
+    }
+
+    /// The timer: every `tick` seconds, a redraw under the lock, until `finish`.
+    private func scheduleTick() {
+        ticks.asyncAfter(deadline: .now() + tick) { [self] in
+            let again = state.withLock { state -> Bool in
+                guard state.ticking else { return false }
+                redraw(&state, force: true)
+                return true
+            }
+            if again { scheduleTick() }
         }
     }
 
@@ -56,23 +84,15 @@ final class ProgressReporter: Sendable {
         case .sending:
             state.inFlight += 1
             redraw(&state)
-        case .answered:
+        case .answered(let id):
             state.inFlight -= 1
+            if state.narrations[id] != nil { state.narrations[id]!.answered += 1 }
+            redraw(&state)
+        case .narrationSplit(let id, let toSend, let total):
+            if total > 1 { state.narrations[id] = (total - toSend, total) }
         case .finished(let outcome):
-            switch outcome.result {
-            case .done(let files, let cost, _):
-                state.done += 1
-                state.cost += cost ?? 0
-                if !quiet && !live {
-                    let names = files.filter { !$0.path.hasSuffix(".json") }.map { FileIO.relativeDisplay($0.path) }.joined(separator: ", ")
-                    write("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")\n")
-                }
-            case .failed(let failure):
-                state.failed += 1
-                // An output that cannot be written stops the run, and its one message says so.
-                guard failure.kind != .unwritable else { break }
-                print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)", &state)
-            }
+            state.narrations[outcome.taskID] = nil
+            finished(outcome, &state)
             redraw(&state)
         case .retrying(let id, let attempt, let failure, let delay):
             if !quiet && !live { write(String(format: "retry %@ (attempt %d failed: %@) in %.1fs", id, attempt, failure.description, delay) + "\n") }
@@ -90,6 +110,26 @@ final class ProgressReporter: Sendable {
         }
     }
 
+    private func finished(_ outcome: TaskOutcome, _ state: inout State) {
+        switch outcome.result {
+        case .done(let files, let cost, _):
+            state.done += 1
+            state.cost += cost ?? 0
+            if !quiet && !live {
+                let names = files.filter { !$0.path.hasSuffix(".json") }.map { FileIO.relativeDisplay($0.path) }.joined(separator: ", ")
+                write("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")\n")
+            }
+        case .failed(let failure) where failure.kind == .refused:
+            state.refused += 1
+            print("REFUSED \(outcome.taskID) (\(outcome.origin.description)): \(failure)", &state)
+        case .failed(let failure):
+            state.failed += 1
+            // An output that cannot be written stops the run, and its one message says so.
+            guard failure.kind != .unwritable else { break }
+            print("FAILED \(outcome.taskID) (\(outcome.origin.description)) after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s"): \(failure)", &state)
+        }
+    }
+
     /// A full line; on a terminal the live line is cleared first and redrawn after.
     private func print(_ line: String, _ state: inout State) {
         guard live else { return write(line + "\n") }
@@ -101,28 +141,43 @@ final class ProgressReporter: Sendable {
     private func redraw(_ state: inout State, force: Bool = false) {
         guard live else { return }
         let now = ProcessInfo.processInfo.systemUptime
-        let finished = state.done + state.failed + state.kept
-        guard force || now - state.lastDraw >= 0.1 || finished == state.expected else { return }
+        guard force || now - state.lastDraw >= 0.1 || state.finished == state.expected else { return }
         state.lastDraw = now
-        let elapsed = max(now - state.started, 0.001)
-        let rate = Double(finished) / elapsed
-        var text = "\(finished)/\(state.expected) · \(state.done) done"
-        if state.failed > 0 { text += " · \(state.failed) failed" }
+        write("\r\u{1B}[K" + Self.line(state, elapsed: max(now - state.started, 0.001)))
+    }
+
+    /// The live line's text: finished of total, then what each count says. The rate is over
+    /// the tasks done (quick failures do not speed it up); the ETA follows from it.
+    private static func line(_ state: State, elapsed: Double) -> String {
+        let rate = Double(state.done) / elapsed
+        var text = "\(state.finished)/\(state.expected) · \(state.done) done · \(state.failed) failed · \(state.refused) refused"
         if state.kept > 0 { text += " · \(state.kept) kept" }
         text += " · \(state.inFlight) in flight"
         text += String(format: " · %.1f/s", rate)
-        if rate > 0, state.expected > finished {
-            let left = Int(Double(state.expected - finished) / rate)
-            text += String(format: " · ETA %d:%02d", left / 60, left % 60)
+        if rate > 0, state.expected > state.finished {
+            text += " · ETA " + clock(Double(state.expected - state.finished) / rate)
         }
-        text += " · \(Terminal.dollars(state.cost))"
-        write("\r\u{1B}[K" + text)
+        text += " · \(Terminal.dollars(state.cost)) · \(clock(elapsed)) elapsed"
+        for (id, chunks) in state.narrations.sorted(by: { $0.key < $1.key }).prefix(2) {
+            // A retried chunk answers twice: never more than all of them.
+            text += " · \(id) \(min(chunks.answered, chunks.total))/\(chunks.total) chunks"
+        }
+        if state.narrations.count > 2 { text += " · +\(state.narrations.count - 2) narrations" }
+        return text
+    }
+
+    /// `75` → `1:15`; an hour and more → `1:02:03`.
+    static func clock(_ seconds: Double) -> String {
+        let whole = Int(seconds)
+        return whole >= 3600
+            ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
     }
 
     /// The closing summary: a total line and, for several output folders, a small table.
     /// Written under the lock too, so no late event's line lands inside it.
     func finish(_ summary: RunSummary) {
-        state.withLock { _ in
+        state.withLock {
+            $0.ticking = false
             if live { write("\r\u{1B}[K") }
             guard !quiet || !summary.allSucceeded else { return }
             for line in Self.summaryLines(summary) { write(line + "\n") }

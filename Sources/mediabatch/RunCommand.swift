@@ -31,14 +31,14 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var manifest: ManifestOptions
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "Requests in flight at most (default 4, or the config file's concurrency).")
+    @Option(name: .shortAndLong, help: "Requests in flight at most (default 4, or the config file's concurrency).")
     var concurrency: Int?
 
-    @Option(help: "Attempts per task, the first included.")
-    var maxAttempts = 6
+    @Option(help: "Attempts per task, the first included (default 6, or the config file's maxAttempts).")
+    var maxAttempts: Int?
 
-    @Option(help: "Seconds one attempt may take, transfer included.")
-    var timeout: Double = 300
+    @Option(help: "Seconds one attempt may take, transfer included (default 300, or the config file's timeout).")
+    var timeout: Double?
 
     @Option(name: .customLong("max-image-mib"), help: "Fail a task whose decoded image is larger than this many MiB.")
     var maxImageMiB: Int = ImagePlacement.defaultMaxImageBytes >> 20
@@ -46,13 +46,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("max-response-mib"), help: "Abandon a response body larger than this many MiB.")
     var maxResponseMiB: Int = HTTPLimits().maxResponseBytes >> 20
 
-    @Option(help: "Cap on requests per minute across the run.")
+    @Option(help: "Cap on requests per minute across the run (default: the config file's rpm, else none).")
     var rpm: Int?
 
-    @Option(help: "Spend at most this many US dollars in this run: a request that could cross it is not started.")
+    @Option(help: "Spend at most this many US dollars in this run: a request that could cross it is not started (default: the config file's maxCost).")
     var maxCost: Double?
 
-    @Option(help: "Spend at most this many US dollars on the batch over all its runs (counted from the journals).")
+    @Option(help: "Spend at most this many US dollars on the batch over all its runs, counted from the journals (default: the config file's maxTotalCost).")
     var maxTotalCost: Double?
 
     @Flag(help: "Send again the tasks an earlier run recorded as refused by the model or moderation.")
@@ -76,16 +76,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
-    @Flag(help: "Print nothing unless something failed.")
+    @Flag(name: .shortAndLong, help: "Print nothing unless something failed.")
     var quiet = false
+
+    @Flag(name: [.customShort("n"), .long], help: "Send nothing: print what a run would send now, as `mediabatch plan` does.")
+    var dryRun = false
 
     @Flag(help: "Print a machine-readable summary (JSON) on stdout, and nothing else there.")
     var json = false
 
     func validate() throws {
         if let concurrency { guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") } }
-        guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        if let maxAttempts { guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") } }
+        if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
         if let rpm { guard rpm > 0 else { throw ValidationError("--rpm must be positive") } }
         if let maxCost { guard maxCost > 0 else { throw ValidationError("--max-cost must be positive") } }
         if let maxTotalCost { guard maxTotalCost > 0 else { throw ValidationError("--max-total-cost must be positive") } }
@@ -107,21 +110,22 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if dryRun { return try PlanCommand.dryRun(of: self) }
         MediaBatchRuntime.start()
         // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
-        let plan = manifest.loadUnvalidatedPlan(catalog: manifest.catalog(refresh: false, connection))
+        let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: manifest.catalog(refresh: false, connection))
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
-        options.maxAttempts = maxAttempts
-        options.limits.totalTimeout = timeout
+        options.maxAttempts = max(1, min(100, maxAttempts ?? configuration.maxAttempts ?? 6))
+        options.limits.totalTimeout = timeout ?? configuration.timeout ?? 300
         options.limits.maxResponseBytes = max(maxResponseMiB, 1) << 20
         options.maxImageBytes = max(maxImageMiB, 1) << 20
-        options.requestsPerMinute = rpm
-        options.maxCost = maxCost
-        options.maxTotalCost = maxTotalCost
+        options.requestsPerMinute = rpm ?? configuration.rpm
+        options.maxCost = maxCost ?? configuration.maxCost
+        options.maxTotalCost = maxTotalCost ?? configuration.maxTotalCost
         options.retryRefused = retryRefused
         options.limits.idleTimeout = idleTimeout
         options.shard = try resolvedShard()
@@ -142,22 +146,17 @@ struct RunCommand: ParsableCommand {
             case .file(let failure): throw CommandFailure.file(failure)
             }
         }
-        let lock: RunLock
-        do { lock = try RunLock(root: FileIO.absolute(manifest.outputRoot), shard: options.shard) } catch {
-            switch error {
-            case .busy(let busy): throw CommandFailure.busy(busy.description)
-            case .file(let failure): throw CommandFailure.file(failure)
-            }
-        }
+        // One lock per output folder: runs writing other folders of the root go on beside it.
+        let locks = try RunLocks.take(folders: selection.folders, shard: options.shard)
         if let signal = signals.received { throw CommandFailure.signal(signal) }
         reporter.begin(expected: plan.taskCount - selection.alreadyDone - selection.otherShards)
         let summary: RunSummary
         do { summary = try runner.run(plan, selection: selection) } catch {
             throw CommandFailure.file(error)
         }
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime(locks) {}
         reporter.finish(summary)
-        if json { Terminal.write(String(decoding: JSONEncoding.encode(RunReport.json(summary)), as: UTF8.self) + "\n") }
+        if json { Terminal.write(String(decoding: JSONEncoding.encodeForReading(RunReport.json(summary)), as: UTF8.self) + "\n") }
 
         if let signal = signals.received { throw CommandFailure.signal(signal) }
         if case .keyLimit(let message)? = summary.stop {
@@ -211,4 +210,18 @@ final class SignalHandling {
     var received: Int32? { state.first.withLock { $0 } }
 
     deinit { for source in sources { source.cancel() } }
+}
+
+/// The run locks of the output folders a command writes (see `RunLock`), taken in order.
+enum RunLocks {
+    static func take(folders: [String], shard: Shard?) throws -> [RunLock] {
+        try folders.sorted().map { folder in
+            do throws(RunLock.Failure) { return try RunLock(folder: folder, shard: shard) } catch {
+                switch error {
+                case .busy(let busy): throw CommandFailure.busy(busy.description)
+                case .file(let failure): throw CommandFailure.file(failure)
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,3 @@
-
 import ArgumentParser
 import Files
 import HTTP
@@ -8,66 +7,123 @@ import OpenRouter
 import Runner
 import Support
 
-/// `mediabatch status`: what the journals in an output folder say, task by task.
+/// `mediabatch status`: what the journals say, task by task: of an output folder, of every
+/// folder of an output root, or of a batch as its manifests plan it (then the tasks no
+/// journal names are pending). Also who runs on each folder now.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show done, failed, kept and unfinished tasks from an output folder's journals.",
-        discussion: "Example: mediabatch status output/product-shots --credits")
+        abstract: "Show done, pending, failed, refused, kept and unfinished tasks, and running runs, from the journals.",
+        discussion: """
+            Give output folders (each holding .mediabatch/), an output root (all its folders), or manifests (the batch as \
+            planned, task by task: tasks no journal names are pending, never started). Task lines go to stdout \
+            (tab-separated through a pipe, a table with a header on a terminal; with several folders the first column is \
+            the folder), the totals to stderr. Exit 66 when a path does not exist or holds neither journals nor manifests.
 
-    @Argument(help: "A manifest's output folder (the one holding .mediabatch/).")
-    var folder: String
+            Examples: mediabatch status output/product-shots --credits
+                      mediabatch status jobs/ -o /srv/media --json
+            """)
 
-    @Flag(help: "List every task, not only failures, kept and unfinished ones.")
+    @Argument(help: "Output folders, an output root, or manifests (.json, .jsonl) or folders of them.", completion: .file())
+    var paths: [String]
+
+    @Option(name: [.customShort("o"), .long], help: "The output root of the manifests given (default: the config file's outputRoot, else output).",
+            completion: .directory)
+    var outputRoot: String?
+
+    @Option(help: "A JSON file of header fields for the manifests given (JSONL ones above all).", completion: .file(extensions: ["json"]))
+    var defaults: String?
+
+    @Flag(help: "List every task, the done ones too.")
     var all = false
+
+    @Flag(help: "Print the status as JSON on stdout (every task), and nothing else there.")
+    var json = false
 
     @Flag(help: "Also ask OpenRouter how much credit the key has left (GET /key).")
     var credits = false
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let journalFolder = folder + "/.mediabatch"
-        let names: [String]
-        do { names = try FileIO.listFolder(journalFolder).filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") } } catch {
-            throw CommandFailure.data("no journal in \(folder) (\(error.reason))")
-        }
-        var done = 0, failed = 0, refused = 0, kept = 0, unfinished = 0, cost = 0.0
-        for name in names {
-            let index: JournalIndex
-            do { index = try JournalIndex(path: journalFolder + "/" + name) } catch {
-                throw CommandFailure.data(error.description)
+        var folders: [FolderStatus] = []
+        var manifests: [String] = []
+        for path in paths {
+            switch try Self.classify(path) {
+            case .folders(let found):
+                for folder in found { folders.append(try Self.read(folder) { $0.recorded() }) }
+            case .manifests: manifests.append(path)
             }
-            cost += index.spent
-            for key in index.order {
-                if let record = index.kept[key] {
-                    // Not run, so as not to overwrite a file (what it cost before is in `spent`).
-                    kept += 1
-                    let files = record.files.map { "\($0.path) (\($0.reason == .changed ? "changed since written" : "not written by mediabatch"))" }
-                    Terminal.output("kept\t\(record.taskID)\t\(files.joined(separator: ", "))\t\(record.time ?? "")")
-                    continue
-                }
-                guard let entry = index.entries[key] else { continue }
-                switch entry.state {
-                case .done:
-                    done += 1
-                    if all { Terminal.output("done\t\(entry.taskID)\t\(entry.files.map(\.path).joined(separator: ","))") }
-                case .failed where entry.kind == "refused":
-                    refused += 1
-                    Terminal.output("refused\t\(entry.taskID)\t\(entry.message ?? "")\t\(entry.time ?? "")")
-                case .failed:
-                    failed += 1
-                    let status = entry.status.map { "HTTP \($0): " } ?? ""
-                    Terminal.output("failed\t\(entry.taskID)\t\(entry.kind ?? "?")\t\(status)\(entry.message ?? "")\t\(entry.time ?? "")")
-                case .started:
-                    unfinished += 1
-                    Terminal.output("unfinished\t\(entry.taskID)\tattempt \(entry.attempts) started \(entry.time ?? "") and never ended")
-                }
-            }
-            if index.skippedLines > 0 { Terminal.standardError("\(name): \(index.skippedLines) torn line\(index.skippedLines == 1 ? "" : "s") skipped") }
         }
-        Terminal.standardError("\(done) done, \(failed) failed, \(refused) refused, \(kept > 0 ? "\(kept) kept, " : "")\(unfinished) unfinished, spent \(Terminal.dollars(cost))")
+        if !manifests.isEmpty { folders += try planned(manifests) }
+        show(folders, planned: !manifests.isEmpty)
         if credits { try showCredits() }
+    }
+
+    enum PathKind { case folders([String]), manifests }
+
+    /// An output folder, an output root (its folders holding journals) or manifests.
+    static func classify(_ path: String) throws -> PathKind {
+        guard FileIO.exists(path) else { throw CommandFailure.noInput("\(path): no such file or folder") }
+        if FileIO.isDirectory(path) {
+            if FileIO.isDirectory(path + "/.mediabatch") { return .folders([path]) }
+            let entries = (try? FileIO.listFolder(path)) ?? []
+            let folders = entries.sorted().map { path + "/" + $0 }.filter { FileIO.isDirectory($0 + "/.mediabatch") }
+            if !folders.isEmpty { return .folders(folders) }
+            if entries.contains(where: { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }) { return .manifests }
+            throw CommandFailure.noInput("\(path) holds no journal (.mediabatch/), no output folders and no manifests: nothing has run there")
+        }
+        return .manifests
+    }
+
+    private static func read(_ folder: String, _ fill: (inout FolderStatus) -> Void) throws -> FolderStatus {
+        do {
+            var status = try FolderStatus(folder: folder)
+            fill(&status)
+            return status
+        } catch {
+            throw CommandFailure.data(error.description)
+        }
+    }
+
+    /// The batch as planned: every task of the manifests, with its key, looked up in its
+    /// folder's journals.
+    private func planned(_ manifests: [String]) throws -> [FolderStatus] {
+        let configuration = try connection.loadConfiguration()
+        var arguments = manifests + ["--output-root", outputRoot ?? configuration.outputRoot ?? "output"]
+        if let defaults { arguments += ["--defaults", defaults] }
+        let options = try ManifestOptions.parse(arguments)
+        var byFolder: [String: [(id: String, key: String)]] = [:]
+        var order: [String] = []
+        _ = try options.loadPlan(catalog: options.cachedCatalog) { task in
+            if byFolder[task.output.folder] == nil { order.append(task.output.folder) }
+            byFolder[task.output.folder, default: []].append((task.id, RunPlanner.identify(task).key))
+        }
+        return try order.map { folder in try Self.read(folder) { $0.planned(byFolder[folder]!) } }
+    }
+
+    private func show(_ folders: [FolderStatus], planned: Bool) {
+        if json {
+            let document: JSON = ["folders": .array(folders.map(\.json)), "totals": FolderStatus.totalsJSON(folders)]
+            Terminal.write(String(decoding: JSONEncoding.encodeForReading(document), as: UTF8.self) + "\n")
+        } else {
+            let several = folders.count > 1
+            var table = Table((several ? ["folder"] : []) + ["state", "task", "detail"])
+            for folder in folders {
+                for task in folder.tasks where all || task.state != .done {
+                    table.add((several ? [FileIO.relativeDisplay(folder.folder)] : []) + [task.state.rawValue, task.id] + task.detail + [task.time ?? ""])
+                }
+            }
+            table.print(colour: output.colour)
+        }
+        for folder in folders {
+            let name = FileIO.relativeDisplay(folder.folder)
+            if folders.count > 1 { Terminal.standardError("\(name): " + FolderStatus.totals([folder], planned: planned)) }
+            for holder in folder.locks { Terminal.standardError("\(name): \(holder.running ? "running: " : "lock left: ")\(holder)") }
+            if folder.tornLines > 0 { Terminal.standardError("\(name): \(folder.tornLines) torn journal line\(folder.tornLines == 1 ? "" : "s") skipped") }
+        }
+        Terminal.standardError(FolderStatus.totals(folders, planned: planned))
     }
 
     /// `GET /key`: the credit left on the key, worth knowing before a rerun.

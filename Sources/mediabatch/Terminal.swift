@@ -39,8 +39,26 @@ enum Terminal {
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 
-    /// `12.3456` → `$12.35`; tiny amounts keep more digits.
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
+    static var colour: Bool { standardOutputIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
+
+    /// Money in text: four decimals, one format everywhere (`$0.0390`, `$12.3456`).
     static func dollars(_ amount: Double) -> String {
-        amount < 1 ? String(format: "$%.4f", amount) : String(format: "$%.2f", amount)
+        String(format: "$%.4f", amount)
+    }
+
+    /// A unit price, in plain decimals however small (`$0.0000008/char`, never `$8e-07/char`):
+    /// three significant digits, no trailing zeros (`$0.039/image`).
+    static func price(_ amount: Double, per unit: String) -> String {
+        guard amount > 0, amount.isFinite else { return "$0/\(unit)" }
+        let decimals = max(0, min(15, 2 - Int(log10(amount).rounded(.down))))
+        var text = String(format: "%.\(decimals)f", amount)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return "$" + text + "/" + unit
     }
 }

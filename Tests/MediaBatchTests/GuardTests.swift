@@ -89,7 +89,8 @@ import TestSupport
         #expect(result.status == 69, "\(result.stderr)")
         #expect(result.stderr.contains("every answer from \(wrong) was 404"), "\(result.stderr)")
         #expect(result.stderr.contains("probably missing /api/v1"), "\(result.stderr)")
-        let requests = server.requests().count
+        // Generation requests only (the model lists are asked for first, and 404 too).
+        let requests = server.requests().filter { $0.method == "POST" }.count
         #expect(requests >= 4 && requests <= 8, "\(requests) requests to a URL that answers only 404")
     }
 

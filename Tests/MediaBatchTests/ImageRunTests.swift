@@ -227,7 +227,9 @@ import TestSupport
         _ = try runAgainst(server, manifest: #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#, in: folder) {
             $0.sidecars = false
         }
-        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", "index.html", "x.png"])
+        // (The gallery's thumbnail of x.png is the one file under .mediabatch/thumbs/.)
+        #expect(folder.allFiles(under: "out/m").filter { !$0.hasPrefix(".mediabatch/thumbs/") }
+            == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", "index.html", "x.png"])
     }
 }
 
@@ -247,9 +249,13 @@ import TestSupport
         #expect(summary.done == 3)
         let html = try String(contentsOfFile: folder.path + "/out/look/index.html", encoding: .utf8)
         // Every image and the mp3 are shown, from files that exist.
+        // Images link to their files and show thumbnails; the mp3 plays from its file.
+        let links = html.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(Set(links) == ["fox-1.png", "fox-2.png"])
         let sources = html.components(separatedBy: "src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
-        #expect(Set(sources) == ["fox-1.png", "fox-2.png", "say.mp3"])
-        for source in sources { #expect(FileManager.default.fileExists(atPath: folder.path + "/out/look/" + source)) }
+        #expect(sources.filter { $0.hasPrefix(".mediabatch/thumbs/") && $0.hasSuffix(".jpg") }.count == 2)
+        #expect(sources.contains("say.mp3"))
+        for source in sources + links { #expect(FileManager.default.fileExists(atPath: folder.path + "/out/look/" + source)) }
         #expect(html.contains("A &lt;fox&gt; &amp; &quot;friends&quot;"))
         #expect(!html.contains("<fox>"))
         #expect(html.contains("<audio controls"))

@@ -55,7 +55,7 @@ import Testing
             }
         }
 
-        let liveLine = #/\d+/\d+ · \d+ done( · \d+ failed)? · -?\d+ in flight · \d+\.\d/s( · ETA \d+:\d\d)? · \$\d+\.\d+/#
+        let liveLine = #/\d+/\d+ · \d+ done · \d+ failed · \d+ refused · -?\d+ in flight · \d+\.\d/s( · ETA \d+:\d\d)? · \$\d+\.\d+ · \d+:\d\d elapsed/#
         var messages: [String] = []
         var liveLines: [String] = []
         var garbled: [String] = []
@@ -75,7 +75,7 @@ import Testing
         #expect(Set(messages).count == threads * perThread)
         // The last event was a message, whose redraw came after every other event: the live
         // line left on screen shows the final counts, not a stale one written late.
-        #expect(liveLines.last?.hasPrefix("0/\(threads * perThread) · 0 done · 0 in flight") == true, "\(liveLines.last ?? "no live line")")
+        #expect(liveLines.last?.hasPrefix("0/\(threads * perThread) · 0 done · 0 failed · 0 refused · 0 in flight") == true, "\(liveLines.last ?? "no live line")")
     }
 
     @Test func plainOutputFromManyThreadsComesOutInWholeLines() {

@@ -158,10 +158,11 @@ import TestSupport
         #expect(folder.files(under: "out/m") == expected, "\(moments)")
         #expect(invalidPNGs(folder, under: "out/m").isEmpty, "\(moments)")
         #expect(tempLeftovers(folder, under: "out").isEmpty, "\(moments)")
-        // Each image, its sidecar, the journal and the lock: nothing else (no half-written debris).
+        // Each image, its sidecar and the journal (the lock is removed at a clean end): nothing else (no half-written debris).
         let media: [String] = expected.flatMap { name -> [String] in ["m/" + name, "m/" + name + ".json"] }
-        let allowed: [String] = ([".mediabatch.lock", "m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/index.html"] + media).sorted()
-        let present: [String] = folder.allFiles(under: "out")
+        let allowed: [String] = (["m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/index.html"] + media).sorted()
+        // The gallery's thumbnails (`<hash>.jpg`, no temp file of a killed run) are allowed too.
+        let present: [String] = folder.allFiles(under: "out").filter { $0.wholeMatch(of: #/m/\.mediabatch/thumbs/[0-9a-f]{32}\.jpg/#) == nil }
         #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) }) (\(moments))")
 
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
@@ -189,7 +190,7 @@ import TestSupport
                                       in: folder.path, logName: "first")
         defer { first.killAndReap() }
 
-        let lockPath = folder.path + "/out/.mediabatch.lock"
+        let lockPath = folder.path + "/out/m/.mediabatch/run.lock"
         let locked = waitFor(timeout: hangDeadline) { (try? String(contentsOfFile: lockPath, encoding: .utf8))?.contains("pid") == true }
         try #require(locked, "the first run never took the lock: \(first.stderr)")
         #expect(first.isRunning)

@@ -44,7 +44,7 @@ import TestSupport
         #expect(!printed.contains("5ec7e7c0ffee"))
         let written = folder.allFiles(under: "output")
         #expect(written.contains("secret/.mediabatch/journal.jsonl"))
-        #expect(written.contains(".mediabatch.lock"))
+        #expect(!written.contains("secret/.mediabatch/run.lock"))  // removed at a clean end
         for file in written {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/output/" + file))
             #expect(bytes.range(of: Data("5ec7e7c0ffee".utf8)) == nil, "\(file) holds the key")

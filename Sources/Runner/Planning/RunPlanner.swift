@@ -20,6 +20,13 @@ package struct RunPlanner {
     package var countSpent = false
     /// Send again tasks the journal shows refused.
     package var retryRefused = false
+    /// Sees every task validation expands, in order, with its key (`plan` describes them).
+    package var visit: ((MediaTask, String) -> Void)?
+
+    package init(shard: Shard?, force: Bool) {
+        self.shard = shard
+        self.force = force
+    }
 
     package func select(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
@@ -30,6 +37,7 @@ package struct RunPlanner {
         do {
             try plan.validate { task, entry, ordinal in
                 let (key, stamps) = Self.identify(task)
+                visit?(task, key)
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
                     return false

@@ -23,6 +23,9 @@ package final class OutcomeRecorder: Sendable {
         self.onEvent = onEvent
     }
 
+    /// Passes on an event that records nothing (progress only).
+    package func announce(_ event: RunEvent) { onEvent(event) }
+
     /// A failed attempt that was paid for all the same: counted, and journaled as `billed`.
     package func billed(_ job: Job, attempt: Int, cost: Double, generationID: String?, reason: String) {
         spending.settle(reserved: 0, paid: cost, for: job)

@@ -55,6 +55,9 @@ public enum RunEvent: Sendable {
     case kept(KeptTask)
     /// A journal record could not be written (the task itself is unaffected).
     case journalError(String)
+    /// A narration was split: `total` chunks, of which `toSend` are bought in this run (the
+    /// others were kept by earlier runs). For progress: its chunks answer one by one.
+    case narrationSplit(taskID: String, toSend: Int, total: Int)
 }
 
 extension RunOptions {

@@ -44,18 +44,21 @@ package struct SpeechTaskExecutor {
     /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it.
     package func write(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> [WrittenFile] {
         let final: [UInt8]
+        var seconds: Double?
         switch task.format {
         case .mp3:
             let joined: [UInt8]
             do { joined = try MP3Joiner.join(parts) } catch {
                 throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
             }
+            seconds = try? MP3Joiner.duration(of: joined)
             var comment = "model=\(task.model.wireID) voice=\(task.voice)"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
         case .pcm:
             final = try wav { () throws(WAVError) in try WAVFile.joinPCM(parts, sampleRate: task.sampleRate) }
+            seconds = Double(parts.reduce(0) { $0 + $1.count }) / Double(2 * max(task.sampleRate, 1))  // 16-bit mono
         }
         let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
         var audio = OutputFile(path: path, bytes: final)
@@ -68,6 +71,7 @@ package struct SpeechTaskExecutor {
             let seconds = task.format == .mp3 ? (try? MP3Joiner.duration(of: final)) : Double(parts.reduce(0) { $0 + $1.count }) / 2 / Double(task.sampleRate)
             if let seconds { sidecar["duration"] = .double((seconds * 1000).rounded() / 1000) }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
+            if let seconds { sidecar["seconds"] = .double((seconds * 1000).rounded() / 1000) }
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if task.keepChunks {

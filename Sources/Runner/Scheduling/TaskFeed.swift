@@ -90,6 +90,7 @@ package struct TaskFeed: Sendable {
             return .failure(TaskFailure(.permanent, cause: .file(path: error.path), message: "narration chunks: \(error); nothing was sent"))
         }
         let indices = assembly.missing.isEmpty ? Array(assembly.chunks.indices.suffix(1)) : assembly.missing
+        recorder.announce(.narrationSplit(taskID: speech.id, toSend: assembly.missing.count, total: assembly.chunks.count))
         return .success(indices.map { index in
             var part = job
             part.part = NarrationPart(index: index, assembly: assembly)

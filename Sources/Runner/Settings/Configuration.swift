@@ -11,14 +11,23 @@ import Support
 /// {"baseURL": "https://openrouter.ai/api/v1",
 ///  "providers": {"openrouter": {"apiKey": "sk-or-..."}},
 ///  "tts": {"apiKey": "sk-or-..."},
-///  "concurrency": 8}
+///  "concurrency": 8, "outputRoot": "/srv/media", "maxCost": 5}
 /// ```
+/// Run defaults (each one a command-line option wins over): `outputRoot`, `concurrency`,
+/// `rpm`, `maxCost`, `maxTotalCost`, `timeout`, `maxAttempts`.
 public struct Configuration: Sendable {
     public var path: String?
     public var baseURL: String?
     public var providerKey: String?
     public var speechKey: String?
     public var concurrency: Int?
+    /// Run defaults: the output root, requests per minute, budgets, per-attempt timeout, attempts.
+    public var outputRoot: String?
+    public var rpm: Int?
+    public var maxCost: Double?
+    public var maxTotalCost: Double?
+    public var timeout: Double?
+    public var maxAttempts: Int?
     /// Set when the file can be read by other users (it may hold keys).
     public var permissionWarning: String?
 
@@ -52,7 +61,9 @@ public struct Configuration: Sendable {
             throw Failure(path: path, message: "\(error)")
         }
         guard case .object(let object) = document else { throw Failure(path: path, message: "must be a JSON object") }
-        let known: Set<String> = ["$schema", "baseURL", "providers", "tts", "concurrency"]
+        let known: Set<String> = [
+            "$schema", "baseURL", "providers", "tts", "concurrency", "outputRoot", "rpm", "maxCost", "maxTotalCost", "timeout", "maxAttempts",
+        ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw Failure(path: path, message: "unknown setting \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -62,6 +73,20 @@ public struct Configuration: Sendable {
         configuration.providerKey = object["providers"]?["openrouter"]?["apiKey"]?.stringValue
         configuration.speechKey = object["tts"]?["apiKey"]?.stringValue
         configuration.concurrency = object["concurrency"]?.intValue.map { Int($0) }
+        configuration.outputRoot = object["outputRoot"]?.stringValue
+        configuration.rpm = object["rpm"]?.intValue.map { Int($0) }
+        configuration.maxCost = object["maxCost"]?.doubleValue
+        configuration.maxTotalCost = object["maxTotalCost"]?.doubleValue
+        configuration.timeout = object["timeout"]?.doubleValue
+        configuration.maxAttempts = object["maxAttempts"]?.intValue.map { Int($0) }
+        for name in ["concurrency", "rpm", "maxCost", "maxTotalCost", "timeout", "maxAttempts"] {
+            if let value = object[name], !(value.doubleValue.map { $0 > 0 } ?? false) {
+                throw Failure(path: path, message: "\(name) must be a positive number")
+            }
+        }
+        if let value = object["outputRoot"], value.stringValue?.isEmpty != false {
+            throw Failure(path: path, message: "outputRoot must be a folder path")
+        }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
             configuration.permissionWarning = "\(path) can be read by other users and may hold API keys; run: chmod 600 \(path)"

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Journal
+import Manifest
+import Reports
+import Runner
+import Tasks
+
+/// What a run would do now, without sending: the run's own planner (validation, keys, the
+/// journals, files not to overwrite) decides each task's state, and `PlanCommand.describe`
+/// its model, requests and estimate.
+struct DryRun {
+    let manifest: ManifestOptions
+    let connection: ConnectionOptions
+    let refreshModels: Bool
+    let shard: Shard?
+    let force: Bool
+    let retryRefused: Bool
+
+    /// Requests, estimated dollars and unpriced requests for one model.
+    struct ModelLine {
+        var requests = 0
+        var cost = 0.0
+        var unpriced = 0
+    }
+
+    enum State: String { case run, done, kept, refused, otherShard = "other shard" }
+
+    /// What the listing needs of a task (not the task itself: 100,000 of them add up).
+    struct Row {
+        let folder: String
+        let key: String
+        let model: String
+        let requests: Int
+        let estimate: Double?
+        let line: String
+        /// Every column and more, for `--json` only.
+        let json: JSONObject?
+        var state = State.run
+    }
+
+    func rows(json: Bool) throws -> (rows: [Row], catalog: ModelCatalog?) {
+        let configuration = try connection.loadConfiguration()
+        let catalog = manifest.catalog(refresh: refreshModels, connection)
+        let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
+        var rows: [Row] = []
+        var planner = RunPlanner(shard: shard, force: force)
+        planner.retryRefused = retryRefused
+        planner.visit = { (task: MediaTask, key: String) in
+            let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
+            rows.append(Row(folder: task.output.folder, key: key, model: model, requests: requests, estimate: estimate, line: line,
+                            json: json ? Self.columns(task) : nil))
+        }
+        let selection: RunSelection
+        do { selection = try planner.select(plan) } catch {
+            switch error {
+            case .manifest(let problems): throw CommandFailure.manifest(problems)
+            case .file(let failure): throw CommandFailure.data(failure.description)
+            }
+        }
+        let toRun = Set(selection.entries.flatMap { $0.tasks.map { $0.folder + "\u{0}" + $0.key } })
+        let kept = Set(selection.kept.map { $0.task.folder + "\u{0}" + $0.task.key })
+        let refused = try refusedKeys(Set(rows.map(\.folder)))
+        for index in rows.indices {
+            let id = rows[index].folder + "\u{0}" + rows[index].key
+            rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
+                : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
+                : refused.contains(id) && !retryRefused ? .refused : .done
+        }
+        return (rows, catalog)
+    }
+
+    /// The keys (with their folders) the journals show refused.
+    private func refusedKeys(_ folders: Set<String>) throws -> Set<String> {
+        var keys: Set<String> = []
+        for folder in folders {
+            do {
+                for key in try JournalIndex(path: Journal.path(folder: folder, shard: shard), outcomesOnly: true).refusedKeys { keys.insert(folder + "\u{0}" + key) }
+            } catch { throw CommandFailure.data(error.description) }
+        }
+        return keys
+    }
+
+    func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
+        let (rows, catalog) = try rows(json: json)
+        let running = rows.filter { $0.state == .run }
+        var byModel: [String: ModelLine] = [:]
+        for row in running {
+            byModel[row.model, default: .init()].requests += row.requests
+            if let estimate = row.estimate { byModel[row.model]!.cost += estimate } else { byModel[row.model]!.unpriced += row.requests }
+        }
+        let requests = byModel.values.reduce(0) { $0 + $1.requests }
+        let cost = byModel.values.reduce(0.0) { $0 + $1.cost }
+        let unpriced = byModel.values.reduce(0) { $0 + $1.unpriced }
+        let unknown = unpriced == requests && requests > 0
+        func count(_ state: State) -> Int { rows.reduce(0) { $0 + ($1.state == state ? 1 : 0) } }
+        if json {
+            var document: JSONObject = ["tasks": .array(rows.map(Self.json))]
+            document["taskCount"] = .int(Int64(rows.count))
+            document["toRun"] = .int(Int64(running.count))
+            document["alreadyDone"] = .int(Int64(count(.done)))
+            document["kept"] = .int(Int64(count(.kept)))
+            document["refusedBefore"] = .int(Int64(count(.refused)))
+            document["otherShards"] = .int(Int64(count(.otherShard)))
+            document["requests"] = .int(Int64(requests))
+            document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
+            document["unpricedRequests"] = .int(Int64(unpriced))
+            Terminal.write(String(decoding: JSONEncoding.encodeForReading(.object(document)), as: UTF8.self) + "\n")
+            return
+        }
+        if !summary {
+            var table = Table(["id", "type", "model", "ratio/voice", "size/text", "output", "estimate"] + (all ? ["state"] : []))
+            for row in rows where all || row.state == .run {
+                let cells = row.line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                table.add(cells + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
+            }
+            table.print(colour: colour)
+        }
+        for model in byModel.keys.sorted() {
+            let line = byModel[model]!
+            let price = line.unpriced == line.requests ? "cost unknown" : Terminal.dollars(line.cost) + (line.unpriced > 0 ? " + \(line.unpriced) unpriced" : "")
+            Terminal.output("\(model): \(line.requests) request\(line.requests == 1 ? "" : "s"), \(price)")
+        }
+        var total = "\(rows.count) task\(rows.count == 1 ? "" : "s"): \(running.count) to run, \(count(.done)) already done"
+        if count(.kept) > 0 { total += ", \(count(.kept)) kept (files not to overwrite)" }
+        if count(.refused) > 0 { total += ", \(count(.refused)) refused before" }
+        if count(.otherShard) > 0 { total += ", \(count(.otherShard)) in other shards" }
+        total += "; \(requests) request\(requests == 1 ? "" : "s"), estimated cost "
+        total += unknown ? "unknown" : Terminal.dollars(cost) + (unpriced > 0 ? " (+ \(unpriced) requests of unknown price)" : "")
+        if catalog == nil { total += " (run `mediabatch models` to cache prices)" }
+        Terminal.output(total)
+    }
+
+    /// Every column of the table, and more: what a reader of the JSON needs of a task.
+    private static func columns(_ task: MediaTask) -> JSONObject {
+        var entry: JSONObject = ["id": .string(task.id), "manifest": .string(task.origin.description)]
+        switch task {
+        case .image(let image):
+            entry["type"] = "image"
+            entry["prompt"] = .string(image.prompt)
+            entry["aspectRatio"] = image.aspectRatio.map(JSON.string) ?? .null
+            entry["resolution"] = image.resolution.map(JSON.string) ?? .null
+            entry["images"] = .int(Int64(image.imagesPerRequest))
+            entry["output"] = .string(image.output.folder + "/" + image.output.baseName)
+        case .speech(let speech):
+            entry["type"] = "tts"
+            entry["voice"] = .string(speech.voice)
+            entry["characters"] = .int(Int64(speech.text.count))
+            entry["text"] = .string(String(speech.text.prefix(200)))
+            entry["format"] = .string(speech.format.fileExtension)
+            entry["output"] = .string(speech.output.folder + "/" + speech.output.baseName + "." + speech.format.fileExtension)
+        }
+        return entry
+    }
+
+    private static func json(_ row: Row) -> JSON {
+        var entry = row.json ?? JSONObject()
+        entry["state"] = .string(row.state.rawValue)
+        entry["model"] = .string(row.model)
+        entry["requests"] = .int(Int64(row.requests))
+        entry["estimatedCost"] = row.estimate.map { .double(RunReport.money($0)) } ?? .null
+        return .object(entry)
+    }
+}
