@@ -6,7 +6,7 @@ package enum ImageFields {
     package static let all: Set<String> = [
         "id", "type", "prompt", "count", "aspectRatio", "resolution", "model", "imageConfig",
         "provider", "models", "inputImages", "output", "api", "seed", "size", "quality", "outputFormat",
-        "background", "reasoning",
+        "background", "reasoning", "rows", "optional",
     ]
     package static let defaultable: Set<String> = [
         "model", "aspectRatio", "resolution", "imageConfig", "provider", "models", "count", "api", "seed", "size",

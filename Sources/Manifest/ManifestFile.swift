@@ -18,11 +18,18 @@ public final class ManifestFile: Sendable {
     /// JSON: the parsed `tasks` array. JSONL: byte ranges and line numbers of entry lines.
     private let jsonEntries: [JSON]
     private let lineEntries: [(range: Range<Int>, line: Int)]
+    /// The task slots: one per entry, or one per row of an entry with rows.
+    private let slots: EntrySlots
+    /// Things worth saying that are not errors (an optional pattern that matched nothing).
+    public let warnings: [ManifestIssue]
 
     /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
     /// (`defaults`, `vars`, ...) from a `--defaults` file (see `loadDefaults`) that the
     /// manifest's own override.
-    public init(path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
+    public init(
+        path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes,
+        context: ManifestContext = ManifestContext()
+    ) throws(ManifestError) {
         self.path = path
         let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
         self.format = format
@@ -85,7 +92,13 @@ public final class ManifestFile: Sendable {
         } else if APIKeyScan.contains(.object(headerObject)) {
             issues.add(ManifestIssue(file: path, line: nil, field: "", value: nil, message: APIKeyScan.message))
         }
-        self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
+        let header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues, context: context)
+        self.header = header
+        var warnings: [ManifestIssue] = []
+        slots = ManifestFile.slots(
+            header: header, headerRows: headerObject["rows"], text: text, jsonEntries: jsonEntries, lineEntries: lineEntries, issues: issues,
+            warnings: &warnings, maxBytes: maxBytes)
+        self.warnings = warnings
         self.headerIssues = issues.issues
     }
 
@@ -136,12 +149,23 @@ public final class ManifestFile: Sendable {
         return object
     }
 
-    /// How many task entries (before expansion) the file holds.
-    public var entryCount: Int { format == .json ? jsonEntries.count : lineEntries.count }
+    /// How many task slots the file holds: its entries, an entry with rows counting one per row.
+    public var entryCount: Int { slots.count }
 
-    /// Task entry `index`: its value (or the JSONL line's parse error), its path for
-    /// messages and its line (JSONL). JSONL lines are parsed only when asked for.
-    package func entry(at index: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?) {
+    /// Task slot `slot`: its entry's value (or the JSONL line's parse error), the entry's
+    /// path for messages, its line (JSONL), its row if it has rows, and the entry's index.
+    /// JSONL lines and rows are parsed only when asked for.
+    package func entry(at slot: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?, row: RowSlot, index: Int) {
+        let (index, row) = slots.locate(slot)
+        var (value, path, line) = rawEntry(at: index)
+        if case .row(.success(let found), let key?) = row, case .success(.object(var object)) = value, let file = found.values["file"] {
+            object[key] = .string(key == "inputImages" ? "{file}" : file)
+            value = .success(.object(object))
+        }
+        return (value, path, line, row, index)
+    }
+
+    private func rawEntry(at index: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?) {
         switch format {
         case .json:
             return (.success(jsonEntries[index]), FieldPath([.key("tasks"), .index(index)]), nil)

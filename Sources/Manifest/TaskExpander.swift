@@ -12,16 +12,16 @@ package struct TaskExpander {
     package var catalog: ModelCatalog? = nil
     private let modelRefs = ModelRefMemo()
 
-    package func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector) -> [MediaTask] {
+    package func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, row: Row? = nil) -> [MediaTask] {
         let reader = FieldReader(issues: issues, line: line)
         guard let object = reader.object(entry, at: path) else { return [] }
         let type = object["type"].flatMap { reader.string($0, at: path.appending("type"), what: "the task type") } ?? "image"
         switch type {
         case "image":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog, modelRefs: modelRefs)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog, modelRefs: modelRefs, row: row)
             return ImageTaskExpander(entry: entry).expand()
         case "tts":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs, row: row)
             return SpeechTaskExpander(entry: entry).expand()
         default:
             issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\" or \"tts\")")
@@ -90,7 +90,7 @@ package struct ImageTaskExpander {
             Axis(name: "resolution", values: resolutions) { ($0 ?? "").lowercased() },
             Axis(name: "n", values: Array(1...repeats)) { String($0) },
         ]
-        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
+        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
         let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["n": String(choices[4] + 1), "model": PortableName.sanitise(models[choices[1]].shortName),
@@ -118,10 +118,12 @@ package struct ImageTaskExpander {
                     return nil
                 }
             }
+            let prompt = prompts[choice[0]].render(variant.values)
+            guard entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
-                prompt: prompts[choice[0]].render(variant.values), model: models[choice[1]],
+                prompt: prompt, model: models[choice[1]],
                 aspectRatio: aspectRatios[choice[2]], resolution: resolutions[choice[3]],
                 imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
                 inputImages: inputImages, variant: choice[4] + 1)
