@@ -17,7 +17,8 @@ public final class BatchPlan: Sendable {
     public let limits: ManifestLimits
     private let loadIssues: [ManifestIssue]
     /// Things worth telling that do not stop the plan (an optional pattern that matched nothing).
-    public var warnings: [ManifestIssue] { manifests.flatMap(\.warnings) }
+    public var warnings: [ManifestIssue] { notes + manifests.flatMap(\.warnings) }
+    private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
 
     /// A task entry of a manifest: which file, which entry.
@@ -47,21 +48,8 @@ public final class BatchPlan: Sendable {
     ) {
         self.catalog = catalog
         self.limits = limits
-        var files: [String] = []
-        var issues: [ManifestIssue] = []
-        for path in paths {
-            if FileIO.isDirectory(path) {
-                do {
-                    let names = try FileIO.listFolder(path).filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson") }
-                    if names.isEmpty { issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: "folder holds no .json or .jsonl manifest")) }
-                    files += names.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
-                } catch {
-                    issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description))
-                }
-            } else {
-                files.append(path)
-            }
-        }
+        var (files, issues, notes) = ManifestPaths.files(paths)
+        self.notes = notes
         var manifests: [ManifestFile] = []
         var base = JSONObject()
         if let defaultsFile {

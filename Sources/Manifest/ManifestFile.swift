@@ -31,17 +31,25 @@ public final class ManifestFile: Sendable {
         context: ManifestContext = ManifestContext()
     ) throws(ManifestError) {
         self.path = path
-        let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
-        self.format = format
-        if let size = FileIO.size(path), size > maxBytes {
+        var format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
+        if path != ManifestPaths.standardInput, let size = FileIO.size(path), size > maxBytes {
             throw ManifestError(issues: [ManifestIssue(
                 file: path, line: nil, field: "", value: nil,
                 message: "the manifest is \(size >> 20) MiB, more than the limit of \(maxBytes >> 20) MiB; split it or raise the limit with --max-manifest-mib")])
         }
         let text: [UInt8]
-        do { text = try FileIO.readAll(path, limit: maxBytes) } catch {
+        do {
+            if path == ManifestPaths.standardInput {
+                text = try ManifestPaths.readStandardInput(limit: maxBytes)
+                // One JSON document, else JSONL.
+                if (try? JSONEncoding.parse(text, source: path)) == nil { format = .jsonl }
+            } else {
+                text = try FileIO.readAll(path, limit: maxBytes)
+            }
+        } catch {
             throw ManifestError(issues: [ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description)])
         }
+        self.format = format
         self.text = text
         let issues = IssueCollector(file: path, text: format == .json ? text : nil)
 

@@ -49,7 +49,7 @@ public struct ManifestHeader: Sendable {
         }
 
         // The file name without its extension: `batch.part1.jsonl` is `batch.part1`.
-        let fileName = FileIO.lastComponent(absoluteFile)
+        let fileName = file == ManifestPaths.standardInput ? "stdin" : FileIO.lastComponent(absoluteFile)
         let fileStem = fileName.lastIndex(of: ".").map { String(fileName[..<$0]) }.flatMap { $0.isEmpty ? nil : $0 } ?? fileName
         var name = fileStem
         switch object["name"] {

@@ -4,6 +4,7 @@ import Foundation
 import HTTP
 import JSON
 import Manifest
+import ManifestDiagnostics
 
 import OpenRouter
 import Runner
@@ -11,7 +12,7 @@ import Tasks
 
 /// Where manifests are and where their files go: shared by every command that reads them.
 struct ManifestOptions: ParsableArguments {
-    @Argument(help: "Manifest files (.json, .jsonl) or folders of them.")
+    @Argument(help: "Manifest files (.json, .jsonl) or folders of them; - reads one from standard input.")
     var manifests: [String]
 
     @Option(help: "Folder under which every manifest's output folder is made.")
@@ -25,6 +26,31 @@ struct ManifestOptions: ParsableArguments {
 
     @Option(name: .customLong("max-manifest-mib"), help: "Refuse a manifest file larger than this many MiB.")
     var maxManifestMiB: Int = ManifestLimits().maxFileBytes >> 20
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set or override a template variable, name=value (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+
+    @Flag(help: "{date}, {time} and {run} in UTC instead of local time.")
+    var utc = false
+
+    @Option(name: .customLong("input-root"), help: "Another folder input files may come from, besides each manifest's own (repeatable).")
+    var inputRoots: [String] = []
+
+    /// The `--var`, `--utc` and `--input-root` settings every manifest gets.
+    var context: ManifestContext {
+        ManifestContext(
+            variables: variables.compactMap(ManifestContext.parseVariable), utc: utc,
+            inputRoots: inputRoots.compactMap { FileIO.realPath($0) })
+    }
+
+    func validate() throws {
+        for variable in variables where ManifestContext.parseVariable(variable) == nil {
+            throw ValidationError("--var takes name=value, the name letters, digits, '_' and '-' (got \(variable))")
+        }
+        for root in inputRoots where !FileIO.isDirectory(root) {
+            throw ValidationError("--input-root \(root) is not a folder")
+        }
+    }
 
     var limits: ManifestLimits {
         ManifestLimits(maxFileBytes: max(maxManifestMiB, 1) << 20, maxTasks: max(maxTasks, 1))
@@ -47,7 +73,10 @@ struct ManifestOptions: ParsableArguments {
 
     func loadPlan(catalog: ModelCatalog?, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
+            let plan = try BatchPlan(
+                paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, context: context, visit: visit)
+            for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+            return plan
         } catch {
             throw CommandFailure.manifest(error)
         }
@@ -55,7 +84,31 @@ struct ManifestOptions: ParsableArguments {
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan() -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits)
+        let plan = BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, context: context)
+        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+        return plan
+    }
+
+    /// `--keep-going`: the manifests checked one by one; the plan of the valid ones, and
+    /// the problems of the others (reported at once, and again as the run's exit code).
+    func loadValidManifests() -> (plan: BatchPlan, invalid: ManifestError?) {
+        let (files, issues, notes) = ManifestPaths.files(manifests)
+        for note in notes { Terminal.error("note: \(note)") }
+        var valid: [String] = []
+        var problems = issues
+        for file in files {
+            do {
+                _ = try BatchPlan(paths: [file], outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, context: context)
+                valid.append(file)
+            } catch {
+                problems += error.issues
+            }
+        }
+        let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)
+        if let invalid { Terminal.error("--keep-going: skipping invalid manifests:\n\(invalid)") }
+        let plan = BatchPlan(loading: valid, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, context: context)
+        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+        return (plan, invalid)
     }
 }
 

@@ -76,6 +76,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
+    @Flag(help: "Run every valid manifest; report the invalid ones and exit 65 at the end if there were any.")
+    var keepGoing = false
+
     @Flag(help: "Print nothing unless something failed.")
     var quiet = false
 
@@ -111,7 +114,7 @@ struct RunCommand: ParsableCommand {
         // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
-        let plan = manifest.loadUnvalidatedPlan()
+        let (plan, invalid) = keepGoing ? manifest.loadValidManifests() : (manifest.loadUnvalidatedPlan(), nil)
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
@@ -166,6 +169,7 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure.stopped(.keyLimit(message + (reset.map { " (the limit resets: \($0))" } ?? "")))
         }
         if let stop = summary.stop { throw CommandFailure.stopped(stop) }
+        if let invalid { throw CommandFailure.manifest(invalid) }
         if !summary.allSucceeded { throw CommandFailure.someFailed }
     }
 }
