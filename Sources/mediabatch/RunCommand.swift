@@ -76,6 +76,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
+    @Option(help: "Also write every task's results line (id, row columns, files, status, cost, error) to this CSV file.")
+    var results: String?
+
     @Flag(help: "Run every valid manifest; report the invalid ones and exit 65 at the end if there were any.")
     var keepGoing = false
 
@@ -131,6 +134,7 @@ struct RunCommand: ParsableCommand {
         options.force = force
         options.sidecars = !noSidecars
         options.gallery = !noGallery
+        options.resultsFile = results.map(FileIO.absolute)
         options.trace = connection.trace(for: [endpoints.image, endpoints.speech])
 
         let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal && !connection.verbose)

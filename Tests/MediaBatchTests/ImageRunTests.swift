@@ -227,7 +227,7 @@ import TestSupport
         _ = try runAgainst(server, manifest: #"{"tasks": [{"id": "x", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#, in: folder) {
             $0.sidecars = false
         }
-        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", "index.html", "x.png"])
+        #expect(folder.allFiles(under: "out/m") == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", ".mediabatch/results.csv", "index.html", "x.png"])
     }
 }
 

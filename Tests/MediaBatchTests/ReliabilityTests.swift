@@ -160,7 +160,7 @@ import TestSupport
         #expect(tempLeftovers(folder, under: "out").isEmpty, "\(moments)")
         // Each image, its sidecar, the journal and the lock: nothing else (no half-written debris).
         let media: [String] = expected.flatMap { name -> [String] in ["m/" + name, "m/" + name + ".json"] }
-        let allowed: [String] = ([".mediabatch.lock", "m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/index.html"] + media).sorted()
+        let allowed: [String] = ([".mediabatch.lock", "m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/.mediabatch/results.csv", "m/index.html"] + media).sorted()
         let present: [String] = folder.allFiles(under: "out")
         #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) }) (\(moments))")
 

@@ -1,4 +1,5 @@
 import JSON
+import Tasks
 import ManifestDiagnostics
 
 /// What a task slot of a manifest holds: an entry as written, one row of an entry with
@@ -78,6 +79,24 @@ package struct EntrySlots: Sendable {
         case .plain: return (span.entry, .none)
         case .failed: return (span.entry, .failed)
         case .rows(let source, let rewrite): return (span.entry, .row(source.row(at: slot - span.first), rewrite: rewrite))
+        }
+    }
+}
+
+extension BatchPlan {
+    /// Every task of a validated plan in order, with the columns of the row it came from
+    /// (none for a task without rows): what `results.csv` lists.
+    package func forEachTaskWithColumns(in folders: Set<String>?, _ body: (MediaTask, [(name: String, value: String)]) -> Void) {
+        var expander = makeExpander()
+        for (index, manifest) in manifests.enumerated() {
+            if let folders, !folders.contains(manifest.header.outputFolder) { continue }
+            for slot in 0..<manifest.entryCount {
+                var columns: [(name: String, value: String)] = []
+                if case .row(.success(let row), _) = manifest.entry(at: slot).row {
+                    columns = row.order.map { ($0, row.values[$0] ?? "") }
+                }
+                for task in expander.expand(EntryRef(manifest: index, entry: slot)).tasks { body(task, columns) }
+            }
         }
     }
 }

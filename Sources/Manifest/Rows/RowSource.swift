@@ -18,6 +18,8 @@ package struct Row: Sendable {
     package let inlinePath: FieldPath?
     /// True for a file a pattern matched (`{file}`, `{stem}`): such tasks are named `{stem}`.
     package var fromPattern = false
+    /// The column names in their order in the source.
+    package var order: [String] = []
 
     /// `file:line` of the row, for messages.
     package var location: String { line.map { "\(file):\($0)" } ?? file }
@@ -72,7 +74,9 @@ package enum RowSource: Sendable {
                 var values: [String: String] = [:]
                 values.reserveCapacity(fields.count)
                 for (name, value) in zip(table.columns, fields) { values[name] = value }
-                return .success(Row(values: values, file: file, line: line, number: index + 1, columnsLine: table.headerLine, inlinePath: nil))
+                var row = Row(values: values, file: file, line: line, number: index + 1, columnsLine: table.headerLine, inlinePath: nil)
+                row.order = table.columns
+                return .success(row)
             } catch {
                 return .failure(RowProblem(issue: ManifestIssue(file: file, line: error.line, field: "", value: nil, message: error.message)))
             }
@@ -92,6 +96,7 @@ package enum RowSource: Sendable {
             let stem = last.lastIndex(of: ".").map { String(last[..<$0]) }.flatMap { $0.isEmpty ? nil : $0 } ?? last
             var row = Row(values: ["file": name, "stem": stem], file: file, line: nil, number: index + 1, columnsLine: nil, inlinePath: nil)
             row.fromPattern = true
+            row.order = ["file", "stem"]
             return .success(row)
         }
     }
@@ -114,7 +119,9 @@ package enum RowSource: Sendable {
                                               message: "a row's values are strings, numbers or booleans")))
             }
         }
-        return .success(Row(values: values, file: file, line: line, number: number, columnsLine: line, inlinePath: path))
+        var row = Row(values: values, file: file, line: line, number: number, columnsLine: line, inlinePath: path)
+        row.order = object.keys
+        return .success(row)
     }
 }
 
