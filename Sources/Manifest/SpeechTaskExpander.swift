@@ -98,7 +98,7 @@ package struct SpeechTaskExpander {
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
-        let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
+        let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["model": PortableName.sanitise(models[choices[1]].shortName), "voice": PortableName.sanitise(voices[choices[2]]),
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
         }

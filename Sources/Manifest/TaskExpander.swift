@@ -92,7 +92,7 @@ package struct ImageTaskExpander {
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
-        let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
+        let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["n": String(choices[4] + 1), "model": PortableName.sanitise(models[choices[1]].shortName),
              "aspectRatio": aspectRatios[choices[2]]?.replacingColons() ?? "", "resolution": resolutions[choices[3]]?.lowercased() ?? ""]
         }

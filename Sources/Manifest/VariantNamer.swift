@@ -127,6 +127,22 @@ package struct VariantNamer {
         return variants
     }
 
+    /// The single variant of a row that multiplies along nothing (every variable it uses
+    /// has one value, every axis one choice): named without the combinations' work, which
+    /// is most of a 100,000-row CSV's expansion. Nil otherwise.
+    package func singleRowVariant(axes: [Axis]) -> Variant? {
+        guard let row, outputTemplate.isIDOnly, axes.allSatisfy({ $0.suffixes.count == 1 }) else { return nil }
+        var values = row.values
+        for name in variables where values[name] == nil {
+            guard let list = header.values(of: name), list.count == 1 else { return nil }
+            values[name] = list[0]
+        }
+        var id = PortableName.sanitise(idTemplate.render(values))
+        if id.isEmpty { id = "task-\(ordinal)" }
+        if !idTemplate.names.contains(where: { row.values[$0] != nil }) { id += "-\(row.number)" }
+        return Variant(choices: Array(repeating: 0, count: axes.count), values: values, id: id, baseName: id)
+    }
+
     /// The single variant of an entry that multiplies along nothing, named without any
     /// dictionary or suffix work (the common case of huge JSONL batches); nil otherwise.
     package func plainVariant(axes: [Axis]) -> Variant? {
