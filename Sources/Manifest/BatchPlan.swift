@@ -82,7 +82,9 @@ public final class BatchPlan: Sendable {
     @discardableResult
     public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
-        var claimed: [String: (id: String, origin: TaskOrigin)] = [:]
+        // Keyed by the path in lower case: two names differing only in case are one file on
+        // a case-insensitive disk (macOS, Windows, most USB sticks).
+        var claimed: [String: (id: String, key: String, ref: EntryRef)] = [:]
         claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
@@ -96,11 +98,13 @@ public final class BatchPlan: Sendable {
                 for (ordinal, task) in entry.tasks.enumerated() {
                     if visit(task, entry.ref, ordinal) { needed = true }
                     let key = task.outputKey
-                    if let other = claimed[key] {
+                    let folded = key.lowercased()
+                    if let other = claimed[folded] {
+                        let same = other.key == key ? "the same file as" : "a file differing only in case from that of"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
-                            "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names"))
+                            "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.ref))); give them different ids or output names"))
                     } else {
-                        claimed[key] = (task.id, task.origin)
+                        claimed[folded] = (task.id, key, entry.ref)
                     }
                 }
                 if needed { selected.append(entry.ref) }
@@ -118,6 +122,19 @@ public final class BatchPlan: Sendable {
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
         return selected
+    }
+
+    /// `file:line` of a task slot, for messages.
+    private func location(of ref: EntryRef) -> String {
+        let manifest = manifests[ref.manifest]
+        let entry = manifest.entry(at: ref.entry)
+        if case .row(.success(let row), _) = entry.row, row.line != nil, row.inlinePath == nil { return row.location }
+        let line = entry.line ?? manifest.line(of: entry.path)
+        return line.map { "\(manifest.path):\($0)" } ?? manifest.path
+    }
+
+    private func location(of task: MediaTask, in entry: ExpandedEntry) -> String {
+        task.origin.line != nil ? task.origin.description : location(of: entry.ref)
     }
 
     /// One entry checked and expanded: its tasks, or the problems that kept it from them.

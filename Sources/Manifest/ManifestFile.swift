@@ -106,7 +106,7 @@ public final class ManifestFile: Sendable {
         slots = ManifestFile.slots(
             header: header, headerRows: headerObject["rows"], text: text, jsonEntries: jsonEntries, lineEntries: lineEntries, issues: issues,
             warnings: &warnings, maxBytes: maxBytes)
-        self.warnings = warnings
+        self.warnings = warnings + ManifestFile.commaWarnings(headerObject["vars"], issues: issues)
         self.headerIssues = issues.issues
     }
 
