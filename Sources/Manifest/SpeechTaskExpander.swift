@@ -51,20 +51,11 @@ package struct SpeechTaskExpander {
             }
         case (nil, let located?):
             if let name = entry.string("textFile", what: "a text file path"),
-                let path = InputFiles(entry: entry).resolve(name, at: located, index: nil, what: "text file", limit: SpeechFields.maxTextBytes)
+                let (path, text) = InputFiles(entry: entry).readText(name, at: located, what: "text file", limit: SpeechFields.maxTextBytes)
             {
-                do {
-                    let bytes = try FileIO.readAll(path, limit: SpeechFields.maxTextBytes)
-                    let text = String(validating: bytes, as: UTF8.self) ?? ""
-                    if text.isEmpty && !bytes.isEmpty {
-                        entry.report(located, "the text file is not valid UTF-8 (first bad byte at offset \(CSVScanner.invalidOffset(bytes, from: 0, to: bytes.count)))")
-                    } else if text.trimmingWhitespace().isEmpty { entry.report(located, "the text file is empty") }
-                    // A file's text is spoken as it is: braces in it are not placeholders.
-                    texts.append(Template(literal: text))
-                    textFile = path
-                } catch {
-                    entry.report(located, error.description)
-                }
+                // A file's text is spoken as it is: braces in it are not placeholders.
+                texts.append(Template(literal: text))
+                textFile = path
             }
         case (_?, _?):
             entry.reportMissing("textFile", "give either text or textFile, not both")

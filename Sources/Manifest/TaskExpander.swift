@@ -43,15 +43,8 @@ package struct ImageTaskExpander {
         let before = issues.issues.count
         entry.rejectUnknownKeys(allowed: ImageFields.all, kind: "an image task")
 
-        var prompts: [Template] = []
-        if let located = entry.field("prompt") {
-            for (index, text) in (entry.strings("prompt", what: "prompt") ?? []).enumerated() {
-                if text.trimmingWhitespace().isEmpty { entry.report(located, index: index, value: .string(text), "a prompt may not be empty") }
-                if let template = entry.template(text, at: located, index: index) { prompts.append(template) }
-            }
-        } else {
-            entry.reportMissing("prompt", "missing: an image task needs a prompt")
-        }
+        let parts = PromptParts(entry: entry)
+        let prompts = parts.prompts
         let names = entry.nameTemplates()
         let models = entry.models("model")
         let aspectRatios: [String?] = entry.field("aspectRatio") == nil ? [nil] : entry.strings("aspectRatio", what: "aspect ratio") ?? []
@@ -79,7 +72,7 @@ package struct ImageTaskExpander {
         let repeats = perRequest > 1 ? 1 : count
 
         guard let names else { return [] }
-        let texts = prompts.map { ($0, "prompt") } + references.map { ($0.template, "inputImages") }
+        let texts = parts.templates + references.map { ($0.template, "inputImages") }
         let variables = entry.variables(id: names.id, output: names.output, texts: texts, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
 
@@ -118,8 +111,8 @@ package struct ImageTaskExpander {
                     return nil
                 }
             }
-            let prompt = prompts[choice[0]].render(variant.values)
-            guard entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
+            let prompt = parts.render(choice[0], variant.values)
+            guard parts.promptFile != nil || entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),

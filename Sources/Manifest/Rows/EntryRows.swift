@@ -8,10 +8,10 @@ import ManifestDiagnostics
 /// `rows`, or nothing. An entry's own rows or pattern replace the header's rows.
 package enum EntryRows {
     /// Keys whose presence in a JSONL line means the line is parsed at load to look.
-    static let markers: [[UInt8]] = [Array(#""rows""#.utf8), Array(#""inputImages""#.utf8), Array(#""textFile""#.utf8)]
+    static let markers: [[UInt8]] = [Array(#""rows""#.utf8), Array(#""inputImages""#.utf8), Array(#""textFile""#.utf8), Array(#""promptFile""#.utf8)]
 
     /// The fields a pattern may stand in, in the order they are looked at.
-    static let patternFields = ["inputImages", "textFile"]
+    static let patternFields = ["inputImages", "textFile", "promptFile"]
 
     /// What entry `object` multiplies over. Problems go to `issues`; a pattern that matches
     /// nothing with `"optional": true` is a warning.
