@@ -247,8 +247,8 @@ package struct InputFiles {
             entry.report(located, index: index, value: .string(name), "\(what) not found (looked in \(directory))")
             return nil
         }
-        guard real.hasPrefix(entry.header.realDirectory + "/") else {
-            entry.report(located, index: index, value: .string(name), "\(what) lies outside the manifest's folder")
+        guard entry.header.isAllowedInput(real) else {
+            entry.report(located, index: index, value: .string(name), "\(what) lies outside the manifest's folder (and the --input-root folders)")
             return nil
         }
         guard FileIO.isRegularFile(real), let size = FileIO.size(real), size <= limit else {

@@ -23,13 +23,14 @@ package enum Glob {
         let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let last = parts.last else { throw Problem(message: "an empty pattern matches nothing") }
         let folderParts = parts.dropLast()
-        guard !folderParts.contains(where: isPattern), !folderParts.contains("..") else {
-            throw Problem(message: "wildcards go in the file name only (\"folder/*.jpg\"), and a pattern may not climb out with '..'")
+        // `..` is allowed: where the folder lands (symlinks resolved) is what is checked.
+        guard !folderParts.contains(where: isPattern) else {
+            throw Problem(message: "wildcards go in the file name only (\"folder/*.jpg\")")
         }
         let relativeFolder = folderParts.joined(separator: "/")
         let folder = relativeFolder.isEmpty ? directory : directory + "/" + relativeFolder
         guard let realFolder = FileIO.realPath(folder), isAllowed(realFolder + "/") else {
-            throw Problem(message: "folder \(relativeFolder.isEmpty ? "." : relativeFolder) not found in the manifest's folder (or it lies outside it)")
+            throw Problem(message: "folder \(relativeFolder.isEmpty ? "." : relativeFolder) not found, or outside the manifest's folder (and the --input-root folders)")
         }
         let entries: [(name: String, isFolder: Bool)]
         do { entries = try FileIO.listFolderWithKinds(realFolder) } catch { throw Problem(message: error.description) }
