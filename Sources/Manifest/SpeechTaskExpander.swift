@@ -40,6 +40,7 @@ package struct SpeechTaskExpander {
         let issues = entry.issues
         let before = issues.issues.count
         entry.rejectUnknownKeys(allowed: SpeechFields.all, kind: "a tts task")
+        _ = entry.bool("optional")  // read at load; its type is checked here
 
         var texts: [Template] = []
         var textFile: String?

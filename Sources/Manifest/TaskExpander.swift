@@ -42,6 +42,7 @@ package struct ImageTaskExpander {
         let issues = entry.issues
         let before = issues.issues.count
         entry.rejectUnknownKeys(allowed: ImageFields.all, kind: "an image task")
+        _ = entry.bool("optional")  // read at load; its type is checked here
 
         let parts = PromptParts(entry: entry)
         let prompts = parts.prompts
