@@ -122,31 +122,9 @@ struct CSVScanner {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == Self.quote && position == fieldStart {
-                // A quoted field: up to the closing quote, `""` standing for one quote.
                 quoted = true
                 sawAnything = true
-                position += 1
-                while true {
-                    guard position < bytes.count else { throw CSVTable.SyntaxError(line: startLine, message: "a quoted field is never closed (a '\"' inside a quoted field is written '\"\"')") }
-                    let inner = bytes[position]
-                    if inner == Self.quote {
-                        if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
-                            if decode { field.append(Self.quote) }
-                            position += 2
-                            continue
-                        }
-                        position += 1
-                        break
-                    }
-                    if inner == Self.newline { line += 1 }
-                    if decode { field.append(inner) }
-                    position += 1
-                }
-                if position < bytes.count, bytes[position] != delimiter, bytes[position] != Self.newline,
-                    !(bytes[position] == Self.carriageReturn && (position + 1 == bytes.count || bytes[position + 1] == Self.newline))
-                {
-                    throw CSVTable.SyntaxError(line: line, message: "text after a closing quote (a '\"' inside a quoted field is written '\"\"')")
-                }
+                try readQuoted(into: &field, decode: decode, startLine: startLine)
                 continue
             }
             if byte == delimiter {
@@ -173,6 +151,35 @@ struct CSVScanner {
         }
         try finish(position)
         return Record(start: start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
+    }
+
+    /// A quoted field from its opening quote: up to the closing quote, `""` standing for
+    /// one quote; what follows must end the field.
+    private mutating func readQuoted(into field: inout [UInt8], decode: Bool, startLine: Int) throws(CSVTable.SyntaxError) {
+        position += 1
+        while true {
+            guard position < bytes.count else {
+                throw CSVTable.SyntaxError(line: startLine, message: "a quoted field is never closed (a '\"' inside a quoted field is written '\"\"')")
+            }
+            let inner = bytes[position]
+            if inner == Self.quote {
+                if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
+                    if decode { field.append(Self.quote) }
+                    position += 2
+                    continue
+                }
+                position += 1
+                break
+            }
+            if inner == Self.newline { line += 1 }
+            if decode { field.append(inner) }
+            position += 1
+        }
+        if position < bytes.count, bytes[position] != delimiter, bytes[position] != Self.newline,
+            !(bytes[position] == Self.carriageReturn && (position + 1 == bytes.count || bytes[position + 1] == Self.newline))
+        {
+            throw CSVTable.SyntaxError(line: line, message: "text after a closing quote (a '\"' inside a quoted field is written '\"\"')")
+        }
     }
 
     /// The offset in the file of the first byte that breaks UTF-8 in `from..<to`.
