@@ -84,7 +84,8 @@ public final class BatchPlan: Sendable {
         var issues = loadIssues
         // Keyed by the path in lower case: two names differing only in case are one file on
         // a case-insensitive disk (macOS, Windows, most USB sticks).
-        var claimed: [String: (id: String, key: String, ref: EntryRef)] = [:]
+        // The exact path is kept as its hash only: one string per task, not two.
+        var claimed: [String: (id: String, keyHash: Int, ref: EntryRef)] = [:]
         claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
@@ -98,13 +99,13 @@ public final class BatchPlan: Sendable {
                 for (ordinal, task) in entry.tasks.enumerated() {
                     if visit(task, entry.ref, ordinal) { needed = true }
                     let key = task.outputKey
-                    let folded = key.lowercased()
+                    let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
                     if let other = claimed[folded] {
-                        let same = other.key == key ? "the same file as" : "a file differing only in case from that of"
+                        let same = other.keyHash == key.hashValue ? "the same file as" : "a file differing only in case from that of"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
                             "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.ref))); give them different ids or output names"))
                     } else {
-                        claimed[folded] = (task.id, key, entry.ref)
+                        claimed[folded] = (task.id, key.hashValue, entry.ref)
                     }
                 }
                 if needed { selected.append(entry.ref) }

@@ -92,6 +92,7 @@ struct ManifestOptions: ParsableArguments {
     /// `--keep-going`: the manifests checked one by one; the plan of the valid ones, and
     /// the problems of the others (reported at once, and again as the run's exit code).
     func loadValidManifests() -> (plan: BatchPlan, invalid: ManifestError?) {
+        let context = self.context  // one clock for every manifest of the run
         let (files, issues, notes) = ManifestPaths.files(manifests)
         for note in notes { Terminal.error("note: \(note)") }
         var valid: [String] = []

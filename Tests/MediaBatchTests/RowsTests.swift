@@ -93,6 +93,17 @@ import TestSupport
         #expect(error.issues.count == 3, "\(text)")
     }
 
+    @Test func aRowsFileHoldingAnAPIKeyIsRefusedWithoutRepeatingIt() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("p.csv", "sku,note\nA1,ok\nB2,sk-or-v1-0123456789abcdef\n")
+        let error = try #require(throws: ManifestError.self) {
+            try plan(#"{\#(Self.model), "rows": "p.csv", "tasks": [{"id": "{sku}", "prompt": "{note}"}]}"#, in: folder)
+        }
+        #expect(error.issues.count == 1 && error.issues[0].line == 3, "\(error.issues)")
+        #expect(!error.description.contains("0123456789abcdef"))
+    }
+
     @Test func csvSyntaxErrorsNameTheLine() throws {
         let cases: [(String, Int, String)] = [
             ("a,b\n1,\"open\n2,3\n", 2, "never closed"),

@@ -145,6 +145,11 @@ extension RowSource {
                 issues.add(path, line: line, value: value, error.description)
                 return nil
             }
+            if let keyLine = ManifestFile.lineOfAPIKey(in: bytes) {
+                // Row values go into prompts: a key there would be sent. Not repeated here.
+                issues.add(ManifestIssue(file: display, line: keyLine, field: "", value: nil, message: APIKeyScan.message))
+                return nil
+            }
             if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return jsonl(bytes, file: display) }
             guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") else {
                 issues.add(path, line: line, value: value, "a rows file is .csv, .tsv or .jsonl")
