@@ -152,7 +152,10 @@ public final class ManifestFile: Sendable {
     /// A JSONL first line that carries header fields rather than a task.
     private static func headerLine(_ bytes: ArraySlice<UInt8>) -> JSONObject? {
         guard let value = try? bytes.withUnsafeBytes({ try JSONEncoding.parse($0, source: "") }),
-            case .object(let object) = value, object["defaults"] != nil || (object["prompt"] == nil && object["text"] == nil && object["vars"] != nil)
+            case .object(let object) = value,
+            object["defaults"] != nil
+                || (["prompt", "text", "promptFile", "textFile", "inputImages"].allSatisfy { object[$0] == nil }
+                    && (object["vars"] != nil || object["rows"] != nil || object["zip"] != nil))
         else { return nil }
         return object
     }

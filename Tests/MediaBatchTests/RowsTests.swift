@@ -93,6 +93,19 @@ import TestSupport
         #expect(error.issues.count == 3, "\(text)")
     }
 
+    @Test func aJSONLManifestTakesRowsFromItsHeaderLine() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("p.tsv", "sku\tname\nA1\tMug, large\nB2\t\"Lamp\"\"s\"\n")
+        let plan = try plan("""
+            {"rows": "p.tsv", "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"}}}
+            {"id": "{sku}-front", "prompt": "Front of {name}"}
+            {"id": "{sku}-back", "prompt": "Back of {name}"}
+            """, in: folder, name: "m.jsonl")
+        #expect(imageTasks(plan).map(\.id) == ["A1-front", "B2-front", "A1-back", "B2-back"])
+        #expect(imageTasks(plan)[1].prompt == "Front of Lamp\"s")
+    }
+
     @Test func aRowsFileHoldingAnAPIKeyIsRefusedWithoutRepeatingIt() throws {
         let folder = TempFolder()
         defer { folder.remove() }
