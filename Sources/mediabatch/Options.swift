@@ -33,14 +33,15 @@ struct ManifestOptions: ParsableArguments {
     @Flag(help: "{date}, {time} and {run} in UTC instead of local time.")
     var utc = false
 
-    @Option(name: .customLong("input-root"), help: "Another folder input files may come from, besides each manifest's own (repeatable).")
+    @Option(name: .customLong("input-root"), help: "Another folder input files may come from, besides each manifest's own (repeatable; also inputRoots in the config file).")
     var inputRoots: [String] = []
 
-    /// The `--var`, `--utc` and `--input-root` settings every manifest gets.
-    var context: ManifestContext {
+    /// The `--var`, `--utc` and `--input-root` settings every manifest gets; `configRoots`
+    /// are the settings file's `inputRoots`.
+    func context(configRoots: [String] = []) -> ManifestContext {
         ManifestContext(
             variables: variables.compactMap(ManifestContext.parseVariable), utc: utc,
-            inputRoots: inputRoots.compactMap { FileIO.realPath($0) })
+            inputRoots: (inputRoots + configRoots).compactMap { FileIO.realPath($0) })
     }
 
     func validate() throws {
@@ -71,10 +72,10 @@ struct ManifestOptions: ParsableArguments {
         }
     }
 
-    func loadPlan(catalog: ModelCatalog?, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
+    func loadPlan(catalog: ModelCatalog?, configRoots: [String] = [], visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
             let plan = try BatchPlan(
-                paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, context: context, visit: visit)
+                paths: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: catalog, limits: limits, context: context(configRoots: configRoots), visit: visit)
             for warning in plan.warnings { Terminal.error("warning: \(warning)") }
             return plan
         } catch {
@@ -83,16 +84,18 @@ struct ManifestOptions: ParsableArguments {
     }
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
-    func loadUnvalidatedPlan() -> BatchPlan {
-        let plan = BatchPlan(loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits, context: context)
+    func loadUnvalidatedPlan(configRoots: [String] = []) -> BatchPlan {
+        let plan = BatchPlan(
+            loading: manifests, outputRoot: FileIO.absolute(outputRoot), defaultsFile: defaults, catalog: cachedCatalog, limits: limits,
+            context: context(configRoots: configRoots))
         for warning in plan.warnings { Terminal.error("warning: \(warning)") }
         return plan
     }
 
     /// `--keep-going`: the manifests checked one by one; the plan of the valid ones, and
     /// the problems of the others (reported at once, and again as the run's exit code).
-    func loadValidManifests() -> (plan: BatchPlan, invalid: ManifestError?) {
-        let context = self.context  // one clock for every manifest of the run
+    func loadValidManifests(configRoots: [String] = []) -> (plan: BatchPlan, invalid: ManifestError?) {
+        let context = context(configRoots: configRoots)  // one clock for every manifest of the run
         let (files, issues, notes) = ManifestPaths.files(manifests)
         for note in notes { Terminal.error("note: \(note)") }
         var valid: [String] = []
@@ -125,6 +128,12 @@ struct ConnectionOptions: ParsableArguments {
     var verbose = false
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The settings file's `inputRoots`, for commands that read no other setting (a
+    /// settings file that cannot be read adds none).
+    var configuredInputRoots: [String] {
+        (try? Configuration.load(path: config ?? Configuration.defaultPath(environment: environment), required: false))?.inputRoots ?? []
+    }
 
     /// The settings file, with a warning on stderr when others can read it.
     func loadConfiguration() throws -> Configuration {

@@ -44,7 +44,7 @@ struct PlanCommand: ParsableCommand {
         var tasks: [JSON] = []
         var byModel: [String: ModelLine] = [:]
         let (summaryOnly, asJSON) = (summary, json)
-        let plan = try manifest.loadPlan(catalog: catalog) { task in
+        let plan = try manifest.loadPlan(catalog: catalog, configRoots: connection.configuredInputRoots) { task in
             let (model, requests, estimate, line) = Self.describe(task, catalog: catalog)
             byModel[model, default: ModelLine()].requests += requests
             if let estimate { byModel[model]!.cost += estimate } else { byModel[model]!.unpriced += requests }

@@ -117,7 +117,8 @@ struct RunCommand: ParsableCommand {
         // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
-        let (plan, invalid) = keepGoing ? manifest.loadValidManifests() : (manifest.loadUnvalidatedPlan(), nil)
+        let (plan, invalid) = keepGoing
+            ? manifest.loadValidManifests(configRoots: configuration.inputRoots) : (manifest.loadUnvalidatedPlan(configRoots: configuration.inputRoots), nil)
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))

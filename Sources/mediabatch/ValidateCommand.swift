@@ -15,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
     var refreshModels = false
 
     func run() throws {
-        let plan = try manifest.loadPlan(catalog: try manifest.catalog(refresh: refreshModels, connection))
+        let plan = try manifest.loadPlan(catalog: try manifest.catalog(refresh: refreshModels, connection), configRoots: connection.configuredInputRoots)
         Terminal.standardError("ok: \(plan.manifests.count) manifest\(plan.manifests.count == 1 ? "" : "s"), \(plan.taskCount) task\(plan.taskCount == 1 ? "" : "s")")
     }
 }

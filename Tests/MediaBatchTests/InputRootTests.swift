@@ -35,4 +35,19 @@ import TestSupport
         let plan = try BatchPlan(paths: [manifest], outputRoot: folder.path + "/out", context: context)
         #expect(plan.allTasks().map(\.id) == ["a", "b-x", "logo"])
     }
+
+    @Test func inputRootsFromTheCommandLineOrTheSettingsFile() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("shared/logo.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        folder.write("jobs/m.json", #"{"tasks": [{"id": "a", "prompt": "p", "model": "google/gemini-2.5-flash-image", "inputImages": "../shared/logo.png"}]}"#)
+        folder.write("config.json", #"{"inputRoots": ["shared"]}"#)
+        let refused = try runCLI(["validate", "jobs/m.json"], in: folder.path)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--input-root"), "\(refused.stderr)")
+        let flag = try runCLI(["validate", "jobs/m.json", "--input-root", "shared"], in: folder.path)
+        #expect(flag.status == 0, "\(flag.stderr)")
+        let settings = try runCLI(["validate", "jobs/m.json", "--config", "config.json"], in: folder.path)
+        #expect(settings.status == 0, "\(settings.stderr)")
+    }
 }

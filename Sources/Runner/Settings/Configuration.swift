@@ -19,6 +19,9 @@ public struct Configuration: Sendable {
     public var providerKey: String?
     public var speechKey: String?
     public var concurrency: Int?
+    /// `inputRoots`: folders input files may also come from, like `--input-root`
+    /// (relative ones start at the settings file's folder).
+    public var inputRoots: [String] = []
     /// Set when the file can be read by other users (it may hold keys).
     public var permissionWarning: String?
 
@@ -52,7 +55,7 @@ public struct Configuration: Sendable {
             throw Failure(path: path, message: "\(error)")
         }
         guard case .object(let object) = document else { throw Failure(path: path, message: "must be a JSON object") }
-        let known: Set<String> = ["$schema", "baseURL", "providers", "tts", "concurrency"]
+        let known: Set<String> = ["$schema", "baseURL", "providers", "tts", "concurrency", "inputRoots"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw Failure(path: path, message: "unknown setting \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -62,6 +65,13 @@ public struct Configuration: Sendable {
         configuration.providerKey = object["providers"]?["openrouter"]?["apiKey"]?.stringValue
         configuration.speechKey = object["tts"]?["apiKey"]?.stringValue
         configuration.concurrency = object["concurrency"]?.intValue.map { Int($0) }
+        if let roots = object["inputRoots"] {
+            guard let items = roots.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw Failure(path: path, message: "inputRoots must be a list of folder paths")
+            }
+            let folder = FileIO.directory(of: FileIO.absolute(path))
+            configuration.inputRoots = items.compactMap(\.stringValue).map { $0.hasPrefix("/") ? $0 : folder + "/" + $0 }
+        }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
             configuration.permissionWarning = "\(path) can be read by other users and may hold API keys; run: chmod 600 \(path)"
