@@ -60,6 +60,18 @@ import TestSupport
         #expect(second.map(\.id) == ["a", "a2", "b", "ch-01-one", "ch-02-two"])
     }
 
+    @Test func aProblemWithAMatchedFileNamesTheFile() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("chapters/01.md", "Fine.")
+        folder.write("chapters/02.md", bytes: [0x41, 0xFF])
+        let error = try #require(throws: ManifestError.self) {
+            try plan(#"{"tasks": [{"type": "tts", "textFile": "chapters/*.md"}]}"#, in: folder)
+        }
+        #expect(error.issues.count == 1, "\(error.issues)")
+        #expect(error.issues.first?.description.contains("offset 1) (matched file chapters/02.md)") == true, "\(error.issues)")
+    }
+
     @Test func aPatternMatchingNothingIsAnErrorUnlessOptional() throws {
         let folder = TempFolder()
         defer { folder.remove() }

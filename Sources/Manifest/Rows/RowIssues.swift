@@ -43,8 +43,8 @@ package enum RowIssues {
         for text in texts {
             for name in (try? Template(text))?.names ?? [] where row.values[name] != nil && !columns.contains(name) { columns.append(name) }
         }
-        let within = "row \(row.number) of \(row.location)"
-        if columns.isEmpty || row.inlinePath != nil {
+        let within = row.fromPattern ? "matched file \(row.values["file"] ?? "")" : "row \(row.number) of \(row.location)"
+        if columns.isEmpty || row.inlinePath != nil || row.fromPattern {
             return ManifestIssue(file: issue.file, line: issue.line, field: issue.field, value: issue.value, message: issue.message + " (\(within))")
         }
         let field = "column " + columns.map { "\"\($0)\"" }.joined(separator: ", ")
