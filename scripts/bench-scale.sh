@@ -3,7 +3,8 @@
 # batch once against the fake OpenRouter (tiny images, no latency), then times the rerun,
 # which only has to load the N-entry journal and check every file: the resume check.
 # Targets: plan < 1 s (lines of ~200 bytes: id, prompt, model, aspect ratio, resolution)
-# and resume check < 1 s at N=100000. Never fails CI.
+# and resume check < 1 s at N=100000. A second figure: `plan` of an N-row CSV (quoted
+# fields, commas, a brace) through `rows`, < 1 s, with its peak memory. Never fails CI.
 #
 #   scripts/bench-scale.sh [-n N]
 set -uo pipefail
@@ -32,12 +33,32 @@ for i in range(int(sys.argv[1])):
                       "model": "openrouter/" + models[i % 2], "aspectRatio": "16:9", "resolution": "2K"}))
 PY
 
+python3 - "$N" >"$work/rows.csv" <<'PY'
+# A catalog of N products: quoted names with commas and quotes, a brace, non-ASCII.
+import csv, sys
+writer = csv.writer(sys.stdout, lineterminator="\r\n")
+writer.writerow(["sku", "name", "colour", "ratio"])
+for i in range(int(sys.argv[1])):
+    writer.writerow([f"SKU{i:06d}", f'Mug "No. {i}", 350 ml {{classic}}', "crème" if i % 2 else "sage green", "16:9" if i % 3 else "1:1"])
+PY
+cat >"$work/rows.json" <<'JSON'
+{"name": "rows", "rows": "rows.csv",
+ "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image", "resolution": "2K"}},
+ "tasks": [{"id": "{sku}", "prompt": "Studio photo of the {name} in {colour}, soft light", "aspectRatio": "{ratio}"}]}
+JSON
+
 seconds() { /usr/bin/time -f '%e' -o "$work/t" "$@" >/dev/null 2>&1; cat "$work/t"; }
+peak_mib() { /usr/bin/time -f '%M' -o "$work/m" "$@" >/dev/null 2>&1; echo $(( $(cat "$work/m") / 1024 )); }
 export OPENROUTER_API_KEY=bench
 # plan: the median of three runs (the first also warms the page cache).
 plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$out"; done | sort -n | tr '\n' ' ')
 plan=$(echo "$plans" | cut -d' ' -f2)
 validate=$(seconds "$bin/mediabatch" validate "$work/big.jsonl" --output-root "$out")
+jsonl_mib=$(peak_mib "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$out")
+rows_plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan "$work/rows.json" --output-root "$out"; done | sort -n | tr '\n' ' ')
+rows_plan=$(echo "$rows_plans" | cut -d' ' -f2)
+rows_mib=$(peak_mib "$bin/mediabatch" plan "$work/rows.json" --output-root "$out")
+rows_half_mib=$(head -n $(( N / 2 + 1 )) "$work/rows.csv" >"$work/half.csv" && sed 's/rows.csv/half.csv/' "$work/rows.json" >"$work/half.json" && peak_mib "$bin/mediabatch" plan "$work/half.json" --output-root "$out")
 fill=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$out" --base-url "$base" --concurrency 16 --quiet)
 files=$(find "$out/big" -name '*.png' | wc -l)
 journal=$(wc -l <"$out/big/.mediabatch/journal.jsonl")
@@ -45,16 +66,20 @@ before=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; p
 rerun=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$out" --base-url "$base" --quiet)
 after=$(curl -s "${base%/api/v1}/__fake/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 
-echo "plan runs (s): $plans"
-python3 - "$N" "$plan" "$validate" "$fill" "$files" "$journal" "$rerun" "$before" "$after" <<'PY'
+echo "plan runs (s): $plans; rows plan runs (s): $rows_plans"
+python3 - "$N" "$plan" "$validate" "$fill" "$files" "$journal" "$rerun" "$before" "$after" "$rows_plan" "$rows_mib" "$rows_half_mib" "$jsonl_mib" <<'PY'
 import sys
-n, plan, validate, fill, files, journal, rerun, before, after = sys.argv[1:]
+n, plan, validate, fill, files, journal, rerun, before, after, rows_plan, rows_mib, rows_half_mib, jsonl_mib = sys.argv[1:]
+rows_plan = float(rows_plan)
 n, plan, validate, fill, rerun = int(n), float(plan), float(validate), float(fill), float(rerun)
 resume = rerun - validate
 def line(name, value, target, good):
     print(f"{name:<34} {value:<14} {target:<12} {'ok' if good else 'MISSED'}")
 print(f"mediabatch scale bench: N={n} tasks of ~200 bytes (journal {journal} lines, {files} files)")
 line("plan seconds (median of 3)", f"{plan:.2f}", "< 1.00", plan < 1)
+line("rows: plan of N-row CSV (median)", f"{rows_plan:.2f}", "< 1.00", rows_plan < 1)
+line("rows: peak MiB, N rows / N/2 rows", f"{rows_mib} / {rows_half_mib}", "(info)", True)
+line("jsonl: peak MiB of plan, N lines", f"{jsonl_mib}", "(info)", True)
 line("validate seconds", f"{validate:.2f}", "(info)", True)
 line("fill run seconds", f"{fill:.1f}", "(info)", True)
 line("rerun seconds (all done)", f"{rerun:.2f}", "(info)", True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer targets in Tests/Fuzz (Linux; Swift's -sanitize=fuzzer).
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: fuzz-manifest | fuzz-response | fuzz-media |
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: fuzz-manifest | fuzz-response | fuzz-media | fuzz-rows |
 #                                              fuzz-splitter | all (each in turn, never at once)
 #   scripts/fuzz.sh --build-only [TARGET|all]
 #   scripts/fuzz.sh --reproduce TARGET FILE...   run the target once on each FILE (a crash)
@@ -20,7 +20,7 @@ set -euo pipefail
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 cd "$(dirname "$0")/.."
 
-targets=(fuzz-manifest fuzz-response fuzz-media fuzz-splitter)
+targets=(fuzz-manifest fuzz-response fuzz-media fuzz-splitter fuzz-rows)
 package=Tests/Fuzz
 scratch=Tests/Fuzz/.build
 sanitizers=${FUZZ_SANITIZERS:-fuzzer,address}

@@ -16,6 +16,9 @@ public final class BatchPlan: Sendable {
     public let catalog: ModelCatalog?
     public let limits: ManifestLimits
     private let loadIssues: [ManifestIssue]
+    /// Things worth telling that do not stop the plan (an optional pattern that matched nothing).
+    public var warnings: [ManifestIssue] { notes + manifests.flatMap(\.warnings) }
+    private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
 
     /// A task entry of a manifest: which file, which entry.
@@ -29,9 +32,9 @@ public final class BatchPlan: Sendable {
     /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
     public convenience init(
         paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits(), visit: ((MediaTask) -> Void)? = nil
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
-        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits)
+        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context)
         _ = try validate { task, _, _ in
             visit?(task)
             return true
@@ -41,25 +44,12 @@ public final class BatchPlan: Sendable {
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
     public init(
         loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits()
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext()
     ) {
         self.catalog = catalog
         self.limits = limits
-        var files: [String] = []
-        var issues: [ManifestIssue] = []
-        for path in paths {
-            if FileIO.isDirectory(path) {
-                do {
-                    let names = try FileIO.listFolder(path).filter { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") || $0.hasSuffix(".ndjson") }
-                    if names.isEmpty { issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: "folder holds no .json or .jsonl manifest")) }
-                    files += names.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
-                } catch {
-                    issues.append(ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description))
-                }
-            } else {
-                files.append(path)
-            }
-        }
+        var (files, issues, notes) = ManifestPaths.files(paths)
+        self.notes = notes
         var manifests: [ManifestFile] = []
         var base = JSONObject()
         if let defaultsFile {
@@ -69,7 +59,7 @@ public final class BatchPlan: Sendable {
             }
         }
         for file in files {
-            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, base: base, maxBytes: limits.maxFileBytes)) } catch {
+            do { manifests.append(try ManifestFile(path: file, outputRoot: outputRoot, base: base, maxBytes: limits.maxFileBytes, context: context)) } catch {
                 issues += error.issues
             }
         }
@@ -92,7 +82,10 @@ public final class BatchPlan: Sendable {
     @discardableResult
     public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
-        var claimed: [String: (id: String, origin: TaskOrigin)] = [:]
+        // Keyed by the path in lower case: two names differing only in case are one file on
+        // a case-insensitive disk (macOS, Windows, most USB sticks).
+        // The exact path is kept as its hash only: one string per task, not two.
+        var claimed: [String: (id: String, keyHash: Int, ref: EntryRef)] = [:]
         claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
@@ -106,11 +99,13 @@ public final class BatchPlan: Sendable {
                 for (ordinal, task) in entry.tasks.enumerated() {
                     if visit(task, entry.ref, ordinal) { needed = true }
                     let key = task.outputKey
-                    if let other = claimed[key] {
+                    let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
+                    if let other = claimed[folded] {
+                        let same = other.keyHash == key.hashValue ? "the same file as" : "a file differing only in case from that of"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
-                            "task \(task.id) would write the same file as task \(other.id) (\(other.origin)); give them different ids or output names"))
+                            "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.ref))); give them different ids or output names"))
                     } else {
-                        claimed[key] = (task.id, task.origin)
+                        claimed[folded] = (task.id, key.hashValue, entry.ref)
                     }
                 }
                 if needed { selected.append(entry.ref) }
@@ -128,6 +123,19 @@ public final class BatchPlan: Sendable {
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
         return selected
+    }
+
+    /// `file:line` of a task slot, for messages.
+    private func location(of ref: EntryRef) -> String {
+        let manifest = manifests[ref.manifest]
+        let entry = manifest.entry(at: ref.entry)
+        if case .row(.success(let row), _) = entry.row, row.line != nil, row.inlinePath == nil { return row.location }
+        let line = entry.line ?? manifest.line(of: entry.path)
+        return line.map { "\(manifest.path):\($0)" } ?? manifest.path
+    }
+
+    private func location(of task: MediaTask, in entry: ExpandedEntry) -> String {
+        task.origin.line != nil ? task.origin.description : location(of: entry.ref)
     }
 
     /// One entry checked and expanded: its tasks, or the problems that kept it from them.
@@ -153,23 +161,49 @@ public final class BatchPlan: Sendable {
         let collector = manifest.makeIssueCollector()
         var out: [ExpandedEntry] = []
         out.reserveCapacity(range.count)
-        for entryIndex in range {
-            let entry = manifest.entry(at: entryIndex)
+        for slot in range {
+            let entry = manifest.entry(at: slot)
             let before = collector.issues.count
             var tasks: [MediaTask] = []
+            var rowIssues: [ManifestIssue] = []
             switch entry.value {
             case .failure(let error):
-                collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
+                // A line with rows stands for several slots: its parse error is told once.
+                if entry.row.isFirst {
+                    collector.add(ManifestIssue(file: manifest.path, line: error.line, field: "", value: nil, message: "invalid JSON (column \(error.column)): \(error.message)"))
+                }
             case .success(let value) where APIKeyScan.contains(value):
                 collector.add(entry.path, line: entry.line, APIKeyScan.message)
             case .success(let value):
-                tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: entryIndex + 1, issues: collector)
+                switch entry.row {
+                case .none:
+                    tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: entry.index + 1, issues: collector)
+                case .failed:
+                    break  // the rows could not be read: reported at load
+                case .row(.failure(let problem), _):
+                    rowIssues = [problem.issue]
+                case .row(.success(let row), _):
+                    (tasks, rowIssues) = expandRow(row, value: value, entry: entry, manifest: manifest, expander: expander)
+                }
             }
             out.append(ExpandedEntry(
-                ref: EntryRef(manifest: index, entry: entryIndex), path: entry.path, line: entry.line, manifest: manifest, tasks: tasks,
-                issues: Array(collector.issues[before...])))
+                ref: EntryRef(manifest: index, entry: slot), path: entry.path, line: entry.line, manifest: manifest, tasks: tasks,
+                issues: Array(collector.issues[before...]) + rowIssues))
         }
         return out
+    }
+
+    /// Expands one row of an entry with its own collector (the same problem in two rows is
+    /// two problems) and moves the problems to the row.
+    func expandRow(
+        _ row: Row, value: JSON, entry: (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?, row: RowSlot, index: Int),
+        manifest: ManifestFile, expander: TaskExpander
+    ) -> ([MediaTask], [ManifestIssue]) {
+        let collector = manifest.makeIssueCollector()
+        let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: entry.index + 1, issues: collector, row: row)
+        let object = value.objectValue ?? [:]
+        let issues = collector.issues.map { RowIssues.relocate($0, row: row, object: object, entryPath: entry.path, header: manifest.header) }
+        return (issues.isEmpty ? tasks : [], issues)
     }
 
     /// Expands entries again after validation, one at a time (see `EntryExpander`).
@@ -215,7 +249,13 @@ public struct EntryExpander {
             current = (ref.manifest, TaskExpander(header: manifest.header, catalog: catalog))
         }
         let collector = manifest.makeIssueCollector()
-        let tasks = current!.expander.expand(value, path: entry.path, line: entry.line, ordinal: ref.entry + 1, issues: collector)
+        var tasks: [MediaTask]
+        switch entry.row {
+        case .none: tasks = current!.expander.expand(value, path: entry.path, line: entry.line, ordinal: entry.index + 1, issues: collector)
+        case .row(.success(let row), _): tasks = current!.expander.expand(value, path: entry.path, line: entry.line, ordinal: entry.index + 1, issues: collector, row: row)
+        case .row(.failure(let problem), _): return ([], [problem.issue])
+        case .failed: tasks = []
+        }
         return collector.issues.isEmpty ? (tasks, []) : ([], collector.issues)
     }
 }

@@ -27,6 +27,12 @@ package struct Located {
     }
 
     package var path: FieldPath { key.map(parent.appending) ?? parent }
+
+    /// The same location holding another value (a field with a row's columns filled in).
+    package func replacing(_ newValue: JSON) -> Located {
+        if let key { return Located(value: newValue, in: parent, key: key, line: line) }
+        return Located(value: newValue, path: parent, line: line)
+    }
 }
 
 /// Reads the fields of one task entry for an expander: the entry's own value or else the
@@ -44,15 +50,30 @@ package struct EntryReader {
     package var catalog: ModelCatalog? = nil
     /// Model references parsed by earlier entries of the same pass.
     package var modelRefs: ModelRefMemo? = nil
+    /// The row this task slot expands (its columns are variables), if the entry has rows.
+    package var row: Row? = nil
 
-    package var origin: TaskOrigin { TaskOrigin(file: header.file, line: line) }
+    /// Where the tasks come from: the row's line in its rows file, else the entry's.
+    package var origin: TaskOrigin {
+        if let row, let rowLine = row.line, row.inlinePath == nil { return TaskOrigin(file: row.file, line: rowLine) }
+        return TaskOrigin(file: header.file, line: line)
+    }
+
+    /// A variable's values: the row's column (one value), else the manifest's vars.
+    package func values(of name: String) -> [String]? {
+        if let value = row?.values[name] { return [value] }
+        return header.values(of: name)
+    }
 
     package func field(_ key: String) -> Located? {
-        if let value = object[key] { return Located(value: value, in: path, key: key, line: line) }
-        if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
-            return Located(value: fallback.value, path: fallback.path, line: nil)
+        let located: Located
+        if let value = object[key] { located = Located(value: value, in: path, key: key, line: line) }
+        else if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
+            located = Located(value: fallback.value, path: fallback.path, line: nil)
+        } else {
+            return nil
         }
-        return nil
+        return row == nil ? located : located.rendered(key: key, row: row!, header: header)
     }
 
     package func report(_ located: Located, index: Int? = nil, value: JSON? = nil, _ message: String) {
@@ -129,7 +150,7 @@ package struct EntryReader {
     /// The `id` and `output` templates (defaults `task-<n>` and `{id}`).
     package func nameTemplates() -> (id: Template, output: Template)? {
         let idField = object["id"].map { Located(value: $0, in: path, key: "id", line: line) }
-        let idText = idField.flatMap { reader($0).string($0.value, at: $0.path, what: "the task id") } ?? "task-\(ordinal)"
+        let idText = idField.flatMap { reader($0).string($0.value, at: $0.path, what: "the task id") } ?? (row?.fromPattern == true ? "{stem}" : "task-\(ordinal)")
         let outputField = object["output"].map { Located(value: $0, in: path, key: "output", line: line) }
         let outputText = outputField.flatMap { reader($0).string($0.value, at: $0.path, what: "an output name template") } ?? "{id}"
         let id = template(idText, at: idField ?? Located(value: .string(idText), in: path, key: "id", line: line))
@@ -144,7 +165,11 @@ package struct EntryReader {
         var names: [String] = []
         for (template, fieldName, allowed) in [(id, "id", Set<String>())] + texts.map({ ($0.0, $0.1, Set<String>()) }) + [(output, "output", outputBuiltins)] {
             for name in template.names where !names.contains(name) && !allowed.contains(name) {
-                if header.values(of: name) == nil {
+                if values(of: name) == nil {
+                    if let row {
+                        RowIssues.unknownColumn(name, row: row, entry: self, field: fieldName)
+                        continue
+                    }
                     issues.add(path.appending(fieldName), line: line, value: .string("{\(name)}"),
                                "unknown template variable (define it in vars\(allowed.isEmpty ? "" : ", or use one of \(allowed.sorted().joined(separator: ", "))"))")
                 } else {

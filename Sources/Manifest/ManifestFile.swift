@@ -18,23 +18,38 @@ public final class ManifestFile: Sendable {
     /// JSON: the parsed `tasks` array. JSONL: byte ranges and line numbers of entry lines.
     private let jsonEntries: [JSON]
     private let lineEntries: [(range: Range<Int>, line: Int)]
+    /// The task slots: one per entry, or one per row of an entry with rows.
+    private let slots: EntrySlots
+    /// Things worth saying that are not errors (an optional pattern that matched nothing).
+    public let warnings: [ManifestIssue]
 
     /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
     /// (`defaults`, `vars`, ...) from a `--defaults` file (see `loadDefaults`) that the
     /// manifest's own override.
-    public init(path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes) throws(ManifestError) {
+    public init(
+        path: String, outputRoot: String, base: JSONObject = [:], maxBytes: Int = ManifestLimits().maxFileBytes,
+        context: ManifestContext = ManifestContext()
+    ) throws(ManifestError) {
         self.path = path
-        let format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
-        self.format = format
-        if let size = FileIO.size(path), size > maxBytes {
+        var format: Format = path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") ? .jsonl : .json
+        if path != ManifestPaths.standardInput, let size = FileIO.size(path), size > maxBytes {
             throw ManifestError(issues: [ManifestIssue(
                 file: path, line: nil, field: "", value: nil,
                 message: "the manifest is \(size >> 20) MiB, more than the limit of \(maxBytes >> 20) MiB; split it or raise the limit with --max-manifest-mib")])
         }
         let text: [UInt8]
-        do { text = try FileIO.readAll(path, limit: maxBytes) } catch {
+        do {
+            if path == ManifestPaths.standardInput {
+                text = try ManifestPaths.readStandardInput(limit: maxBytes)
+                // One JSON document, else JSONL.
+                if (try? JSONEncoding.parse(text, source: path)) == nil { format = .jsonl }
+            } else {
+                text = try FileIO.readAll(path, limit: maxBytes)
+            }
+        } catch {
             throw ManifestError(issues: [ManifestIssue(file: path, line: nil, field: "", value: nil, message: error.description)])
         }
+        self.format = format
         self.text = text
         let issues = IssueCollector(file: path, text: format == .json ? text : nil)
 
@@ -85,7 +100,13 @@ public final class ManifestFile: Sendable {
         } else if APIKeyScan.contains(.object(headerObject)) {
             issues.add(ManifestIssue(file: path, line: nil, field: "", value: nil, message: APIKeyScan.message))
         }
-        self.header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues)
+        let header = ManifestHeader(object: headerObject, file: path, outputRoot: outputRoot, issues: issues, context: context)
+        self.header = header
+        var warnings: [ManifestIssue] = []
+        slots = ManifestFile.slots(
+            header: header, headerRows: headerObject["rows"], text: text, jsonEntries: jsonEntries, lineEntries: lineEntries, issues: issues,
+            warnings: &warnings, maxBytes: maxBytes)
+        self.warnings = warnings + ManifestFile.commaWarnings(headerObject["vars"], issues: issues)
         self.headerIssues = issues.issues
     }
 
@@ -131,17 +152,31 @@ public final class ManifestFile: Sendable {
     /// A JSONL first line that carries header fields rather than a task.
     private static func headerLine(_ bytes: ArraySlice<UInt8>) -> JSONObject? {
         guard let value = try? bytes.withUnsafeBytes({ try JSONEncoding.parse($0, source: "") }),
-            case .object(let object) = value, object["defaults"] != nil || (object["prompt"] == nil && object["text"] == nil && object["vars"] != nil)
+            case .object(let object) = value,
+            object["defaults"] != nil
+                || (["prompt", "text", "promptFile", "textFile", "inputImages"].allSatisfy { object[$0] == nil }
+                    && (object["vars"] != nil || object["rows"] != nil || object["zip"] != nil))
         else { return nil }
         return object
     }
 
-    /// How many task entries (before expansion) the file holds.
-    public var entryCount: Int { format == .json ? jsonEntries.count : lineEntries.count }
+    /// How many task slots the file holds: its entries, an entry with rows counting one per row.
+    public var entryCount: Int { slots.count }
 
-    /// Task entry `index`: its value (or the JSONL line's parse error), its path for
-    /// messages and its line (JSONL). JSONL lines are parsed only when asked for.
-    package func entry(at index: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?) {
+    /// Task slot `slot`: its entry's value (or the JSONL line's parse error), the entry's
+    /// path for messages, its line (JSONL), its row if it has rows, and the entry's index.
+    /// JSONL lines and rows are parsed only when asked for.
+    package func entry(at slot: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?, row: RowSlot, index: Int) {
+        let (index, row) = slots.locate(slot)
+        var (value, path, line) = rawEntry(at: index)
+        if case .row(.success(let found), let key?) = row, case .success(.object(var object)) = value, let file = found.values["file"] {
+            object[key] = .string(key == "inputImages" ? "{file}" : file)
+            value = .success(.object(object))
+        }
+        return (value, path, line, row, index)
+    }
+
+    private func rawEntry(at index: Int) -> (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?) {
         switch format {
         case .json:
             return (.success(jsonEntries[index]), FieldPath([.key("tasks"), .index(index)]), nil)

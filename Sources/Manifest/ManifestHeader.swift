@@ -20,14 +20,23 @@ public struct ManifestHeader: Sendable {
     package let defaults: [String: [(key: String, value: JSON, path: FieldPath)]]
     /// Template variables, each a list of values, in document order.
     package let vars: [(name: String, values: [String])]
+    /// Groups of variables that advance together instead of multiplying (`zip`).
+    package let zips: [[String]]
+    /// Folders besides `realDirectory` that input files may lie in (`--input-root`).
+    package let inputRoots: [String]
 
-    package static let topLevelKeys: Set<String> = ["$schema", "version", "name", "output", "defaults", "vars", "tasks"]
+    package static let topLevelKeys: Set<String> = ["$schema", "version", "name", "output", "defaults", "vars", "zip", "rows", "tasks"]
     /// The defaults sections and the task fields each may set.
     package static let defaultsSections: [String: Set<String>] = ["image": ImageFields.defaultable, "tts": SpeechFields.defaultable]
-    package static let reservedNames: Set<String> = ["id", "n", "p", "model", "aspectRatio", "resolution", "voice", "speed"]
+    /// Names a manifest's vars may not take: the naming axes, the built-in variables and the
+    /// columns a file pattern gives (docs/manifest.md lists them).
+    package static let reservedNames: Set<String> = [
+        "id", "n", "p", "t", "model", "aspectRatio", "resolution", "voice", "speed", "date", "time", "run", "file", "stem",
+    ]
 
-    package init(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector) {
+    package init(object: JSONObject, file: String, outputRoot: String, issues: IssueCollector, context: ManifestContext = ManifestContext()) {
         self.file = file
+        inputRoots = context.inputRoots
         let absoluteFile = FileIO.absolute(file)
         directory = FileIO.directory(of: absoluteFile)
         realDirectory = FileIO.realPath(directory) ?? directory
@@ -40,7 +49,7 @@ public struct ManifestHeader: Sendable {
         }
 
         // The file name without its extension: `batch.part1.jsonl` is `batch.part1`.
-        let fileName = FileIO.lastComponent(absoluteFile)
+        let fileName = file == ManifestPaths.standardInput ? "stdin" : FileIO.lastComponent(absoluteFile)
         let fileStem = fileName.lastIndex(of: ".").map { String(fileName[..<$0]) }.flatMap { $0.isEmpty ? nil : $0 } ?? fileName
         var name = fileStem
         switch object["name"] {
@@ -115,7 +124,8 @@ public struct ManifestHeader: Sendable {
             }
         case let other?: issues.add(FieldPath([.key("vars")]), value: other, "must be an object of named lists")
         }
-        self.vars = vars
+        self.vars = ManifestHeader.withContext(vars, context)
+        zips = ManifestHeader.zipGroups(object["zip"], vars: self.vars, issues: issues)
     }
 
     package func values(of variable: String) -> [String]? { vars.first(where: { $0.name == variable })?.values }

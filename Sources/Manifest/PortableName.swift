@@ -6,8 +6,14 @@ package enum PortableName {
     package static let maxPathLength = 1024
 
     /// Keeps `[A-Za-z0-9._]`, turns runs of anything else (`-` included) into one `-`, and
-    /// trims `-` and `.` from both ends. A multi-byte character becomes a single `-`.
+    /// trims `-` and `.` from both ends. Accented Latin letters become their base letters
+    /// (`é` → `e`, `ß` → `ss`, `Œ` → `OE`); any other multi-byte character a single `-`.
     package static func sanitise(_ text: String) -> String {
+        // Accented Latin letters keep their base letter: `café crème` → `cafe-creme`.
+        text.utf8.contains(where: { $0 >= 0x80 }) ? sanitiseASCII(transliterated(text)) : sanitiseASCII(text)
+    }
+
+    private static func sanitiseASCII(_ text: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var lastWasDash = false

@@ -7,7 +7,7 @@ import Tasks
 package enum SpeechFields {
     package static let all: Set<String> = [
         "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
-        "maxChars", "title", "keepChunks", "output",
+        "maxChars", "title", "keepChunks", "output", "rows", "optional",
     ]
     package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks"]
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
@@ -40,6 +40,7 @@ package struct SpeechTaskExpander {
         let issues = entry.issues
         let before = issues.issues.count
         entry.rejectUnknownKeys(allowed: SpeechFields.all, kind: "a tts task")
+        _ = entry.bool("optional")  // read at load; its type is checked here
 
         var texts: [Template] = []
         var textFile: String?
@@ -51,18 +52,11 @@ package struct SpeechTaskExpander {
             }
         case (nil, let located?):
             if let name = entry.string("textFile", what: "a text file path"),
-                let path = InputFiles(entry: entry).resolve(name, at: located, index: nil, what: "text file", limit: SpeechFields.maxTextBytes)
+                let (path, text) = InputFiles(entry: entry).readText(name, at: located, what: "text file", limit: SpeechFields.maxTextBytes)
             {
-                do {
-                    let bytes = try FileIO.readAll(path, limit: SpeechFields.maxTextBytes)
-                    let text = String(decoding: bytes, as: UTF8.self)
-                    if text.trimmingWhitespace().isEmpty { entry.report(located, "the text file is empty") }
-                    // A file's text is spoken as it is: braces in it are not placeholders.
-                    texts.append(Template(literal: text))
-                    textFile = path
-                } catch {
-                    entry.report(located, error.description)
-                }
+                // A file's text is spoken as it is: braces in it are not placeholders.
+                texts.append(Template(literal: text))
+                textFile = path
             }
         case (_?, _?):
             entry.reportMissing("textFile", "give either text or textFile, not both")
@@ -100,9 +94,9 @@ package struct SpeechTaskExpander {
             Axis(name: "voice", values: voices) { $0.map(PortableName.sanitise) ?? "" },
             Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
         ]
-        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
+        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
-        let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
+        let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["model": PortableName.sanitise(models[choices[1]].shortName),
              "voice": PortableName.sanitise(voices[choices[2]] ?? defaultVoice(for: models[choices[1]]) ?? ""),
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
@@ -111,12 +105,14 @@ package struct SpeechTaskExpander {
             issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
             return []
         }
-        return variants.map { variant in
+        return variants.compactMap { variant in
             let choice = variant.choices
+            let text = texts[choice[0]].render(variant.values)
+            guard textFile != nil || entry.nonEmpty(text, key: "text", index: texts.count > 1 ? choice[0] : nil, what: "text to speak") else { return nil }
             let task = SpeechTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
-                text: texts[choice[0]].render(variant.values), model: models[choice[1]],
+                text: text, model: models[choice[1]],
                 voice: voices[choice[2]] ?? defaultVoice(for: models[choice[1]]) ?? "",
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,

@@ -12,16 +12,16 @@ package struct TaskExpander {
     package var catalog: ModelCatalog? = nil
     private let modelRefs = ModelRefMemo()
 
-    package func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector) -> [MediaTask] {
+    package func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, row: Row? = nil) -> [MediaTask] {
         let reader = FieldReader(issues: issues, line: line)
         guard let object = reader.object(entry, at: path) else { return [] }
         let type = object["type"].flatMap { reader.string($0, at: path.appending("type"), what: "the task type") } ?? "image"
         switch type {
         case "image":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog, modelRefs: modelRefs)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "image", catalog: catalog, modelRefs: modelRefs, row: row)
             return ImageTaskExpander(entry: entry).expand()
         case "tts":
-            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs)
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs, row: row)
             return SpeechTaskExpander(entry: entry).expand()
         default:
             issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\" or \"tts\")")
@@ -42,16 +42,10 @@ package struct ImageTaskExpander {
         let issues = entry.issues
         let before = issues.issues.count
         entry.rejectUnknownKeys(allowed: ImageFields.all, kind: "an image task")
+        _ = entry.bool("optional")  // read at load; its type is checked here
 
-        var prompts: [Template] = []
-        if let located = entry.field("prompt") {
-            for (index, text) in (entry.strings("prompt", what: "prompt") ?? []).enumerated() {
-                if text.trimmingWhitespace().isEmpty { entry.report(located, index: index, value: .string(text), "a prompt may not be empty") }
-                if let template = entry.template(text, at: located, index: index) { prompts.append(template) }
-            }
-        } else {
-            entry.reportMissing("prompt", "missing: an image task needs a prompt")
-        }
+        let parts = PromptParts(entry: entry)
+        let prompts = parts.prompts
         let names = entry.nameTemplates()
         let models = entry.models("model")
         let aspectRatios: [String?] = entry.field("aspectRatio") == nil ? [nil] : entry.strings("aspectRatio", what: "aspect ratio") ?? []
@@ -79,7 +73,7 @@ package struct ImageTaskExpander {
         let repeats = perRequest > 1 ? 1 : count
 
         guard let names else { return [] }
-        let texts = prompts.map { ($0, "prompt") } + references.map { ($0.template, "inputImages") }
+        let texts = parts.templates + references.map { ($0.template, "inputImages") }
         let variables = entry.variables(id: names.id, output: names.output, texts: texts, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
 
@@ -90,9 +84,9 @@ package struct ImageTaskExpander {
             Axis(name: "resolution", values: resolutions) { ($0 ?? "").lowercased() },
             Axis(name: "n", values: Array(1...repeats)) { String($0) },
         ]
-        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables)
+        let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
-        let variants = namer.plainVariant(axes: axes).map { [$0] } ?? namer.variants(axes: axes) { choices in
+        let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["n": String(choices[4] + 1), "model": PortableName.sanitise(models[choices[1]].shortName),
              "aspectRatio": aspectRatios[choices[2]]?.replacingColons() ?? "", "resolution": resolutions[choices[3]]?.lowercased() ?? ""]
         }
@@ -118,11 +112,13 @@ package struct ImageTaskExpander {
                     return nil
                 }
             }
+            let prompt = parts.render(choice[0], variant.values)
+            guard parts.promptFile != nil || entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
             guard InputFiles(entry: entry).fitOneRequest(inputImages, at: referenceField) else { return nil }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
-                prompt: prompts[choice[0]].render(variant.values), model: models[choice[1]],
+                prompt: prompt, model: models[choice[1]],
                 aspectRatio: aspectRatios[choice[2]], resolution: resolutions[choice[3]],
                 imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
                 inputImages: inputImages, variant: choice[4] + 1)
@@ -242,8 +238,8 @@ package struct InputFiles {
             entry.report(located, index: index, value: .string(name), "\(what) not found (looked in \(directory))")
             return nil
         }
-        guard real.hasPrefix(entry.header.realDirectory + "/") else {
-            entry.report(located, index: index, value: .string(name), "\(what) lies outside the manifest's folder")
+        guard entry.header.isAllowedInput(real) else {
+            entry.report(located, index: index, value: .string(name), "\(what) lies outside the manifest's folder (and the --input-root folders)")
             return nil
         }
         guard FileIO.isRegularFile(real), let size = FileIO.size(real), size <= limit else {

@@ -37,6 +37,32 @@ package struct VariantNamer {
     package let outputTemplate: Template
     /// Manifest variables in use; they come first among the axes.
     package let variables: [String]
+    /// The row this slot expands: its columns are single values, and unless a template names
+    /// one of them, the names get the row's number (`-7`).
+    package var row: Row? = nil
+
+    /// A variable's values: the row's column, else the manifest's vars.
+    package func values(of name: String) -> [String]? {
+        if let value = row?.values[name] { return [value] }
+        return header.values(of: name)
+    }
+
+    /// The variables in use, grouped into axes: a `zip` group advances as one axis.
+    package func variableGroups() -> [[String]] {
+        var groups: [[String]] = []
+        var seen = Set<String>()
+        for name in variables where !seen.contains(name) {
+            if row?.values[name] == nil, let group = header.zipGroup(of: name) {
+                let members = group.filter { variables.contains($0) && row?.values[$0] == nil }
+                seen.formUnion(members)
+                groups.append(members)
+            } else {
+                seen.insert(name)
+                groups.append([name])
+            }
+        }
+        return groups
+    }
 
     /// The most tasks one entry may expand to: a typo in a list must be an error, not an
     /// out-of-memory.
@@ -49,7 +75,7 @@ package struct VariantNamer {
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
             total = overflow ? Int.max : product
         }
-        for variable in variables { multiply(header.values(of: variable)?.count ?? 1) }
+        for group in variableGroups() { multiply(values(of: group[0])?.count ?? 1) }
         for axis in axes { multiply(axis.suffixes.count) }
         return total
     }
@@ -65,25 +91,32 @@ package struct VariantNamer {
 
     /// Variables become axes of their own, ahead of `axes`.
     package func variants(axes: [Axis], outputValues: ([Int]) -> [String: String]) -> [Variant]? {
-        let allAxes = variables.map { Axis(name: $0, suffixes: header.values(of: $0)!.map(PortableName.sanitise)) } + axes
+        let groups = variableGroups()
+        let lists = groups.map { $0.map { values(of: $0)! } }
+        let allAxes = zip(groups, lists).map { Axis(name: $0.0[0], suffixes: $0.1[0].map(PortableName.sanitise)) } + axes
+        let axisNames = groups + axes.map { [$0.name] }
         let idNames = Set(idTemplate.names)
         let outputNames = Set(outputTemplate.names).union(outputTemplate.names.contains("id") ? idNames.union(["id"]) : [])
+        // A row is an axis of its own, mentioned when a template names one of its columns.
+        let rowSuffix = row.map { "-\($0.number)" } ?? ""
+        let rowColumns = row.map { Set($0.values.keys) } ?? []
         var variants: [Variant] = []
         for combination in cartesian(allAxes.map { $0.suffixes.count }) {
-            var values: [String: String] = [:]
-            for (axis, choice) in zip(allAxes.prefix(variables.count), combination) {
-                values[axis.name] = header.values(of: axis.name)![choice]
+            var values: [String: String] = row?.values ?? [:]
+            for (index, choice) in combination.prefix(groups.count).enumerated() {
+                for (name, list) in zip(groups[index], lists[index]) { values[name] = list[choice] }
             }
             func suffix(excluding names: Set<String>) -> String {
-                zip(allAxes, combination)
-                    .filter { $0.0.suffixes.count > 1 && !names.contains($0.0.name) }
-                    .map { "-" + $0.0.suffixes[$0.1] }
+                let axesPart = zip(allAxes.indices, combination)
+                    .filter { allAxes[$0.0].suffixes.count > 1 && names.isDisjoint(with: axisNames[$0.0]) }
+                    .map { "-" + allAxes[$0.0].suffixes[$0.1] }
                     .joined()
+                return (rowColumns.isDisjoint(with: names) ? rowSuffix : "") + axesPart
             }
             var id = PortableName.sanitise(idTemplate.render(values))
             if id.isEmpty { id = "task-\(ordinal)" }
             id += suffix(excluding: idNames)
-            let choices = Array(combination[variables.count...])
+            let choices = Array(combination[groups.count...])
             var names = values
             names["id"] = id
             for (key, value) in outputValues(choices) { names[key] = value }
@@ -94,10 +127,26 @@ package struct VariantNamer {
         return variants
     }
 
+    /// The single variant of a row that multiplies along nothing (every variable it uses
+    /// has one value, every axis one choice): named without the combinations' work, which
+    /// is most of a 100,000-row CSV's expansion. Nil otherwise.
+    package func singleRowVariant(axes: [Axis]) -> Variant? {
+        guard let row, outputTemplate.isIDOnly, axes.allSatisfy({ $0.suffixes.count == 1 }) else { return nil }
+        var values = row.values
+        for name in variables where values[name] == nil {
+            guard let list = header.values(of: name), list.count == 1 else { return nil }
+            values[name] = list[0]
+        }
+        var id = PortableName.sanitise(idTemplate.render(values))
+        if id.isEmpty { id = "task-\(ordinal)" }
+        if !idTemplate.names.contains(where: { row.values[$0] != nil }) { id += "-\(row.number)" }
+        return Variant(choices: Array(repeating: 0, count: axes.count), values: values, id: id, baseName: id)
+    }
+
     /// The single variant of an entry that multiplies along nothing, named without any
     /// dictionary or suffix work (the common case of huge JSONL batches); nil otherwise.
     package func plainVariant(axes: [Axis]) -> Variant? {
-        guard variables.isEmpty, outputTemplate.isIDOnly, axes.allSatisfy({ $0.suffixes.count == 1 }) else { return nil }
+        guard variables.isEmpty, row == nil, outputTemplate.isIDOnly, axes.allSatisfy({ $0.suffixes.count == 1 }) else { return nil }
         var id = PortableName.sanitise(idTemplate.render([:]))
         if id.isEmpty { id = "task-\(ordinal)" }
         return Variant(choices: Array(repeating: 0, count: axes.count), values: [:], id: id, baseName: id)

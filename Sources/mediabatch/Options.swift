@@ -4,6 +4,7 @@ import Foundation
 import HTTP
 import JSON
 import Manifest
+import ManifestDiagnostics
 
 import OpenRouter
 import Runner
@@ -11,7 +12,7 @@ import Tasks
 
 /// Where manifests are and where their files go: shared by every command that reads them.
 struct ManifestOptions: ParsableArguments {
-    @Argument(help: "Manifest files (.json, .jsonl) or folders of them.", completion: .file(extensions: ["json", "jsonl"]))
+    @Argument(help: "Manifest files (.json, .jsonl) or folders of them; - reads one from standard input.", completion: .file(extensions: ["json", "jsonl"]))
     var manifests: [String]
 
     @Option(name: [.customShort("o"), .long], help: "Folder under which every manifest's output folder is made (default: the config file's outputRoot, else output).",
@@ -26,6 +27,32 @@ struct ManifestOptions: ParsableArguments {
 
     @Option(name: .customLong("max-manifest-mib"), help: "Refuse a manifest file larger than this many MiB.")
     var maxManifestMiB: Int = ManifestLimits().maxFileBytes >> 20
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set or override a template variable, name=value (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+
+    @Flag(help: "{date}, {time} and {run} in UTC instead of local time.")
+    var utc = false
+
+    @Option(name: .customLong("input-root"), help: "Another folder input files may come from, besides each manifest's own (repeatable; also inputRoots in the config file).")
+    var inputRoots: [String] = []
+
+    /// The `--var`, `--utc` and `--input-root` settings every manifest gets; `configRoots`
+    /// are the settings file's `inputRoots`.
+    func context(configRoots: [String] = []) -> ManifestContext {
+        ManifestContext(
+            variables: variables.compactMap(ManifestContext.parseVariable), utc: utc,
+            inputRoots: (inputRoots + configRoots).compactMap { FileIO.realPath($0) })
+    }
+
+    func validate() throws {
+        for variable in variables where ManifestContext.parseVariable(variable) == nil {
+            throw ValidationError("--var takes name=value, the name letters, digits, '_' and '-' (got \(variable))")
+        }
+        for root in inputRoots where !FileIO.isDirectory(root) {
+            throw ValidationError("--input-root \(root) is not a folder")
+        }
+    }
 
     var limits: ManifestLimits {
         ManifestLimits(maxFileBytes: max(maxManifestMiB, 1) << 20, maxTasks: max(maxTasks, 1))
@@ -67,7 +94,11 @@ struct ManifestOptions: ParsableArguments {
 
     func loadPlan(catalog: ModelCatalog?, configuration: Configuration? = nil, visit: ((MediaTask) -> Void)? = nil) throws -> BatchPlan {
         do {
-            return try BatchPlan(paths: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, visit: visit)
+            let plan = try BatchPlan(
+                paths: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits,
+                context: context(configRoots: configuration?.inputRoots ?? []), visit: visit)
+            for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+            return plan
         } catch {
             throw CommandFailure.manifest(error)
         }
@@ -75,7 +106,35 @@ struct ManifestOptions: ParsableArguments {
 
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan(configuration: Configuration?, catalog: ModelCatalog? = nil) -> BatchPlan {
-        BatchPlan(loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog ?? cachedCatalog, limits: limits)
+        let plan = BatchPlan(
+            loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog ?? cachedCatalog, limits: limits,
+            context: context(configRoots: configuration?.inputRoots ?? []))
+        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+        return plan
+    }
+
+    /// `--keep-going`: the manifests checked one by one; the plan of the valid ones, and
+    /// the problems of the others (reported at once, and again as the run's exit code).
+    func loadValidManifests(configuration: Configuration?, catalog: ModelCatalog? = nil) -> (plan: BatchPlan, invalid: ManifestError?) {
+        let context = context(configRoots: configuration?.inputRoots ?? [])  // one clock for every manifest of the run
+        let catalog = catalog ?? cachedCatalog
+        let (files, issues, notes) = ManifestPaths.files(manifests)
+        for note in notes { Terminal.error("note: \(note)") }
+        var valid: [String] = []
+        var problems = issues
+        for file in files {
+            do {
+                _ = try BatchPlan(paths: [file], outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+                valid.append(file)
+            } catch {
+                problems += error.issues
+            }
+        }
+        let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)
+        if let invalid { Terminal.error("--keep-going: skipping invalid manifests:\n\(invalid)") }
+        let plan = BatchPlan(loading: valid, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+        return (plan, invalid)
     }
 }
 
@@ -91,6 +150,12 @@ struct ConnectionOptions: ParsableArguments {
     var verbose = false
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// The settings file's `inputRoots`, for commands that read no other setting (a
+    /// settings file that cannot be read adds none).
+    var configuredInputRoots: [String] {
+        (try? Configuration.load(path: config ?? Configuration.defaultPath(environment: environment), required: false))?.inputRoots ?? []
+    }
 
     /// The settings file, with a warning on stderr when others can read it.
     func loadConfiguration() throws -> Configuration {

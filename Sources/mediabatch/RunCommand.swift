@@ -76,6 +76,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds in-flight requests may take to finish after SIGINT/SIGTERM.")
     var grace: Double = 30
 
+    @Option(help: "Also write every task's results line (id, row columns, files, status, cost, error) to this CSV file.")
+    var results: String?
+
+    @Flag(help: "Run every valid manifest; report the invalid ones and exit 65 at the end if there were any.")
+    var keepGoing = false
+
     @Flag(name: .shortAndLong, help: "Print nothing unless something failed.")
     var quiet = false
 
@@ -115,7 +121,10 @@ struct RunCommand: ParsableCommand {
         // Settings and key first: a missing key is told before a big manifest is read.
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
-        let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: manifest.catalog(refresh: false, connection))
+        let catalog = manifest.catalog(refresh: false, connection)
+        let (plan, invalid) = keepGoing
+            ? manifest.loadValidManifests(configuration: configuration, catalog: catalog)
+            : (manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog), nil)
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
@@ -132,6 +141,7 @@ struct RunCommand: ParsableCommand {
         options.force = force
         options.sidecars = !noSidecars
         options.gallery = !noGallery
+        options.resultsFile = results.map(FileIO.absolute)
         options.trace = connection.trace(for: [endpoints.image, endpoints.speech])
 
         let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal && !connection.verbose)
@@ -165,6 +175,7 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure.stopped(.keyLimit(message + (reset.map { " (the limit resets: \($0))" } ?? "")))
         }
         if let stop = summary.stop { throw CommandFailure.stopped(stop) }
+        if let invalid { throw CommandFailure.manifest(invalid) }
         if !summary.allSucceeded { throw CommandFailure.someFailed }
     }
 }

@@ -15,7 +15,7 @@ let packageFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let sourceURL = sourcePath.hasPrefix("/") ? URL(fileURLWithPath: sourcePath) : packageFolder.appendingPathComponent(sourcePath)
 let rootIdentity = sourceURL.standardized.lastPathComponent.lowercased()
 
-let targets = ["fuzz-manifest", "fuzz-response", "fuzz-media", "fuzz-splitter"]
+let targets = ["fuzz-manifest", "fuzz-response", "fuzz-media", "fuzz-splitter", "fuzz-rows"]
 
 let package = Package(
     name: "mediabatch-fuzz",

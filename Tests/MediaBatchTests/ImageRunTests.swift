@@ -229,7 +229,7 @@ import TestSupport
         }
         // (The gallery's thumbnail of x.png is the one file under .mediabatch/thumbs/.)
         #expect(folder.allFiles(under: "out/m").filter { !$0.hasPrefix(".mediabatch/thumbs/") }
-            == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", "index.html", "x.png"])
+            == [".mediabatch/journal.index", ".mediabatch/journal.jsonl", ".mediabatch/report.json", ".mediabatch/results.csv", "index.html", "x.png"])
     }
 }
 

@@ -160,7 +160,7 @@ import TestSupport
         #expect(tempLeftovers(folder, under: "out").isEmpty, "\(moments)")
         // Each image, its sidecar and the journal (the lock is removed at a clean end): nothing else (no half-written debris).
         let media: [String] = expected.flatMap { name -> [String] in ["m/" + name, "m/" + name + ".json"] }
-        let allowed: [String] = (["m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/index.html"] + media).sorted()
+        let allowed: [String] = (["m/.mediabatch/journal.index", "m/.mediabatch/journal.jsonl", "m/.mediabatch/report.json", "m/.mediabatch/results.csv", "m/index.html"] + media).sorted()
         // The gallery's thumbnails (`<hash>.jpg`, no temp file of a killed run) are allowed too.
         let present: [String] = folder.allFiles(under: "out").filter { $0.wholeMatch(of: #/m/\.mediabatch/thumbs/[0-9a-f]{32}\.jpg/#) == nil }
         #expect(present == allowed, "stray files: \(present.filter { !allowed.contains($0) }) (\(moments))")

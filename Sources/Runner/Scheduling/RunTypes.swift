@@ -34,6 +34,8 @@ public struct RunOptions: Sendable {
     public var sidecars = true
     /// Rebuild each output folder's `index.html` gallery at the end of the run.
     public var gallery = true
+    /// `--results FILE`: every task's results line also goes there (see `ResultsCSV`).
+    public var resultsFile: String?
     /// A decoded image larger than this fails its task.
     public var maxImageBytes = ImagePlacement.defaultMaxImageBytes
     /// Where `--verbose` prints each HTTP exchange (nil: nowhere).

@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
     public var maxTotalCost: Double?
     public var timeout: Double?
     public var maxAttempts: Int?
+    /// `inputRoots`: folders input files may also come from, like `--input-root`
+    /// (relative ones start at the settings file's folder).
+    public var inputRoots: [String] = []
     /// Set when the file can be read by other users (it may hold keys).
     public var permissionWarning: String?
 
@@ -63,6 +66,7 @@ public struct Configuration: Sendable {
         guard case .object(let object) = document else { throw Failure(path: path, message: "must be a JSON object") }
         let known: Set<String> = [
             "$schema", "baseURL", "providers", "tts", "concurrency", "outputRoot", "rpm", "maxCost", "maxTotalCost", "timeout", "maxAttempts",
+            "inputRoots",
         ]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw Failure(path: path, message: "unknown setting \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
@@ -86,6 +90,13 @@ public struct Configuration: Sendable {
         }
         if let value = object["outputRoot"], value.stringValue?.isEmpty != false {
             throw Failure(path: path, message: "outputRoot must be a folder path")
+        }
+        if let roots = object["inputRoots"] {
+            guard let items = roots.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw Failure(path: path, message: "inputRoots must be a list of folder paths")
+            }
+            let folder = FileIO.directory(of: FileIO.absolute(path))
+            configuration.inputRoots = items.compactMap(\.stringValue).map { $0.hasPrefix("/") ? $0 : folder + "/" + $0 }
         }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {

@@ -1,0 +1,199 @@
+import Support
+
+/// A CSV or TSV file's records, read per RFC 4180: the first record names the columns,
+/// fields may be quoted (`"a, b"`, `"say ""hi"""`, line breaks inside quotes), records end
+/// at LF or CRLF, and a UTF-8 byte order mark at the start is skipped.
+///
+/// One pass at load indexes where each record starts (and on which line) and checks the
+/// quoting and the field counts; a record's fields are decoded only when asked for
+/// (`fields(of:)`), so a hundred thousand rows are never a hundred thousand values at once.
+package struct CSVTable: Sendable {
+    /// Why a CSV file cannot be read: its line and what is wrong.
+    package struct SyntaxError: Error, Sendable {
+        package let line: Int
+        package let message: String
+    }
+
+    package let delimiter: UInt8
+    package let columns: [String]
+    /// Line of the header record (1, or later after blank lines).
+    package let headerLine: Int
+    private let bytes: [UInt8]
+    /// Start offset and first line of every data record.
+    private let starts: [Int]
+    private let lines: [Int32]
+
+    package var count: Int { starts.count }
+
+    /// Reads `bytes` (a whole file); `delimiter` is `,` or a tab.
+    package init(bytes: [UInt8], delimiter: UInt8) throws(SyntaxError) {
+        self.delimiter = delimiter
+        let skip = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        self.bytes = bytes
+        var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, position: skip)
+        var starts: [Int] = []
+        var lines: [Int32] = []
+        var header: (fields: [String], line: Int)?
+        while let record = try scanner.nextRecord(decode: header == nil) {
+            if record.isBlank { continue }
+            guard let expected = header?.fields.count else {
+                header = (try Self.checkedColumns(record.fields, line: record.line), record.line)
+                continue
+            }
+            guard record.fieldCount == expected else {
+                throw SyntaxError(line: record.line, message: "this row has \(record.fieldCount) field\(record.fieldCount == 1 ? "" : "s"), the header has \(expected) (a field holding the delimiter must be quoted)")
+            }
+            starts.append(record.start)
+            lines.append(Int32(truncatingIfNeeded: record.line))
+        }
+        guard let header else { throw SyntaxError(line: 1, message: "the file is empty: the first line must name the columns") }
+        columns = header.fields
+        headerLine = header.line
+        self.starts = starts
+        self.lines = lines
+    }
+
+    /// Column names must be non-empty and distinct, or a template could not name them.
+    private static func checkedColumns(_ fields: [String], line: Int) throws(SyntaxError) -> [String] {
+        var seen = Set<String>()
+        for (index, raw) in fields.enumerated() {
+            let name = raw.trimmingWhitespace()
+            guard !name.isEmpty else { throw SyntaxError(line: line, message: "column \(index + 1) of the header has no name") }
+            guard seen.insert(name).inserted else { throw SyntaxError(line: line, message: "column \"\(name)\" appears twice in the header") }
+        }
+        return fields.map { $0.trimmingWhitespace() }
+    }
+
+    /// The line on which data record `index` (0-based) starts.
+    package func line(of index: Int) -> Int { Int(lines[index]) }
+
+    /// The fields of data record `index`, decoded; not valid UTF-8 is an error naming the
+    /// byte offset in the file.
+    package func fields(of index: Int) throws(SyntaxError) -> [String] {
+        var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, position: starts[index])
+        scanner.line = line(of: index)
+        guard let record = try scanner.nextRecord(decode: true) else { return [] }
+        return record.fields
+    }
+}
+
+/// The state machine under `CSVTable`: reads one record from `position`, counting lines.
+struct CSVScanner {
+    struct Record {
+        let start: Int
+        let line: Int
+        let fieldCount: Int
+        /// Decoded only when asked for.
+        let fields: [String]
+        let isBlank: Bool
+    }
+
+    let bytes: [UInt8]
+    let delimiter: UInt8
+    var position: Int
+    var line = 1
+
+    init(bytes: [UInt8], delimiter: UInt8, position: Int) {
+        self.bytes = bytes
+        self.delimiter = delimiter
+        self.position = position
+    }
+
+    private static let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+
+    /// The next record, or nil at the end of the bytes.
+    mutating func nextRecord(decode: Bool) throws(CSVTable.SyntaxError) -> Record? {
+        guard position < bytes.count else { return nil }
+        let start = position, startLine = line
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var fieldCount = 1
+        var fieldStart = position
+        var quoted = false
+        var sawAnything = false
+        func finish(_ end: Int) throws(CSVTable.SyntaxError) {
+            guard decode else { return }
+            let raw = quoted ? field : Array(bytes[fieldStart..<end])
+            guard let text = String(validating: raw, as: UTF8.self) else {
+                throw CSVTable.SyntaxError(line: line, message: "not valid UTF-8 (byte offset \(Self.invalidOffset(bytes, from: fieldStart, to: end)))")
+            }
+            fields.append(text)
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == Self.quote && position == fieldStart {
+                quoted = true
+                sawAnything = true
+                try readQuoted(into: &field, decode: decode, startLine: startLine)
+                continue
+            }
+            if byte == delimiter {
+                try finish(position)
+                field.removeAll(keepingCapacity: true)
+                quoted = false
+                fieldCount += 1
+                sawAnything = true
+                position += 1
+                fieldStart = position
+                continue
+            }
+            if byte == Self.newline || (byte == Self.carriageReturn && (position + 1 == bytes.count || bytes[position + 1] == Self.newline)) {
+                try finish(position)
+                position += byte == Self.carriageReturn && position + 1 < bytes.count ? 2 : 1
+                line += 1
+                return Record(start: start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
+            }
+            if quoted == false, byte == Self.quote {
+                throw CSVTable.SyntaxError(line: line, message: "a '\"' inside an unquoted field (quote the whole field and write the quote as '\"\"')")
+            }
+            sawAnything = true
+            position += 1
+        }
+        try finish(position)
+        return Record(start: start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
+    }
+
+    /// A quoted field from its opening quote: up to the closing quote, `""` standing for
+    /// one quote; what follows must end the field.
+    private mutating func readQuoted(into field: inout [UInt8], decode: Bool, startLine: Int) throws(CSVTable.SyntaxError) {
+        position += 1
+        while true {
+            guard position < bytes.count else {
+                throw CSVTable.SyntaxError(line: startLine, message: "a quoted field is never closed (a '\"' inside a quoted field is written '\"\"')")
+            }
+            let inner = bytes[position]
+            if inner == Self.quote {
+                if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
+                    if decode { field.append(Self.quote) }
+                    position += 2
+                    continue
+                }
+                position += 1
+                break
+            }
+            if inner == Self.newline { line += 1 }
+            if decode { field.append(inner) }
+            position += 1
+        }
+        if position < bytes.count, bytes[position] != delimiter, bytes[position] != Self.newline,
+            !(bytes[position] == Self.carriageReturn && (position + 1 == bytes.count || bytes[position + 1] == Self.newline))
+        {
+            throw CSVTable.SyntaxError(line: line, message: "text after a closing quote (a '\"' inside a quoted field is written '\"\"')")
+        }
+    }
+
+    /// The offset in the file of the first byte that breaks UTF-8 in `from..<to`.
+    static func invalidOffset(_ bytes: [UInt8], from start: Int, to end: Int) -> Int {
+        var iterator = bytes[start..<end].makeIterator()
+        var decoder = UTF8()
+        var offset = start
+        while true {
+            let before = offset
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return end
+            case .error: return before
+            }
+        }
+    }
+}

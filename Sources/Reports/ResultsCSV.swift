@@ -1,0 +1,88 @@
+import Files
+import Journal
+import Support
+
+/// `results.csv`: one line per task of the manifests (not only the tasks a run sent), so a
+/// spreadsheet can be joined back: the task's id, its row's columns, its files, its status
+/// (`done`, `failed`, `refused`, `kept`, `pending`), its cost in dollars and its error. The
+/// status is the journal's last word on the task's id.
+public enum ResultsCSV {
+    /// A task as the results list it.
+    public struct Task: Sendable {
+        public let id: String
+        public let folder: String
+        /// The row's columns in order (none for a task without rows).
+        public let columns: [(name: String, value: String)]
+
+        public init(id: String, folder: String, columns: [(name: String, value: String)]) {
+            self.id = id
+            self.folder = folder
+            self.columns = columns
+        }
+    }
+
+    /// Where a folder's results are kept.
+    public static func path(folder: String) -> String { folder + "/.mediabatch/results.csv" }
+
+    /// The CSV text of `tasks`, their statuses from `indexes` (each folder's journal index).
+    public static func text(_ tasks: [Task], indexes: [String: JournalIndex]) -> [UInt8] {
+        var columnNames: [String] = []
+        var seen = Set<String>()
+        for task in tasks {
+            for column in task.columns where seen.insert(column.name).inserted { columnNames.append(column.name) }
+        }
+        var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
+        for (folder, index) in indexes {
+            var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
+            for key in index.order {
+                if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
+                if let kept = index.kept[key] { latest[kept.taskID] = (latest[kept.taskID]?.entry, kept) }
+            }
+            byID[folder] = latest
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(tasks.count * 64)
+        line(["id"] + columnNames + ["files", "status", "cost", "error"], into: &out)
+        for task in tasks {
+            let values = Dictionary(task.columns.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let record = byID[task.folder]?[task.id]
+            let (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
+            line([task.id] + columnNames.map { values[$0] ?? "" } + [files, status, cost, error], into: &out)
+        }
+        return out
+    }
+
+    private static func describe(_ entry: JournalEntry?, kept: KeptRecord?) -> (String, String, String, String) {
+        if let kept { return (kept.files.map(\.path).joined(separator: " "), "kept", "", "") }
+        guard let entry else { return ("", "pending", "", "") }
+        let cost = entry.cost.map { String($0) } ?? ""
+        switch entry.state {
+        case .done:
+            // The media files, not their `<file>.json` sidecars.
+            let paths = entry.files.map(\.path)
+            let media = paths.filter { !($0.hasSuffix(".json") && paths.contains(String($0.dropLast(5)))) }
+            return (media.joined(separator: " "), "done", cost, "")
+        case .failed: return ("", entry.kind == "refused" ? "refused" : "failed", cost, entry.message ?? "")
+        case .started: return ("", "pending", "", "")
+        }
+    }
+
+    /// One RFC 4180 line: a field holding a comma, quote or line break is quoted.
+    static func line(_ fields: [String], into out: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            let bytes = Array(field.utf8)
+            if bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(UInt8(ascii: "\""))
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") { out.append(byte) }
+                    out.append(byte)
+                }
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out += bytes
+            }
+        }
+        out += [0x0D, 0x0A]
+    }
+}
