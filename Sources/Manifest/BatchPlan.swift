@@ -81,6 +81,16 @@ public final class BatchPlan: Sendable {
     /// are reported exactly as one pass in order would report them.
     @discardableResult
     public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
+        try validate(identify: nil) { task, _, entry, ordinal in visit(task, entry, ordinal) }
+    }
+
+    /// `validate(visit:)`, with each task's identity computed by `identify` on the threads
+    /// that expand the entries (it hashes the request: work worth sharing between cores),
+    /// and handed to `visit` with the task.
+    @discardableResult
+    public func validate(
+        identify: (@Sendable (MediaTask) -> TaskIdentity)?, visit: (MediaTask, TaskIdentity?, EntryRef, Int) -> Bool
+    ) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
         // Keyed by the path in lower case: two names differing only in case are one file on
         // a case-insensitive disk (macOS, Windows, most USB sticks).
@@ -90,14 +100,14 @@ public final class BatchPlan: Sendable {
         var count = 0
         var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
-        let blocks = ValidationBlocks(plan: self)
+        let blocks = ValidationBlocks(plan: self, identify: identify)
         defer { blocks.finish() }
         consuming: while let block = blocks.next() {
             for entry in block {
                 var entryIssues = entry.issues
                 var needed = false
                 for (ordinal, task) in entry.tasks.enumerated() {
-                    if visit(task, entry.ref, ordinal) { needed = true }
+                    if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
                     let key = task.outputKey
                     let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
                     if let other = claimed[folded] {
@@ -114,7 +124,7 @@ public final class BatchPlan: Sendable {
                 for issue in entryIssues where reported.insert(issue).inserted { issues.append(issue) }
                 if count > limits.maxTasks {
                     // Past the limit nothing more is expanded: the point is not to.
-                    issues.append(entry.issue(at: entry.path, value: nil,
+                    issues.append(entry.issue(at: entry.path, value: JSON?.none,
                         "the batch expands to more than \(limits.maxTasks) tasks by this entry, the limit for one run; split the batch over several runs (or --shard) or raise the limit with --max-tasks"))
                     break consuming
                 }
@@ -145,6 +155,8 @@ public final class BatchPlan: Sendable {
         let line: Int?
         let manifest: ManifestFile
         let tasks: [MediaTask]
+        /// Each task's identity, when validation was asked to compute them.
+        let identities: [TaskIdentity]
         let issues: [ManifestIssue]
 
         /// A problem of this entry found after expansion, located by its JSONL line or else
@@ -156,7 +168,9 @@ public final class BatchPlan: Sendable {
     }
 
     /// Parses, scans and expands entries `range` of manifest `index` (on a worker thread).
-    func expandBlock(manifest index: Int, entries range: Range<Int>, expander: TaskExpander) -> [ExpandedEntry] {
+    func expandBlock(
+        manifest index: Int, entries range: Range<Int>, expander: TaskExpander, identify: (@Sendable (MediaTask) -> TaskIdentity)?
+    ) -> [ExpandedEntry] {
         let manifest = manifests[index]
         let collector = manifest.makeIssueCollector()
         var out: [ExpandedEntry] = []
@@ -188,7 +202,7 @@ public final class BatchPlan: Sendable {
             }
             out.append(ExpandedEntry(
                 ref: EntryRef(manifest: index, entry: slot), path: entry.path, line: entry.line, manifest: manifest, tasks: tasks,
-                issues: Array(collector.issues[before...]) + rowIssues))
+                identities: identify.map { tasks.map($0) } ?? [], issues: Array(collector.issues[before...]) + rowIssues))
         }
         return out
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Support
+import Tasks
 
 /// The entries of a plan, checked and expanded in blocks on two threads of their own and
 /// handed back in manifest order (`next`), so that validating a batch of a hundred thousand
@@ -27,6 +28,7 @@ final class ValidationBlocks: Sendable {
     }
 
     private let plan: BatchPlan
+    private let identify: (@Sendable (MediaTask) -> TaskIdentity)?
     private let blocks: [Block]
     private let state = Locked(State())
     /// Signalled whenever a block is done or taken, or the work stops.
@@ -34,8 +36,9 @@ final class ValidationBlocks: Sendable {
     private let roomForWork: DispatchSemaphore
     private let group = DispatchGroup()
 
-    init(plan: BatchPlan) {
+    init(plan: BatchPlan, identify: (@Sendable (MediaTask) -> TaskIdentity)? = nil) {
         self.plan = plan
+        self.identify = identify
         var blocks: [Block] = []
         for (index, manifest) in plan.manifests.enumerated() {
             for start in stride(from: 0, to: manifest.entryCount, by: Self.blockSize) {
@@ -69,7 +72,7 @@ final class ValidationBlocks: Sendable {
             let manifest = plan.manifests[block.manifest]
             let expander = expanders[block.manifest] ?? TaskExpander(header: manifest.header, catalog: plan.catalog)
             expanders[block.manifest] = expander
-            let entries = plan.expandBlock(manifest: block.manifest, entries: block.entries, expander: expander)
+            let entries = plan.expandBlock(manifest: block.manifest, entries: block.entries, expander: expander, identify: identify)
             state.withLock { $0.done[taken] = entries }
             changed.signal()
         }

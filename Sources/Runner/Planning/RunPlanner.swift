@@ -35,8 +35,8 @@ package struct RunPlanner {
         var candidates: [(entry: BatchPlan.EntryRef, task: PlannedTask)] = []
         var otherShards = 0
         do {
-            try plan.validate { task, entry, ordinal in
-                let (key, stamps) = Self.identify(task)
+            try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
+                let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
@@ -92,6 +92,12 @@ package struct RunPlanner {
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.
+    /// `identify` as a `TaskIdentity`, for validation to compute on its threads.
+    @Sendable package static func identity(_ task: MediaTask) -> TaskIdentity {
+        let (key, stamps) = identify(task)
+        return TaskIdentity(key: key, inputStamps: stamps)
+    }
+
     package static func identify(_ task: MediaTask) -> (key: String, stamps: [String]) {
         let stamps = task.inputs.map(FileIO.stamp)
         return (RequestKey.of(task, referenceStamps: task.isImage ? stamps : []), stamps)
