@@ -26,4 +26,8 @@ bench_start_fake() {
   fake=$!
   for _ in $(seq 1 100); do grep -q '^listening on ' "$work/fake.log" && break; sleep 0.05; done
   base=$(sed -n 's/^listening on //p' "$work/fake.log" | head -1)
+  # The model lists are cached before anything is timed (a real cron run finds them cached:
+  # they keep for a day), and the fake's counters start from zero after that.
+  OPENROUTER_API_KEY=bench "$bin/mediabatch" models --base-url "$base" >/dev/null 2>&1 || true
+  curl -s -X POST "${base%/api/v1}/__fake/reset" >/dev/null
 }

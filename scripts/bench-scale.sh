@@ -24,13 +24,14 @@ bench_start_fake --image-bytes 256
 
 python3 - "$N" >"$work/big.jsonl" <<'PY'
 # Lines of ~200 bytes, each naming its model, aspect ratio and resolution (the shape of a
-# real product batch), so validation reads every field of every line.
+# real product batch), so validation reads every field of every line. (Gemini 2.5 Flash
+# Image makes 1K only, 3.1 Flash Image also 2K: the lines ask what each model offers.)
 import json, sys
 print(json.dumps({"name": "big", "defaults": {}}))
 models = ["google/gemini-2.5-flash-image", "google/gemini-3.1-flash-image-preview"]
 for i in range(int(sys.argv[1])):
     print(json.dumps({"id": f"img{i:06d}", "prompt": f"A watercolor painting of scene number {i}, mountains and a lake at dawn, soft light",
-                      "model": "openrouter/" + models[i % 2], "aspectRatio": "16:9", "resolution": "2K"}))
+                      "model": "openrouter/" + models[i % 2], "aspectRatio": "16:9", "resolution": ["1K", "2K"][i % 2]}))
 PY
 
 python3 - "$N" >"$work/rows.csv" <<'PY'
@@ -51,14 +52,14 @@ seconds() { /usr/bin/time -f '%e' -o "$work/t" "$@" >/dev/null 2>&1; cat "$work/
 peak_mib() { /usr/bin/time -f '%M' -o "$work/m" "$@" >/dev/null 2>&1; echo $(( $(cat "$work/m") / 1024 )); }
 export OPENROUTER_API_KEY=bench
 # plan: the median of three runs (the first also warms the page cache).
-plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$out"; done | sort -n | tr '\n' ' ')
+plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan --offline "$work/big.jsonl" --output-root "$out"; done | sort -n | tr '\n' ' ')
 plan=$(echo "$plans" | cut -d' ' -f2)
-validate=$(seconds "$bin/mediabatch" validate "$work/big.jsonl" --output-root "$out")
-jsonl_mib=$(peak_mib "$bin/mediabatch" plan "$work/big.jsonl" --output-root "$out")
-rows_plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan "$work/rows.json" --output-root "$out"; done | sort -n | tr '\n' ' ')
+validate=$(seconds "$bin/mediabatch" validate --offline "$work/big.jsonl" --output-root "$out")
+jsonl_mib=$(peak_mib "$bin/mediabatch" plan --offline "$work/big.jsonl" --output-root "$out")
+rows_plans=$(for _ in 1 2 3; do seconds "$bin/mediabatch" plan --offline "$work/rows.json" --output-root "$out"; done | sort -n | tr '\n' ' ')
 rows_plan=$(echo "$rows_plans" | cut -d' ' -f2)
-rows_mib=$(peak_mib "$bin/mediabatch" plan "$work/rows.json" --output-root "$out")
-rows_half_mib=$(head -n $(( N / 2 + 1 )) "$work/rows.csv" >"$work/half.csv" && sed 's/rows.csv/half.csv/' "$work/rows.json" >"$work/half.json" && peak_mib "$bin/mediabatch" plan "$work/half.json" --output-root "$out")
+rows_mib=$(peak_mib "$bin/mediabatch" plan --offline "$work/rows.json" --output-root "$out")
+rows_half_mib=$(head -n $(( N / 2 + 1 )) "$work/rows.csv" >"$work/half.csv" && sed 's/rows.csv/half.csv/' "$work/rows.json" >"$work/half.json" && peak_mib "$bin/mediabatch" plan --offline "$work/half.json" --output-root "$out")
 fill=$(seconds "$bin/mediabatch" run "$work/big.jsonl" --output-root "$out" --base-url "$base" --concurrency 16 --quiet)
 files=$(find "$out/big" -name '*.png' | wc -l)
 journal=$(wc -l <"$out/big/.mediabatch/journal.jsonl")
