@@ -17,25 +17,9 @@ package struct PromptParts {
     package static let maxFileBytes = 1 << 20
 
     package init(entry: EntryReader) {
-        switch (entry.field("prompt"), entry.field("promptFile")) {
-        case (let located?, nil):
-            for (index, text) in (entry.strings("prompt", what: "prompt") ?? []).enumerated() {
-                if text.trimmingWhitespace().isEmpty { entry.report(located, index: index, value: .string(text), "a prompt may not be empty") }
-                if let template = entry.template(text, at: located, index: index) { prompts.append(template) }
-            }
-        case (nil, let located?):
-            if let name = entry.string("promptFile", what: "a prompt file path"),
-                let (path, text) = InputFiles(entry: entry).readText(name, at: located, what: "prompt file", limit: Self.maxFileBytes)
-            {
-                // A file's prompt is sent as written: braces in it are not placeholders.
-                prompts.append(Template(literal: text))
-                promptFile = path
-            }
-        case (_?, _?):
-            entry.reportMissing("promptFile", "give either prompt or promptFile, not both")
-        case (nil, nil):
-            entry.reportMissing("prompt", "missing: an image task needs a prompt (or a promptFile)")
-        }
+        (prompts, promptFile) = entry.textOrFile(
+            "prompt", file: "promptFile", limit: Self.maxFileBytes, empty: "a prompt may not be empty",
+            missing: "missing: an image task needs a prompt (or a promptFile)")
         prefix = template("prefix", entry: entry)
         suffix = template("suffix", entry: entry)
     }

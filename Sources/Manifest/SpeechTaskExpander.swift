@@ -42,27 +42,9 @@ package struct SpeechTaskExpander {
         entry.rejectUnknownKeys(allowed: SpeechFields.all, kind: "a tts task")
         _ = entry.bool("optional")  // read at load; its type is checked here
 
-        var texts: [Template] = []
-        var textFile: String?
-        switch (entry.field("text"), entry.field("textFile")) {
-        case (let located?, nil):
-            for (index, text) in (entry.strings("text", what: "text") ?? []).enumerated() {
-                if text.trimmingWhitespace().isEmpty { entry.report(located, index: index, value: .string(text), "a text to speak may not be empty") }
-                if let template = entry.template(text, at: located, index: index) { texts.append(template) }
-            }
-        case (nil, let located?):
-            if let name = entry.string("textFile", what: "a text file path"),
-                let (path, text) = InputFiles(entry: entry).readText(name, at: located, what: "text file", limit: SpeechFields.maxTextBytes)
-            {
-                // A file's text is spoken as it is: braces in it are not placeholders.
-                texts.append(Template(literal: text))
-                textFile = path
-            }
-        case (_?, _?):
-            entry.reportMissing("textFile", "give either text or textFile, not both")
-        case (nil, nil):
-            entry.reportMissing("text", "missing: a tts task needs text or textFile")
-        }
+        let (texts, textFile) = entry.textOrFile(
+            "text", file: "textFile", limit: SpeechFields.maxTextBytes, empty: "a text to speak may not be empty",
+            missing: "missing: a tts task needs text or textFile")
         let names = entry.nameTemplates()
         let models = entry.models("model", fallback: SpeechFields.defaultModel)
         // No voice given: each model's own default (its first supported voice), never another model's.
