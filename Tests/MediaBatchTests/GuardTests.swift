@@ -16,7 +16,10 @@ import TestSupport
     /// No root needed to make a write fail with a real errno: the run is started under
     /// `RLIMIT_FSIZE` (`ulimit -f`, SIGXFSZ ignored so that the write returns EFBIG), below
     /// the size of the fake's images and above that of the journal and the reports.
-    @Test func anOutputThatCannotBeWrittenStopsTheRunWithExit73AndOneMessage() throws {
+    @Test(.disabled(
+        if: ProcessInfo.processInfo.environment["MEDIABATCH_SANITIZER"] == "thread",
+        "ThreadSanitizer's own runtime takes SIGBUS under the 32 KiB file-size limit this test sets"))
+    func anOutputThatCannotBeWrittenStopsTheRunWithExit73AndOneMessage() throws {
         let concurrency = 4
         let count = 40
         let server = try startFake { $0.imageBytes = 100_000 }
