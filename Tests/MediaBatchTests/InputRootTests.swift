@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import Manifest
 import ManifestDiagnostics
@@ -24,7 +25,7 @@ import TestSupport
             """)
         let refused = try #require(throws: ManifestError.self) { try BatchPlan(paths: [manifest], outputRoot: folder.path + "/out") }
         #expect(refused.issues.count == 3, "\(refused.issues)")
-        let shared = try #require(realpath(folder.path + "/shared", nil).map { String(cString: $0) })
+        let shared = try #require(FileIO.realPath(folder.path + "/shared"))
         let context = ManifestContext(inputRoots: [shared])
         let allowed = try #require(throws: ManifestError.self) {
             try BatchPlan(paths: [manifest], outputRoot: folder.path + "/out", context: context)
