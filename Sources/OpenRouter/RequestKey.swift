@@ -12,14 +12,8 @@ public enum RequestKey {
     public static func of(_ task: MediaTask, referenceStamps: [String]) -> String {
         switch task {
         case .image(let image):
-            var body = ImageRequest.unsentBody(for: image)
-            if !referenceStamps.isEmpty { body["references"] = .array(referenceStamps.map(JSON.string)) }
-            var material: [UInt8] = []
-            material.reserveCapacity(512)
-            material.append(contentsOf: "mediabatch-key-v1\n\(ImageRequest.path(for: image))\n".utf8)
-            canonical(.object(body), into: &material)
-            material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
-            return SHA256.hex(material)
+            if let key = plainImageKey(image, referenceStamps: referenceStamps) { return key }
+            return treeKey(image, referenceStamps: referenceStamps)
         case .speech(let speech):
             var body = SpeechRequest.body(for: speech, input: speech.text)
             body["max_chars"] = .int(Int64(speech.maxChars))
@@ -29,6 +23,89 @@ public enum RequestKey {
             material += Array("\n\(speech.output.baseName)".utf8)
             return SHA256.hex(material)
         }
+    }
+
+    /// The key of an image task as the JSON tree of its request gives it: every kind of
+    /// image task (`of` writes the same bytes directly for the plain ones).
+    package static func treeKey(_ image: ImageTask, referenceStamps: [String]) -> String {
+            var body = ImageRequest.unsentBody(for: image)
+            if !referenceStamps.isEmpty { body["references"] = .array(referenceStamps.map(JSON.string)) }
+            var material: [UInt8] = []
+            material.reserveCapacity(512)
+            material.append(contentsOf: "mediabatch-key-v1\n\(ImageRequest.path(for: image))\n".utf8)
+            canonical(.object(body), into: &material)
+            material += Array("\n\(image.output.baseName)\n\(image.variant)".utf8)
+            return SHA256.hex(material)
+    }
+
+    /// The key of a plain chat-path image task (no provider, fallback models, reasoning or
+    /// explicit image config: the shape of nearly every task), its canonical bytes written
+    /// directly, without a JSON tree: exactly the bytes `treeKey` hashes (tests compare
+    /// them). Nil for any other task.
+    package static func plainImageKey(_ image: ImageTask, referenceStamps: [String]) -> String? {
+        guard image.api == .chat, image.provider == nil, image.fallbackModels == nil, image.reasoning == nil,
+            image.imageConfig == nil
+        else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + image.prompt.utf8.count)
+        func number(_ value: Int, _ terminator: UInt8) {
+            out.append(contentsOf: String(value).utf8)
+            out.append(terminator)
+        }
+        func text(_ string: String) {
+            number(string.utf8.count, UInt8(ascii: ":"))
+            out.append(contentsOf: string.utf8)
+        }
+        func string(_ value: String) {
+            out.append(UInt8(ascii: "s"))
+            text(value)
+        }
+        out.append(contentsOf: "mediabatch-key-v1\n".utf8)
+        out.append(contentsOf: ImageRequest.path(for: image).utf8)
+        out.append(UInt8(ascii: "\n"))
+        // Members in the byte order of their keys: image_config, messages, modalities,
+        // model, references.
+        let aspect = image.model.isAuto ? nil : image.aspectRatio
+        let resolution = image.model.isAuto ? nil : image.resolution
+        let hasConfig = aspect != nil || resolution != nil
+        out.append(UInt8(ascii: "{"))
+        number(3 + (hasConfig ? 1 : 0) + (referenceStamps.isEmpty ? 0 : 1), UInt8(ascii: ":"))
+        if hasConfig {
+            text("image_config")
+            out.append(UInt8(ascii: "{"))
+            number((aspect != nil ? 1 : 0) + (resolution != nil ? 1 : 0), UInt8(ascii: ":"))
+            if let aspect {
+                text("aspect_ratio")
+                string(aspect)
+            }
+            if let resolution {
+                text("image_size")
+                string(resolution)
+            }
+        }
+        text("messages")
+        out.append(contentsOf: "[1:{2:".utf8)
+        text("content")
+        string(image.prompt)
+        text("role")
+        string("user")
+        text("modalities")
+        out.append(UInt8(ascii: "["))
+        number(image.modalities.count, UInt8(ascii: ":"))
+        for modality in image.modalities { string(modality) }
+        text("model")
+        string(image.model.wireID)
+        if !referenceStamps.isEmpty {
+            text("references")
+            out.append(UInt8(ascii: "["))
+            number(referenceStamps.count, UInt8(ascii: ":"))
+            for stamp in referenceStamps { string(stamp) }
+        }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: image.output.baseName.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: String(image.variant).utf8)
+        return SHA256.hex(out)
     }
 
     /// An unambiguous byte form of a JSON value for hashing: object keys sorted, every

@@ -59,27 +59,24 @@ struct DryRun {
             case .file(let failure): throw CommandFailure.data(failure.description)
             }
         }
-        let toRun = Set(selection.entries.flatMap { $0.tasks.map { $0.folder + "\u{0}" + $0.key } })
-        let kept = Set(selection.kept.map { $0.task.folder + "\u{0}" + $0.task.key })
-        let refused = try refusedKeys(Set(rows.map(\.folder)))
+        let toRun = Set(selection.entries.flatMap { $0.tasks.map { FolderKey(folder: $0.folder, key: $0.key) } })
+        let kept = Set(selection.kept.map { FolderKey(folder: $0.task.folder, key: $0.task.key) })
+        // A task can only show as refused when it is neither run nor kept, which `--force`
+        // (no journals read) never leaves: the planner's refused keys are the journals'.
+        let refused = selection.refusedKeys
         for index in rows.indices {
-            let id = rows[index].folder + "\u{0}" + rows[index].key
+            let id = FolderKey(folder: rows[index].folder, key: rows[index].key)
             rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
                 : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
-                : refused.contains(id) && !retryRefused ? .refused : .done
+                : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
         }
         return (rows, catalog)
     }
 
-    /// The keys (with their folders) the journals show refused.
-    private func refusedKeys(_ folders: Set<String>) throws -> Set<String> {
-        var keys: Set<String> = []
-        for folder in folders {
-            do {
-                for key in try JournalIndex(path: Journal.path(folder: folder, shard: shard), outcomesOnly: true).refusedKeys { keys.insert(folder + "\u{0}" + key) }
-            } catch { throw CommandFailure.data(error.description) }
-        }
-        return keys
+    /// A task's output folder and key: what tells tasks apart across the listing.
+    private struct FolderKey: Hashable {
+        let folder: String
+        let key: String
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
@@ -109,7 +106,22 @@ struct DryRun {
             Terminal.write(String(decoding: JSONEncoding.encodeForReading(.object(document)), as: UTF8.self) + "\n")
             return
         }
-        if !summary {
+        if !summary && !Terminal.standardOutputIsTerminal {
+            // What `Table` prints off a terminal (tab-separated cells, no header), written
+            // without splitting each listing line into its cells and joining them again.
+            var text = ""
+            for row in rows where all || row.state == .run {
+                text += row.line
+                text += "\t"
+                text += row.estimate.map(Terminal.dollars) ?? "cost unknown"
+                if all {
+                    text += "\t"
+                    text += row.state.rawValue
+                }
+                text += "\n"
+            }
+            Terminal.write(text)
+        } else if !summary {
             var table = Table(["id", "type", "model", "ratio/voice", "size/text", "output", "estimate"] + (all ? ["state"] : []))
             for row in rows where all || row.state == .run {
                 let cells = row.line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

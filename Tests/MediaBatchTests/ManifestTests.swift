@@ -169,6 +169,39 @@ import TestSupport
         #expect(one != two)
     }
 
+    /// The plain image tasks' keys are written without a JSON tree: the bytes, hence the
+    /// keys earlier runs' journals hold, are those of the tree.
+    @Test func plainKeysAreTheTreeKeys() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let tasks = [
+            #"{"id": "a", "prompt": "p", "model": "a/b"}"#,
+            #"{"id": "a", "prompt": "A watercolor, \"quoted\" and crème brûlée ✓", "model": "openrouter/google/gemini-2.5-flash-image", "aspectRatio": "16:9", "resolution": "1K"}"#,
+            #"{"id": "sub/b", "prompt": "p", "model": "openrouter/google/gemini-3.1-flash-image-preview", "aspectRatio": "1:1"}"#,
+            #"{"id": "c", "prompt": "p", "model": "openrouter/google/gemini-3.1-flash-image-preview", "resolution": "2K"}"#,
+            #"{"id": "d", "prompt": "q", "model": "openrouter/auto"}"#,
+            #"{"id": "e", "prompt": "p", "model": "a/b", "count": 3}"#,
+            #"{"id": "f", "prompt": "p", "model": "a/b", "provider": {"order": ["x"]}}"#,
+            #"{"id": "g", "prompt": "p", "model": "a/b", "imageConfig": {"aspect_ratio": "1:1"}}"#,
+        ]
+        var plain = 0
+        for json in tasks {
+            let plan = try plan(#"{"tasks": [\#(json)]}"#, in: folder)
+            for task in plan.allTasks() {
+                guard case .image(let image) = task else { Issue.record("not an image task: \(json)"); continue }
+                for stamps in [[], ["/x/ref.png 12 1700000000.5"], ["a", "b"]] {
+                    let tree = RequestKey.treeKey(image, referenceStamps: stamps)
+                    if let key = RequestKey.plainImageKey(image, referenceStamps: stamps) {
+                        plain += 1
+                        #expect(key == tree, "\(json)")
+                    }
+                    #expect(RequestKey.of(task, referenceStamps: stamps) == tree, "\(json)")
+                }
+            }
+        }
+        #expect(plain > 0)
+    }
+
     @Test func shardsPartitionTheKeys() {
         let keys = (0..<400).map { SHA256.hex("task \($0)") }
         for count in 1...8 {

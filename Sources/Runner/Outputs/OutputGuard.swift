@@ -9,22 +9,29 @@ import Tasks
 /// The media files a task may write (its images or its audio file): every name its answer
 /// can give them, since the format and, for several images, the count come with the answer.
 package struct ExpectedOutputs: Sendable {
-    /// The output folder, the base name and its subfolders, without extension.
-    package let base: String
+    /// The output folder, and the base name with its subfolders, without extension: kept
+    /// apart (the task's own strings), joined only when the paths are needed.
+    package let folder: String
+    package let baseName: String
     package let extensions: [String]
     /// Images asked for in one request: above 1, they are named `<base>-<n>.<ext>`.
     package let count: Int
 
     private static let imageExtensions = ImageFormat.allCases.map(\.fileExtension)
 
+    /// The output folder, the base name and its subfolders, without extension.
+    package var base: String { folder + "/" + baseName }
+
     package init(_ task: MediaTask) {
         switch task {
         case .image(let image):
-            base = image.output.folder + "/" + image.output.baseName
+            folder = image.output.folder
+            baseName = image.output.baseName
             extensions = Self.imageExtensions
             count = max(image.imagesPerRequest, 1)
         case .speech(let speech):
-            base = speech.output.folder + "/" + speech.output.baseName
+            folder = speech.output.folder
+            baseName = speech.output.baseName
             extensions = [speech.format.fileExtension]
             count = 1
         }
@@ -32,6 +39,7 @@ package struct ExpectedOutputs: Sendable {
 
     /// Every path the task may write a media file to.
     package var paths: [String] {
+        let base = base
         var paths = extensions.map { base + "." + $0 }
         if count > 1 {
             for index in 1...count { paths += extensions.map { "\(base)-\(index).\($0)" } }
@@ -57,6 +65,9 @@ package struct OutputGuard {
     private var recorded: [String: [String: [JournalEntry.File]]] = [:]
     /// Names in each folder, listed when first needed (nil: no such folder).
     private var listings: [String: Set<String>?] = [:]
+    /// Whether each output folder is a folder at all, looked at when first needed: in a
+    /// folder not made yet (a fresh batch) no file can be in the way, and no path is built.
+    private var folderExists: [String: Bool] = [:]
 
     package init(journals: [String: FolderJournal]) { self.journals = journals }
 
@@ -64,6 +75,12 @@ package struct OutputGuard {
     package mutating func verdict(for task: PlannedTask) -> (kept: [KeptFile], allowed: [String: String]) {
         var kept = (journals[task.folder]?.check.changed[task.key] ?? []).map { KeptFile(path: task.folder + "/" + $0, reason: .changed) }
         var allowed: [String: String] = [:]
+        let folderExists: Bool
+        if let known = self.folderExists[task.folder] { folderExists = known } else {
+            folderExists = FileIO.isDirectory(task.folder)
+            self.folderExists[task.folder] = folderExists
+        }
+        guard folderExists else { return (kept, allowed) }
         for path in task.outputs.paths where exists(path) && !kept.contains(where: { $0.path == path }) {
             let versions = recordedVersions(folder: task.folder)[FileIO.relative(path, to: task.folder)]
             if Self.isOwn(path, versions: versions) {

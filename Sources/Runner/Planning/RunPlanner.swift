@@ -86,9 +86,11 @@ package struct RunPlanner {
                 do { spentBefore += try JournalIndex(path: Journal.path(folder: folder, shard: shard)).spent } catch { throw .file(error) }
             }
         }
-        return RunSelection(
+        var selection = RunSelection(
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
+        selection.refusedKeys = refused
+        return selection
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.

@@ -60,6 +60,9 @@ public struct RunSelection: Sendable {
     package let kept: [PlannedKept]
     /// `--force`: files in the way are overwritten.
     package let force: Bool
+    /// The keys each folder's journal shows refused, as the planner read them (empty with
+    /// `retryRefused` or `--force`): `plan` tells these tasks apart without reading again.
+    package var refusedKeys: [String: Set<String>] = [:]
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 
