@@ -26,10 +26,12 @@ let package = Package(
     targets: [
         // Calls LLVMFuzzerRunDriver from the entry point SwiftPM gives each executable.
         .target(name: "FuzzMain", path: "Sources/FuzzMain"),
+        // Scratch files for the targets that lay out a workspace.
+        .target(name: "FuzzFiles", path: "Sources/FuzzFiles"),
     ] + targets.map { name in
         .executableTarget(
             name: name,
-            dependencies: ["FuzzMain", .product(name: "MediaBatch", package: rootIdentity)],
+            dependencies: ["FuzzMain", "FuzzFiles", .product(name: "MediaBatch", package: rootIdentity)],
             path: "Sources/\(name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     },

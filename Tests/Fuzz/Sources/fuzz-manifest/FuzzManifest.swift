@@ -15,6 +15,7 @@
 //    the manifest's real folder;
 //  - every speech task's chunks are non-empty and at most maxChars Characters long;
 //  - RequestKey.of gives 64 lower-case hex digits, the same twice.
+import FuzzFiles
 import FuzzMain
 import Glibc
 import JSON
@@ -28,24 +29,6 @@ import OpenRouter
 func fail(_ message: String) -> Never {
     print("fuzz-manifest invariant violated: \(message)")
     fatalError(message)
-}
-
-func write(_ bytes: [UInt8], to path: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { fatalError("cannot create \(path)") }
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { fatalError("cannot write \(path)") }
-        offset += n
-    }
-    close(fd)
-}
-
-func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }
 
 struct Workspace {

@@ -14,6 +14,7 @@
 //  - patterns: every reference image is a regular file whose real path lies inside the
 //    manifest's real folder, never a hidden file unless the pattern starts with `.`, and
 //    the ids are unique.
+import FuzzFiles
 import FuzzMain
 import Glibc
 import JSON
@@ -26,24 +27,6 @@ import Tasks
 func fail(_ message: String) -> Never {
     print("fuzz-rows invariant violated: \(message)")
     fatalError(message)
-}
-
-func write(_ bytes: [UInt8], to path: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { fatalError("cannot create \(path)") }
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { fatalError("cannot write \(path)") }
-        offset += n
-    }
-    close(fd)
-}
-
-func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
 }
 
 struct Workspace {
