@@ -108,5 +108,10 @@ public struct RunSummary: Sendable {
 
     package init() {}
 
+    /// Of `failed`, the tasks the model or moderation refused.
+    public var refused: Int {
+        failures.filter { if case .failed(let failure) = $0.result { return failure.kind == .refused } else { return false } }.count
+    }
+
     public var allSucceeded: Bool { failed == 0 && notRun == 0 && stop == nil }
 }

@@ -201,8 +201,11 @@ final class ProgressReporter: Sendable {
             }
         }
         lines += ModelSpendTable.lines(summary.models)
-        var line = "\(summary.done) done, \(summary.failed) failed"
+        let refused = summary.refused
+        var line = "\(summary.done) done, \(summary.failed - refused) failed"
+        if refused > 0 { line += ", \(refused) refused" }
         if summary.alreadyDone > 0 { line += ", \(summary.alreadyDone) already done" }
+        if summary.refusedBefore > 0 { line += ", \(summary.refusedBefore) refused before (left alone; --retry-refused sends them)" }
         if !summary.kept.isEmpty { line += ", \(summary.kept.count) kept" }
         if summary.otherShards > 0 { line += ", \(summary.otherShards) in other shards" }
         if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
