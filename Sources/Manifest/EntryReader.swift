@@ -88,7 +88,10 @@ package struct EntryReader {
     /// Unknown keys are errors: a typo must not silently fall back to a default.
     package func rejectUnknownKeys(allowed: Set<String>, kind: String) {
         for key in object.keys where !allowed.contains(key) {
-            issues.add(path.appending(key), line: line, "unknown field for \(kind) (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            let hint = ModelSuggestion.hint(key, among: allowed, minimumSlack: 1)
+            issues.add(
+                path.appending(key), line: line,
+                "unknown field for \(kind)\(hint.isEmpty ? "" : hint) (expected one of: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 
