@@ -42,17 +42,21 @@ struct GCCommand: ParsableCommand {
         let sweeper = ChunkSweeper()
         let folders: [String]
         let root: String
+        var locks: [RunLock] = []
         if targets.count == 1, FileIO.isDirectory(targets[0] + "/.mediabatch") {
             let folder = FileIO.absolute(targets[0])
+            // Locked before its records are read: a run finishing in between would otherwise
+            // add chunks this sweep then takes for unreferenced.
+            if delete { locks = try Self.lockRuns(folders: [folder]) }
             do { try sweeper.needRecorded(folder: folder) } catch { throw CommandFailure.data(error.description) }
             folders = [folder]
             root = outputRoot.map(FileIO.absolute) ?? FileIO.directory(of: folder)
         } else {
             root = FileIO.absolute(outputRoot ?? "output")
             folders = try needManifests(sweeper, root: root)
+            // The locks come before the sweep: no run keeps a chunk between looking and removing.
+            if delete { locks = try Self.lockRuns(folders: folders) }
         }
-        // The locks come before the sweep: no run keeps a chunk between looking and removing.
-        let locks = delete ? try Self.lockRuns(folders: folders) : []
         var sweeps: [ChunkSweep] = []
         for folder in folders {
             do { sweeps.append(try sweeper.sweep(folder: folder)) } catch { throw CommandFailure.data(error.description) }

@@ -63,6 +63,18 @@ import TestSupport
         #expect(server.requests().filter { $0.path == "/chat/completions" }.count == 1)
     }
 
+    @Test func aRetryAfterOfAnHourFailsTheTaskWithTheTimeInsteadOfHoldingTheRun() throws {
+        let server = try startFake { $0.faults = FaultPlan(retryAfterSeconds: 3600) }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let summary = try runAgainst(server, manifest: images(["#fake:fault=429upstream a fox", "a hare"]), in: folder)
+        #expect(summary.done == 1 && summary.failed == 1)
+        guard case .failed(let failure)? = summary.failures.first?.result else { Issue.record("no failure"); return }
+        #expect(failure.message.contains("resets at"), "\(failure.message)")
+        #expect(summary.failures.first?.attempts == 1)
+    }
+
     @Test func creditHeldInFlightIsAWaitNotTheEndOfTheRun() throws {
         let server = try startFake { $0.faults = FaultPlan(retryAfterSeconds: 0.2, inFlightBudget: 1) }
         defer { server.stop() }

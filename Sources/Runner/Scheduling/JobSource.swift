@@ -168,7 +168,7 @@ package final class JobSource: @unchecked Sendable {
         }
         while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
         // The first supplied job whose model has room (a throttled model's jobs wait their turn).
-        guard let index = ready[readyStart...].firstIndex(where: { modelConcurrency.hasRoom($0.model) }) else {
+        guard let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && modelConcurrency.hasRoom($0.model) }) else {
             compactReady()
             return nil
         }

@@ -33,9 +33,16 @@ package struct SpeechTaskExecutor {
         let assembly = part.assembly
         if assembly.wasKept(part.index) { return assembly.keptComplete() }
         let spoken = try client.speak(assembly.task, text: part.text, on: connection, into: buffer)
-        try Self.checkPCM(spoken, for: assembly.task)
-        do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
-            throw TaskFailure(.permanent, cause: .file(path: error.path), message: "cannot keep chunk \(part.index + 1) for reruns: \(error)")
+        do throws(TaskFailure) {
+            try Self.checkPCM(spoken, for: assembly.task)
+            do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
+                throw TaskFailure(.permanent, cause: .file(path: error.path), message: "cannot keep chunk \(part.index + 1) for reruns: \(error)")
+            }
+        } catch {
+            // The speech was generated and billed: its generation goes with the failure.
+            var failure = error
+            failure.generationID = failure.generationID ?? spoken.generationID
+            throw failure
         }
         let cost = spoken.generationID.flatMap { id in costs?.lookUp(id) }
         return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
@@ -67,11 +74,12 @@ package struct SpeechTaskExecutor {
         var outputs = [audio]
         if sidecars {
             var sidecar = Sidecar.speech(task, chunks: parts.count)
-            // What came back: the audio's length.
-            let seconds = task.format == .mp3 ? (try? MP3Joiner.duration(of: final)) : Double(parts.reduce(0) { $0 + $1.count }) / 2 / Double(task.sampleRate)
-            if let seconds { sidecar["duration"] = .double((seconds * 1000).rounded() / 1000) }
+            // What came back: the audio's length (measured once, above).
+            if let seconds {
+                sidecar["duration"] = .double((seconds * 1000).rounded() / 1000)
+                sidecar["seconds"] = .double((seconds * 1000).rounded() / 1000)
+            }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
-            if let seconds { sidecar["seconds"] = .double((seconds * 1000).rounded() / 1000) }
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if task.keepChunks {

@@ -79,10 +79,11 @@ package struct Worker {
             recorder.attemptFailed(error)
             let noImageAnswers = job.noImageAnswers + (error.kind == .noImages ? 1 : 0)
             var final = error
-            if case .key(let resetAt?)? = error.throttle, resetAt - UTCTime.epochSeconds() > retries.longestWait {
-                // A limit that resets hours from now (a daily free-model limit): trying again
-                // within seconds would only burn attempts.
-                final = error.reclassified(as: .permanent, note: "OpenRouter's limit on the key resets at \(UTCTime.format(epochSeconds: resetAt)); run again then")
+            if let resumeAt = retries.tooFarAway(error) {
+                // A limit that resets hours from now (a daily free-model limit), or a
+                // Retry-After as long: trying again within seconds would only burn attempts,
+                // and waiting would hold the run.
+                final = error.reclassified(as: .permanent, note: "the limit resets at \(UTCTime.format(epochSeconds: resumeAt)); run again then")
             } else if let delay = retries.delay(for: error, attempt: attempt, noImageAnswers: noImageAnswers) {
                 var next = job
                 next.attempts = attempt
@@ -125,9 +126,10 @@ package struct Worker {
             return
         }
         guard let id = failure.generationID else { return }
-        switch failure.cause {
-        // The generation ran: its transfer broke off, or its answer could not be read.
-        case .transport, .interrupted, .response: break
+        switch (failure.cause, job.task) {
+        // The generation ran: its transfer broke off, or its answer could not be read (or,
+        // for speech, which is billed by the character, could not be kept).
+        case (.transport, _), (.interrupted, _), (.response, _), (_, .speech): break
         default: return
         }
         let costs: CostLookups
@@ -203,6 +205,15 @@ package struct RetryDecision: Sendable {
     /// The longest a rate limit's reset is waited for; a later one fails the task with the
     /// time it can resume.
     package var longestWait: Double = 600
+
+    /// When a throttled request could go again, if that is further away than `longestWait`:
+    /// the key's reset, or the server's Retry-After.
+    package func tooFarAway(_ failure: TaskFailure) -> Double? {
+        let now = UTCTime.epochSeconds()
+        if case .key(let resetAt?)? = failure.throttle, resetAt - now > longestWait { return resetAt }
+        if let wait = failure.retryAfter, wait > longestWait { return now + wait }
+        return nil
+    }
 
     /// How long to wait before trying again, or nil when the failure is final.
     /// `noImageAnswers` counts the 200s without an image so far, this one included: only those
