@@ -170,16 +170,7 @@ public enum FileIO {
 
     /// Files in `folder` (not recursive), sorted by name.
     public static func listFolder(_ folder: String) throws(FileError) -> [String] {
-        guard let dir = opendir(folder) else { throw FileError("list", folder) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        try listFolderWithKinds(folder).map(\.name).sorted()
     }
 }
 
@@ -194,5 +185,8 @@ extension FileIO {
     package static func lastComponent(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 
     /// `path` relative to the current directory when it lies below it, for messages.
-    public static func relativeDisplay(_ path: String) -> String { relative(path, to: absolute(".")) }
+    public static func relativeDisplay(_ path: String) -> String { relative(path, to: workingFolder) }
+
+    /// The folder the process started in, read once (`relativeDisplay` runs once per task).
+    private static let workingFolder = absolute(".")
 }

@@ -1,3 +1,4 @@
+import Support
 import JSON
 import ManifestDiagnostics
 
@@ -9,19 +10,10 @@ extension ManifestFile {
         let located = IssueCollector(file: issues.file, text: nil)
         for (name, value) in object {
             guard case .string(let text) = value, text.contains(",") else { continue }
-            let parts = text.split(separator: ",").map { "\"\($0.trimmingCharacters(in: " "))\"" }
+            let parts = text.split(separator: ",").map { "\"\($0.trimmingWhitespace())\"" }
             located.add(FieldPath([.key("vars"), .key(name)]), value: value,
                         "one value holding commas; for \(parts.count) values write a list: [\(parts.joined(separator: ", "))]")
         }
         return located.issues
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Character) -> Substring {
-        var slice = self
-        while slice.first == set { slice = slice.dropFirst() }
-        while slice.last == set { slice = slice.dropLast() }
-        return slice
     }
 }

@@ -151,12 +151,6 @@ struct ConnectionOptions: ParsableArguments {
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    /// The settings file's `inputRoots`, for commands that read no other setting (a
-    /// settings file that cannot be read adds none).
-    var configuredInputRoots: [String] {
-        (try? Configuration.load(path: config ?? Configuration.defaultPath(environment: environment), required: false))?.inputRoots ?? []
-    }
-
     /// The settings file, with a warning on stderr when others can read it.
     func loadConfiguration() throws -> Configuration {
         do {

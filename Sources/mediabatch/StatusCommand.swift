@@ -3,6 +3,7 @@ import Files
 import HTTP
 import JSON
 import Journal
+import Manifest
 import OpenRouter
 import Runner
 import Support
@@ -91,14 +92,18 @@ struct StatusCommand: ParsableCommand {
     /// folder's journals.
     private func planned(_ manifests: [String]) throws -> [FolderStatus] {
         let configuration = try connection.loadConfiguration()
-        var arguments = manifests + ["--output-root", outputRoot ?? configuration.outputRoot ?? "output"]
-        if let defaults { arguments += ["--defaults", defaults] }
-        let options = try ManifestOptions.parse(arguments)
         var byFolder: [String: [(id: String, key: String)]] = [:]
         var order: [String] = []
-        _ = try options.loadPlan(catalog: options.cachedCatalog) { task in
+        let root = FileIO.absolute(outputRoot ?? configuration.outputRoot ?? "output")
+        let context = ManifestContext(inputRoots: configuration.inputRoots.compactMap(FileIO.realPath))
+        let cache = CatalogCache.path(environment: connection.environment).flatMap(CatalogCache.load)
+        do {
+            _ = try BatchPlan(paths: manifests, outputRoot: root, defaultsFile: defaults, catalog: cache, context: context) { task in
             if byFolder[task.output.folder] == nil { order.append(task.output.folder) }
-            byFolder[task.output.folder, default: []].append((task.id, RunPlanner.identify(task).key))
+                byFolder[task.output.folder, default: []].append((task.id, RunPlanner.identify(task).key))
+            }
+        } catch {
+            throw CommandFailure.manifest(error)
         }
         return try order.map { folder in try Self.read(folder) { $0.planned(byFolder[folder]!) } }
     }

@@ -29,7 +29,9 @@ import TestSupport
             available.insert(String(line).components(separatedBy: ":").first!)
         }
         let ldd = try runTool("/usr/bin/ldd", [mediabatchExecutable()], in: "/")
+        #expect(ldd.status == 0, "\(ldd.stderr)")
         var missing: [String] = []
+        var checked: Set<String> = []
         for line in ldd.stdout.split(separator: "\n") {
             let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard parts.count >= 3, parts[1] == "=>" else { continue }
@@ -40,8 +42,11 @@ import TestSupport
             // dpkg records /lib or /usr/lib, whichever the package ships: match by name.
             let owner = try runTool("/usr/bin/dpkg", ["-S", "*/" + (path.split(separator: "/").last.map(String.init) ?? name)], in: "/")
             let package = owner.stdout.split(separator: ":").first.map(String.init) ?? "?"
+            checked.insert(name)
             if !available.contains(package) { missing.append("\(name) (\(package))") }
         }
+        // Something was looked at: libcurl at least, which every build links.
+        #expect(checked.contains { $0.hasPrefix("libcurl") }, "ldd listed \(checked)")
         #expect(missing.isEmpty, "the run stage lacks \(missing)")
     }
 }
