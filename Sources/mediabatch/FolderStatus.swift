@@ -17,6 +17,8 @@ struct FolderStatus {
         let detail: [String]
         var time: String? = nil
         var cost: Double? = nil
+        /// The files of a done task, as data (the table joins them; a path may hold a comma).
+        var files: [String] = []
     }
 
     let folder: String
@@ -64,7 +66,8 @@ struct FolderStatus {
             let id = id ?? entry.taskID
             switch entry.state {
             case .done:
-                return Task(id: id, state: .done, detail: [entry.files.map(\.path).joined(separator: ",")], time: entry.time, cost: entry.cost)
+                let files = entry.files.map(\.path)
+                return Task(id: id, state: .done, detail: [files.joined(separator: ",")], time: entry.time, cost: entry.cost, files: files)
             case .failed where entry.kind == "refused":
                 return Task(id: id, state: .refused, detail: [entry.message ?? ""], time: entry.time)
             case .failed:
@@ -112,7 +115,7 @@ struct FolderStatus {
                 entry["kind"] = .string(task.detail[0])
                 entry["message"] = .string(task.detail[1])
             case .refused, .unfinished, .kept: entry["message"] = .string(task.detail[0])
-            case .done: entry["files"] = .array(task.detail[0].split(separator: ",").map { .string(String($0)) })
+            case .done: entry["files"] = .array(task.files.map(JSON.string))
             case .pending: break
             }
             if let time = task.time { entry["time"] = .string(time) }
