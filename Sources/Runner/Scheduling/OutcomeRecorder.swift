@@ -86,15 +86,18 @@ package final class OutcomeRecorder: Sendable {
         taskID: String, origin: TaskOrigin, folder: String, key: String, journal: Journal?, attempts: Int, failure: TaskFailure,
         started: Double, cost: Double? = nil
     ) {
-        if let stop = rules.stop(after: failure) { haltRun(stop) }
-        let stop: RunStop? = switch failure.kind {
+        // A failure that ends the run: one the stop rules see (a disk that refuses writes,
+        // a server out of reach), or an answer about the key itself.
+        let kindStop: RunStop? = switch failure.kind {
         case .unauthorized: .unauthorized(failure.message)
         case .paymentRequired: .paymentRequired(failure.message)
         case .keyLimit: .keyLimit(failure.message)
         default: nil
         }
-        if stop != nil {
-            source.stop()
+        // (The stop rules' message is the run's closing one; a stop about the key is told now.)
+        if let stop = rules.stop(after: failure) { haltRun(stop) }
+        if let kindStop {
+            haltRun(kindStop)
             onEvent(.stopping(reason: failure.description))
         }
         do { try journal?.failed(key: key, taskID: taskID, failure: failure, attempts: attempts, cost: cost) } catch {
@@ -108,7 +111,6 @@ package final class OutcomeRecorder: Sendable {
             if let cost, cost > 0 { summary.billedByFolder[folder, default: 0] += cost }
             summary.failures.append(outcome)
             summary.outcomes.append(outcome)
-            if summary.stop == nil, let stop { summary.stop = stop }
         }
         onEvent(.finished(outcome))
     }
