@@ -25,12 +25,10 @@ struct DryRun {
         var unpriced = 0
     }
 
-    enum State: String { case run, done, kept, refused, otherShard = "other shard" }
+    typealias State = PlannedState
 
     /// What the listing needs of a task (not the task itself: 100,000 of them add up).
     struct Row {
-        let folder: String
-        let key: String
         let model: String
         let requests: Int
         let estimate: Double?
@@ -49,41 +47,26 @@ struct DryRun {
         planner.retryRefused = retryRefused
         planner.visit = { (task: MediaTask, key: String) in
             let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
-            rows.append(Row(folder: task.output.folder, key: key, model: model, requests: requests, estimate: estimate, line: line,
+            rows.append(Row(model: model, requests: requests, estimate: estimate, line: line,
                             json: json ? Self.columns(task) : nil))
         }
-        let selection: RunSelection
-        do { selection = try planner.select(plan) } catch {
+        planner.decided = { index, state in rows[index].state = state }
+        do { _ = try planner.select(plan) } catch {
             switch error {
             case .manifest(let problems): throw CommandFailure.manifest(problems)
             case .file(let failure): throw CommandFailure.data(failure.description)
             }
         }
-        let toRun = Set(selection.entries.flatMap { $0.tasks.map { FolderKey(folder: $0.folder, key: $0.key) } })
-        let kept = Set(selection.kept.map { FolderKey(folder: $0.task.folder, key: $0.task.key) })
-        // A task can only show as refused when it is neither run nor kept, which `--force`
-        // (no journals read) never leaves: the planner's refused keys are the journals'.
-        let refused = selection.refusedKeys
-        for index in rows.indices {
-            let id = FolderKey(folder: rows[index].folder, key: rows[index].key)
-            rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
-                : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
-                : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
-        }
         return (rows, catalog)
-    }
-
-    /// A task's output folder and key: what tells tasks apart across the listing.
-    private struct FolderKey: Hashable {
-        let folder: String
-        let key: String
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
         let (rows, catalog) = try rows(json: json)
-        let running = rows.filter { $0.state == .run }
         var byModel: [String: ModelLine] = [:]
-        for row in running {
+        var counts: [State: Int] = [:]
+        for row in rows {
+            counts[row.state, default: 0] += 1
+            guard row.state == .run else { continue }
             byModel[row.model, default: .init()].requests += row.requests
             if let estimate = row.estimate { byModel[row.model]!.cost += estimate } else { byModel[row.model]!.unpriced += row.requests }
         }
@@ -91,11 +74,11 @@ struct DryRun {
         let cost = byModel.values.reduce(0.0) { $0 + $1.cost }
         let unpriced = byModel.values.reduce(0) { $0 + $1.unpriced }
         let unknown = unpriced == requests && requests > 0
-        func count(_ state: State) -> Int { rows.reduce(0) { $0 + ($1.state == state ? 1 : 0) } }
+        func count(_ state: State) -> Int { counts[state] ?? 0 }
         if json {
             var document: JSONObject = ["tasks": .array(rows.map(Self.json))]
             document["taskCount"] = .int(Int64(rows.count))
-            document["toRun"] = .int(Int64(running.count))
+            document["toRun"] = .int(Int64(count(.run)))
             document["alreadyDone"] = .int(Int64(count(.done)))
             document["kept"] = .int(Int64(count(.kept)))
             document["refusedBefore"] = .int(Int64(count(.refused)))
@@ -134,7 +117,7 @@ struct DryRun {
             let price = line.unpriced == line.requests ? "cost unknown" : Terminal.dollars(line.cost) + (line.unpriced > 0 ? " + \(line.unpriced) unpriced" : "")
             Terminal.output("\(model): \(line.requests) request\(line.requests == 1 ? "" : "s"), \(price)")
         }
-        var total = "\(rows.count) task\(rows.count == 1 ? "" : "s"): \(running.count) to run, \(count(.done)) already done"
+        var total = "\(rows.count) task\(rows.count == 1 ? "" : "s"): \(count(.run)) to run, \(count(.done)) already done"
         if count(.kept) > 0 { total += ", \(count(.kept)) kept (files not to overwrite)" }
         if count(.refused) > 0 { total += ", \(count(.refused)) refused before" }
         if count(.otherShard) > 0 { total += ", \(count(.otherShard)) in other shards" }

@@ -22,6 +22,9 @@ package struct RunPlanner {
     package var retryRefused = false
     /// Sees every task validation expands, in order, with its key (`plan` describes them).
     package var visit: ((MediaTask, String) -> Void)?
+    /// Hears what the run would do with each visited task, by its place in the visiting
+    /// order (0, 1, ...): `plan` lists the states without matching keys itself.
+    package var decided: ((Int, PlannedState) -> Void)?
 
     package init(shard: Shard?, force: Bool) {
         self.shard = shard
@@ -32,17 +35,20 @@ package struct RunPlanner {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
         let intactByFolder = readJournals(folders)
 
-        var candidates: [(entry: BatchPlan.EntryRef, task: PlannedTask)] = []
+        var candidates: [(entry: BatchPlan.EntryRef, visited: Int, task: PlannedTask)] = []
         var otherShards = 0
+        var visited = 0
         do {
             try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
+                defer { visited += 1 }
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
+                    decided?(visited, .otherShard)
                     return false
                 }
-                candidates.append((entry, PlannedTask(
+                candidates.append((entry, visited, PlannedTask(
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
                     isNarration: !task.isImage, outputs: ExpectedOutputs(task))))
                 return true
@@ -58,13 +64,15 @@ package struct RunPlanner {
         var refusedBefore = 0
         let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
         var outputs = OutputGuard(journals: journals)
-        for (ref, candidate) in candidates {
+        for (ref, visited, candidate) in candidates {
             if journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
                 alreadyDone += 1
+                decided?(visited, .done)
                 continue
             }
             if refused[candidate.folder]?.contains(candidate.key) == true {
                 refusedBefore += 1
+                decided?(visited, .refused)
                 continue
             }
             var task = candidate
@@ -72,10 +80,12 @@ package struct RunPlanner {
                 let verdict = outputs.verdict(for: task)
                 guard verdict.kept.isEmpty else {
                     kept.append(PlannedKept(task: task, files: verdict.kept))
+                    decided?(visited, .kept)
                     continue
                 }
                 task.allowed = verdict.allowed
             }
+            decided?(visited, .run)
             if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
         }
         var roots: [String: String] = [:]
@@ -132,6 +142,11 @@ package struct RunPlanner {
             return journals
         }
     }
+}
+
+/// What a run would do with a task it planned.
+package enum PlannedState: String, Sendable {
+    case run, done, kept, refused, otherShard = "other shard"
 }
 
 /// Why a run could not start: its manifests are wrong, or its journals cannot be opened.
