@@ -56,6 +56,14 @@ public final class BatchRunner: Sendable {
             cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
             earlierMeanCost: selection.alreadyDone > 0 && selection.spentBefore > 0 ? selection.spentBefore / Double(selection.alreadyDone) : nil)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
+        // The gallery's thumbnails are made as the images arrive, not all at the end.
+        let thumbnails = options.gallery ? ThumbnailQueue() : nil
+        let onEvent: @Sendable (RunEvent) -> Void = { [onEvent] event in
+            if let thumbnails, case .finished(let outcome) = event, case .done(let files, _, _) = outcome.result {
+                thumbnails.add(folder: outcome.folder, files: files)
+            }
+            onEvent(event)
+        }
         let recorder = OutcomeRecorder(
             source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
@@ -64,7 +72,7 @@ public final class BatchRunner: Sendable {
         let group = DispatchGroup()
         TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
-        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes)
+        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes, onEvent: onEvent)
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
                 // Made here, on the worker's own queue, and never sent elsewhere.
@@ -79,6 +87,7 @@ public final class BatchRunner: Sendable {
         // The costs of broken-off generations still being asked for belong to this run.
         worker.imageCosts.drain()
         worker.speechCosts.drain()
+        thumbnails?.finish()
         var summary = recorder.summary(
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
@@ -88,7 +97,9 @@ public final class BatchRunner: Sendable {
         return summary
     }
 
-    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes) -> Worker {
+    private func makeWorker(
+        source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes, onEvent: @escaping @Sendable (RunEvent) -> Void
+    ) -> Worker {
         let claims = PathClaims()
         let imageClient = OpenRouterClient(endpoint: options.endpoint)
         let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
