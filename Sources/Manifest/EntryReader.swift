@@ -73,7 +73,21 @@ package struct EntryReader {
         } else {
             return nil
         }
-        return row == nil ? located : located.rendered(key: key, row: row!, header: header)
+        // Without a row only a placeholder can change the value (cheap to rule out: most
+        // fields of most tasks have none).
+        guard row != nil || Self.holdsPlaceholder(located.value), RowIssues.renderedFields.contains(key) else { return located }
+        return located.rendered(key: key, row: row, header: header) { name in
+            let count = header.values(of: name)?.count ?? 0
+            report(located, "{\(name)} has \(count) values in vars, but \(key) takes one value per task: write the values in \(key) itself as a list (\"\(key)\": [...]), or use rows")
+        }
+    }
+
+    private static func holdsPlaceholder(_ value: JSON) -> Bool {
+        switch value {
+        case .string(let text): return text.utf8.contains(UInt8(ascii: "{"))
+        case .array(let items): return items.contains(where: holdsPlaceholder)
+        default: return false
+        }
     }
 
     package func report(_ located: Located, index: Int? = nil, value: JSON? = nil, _ message: String) {

@@ -70,6 +70,26 @@ import TestSupport
         #expect(tasks[1].origin.line == 3)
     }
 
+    @Test func varsFillNonTemplateFieldsWithOneValueAndAListVariableThereIsAnError() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let single = try plan("""
+            {\(Self.model), "vars": {"ratio": "4:5", "size": "2K"},
+             "tasks": [{"id": "a", "prompt": "a fox", "aspectRatio": "{ratio}", "resolution": ["1K", "{size}"]}]}
+            """, in: folder)
+        let tasks = imageTasks(single)
+        #expect(tasks.map(\.aspectRatio) == ["4:5", "4:5"])
+        #expect(tasks.map(\.resolution) == ["1K", "2K"])
+        let error = try #require(throws: ManifestError.self) {
+            try plan("""
+                {\(Self.model), "vars": {"ratio": ["1:1", "16:9"]},
+                 "tasks": [{"id": "b", "prompt": "an owl", "aspectRatio": "{ratio}"}]}
+                """, in: folder)
+        }
+        let text = error.issues.map(\.description).joined(separator: "\n")
+        #expect(error.issues.contains { $0.field == "tasks[0].aspectRatio" && $0.line == 2 && $0.message.contains("{ratio} has 2 values in vars") }, "\(text)")
+    }
+
     @Test func rowProblemsNameTheRowsFileItsLineAndTheColumn() throws {
         let folder = TempFolder()
         defer { folder.remove() }

@@ -63,16 +63,19 @@ package enum RowIssues {
 }
 
 extension Located {
-    /// The value with a row's columns (and single-valued variables) filled in, for a field
-    /// that takes them; placeholders that name neither stay as written, for the field's
-    /// own check to report.
-    func rendered(key: String, row: Row, header: ManifestHeader) -> Located {
+    /// The value with a row's columns (when there is a row) and single-valued variables
+    /// filled in, for a field that takes them; placeholders that name neither stay as
+    /// written, for the field's own check to report. `multiValued` hears each variable of
+    /// several values the field names: such a field takes one value per task, so a list
+    /// variable cannot fill it.
+    func rendered(key: String, row: Row?, header: ManifestHeader, multiValued: (String) -> Void = { _ in }) -> Located {
         guard RowIssues.renderedFields.contains(key) else { return self }
         func render(_ item: JSON) -> JSON {
             guard case .string(let text) = item, text.utf8.contains(UInt8(ascii: "{")), let template = try? Template(text) else { return item }
-            var values = row.values
+            var values = row?.values ?? [:]
             for name in template.names where values[name] == nil {
-                if let list = header.values(of: name), list.count == 1 { values[name] = list[0] }
+                guard let list = header.values(of: name) else { continue }
+                if list.count == 1 { values[name] = list[0] } else { multiValued(name) }
             }
             return .string(template.render(values))
         }
