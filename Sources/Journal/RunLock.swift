@@ -55,6 +55,22 @@ public final class RunLock {
         return names.filter { $0.hasPrefix("run") && $0.hasSuffix(".lock") }.sorted().map { folder + "/.mediabatch/" + $0 }
     }
 
+    /// The runs whose locks an output folder holds: `nil` for the plain run, and each shard
+    /// that has a lock file (`run.shard-<i>-of-<n>.lock`, the names `path` gives).
+    public static func shards(folder: String) -> [Shard?] {
+        var shards: [Shard?] = []
+        for path in paths(folder: folder) {
+            let name = FileIO.lastComponent(path)
+            if name == "run.lock" { shards.append(nil); continue }
+            guard name.hasPrefix("run.shard-") else { continue }
+            let parts = name.dropFirst("run.shard-".count).dropLast(".lock".count).split(separator: "-")
+            if parts.count == 3, parts[1] == "of", let index = Int(parts[0]), let count = Int(parts[2]) {
+                shards.append(Shard(index: index, count: count))
+            }
+        }
+        return shards
+    }
+
     /// The holder a lock file names; nil when there is no such file or it names nobody.
     public static func holder(path: String) -> Holder? {
         guard let bytes = try? FileIO.readAll(path, limit: 4096) else { return nil }

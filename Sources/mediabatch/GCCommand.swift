@@ -19,20 +19,22 @@ struct GCCommand: ParsableCommand {
             Example: mediabatch gc jobs/ --output-root /srv/media --delete
             """)
 
-    @Argument(help: "Manifest files or folders of them whose tasks are current, or one output folder (the one holding .mediabatch/).")
-    var targets: [String]
+    /// The manifests (or one output folder: the command's discussion says how that differs),
+    /// with the same settings a run of them takes: `--output-root`, `--defaults`, `--var`,
+    /// `--input-root`.
+    @OptionGroup var manifest: ManifestOptions
 
-    @Option(help: "Folder under which every manifest's output folder is made (default: output).")
-    var outputRoot: String?
-
-    @Option(help: "A JSON file of header fields (defaults, vars) for manifests, JSONL ones above all.")
-    var defaults: String?
+    @Option(help: "Settings file (default: $XDG_CONFIG_HOME/mediabatch/config.json): its outputRoot and inputRoots apply as for run.",
+            completion: .file(extensions: ["json"]))
+    var config: String?
 
     @Flag(help: "Only list what would be removed (the default).")
     var dryRun = false
 
     @Flag(help: "Remove the unreferenced chunks.")
     var delete = false
+
+    private var targets: [String] { manifest.manifests }
 
     func validate() throws {
         if dryRun && delete { throw ValidationError("--dry-run and --delete exclude each other") }
@@ -41,7 +43,6 @@ struct GCCommand: ParsableCommand {
     func run() throws {
         let sweeper = ChunkSweeper()
         let folders: [String]
-        let root: String
         var locks: [RunLock] = []
         if targets.count == 1, FileIO.isDirectory(targets[0] + "/.mediabatch") {
             let folder = FileIO.absolute(targets[0])
@@ -50,10 +51,9 @@ struct GCCommand: ParsableCommand {
             if delete { locks = try Self.lockRuns(folders: [folder]) }
             do { try sweeper.needRecorded(folder: folder) } catch { throw CommandFailure.data(error.description) }
             folders = [folder]
-            root = outputRoot.map(FileIO.absolute) ?? FileIO.directory(of: folder)
         } else {
-            root = FileIO.absolute(outputRoot ?? "output")
-            folders = try needManifests(sweeper, root: root)
+            let configuration = try ConnectionOptions.loadConfiguration(path: config)
+            folders = try needManifests(sweeper, configuration: configuration)
             // The locks come before the sweep: no run keeps a chunk between looking and removing.
             if delete { locks = try Self.lockRuns(folders: folders) }
         }
@@ -73,17 +73,11 @@ struct GCCommand: ParsableCommand {
 
     /// Loads and validates the manifests, marking every narration's chunks as needed;
     /// returns the output folders they write into.
-    private func needManifests(_ sweeper: ChunkSweeper, root: String) throws -> [String] {
+    private func needManifests(_ sweeper: ChunkSweeper, configuration: Configuration) throws -> [String] {
         var failure: FileError?
-        let catalog = CatalogCache.path(environment: ProcessInfo.processInfo.environment).flatMap(CatalogCache.load)
-        let plan: BatchPlan
-        do throws(ManifestError) {
-            plan = try BatchPlan(paths: targets, outputRoot: root, defaultsFile: defaults, catalog: catalog) { task in
-                guard failure == nil else { return }
-                do throws(FileError) { try sweeper.need(task) } catch { failure = error }
-            }
-        } catch {
-            throw CommandFailure.manifest(error)
+        let plan = try manifest.loadPlan(catalog: manifest.cachedCatalog, configuration: configuration) { task in
+            guard failure == nil else { return }
+            do throws(FileError) { try sweeper.need(task) } catch { failure = error }
         }
         if let failure { throw CommandFailure.data(failure.description) }
         return Set(plan.manifests.map(\.header.outputFolder)).sorted()
@@ -94,13 +88,9 @@ struct GCCommand: ParsableCommand {
     static func lockRuns(folders: [String]) throws -> [RunLock] {
         var locks: [RunLock] = []
         for folder in folders {
-            var shards: [Shard?] = [nil]
-            for path in RunLock.paths(folder: folder) where FileIO.lastComponent(path).hasPrefix("run.shard-") {
-                let parts = FileIO.lastComponent(path).dropFirst("run.shard-".count).dropLast(".lock".count).split(separator: "-")
-                if parts.count == 3, parts[1] == "of", let index = Int(parts[0]), let count = Int(parts[2]) {
-                    shards.append(Shard(index: index, count: count))
-                }
-            }
+            // The plain run's lock is taken even when no run made one yet.
+            var shards = RunLock.shards(folder: folder)
+            if !shards.contains(where: { $0 == nil }) { shards.insert(nil, at: 0) }
             for shard in shards { locks += try RunLocks.take(folders: [folder], shard: shard) }
         }
         return locks

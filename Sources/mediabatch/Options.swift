@@ -152,10 +152,13 @@ struct ConnectionOptions: ParsableArguments {
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     /// The settings file, with a warning on stderr when others can read it.
-    func loadConfiguration() throws -> Configuration {
+    func loadConfiguration() throws -> Configuration { try Self.loadConfiguration(path: config) }
+
+    /// The settings file at `path` (a required one), else the default one if it exists.
+    static func loadConfiguration(path: String?) throws -> Configuration {
         do {
             let configuration = try Configuration.load(
-                path: config ?? Configuration.defaultPath(environment: environment), required: config != nil)
+                path: path ?? Configuration.defaultPath(environment: ProcessInfo.processInfo.environment), required: path != nil)
             if let warning = configuration.permissionWarning { Terminal.error("warning: " + warning) }
             return configuration
         } catch {

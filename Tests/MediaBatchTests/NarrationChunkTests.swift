@@ -266,8 +266,11 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         let all = chunkFiles(folder)
 
         // A dry run (the default, or --dry-run) lists them with their sizes and removes nothing;
-        // given the output folder instead of the manifest, it finds the same.
-        for arguments in [["gc", "m.json", "--output-root", "out"], ["gc", "m.json", "--output-root", "out", "--dry-run"], ["gc", "out/m"]] {
+        // given the output folder instead of the manifest, or the output root by the settings
+        // file as a run takes it, it finds the same.
+        folder.write("settings.json", #"{"outputRoot": "out"}"#)
+        for arguments in [["gc", "m.json", "--output-root", "out"], ["gc", "m.json", "--output-root", "out", "--dry-run"], ["gc", "out/m"],
+                          ["gc", "m.json", "--config", "settings.json"]] {
             let dry = try runCLI(arguments, environment: key, in: folder.path)
             #expect(dry.status == 0, "\(arguments): \(dry.stderr)")
             let listed = dry.stdout.split(separator: "\n").map { $0.split(separator: "\t") }
