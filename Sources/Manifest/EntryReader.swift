@@ -38,20 +38,60 @@ package struct Located {
 /// Reads the fields of one task entry for an expander: the entry's own value or else the
 /// manifest's `defaults.<section>`, typed, with every problem reported at its location.
 package struct EntryReader {
-    package let header: ManifestHeader
-    package let object: JSONObject
-    package let path: FieldPath
-    package let line: Int?
-    package let ordinal: Int
-    package let issues: IssueCollector
+    /// The reader's fields, held once: expanders hand the reader to helpers by value many
+    /// times per task, and a copy is then one reference instead of a dozen.
+    private final class Fields {
+        let header: ManifestHeader
+        let object: JSONObject
+        let path: FieldPath
+        let line: Int?
+        let ordinal: Int
+        let issues: IssueCollector
+        let section: String
+        let catalog: ModelCatalog?
+        let modelRefs: ModelRefMemo?
+        let row: Row?
+
+        init(header: ManifestHeader, object: JSONObject, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, section: String,
+             catalog: ModelCatalog?, modelRefs: ModelRefMemo?, row: Row?) {
+            self.header = header
+            self.object = object
+            self.path = path
+            self.line = line
+            self.ordinal = ordinal
+            self.issues = issues
+            self.section = section
+            self.catalog = catalog
+            self.modelRefs = modelRefs
+            self.row = row
+        }
+    }
+
+    private let fields: Fields
+
+    package var header: ManifestHeader { fields.header }
+    package var object: JSONObject { fields.object }
+    package var path: FieldPath { fields.path }
+    package var line: Int? { fields.line }
+    package var ordinal: Int { fields.ordinal }
+    package var issues: IssueCollector { fields.issues }
     /// `image` or `tts`: which defaults apply.
-    package let section: String
+    package var section: String { fields.section }
     /// OpenRouter's model lists, when cached: more checks, and the better choices.
-    package var catalog: ModelCatalog? = nil
+    package var catalog: ModelCatalog? { fields.catalog }
     /// Model references parsed by earlier entries of the same pass.
-    package var modelRefs: ModelRefMemo? = nil
+    package var modelRefs: ModelRefMemo? { fields.modelRefs }
     /// The row this task slot expands (its columns are variables), if the entry has rows.
-    package var row: Row? = nil
+    package var row: Row? { fields.row }
+
+    package init(
+        header: ManifestHeader, object: JSONObject, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, section: String,
+        catalog: ModelCatalog? = nil, modelRefs: ModelRefMemo? = nil, row: Row? = nil
+    ) {
+        fields = Fields(
+            header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: section, catalog: catalog,
+            modelRefs: modelRefs, row: row)
+    }
 
     /// Where the tasks come from: the row's line in its rows file, else the entry's.
     package var origin: TaskOrigin {
@@ -114,6 +154,13 @@ package struct EntryReader {
     /// A string or a non-empty list of strings (a list multiplies the task).
     package func strings(_ key: String, what: String) -> [String]? {
         field(key).flatMap { reader($0).strings($0.value, at: $0.path, what: what) }
+    }
+
+    /// `[nil]` when the field is absent (one task without the setting), else `strings`
+    /// (empty when the value is wrong, which is reported).
+    package func optionalStrings(_ key: String, what: String) -> [String?] {
+        guard let located = field(key) else { return [nil] }
+        return reader(located).strings(located.value, at: located.path, what: what) ?? []
     }
 
     package func string(_ key: String, what: String) -> String? {

@@ -4,8 +4,9 @@ import ManifestDiagnostics
 import Support
 
 /// Everything in a manifest except its tasks: its name, where its files go, the defaults
-/// every task inherits and the template variables.
-public struct ManifestHeader: Sendable {
+/// every task inherits and the template variables. A class (immutable, so `Sendable` as
+/// is): every task slot's reader holds it, and a copy is one reference, not ten.
+public final class ManifestHeader: Sendable {
     public let file: String
     /// Absolute folder of the manifest: relative input paths start here and may not leave it.
     public let directory: String

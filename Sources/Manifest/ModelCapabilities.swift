@@ -36,24 +36,23 @@ extension ImageTaskExpander {
     /// Chat-path checks of the hints: each model must take them, and each value must be one
     /// the model offers.
     package func checkChatHints(models: [ModelRef], aspectRatios: [String?], resolutions: [String?]) {
-        let asked = [("aspectRatio", aspectRatios.compactMap { $0 }), ("resolution", resolutions.compactMap { $0 })]
-            .compactMap { key, values in values.isEmpty ? nil : entry.field(key).map { ($0, values) } }
-        guard !asked.isEmpty else { return }
+        let ratios = aspectRatios.compactMap { $0 }
+        let sizes = resolutions.compactMap { $0 }
+        guard !ratios.isEmpty || !sizes.isEmpty else { return }
+        // The fields are looked up only to place a problem: most entries have none.
         for model in models {
             if let refusal = chatHintRefusal(for: model) {
-                entry.report(asked[0].0, refusal)
+                if let located = entry.field(ratios.isEmpty ? "resolution" : "aspectRatio") { entry.report(located, refusal) }
                 continue
             }
             let allowed = chatHintValues(for: model)
-            if let located = entry.field("aspectRatio") {
-                for value in aspectRatios.compactMap({ $0 }) where !allowed.ratios.contains(value) {
-                    entry.report(located, value: .string(value), "aspect ratio not offered for \(model) (allowed: \(allowed.ratios.joined(separator: " ")))")
-                }
+            for value in ratios where !allowed.ratios.contains(value) {
+                guard let located = entry.field("aspectRatio") else { break }
+                entry.report(located, value: .string(value), "aspect ratio not offered for \(model) (allowed: \(allowed.ratios.joined(separator: " ")))")
             }
-            if let located = entry.field("resolution") {
-                for value in resolutions.compactMap({ $0 }) where !allowed.resolutions.contains(value) {
-                    entry.report(located, value: .string(value), "resolution not offered for \(model) (allowed: \(allowed.resolutions.joined(separator: " ")))")
-                }
+            for value in sizes where !allowed.resolutions.contains(value) {
+                guard let located = entry.field("resolution") else { break }
+                entry.report(located, value: .string(value), "resolution not offered for \(model) (allowed: \(allowed.resolutions.joined(separator: " ")))")
             }
         }
     }

@@ -48,7 +48,7 @@ package struct SpeechTaskExpander {
         let names = entry.nameTemplates()
         let models = entry.models("model", fallback: SpeechFields.defaultModel)
         // No voice given: each model's own default (its first supported voice), never another model's.
-        let voices: [String?] = entry.field("voice") == nil ? [nil] : (entry.strings("voice", what: "voice") ?? []).map { $0 }
+        let voices = entry.optionalStrings("voice", what: "voice")
         for (index, voice) in voices.enumerated() where voice?.trimmingWhitespace().isEmpty == true {
             entry.report(entry.field("voice")!, index: index, value: .string(voice ?? ""), "a voice may not be empty")
         }

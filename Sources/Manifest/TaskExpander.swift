@@ -48,8 +48,8 @@ package struct ImageTaskExpander {
         let prompts = parts.prompts
         let names = entry.nameTemplates()
         let models = entry.models("model")
-        let aspectRatios: [String?] = entry.field("aspectRatio") == nil ? [nil] : entry.strings("aspectRatio", what: "aspect ratio") ?? []
-        let resolutions: [String?] = entry.field("resolution") == nil ? [nil] : entry.strings("resolution", what: "resolution") ?? []
+        let aspectRatios = entry.optionalStrings("aspectRatio", what: "aspect ratio")
+        let resolutions = entry.optionalStrings("resolution", what: "resolution")
         let count = entry.integer("count", range: 1...ImageFields.maxCount) ?? 1
         let imageConfig = entry.object("imageConfig")
         let provider = entry.object("provider").map(JSON.object)
