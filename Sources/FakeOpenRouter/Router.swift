@@ -58,6 +58,7 @@ final class FakeCore: Sendable {
                 times.removeAll { $0 <= request.receivedAt - window }
                 if times.count >= max(limit, 0) {
                     state.rateWindows[key] = times
+                    state.stats.rateLimited += 1
                     return (.rateLimited(freesAt: (times.first ?? request.receivedAt) + window), attempt)
                 }
                 times.append(request.receivedAt)
@@ -206,6 +207,10 @@ final class FakeCore: Sendable {
         return token.isEmpty ? nil : token
     }
 
+    /// The limit a random 429 fault names when no `--rpm` is set: a paid key's, high enough
+    /// that a client pacing to it is not slowed (the fault stands for a passing burst).
+    static let faultRateLimit = 6000
+
     /// An HTTP error as OpenRouter sends it; 429 and 503 carry `Retry-After` (429 also the
     /// `X-RateLimit-*` headers) and open an early-retry window for this request identity.
     func statusError(_ status: Int, identity: UInt64, request: IncomingRequest, model: String? = nil) -> Reply {
@@ -218,7 +223,8 @@ final class FakeCore: Sendable {
             if status == 429 {
                 let reset = String(Int64((Date().timeIntervalSince1970 + retryAfter) * 1000))
                 let limits: [(String, String)] = [
-                    ("X-RateLimit-Limit", "20"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset),
+                    ("X-RateLimit-Limit", String(config.faults.requestsPerMinute ?? Self.faultRateLimit)), ("X-RateLimit-Remaining", "0"),
+                    ("X-RateLimit-Reset", reset),
                 ]
                 headers += limits
                 metadata = .object([("headers", .object(limits.map { ($0.0, .string($0.1)) })), ("provider_name", .null)])

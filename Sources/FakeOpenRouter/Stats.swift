@@ -51,6 +51,8 @@ public struct FakeStats: Sendable, Equatable {
     public var earlyRetries: Int = 0
     /// Faults injected by the `FaultPlan` (not `#fake:` directives).
     public var faultsInjected: Int = 0
+    /// Requests answered with the key's own 429 because `--rpm` was spent.
+    public var rateLimited: Int = 0
     /// Requests per path (without `/api/v1`).
     public var byPath: [String: Int] = [:]
     /// USD billed by the fake, summed over every billed generation: successful ones, chat
@@ -75,7 +77,7 @@ public struct FakeStats: Sendable, Equatable {
         let document: JSONOut = .object([
             ("requests", .int(requests)), ("connectionsAccepted", .int(connectionsAccepted)),
             ("maxInFlight", .int(maxInFlight)), ("inFlight", .int(inFlight)),
-            ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)),
+            ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)), ("rateLimited", .int(rateLimited)),
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
             ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)),

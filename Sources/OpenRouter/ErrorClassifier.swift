@@ -93,8 +93,20 @@ public enum ErrorClassifier {
         }
         var failure = TaskFailure(kind, cause: .api(code: code), status: status, message: message, retryAfter: serverWait, details: details)
         failure.throttle = throttle
+        if case .key? = throttle { failure.keyRateLimit = rateLimitHeader(headers: headers, metadata: metadata) }
         if kind == .refused { failure.refusal = details["reasons"] ?? "moderation" }
         return failure
+    }
+
+    /// `X-RateLimit-Limit`, from the headers or from `error.metadata.headers`.
+    private static func rateLimitHeader(headers: [(name: String, value: String)], metadata: JSONObject?) -> Int? {
+        if let value = headers.first(where: { $0.name.lowercased() == "x-ratelimit-limit" })?.value, let limit = Int(value.trimmingWhitespace()) {
+            return limit > 0 ? limit : nil
+        }
+        for (name, value) in metadata?["headers"]?.objectValue ?? [:] where name.lowercased() == "x-ratelimit-limit" {
+            if let limit = value.intValue.map({ Int($0) }) ?? value.stringValue.flatMap({ Int($0) }), limit > 0 { return limit }
+        }
+        return nil
     }
 
     /// Whose limit a 429 is: OpenRouter's own (it carries `X-RateLimit-*`, in the headers or

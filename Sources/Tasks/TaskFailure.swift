@@ -74,6 +74,9 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public var details: [String: String] = [:]
     /// For a 429 or a transient 402: whose limit it was.
     public var throttle: Throttle?
+    /// OpenRouter's own 429 named the key's limit (`X-RateLimit-Limit`: requests a minute):
+    /// the run paces itself to it instead of meeting it again and again.
+    public var keyRateLimit: Int?
     /// The generation this attempt started, when the answer named it (`X-Generation-Id`,
     /// read as soon as the headers arrive): a chat generation is billed even when its
     /// transfer fails, and its cost can be asked for.

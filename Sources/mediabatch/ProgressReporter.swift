@@ -107,6 +107,8 @@ final class ProgressReporter: Sendable {
             print("stopping: \(reason)", &state)
         case .journalError(let message):
             print("journal: \(message)", &state)
+        case .pacing(let perMinute):
+            if !quiet { print("OpenRouter limits this key to \(perMinute) requests a minute: pacing to that", &state) }
         }
     }
 

@@ -40,10 +40,13 @@ import Testing
         #expect(keyHeaders.kind == .transient && keyHeaders.throttle == .key(resetAt: 1_800_000_000))
         let keyMetadata = classify(429, #"{"error":{"code":429,"message":"Rate limit exceeded: free-models-per-day","metadata":{"headers":{"X-RateLimit-Limit":"50","X-RateLimit-Remaining":"0","X-RateLimit-Reset":"1800000000000"}}}}"#)
         #expect(keyMetadata.throttle == .key(resetAt: 1_800_000_000))
+        // The limit it names is what the run paces itself to, from headers or metadata.
+        #expect(keyHeaders.keyRateLimit == 20 && keyMetadata.keyRateLimit == 50)
         let upstream = classify(429, #"{"error":{"code":429,"message":"Provider returned error","metadata":{"provider_name":"Google AI Studio","raw":"quota"}}}"#, retryAfter: 1)
         #expect(upstream.kind == .transient && upstream.throttle == .provider && upstream.details["provider"] == "Google AI Studio")
         // Neither said: the careful reading, the key's.
         #expect(classify(429, "{}").throttle == .key(resetAt: nil))
+        #expect(classify(429, "{}").keyRateLimit == nil && upstream.keyRateLimit == nil)
     }
 
     private func decodeChat(_ body: String) -> TaskFailure? {

@@ -8,26 +8,37 @@ import Tasks
 /// above the run's concurrency, never below one. A model whose provider is busy now and
 /// then (a few 429s in a hundred) stays near full speed; one that keeps refusing settles
 /// where its answers come back. Guarded by the `JobSource`'s lock.
-struct ModelConcurrency {
+package struct ModelConcurrency {
     let ceiling: Int
     private var inFlight: [String: Int] = [:]
     private var limits: [String: Double] = [:]
+    /// When each model's limit was last halved: answers to requests sent before then were
+    /// already counted in that halving.
+    private var halvedAt: [String: Double] = [:]
 
-    init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
+    package init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
 
-    func hasRoom(_ model: String) -> Bool { Double(inFlight[model, default: 0]) < limits[model, default: Double(ceiling)].rounded(.down) }
-    func limit(_ model: String) -> Int { Int(limits[model, default: Double(ceiling)]) }
+    package func hasRoom(_ model: String) -> Bool { Double(inFlight[model, default: 0]) < limits[model, default: Double(ceiling)].rounded(.down) }
+    package func limit(_ model: String) -> Int { Int(limits[model, default: Double(ceiling)]) }
 
-    mutating func start(_ model: String) { inFlight[model, default: 0] += 1 }
+    package mutating func start(_ model: String) { inFlight[model, default: 0] += 1 }
 
-    mutating func end(_ model: String, succeeded: Bool) {
+    package mutating func end(_ model: String, succeeded: Bool) {
         inFlight[model, default: 1] -= 1
         guard succeeded, let limit = limits[model] else { return }
         let raised = min(Double(ceiling), limit + 1)
         limits[model] = raised >= Double(ceiling) ? nil : raised
     }
 
-    mutating func halve(_ model: String) { limits[model] = max(1, limits[model, default: Double(ceiling)] / 2) }
+    /// Halves the model's limit (at least one), once per round of requests: a busy answer
+    /// to a request sent before the last halving (`sentAt`, monotonic seconds) was part of
+    /// the same overload, and halving again for it would take 16 requests down to 1 on one
+    /// burst (TCP's congestion control decreases once per window for the same reason).
+    package mutating func halve(_ model: String, sentAt: Double, now: Double) {
+        if let last = halvedAt[model], sentAt < last { return }
+        limits[model] = max(1, limits[model, default: Double(ceiling)] / 2)
+        halvedAt[model] = now
+    }
 }
 
 /// One attempt's worth of work handed to a worker.
@@ -46,6 +57,8 @@ package struct Job: Sendable {
     package var part: NarrationPart? = nil
     /// Dollars reserved under the budget for this attempt (see `Spending`).
     package var reserved: Double = 0
+    /// When the source handed this attempt out (monotonic seconds).
+    package var attemptStarted: Double = 0
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
@@ -136,6 +149,7 @@ package final class JobSource: @unchecked Sendable {
                     return nil
                 }
                 job.reserved = reserved
+                job.attemptStarted = now
                 modelConcurrency.start(job.model)
                 inProgress += 1
                 rateLimit?.take(at: now)
@@ -208,12 +222,24 @@ package final class JobSource: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The model was told to slow down (a provider's 429, a 402 about credit in flight):
-    /// it may have half as many requests in flight (at least one).
-    package func throttle(_ model: String) {
+    /// The model was told to slow down (a provider's 429, a 402 about credit in flight) in
+    /// answer to `job`: it may have half as many requests in flight (at least one), unless
+    /// it was halved since `job` was sent.
+    package func throttle(_ job: Job) {
         condition.lock()
-        modelConcurrency.halve(model)
+        modelConcurrency.halve(job.model, sentAt: job.attemptStarted, now: MonotonicClock.now())
         condition.unlock()
+    }
+
+    /// OpenRouter said the key takes `perMinute` requests a minute: from now on requests
+    /// are paced to that (or to the run's own `--rpm`, if lower), so the limit is met once,
+    /// not once a window. Returns whether the pace changed.
+    package func pace(perMinute: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard perMinute > 0, rateLimit.map({ $0.perSecond * 60 > Double(perMinute) + 0.5 }) ?? true else { return false }
+        rateLimit = TokenBucket(perMinute: perMinute)
+        return true
     }
 
     /// Nobody starts anything for `seconds` (a rate limit hit one worker; all back off).

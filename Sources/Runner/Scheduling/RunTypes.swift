@@ -60,6 +60,8 @@ public enum RunEvent: Sendable {
     /// A narration was split: `total` chunks, of which `toSend` are bought in this run (the
     /// others were kept by earlier runs). For progress: its chunks answer one by one.
     case narrationSplit(taskID: String, toSend: Int, total: Int)
+    /// OpenRouter named the key's rate limit: requests are paced to it from now on.
+    case pacing(requestsPerMinute: Int)
 }
 
 extension RunOptions {

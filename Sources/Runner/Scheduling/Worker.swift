@@ -100,15 +100,18 @@ package struct Worker {
     /// What a throttling answer slows down: OpenRouter's own limit on the key pauses every
     /// request until its reset (or its Retry-After); a provider's 429 and a 402 about credit
     /// in flight lower that model's concurrency, and only that request waits its delay.
-    private func slowDown(for failure: TaskFailure, model: String, delay: Double) {
+    private func slowDown(for failure: TaskFailure, job: Job, delay: Double) {
         switch failure.throttle {
         case .key(let resetAt)?:
             let untilReset = resetAt.map { $0 - UTCTime.epochSeconds() } ?? 0
             source.coolDown(for: max(delay, untilReset))
+            if let limit = failure.keyRateLimit, source.pace(perMinute: limit) {
+                onEvent(.pacing(requestsPerMinute: limit))
+            }
         case .provider?:
-            source.throttle(model)
+            source.throttle(job)
         case .inFlightBudget?:
-            source.throttle(model)
+            source.throttle(job)
             source.coolDown(for: delay)
         case nil:
             break
@@ -186,7 +189,7 @@ package struct Worker {
         case .retry(var next, let delay, let failure):
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
-            slowDown(for: failure, model: job.model, delay: delay)
+            slowDown(for: failure, job: job, delay: delay)
             source.retry(next, after: delay)
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
