@@ -20,6 +20,11 @@ public final class BatchPlan: Sendable {
     public var warnings: [ManifestIssue] { notes + manifests.flatMap(\.warnings) }
     private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
+    private let chainState = Locked(TaskChains())
+
+    /// The batch's task references (`@id`), checked, dependents in an order where
+    /// producers come first (known once validated).
+    public var chains: TaskChains { chainState.withLock { $0 } }
 
     /// A task entry of a manifest: which file, which entry.
     public struct EntryRef: Sendable, Hashable {
@@ -100,6 +105,7 @@ public final class BatchPlan: Sendable {
         var count = 0
         var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
+        var chains = TaskChains()
         let blocks = ValidationBlocks(plan: self, identify: identify)
         defer { blocks.finish() }
         consuming: while let block = blocks.next() {
@@ -108,6 +114,7 @@ public final class BatchPlan: Sendable {
                 var needed = false
                 for (ordinal, task) in entry.tasks.enumerated() {
                     if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
+                    chains.record(task, ref: entry.ref, ordinal: ordinal, entryPath: entry.path, line: entry.line)
                     let key = task.outputKey
                     let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
                     if let other = claimed[folded] {
@@ -130,8 +137,11 @@ public final class BatchPlan: Sendable {
                 }
             }
         }
+        // References are checked once every task of every manifest is known.
+        if count <= limits.maxTasks { issues += chains.check(manifests: manifests) }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
+        chainState.withLock { [chains] in $0 = chains }
         return selected
     }
 

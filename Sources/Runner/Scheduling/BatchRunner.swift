@@ -56,13 +56,15 @@ public final class BatchRunner: Sendable {
             cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
             earlierMeanCost: selection.alreadyDone > 0 && selection.spentBefore > 0 ? selection.spentBefore / Double(selection.alreadyDone) : nil)
         let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
+        let chains = ChainGate(selection: selection)
         let recorder = OutcomeRecorder(
-            source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), onEvent: onEvent)
+            source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), chains: chains,
+            onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
 
         let group = DispatchGroup()
-        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, reuseChunks: !options.force).start(in: group)
+        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, chains: chains, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
         let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes)
         for index in 0..<workers {
@@ -80,7 +82,7 @@ public final class BatchRunner: Sendable {
         worker.imageCosts.drain()
         worker.speechCosts.drain()
         var summary = recorder.summary(
-            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
+            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone + chains.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
