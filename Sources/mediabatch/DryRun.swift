@@ -29,6 +29,9 @@ struct DryRun {
 
     /// What the listing needs of a task (not the task itself: 100,000 of them add up).
     struct Row {
+        let id: String
+        /// The producers it takes outputs from (`@id`): listed after them.
+        let after: [String]
         let folder: String
         let key: String
         let model: String
@@ -49,7 +52,7 @@ struct DryRun {
         planner.retryRefused = retryRefused
         planner.visit = { (task: MediaTask, key: String) in
             let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
-            rows.append(Row(folder: task.output.folder, key: key, model: model, requests: requests, estimate: estimate, line: line,
+            rows.append(Row(id: task.id, after: task.references.map(\.producerID), folder: task.output.folder, key: key, model: model, requests: requests, estimate: estimate, line: line,
                             json: json ? Self.columns(task) : nil))
         }
         let selection: RunSelection
@@ -66,11 +69,35 @@ struct DryRun {
         let refused = selection.refusedKeys
         for index in rows.indices {
             let id = FolderKey(folder: rows[index].folder, key: rows[index].key)
+            // A chain is sharded by its root's key.
+            let shardKey = rows[index].after.isEmpty ? rows[index].key : selection.chainRootKeys[rows[index].id] ?? rows[index].key
             rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
-                : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
+                : shard.map { !$0.contains(key: shardKey) } == true ? .otherShard
                 : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
         }
-        return (rows, catalog)
+        return (Self.producersFirst(rows), catalog)
+    }
+
+    /// The rows with each task that takes other tasks' outputs right after the last of its
+    /// producers (the planner visits dependents last, producers first among them).
+    static func producersFirst(_ rows: [Row]) -> [Row] {
+        guard rows.contains(where: { !$0.after.isEmpty }) else { return rows }
+        var place: [String: (anchor: Int, depth: Int)] = [:]
+        var order: [(anchor: Int, depth: Int, index: Int)] = []
+        order.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            var spot = (anchor: index, depth: 0)
+            if !row.after.isEmpty {
+                spot = (-1, 0)
+                for producer in row.after {
+                    guard let at = place[producer] else { continue }
+                    if at.anchor > spot.anchor || (at.anchor == spot.anchor && at.depth + 1 > spot.depth) { spot = (at.anchor, at.depth + 1) }
+                }
+            }
+            place[row.id] = spot
+            order.append((spot.anchor, spot.depth, index))
+        }
+        return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map { rows[$0.index] }
     }
 
     /// A task's output folder and key: what tells tasks apart across the listing.
@@ -147,6 +174,14 @@ struct DryRun {
     /// Every column of the table, and more: what a reader of the JSON needs of a task.
     private static func columns(_ task: MediaTask) -> JSONObject {
         var entry: JSONObject = ["id": .string(task.id), "manifest": .string(task.origin.description)]
+        let references = task.references
+        if !references.isEmpty {
+            // The chain: the references as written, and the producers' ids (listed before it).
+            entry["references"] = .array(references.map { .string($0.description) })
+            var producers: [String] = []
+            for reference in references where !producers.contains(reference.producerID) { producers.append(reference.producerID) }
+            entry["after"] = .array(producers.map(JSON.string))
+        }
         switch task {
         case .image(let image):
             entry["type"] = "image"

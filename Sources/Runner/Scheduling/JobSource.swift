@@ -128,11 +128,12 @@ package final class JobSource: @unchecked Sendable {
     }
 
     /// A waiting dependent is ready: queued at once, past `capacity` (the recorder that
-    /// releases it must never wait for room).
+    /// releases it must never wait for room), ahead of the supplied jobs (its chain has
+    /// waited for its producer already).
     package func release(_ job: Job) {
         condition.lock()
         held -= 1
-        if !stopped { ready.append(job) }
+        if !stopped { ready.insert(job, at: readyStart) }
         condition.broadcast()
         condition.unlock()
     }
