@@ -16,7 +16,7 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what a run would send now (N to run, M already done) with an estimated cost. Sends nothing.",
         discussion: """
-            A dry run of `mediabatch run` (which `run --dry-run` is too): the journals say which tasks are already done             (files intact), kept or refused before; the rest are listed, and their estimate given. The tasks go to stdout             (tab-separated through a pipe, a table with a header on a terminal; --all lists every task with its state),             then the totals per model and overall. Prices come from the model list `mediabatch models` caches (or             --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
+            A dry run of `mediabatch run` (which `run --dry-run` is too): the journals say which tasks are already done             (files intact), kept or refused before; the rest are listed, and their estimate given. The tasks go to stdout             (tab-separated through a pipe, a table with a header on a terminal; --all lists every task with its state),             then the totals per model and overall. A task that takes another task's output (`"inputImages": "@shot"`)             is listed right after its producer, its id shown as `variant ← @shot` (in --json: `references` and `after`).             Prices come from the model list `mediabatch models` caches (or             --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
 
             Example: mediabatch plan jobs/ -o /srv/images
             """)
