@@ -21,6 +21,9 @@ public final class BatchPlan: Sendable {
     private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
     private let chainState = Locked(TaskChains())
+    /// Check task references (`@id`) against the plan's tasks; off when a manifest is checked
+    /// alone and its producers may be in another (`run --keep-going`).
+    private let checksReferences: Bool
 
     /// The batch's task references (`@id`), checked, dependents in an order where
     /// producers come first (known once validated).
@@ -35,11 +38,15 @@ public final class BatchPlan: Sendable {
     /// Loads `paths` (manifest files, or folders whose `*.json`/`*.jsonl` files are taken in
     /// name order) and validates everything. Throws every problem found, at once. `visit`
     /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
+    /// `checksReferences` false leaves `@id` references unchecked (see `chains`).
     public convenience init(
         paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), visit: ((MediaTask) -> Void)? = nil
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), checksReferences: Bool = true,
+        visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
-        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context)
+        self.init(
+            loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context,
+            checksReferences: checksReferences)
         _ = try validate { task, _, _ in
             visit?(task)
             return true
@@ -49,8 +56,9 @@ public final class BatchPlan: Sendable {
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
     public init(
         loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext()
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), checksReferences: Bool = true
     ) {
+        self.checksReferences = checksReferences
         self.catalog = catalog
         self.limits = limits
         var (files, issues, notes) = ManifestPaths.files(paths)
@@ -138,7 +146,7 @@ public final class BatchPlan: Sendable {
             }
         }
         // References are checked once every task of every manifest is known.
-        if count <= limits.maxTasks { issues += chains.check(manifests: manifests) }
+        if count <= limits.maxTasks && checksReferences { issues += chains.check(manifests: manifests) }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
         chainState.withLock { [chains] in $0 = chains }

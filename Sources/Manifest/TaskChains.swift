@@ -37,7 +37,19 @@ public struct TaskChains: Sendable {
         let manifest: Int
     }
 
+    /// Every task's id hash and place, in validation order: appended (cheap for a batch of a
+    /// million tasks), made into `slots` only when some task has a reference.
+    private var hashes: [Int] = []
+    private var places: [Place] = []
     private var slots: [Int: Slot] = [:]
+    /// A task's place, small: a batch holds a million of them.
+    private struct Place: Sendable {
+        let manifest: Int32
+        let entry: Int32
+        let ordinal: Int32
+        let imagesPerRequest: Int32
+        let makesImages: Bool
+    }
     /// In manifest order until `check` puts producers first.
     public private(set) var dependents: [Dependent] = []
 
@@ -51,8 +63,10 @@ public struct TaskChains: Sendable {
         let id = task.id
         var imagesPerRequest = 1
         if case .image(let image) = task { imagesPerRequest = max(image.imagesPerRequest, 1) }
-        let slot = Slot(ref: ref, ordinal: ordinal, makesImages: task.makesImages, imagesPerRequest: imagesPerRequest)
-        if slots[id.hashValue] != nil { slots[id.hashValue]!.shared = true } else { slots[id.hashValue] = slot }
+        hashes.append(id.hashValue)
+        places.append(Place(
+            manifest: Int32(ref.manifest), entry: Int32(ref.entry), ordinal: Int32(ordinal), imagesPerRequest: Int32(imagesPerRequest),
+            makesImages: task.makesImages))
         let references = task.references
         guard !references.isEmpty else { return }
         dependents.append(Dependent(
@@ -68,6 +82,18 @@ public struct TaskChains: Sendable {
     /// dependents it takes from; the problems found, each located at the dependent.
     mutating func check(manifests: [ManifestFile]) -> [ManifestIssue] {
         guard !dependents.isEmpty else { return [] }
+        slots.reserveCapacity(hashes.count)
+        for (hash, place) in zip(hashes, places) {
+            if slots[hash] != nil {
+                slots[hash]!.shared = true
+            } else {
+                slots[hash] = Slot(
+                    ref: BatchPlan.EntryRef(manifest: Int(place.manifest), entry: Int(place.entry)), ordinal: Int(place.ordinal),
+                    makesImages: place.makesImages, imagesPerRequest: Int(place.imagesPerRequest))
+            }
+        }
+        hashes = []
+        places = []
         var issues: [ManifestIssue] = []
         func issue(_ dependent: Dependent, _ reference: TaskReference, _ message: String) {
             var path = dependent.entryPath.appending(reference.field)

@@ -213,6 +213,31 @@ import TestSupport
         #expect(generationRequests(server).count == 24)
     }
 
+    /// A producer may be in another manifest of the run; with --keep-going, a manifest whose
+    /// producer is in a skipped (invalid) manifest is skipped too, and the others run.
+    @Test func producersInOtherManifestsAndKeepGoing() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let defaults = #""defaults": {"image": {"model": "\#(Self.model)"}}"#
+        folder.write("jobs/a.json", #"{"name": "a", \#(defaults), "tasks": [{"id": "prod", "prompt": "the producer"}]}"#)
+        folder.write("jobs/b.json", #"{"name": "b", \#(defaults), "tasks": [{"id": "dep", "prompt": "the dependent", "inputImages": "@prod"}]}"#)
+        folder.write("jobs/c.json", #"{"name": "c", \#(defaults), "tasks": [{"id": "broken", "prompt": "x", "count": 0}, {"id": "p2", "prompt": "y"}]}"#)
+        folder.write("jobs/d.json", #"{"name": "d", \#(defaults), "tasks": [{"id": "orphan", "prompt": "the orphan", "inputImages": "@p2"}]}"#)
+        let strict = try runCLI(["run", "jobs", "--output-root", "out", "--base-url", server.baseURL], environment: runEnvironment, in: folder.path)
+        #expect(strict.status == 65)
+        #expect(generationRequests(server).isEmpty)
+        let result = try runCLI(["run", "jobs", "--keep-going", "--output-root", "out", "--base-url", server.baseURL], environment: runEnvironment, in: folder.path)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains(#"jobs/d.json:1: tasks[0].inputImages = "@p2": no task of the batch has the id "p2""#), "\(result.stderr)")
+        #expect(requests(server, prompt: "the producer").count == 1)
+        let dependent = try #require(requests(server, prompt: "the dependent").first)
+        #expect(referenceImages(of: dependent) == [bytes(folder.path + "/out/a/prod.png")])
+        #expect(requests(server, prompt: "the orphan").isEmpty)
+        #expect(generationRequests(server).count == 2)
+    }
+
     /// A dependent starts as soon as its producer is recorded, not after the rest of the batch.
     @Test func aDependentStartsAsSoonAsItsProducerIsRecorded() throws {
         let server = try startFake()
