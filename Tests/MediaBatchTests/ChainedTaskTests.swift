@@ -176,6 +176,43 @@ import TestSupport
         #expect(requests(server, prompt: "an unrelated picture").count == 1)
         #expect(try run(server, in: folder).status == 0)
         #expect(generationRequests(server).count == 5)
+
+        // The producer's file removed: it is made again; its dependent runs again only if
+        // the new file differs (its key holds the file's hash).
+        let before = bytes(folder.path + "/out/chain/shot.png")
+        try FileManager.default.removeItem(atPath: folder.path + "/out/chain/shot.png")
+        let remade = try run(server, in: folder)
+        #expect(remade.status == 0)
+        #expect(requests(server, prompt: "a green mug").count == 2)
+        let after = bytes(folder.path + "/out/chain/shot.png")
+        #expect(requests(server, prompt: "the same in blue").count == (after == before ? 2 : 3))
+        if after == before { #expect((remade.stdout + remade.stderr).contains("2 already done")) }
+    }
+
+    /// A producer kept (its output path holds a file mediabatch did not write) fails its
+    /// dependent with that reason, unsent; the foreign file is untouched.
+    @Test func aKeptProducerFailsItsDependent() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        _ = folder.write("m.json", """
+            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+              {"id": "shot", "prompt": "a mug"},
+              {"id": "variant", "prompt": "the same in blue", "inputImages": "@shot"}
+            ]}
+            """)
+        let foreign: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 1, count: 64)
+        _ = folder.write("out/chain/shot.png", bytes: foreign)
+        let result = try run(server, in: folder)
+        #expect(result.status == 1)
+        #expect((result.stdout + result.stderr).contains("0 done, 1 failed, 1 kept"))
+        #expect(generationRequests(server).isEmpty)
+        #expect(bytes(folder.path + "/out/chain/shot.png") == foreign)
+        let failed = JournalLines(path: folder.path + "/out/chain/.mediabatch/journal.jsonl").records("failed")
+        #expect(failed.count == 1)
+        #expect(failed.first?["task"] as? String == "variant")
+        #expect((failed.first?["message"] as? String)?.hasPrefix("its producer shot was kept, not run") == true)
     }
 
     /// Shards keep a chain together: every chain's producer and dependents land in the same
