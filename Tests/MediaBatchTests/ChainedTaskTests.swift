@@ -250,6 +250,41 @@ import TestSupport
         #expect(generationRequests(server).count == 24)
     }
 
+    /// `@id#n` names the n-th image of a producer that makes several in one request (/images
+    /// with `n`): `fox-2.png` for `@fox#2`, sent by either endpoint; `@fox` alone, or `#4`, is
+    /// rejected before anything is sent.
+    @Test func anImageNumberPicksOneOfAProducersImages() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        func manifest(_ extra: String) -> String {
+            """
+            {"name": "sheet", "defaults": {"image": {"api": "images", "model": "openrouter/\(Self.model)"}}, "tasks": [
+              {"id": "fox", "prompt": "a fox", "count": 3},
+              {"id": "pick", "prompt": "the second fox at night", "inputImages": ["@fox#2"]},
+              {"id": "chat-pick", "api": "chat", "prompt": "the third fox in snow", "inputImages": "@fox#3"}\(extra)
+            ]}
+            """
+        }
+        _ = folder.write("m.json", manifest(#",\#n  {"id": "vague", "prompt": "p", "inputImages": "@fox"}, {"id": "far", "prompt": "q", "inputImages": "@fox#4"}"#))
+        let rejected = try run(server, in: folder)
+        #expect(rejected.status == 65)
+        #expect(rejected.stderr.contains(#"tasks[3].inputImages = "@fox": task fox makes 3 images per request; name one: @fox#1 … @fox#3"#), "\(rejected.stderr)")
+        #expect(rejected.stderr.contains(#"tasks[4].inputImages = "@fox#4": task fox makes 3 images per request; #4 names none of them"#))
+        #expect(server.requests().isEmpty)
+
+        _ = folder.write("m.json", manifest(""))
+        let result = try run(server, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let pick = try #require(server.requests().compactMap { $0.json() }.first { $0["prompt"] as? String == "the second fox at night" })
+        let references = try #require(pick["input_references"] as? [[String: Any]])
+        let url = try #require((references.first?["image_url"] as? [String: String])?["url"])
+        #expect(url == "data:image/png;base64," + String(decoding: Base64.encode(bytes(folder.path + "/out/sheet/fox-2.png")), as: UTF8.self))
+        let chat = try #require(requests(server, prompt: "the third fox in snow").first)
+        #expect(referenceImages(of: chat) == [bytes(folder.path + "/out/sheet/fox-3.png")])
+    }
+
     /// A producer may be in another manifest of the run; with --keep-going, a manifest whose
     /// producer is in a skipped (invalid) manifest is skipped too, and the others run.
     @Test func producersInOtherManifestsAndKeepGoing() throws {
