@@ -17,14 +17,8 @@ import TestSupport
         return ((content as? [[String: Any]])?.first { $0["type"] as? String == "text" })?["text"] as? String
     }
 
-    /// The reference images a chat request carried, decoded from their data URLs.
-    private func referenceImages(of request: RecordedRequest) -> [[UInt8]] {
-        guard let parts = (request.json()?["messages"] as? [[String: Any]])?.first?["content"] as? [[String: Any]] else { return [] }
-        return parts.compactMap { part -> [UInt8]? in
-            guard let url = (part["image_url"] as? [String: String])?["url"], let comma = url.firstIndex(of: ",") else { return nil }
-            return try? Base64.decode(Array(url[url.index(after: comma)...].utf8))
-        }
-    }
+    /// The reference images a request carried, as the fake decoded them.
+    private func referenceImages(of request: RecordedRequest) -> [[UInt8]] { request.referenceImages }
 
     private func requests(_ server: FakeOpenRouterServer, prompt: String) -> [RecordedRequest] {
         generationRequests(server).filter { text(of: $0) == prompt }
