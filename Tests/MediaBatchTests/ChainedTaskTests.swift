@@ -230,6 +230,16 @@ import TestSupport
             """)
         var shardOf: [String: Int] = [:]
         for shard in 0..<2 {
+            // plan --shard sees the same split: a chain is to run, or in another shard, whole.
+            let plan = try runCLI(["plan", "m.json", "--json", "--shard", "\(shard)/2", "--output-root", "out", "--base-url", server.baseURL],
+                                  environment: runEnvironment, in: folder.path)
+            let tasks = try #require((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["tasks"] as? [[String: Any]])
+            let state = Dictionary(uniqueKeysWithValues: tasks.map { ($0["id"] as? String ?? "?", $0["state"] as? String ?? "?") })
+            #expect(state.count == 24)
+            for number in 1...8 {
+                #expect(state["child\(number)"] == state["root\(number)"] && state["grandchild\(number)"] == state["root\(number)"])
+            }
+            #expect(Set(state.values) == ["run", "other shard"])
             let result = try run(server, in: folder, ["--shard", "\(shard)/2"])
             #expect(result.status == 0, "\(result.stderr)")
             let journal = JournalLines(path: folder.path + "/out/chain/.mediabatch/journal.shard-\(shard)-of-2.jsonl")
