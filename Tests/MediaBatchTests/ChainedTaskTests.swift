@@ -183,6 +183,34 @@ import TestSupport
         if after == before { #expect((remade.stdout + remade.stderr).contains("2 already done")) }
     }
 
+    /// A dependent refused is left alone by reruns, like any refused task, while its
+    /// producer's file is the one it was refused with.
+    @Test func aRefusedDependentIsLeftAloneByReruns() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        _ = folder.write("m.json", """
+            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+              {"id": "shot", "prompt": "a mug"},
+              {"id": "variant", "prompt": "the same, refused #fake:refuse=content_filter", "inputImages": "@shot"}
+            ]}
+            """)
+        #expect(try run(server, in: folder).status != 0)
+        #expect(requests(server, prompt: "the same, refused #fake:refuse=content_filter").count == 1)
+        let rerun = try run(server, in: folder)
+        #expect((rerun.stdout + rerun.stderr).contains("1 already done") && (rerun.stdout + rerun.stderr).contains("1 refused before"), "\(rerun.stderr)")
+        #expect(generationRequests(server).count == 2)
+
+        let before = bytes(folder.path + "/out/chain/shot.png")
+        try FileManager.default.removeItem(atPath: folder.path + "/out/chain/shot.png")
+        let remade = try run(server, in: folder)
+        #expect(requests(server, prompt: "a mug").count == 2)
+        let same = bytes(folder.path + "/out/chain/shot.png") == before
+        #expect(requests(server, prompt: "the same, refused #fake:refuse=content_filter").count == (same ? 1 : 2))
+        if same { #expect((remade.stdout + remade.stderr).contains("1 refused before"), "\(remade.stderr)") }
+    }
+
     /// A producer kept (its output path holds a file mediabatch did not write) fails its
     /// dependent with that reason, unsent; the foreign file is untouched.
     @Test func aKeptProducerFailsItsDependent() throws {

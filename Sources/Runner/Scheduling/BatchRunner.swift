@@ -83,7 +83,7 @@ public final class BatchRunner: Sendable {
         worker.speechCosts.drain()
         var summary = recorder.summary(
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone + chains.alreadyDone, otherShards: selection.otherShards,
-            refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
+            refusedBefore: selection.refusedBefore + chains.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)

@@ -33,8 +33,9 @@ package final class ChainGate: Sendable {
         var parked: [Int: Parked] = [:]
         var waiting: [String: [Int]] = [:]
         var nextNumber = 0
-        /// Dependents released whose key the journal shows done.
+        /// Dependents released whose key the journal shows done, or refused.
         var alreadyDone = 0
+        var refusedBefore = 0
     }
 
     /// Ids of the tasks some dependent of this run waits for.
@@ -42,11 +43,14 @@ package final class ChainGate: Sendable {
     /// The image files of a key a folder's journal showed done with its files intact at
     /// planning; nil when it is not.
     private let doneImages: @Sendable (_ folder: String, _ key: String) -> [ResolvedReference]?
+    /// The keys each folder's journal shows refused (none with `--retry-refused`).
+    private let refusedKeys: [String: Set<String>]
     private let state = Locked(State())
 
     package init(selection: RunSelection) {
         producers = Set(selection.entries.flatMap { $0.tasks.flatMap { $0.chain?.waitsFor ?? [] } })
         let journals = selection.chainJournals
+        refusedKeys = selection.refusedKeys
         doneImages = { folder, key in
             guard let journal = journals[folder], journal.check.intact.contains(key), let entry = journal.index.entries[key] else { return nil }
             return ReferenceResolution.images(entry.files.map { (folder + "/" + $0.path, $0.sha256) })
@@ -55,6 +59,8 @@ package final class ChainGate: Sendable {
 
     /// Dependents released whose key was found done.
     package var alreadyDone: Int { state.withLock { $0.alreadyDone } }
+    /// Dependents released whose key the journal shows refused: left alone, like any refused task.
+    package var refusedBefore: Int { state.withLock { $0.refusedBefore } }
 
     /// What becomes of a dependent handed to the gate.
     package enum Verdict {
@@ -65,6 +71,8 @@ package final class ChainGate: Sendable {
         case alreadyDone([ResolvedReference])
         /// A producer failed: fail it, unsent, with this.
         case failed(TaskFailure)
+        /// Refused in an earlier run with these very inputs: left alone (its dependents fail).
+        case refusedBefore(TaskFailure)
         /// Waiting: the gate releases it to the source (see `settle`).
         case parked
     }
@@ -114,6 +122,12 @@ package final class ChainGate: Sendable {
             state.withLock { $0.alreadyDone += 1 }
             return .alreadyDone(images)
         }
+        if refusedKeys[parked.planned.folder]?.contains(key) == true {
+            state.withLock { $0.refusedBefore += 1 }
+            return .refusedBefore(TaskFailure(
+                .refused, cause: .producer(taskID: parked.planned.id),
+                message: "it was refused in an earlier run with the same inputs; --retry-refused sends it again"))
+        }
         var job = Job(task: parked.task.resolvingReferences(parked.resolved), key: key, journal: parked.journal, firstStarted: parked.started)
         job.referenceDigests = Dictionary(parked.resolved.values.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
         return .ready(job)
@@ -154,6 +168,9 @@ package final class ChainGate: Sendable {
             case .alreadyDone(let images):
                 source.unhold()
                 settle(parked.planned.id, .done(images), source: source, recorder: recorder)
+            case .refusedBefore(let failure):
+                source.unhold()
+                settle(parked.planned.id, .failed(failure), source: source, recorder: recorder)
             case .failed(let failure):
                 source.unhold()
                 recorder.unsent(parked.planned, journal: parked.journal, failure: failure, started: parked.started)

@@ -34,6 +34,12 @@ package final class OutcomeRecorder: Sendable {
         chains?.settle(taskID, .done(images), source: source, recorder: self)
     }
 
+    /// A dependent found refused in an earlier run with the same inputs: left alone, and
+    /// its own dependents fail with that.
+    package func chainRefusedBefore(_ taskID: String, failure: TaskFailure) {
+        chains?.settle(taskID, .failed(failure), source: source, recorder: self)
+    }
+
     /// Passes on an event that records nothing (progress only).
     package func announce(_ event: RunEvent) { onEvent(event) }
 

@@ -64,6 +64,7 @@ package struct TaskFeed: Sendable {
                     case .ready(let job): guard source.supply([job]) else { return }
                     case .failed(let failure): recorder.unsent(planned, journal: journal, failure: failure, started: now)
                     case .alreadyDone(let images): recorder.chainDone(planned.id, images: images)
+                    case .refusedBefore(let failure): recorder.chainRefusedBefore(planned.id, failure: failure)
                     case .parked: break
                     }
                     continue
