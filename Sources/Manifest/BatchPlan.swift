@@ -21,6 +21,14 @@ public final class BatchPlan: Sendable {
     public var warnings: [ManifestIssue] { notes + manifests.flatMap(\.warnings) }
     private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
+    private let chainState = Locked(TaskChains())
+    /// Check task references (`@id`) against the plan's tasks; off when a manifest is checked
+    /// alone and its producers may be in another (`run --keep-going`).
+    private let checksReferences: Bool
+
+    /// The batch's task references (`@id`), checked, dependents in an order where
+    /// producers come first (known once validated).
+    public var chains: TaskChains { chainState.withLock { $0 } }
 
     /// A task entry of a manifest: which file, which entry.
     public struct EntryRef: Sendable, Hashable {
@@ -31,11 +39,15 @@ public final class BatchPlan: Sendable {
     /// Loads `paths` (manifest files, or folders whose `*.json`/`*.jsonl` files are taken in
     /// name order) and validates everything. Throws every problem found, at once. `visit`
     /// sees every task of the validation pass; what it saw counts only when nothing is thrown.
+    /// `checksReferences` false leaves `@id` references unchecked (see `chains`).
     public convenience init(
         paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), visit: ((MediaTask) -> Void)? = nil
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), checksReferences: Bool = true,
+        visit: ((MediaTask) -> Void)? = nil
     ) throws(ManifestError) {
-        self.init(loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context)
+        self.init(
+            loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context,
+            checksReferences: checksReferences)
         _ = try validate { task, _, _ in
             visit?(task)
             return true
@@ -45,8 +57,9 @@ public final class BatchPlan: Sendable {
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
     public init(
         loading paths: [String], outputRoot: String, defaultsFile: String? = nil, catalog: ModelCatalog? = nil,
-        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext()
+        limits: ManifestLimits = ManifestLimits(), context: ManifestContext = ManifestContext(), checksReferences: Bool = true
     ) {
+        self.checksReferences = checksReferences
         self.catalog = catalog
         self.limits = limits
         var (files, issues, notes) = ManifestPaths.files(paths)
@@ -101,6 +114,7 @@ public final class BatchPlan: Sendable {
         var count = 0
         var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
+        var chains = TaskChains()
         let blocks = ValidationBlocks(plan: self, identify: identify)
         defer { blocks.finish() }
         // Expanded tasks are freed off this thread, which is the one every task passes
@@ -118,6 +132,7 @@ public final class BatchPlan: Sendable {
                 var needed = false
                 for (ordinal, task) in entry.tasks.enumerated() {
                     if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
+                    chains.record(task, ref: entry.ref, ordinal: ordinal, entryPath: entry.path, line: entry.line)
                     let key = task.outputKey
                     let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
                     if let other = claimed[folded] {
@@ -140,8 +155,11 @@ public final class BatchPlan: Sendable {
                 }
             }
         }
+        // References are checked once every task of every manifest is known.
+        if count <= limits.maxTasks && checksReferences { issues += chains.check(manifests: manifests) }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
+        chainState.withLock { [chains] in $0 = chains }
         return selected
     }
 

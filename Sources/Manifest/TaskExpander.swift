@@ -122,6 +122,7 @@ package struct ImageTaskExpander {
                 aspectRatio: aspectRatios[choice[2]], resolution: resolutions[choice[3]],
                 imageConfig: imageConfig, provider: provider, fallbackModels: fallbackModels,
                 inputImages: inputImages, variant: choice[4] + 1)
+            if case .string? = referenceField?.value { task.referenceListed = false }
             task.api = api
             task.modalities = modalities(for: models[choice[1]])
             task.imagesPerRequest = perRequest
@@ -277,6 +278,15 @@ package struct InputFiles {
 
     package func resolveImage(_ name: String, at located: Located, index: Int) -> String? {
         if name.hasPrefix("http://") || name.hasPrefix("https://") { return name }
+        if let reference = TaskReference(parsing: name, field: "inputImages", index: nil) {
+            // Another task's output: checked against the batch's tasks once all are known
+            // (`TaskChains`), resolved to its file when the run has it.
+            guard reference.isWellFormed else {
+                entry.report(located, index: index, value: .string(name), "a task reference is @<task id> or @<task id>#<n> (n from 1, the n-th image of that task); a file whose name starts with @ is written ./@name")
+                return nil
+            }
+            return name
+        }
         return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes)
     }
 }

@@ -31,10 +31,49 @@ public enum MediaTask: Sendable {
 
     /// The local files the task reads when it runs: reference images, the text file.
     /// (Reference URLs are not files; they appear here as given, and never match a file.)
+    /// Other tasks' outputs (`@id`) are not among them: see `references`.
     public var inputs: [String] {
         switch self {
-        case .image(let task): return task.inputImages
+        case .image(let task): return task.inputImages.filter { !TaskReference.looksLikeReference($0) }
         case .speech(let task): return task.textFile.map { [$0] } ?? []
+        }
+    }
+
+    /// Other tasks' outputs this task reads (`@id`, `@id#n`), in the order of its fields.
+    /// A new task kind lists here the fields that may name another task's output.
+    public var references: [TaskReference] {
+        switch self {
+        case .image(let task):
+            return task.inputImages.enumerated().compactMap { index, text in
+                TaskReference(parsing: text, field: "inputImages", index: task.referenceListed ? index : nil)
+            }
+        case .speech: return []
+        }
+    }
+
+    /// Whether its answer is images another task can take as input.
+    public var makesImages: Bool { isImage }
+
+    /// The same task reading the producers' files in place of its references (`resolved`
+    /// gives one per reference, by its text). A new task kind substitutes its own fields.
+    public func resolvingReferences(_ resolved: [String: ResolvedReference]) -> MediaTask {
+        switch self {
+        case .image(var task):
+            task.inputImages = task.inputImages.map { resolved[$0]?.path ?? $0 }
+            return .image(task)
+        case .speech: return self
+        }
+    }
+
+    /// The stamps its request key is made with, one for each reference image (image tasks)
+    /// in order: a file's `stamp` (path, size, modification time), a URL as given, and for
+    /// another task's output `@id#n sha256:<hash of the producer's file>` (or `pending` when
+    /// the producer has not written it yet: a key that stands for nothing done).
+    public func keyStamps(stamp: (String) -> String, resolved: [String: ResolvedReference]) -> [String] {
+        guard case .image(let task) = self else { return [] }
+        return task.inputImages.map { text in
+            guard TaskReference.looksLikeReference(text) else { return stamp(text) }
+            return text + " " + (resolved[text].map { "sha256:" + $0.sha256 } ?? "pending")
         }
     }
 }
@@ -84,8 +123,11 @@ public struct ImageTask: Sendable {
     public let imageConfig: JSONObject?
     public let provider: JSON?
     public let fallbackModels: [String]?
-    /// Absolute paths of reference images, sent as data URLs.
-    public let inputImages: [String]
+    /// Absolute paths of reference images, sent as data URLs, `http(s)` URLs, or other
+    /// tasks' outputs (`@id`, `@id#n`, see `TaskReference`) until the run resolves them.
+    public internal(set) var inputImages: [String]
+    /// `inputImages` was written as a list (its references are located with an index).
+    public var referenceListed = true
     /// Which of `count` identical requests this is (1-based), part of the task key.
     public let variant: Int
     /// Which OpenRouter endpoint generates it.

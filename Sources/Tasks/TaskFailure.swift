@@ -54,6 +54,8 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         case plan
         /// The run was stopped while the request was in flight.
         case interrupted
+        /// Another task whose output this one takes (`@id`) did not produce it.
+        case producer(taskID: String)
     }
 
     /// How a transfer failed before any answer arrived.
@@ -118,7 +120,7 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
 
 extension TaskFailure.Cause: CustomStringConvertible {
     /// The cause as the journal and the report name it: `transport:timeout`, `api:429`-style
-    /// codes, `response`, `file`, `plan`, `interrupted`.
+    /// codes, `response`, `file`, `plan`, `interrupted`, `producer`.
     public var description: String {
         switch self {
         case .transport(let transport): return "transport:" + transport.rawValue
@@ -127,6 +129,7 @@ extension TaskFailure.Cause: CustomStringConvertible {
         case .file: return "file"
         case .plan: return "plan"
         case .interrupted: return "interrupted"
+        case .producer: return "producer"
         }
     }
 }

@@ -29,6 +29,12 @@ struct DryRun {
 
     /// What the listing needs of a task (not the task itself: 100,000 of them add up).
     struct Row {
+        let id: String
+        /// The producers it takes outputs from (`@id`): listed after them.
+        let after: [String]
+        /// A dependent's output folder and key: the chain planner decides its state, found
+        /// in the selection afterwards (the planner tells every other task's as it goes).
+        let dependent: FolderKey?
         let model: String
         let requests: Int
         let estimate: Double?
@@ -47,17 +53,63 @@ struct DryRun {
         planner.retryRefused = retryRefused
         planner.visit = { (task: MediaTask, key: String) in
             let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
-            rows.append(Row(model: model, requests: requests, estimate: estimate, line: line,
+            let after = task.references.map(\.producerID)
+            rows.append(Row(id: task.id, after: after, dependent: after.isEmpty ? nil : FolderKey(folder: task.output.folder, key: key),
+                            model: model, requests: requests, estimate: estimate, line: line,
                             json: json ? Self.columns(task) : nil))
         }
         planner.decided = { index, state in rows[index].state = state }
-        do { _ = try planner.select(plan) } catch {
+        let selection: RunSelection
+        do { selection = try planner.select(plan) } catch {
             switch error {
             case .manifest(let problems): throw CommandFailure.manifest(problems)
             case .file(let failure): throw CommandFailure.data(failure.description)
             }
         }
-        return (rows, catalog)
+        if rows.contains(where: { $0.dependent != nil }) {
+            let toRun = Set(selection.entries.flatMap { $0.tasks.map { FolderKey(folder: $0.folder, key: $0.key) } })
+            let kept = Set(selection.kept.map { FolderKey(folder: $0.task.folder, key: $0.task.key) })
+            // A task can only show as refused when it is neither run nor kept, which `--force`
+            // (no journals read) never leaves: the planner's refused keys are the journals'.
+            let refused = selection.refusedKeys
+            for index in rows.indices {
+                guard let id = rows[index].dependent else { continue }
+                // A chain is sharded by its root's key.
+                let shardKey = selection.chainRootKeys[rows[index].id] ?? id.key
+                rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
+                    : shard.map { !$0.contains(key: shardKey) } == true ? .otherShard
+                    : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
+            }
+        }
+        return (Self.producersFirst(rows), catalog)
+    }
+
+    /// The rows with each task that takes other tasks' outputs right after the last of its
+    /// producers (the planner visits dependents last, producers first among them).
+    static func producersFirst(_ rows: [Row]) -> [Row] {
+        guard rows.contains(where: { !$0.after.isEmpty }) else { return rows }
+        var place: [String: (anchor: Int, depth: Int)] = [:]
+        var order: [(anchor: Int, depth: Int, index: Int)] = []
+        order.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            var spot = (anchor: index, depth: 0)
+            if !row.after.isEmpty {
+                spot = (-1, 0)
+                for producer in row.after {
+                    guard let at = place[producer] else { continue }
+                    if at.anchor > spot.anchor || (at.anchor == spot.anchor && at.depth + 1 > spot.depth) { spot = (at.anchor, at.depth + 1) }
+                }
+            }
+            place[row.id] = spot
+            order.append((spot.anchor, spot.depth, index))
+        }
+        return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map { rows[$0.index] }
+    }
+
+    /// A task's output folder and key: what tells tasks apart across the listing.
+    struct FolderKey: Hashable {
+        let folder: String
+        let key: String
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
@@ -130,6 +182,14 @@ struct DryRun {
     /// Every column of the table, and more: what a reader of the JSON needs of a task.
     private static func columns(_ task: MediaTask) -> JSONObject {
         var entry: JSONObject = ["id": .string(task.id), "manifest": .string(task.origin.description)]
+        let references = task.references
+        if !references.isEmpty {
+            // The chain: the references as written, and the producers' ids (listed before it).
+            entry["references"] = .array(references.map { .string($0.description) })
+            var producers: [String] = []
+            for reference in references where !producers.contains(reference.producerID) { producers.append(reference.producerID) }
+            entry["after"] = .array(producers.map(JSON.string))
+        }
         switch task {
         case .image(let image):
             entry["type"] = "image"

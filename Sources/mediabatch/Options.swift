@@ -122,12 +122,31 @@ struct ManifestOptions: ParsableArguments {
         for note in notes { Terminal.error("note: \(note)") }
         var valid: [String] = []
         var problems = issues
+        var chained = false
         for file in files {
             do {
-                _ = try BatchPlan(paths: [file], outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+                // A task reference (`@id`) may name a task of another manifest: checked below.
+                let plan = try BatchPlan(
+                    paths: [file], outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context,
+                    checksReferences: false)
+                chained = chained || !plan.chains.isEmpty
                 valid.append(file)
             } catch {
                 problems += error.issues
+            }
+        }
+        // The references across the valid manifests: a manifest whose references fail (its
+        // producer was in a skipped manifest, say) is skipped too, until none fails.
+        while chained, !valid.isEmpty {
+            do {
+                _ = try BatchPlan(paths: valid, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+                break
+            } catch {
+                let failing = Set(error.issues.map(\.file))
+                problems += error.issues
+                let before = valid.count
+                valid.removeAll { failing.contains($0) }
+                if valid.count == before { break }
             }
         }
         let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)

@@ -16,7 +16,7 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show what a run would send now (N to run, M already done) with an estimated cost. Sends nothing.",
         discussion: """
-            A dry run of `mediabatch run` (which `run --dry-run` is too): the journals say which tasks are already done             (files intact), kept or refused before; the rest are listed, and their estimate given. The tasks go to stdout             (tab-separated through a pipe, a table with a header on a terminal; --all lists every task with its state),             then the totals per model and overall. Prices come from the model list `mediabatch models` caches (or             --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
+            A dry run of `mediabatch run` (which `run --dry-run` is too): the journals say which tasks are already done             (files intact), kept or refused before; the rest are listed, and their estimate given. The tasks go to stdout             (tab-separated through a pipe, a table with a header on a terminal; --all lists every task with its state),             then the totals per model and overall. A task that takes another task's output (`"inputImages": "@shot"`)             is listed right after its producer, its id shown as `variant ← @shot` (in --json: `references` and `after`).             Prices come from the model list `mediabatch models` caches (or             --refresh-models fetches); without it, or for a model it does not price, the cost shows as unknown, never as $0.
 
             Example: mediabatch plan jobs/ -o /srv/images
             """)
@@ -63,19 +63,22 @@ struct PlanCommand: ParsableCommand {
 
     /// The model, request count, estimated cost (nil: unknown) and listing line of a task.
     static func describe(_ task: MediaTask, catalog: ModelCatalog?) -> (String, Int, Double?, String) {
+        // A task that takes other tasks' outputs names them after its id: `variant ← @shot`.
+        let references = task.references
+        let id = references.isEmpty ? task.id : task.id + " ← " + references.map(\.description).joined(separator: " ")
         switch task {
         case .image(let image):
             let model = image.model.wireID
             // openrouter/auto picks a model per prompt: its price cannot be known in advance.
             let estimate = CostEstimate.image(image, catalog: catalog)
             let images = image.imagesPerRequest
-            var line = "\(image.id)\timage\t\(model)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
+            var line = "\(id)\timage\t\(model)\t\(image.aspectRatio ?? "-")\t\(image.resolution ?? "-")"
             line += "\t\(images) image\(images == 1 ? "" : "s")\t\(image.output.folder)/\(image.output.baseName).*"
             return (model, 1, estimate, line)
         case .speech(let speech):
             let model = speech.model.wireID
             let chunks = NarrationSplitter.split(speech.text, maxChars: speech.maxChars).count
-            var line = "\(speech.id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
+            var line = "\(id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
             return (model, chunks, CostEstimate.speech(speech, catalog: catalog), line)
         }

@@ -97,13 +97,20 @@ struct StatusCommand: ParsableCommand {
         let root = FileIO.absolute(outputRoot ?? configuration.outputRoot ?? "output")
         let context = ManifestContext(inputRoots: configuration.inputRoots.compactMap(FileIO.realPath))
         let cache = CatalogCache.path(environment: connection.environment).flatMap(CatalogCache.load)
-        do {
-            _ = try BatchPlan(paths: manifests, outputRoot: root, defaultsFile: defaults, catalog: cache, context: context) { task in
+        // The run's planner gives each task its key as a run would: a task taking another's
+        // output (`@id`) has its key from the producer's file as the journal records it.
+        var planner = RunPlanner(shard: nil, force: false)
+        planner.visit = { task, key in
             if byFolder[task.output.folder] == nil { order.append(task.output.folder) }
-                byFolder[task.output.folder, default: []].append((task.id, RunPlanner.identify(task).key))
-            }
+            byFolder[task.output.folder, default: []].append((task.id, key))
+        }
+        do {
+            _ = try planner.select(BatchPlan(loading: manifests, outputRoot: root, defaultsFile: defaults, catalog: cache, context: context))
         } catch {
-            throw CommandFailure.manifest(error)
+            switch error {
+            case .manifest(let problems): throw CommandFailure.manifest(problems)
+            case .file(let failure): throw CommandFailure.data(failure.description)
+            }
         }
         return try order.map { folder in try Self.read(folder) { $0.planned(byFolder[folder]!) } }
     }

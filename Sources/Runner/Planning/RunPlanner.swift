@@ -40,6 +40,8 @@ package struct RunPlanner {
         var visited = 0
         do {
             try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
+                // A task taking another's output is planned once every producer is known.
+                if case .image(let image) = task, image.inputImages.contains(where: TaskReference.looksLikeReference) { return true }
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
                 defer { visited += 1 }
@@ -88,6 +90,12 @@ package struct RunPlanner {
             decided?(visited, .run)
             if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
         }
+        var chainRootKeys: [String: String] = [:]
+        if !plan.chains.isEmpty {
+            chainRootKeys = planChains(
+                plan, journals: journals, refused: refused, outputs: &outputs, entries: &entries, kept: &kept, alreadyDone: &alreadyDone,
+                refusedBefore: &refusedBefore, otherShards: &otherShards)
+        }
         var roots: [String: String] = [:]
         for manifest in plan.manifests { roots[manifest.header.outputFolder] = manifest.header.outputRoot }
         var spentBefore = 0.0
@@ -100,7 +108,75 @@ package struct RunPlanner {
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
         selection.refusedKeys = refused
+        selection.chainRootKeys = chainRootKeys
+        if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
         return selection
+    }
+
+    /// Plans the tasks that take other tasks' outputs (see `ChainPlanner`) and puts each
+    /// one to run in the feed right after the last producer it waits for. Returns each
+    /// dependent's chain root key (its shard's), by id.
+    private func planChains(
+        _ plan: BatchPlan, journals: [String: FolderJournal], refused: [String: Set<String>], outputs: inout OutputGuard,
+        entries: inout [PlannedEntry], kept: inout [PlannedKept], alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int
+    ) -> [String: String] {
+        let wanted = Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
+        var runningRoots: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            for task in entry.tasks where wanted.contains(task.id) { runningRoots[task.id] = index }
+        }
+        let keptRoots = Set(kept.map(\.task.id).filter(wanted.contains))
+        var chains = ChainPlanner(plan: plan, journals: journals, refused: refused, shard: shard, runningRoots: runningRoots, keptRoots: keptRoots)
+        var keptNow: [PlannedKept] = []
+        var done = 0
+        var refusedNow = 0
+        var elsewhere = 0
+        let (outcomes, rootKeys) = chains.plan(visit: visit, otherShard: { elsewhere += 1 }) { candidate, final in
+            if final, journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
+                done += 1
+                return (nil, .done(key: candidate.key))
+            }
+            if final, refused[candidate.folder]?.contains(candidate.key) == true {
+                refusedNow += 1
+                let reason = journals[candidate.folder]?.index.entries[candidate.key]?.message.map { " (\($0))" } ?? ""
+                return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: candidate.id), message: "its producer \(candidate.id) was refused in an earlier run\(reason); --retry-refused sends it again; nothing was sent")))
+            }
+            var task = candidate
+            if !force {
+                let verdict = outputs.verdict(for: task)
+                guard verdict.kept.isEmpty else {
+                    keptNow.append(PlannedKept(task: task, files: verdict.kept))
+                    return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: candidate.id), message: "its producer \(candidate.id) was kept, not run; nothing was sent")))
+                }
+                task.allowed = verdict.allowed
+            }
+            return (task, .runs)
+        }
+        alreadyDone += done
+        refusedBefore += refusedNow
+        otherShards += elsewhere
+        kept += keptNow
+        // Each dependent right after the root entry it waits for (or first, when it waits for
+        // none), producers before their dependents (depth), in plan order otherwise.
+        let sorted = outcomes.enumerated().sorted { a, b in
+            (a.element.anchor.root, a.element.anchor.depth, a.offset) < (b.element.anchor.root, b.element.anchor.depth, b.offset)
+        }.map(\.element)
+        var merged: [PlannedEntry] = []
+        merged.reserveCapacity(entries.count + sorted.count)
+        var next = 0
+        func take(anchoredAt root: Int) {
+            while next < sorted.count, sorted[next].anchor.root == root, let task = sorted[next].planned {
+                if merged.last?.ref == sorted[next].ref { merged[merged.count - 1].tasks.append(task) } else { merged.append(PlannedEntry(ref: sorted[next].ref, tasks: [task])) }
+                next += 1
+            }
+        }
+        take(anchoredAt: -1)
+        for (index, entry) in entries.enumerated() {
+            merged.append(entry)
+            take(anchoredAt: index)
+        }
+        entries = merged
+        return rootKeys
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.
@@ -110,9 +186,15 @@ package struct RunPlanner {
         return TaskIdentity(key: key, inputStamps: stamps)
     }
 
-    package static func identify(_ task: MediaTask) -> (key: String, stamps: [String]) {
+    /// A task taking other tasks' outputs (`@id`) has its key from their files' hashes in
+    /// `resolved`, or a provisional one (`pending` in their place) until they are known.
+    package static func identify(_ task: MediaTask, resolved: [String: ResolvedReference] = [:]) -> (key: String, stamps: [String]) {
         let stamps = task.inputs.map(FileIO.stamp)
-        return (RequestKey.of(task, referenceStamps: task.isImage ? stamps : []), stamps)
+        guard task.isImage else { return (RequestKey.of(task, referenceStamps: []), stamps) }
+        if case .image(let image) = task, image.inputImages.contains(where: TaskReference.looksLikeReference) {
+            return (RequestKey.of(task, referenceStamps: task.keyStamps(stamp: FileIO.stamp, resolved: resolved)), stamps)
+        }
+        return (RequestKey.of(task, referenceStamps: stamps), stamps)
     }
 
     /// Starts reading each folder's journal (and checking the files of its done tasks) on

@@ -23,6 +23,8 @@ package struct PlannedTask: Sendable {
     /// Those that exist and may be replaced (mediabatch's own, unchanged), with the
     /// `FileIO.stamp` the planner saw: one changed since is kept.
     package var allowed: [String: String] = [:]
+    /// For a task that takes other tasks' outputs (`@id`): its producers and how they stand.
+    package var chain: ChainLinks? = nil
 }
 
 /// A task not to be run, so as not to overwrite `files` (see `OutputGuard`).
@@ -63,6 +65,11 @@ public struct RunSelection: Sendable {
     /// The keys each folder's journal shows refused, as the planner read them (empty with
     /// `retryRefused` or `--force`): `plan` tells these tasks apart without reading again.
     package var refusedKeys: [String: Set<String>] = [:]
+    /// The journals as the planner read them, kept when dependents wait for producers of
+    /// this run (a producer may write the bytes it wrote before: its dependent is then done).
+    package var chainJournals: [String: FolderJournal] = [:]
+    /// The key of the chain root each dependent (`@id`) is sharded by, by the dependent's id.
+    public package(set) var chainRootKeys: [String: String] = [:]
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

@@ -64,13 +64,15 @@ public final class BatchRunner: Sendable {
             }
             onEvent(event)
         }
+        let chains = ChainGate(selection: selection)
         let recorder = OutcomeRecorder(
-            source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), onEvent: onEvent)
+            source: source, spending: spending, rules: StopRules(baseURL: options.endpoint.baseURL, workers: workers), chains: chains,
+            onEvent: onEvent)
         current.withLock { $0 = (source, recorder) }
         defer { current.withLock { $0 = nil } }
 
         let group = DispatchGroup()
-        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, reuseChunks: !options.force).start(in: group)
+        TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, chains: chains, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
         let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes, onEvent: onEvent)
         for index in 0..<workers {
@@ -89,8 +91,8 @@ public final class BatchRunner: Sendable {
         worker.speechCosts.drain()
         thumbnails?.finish()
         var summary = recorder.summary(
-            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
-            refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
+            taskCount: plan.taskCount, alreadyDone: selection.alreadyDone + chains.alreadyDone, otherShards: selection.otherShards,
+            refusedBefore: selection.refusedBefore + chains.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)

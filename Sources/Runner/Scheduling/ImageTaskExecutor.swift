@@ -27,10 +27,19 @@ package struct ImageTaskExecutor {
         package var generationID: String? { result.generationID }
     }
 
-    /// Sends the task and decodes its images into `buffer`.
-    package func fetch(_ task: ImageTask, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> Fetched {
+    /// Sends the task and decodes its images into `buffer`. `digests`: the SHA-256 a
+    /// reference file (another task's output) must have, the one its key was made with.
+    package func fetch(_ task: ImageTask, digests: [String: String] = [:], on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> Fetched {
         var references: [ReferenceImage] = []
-        for path in task.inputImages { references.append(try Self.reference(path)) }
+        for path in task.inputImages {
+            let reference = try Self.reference(path)
+            if let expected = digests[path], case .file(_, let bytes) = reference, SHA256.hex(bytes) != expected {
+                throw TaskFailure(
+                    .permanent, cause: .file(path: path),
+                    message: "\(path), another task's output this task takes, changed after that task wrote it; nothing was sent, run again to use the new file")
+            }
+            references.append(reference)
+        }
         // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
         let metadata = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
         let placement = ImagePlacement(pngInsertedBytes: metadata.count, maxImageBytes: maxImageBytes)

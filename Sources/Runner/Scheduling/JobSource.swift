@@ -59,6 +59,9 @@ package struct Job: Sendable {
     package var reserved: Double = 0
     /// When the source handed this attempt out (monotonic seconds).
     package var attemptStarted: Double = 0
+    /// For a task taking other tasks' outputs: the SHA-256 each producer file must still
+    /// have when it is read (its key was made with it), by path.
+    package var referenceDigests: [String: String] = [:]
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
@@ -89,6 +92,8 @@ package final class JobSource: @unchecked Sendable {
     private var ready: [Job] = []
     private var readyStart = 0
     private var supplyEnded = false
+    /// Dependents waiting for their producers (`ChainGate`): supply still to come.
+    private var held = 0
     private var retries: [Job] = []
     private var inProgress = 0
     private var cooldownUntil: Double = 0
@@ -118,6 +123,32 @@ package final class JobSource: @unchecked Sendable {
         ready += jobs
         condition.broadcast()
         return true
+    }
+
+    /// A dependent waits in the `ChainGate`: the run is not over while it does.
+    package func hold() {
+        condition.lock()
+        held += 1
+        condition.unlock()
+    }
+
+    /// A waiting dependent will not come (it failed, or was found done).
+    package func unhold() {
+        condition.lock()
+        held -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// A waiting dependent is ready: queued at once, past `capacity` (the recorder that
+    /// releases it must never wait for room), ahead of the supplied jobs (its chain has
+    /// waited for its producer already).
+    package func release(_ job: Job) {
+        condition.lock()
+        held -= 1
+        if !stopped { ready.insert(job, at: readyStart) }
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The feed has supplied everything.
@@ -155,7 +186,7 @@ package final class JobSource: @unchecked Sendable {
                 rateLimit?.take(at: now)
                 return job
             }
-            let waitingSupply = ready.count > readyStart || !supplyEnded
+            let waitingSupply = ready.count > readyStart || !supplyEnded || held > 0
             if !waitingSupply && retries.isEmpty && inProgress == 0 {
                 condition.broadcast()
                 return nil

@@ -15,12 +15,29 @@ package final class OutcomeRecorder: Sendable {
     /// The run's other reasons to stop early (see `StopRules`, which holds the hooks).
     package let rules: StopRules
     private let onEvent: @Sendable (RunEvent) -> Void
+    /// Told how every task ended, for the tasks that wait for its output.
+    private let chains: ChainGate?
 
-    package init(source: JobSource, spending: Spending, rules: StopRules = StopRules(), onEvent: @escaping @Sendable (RunEvent) -> Void) {
+    package init(
+        source: JobSource, spending: Spending, rules: StopRules = StopRules(), chains: ChainGate? = nil, onEvent: @escaping @Sendable (RunEvent) -> Void
+    ) {
         self.source = source
         self.spending = spending
         self.rules = rules
+        self.chains = chains
         self.onEvent = onEvent
+    }
+
+    /// A dependent found done when its producers were (they wrote what they wrote before):
+    /// nothing recorded, its own dependents may go on.
+    package func chainDone(_ taskID: String, images: [ResolvedReference]) {
+        chains?.settle(taskID, .done(images), source: source, recorder: self)
+    }
+
+    /// A dependent found refused in an earlier run with the same inputs: left alone, and
+    /// its own dependents fail with that.
+    package func chainRefusedBefore(_ taskID: String, failure: TaskFailure) {
+        chains?.settle(taskID, .failed(failure), source: source, recorder: self)
     }
 
     /// Passes on an event that records nothing (progress only).
@@ -61,6 +78,8 @@ package final class OutcomeRecorder: Sendable {
             summary.outcomes.append(outcome)
             summary.files += files
         }
+        // Its dependents are released before the job is closed: the source never runs dry between.
+        chains?.settle(job.task.id, .done(ReferenceResolution.images(files.map { ($0.path, $0.sha256) })), source: source, recorder: self)
         source.finish(job, succeeded: true)
         onEvent(.finished(outcome))
     }
@@ -113,6 +132,8 @@ package final class OutcomeRecorder: Sendable {
             summary.outcomes.append(outcome)
         }
         onEvent(.finished(outcome))
+        // Its dependents fail after it, in the journal and on the screen.
+        chains?.settle(taskID, .failed(failure), source: source, recorder: self)
     }
 
     /// A task not run so as not to overwrite `files` (see `KeptTask`): journaled `kept`, and
@@ -122,6 +143,9 @@ package final class OutcomeRecorder: Sendable {
         let kept = KeptTask(taskID: task.id, origin: task.origin, folder: task.folder, files: files)
         state.withLock { $0.kept.append(kept) }
         onEvent(.kept(kept))
+        chains?.settle(task.id, .failed(TaskFailure(
+            .permanent, cause: .producer(taskID: task.id),
+            message: "it was kept, not run (its output file is not mediabatch's own or changed since; --force replaces it)")), source: source, recorder: self)
     }
 
     /// Stops the run for `stop` unless it stopped already: nothing new is scheduled.

@@ -79,7 +79,7 @@ package final class StopRules: Sendable {
                 streaks.notFound += 1
                 guard !streaks.answeredOtherwise, streaks.notFound >= threshold else { return nil }
                 return .notFound(baseURL: baseURL, answers: streaks.notFound, message: failure.message)
-            case .transport, .file, .plan, .interrupted:
+            case .transport, .file, .plan, .interrupted, .producer:
                 // A timeout or a broken transfer proves nothing either way.
                 return nil
             }

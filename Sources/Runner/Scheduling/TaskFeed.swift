@@ -15,13 +15,16 @@ import Tasks
 /// number. None of this happens under the scheduler's lock. A task that can no longer be
 /// built as validated fails, unsent, with the reason; one whose output now holds a file
 /// mediabatch will not overwrite is kept (`OutputGuard.recheck`), like those the planner
-/// kept, which are recorded first.
+/// kept, which are recorded first. A task that takes other tasks' outputs (`@id`) goes to
+/// the `ChainGate`, which hands it to the source once its producers are recorded.
 package struct TaskFeed: Sendable {
     package let plan: BatchPlan
     package let selection: RunSelection
     package let journals: RunJournals
     package let source: JobSource
     package let recorder: OutcomeRecorder
+    /// Where tasks that take other tasks' outputs wait for them.
+    package let chains: ChainGate
     /// Look for kept chunks of each narration (false with `--force`: every chunk is bought).
     package var reuseChunks = true
     /// Each output folder's kept narration chunks.
@@ -48,8 +51,22 @@ package struct TaskFeed: Sendable {
                     recorder.unsent(planned, journal: journal, failure: failure, started: now)
                     continue
                 }
+                if let blocked = planned.chain?.blocked {
+                    recorder.unsent(planned, journal: journal, failure: blocked, started: now)
+                    continue
+                }
                 if !selection.force, case let files = OutputGuard.recheck(planned), !files.isEmpty {
                     recorder.kept(planned, journal: journal, files: files)
+                    continue
+                }
+                if planned.chain != nil {
+                    switch chains.park(planned, task: task, journal: journal, started: now, source: source) {
+                    case .ready(let job): guard source.supply([job]) else { return }
+                    case .failed(let failure): recorder.unsent(planned, journal: journal, failure: failure, started: now)
+                    case .alreadyDone(let images): recorder.chainDone(planned.id, images: images)
+                    case .refusedBefore(let failure): recorder.chainRefusedBefore(planned.id, failure: failure)
+                    case .parked: break
+                    }
                     continue
                 }
                 switch jobs(for: task, key: planned.key, journal: journal, at: now) {

@@ -68,7 +68,7 @@ package struct Worker {
             defer { onEvent(.answered(taskID: job.task.id)) }
             switch job.task {
             case .image(let task):
-                return .writeImages(try images.fetch(task, on: connection, into: buffer))
+                return .writeImages(try images.fetch(task, digests: job.referenceDigests, on: connection, into: buffer))
             case .speech:
                 guard let part = job.part else { preconditionFailure("speech jobs always carry a part") }
                 guard let complete = try speech.fetch(part, on: connection, into: buffer) else { return .partStored }
