@@ -22,6 +22,25 @@ import Runner
         #expect(limits.limit("m") == 16)
     }
 
+    @Test func aLoweredLimitGrowsWithTimeWhenNothingAnswers() {
+        var limits = ModelConcurrency(ceiling: 16)
+        limits.halve("m", sentAt: 0, now: 10)
+        limits.halve("m", sentAt: 10.5, now: 11)
+        #expect(limits.limit("m") == 4)
+        #expect(limits.nextRecovery == 11 + ModelConcurrency.recoveryInterval)
+        // Four requests stall: the limit is full, and no answer comes to raise it.
+        for _ in 0..<4 { limits.start("m") }
+        #expect(!limits.hasRoom("m"))
+        limits.recover(now: 11.5)
+        #expect(limits.limit("m") == 4)
+        limits.recover(now: 11 + 2.5 * ModelConcurrency.recoveryInterval)
+        #expect(limits.limit("m") == 6)
+        #expect(limits.hasRoom("m"))
+        limits.recover(now: 1000)
+        #expect(limits.limit("m") == 16)
+        #expect(limits.nextRecovery == nil)
+    }
+
     @Test func neverBelowOne() {
         var limits = ModelConcurrency(ceiling: 4)
         for step in 0..<10 { limits.halve("m", sentAt: Double(step), now: Double(step) + 0.5) }

@@ -4,17 +4,24 @@ import Support
 import Tasks
 
 /// Requests in flight per model and how many each may have: additive increase on success
-/// (one more per answer), multiplicative decrease when told to slow down (half), never
-/// above the run's concurrency, never below one. A model whose provider is busy now and
-/// then (a few 429s in a hundred) stays near full speed; one that keeps refusing settles
-/// where its answers come back. Guarded by the `JobSource`'s lock.
+/// (one more per answer) and with time (one more per `recoveryInterval` without a busy
+/// answer), multiplicative decrease when told to slow down (half), never above the run's
+/// concurrency, never below one. A model whose provider is busy now and then (a few 429s in
+/// a hundred) stays near full speed; one that keeps refusing settles where its answers come
+/// back. The growth with time matters when the requests in flight answer nothing for long
+/// (generations that stall): without it they would hold a lowered limit full, and no answer
+/// would ever raise it. Guarded by the `JobSource`'s lock.
 package struct ModelConcurrency {
     let ceiling: Int
+    /// Seconds without a busy answer after which a lowered limit grows by one.
+    package static let recoveryInterval = 1.0
     private var inFlight: [String: Int] = [:]
     private var limits: [String: Double] = [:]
     /// When each model's limit was last halved: answers to requests sent before then were
     /// already counted in that halving.
     private var halvedAt: [String: Double] = [:]
+    /// When each lowered limit last changed (the growth with time counts from there).
+    private var changedAt: [String: Double] = [:]
 
     package init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
 
@@ -23,11 +30,10 @@ package struct ModelConcurrency {
 
     package mutating func start(_ model: String) { inFlight[model, default: 0] += 1 }
 
-    package mutating func end(_ model: String, succeeded: Bool) {
+    package mutating func end(_ model: String, succeeded: Bool, now: Double = MonotonicClock.now()) {
         inFlight[model, default: 1] -= 1
         guard succeeded, let limit = limits[model] else { return }
-        let raised = min(Double(ceiling), limit + 1)
-        limits[model] = raised >= Double(ceiling) ? nil : raised
+        set(model, limit + 1, now: now)
     }
 
     /// Halves the model's limit (at least one), once per round of requests: a busy answer
@@ -36,8 +42,31 @@ package struct ModelConcurrency {
     /// burst (TCP's congestion control decreases once per window for the same reason).
     package mutating func halve(_ model: String, sentAt: Double, now: Double) {
         if let last = halvedAt[model], sentAt < last { return }
-        limits[model] = max(1, limits[model, default: Double(ceiling)] / 2)
+        set(model, max(1, limits[model, default: Double(ceiling)] / 2), now: now)
         halvedAt[model] = now
+    }
+
+    /// Grows each lowered limit by one for every `recoveryInterval` since it last changed.
+    package mutating func recover(now: Double) {
+        for (model, limit) in limits {
+            let steps = ((now - (changedAt[model] ?? now)) / Self.recoveryInterval).rounded(.down)
+            if steps >= 1 { set(model, limit + steps, now: now) }
+        }
+    }
+
+    /// When the next lowered limit grows with time; nil when none is lowered.
+    package var nextRecovery: Double? {
+        limits.keys.compactMap { changedAt[$0] }.min().map { $0 + Self.recoveryInterval }
+    }
+
+    private mutating func set(_ model: String, _ limit: Double, now: Double) {
+        if limit >= Double(ceiling) {
+            limits[model] = nil
+            changedAt[model] = nil
+        } else {
+            limits[model] = limit
+            changedAt[model] = now
+        }
     }
 }
 
@@ -196,6 +225,8 @@ package final class JobSource: @unchecked Sendable {
             let gate = max(cooldownUntil, now + rateWait)
             var wakeAt = retries.map { max($0.notBefore, gate) }.min() ?? .infinity
             if ready.count > readyStart { wakeAt = min(wakeAt, gate) }
+            // Work held back by a lowered model limit goes when that limit grows.
+            if ready.count > readyStart || !retries.isEmpty, let recovery = modelConcurrency.nextRecovery { wakeAt = min(wakeAt, max(recovery, gate)) }
             if wakeAt.isFinite {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: max(wakeAt - now, 0.001)))
             } else {
@@ -207,6 +238,7 @@ package final class JobSource: @unchecked Sendable {
     /// A retry whose time has come, else the next supplied job (chunks of a narration that
     /// already failed are dropped on the way). Called with the lock held.
     private func takeDue(at now: Double) -> Job? {
+        modelConcurrency.recover(now: now)
         let due = retries.indices.filter { retries[$0].notBefore <= now && modelConcurrency.hasRoom(retries[$0].model) }
         if let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) {
             return retries.remove(at: index)
