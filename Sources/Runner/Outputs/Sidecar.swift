@@ -41,11 +41,14 @@ package enum Sidecar {
     package static func speech(_ task: SpeechTask, chunks: Int) -> JSONObject {
         var sidecar: JSONObject = [
             "task": .string(task.id), "manifest": .string(task.manifestName), "type": "tts",
-            "text": .string(task.text.count > 2000 ? String(task.text.prefix(2000)) + "…" : task.text),
+            // The text sent, whole: after Markdown and the lexicon, what the voices said.
+            "text": .string(task.text),
             "characters": .int(Int64(task.text.count)), "model": .string(task.model.wireID), "voice": .string(task.voice),
             "format": .string(task.format.rawValue), "chunks": .int(Int64(chunks)),
         ]
         if let speed = task.speed { sidecar["speed"] = .double(speed) }
+        if task.voiceRuns.count > 1 { sidecar["voices"] = .array(task.allVoices.map(JSON.string)) }
+        if let lexicon = task.lexiconFile { sidecar["lexicon"] = .string(lexicon) }
         if task.format == .pcm { sidecar["sampleRate"] = .int(Int64(task.sampleRate)) }
         sidecar["created"] = .string(UTCTime.now())
         return sidecar
