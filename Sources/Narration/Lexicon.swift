@@ -5,6 +5,11 @@ public struct LexiconError: Error, Equatable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "line \(line): \(message)" }
+
+    package init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
 }
 
 /// A pronunciation lexicon: rules `term => respelling` applied to a narration's text before

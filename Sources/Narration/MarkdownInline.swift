@@ -7,7 +7,19 @@ enum MarkdownInline {
         var out: [UInt8] = []
         out.reserveCapacity(line.count)
         append(line, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: squeezed(out), as: UTF8.self)
+    }
+
+    /// Spaces left where markup was: runs become one space, none before `.,;:!?`.
+    private static func squeezed(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for byte in bytes {
+            if byte == 0x20, out.last == 0x20 { continue }
+            if [0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F].contains(byte), out.last == 0x20, out.count >= 2 { out.removeLast() }
+            out.append(byte)
+        }
+        return out
     }
 
     private static func append(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) {

@@ -1,0 +1,188 @@
+import Narration
+import Testing
+
+/// A Markdown chapter with every construct the converter reads.
+let everyConstructMarkdown = """
+    ---
+    title: front matter is not said
+    ---
+    # Chapter Seven
+
+    It was *the worst night* of __her__ life, and ~~nobody~~ everyone knew it.
+    She read [the letter](https://example.com/letter "a title") and saw ![a lighthouse](img/light.png) in the margin ![](spacer.gif).
+    Her code word was `tide`, see <https://example.org/notes> and <b>bold</b> &amp; <!-- hidden --> done\\!
+
+    ## 8. Morning
+
+    > A quoted line, **strong**.
+    > Another line of the quote.
+
+    - first item
+    - second item, with a [link][ref]
+    1. numbered one
+    2) numbered two
+
+    | Name | Age |
+    |------|----:|
+    | Ann  | 31  |
+    | Bob  | 42  |
+
+    ```swift
+    let secret = "never said"
+    ```
+
+        indented code is not said either
+
+    ***
+
+    Setext Heading
+    --------------
+
+    The end.<br/>
+    [ref]: https://example.com/ref
+    """
+
+@Suite struct SpokenTextTests {
+    @Test func markdownBecomesWhatANarratorSays() {
+        let blocks = MarkdownSpeech.blocks(everyConstructMarkdown)
+        #expect(blocks.map(\.text) == [
+            "Chapter Seven.",
+            "It was the worst night of her life, and nobody everyone knew it.\nShe read the letter and saw a lighthouse in the margin.\nHer code word was tide, see example.org/notes and bold & done!",
+            "8. Morning.",
+            "A quoted line, strong.\nAnother line of the quote.",
+            "first item.", "second item, with a link.", "numbered one.", "numbered two.",
+            "Name, Age.\nAnn, 31.\nBob, 42.",
+            "Setext Heading.",
+            "The end.",
+        ])
+        #expect(blocks.map(\.headingLevel) == [1, nil, 2, nil, nil, nil, nil, nil, nil, 2, nil])
+        let spoken = MarkdownSpeech.spoken(everyConstructMarkdown)
+        for mark in ["#", "*", "_", "`", "[", "]", "(", ")", "|", "<", ">", "---", "~~", "never said", "indented", "front matter", "&amp;"] {
+            #expect(!spoken.contains(mark), "\(mark)")
+        }
+    }
+
+    @Test func codeIsReadOnlyWhenAsked() {
+        let spoken = MarkdownSpeech.spoken(everyConstructMarkdown, readCode: true)
+        #expect(spoken.contains("let secret = \"never said\""))
+        #expect(spoken.contains("indented code is not said either"))
+    }
+
+    @Test func headingsAreFoundWithTheirPositions() {
+        let headings = MarkdownSpeech.headings(everyConstructMarkdown)
+        #expect(headings.map(\.title) == ["Chapter Seven", "8. Morning", "Setext Heading"])
+        #expect(headings.map(\.level) == [1, 2, 2])
+        #expect(headings.map(\.line) == [4, 10, 33])
+        let bytes = Array(everyConstructMarkdown.utf8)
+        for heading in headings {
+            let line = String(decoding: bytes[heading.utf8Offset...].prefix { $0 != 0x0A }, as: UTF8.self)
+            #expect(line.contains(heading.title))
+        }
+        // A `#` inside a fence is not a heading.
+        #expect(MarkdownSpeech.headings("```\n# not a heading\n```\n\n# Real\n").map(\.title) == ["Real"])
+    }
+
+    @Test func aMegabyteOfMarkdownConvertsLinearly() {
+        let big = String(repeating: everyConstructMarkdown + "\n\n", count: 1_000_000 / everyConstructMarkdown.utf8.count + 1)
+        let spoken = MarkdownSpeech.spoken(big)
+        #expect(spoken.count > 300_000)
+        #expect(!spoken.contains("**"))
+    }
+
+    @Test func lexiconRulesRespellWholeWordsCaseAndPatterns() throws {
+        let lexicon = try Lexicon(parsing: """
+            # names
+            Nguyen => Win
+            SQL => sequel [case]
+            New York => New York City
+            /(\\d+)\\s?km/ => $1 kilometres
+            """)
+        #expect(lexicon.count == 4)
+        #expect(lexicon.apply(to: "nguyen met Nguyens in new york; SQL and sql, 12 km or 5km.")
+            == "Win met Nguyens in New York City; sequel and sql, 12 kilometres or 5 kilometres.")
+    }
+
+    @Test func badLexiconRulesNameTheirLine() {
+        func error(_ text: String) -> LexiconError? {
+            do { _ = try Lexicon(parsing: text) } catch { return error }
+            return nil
+        }
+        #expect(error("# ok\nno arrow here") == LexiconError(line: 2, message: "a rule is 'term => respelling' and this line has no '=>'"))
+        #expect(error("a => b\n => c")?.line == 2)
+        #expect(error("a => ")?.message.contains("respelling") == true)
+        #expect(error("a => b [loud]")?.message.contains("[case]") == true)
+        #expect(error("/(unclosed/ => x")?.message.contains("not a valid regular expression") == true)
+        #expect(error("/x*/ => y")?.message.contains("empty") == true)
+        #expect(error("Ann => An\nann => Ahn")?.message == "'ann' already has a rule on line 1")
+    }
+
+    @Test func quotedSpeechGoesToTheSecondVoice() {
+        let voices = DialogueVoices.quotes(narrator: "N", quotes: "Q")
+        let segments = voices.segments(of: "He said, \"Hello there.\" She answered “Not ‘now’, “really” not.” Then left.")
+        #expect(segments.map(\.voice) == ["N", "Q", "N", "Q", "N"])
+        #expect(segments.map(\.text).joined() == "He said, \"Hello there.\" She answered “Not ‘now’, “really” not.” Then left.")
+        #expect(segments[3].text == "“Not ‘now’, “really” not.”")
+        // An unclosed quote ends at its paragraph's end.
+        let open = voices.segments(of: "“A speech that goes on\n\n“and on.” Back to him.")
+        #expect(open.map(\.voice) == ["Q", "N"])
+        #expect(open.map(\.text) == ["“A speech that goes on\n\n“and on.”", " Back to him."])
+        // A stray closing mark is text; an unclosed straight quote ends with its paragraph.
+        let stray = voices.segments(of: "Size 12” pipe. \"Open\n\nNext paragraph.")
+        #expect(stray.map(\.voice) == ["N", "Q", "N"])
+        #expect(stray.last?.text.hasSuffix("\nNext paragraph.") == true)
+    }
+
+    @Test func scriptLinesGoToTheirSpeakers() {
+        let voices = DialogueVoices.script(narrator: "N", speakers: ["ALICE": "A", "BOB": "B"])
+        let segments = voices.segments(of: "The hall was quiet.\nALICE: Who is there?\nBOB: Only me.\nCAROL: Not a speaker.")
+        #expect(segments.map(\.voice) == ["N", "A", "B", "N"])
+        #expect(segments.map(\.text).joined() == "The hall was quiet.\nWho is there?\nOnly me.\nCAROL: Not a speaker.")
+    }
+
+    @Test func spokenTextLaysOutVoicesAndHeadingsAfterTheLexicon() throws {
+        let source = "# Arrival\n\nNguyen said, \"Come in.\" Then he waited."
+        let spoken = SpokenText(source, options: .init(markdown: true, lexicon: try Lexicon(parsing: "Nguyen => Win"), dialogue: .quotes(narrator: "N", quotes: "Q")))
+        #expect(spoken.text == "Arrival.\n\nWin said, \"Come in.\" Then he waited.")
+        let chars = Array(spoken.text)
+        #expect(spoken.headings.map { String(chars[$0]) } == ["Arrival."])
+        #expect(spoken.voiceRuns.map { String(chars[$0.range]) } == ["Arrival.\n\nWin said, ", "\"Come in.\"", " Then he waited."])
+        #expect(spoken.voiceRuns.map(\.voice) == ["N", "Q", "N"])
+        // Plain text without options is sent exactly as written.
+        #expect(SpokenText("  # not a heading *here*  ", options: .init(markdown: false)).text == "  # not a heading *here*  ")
+    }
+
+    @Test func chunksStayInOneVoiceAndNeverEndOnAHeading() {
+        let text = "Intro words here.\n\nHeading.\n\nBody text that follows the heading at some length."
+        let chars = Array(text)
+        let heading = 19..<27
+        #expect(String(chars[heading]) == "Heading.")
+        // Without the layout the heading ends the first chunk; with it, it starts the second.
+        let plain = NarrationSplitter.spans(chars, maxChars: 30, keeping: .none).map { String(chars[$0]) }
+        #expect(plain.first == "Intro words here.\n\nHeading.")
+        let laid = NarrationSplitter.spans(chars, maxChars: 30, keeping: .none, layout: SplitLayout(headings: [heading])).map { String(chars[$0]) }
+        #expect(laid.first == "Intro words here.")
+        #expect(laid.dropFirst().first?.hasPrefix("Heading.") == true)
+        // Sections (voices) are never crossed, however small.
+        let spoken = "He said, \"Yes.\" And left."
+        let spokenChars = Array(spoken)
+        let sections = [0..<9, 9..<15, 15..<spokenChars.count]
+        let spans = NarrationSplitter.spans(spokenChars, maxChars: 1000, keeping: .none, layout: SplitLayout(sections: sections))
+        #expect(spans.map { String(spokenChars[$0]) } == ["He said,", "\"Yes.\"", "And left."])
+    }
+
+    @Test func subtitleCuesFollowChunkDurationsAndCharacterShares() {
+        let cues = Subtitles.cues(chunks: ["One two. Three four five six.", "Last one."], durations: [3.0, 1.5])
+        #expect(cues.map(\.text) == ["One two.", "Three four five six.", "Last one."])
+        #expect(cues.first?.start == 0)
+        #expect(cues.last?.end == 4500)
+        #expect(cues[1].start == 931)  // 9 of 29 characters of 3 s
+        for (cue, next) in zip(cues, cues.dropFirst()) {
+            #expect(cue.start < cue.end && cue.end <= next.start)
+        }
+        let srt = Subtitles.render(cues, webVTT: false)
+        #expect(srt.hasPrefix("1\n00:00:00,000 --> 00:00:00,931\nOne two.\n\n2\n"))
+        let vtt = Subtitles.render(cues, webVTT: true)
+        #expect(vtt.hasPrefix("WEBVTT\n\n00:00:00.000 --> 00:00:00.931\nOne two.\n\n"))
+        #expect(vtt.contains("00:00:03.000 --> 00:00:04.500\nLast one."))
+    }
+}
