@@ -38,40 +38,52 @@ public enum DialogueVoices: Sendable, Equatable {
     /// of printing a speech over several paragraphs opens it again in the next. Single quotes
     /// and apostrophes never change the voice (a quote within a quote stays in the quote's voice).
     static func quoteSegments(_ text: String, narrator: String, quotes: String) -> [(text: String, voice: String)] {
+        // Every mark is one scalar, so the scan goes over UTF-8 and cuts at scalar boundaries.
+        enum Mark { case straight, curly }
         var segments: [(text: String, voice: String)] = []
-        var current = ""
-        var open: [Character] = []
-        func cut(_ voice: String) {
-            if !current.isEmpty { segments.append((current, voice)) }
-            current = ""
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var open: [Mark] = []
+        func cut(at end: String.Index, _ voice: String) {
+            if start < end { segments.append((String(text[start..<end]), voice)) }
+            start = end
         }
         var newlines = 0
-        for char in text {
-            if char.isNewline {
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            let next = utf8.index(after: index)
+            switch byte {
+            case 0x0A:
                 newlines += 1
                 if newlines >= 2, !open.isEmpty {
-                    cut(quotes)
+                    cut(at: index, quotes)
                     open = []
                 }
-            } else if !char.isPureWhitespace {
-                newlines = 0
+            case 0x20, 0x09, 0x0D: break
+            default: newlines = 0
             }
-            switch char {
-            case "“", "\"" where open.last != "\"":
-                if open.isEmpty { cut(narrator) }
-                open.append(char)
-                current.append(char)
-            case "”", "\"":
-                current.append(char)
-                if !open.isEmpty {
+            var mark: (Mark, opens: Bool)?
+            if byte == 0x22 {
+                mark = (.straight, open.last != .straight)
+            } else if byte == 0xE2, let second = utf8[next...].first, second == 0x80, let third = utf8[utf8.index(after: next)...].first, third == 0x9C || third == 0x9D {
+                mark = (.curly, third == 0x9C)
+            }
+            if let (kind, opens) = mark {
+                let after = text.unicodeScalars.index(after: index)
+                if opens {
+                    if open.isEmpty { cut(at: index, narrator) }
+                    open.append(kind)
+                } else if !open.isEmpty {
                     open.removeLast()
-                    if open.isEmpty { cut(quotes) }
+                    if open.isEmpty { cut(at: after, quotes) }
                 }
-            default:
-                current.append(char)
+                index = after
+                continue
             }
+            index = next
         }
-        cut(open.isEmpty ? narrator : quotes)
+        cut(at: utf8.endIndex, open.isEmpty ? narrator : quotes)
         return merged(segments)
     }
 

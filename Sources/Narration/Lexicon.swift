@@ -44,6 +44,8 @@ public struct Lexicon: Sendable {
     let patterns: [PatternRule]
     /// Word rules by the folded first character of their term.
     private let byFirst: [String: [Int]]
+    /// The first UTF-8 bytes of the word rules' terms, in every case: where a term may start.
+    private let firstBytes: [Bool]
 
     /// The number of rules.
     public var count: Int { words.count + patterns.count }
@@ -106,55 +108,75 @@ public struct Lexicon: Sendable {
         self.words = words
         self.patterns = patterns
         self.byFirst = byFirst
+        var firstBytes = [Bool](repeating: false, count: 256)
+        for rule in words {
+            let first = String(rule.term[0])
+            for variant in [first, first.lowercased(), first.uppercased()] {
+                if let byte = variant.utf8.first { firstBytes[Int(byte)] = true }
+            }
+        }
+        self.firstBytes = firstBytes
     }
 
     /// `text` with every rule applied.
-    public func apply(to text: String) -> String {
-        var result = words.isEmpty ? text : applyWords(text)
-        for rule in patterns { result = Self.apply(rule, to: result) }
-        return result
+    public func apply(to text: String) -> String { apply(to: [text])[0] }
+
+    /// Each of `texts` with every rule applied (the patterns compiled once for all).
+    public func apply(to texts: [String]) -> [String] {
+        var results = words.isEmpty ? texts : texts.map(applyWords)
+        for rule in patterns {
+            guard var regex = try? Regex(rule.pattern) else { continue }
+            if !rule.caseSensitive { regex = regex.ignoresCase() }
+            results = results.map { Self.apply(rule, regex, to: $0) }
+        }
+        return results
     }
 
+    /// All word rules in one pass: a byte table finds where a term may start (its first
+    /// character's first UTF-8 byte, in any case), and only there are Characters compared.
     private func applyWords(_ text: String) -> String {
-        let chars = Array(text)
+        let utf8 = text.utf8
         var out = ""
-        out.reserveCapacity(text.utf8.count)
-        var copied = 0
-        var index = 0
-        while index < chars.count {
-            let atWordStart = index == 0 || !chars[index - 1].isWordCharacter || !chars[index].isWordCharacter
-            if atWordStart, let candidates = byFirst[String(chars[index]).lowercased()],
-                let rule = candidates.lazy.map({ self.words[$0] }).first(where: { Self.matches($0, chars, at: index) })
-            {
-                out.append(contentsOf: String(chars[copied..<index]))
-                out.append(rule.respelling)
-                index += rule.term.count
-                copied = index
+        var copied = text.startIndex
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            guard firstBytes[Int(utf8[index])], let start = String.Index(index, within: text) else {
+                index = utf8.index(after: index)
                 continue
             }
-            index += 1
+            let previous = start > text.startIndex ? text[text.index(before: start)] : nil
+            if let candidates = byFirst[String(text[start]).lowercased()],
+                let (rule, end) = candidates.lazy.compactMap({ self.match(self.words[$0], in: text, at: start, after: previous) }).first
+            {
+                out += text[copied..<start]
+                out += rule.respelling
+                copied = end
+                index = end
+                continue
+            }
+            index = utf8.index(after: index)
         }
-        out.append(contentsOf: String(chars[copied...]))
+        out += text[copied...]
         return out
     }
 
-    private static func matches(_ rule: WordRule, _ chars: [Character], at start: Int) -> Bool {
-        let end = start + rule.term.count
-        guard end <= chars.count else { return false }
+    /// Where `rule` matches `text` at `start` as a whole word, its end.
+    private func match(_ rule: WordRule, in text: String, at start: String.Index, after previous: Character?) -> (WordRule, String.Index)? {
+        var index = start
         for offset in 0..<rule.term.count {
-            let char = chars[start + offset]
-            if rule.caseSensitive ? char != rule.term[offset] : String(char).lowercased() != rule.folded[offset] { return false }
+            guard index < text.endIndex else { return nil }
+            let char = text[index]
+            if rule.caseSensitive ? char != rule.term[offset] : String(char).lowercased() != rule.folded[offset] { return nil }
+            index = text.index(after: index)
         }
         // Whole words: no letter or digit continues the term on either side (where the
         // term itself begins or ends with one).
-        if start > 0, rule.term[0].isWordCharacter, chars[start - 1].isWordCharacter { return false }
-        if end < chars.count, rule.term[rule.term.count - 1].isWordCharacter, chars[end].isWordCharacter { return false }
-        return true
+        if let previous, rule.term[0].isWordCharacter, previous.isWordCharacter { return nil }
+        if index < text.endIndex, rule.term[rule.term.count - 1].isWordCharacter, text[index].isWordCharacter { return nil }
+        return (rule, index)
     }
 
-    private static func apply(_ rule: PatternRule, to text: String) -> String {
-        guard var regex = try? Regex(rule.pattern) else { return text }
-        if !rule.caseSensitive { regex = regex.ignoresCase() }
+    private static func apply(_ rule: PatternRule, _ regex: Regex<AnyRegexOutput>, to text: String) -> String {
         var out = ""
         var last = text.startIndex
         for match in text.matches(of: regex) where !match.range.isEmpty {

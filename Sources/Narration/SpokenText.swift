@@ -40,14 +40,37 @@ public struct SpokenText: Sendable, Equatable {
             options.markdown
             ? MarkdownSpeech.blocks(source, readCode: options.readCode).map { ($0.text, $0.headingLevel != nil) }
             : [(source, false)]
+        // The pieces first, each with its voice; then the lexicon over all of them at once.
+        var pieces: [String] = []
+        var voices: [String?] = []
+        var headingPieces: [Range<Int>] = []
+        let narrator = options.dialogue?.narrator
+        for (index, block) in blocks.enumerated() {
+            if index > 0 {
+                pieces.append("\n\n")
+                voices.append(narrator)
+            }
+            let first = pieces.count
+            if let dialogue = options.dialogue, !block.heading {
+                for segment in dialogue.segments(of: block.text) {
+                    pieces.append(segment.text)
+                    voices.append(segment.voice)
+                }
+            } else {
+                pieces.append(block.text)
+                voices.append(narrator)
+            }
+            if block.heading { headingPieces.append(first..<pieces.count) }
+        }
+        if let lexicon = options.lexicon { pieces = lexicon.apply(to: pieces) }
         var text = ""
         var runs: [VoiceRange] = []
-        var headings: [Range<Int>] = []
+        var starts: [Int] = []
         var offset = 0
-        func add(_ piece: String, voice: String?) {
-            let spoken = options.lexicon?.apply(to: piece) ?? piece
-            let count = spoken.count
-            text += spoken
+        for (piece, voice) in zip(pieces, voices) {
+            starts.append(offset)
+            let count = piece.count
+            text += piece
             if let voice {
                 if let last = runs.last, last.voice == voice {
                     runs[runs.count - 1] = VoiceRange(range: last.range.lowerBound..<(offset + count), voice: voice)
@@ -57,16 +80,8 @@ public struct SpokenText: Sendable, Equatable {
             }
             offset += count
         }
-        for (index, block) in blocks.enumerated() {
-            if index > 0 { add("\n\n", voice: options.dialogue?.narrator) }
-            let start = offset
-            if let dialogue = options.dialogue, !block.heading {
-                for segment in dialogue.segments(of: block.text) { add(segment.text, voice: segment.voice) }
-            } else {
-                add(block.text, voice: options.dialogue?.narrator)
-            }
-            if block.heading { headings.append(start..<offset) }
-        }
+        starts.append(offset)
+        let headings = headingPieces.map { starts[$0.lowerBound]..<starts[$0.upperBound] }
         self.text = text
         voiceRuns = runs.count > 1 ? runs : []
         self.headings = headings
