@@ -179,6 +179,24 @@ import TestSupport
         #expect(files.contains { $0.contains("a.srt") } && files.contains { $0.contains("b.vtt") })
     }
 
+    @Test func aDialogueVoiceTheModelLacksIsRefusedBeforeAnythingIsSent() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "talk", "tasks": [
+              {"id": "scene", "type": "tts", "text": "He said, \\"Hello.\\"", "voice": "af_bella",
+               "dialogue": {"quotes": "nova"}}
+            ]}
+            """)
+        let result = try run(server, in: folder)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("m.json:3: tasks[0].dialogue"), "\(result.stderr)")
+        #expect(result.stderr.contains("hexgrad/kokoro-82m has no voice nova"))
+        #expect(speech(server).isEmpty)
+    }
+
     @Test func badLexiconAndDialogueFieldsNameFileLineAndField() throws {
         let folder = TempFolder()
         defer { folder.remove() }
