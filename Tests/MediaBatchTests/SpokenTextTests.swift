@@ -1,5 +1,6 @@
 import Narration
 import Testing
+import TestSupport
 
 /// A Markdown chapter with every construct the converter reads.
 let everyConstructMarkdown = """
@@ -187,5 +188,51 @@ let everyConstructMarkdown = """
         let vtt = Subtitles.render(cues, webVTT: true)
         #expect(vtt.hasPrefix("WEBVTT\n\n00:00:00.000 --> 00:00:00.931\nOne two.\n\n"))
         #expect(vtt.contains("00:00:03.000 --> 00:00:04.500\nLast one."))
+    }
+}
+
+/// Random Markdown-ish texts: the conversion never traps, and what the splitter gets from it
+/// keeps every promise (voices covering the text, chunks inside one voice, no chunk ending
+/// on a heading that text of its voice follows).
+@Suite struct SpokenTextPropertyTests {
+    static let alphabet: [String] = [
+        "#", "# ", "## ", "*", "**", "_", "~~", "`", "```", "~~~", "[", "]", "(", ")", "![", "<", ">", "> ", "<!--", "-->",
+        "&amp;", "&#", ";", "|", "|---|", "- ", "1. ", "---", "===", "\\", "\"", "“", "”", "'", ".", "!", "?", ",", ":",
+        "\n", "\n\n", " ", "    ", "\t", "word", "Nguyen", "é", "e\u{301}", "🏳️‍🌈", "ALICE: ", "https://x.y", "Dr.", "3.14",
+    ]
+
+    @Test func randomTextsConvertAndSplitWithinTheirPromises() throws {
+        var random = try TestSeed.generator()
+        let lexicon = try Lexicon(parsing: "Nguyen => Win\nword => wurd [case]\n/\\d+/ => number\n")
+        for round in 0..<300 {
+            let length = Int.random(in: 0...120, using: &random)
+            let source = (0..<length).map { _ in Self.alphabet.randomElement(using: &random)! }.joined()
+            let dialogue: DialogueVoices = round % 2 == 0 ? .quotes(narrator: "N", quotes: "Q") : .script(narrator: "N", speakers: ["ALICE": "A"])
+            let spoken = SpokenText(source, options: .init(markdown: round % 3 != 0, readCode: round % 5 == 0, lexicon: lexicon, dialogue: dialogue))
+            let chars = Array(spoken.text)
+            if !spoken.voiceRuns.isEmpty {
+                #expect(spoken.voiceRuns.first?.range.lowerBound == 0)
+                #expect(spoken.voiceRuns.last?.range.upperBound == chars.count)
+                for (run, next) in zip(spoken.voiceRuns, spoken.voiceRuns.dropFirst()) { #expect(run.range.upperBound == next.range.lowerBound) }
+            }
+            #expect(spoken.headings.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= chars.count })
+            let sections = spoken.voiceRuns.map(\.range)
+            let limit = Int.random(in: 1...40, using: &random)
+            let spans = NarrationSplitter.spans(chars, maxChars: limit, keeping: .none, layout: SplitLayout(sections: sections, headings: spoken.headings))
+            // (A heading longer than a chunk is cut like any text: not checked.)
+            let headingEnds = Set(spoken.headings.filter { $0.count <= limit }.map(\.upperBound))
+            let headingStarts = Set(spoken.headings.map(\.lowerBound))
+            for (index, span) in spans.enumerated() {
+                let section = sections.first { $0.lowerBound <= span.lowerBound && span.upperBound <= $0.upperBound }
+                #expect(sections.isEmpty || section != nil, "\(source.debugDescription)")
+                // A chunk ending with a heading, followed by more of its section, is headings only.
+                let followed = index + 1 < spans.count && (section.map { spans[index + 1].upperBound <= $0.upperBound } ?? true)
+                if followed, headingEnds.contains(span.upperBound) {
+                    #expect(headingStarts.contains(span.lowerBound), "\(spoken.text.debugDescription) \(spans) \(spoken.headings) \(limit)")
+                }
+            }
+            _ = MarkdownSpeech.headings(source)
+            _ = Subtitles.cues(chunks: spans.map { String(chars[$0]) }, durations: spans.map { Double($0.count) / 10 })
+        }
     }
 }
