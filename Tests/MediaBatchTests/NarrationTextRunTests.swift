@@ -126,6 +126,13 @@ import TestSupport
         #expect(abs(joinedSeconds - partSeconds) <= 0.024 + 1e-6, "joined \(joinedSeconds) s, parts \(partSeconds) s")
         let decode = try Tool.run("mpg123", ["-t", "-q", joined.path], in: directory)
         #expect(decode.status == 0 && decode.stderr.isEmpty, "\(decode.stderr)")
+
+        // The plan counts the requests the run makes: one per voice stretch.
+        try? FileManager.default.removeItem(atPath: folder.path + "/out")
+        let plan = try runCLI(["plan", "m.json", "-o", "out"], environment: runEnvironment, in: folder.path)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("af_bella+am_adam"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("in 5 chunks"), "\(plan.stdout)")
     }
 
     @Test func aScriptGivesEachSpeakerTheirVoice() throws {
@@ -149,13 +156,13 @@ import TestSupport
         let folder = TempFolder()
         defer { folder.remove() }
         folder.write("chapter.txt", chapterText(characters: 3000))
-        folder.write("m.json", #"{"name": "subs", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 500, "subtitles": "srt"}, {"id": "b", "type": "tts", "text": "One sentence. And another one, a little longer.", "subtitles": "vtt"}]}"#)
+        folder.write("m.json", #"{"name": "subs", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 500, "subtitles": "srt"}, {"id": "b", "type": "tts", "text": "One sentence. And another one, a little longer.", "subtitles": "vtt"}, {"id": "c", "type": "tts", "text": "Raw audio here. Then a second sentence follows it. A third one comes after that, longer than the others were.", "format": "pcm", "maxChars": 100, "subtitles": "vtt", "model": "openrouter/openai/gpt-4o-mini-tts-2025-12-15", "voice": "nova"}]}"#)
         let result = try run(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let directory = URL(fileURLWithPath: folder.path + "/out/subs")
-        #expect(folder.files(under: "out/subs").filter { !$0.hasSuffix(".json") } == ["a.mp3", "a.srt", "b.mp3", "b.vtt"])
+        #expect(folder.files(under: "out/subs").filter { !$0.hasSuffix(".json") } == ["a.mp3", "a.srt", "b.mp3", "b.vtt", "c.vtt", "c.wav"])
 
-        for (name, separator) in [("a", ","), ("b", ".")] {
+        for (name, separator, audio) in [("a", ",", "mp3"), ("b", ".", "mp3"), ("c", ".", "wav")] {
             let file = try String(contentsOf: directory.appendingPathComponent(name + (separator == "," ? ".srt" : ".vtt")), encoding: .utf8)
             if separator == "." { #expect(file.hasPrefix("WEBVTT\n\n")) }
             let times = file.split(separator: "\n").filter { $0.contains(" --> ") }.map { line -> (Double, Double) in
@@ -165,12 +172,12 @@ import TestSupport
                 }
                 return (ends[0], ends[1])
             }
-            #expect(times.count >= (name == "a" ? 40 : 2))
+            #expect(times.count >= (name == "a" ? 40 : name == "b" ? 2 : 3))
             #expect(times.first?.0 == 0)
             for (cue, next) in zip(times, times.dropFirst()) {
                 #expect(cue.0 < cue.1 && cue.1 <= next.0, "\(cue) then \(next)")
             }
-            let duration = try Tool.probeDuration(directory.appendingPathComponent(name + ".mp3"), in: directory)
+            let duration = try Tool.probeDuration(directory.appendingPathComponent(name + "." + audio), in: directory)
             #expect(abs((times.last?.1 ?? 0) - duration) <= 0.002, "last cue ends \(times.last?.1 ?? 0), audio \(duration)")
         }
         // The journal's done record names the subtitle file with the audio.
