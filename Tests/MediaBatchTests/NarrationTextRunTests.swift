@@ -127,6 +127,12 @@ import TestSupport
         let decode = try Tool.run("mpg123", ["-t", "-q", joined.path], in: directory)
         #expect(decode.status == 0 && decode.stderr.isEmpty, "\(decode.stderr)")
 
+        // gc knows every chunk of the dialogue is needed, whichever voice it is in.
+        let gc = try runCLI(["gc", "m.json", "--output-root", "out"], environment: runEnvironment, in: folder.path)
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(gc.stderr.contains("would remove 0 files") || !gc.stdout.contains(".mp3"), "\(gc.stdout)\(gc.stderr)")
+        #expect(!gc.stdout.contains("chunks/"), "\(gc.stdout)")
+
         // The plan counts the requests the run makes: one per voice stretch.
         try? FileManager.default.removeItem(atPath: folder.path + "/out")
         let plan = try runCLI(["plan", "m.json", "-o", "out"], environment: runEnvironment, in: folder.path)

@@ -61,7 +61,7 @@ package struct SpeechTaskExecutor {
                 throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
             }
             seconds = try? MP3Joiner.duration(of: joined)
-            var comment = "model=\(task.model.wireID) voice=\(task.voice)"
+            var comment = "model=\(task.model.wireID) voice=\(task.allVoices.joined(separator: "+"))"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
