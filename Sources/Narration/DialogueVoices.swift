@@ -89,7 +89,7 @@ public enum DialogueVoices: Sendable, Equatable {
 
     static func scriptSegments(_ text: String, narrator: String, speakers: [String: String]) -> [(text: String, voice: String)] {
         var segments: [(text: String, voice: String)] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (index, line) in lines.enumerated() {
             let ending = index + 1 < lines.count ? "\n" : ""
             let body = line.drop { $0.isPureWhitespace }

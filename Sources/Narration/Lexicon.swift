@@ -56,12 +56,15 @@ public struct Lexicon: Sendable {
         var words: [WordRule] = []
         var patterns: [PatternRule] = []
         var seen: [String: Int] = [:]
-        for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character, a newline: CRLF files split as LF ones do.
+        for (offset, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = offset + 1
-            var rule = Substring(raw.hasSuffix("\r") ? raw.dropLast() : raw)
-            rule = rule.drop { $0.isPureWhitespace }
+            let rule = raw.drop { $0.isPureWhitespace }
             if rule.isEmpty || rule.hasPrefix("#") { continue }
-            guard let arrow = rule.firstRange(of: "=>") else {
+            // A pattern's arrow is the first after its closing slash ("/a=>b/ => c").
+            let arrows = rule.ranges(of: "=>")
+            let patternArrow = rule.hasPrefix("/") ? arrows.first { rule[..<$0.lowerBound].trimmingPureWhitespace().count >= 2 && rule[..<$0.lowerBound].trimmingPureWhitespace().hasSuffix("/") } : nil
+            guard let arrow = patternArrow ?? arrows.first else {
                 throw LexiconError(line: line, message: "a rule is 'term => respelling' and this line has no '=>'")
             }
             var term = String(rule[..<arrow.lowerBound]).trimmingPureWhitespace()
@@ -220,9 +223,9 @@ extension Character {
     var isWordCharacter: Bool { isLetter || isNumber || self == "_" }
 }
 
-extension String {
+extension StringProtocol {
     func trimmingPureWhitespace() -> String {
-        var slice = Substring(self)
+        var slice = self[...]
         while let first = slice.first, first.isPureWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isPureWhitespace { slice = slice.dropLast() }
         return String(slice)

@@ -101,6 +101,10 @@ let everyConstructMarkdown = """
         #expect(lexicon.count == 4)
         #expect(lexicon.apply(to: "nguyen met Nguyens in new york; SQL and sql, 12 km or 5km.")
             == "Win met Nguyens in New York City; sequel and sql, 12 kilometres or 5 kilometres.")
+        // CRLF lines; an arrow inside a pattern is the pattern's.
+        let windows = try Lexicon(parsing: "# rules\r\nAnn => Ahn\r\n/a=>b/ => a to b\r\n")
+        #expect(windows.count == 2)
+        #expect(windows.apply(to: "Ann wrote a=>b.") == "Ahn wrote a to b.")
         // Terms that begin with a non-ASCII letter, in either case, at the text's very ends.
         let nordic = try Lexicon(parsing: "Ølund => Oh-lund\nÅse => Oh-seh")
         #expect(nordic.apply(to: "ølund and ÅSE met Ølunder at Ølund") == "Oh-lund and Oh-seh met Ølunder at Oh-lund")
