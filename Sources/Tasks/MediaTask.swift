@@ -196,14 +196,14 @@ public struct SpeechTask: Sendable {
     }
 
     /// The same task saying `text` instead.
-    public func speaking(_ text: String) -> SpeechTask {
+    package func speaking(_ text: String) -> SpeechTask {
         var task = self
         task.text = text
         return task
     }
 
     /// The same task read by `voice`: one chunk's request when several voices read it.
-    public func voiced(_ voice: String) -> SpeechTask {
+    package func voiced(_ voice: String) -> SpeechTask {
         var task = self
         task.voice = voice
         return task

@@ -210,6 +210,24 @@ import TestSupport
         #expect(speech(server).isEmpty)
     }
 
+    @Test func subtitlesAskedAfterwardsCostNothing() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("chapter.txt", chapterText(characters: 1500))
+        folder.write("m.json", #"{"name": "late", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 400}]}"#)
+        #expect(try run(server, in: folder).status == 0)
+        let bought = speech(server).count
+        #expect(bought >= 4)
+        folder.write("m.json", #"{"name": "late", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 400, "subtitles": "srt"}]}"#)
+        let again = try run(server, in: folder)
+        #expect(again.status == 0, "\(again.stderr)")
+        // The kept chunks are joined again with their subtitles; nothing is bought.
+        #expect(speech(server).count == bought)
+        #expect(folder.files(under: "out/late").contains("a.srt"))
+    }
+
     @Test func badLexiconAndDialogueFieldsNameFileLineAndField() throws {
         let folder = TempFolder()
         defer { folder.remove() }
