@@ -8,8 +8,12 @@ package enum SpeechFields {
     package static let all: Set<String> = [
         "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
         "maxChars", "title", "keepChunks", "output", "rows", "optional",
+        "textFormat", "readCode", "lexicon", "dialogue", "subtitles",
     ]
-    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks"]
+    package static let defaultable: Set<String> = [
+        "model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks",
+        "textFormat", "readCode", "lexicon", "dialogue", "subtitles",
+    ]
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
     package static let defaultVoice = "af_alloy"
     package static let defaultMaxChars = 4000
@@ -60,7 +64,9 @@ package struct SpeechTaskExpander {
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
 
+        let spoken = SpokenTextFields(entry: entry, textFile: textFile)
         checkCatalog(models: models, voices: voices.compactMap { $0 })
+        checkDialogueVoices(spoken, models: models)
         if voices == [nil] {
             for model in models where defaultVoice(for: model) == nil {
                 entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")
@@ -99,7 +105,12 @@ package struct SpeechTaskExpander {
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
                 textFile: textFile)
-            return .speech(task)
+            let spokenTask = spoken.apply(to: task)
+            guard !spokenTask.text.trimmingWhitespace().isEmpty else {
+                entry.reportMissing(textFile == nil ? "text" : "textFile", "nothing is left to say once the Markdown is read (headings, text and, with readCode, code are said)")
+                return nil
+            }
+            return .speech(spokenTask)
         }
     }
 

@@ -18,6 +18,14 @@ public enum RequestKey {
             var body = SpeechRequest.body(for: speech, input: speech.text)
             body["max_chars"] = .int(Int64(speech.maxChars))
             if speech.format == .pcm { body["sample_rate"] = .int(Int64(speech.sampleRate)) }
+            // Dialogue voices, headings (they shape the split) and subtitles, only when set.
+            if !speech.voiceRuns.isEmpty {
+                body["voice_runs"] = .array(speech.voiceRuns.map { .string("\($0.range.lowerBound)-\($0.range.upperBound) \($0.voice)") })
+            }
+            if !speech.headings.isEmpty {
+                body["headings"] = .array(speech.headings.map { .string("\($0.lowerBound)-\($0.upperBound)") })
+            }
+            if let subtitles = speech.subtitles { body["subtitles"] = .string(subtitles.rawValue) }
             var material = Array("mediabatch-key-v1\n\(SpeechRequest.path)\n".utf8)
             canonical(.object(body), into: &material)
             material += Array("\n\(speech.output.baseName)".utf8)

@@ -52,7 +52,8 @@ public enum Gallery {
             switch entry.state {
             case .done:
                 totalCost += entry.cost ?? 0
-                for file in entry.files where !file.path.hasSuffix(".json") && !file.path.contains(".part-") {
+                // Media only: not sidecars, narration parts or subtitles.
+                for file in entry.files where !file.path.hasSuffix(".json") && !file.path.contains(".part-") && !file.path.hasSuffix(".srt") && !file.path.hasSuffix(".vtt") {
                     shown.append((file, entry))
                 }
             case .failed:

@@ -35,7 +35,7 @@ public enum MediaTask: Sendable {
     public var inputs: [String] {
         switch self {
         case .image(let task): return task.inputImages.filter { !TaskReference.looksLikeReference($0) }
-        case .speech(let task): return task.textFile.map { [$0] } ?? []
+        case .speech(let task): return (task.textFile.map { [$0] } ?? []) + (task.lexiconFile.map { [$0] } ?? [])
         }
     }
 
@@ -191,9 +191,11 @@ public struct SpeechTask: Sendable {
     public let manifestName: String
     public let origin: TaskOrigin
     public let output: OutputTarget
-    public let text: String
+    /// The text sent: made for speaking (Markdown, lexicon) when the manifest asks.
+    public private(set) var text: String
     public let model: ModelRef
-    public let voice: String
+    /// The voice (the narrator's, with `dialogue`).
+    public private(set) var voice: String
     public let speed: Double?
     public let format: SpeechFormat
     /// Sample rate of `pcm` audio (OpenRouter does not say; 24 kHz is usual).
@@ -206,6 +208,48 @@ public struct SpeechTask: Sendable {
     public let keepChunks: Bool
     /// The file the text was read from, when it came from one (an input of the task).
     public var textFile: String?
+    /// The lexicon file that respelled the text, when there is one (an input of the task).
+    public var lexiconFile: String?
+    /// Where other voices read (`dialogue`): consecutive Character ranges of `text` with
+    /// their voice, covering it; empty when `voice` reads all of it.
+    public var voiceRuns: [VoiceRun] = []
+    /// Character ranges of `text` that are headings (Markdown): no chunk ends with one.
+    public var headings: [Range<Int>] = []
+    /// Write subtitles beside the audio.
+    public var subtitles: SubtitleFormat?
+
+    /// The voice that reads the Character at `offset` of `text`.
+    public func voice(at offset: Int) -> String {
+        guard !voiceRuns.isEmpty else { return voice }
+        var low = 0
+        var high = voiceRuns.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if voiceRuns[middle].range.lowerBound <= offset { low = middle } else { high = middle - 1 }
+        }
+        return voiceRuns[low].voice
+    }
+
+    /// Every voice of the narration, its own first.
+    public var allVoices: [String] {
+        var voices = [voice]
+        for run in voiceRuns where !voices.contains(run.voice) { voices.append(run.voice) }
+        return voices
+    }
+
+    /// The same task saying `text` instead.
+    package func speaking(_ text: String) -> SpeechTask {
+        var task = self
+        task.text = text
+        return task
+    }
+
+    /// The same task read by `voice`: one chunk's request when several voices read it.
+    package func voiced(_ voice: String) -> SpeechTask {
+        var task = self
+        task.voice = voice
+        return task
+    }
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
         self.id = id
@@ -224,4 +268,23 @@ public struct SpeechTask: Sendable {
         self.keepChunks = keepChunks
         self.textFile = textFile
     }
+}
+
+/// A stretch of a narration's text read by one voice (dialogue), as Character offsets.
+public struct VoiceRun: Sendable, Equatable {
+    public let range: Range<Int>
+    public let voice: String
+
+    public init(range: Range<Int>, voice: String) {
+        self.range = range
+        self.voice = voice
+    }
+}
+
+/// The subtitle file written beside a narration's audio.
+public enum SubtitleFormat: String, Sendable, CaseIterable {
+    /// SubRip: `<audio>.srt`.
+    case srt
+    /// WebVTT: `<audio>.vtt`.
+    case vtt
 }

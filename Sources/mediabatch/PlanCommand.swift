@@ -77,8 +77,10 @@ struct PlanCommand: ParsableCommand {
             return (model, 1, estimate, line)
         case .speech(let speech):
             let model = speech.model.wireID
-            let chunks = NarrationSplitter.split(speech.text, maxChars: speech.maxChars).count
-            var line = "\(id)\ttts\t\(model)\t\(speech.voice)\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
+            // As the run splits it: a chunk per voice stretch (dialogue), none ending on a heading.
+            let layout = SplitLayout(sections: speech.voiceRuns.map(\.range), headings: speech.headings)
+            let chunks = NarrationSplitter.spans(Array(speech.text), maxChars: speech.maxChars, keeping: .none, layout: layout).count
+            var line = "\(id)\ttts\t\(model)\t\(speech.allVoices.joined(separator: "+"))\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
             return (model, chunks, CostEstimate.speech(speech, catalog: catalog), line)
         }

@@ -46,7 +46,8 @@ package final class ChunkStore: Sendable {
             let hashes = records.hashesByTask[task.id] ?? []
             return (hashes, Set(hashes.compactMap { records.chunks[$0]?.characters }))
         }
-        return KnownChunks(lengths: lengths) { text in hashes.contains(ChunkKey.of(task, text: text)) }
+        let voices = task.allVoices.map(task.voiced)
+        return KnownChunks(lengths: lengths) { text in voices.contains { hashes.contains(ChunkKey.of($0, text: text)) } }
     }
 
     /// The chunks of `task` (narration `key`) as a run splits its text: as the last run of
@@ -60,7 +61,8 @@ package final class ChunkStore: Sendable {
             let chunks = NarrationChunks(task, chars: chars, spans: recorded.spans)
             if chunks.hashes == recorded.hashes { return chunks }
         }
-        let spans = NarrationSplitter.spans(chars, maxChars: task.maxChars, keeping: reuse ? known(for: task) : .none)
+        let layout = SplitLayout(sections: task.voiceRuns.map(\.range), headings: task.headings)
+        let spans = NarrationSplitter.spans(chars, maxChars: task.maxChars, keeping: reuse ? known(for: task) : .none, layout: layout)
         return NarrationChunks(task, chars: chars, spans: spans)
     }
 
@@ -110,21 +112,23 @@ package final class ChunkStore: Sendable {
             for (index, hash) in chunks.hashes.enumerated() { kept[index] = audio(hash: hash, format: task.format) }
         }
         if !chunks.texts.isEmpty { try journal?.narration(key: key, taskID: task.id, chunks: chunks.hashes, spans: chunks.spans) }
-        return NarrationAssembly(task: task, key: key, chunks: chunks.texts, hashes: chunks.hashes, kept: kept, store: self)
+        return NarrationAssembly(task: task, key: key, chunks: chunks.texts, hashes: chunks.hashes, kept: kept, store: self, voices: chunks.voices)
     }
 }
 
-/// A narration's chunks: their texts, their spans in its text (Character offsets) and
-/// their request hashes (`ChunkKey`), in text order.
+/// A narration's chunks: their texts, their spans in its text (Character offsets), their
+/// voices (each chunk is read by one voice) and their request hashes (`ChunkKey`), in text order.
 package struct NarrationChunks {
     package let texts: [String]
     package let spans: [Range<Int>]
+    package let voices: [String]
     package let hashes: [String]
 
     init(_ task: SpeechTask, chars: [Character], spans: [Range<Int>]) {
         self.spans = spans
         texts = spans.map { String(chars[$0]) }
-        hashes = texts.map { ChunkKey.of(task, text: $0) }
+        voices = spans.map { task.voice(at: $0.lowerBound) }
+        hashes = zip(texts, voices).map { ChunkKey.of(task.voiced($1), text: $0) }
     }
 }
 

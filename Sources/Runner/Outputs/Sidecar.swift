@@ -41,14 +41,32 @@ package enum Sidecar {
     package static func speech(_ task: SpeechTask, chunks: Int) -> JSONObject {
         var sidecar: JSONObject = [
             "task": .string(task.id), "manifest": .string(task.manifestName), "type": "tts",
-            "text": .string(task.text.count > 2000 ? String(task.text.prefix(2000)) + "…" : task.text),
+            // The text sent, whole (after Markdown and the lexicon: what the voices said), up
+            // to what keeps the sidecar under the 1 MiB its readers take (the gallery, OutputGuard).
+            "text": .string(sentText(task.text)),
             "characters": .int(Int64(task.text.count)), "model": .string(task.model.wireID), "voice": .string(task.voice),
             "format": .string(task.format.rawValue), "chunks": .int(Int64(chunks)),
         ]
         if let speed = task.speed { sidecar["speed"] = .double(speed) }
+        if task.voiceRuns.count > 1 { sidecar["voices"] = .array(task.allVoices.map(JSON.string)) }
+        if let lexicon = task.lexiconFile { sidecar["lexicon"] = .string(lexicon) }
         if task.format == .pcm { sidecar["sampleRate"] = .int(Int64(task.sampleRate)) }
         sidecar["created"] = .string(UTCTime.now())
         return sidecar
+    }
+
+    /// The most UTF-8 bytes of a narration's text a sidecar holds.
+    static let maxTextBytes = 600_000
+
+    /// `text` whole, or its first `maxTextBytes` bytes (whole Characters) and "…".
+    static func sentText(_ text: String) -> String {
+        guard text.utf8.count > maxTextBytes else { return text }
+        var bytes = 0
+        let kept = text.prefix { character in
+            bytes += character.utf8.count
+            return bytes <= maxTextBytes
+        }
+        return kept + "…"
     }
 
     /// The `parameters` text inside PNGs, in the shape AUTOMATIC1111 users know.

@@ -19,10 +19,14 @@ package final class NarrationAssembly: Sendable {
     package let missing: [Int]
     /// Where each chunk bought is kept for reruns.
     package let store: ChunkStore
+    /// The voice of each chunk (dialogue); the task's own for every chunk otherwise.
+    package let voices: [String]
 
     /// A narration with every chunk synthesized.
     package struct Complete {
         package let parts: [[UInt8]]
+        /// The text of each part (for subtitles).
+        package let texts: [String]
         /// The generation id of each chunk bought in this run, in text order.
         package let generationIDs: [String]
         /// The cost lookups of the chunks bought in this run (`--max-cost` only), to settle
@@ -42,13 +46,14 @@ package final class NarrationAssembly: Sendable {
     private let state: Locked<State>
 
     /// `kept` holds the audio of each chunk found kept (nil for the others), in text order.
-    package init(task: SpeechTask, key: String, chunks: [String], hashes: [String], kept: [[UInt8]?], store: ChunkStore) {
+    package init(task: SpeechTask, key: String, chunks: [String], hashes: [String], kept: [[UInt8]?], store: ChunkStore, voices: [String]? = nil) {
         precondition(hashes.count == chunks.count && kept.count == chunks.count, "one hash and one slot per chunk")
         self.task = task
         self.key = key
         self.chunks = chunks
         self.hashes = hashes
         self.store = store
+        self.voices = voices ?? Array(repeating: task.voice, count: chunks.count)
         missing = kept.indices.filter { kept[$0] == nil }
         state = Locked(State(parts: kept, generationIDs: Array(repeating: nil, count: chunks.count)))
     }
@@ -67,20 +72,20 @@ package final class NarrationAssembly: Sendable {
             state.parts[index] = audio
             state.generationIDs[index] = generationID
             if let cost { state.costs.append(cost) }
-            return Self.deliver(&state)
+            return deliver(&state)
         }
     }
 
     /// The whole narration, when every chunk was kept: for the one job such a narration has.
     package func keptComplete() -> Complete? {
-        state.withLock { Self.deliver(&$0) }
+        state.withLock { deliver(&$0) }
     }
 
     /// The whole narration, once: when every chunk is there and none failed.
-    private static func deliver(_ state: inout State) -> Complete? {
+    private func deliver(_ state: inout State) -> Complete? {
         guard !state.failed, !state.delivered, state.parts.allSatisfy({ $0 != nil }) else { return nil }
         state.delivered = true
-        return Complete(parts: state.parts.map { $0! }, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
+        return Complete(parts: state.parts.map { $0! }, texts: chunks, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
     }
 
     /// Marks the narration failed; true for the first failure only (which records it).
@@ -107,4 +112,6 @@ package struct NarrationPart: Sendable {
     package let assembly: NarrationAssembly
 
     package var text: String { assembly.chunks[index] }
+    /// The task as this chunk is sent: in the chunk's voice.
+    package var task: SpeechTask { assembly.task.voiced(assembly.voices[index]) }
 }

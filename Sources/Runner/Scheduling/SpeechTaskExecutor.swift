@@ -2,6 +2,7 @@ import Files
 import HTTP
 import JSON
 import Media
+import Narration
 import OpenRouter
 import Support
 import Tasks
@@ -32,7 +33,7 @@ package struct SpeechTaskExecutor {
     package func fetch(_ part: NarrationPart, on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> NarrationAssembly.Complete? {
         let assembly = part.assembly
         if assembly.wasKept(part.index) { return assembly.keptComplete() }
-        let spoken = try client.speak(assembly.task, text: part.text, on: connection, into: buffer)
+        let spoken = try client.speak(part.task, text: part.text, on: connection, into: buffer)
         do throws(TaskFailure) {
             try Self.checkPCM(spoken, for: assembly.task)
             do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
@@ -48,8 +49,9 @@ package struct SpeechTaskExecutor {
         return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
     }
 
-    /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it.
-    package func write(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> [WrittenFile] {
+    /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it,
+    /// with its subtitles when the task asks (`texts`: each part's text), all or none.
+    package func write(_ parts: [[UInt8]], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> [WrittenFile] {
         let final: [UInt8]
         var seconds: Double?
         switch task.format {
@@ -59,7 +61,7 @@ package struct SpeechTaskExecutor {
                 throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
             }
             seconds = try? MP3Joiner.duration(of: joined)
-            var comment = "model=\(task.model.wireID) voice=\(task.voice)"
+            var comment = "model=\(task.model.wireID) voice=\(task.allVoices.joined(separator: "+"))"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
@@ -82,6 +84,9 @@ package struct SpeechTaskExecutor {
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
+        if let subtitles = task.subtitles, texts.count == parts.count {
+            outputs.append(OutputFile(path: task.output.path(index: nil, of: 1, fileExtension: subtitles.rawValue), bytes: try Self.subtitles(subtitles, parts: parts, texts: texts, task: task)))
+        }
         if task.keepChunks {
             for (index, part) in parts.enumerated() {
                 let bytes = task.format == .pcm ? try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) } : part
@@ -90,6 +95,22 @@ package struct SpeechTaskExecutor {
             }
         }
         return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+    }
+
+    /// Subtitles timed by each part's exact length: its mp3 frames, or its pcm samples.
+    static func subtitles(_ format: SubtitleFormat, parts: [[UInt8]], texts: [String], task: SpeechTask) throws(TaskFailure) -> [UInt8] {
+        var durations: [Double] = []
+        for part in parts {
+            switch task.format {
+            case .mp3:
+                do { durations.append(try MP3Joiner.duration(of: part)) } catch {
+                    throw TaskFailure(.permanent, cause: .response, message: "cannot time the subtitles: \(error)")
+                }
+            case .pcm: durations.append(Double(part.count / 2) / Double(max(task.sampleRate, 1)))
+            }
+        }
+        let cues = Subtitles.cues(chunks: texts, durations: durations)
+        return Array(Subtitles.render(cues, webVTT: format == .vtt).utf8)
     }
 
     /// PCM chunks must be what the WAV header will say: the rate and channels the answer's

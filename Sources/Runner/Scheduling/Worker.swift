@@ -174,7 +174,7 @@ package struct Worker {
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
                 do throws(TaskFailure) {
-                    let files = try speech.write(parts.parts, for: task)
+                    let files = try speech.write(parts.parts, for: task, texts: parts.texts)
                     let costs = parts.costs.compactMap { $0.wait() }
                     recorder.done(
                         job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
