@@ -174,6 +174,9 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         #expect(first.failed == 1 && first.done == 0)
         #expect(speechInputs(server).count == 12, "sent: \(speechInputs(server).count)")
         #expect(chunkFiles(folder).count == 11)
+        // The eleven chunks bought were paid for: the run counts them (the fake billed them).
+        let paid = server.stats().billedCost
+        #expect(paid > 0 && abs(first.cost - paid) < 1e-9, "run counted \(first.cost), fake billed \(paid)")
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
         let index = try JournalIndex(path: journal)
         #expect(index.entries.values.map(\.state) == [.failed], "the narration reads \(index.entries.values.map(\.state)), not failed")

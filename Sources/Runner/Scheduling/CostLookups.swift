@@ -62,17 +62,35 @@ package final class CostLookups: Sendable {
 /// The answer of one cost lookup, once it is known.
 package final class CostTicket: Sendable {
     fileprivate let pending = DispatchGroup()
-    private let cost = Locked<Double?>(nil)
+    /// The cost once known (`settled`), and what is to hear it then.
+    private let state = Locked<(settled: Bool, cost: Double?, waiting: [@Sendable (Double?) -> Void])>((false, nil, []))
 
     fileprivate func settle(_ value: Double?) {
-        cost.withLock { $0 = value }
+        let waiting = state.withLock { state in
+            state.settled = true
+            state.cost = value
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for body in waiting { body(value) }
         pending.leave()
+    }
+
+    /// Calls `body` with the cost once it is known: now if it is, else on the lookup lane
+    /// when it settles (before `CostLookups.drain` returns).
+    package func whenSettled(_ body: @escaping @Sendable (Double?) -> Void) {
+        let known: Double?? = state.withLock { state in
+            if state.settled { return .some(state.cost) }
+            state.waiting.append(body)
+            return .none
+        }
+        if case .some(let cost) = known { body(cost) }
     }
 
     /// Waits for the lookup; nil when OpenRouter did not say.
     package func wait() -> Double? {
         pending.wait()
-        return cost.withLock { $0 }
+        return state.withLock { $0.cost }
     }
 }
 

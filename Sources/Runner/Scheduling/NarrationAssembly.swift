@@ -38,6 +38,8 @@ package final class NarrationAssembly: Sendable {
         var parts: [[UInt8]?]
         var generationIDs: [String?]
         var costs: [CostTicket] = []
+        /// The generation of each of `costs`.
+        var costIDs: [String?] = []
         var failed = false
         /// The narration failed before any chunk had audio: its unsent chunks are dropped.
         var abandoned = false
@@ -71,7 +73,10 @@ package final class NarrationAssembly: Sendable {
         state.withLock { state in
             state.parts[index] = audio
             state.generationIDs[index] = generationID
-            if let cost { state.costs.append(cost) }
+            if let cost {
+                state.costs.append(cost)
+                state.costIDs.append(generationID)
+            }
             return deliver(&state)
         }
     }
@@ -99,6 +104,20 @@ package final class NarrationAssembly: Sendable {
             state.failed = true
             state.abandoned = !state.parts.contains { $0 != nil }
             return true
+        }
+    }
+
+    /// Once the narration failed: the cost lookups of the chunks it bought and has not
+    /// handed out yet, with their generations (each once). They were paid for, and the
+    /// narration's record will carry no cost: each is to be counted on its own.
+    package func takeCostsOfFailed() -> [(ticket: CostTicket, generationID: String?)] {
+        state.withLock { state in
+            guard state.failed else { return [] }
+            defer {
+                state.costs = []
+                state.costIDs = []
+            }
+            return Array(zip(state.costs, state.costIDs))
         }
     }
 

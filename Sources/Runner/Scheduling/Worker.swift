@@ -180,11 +180,14 @@ package struct Worker {
                         job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
                         generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","))
                 } catch {
-                    recorder.failed(job, attempts: attempts, failure: error)
+                    // Every chunk was bought (and is kept): what they cost is counted all the same.
+                    let costs = parts.costs.compactMap { $0.wait() }
+                    recorder.failed(job, attempts: attempts, failure: error, cost: costs.isEmpty ? nil : costs.reduce(0, +))
                 }
             }
         case .partStored, .abandoned:
             spending.settle(reserved: job.reserved, paid: nil)
+            countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true)
         case .retry(var next, let delay, let failure):
             spending.settle(reserved: job.reserved, paid: nil)
@@ -194,6 +197,20 @@ package struct Worker {
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
             recorder.failed(job, attempts: attempts, failure: failure)
+            countChunksOfFailedNarration(job)
+        }
+    }
+
+    /// The chunks a failed narration bought (before its failure, or in flight then and
+    /// kept after) were paid for: each is counted, and journaled `billed`, once its cost
+    /// is known. The rerun takes them kept, for nothing.
+    private func countChunksOfFailedNarration(_ job: Job) {
+        guard let part = job.part else { return }
+        for (ticket, generationID) in part.assembly.takeCostsOfFailed() {
+            ticket.whenSettled { [recorder] cost in
+                guard let cost else { return }
+                recorder.billed(job, attempt: job.attempts + 1, cost: cost, generationID: generationID, reason: "chunk of a failed narration, kept for the rerun")
+            }
         }
     }
 }
