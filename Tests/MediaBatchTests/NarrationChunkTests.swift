@@ -4,6 +4,7 @@ import Glibc
 import Journal
 import Media
 import Narration
+import Support
 import Testing
 import TestSupport
 
@@ -110,6 +111,32 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         try #require(greedy.count == hashes.count && sent.count == greedy.count)
         let rebought = Array(speechInputs(server).dropFirst(sent.count))
         #expect(rebought.sorted() == greedy.indices.filter { lost.contains(hashes[$0]) }.map { greedy[$0] }.sorted())
+        #expect(bytes(folder.path + "/out/m/ch.mp3") == narration)
+    }
+
+    @Test func aNarrationWhoseChunksAreAllKeptJoinsThemWithoutBudgetRateOrRequest() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("ch.txt", (1...6).map { paragraph($0, sentences: 4) }.joined(separator: "\n\n"))
+        let manifest = narrationManifest(maxChars: 400)
+        #expect(try runAgainst(server, manifest: manifest, in: folder).done == 1)
+        let narration = try #require(bytes(folder.path + "/out/m/ch.mp3"))
+        let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
+        let started = try JournalLines(path: journal).records("started").count
+        let sent = server.stats().requests
+        try FileManager.default.removeItem(atPath: folder.path + "/out/m/ch.mp3")
+        // A budget no request fits and a rate of one a minute: the join needs neither.
+        let clock = MonotonicClock.now()
+        let rerun = try runAgainst(server, manifest: manifest, in: folder) { options in
+            options.maxCost = 1e-12
+            options.requestsPerMinute = 1
+        }
+        #expect(rerun.done == 1 && rerun.failed == 0 && rerun.stop == nil, "\(rerun.failures)")
+        #expect(MonotonicClock.now() - clock < 30)
+        #expect(server.stats().requests == sent)
+        #expect(try JournalLines(path: journal).records("started").count == started)
         #expect(bytes(folder.path + "/out/m/ch.mp3") == narration)
     }
 

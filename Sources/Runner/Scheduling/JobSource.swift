@@ -92,6 +92,10 @@ package struct Job: Sendable {
     /// have when it is read (its key was made with it), by path.
     package var referenceDigests: [String: String] = [:]
 
+    /// The one job of a narration whose chunks were all kept: it joins them and sends
+    /// nothing, so it takes no budget, no rate and no request slot's journal record.
+    package var sendsNothing: Bool { part.map { $0.assembly.wasKept($0.index) } ?? false }
+
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
 
@@ -200,6 +204,7 @@ package final class JobSource: @unchecked Sendable {
             let now = MonotonicClock.now()
             retries.removeAll(where: \.isAbandoned)
             let rateWait = rateLimit?.wait(at: now) ?? 0
+            if let job = takeSendingNothing() { return job }
             if now >= cooldownUntil && rateWait == 0, var job = takeDue(at: now) {
                 // The budget gate: a request that could cross the cap is not started, and
                 // nothing after it (the run stops at its budget; requests in flight finish).
@@ -252,6 +257,20 @@ package final class JobSource: @unchecked Sendable {
         let job = ready[index]
         if index == readyStart { readyStart += 1 } else { ready.remove(at: index) }
         compactReady()
+        condition.broadcast()  // room for the feed
+        return job
+    }
+
+    /// The next supplied job, when it sends nothing (a narration that only joins its kept
+    /// chunks): it goes past the cooldown, the rate cap and the budget gate, which concern
+    /// requests. Called with the lock held.
+    private func takeSendingNothing() -> Job? {
+        guard readyStart < ready.count, ready[readyStart].sendsNothing else { return nil }
+        let job = ready[readyStart]
+        readyStart += 1
+        compactReady()
+        modelConcurrency.start(job.model)
+        inProgress += 1
         condition.broadcast()  // room for the feed
         return job
     }

@@ -56,6 +56,8 @@ package struct Worker {
     private func attempt(_ job: Job, connection made: Result<HTTPConnection, HTTPError>, buffer: ByteArray) -> Disposition {
         let attempt = job.attempts + 1
         do throws(TaskFailure) {
+            // A narration whose chunks were all kept only joins them: nothing is sent.
+            if job.sendsNothing, let part = job.part, let complete = part.assembly.keptComplete() { return .writeNarration(complete) }
             let connection: HTTPConnection
             switch made {
             case .success(let made): connection = made
