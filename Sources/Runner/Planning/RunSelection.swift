@@ -24,7 +24,29 @@ package struct PlannedTask: Sendable {
     /// `FileIO.stamp` the planner saw: one changed since is kept.
     package var allowed: [String: String] = [:]
     /// For a task that takes other tasks' outputs (`@id`): its producers and how they stand.
-    package var chain: ChainLinks? = nil
+    package var chain: ChainLinks? {
+        get { chainStorage.first }
+        set { chainStorage = newValue.map { [$0] } ?? [] }
+    }
+    /// `chain`, held out of line (an array is one reference): the links are a few hundred
+    /// bytes, and a plan holds a hundred thousand tasks that have none.
+    private var chainStorage: [ChainLinks] = []
+
+    package init(
+        ordinal: Int, id: String, origin: TaskOrigin, folder: String, key: String, stamps: [String], isNarration: Bool, outputs: ExpectedOutputs,
+        allowed: [String: String] = [:], chain: ChainLinks? = nil
+    ) {
+        self.ordinal = ordinal
+        self.id = id
+        self.origin = origin
+        self.folder = folder
+        self.key = key
+        self.stamps = stamps
+        self.isNarration = isNarration
+        self.outputs = outputs
+        self.allowed = allowed
+        self.chain = chain
+    }
 }
 
 /// A task not to be run, so as not to overwrite `files` (see `OutputGuard`).
