@@ -44,9 +44,16 @@ for i in range(int(sys.argv[1])):
 PY
 cat >"$work/rows.json" <<'JSON'
 {"name": "rows", "rows": "rows.csv",
- "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image", "resolution": "2K"}},
+ "defaults": {"image": {"model": "openrouter/google/gemini-3.1-flash-image-preview", "resolution": "2K"}},
  "tasks": [{"id": "{sku}", "prompt": "Studio photo of the {name} in {colour}, soft light", "aspectRatio": "{ratio}"}]}
 JSON
+
+# Timing a manifest that fails validation would time its error messages: check first.
+for manifest in big.jsonl rows.json; do
+  if ! OPENROUTER_API_KEY=bench "$bin/mediabatch" validate --offline "$work/$manifest" --output-root "$work/check" >/dev/null 2>"$work/invalid"; then
+    echo "bench-scale: $manifest does not validate:" >&2; head -3 "$work/invalid" >&2; exit 1
+  fi
+done
 
 seconds() { /usr/bin/time -f '%e' -o "$work/t" "$@" >/dev/null 2>&1; cat "$work/t"; }
 peak_mib() { /usr/bin/time -f '%M' -o "$work/m" "$@" >/dev/null 2>&1; echo $(( $(cat "$work/m") / 1024 )); }
