@@ -23,3 +23,43 @@ public func realPath(_ path: String) -> String? {
     defer { free(resolved) }
     return String(cString: resolved)
 }
+
+/// Stops the fuzzer on a broken invariant, naming the target (libFuzzer then saves the input).
+@inline(never)
+public func fail(_ target: String, _ message: String) -> Never {
+    print("\(target) invariant violated: \(message)")
+    fatalError(message)
+}
+
+/// A target's scratch folders under /tmp, made once per process: `jobs` (where the manifest
+/// and its inputs go, with a symlink `up` out of it and a symlink `escape` to a secret file
+/// outside it) and `out` (the output root). Removed when the process exits normally; a crash
+/// leaves it for inspection.
+public struct FuzzWorkspace {
+    public let base: String
+    public let jobs: String
+    /// `jobs` with symbolic links resolved: what confined paths must stay under.
+    public let realJobs: String
+    public let outputRoot: String
+
+    /// `folders` and `files` are relative to `jobs`; `escape` is where the link to the
+    /// secret file goes (relative to `jobs`), `secret` its bytes.
+    public init(target: String, folders: [String], files: [(path: String, bytes: [UInt8])], escape: String, secret: [UInt8]) {
+        let base = "/tmp/mediabatch-\(target).\(getpid())"
+        let jobs = base + "/jobs"
+        for folder in [base, jobs, base + "/out"] + folders.map({ jobs + "/" + $0 }) { mkdir(folder, 0o755) }
+        for file in files { write(file.bytes, to: jobs + "/" + file.path) }
+        write(secret, to: base + "/secret.png")
+        symlink(base + "/secret.png", jobs + "/" + escape)
+        symlink("..", jobs + "/up")
+        nonisolated(unsafe) let command = strdup("rm -rf '\(base)'")
+        removeAtExit = command
+        atexit { _ = system(removeAtExit) }
+        self.base = base
+        self.jobs = jobs
+        outputRoot = base + "/out"
+        realJobs = realPath(jobs) ?? jobs
+    }
+}
+
+nonisolated(unsafe) private var removeAtExit: UnsafeMutablePointer<CChar>?

@@ -25,48 +25,34 @@ import Narration
 import Tasks
 import OpenRouter
 
-@inline(never)
-func fail(_ message: String) -> Never {
-    print("fuzz-manifest invariant violated: \(message)")
-    fatalError(message)
-}
+func fail(_ message: String) -> Never { FuzzFiles.fail("fuzz-manifest", message) }
 
+/// The shared workspace with a reference image, a JPEG in a subfolder and a text file.
 struct Workspace {
-    let jobs: String
-    let realJobs: String
-    let outputRoot: String
-    let jsonPath: String
-    let jsonlPath: String
+    let space: FuzzWorkspace
+    var jobs: String { space.jobs }
+    var realJobs: String { space.realJobs }
+    var outputRoot: String { space.outputRoot }
+    var jsonPath: String { space.jobs + "/m.json" }
+    var jsonlPath: String { space.jobs + "/m.jsonl" }
 
     init() {
-        let base = "/tmp/mediabatch-fuzz-manifest.\(getpid())"
-        jobs = base + "/jobs"
-        outputRoot = base + "/out"
-        for folder in [base, jobs, jobs + "/sub", jobs + "/texts", outputRoot] { mkdir(folder, 0o755) }
         // A 1×1 PNG and a minimal JPEG header: reference images the manifest may name.
         let png: [UInt8] = [
             0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
             8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 13, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0, 1, 0, 0,
             5, 0, 1, 0x0D, 0x0A, 0x2D, 0xB4, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
         ]
-        write(png, to: jobs + "/ref.png")
-        write([0xFF, 0xD8, 0xFF, 0xE0, 0, 16] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9], to: jobs + "/sub/ref.jpg")
-        write(Array("The keeper climbed the stairs.\n\nThe light turned. It was late; the sea, calm.\n".utf8), to: jobs + "/texts/a.txt")
-        write(png, to: base + "/secret.png")
-        symlink(base + "/secret.png", jobs + "/escape.png")
-        symlink("..", jobs + "/up")
-        // Removed when the process exits normally (a crash leaves it for inspection).
-        nonisolated(unsafe) let command = strdup("rm -rf '\(base)'")
-        removeAtExit = command
-        atexit { _ = system(removeAtExit) }
-        realJobs = realPath(jobs) ?? jobs
-        jsonPath = jobs + "/m.json"
-        jsonlPath = jobs + "/m.jsonl"
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 16] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9]
+        space = FuzzWorkspace(
+            target: "fuzz-manifest", folders: ["sub", "texts"],
+            files: [("ref.png", png), ("sub/ref.jpg", jpeg),
+                    ("texts/a.txt", Array("The keeper climbed the stairs.\n\nThe light turned. It was late; the sea, calm.\n".utf8))],
+            escape: "escape.png", secret: png)
     }
 }
 
 nonisolated(unsafe) var workspace: Workspace?
-nonisolated(unsafe) var removeAtExit: UnsafeMutablePointer<CChar>?
 
 func checkComponents(_ path: Substring, _ what: String) {
     for component in path.split(separator: "/", omittingEmptySubsequences: false) {

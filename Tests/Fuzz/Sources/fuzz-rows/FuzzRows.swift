@@ -23,36 +23,22 @@ import ManifestDiagnostics
 import Reports
 import Tasks
 
-@inline(never)
-func fail(_ message: String) -> Never {
-    print("fuzz-rows invariant violated: \(message)")
-    fatalError(message)
-}
+func fail(_ message: String) -> Never { FuzzFiles.fail("fuzz-rows", message) }
 
-struct Workspace {
-    let jobs: String
-    let realJobs: String
-    let outputRoot: String
+typealias Workspace = FuzzWorkspace
 
+extension FuzzWorkspace {
+    /// Images to match file patterns against: plain, hidden, in a subfolder, and one that
+    /// is a link out of the folder.
     init() {
-        let base = "/tmp/mediabatch-fuzz-rows.\(getpid())"
-        jobs = base + "/jobs"
-        outputRoot = base + "/out"
-        for folder in [base, jobs, jobs + "/imgs", jobs + "/imgs/sub", outputRoot] { mkdir(folder, 0o755) }
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        for name in ["imgs/a.png", "imgs/b.png", "imgs/.hidden.png", "imgs/sub/c.png"] { write(png, to: jobs + "/" + name) }
-        write(png, to: base + "/secret.png")
-        symlink(base + "/secret.png", jobs + "/imgs/escape.png")
-        symlink("..", jobs + "/up")
-        nonisolated(unsafe) let command = strdup("rm -rf '\(base)'")
-        removeAtExit = command
-        atexit { _ = system(removeAtExit) }
-        realJobs = realPath(jobs) ?? jobs
+        self.init(
+            target: "fuzz-rows", folders: ["imgs", "imgs/sub"],
+            files: ["imgs/a.png", "imgs/b.png", "imgs/.hidden.png", "imgs/sub/c.png"].map { ($0, png) }, escape: "imgs/escape.png", secret: png)
     }
 }
 
 nonisolated(unsafe) var workspace: Workspace?
-nonisolated(unsafe) var removeAtExit: UnsafeMutablePointer<CChar>?
 
 let model: JSON = ["image": ["model": "openrouter/google/gemini-2.5-flash-image"]]
 
