@@ -162,6 +162,15 @@ struct DryRun {
             entry["text"] = .string(String(speech.text.prefix(200)))
             entry["format"] = .string(speech.format.fileExtension)
             entry["output"] = .string(speech.output.folder + "/" + speech.output.baseName + "." + speech.format.fileExtension)
+        case .video(let video):
+            entry["type"] = "video"
+            entry["prompt"] = .string(video.prompt)
+            entry["duration"] = video.duration.map { .int(Int64($0)) } ?? .null
+            entry["resolution"] = video.resolution.map(JSON.string) ?? .null
+            entry["aspectRatio"] = video.aspectRatio.map(JSON.string) ?? .null
+            entry["firstFrame"] = video.firstFrame.map { .string($0.location) } ?? .null
+            entry["lastFrame"] = video.lastFrame.map { .string($0.location) } ?? .null
+            entry["output"] = .string(video.output.folder + "/" + video.output.baseName + ".mp4")
         }
         return entry
     }

@@ -20,6 +20,8 @@ package struct RunPlanner {
     package var countSpent = false
     /// Send again tasks the journal shows refused.
     package var retryRefused = false
+    /// Submit again video tasks whose earlier submit's answer was lost.
+    package var resubmitUncertain = false
     /// Sees every task validation expands, in order, with its key (`plan` describes them).
     package var visit: ((MediaTask, String) -> Void)?
 
@@ -42,15 +44,18 @@ package struct RunPlanner {
                     otherShards += 1
                     return false
                 }
-                candidates.append((entry, PlannedTask(
+                var planned = PlannedTask(
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
-                    isNarration: !task.isImage, outputs: ExpectedOutputs(task))))
+                    isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
+                planned.isVideo = task.isVideo
+                candidates.append((entry, planned))
                 return true
             }
         } catch {
             throw .manifest(error)
         }
         let journals = try intactByFolder()
+        let videoJobs = try readVideoJobs(folders, journals: journals)
 
         var entries: [PlannedEntry] = []
         var kept: [PlannedKept] = []
@@ -58,7 +63,22 @@ package struct RunPlanner {
         var refusedBefore = 0
         let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
         var outputs = OutputGuard(journals: journals)
+        var uncertain: [PlannedUncertain] = []
         for (ref, candidate) in candidates {
+            var candidate = candidate
+            // A video job an earlier run submitted is polled, never submitted again (with
+            // --force too); one whose submit's answer was lost waits for the user's word.
+            if candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
+                if record.hasJob {
+                    candidate.videoJob = record
+                    if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(candidate) } else { entries.append(PlannedEntry(ref: ref, tasks: [candidate])) }
+                    continue
+                }
+                if !resubmitUncertain {
+                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, since: record.since))
+                    continue
+                }
+            }
             if journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
                 alreadyDone += 1
                 continue
@@ -90,6 +110,7 @@ package struct RunPlanner {
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
         selection.refusedKeys = refused
+        selection.uncertain = uncertain
         return selection
     }
 
@@ -102,7 +123,23 @@ package struct RunPlanner {
 
     package static func identify(_ task: MediaTask) -> (key: String, stamps: [String]) {
         let stamps = task.inputs.map(FileIO.stamp)
-        return (RequestKey.of(task, referenceStamps: task.isImage ? stamps : []), stamps)
+        return (RequestKey.of(task, referenceStamps: task.isImage || task.isVideo ? stamps : []), stamps)
+    }
+
+    /// Each folder's open video jobs (see `JournalIndex.videoJobs`), read even with `--force`:
+    /// a job submitted is never submitted again.
+    private func readVideoJobs(_ folders: [String], journals: [String: FolderJournal]) throws(PreparationError) -> [String: [String: VideoJobRecord]] {
+        var jobs: [String: [String: VideoJobRecord]] = [:]
+        for folder in folders {
+            if let journal = journals[folder] {
+                jobs[folder] = journal.index.videoJobs
+                continue
+            }
+            let path = Journal.path(folder: folder, shard: shard)
+            guard FileIO.exists(path) else { continue }
+            do { jobs[folder] = try JournalIndex(path: path, outcomesOnly: true).videoJobs } catch { throw .file(error) }
+        }
+        return jobs
     }
 
     /// Starts reading each folder's journal (and checking the files of its done tasks) on

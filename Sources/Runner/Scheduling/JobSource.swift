@@ -46,6 +46,9 @@ package struct Job: Sendable {
     package var part: NarrationPart? = nil
     /// Dollars reserved under the budget for this attempt (see `Spending`).
     package var reserved: Double = 0
+    /// A video task whose job an earlier run submitted (the journal's record): polled, never
+    /// submitted again.
+    package var videoJob: VideoJobRecord? = nil
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
@@ -58,6 +61,7 @@ package struct Job: Sendable {
         switch task {
         case .image(let image): return image.model.wireID
         case .speech(let speech): return speech.model.wireID
+        case .video(let video): return video.model.wireID
         }
     }
 }
@@ -221,6 +225,26 @@ package final class JobSource: @unchecked Sendable {
         condition.lock()
         cooldownUntil = max(cooldownUntil, MonotonicClock.now() + seconds)
         condition.unlock()
+    }
+
+    /// A video poll's turn under the run's rate cap and cooldown: 0 when it may go now (a
+    /// token is taken), else the seconds to wait. Polls need no worker and no budget.
+    package func pollSlot() -> Double {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = MonotonicClock.now()
+        let wait = max(cooldownUntil - now, rateLimit?.wait(at: now) ?? 0)
+        guard wait <= 0 else { return wait }
+        rateLimit?.take(at: now)
+        return 0
+    }
+
+    /// Nothing is left to hand out or in progress (the feed ended, no retry waits), or the
+    /// run stopped: the video poller may end once its own jobs are settled.
+    package var hasFinished: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped && inProgress == 0 || supplyEnded && ready.count == readyStart && retries.isEmpty && inProgress == 0
     }
 
     /// Schedule nothing more, retries included; the feed stops too.
