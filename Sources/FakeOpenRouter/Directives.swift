@@ -33,7 +33,8 @@ struct Directives: Sendable {
     var videoSeconds: Double?
     /// `#fake:video-fail`: the video job ends `failed` with an error text.
     var videoFailure: String?
-    /// `#fake:drop-answer`: the submit's 202 is lost (connection reset) after the job was made.
+    /// `#fake:drop-answer`: the 202 of the first submit of this body is lost (connection
+    /// reset) after the job was made; a later submit of the same body is answered.
     var dropAnswer = false
     /// `#fake:poll-faults=N`: the job's first N polls answer 500.
     var pollFaults: Int?

@@ -76,7 +76,7 @@ extension FakeCore {
         }
         let generationID = nextGenerationID()
         let cost = failure == nil ? ask.model.cost(seconds: ask.duration, audio: ask.audio) : 0
-        let job: VideoJob = state.withLock { state in
+        let (job, firstOfBody): (VideoJob, Bool) = state.withLock { state in
             state.videoJobCounter += 1
             let id = "job-\(state.videoJobCounter)-\(String(generationID.suffix(12)))"
             let job = VideoJob(
@@ -96,10 +96,10 @@ extension FakeCore {
                 record.visibleAt = now + seconds
                 state.store(record)
             }
-            return job
+            return (job, earlier == 0)
         }
         var reply = Reply.json(202, jobDocument(job, status: "pending", request: request), escapeSlashes: escape)
-        if directives.dropAnswer || dropDraw < config.videoDropSubmitRate {
+        if directives.dropAnswer && firstOfBody || dropDraw < config.videoDropSubmitRate {
             // The job exists and will be billed; its id never reaches the client.
             state.withLock { $0.stats.droppedVideoSubmitAnswers += 1 }
             reply.delivery = .resetMidBody

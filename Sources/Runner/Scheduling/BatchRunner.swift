@@ -91,7 +91,7 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
-        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
+        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder) + summary.pendingVideos.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)
         return summary
     }
