@@ -44,28 +44,25 @@ public struct VideoModelInfo: Sendable, Equatable {
     /// naming no resolution or this one, and audio (`with_audio`) or not as asked. Nil when no
     /// SKU fits, or fitting SKUs disagree.
     public func pricePerSecond(resolution: String?, audio: Bool) -> Double? {
-        struct Candidate {
-            let price: Double
-            let namesResolution: Bool
-        }
-        var candidates: [Candidate] = []
+        // Each fitting SKU scores one for naming the resolution, one for naming audio as
+        // asked: the most specific ones win, and must agree.
+        var candidates: [(price: Double, score: Int)] = []
         for (name, value) in pricingSKUs {
             let words = name.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" }).map(String.init)
             guard words.contains(where: { $0.hasPrefix("second") }), let price = Double(value), price >= 0 else { continue }
-            let withAudio = words.contains("with") && words.contains("audio")
-            let withoutAudio = words.contains("without") || words.contains("no") && words.contains("audio")
-            if withAudio != audio && (withAudio || withoutAudio) { continue }
-            let resolutionWords = words.filter(VideoModelInfo.isResolutionWord)
-            if let named = resolutionWords.first {
+            let namesAudio = words.contains("audio")
+            let withAudio = namesAudio && !words.contains("without") && !words.contains("no")
+            if namesAudio && withAudio != audio { continue }
+            var score = namesAudio ? 1 : 0
+            if let named = words.first(where: VideoModelInfo.isResolutionWord) {
                 guard let resolution, named == resolution.lowercased() else { continue }
-                candidates.append(Candidate(price: price, namesResolution: true))
-            } else {
-                candidates.append(Candidate(price: price, namesResolution: false))
+                score += 1
             }
+            candidates.append((price, score))
         }
-        let best = candidates.contains { $0.namesResolution } ? candidates.filter(\.namesResolution) : candidates
-        guard let first = best.first, best.allSatisfy({ $0.price == first.price }) else { return nil }
-        return first.price
+        guard let best = candidates.map(\.score).max() else { return nil }
+        let prices = Set(candidates.filter { $0.score == best }.map(\.price))
+        return prices.count == 1 ? prices.first : nil
     }
 
     /// "480p", "1080p", "4k", ...

@@ -101,7 +101,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Submit again the video tasks whose earlier submit's answer was lost (the job may exist and be paid for twice).")
     var resubmitUncertain = false
 
-    @Option(help: ArgumentHelp("Video polling: first wait, growth factor and longest wait in seconds, e.g. 3,1.5,20 (the default).", visibility: .hidden))
+    @Option(help: "Video polling: the first wait, the growth factor and the longest wait in seconds (default 3,1.5,20).")
     var videoPoll: String?
 
     func validate() throws {

@@ -68,7 +68,10 @@ package enum Sidecar {
         if let id = job.generationID { sidecar["generation"] = .string(id) }
         if let cost = job.cost { sidecar["cost"] = .double(cost) }
         if let duration { sidecar["durationSeconds"] = .double(duration) }
-        if let frame = task.firstFrame { sidecar["firstFrame"] = .string(FileIO.lastComponent(frame.location)) }
+        if let frame = task.firstFrame {
+            sidecar["firstFrame"] = .string(FileIO.lastComponent(frame.location))
+            if case .file(let path) = frame { sidecar["firstFramePath"] = .string(path) }
+        }
         if let frame = task.lastFrame { sidecar["lastFrame"] = .string(FileIO.lastComponent(frame.location)) }
         if !task.references.isEmpty { sidecar["references"] = .array(task.references.map { .string(FileIO.lastComponent($0.location)) }) }
         sidecar["created"] = .string(UTCTime.now())
