@@ -193,4 +193,62 @@ struct VideoRunTests {
         #expect(stats.videoSubmissions == 1)
         #expect(folder.files(under: "out/m") == ["flaky.mp4"])
     }
+
+    @Test("Jobs wait on the poller, not on workers: six jobs with two workers are all submitted before the first is collected")
+    func pollerHoldsNoWorker() throws {
+        let server = try startFake { $0.videoJobSeconds = 1.5 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest((1...6).map { #"{"id": "v\#($0)", "type": "video", "prompt": "Scene \#($0) of falling snow"}"# }))
+        let result = try runCLI(runArguments(server, ["--concurrency", "2"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let requests = videoRequests(server)
+        let submits = requests.filter { $0.method == "POST" }
+        let firstDownload = try #require(requests.first { $0.path.hasSuffix("/content") })
+        #expect(submits.count == 6)
+        #expect(submits.allSatisfy { $0.receivedAt < firstDownload.receivedAt }, "a submit waited for a render")
+        #expect(server.stats().duplicateVideoSubmissions == 0)
+        #expect(folder.files(under: "out/m").count == 6)
+    }
+
+    @Test("--video-timeout: a run waits no longer, leaves the job pending (75), and the next run collects it")
+    func videoTimeout() throws {
+        let server = try startFake { $0.videoJobSeconds = 2 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "slow", "type": "video", "prompt": "A glacier calving"}"#]))
+        let started = monotonicNow()
+        let first = try runCLI(runArguments(server, ["--video-timeout", "0.5"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        #expect(monotonicNow() - started < 1.9, "the run did not wait for the job")
+        let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
+        #expect(status.stdout.contains("running") && status.stdout.contains("ago"), "\(status.stdout)")
+        let results = (try? String(contentsOfFile: folder.path + "/out/m/.mediabatch/results.csv", encoding: .utf8)) ?? ""
+        #expect(results.contains("slow,,pending"), "\(results)")
+        Thread.sleep(forTimeInterval: 1.6)
+        let second = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(server.stats().videoSubmissions == 1)
+        #expect(folder.files(under: "out/m") == ["slow.mp4"])
+    }
+
+    @Test("The gallery shows each clip as <video preload=none>, its first frame as the poster")
+    func gallery() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.2 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("still.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 40))
+        folder.write("m.json", manifest([#"{"id": "alive", "type": "video", "firstFrame": "still.png"}"#]))
+        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
+        #expect(page.contains(#"preload="none""#) && page.contains(#"src="alive.mp4""#), "\(page)")
+        #expect(page.contains(#"poster="../../still.png""#), "\(page)")
+        let sent = try #require(videoRequests(server).first { $0.method == "POST" }?.json())
+        #expect(sent["prompt"] == nil, "no prompt: the frame alone")
+    }
 }
+

@@ -49,6 +49,9 @@ package struct Job: Sendable {
     /// A video task whose job an earlier run submitted (the journal's record): polled, never
     /// submitted again.
     package var videoJob: VideoJobRecord? = nil
+    /// A video job handed to the poller: its model's concurrency slot is free again (the
+    /// job waits without a request in flight), though the job stays in progress.
+    package var parked = false
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
@@ -195,7 +198,7 @@ package final class JobSource: @unchecked Sendable {
     package func finish(_ job: Job, succeeded: Bool) {
         condition.lock()
         inProgress -= 1
-        modelConcurrency.end(job.model, succeeded: succeeded)
+        if !job.parked { modelConcurrency.end(job.model, succeeded: succeeded) }
         condition.broadcast()
         condition.unlock()
     }
@@ -225,6 +228,19 @@ package final class JobSource: @unchecked Sendable {
         condition.lock()
         cooldownUntil = max(cooldownUntil, MonotonicClock.now() + seconds)
         condition.unlock()
+    }
+
+    /// A submitted video job goes to the poller: its model's slot is given back at once, so
+    /// the next submits need not wait for this job to render. The job stays in progress
+    /// until `finish`.
+    package func park(_ job: Job) -> Job {
+        condition.lock()
+        modelConcurrency.end(job.model, succeeded: true)
+        condition.broadcast()
+        condition.unlock()
+        var parked = job
+        parked.parked = true
+        return parked
     }
 
     /// A video poll's turn under the run's rate cap and cooldown: 0 when it may go now (a

@@ -209,7 +209,7 @@ package struct Worker {
             source.finish(job, succeeded: true)
         case .videoSubmitted(let state, let since, let resumed):
             // The reservation stays with the job until its real cost is known.
-            var waiting = job
+            var waiting = source.park(job)
             waiting.attempts = attempts - 1
             poller.add(waiting, state: state, since: since, resumed: resumed)
         case .videoUncertain(let failure):
