@@ -149,7 +149,7 @@ public struct OpenRouterClient: Sendable {
     public func catalog(on connection: HTTPConnection) throws(OpenRouterError) -> ModelCatalog {
         let models = try getJSON("/models?output_modalities=all", on: connection)
         let images = try getJSON("/images/models", on: connection)
-        let videos = try? videoModelsDocument(on: connection)
+        let videos = (try? videoModelsDocument(on: connection)) ?? ["data": []]
         return ModelCatalog(modelsDocument: models, imagesDocument: images, videosDocument: videos, fetched: Int(time(nil)))
     }
 

@@ -75,7 +75,8 @@ public struct ModelCatalog: Sendable {
         self.videosDocument = videosDocument
     }
 
-    public var isStale: Bool { Int(time(nil)) - fetched > ModelCatalog.timeToLive }
+    /// Older than a day, or written before video models were listed (fetched again when online).
+    public var isStale: Bool { Int(time(nil)) - fetched > ModelCatalog.timeToLive || videosDocument == nil }
 
     /// The image models: those whose output modalities include `image`.
     public var imageModels: [Model] { models.values.filter { $0.outputModalities.contains("image") }.sorted { $0.id < $1.id } }
