@@ -25,7 +25,13 @@ struct DryRun {
         var unpriced = 0
     }
 
-    enum State: String { case run, done, kept, refused, otherShard = "other shard" }
+    enum State: String {
+        case run, done, kept, refused, otherShard = "other shard"
+        /// A video job an earlier run submitted: the run polls it (nothing new is paid).
+        case polled = "job running"
+        /// A video submit of uncertain fate: left alone unless `--resubmit-uncertain`.
+        case uncertain
+    }
 
     /// What the listing needs of a task (not the task itself: 100,000 of them add up).
     struct Row {
@@ -64,9 +70,12 @@ struct DryRun {
         // A task can only show as refused when it is neither run nor kept, which `--force`
         // (no journals read) never leaves: the planner's refused keys are the journals'.
         let refused = selection.refusedKeys
+        let polled = Set(selection.entries.flatMap { $0.tasks.filter { $0.videoJob != nil }.map { FolderKey(folder: $0.folder, key: $0.key) } })
+        let uncertain = Set(selection.uncertain.map { FolderKey(folder: $0.folder, key: $0.key) })
         for index in rows.indices {
             let id = FolderKey(folder: rows[index].folder, key: rows[index].key)
-            rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
+            rows[index].state = polled.contains(id) ? .polled : uncertain.contains(id) ? .uncertain
+                : toRun.contains(id) ? .run : kept.contains(id) ? .kept
                 : shard.map { !$0.contains(key: rows[index].key) } == true ? .otherShard
                 : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
         }
@@ -100,6 +109,8 @@ struct DryRun {
             document["kept"] = .int(Int64(count(.kept)))
             document["refusedBefore"] = .int(Int64(count(.refused)))
             document["otherShards"] = .int(Int64(count(.otherShard)))
+            document["videoJobsRunning"] = .int(Int64(count(.polled)))
+            document["uncertain"] = .int(Int64(count(.uncertain)))
             document["requests"] = .int(Int64(requests))
             document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
             document["unpricedRequests"] = .int(Int64(unpriced))
@@ -138,6 +149,8 @@ struct DryRun {
         if count(.kept) > 0 { total += ", \(count(.kept)) kept (files not to overwrite)" }
         if count(.refused) > 0 { total += ", \(count(.refused)) refused before" }
         if count(.otherShard) > 0 { total += ", \(count(.otherShard)) in other shards" }
+        if count(.polled) > 0 { total += ", \(count(.polled)) video job\(count(.polled) == 1 ? "" : "s") running (polled, not paid again)" }
+        if count(.uncertain) > 0 { total += ", \(count(.uncertain)) uncertain (--resubmit-uncertain)" }
         total += "; \(requests) request\(requests == 1 ? "" : "s"), estimated cost "
         total += unknown ? "unknown" : Terminal.dollars(cost) + (unpriced > 0 ? " (+ \(unpriced) requests of unknown price)" : "")
         if catalog == nil { total += " (run `mediabatch models` to cache prices)" }

@@ -40,6 +40,8 @@ struct VideoRunTests {
         #expect(cli.killedBySignal, "the run ended before the kill: \(cli.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/m/clip.mp4"))
         #expect(server.stats().videoSubmissions == 1)
+        let planned = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        #expect((planned.stdout + planned.stderr).contains("1 video job running"), "\(planned.stdout)\(planned.stderr)")
 
         let rerun = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
         #expect(rerun.status == 0, "\(rerun.stderr)")
@@ -171,7 +173,9 @@ struct VideoRunTests {
         #expect(server.stats().videoSubmissions == 1, "not submitted again without the flag")
 
         let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
-        #expect(status.stdout.contains("uncertain"), "\(status.stdout)")
+        #expect(status.stdout.contains("uncertain") && status.stdout.contains("ago"), "\(status.stdout)")
+        let planned = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        #expect((planned.stdout + planned.stderr).contains("1 uncertain"), "\(planned.stdout)\(planned.stderr)")
 
         let resubmitted = try runCLI(runArguments(server, ["--resubmit-uncertain"] + fastPolls), environment: environment(folder), in: folder.path)
         #expect(resubmitted.status == 0, "\(resubmitted.stderr)")

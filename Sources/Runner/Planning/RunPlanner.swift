@@ -75,7 +75,7 @@ package struct RunPlanner {
                     continue
                 }
                 if !resubmitUncertain {
-                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, since: record.since))
+                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
                     continue
                 }
             }

@@ -34,6 +34,7 @@ package struct PlannedTask: Sendable {
 package struct PlannedUncertain: Sendable {
     package let taskID: String
     package let folder: String
+    package let key: String
     package let since: String?
 }
 

@@ -120,6 +120,11 @@ package final class VideoPoller: Sendable {
         item.polls += 1
         let polled: VideoJobState
         do { polled = try executor.client.pollVideo(id: item.state.id, pollingURL: item.state.pollingURL, on: connection) } catch {
+            // A refused key will not poll better later: the job waits for a run with a good one.
+            if error.kind == .unauthorized {
+                leavePending(item)
+                return
+            }
             // A failed poll is polled again: the job itself is not touched.
             item.dueAt = MonotonicClock.now() + max(schedule.wait(afterPolls: item.polls), error.retryAfter ?? 0)
             requeue(item)
