@@ -192,6 +192,15 @@ public final class Journal: @unchecked Sendable {
         try append(record)
     }
 
+    /// The submit was answered with an error: no job was made (a retry may follow). Not
+    /// synced: lost in a crash, the task is only thought uncertain, never submitted twice.
+    public func videoNotSubmitted(key: String, taskID: String, status: Int?) throws(FileError) {
+        var record: JSONObject = ["event": "unsubmitted", "key": .string(key), "task": .string(taskID)]
+        if let status { record["status"] = .int(Int64(status)) }
+        record["time"] = .string(UTCTime.now())
+        try append(record, durable: false)
+    }
+
     /// The submit's answer was lost (a timeout, a reset): a job may exist, and be billed,
     /// without its id. Not resubmitted unless the user says so (`--resubmit-uncertain`).
     public func videoUncertain(key: String, taskID: String, message: String) throws(FileError) {

@@ -110,6 +110,11 @@ public struct JournalIndex: Sendable {
             videoJobs[key] = VideoJobRecord.next(after: videoJobs[key], record)
             if isNew { order.append(key) }
             return true
+        case "unsubmitted":
+            // Answered with an error: no job was made by that submit.
+            if videoJobs[key]?.hasJob != true { videoJobs[key] = nil }
+            if isNew { order.append(key) }
+            return true
         case "done", "failed":
             videoJobs[key] = nil
         default:

@@ -254,5 +254,24 @@ struct VideoRunTests {
         let sent = try #require(videoRequests(server).first { $0.method == "POST" }?.json())
         #expect(sent["prompt"] == nil, "no prompt: the frame alone")
     }
-}
 
+    @Test("A submit answered 429 made no job: it is retried, and is not left uncertain")
+    func submitRetriedAfterAnError() throws {
+        let server = try startFake {
+            $0.videoJobSeconds = 0.2
+            $0.faults.retryAfterSeconds = 0.2
+        }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "busy", "type": "video", "prompt": "A busy street #fake:fault=429 #fake:fault-attempts=1"}"#]))
+        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(videoRequests(server).filter { $0.method == "POST" }.count == 2)
+        #expect(server.stats().videoSubmissions == 1, "the 429 made no job")
+        let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
+        #expect(journal.records("unsubmitted").count == 1)
+        #expect(journal.records("uncertain").isEmpty)
+        #expect(folder.files(under: "out/m") == ["busy.mp4"])
+    }
+}

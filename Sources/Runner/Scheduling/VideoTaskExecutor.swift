@@ -34,7 +34,10 @@ package struct VideoTaskExecutor: Sendable {
         }
         let state: VideoJobState
         do { state = try client.submitVideo(body: body, on: connection) } catch {
-            guard VideoSubmit.mayHaveCreatedJob(error) else { throw error }
+            guard VideoSubmit.mayHaveCreatedJob(error) else {
+                try? journal?.videoNotSubmitted(key: key, taskID: task.id, status: error.status)
+                throw error
+            }
             let message = "the answer to the submit was lost (\(error.description)): a job may exist and be billed; "
                 + "not submitted again unless you run with --resubmit-uncertain"
             try? journal?.videoUncertain(key: key, taskID: task.id, message: message)
