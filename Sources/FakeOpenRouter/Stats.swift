@@ -71,6 +71,8 @@ public struct FakeStats: Sendable, Equatable {
     /// Of those, submissions whose request body (hashed) had already created a job: a client
     /// that pays twice for the same video shows here.
     public var duplicateVideoSubmissions: Int = 0
+    /// Jobs made per request body, by the body's FNV-1a hash (16 hex digits).
+    public var videoSubmissionsByBody: [String: Int] = [:]
     /// Submissions whose job was created but whose 202 answer was dropped (reset).
     public var droppedVideoSubmitAnswers: Int = 0
     /// `GET /videos/{id}` polls, and those answered with an injected 500.
@@ -94,6 +96,7 @@ public struct FakeStats: Sendable, Equatable {
             ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
             ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
             ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
+            ("videoSubmissionsByBody", .object(videoSubmissionsByBody.keys.sorted().map { ($0, .int(videoSubmissionsByBody[$0] ?? 0)) })),
         ])
         return document.text(escapeSlashes: false)
     }

@@ -88,6 +88,8 @@ extension FakeCore {
             let earlier = state.videoSubmissionsByBody[bodyHash, default: 0]
             if earlier > 0 { state.stats.duplicateVideoSubmissions += 1 }
             state.videoSubmissionsByBody[bodyHash] = earlier + 1
+            let hex = String(bodyHash, radix: 16)
+            state.stats.videoSubmissionsByBody[String(repeating: "0", count: 16 - hex.count) + hex] = earlier + 1
             if failure == nil {
                 var record = GenerationRecord(
                     id: generationID, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),

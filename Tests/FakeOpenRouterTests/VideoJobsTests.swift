@@ -84,6 +84,8 @@ struct VideoJobsTests {
         let stats = server.stats()
         #expect(stats.videoSubmissions == 3)
         #expect(stats.duplicateVideoSubmissions == 1)
+        #expect(stats.videoSubmissionsByBody.values.sorted() == [1, 2])
+        #expect(stats.jsonString().contains("\"videoSubmissionsByBody\":{"))
     }
 
     @Test("Values outside the model's sets are 400 and make no job")
