@@ -274,4 +274,21 @@ struct VideoRunTests {
         #expect(journal.records("uncertain").isEmpty)
         #expect(folder.files(under: "out/m") == ["busy.mp4"])
     }
+
+    @Test("Polls take their turn under --rpm like every request of the run")
+    func pollsShareTheRateCap() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.1 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "paced", "type": "video", "prompt": "Tide coming in"}"#]))
+        // 30 a minute: one request every 2 s, polls included.
+        let result = try runCLI(runArguments(server, ["--rpm", "30"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let requests = videoRequests(server).filter { !$0.path.hasSuffix("/content") }
+        #expect(requests.count >= 2)
+        for (earlier, later) in zip(requests, requests.dropFirst()) {
+            #expect(later.receivedAt - earlier.receivedAt > 1.8, "\(earlier.path) then \(later.path) too soon")
+        }
+    }
 }
