@@ -291,4 +291,19 @@ struct VideoRunTests {
             #expect(later.receivedAt - earlier.receivedAt > 1.8, "\(earlier.path) then \(later.path) too soon")
         }
     }
+
+    @Test("--force does not submit a journaled job again: it polls it")
+    func forcePollsJournaledJobs() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.8 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "once", "type": "video", "prompt": "Lanterns on a river"}"#]))
+        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        let forced = try runCLI(runArguments(server, ["--force"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(server.stats().videoSubmissions == 1)
+        #expect(folder.files(under: "out/m") == ["once.mp4"])
+    }
 }
