@@ -63,11 +63,10 @@ package final class VideoPoller: Sendable {
 
     /// A job to wait for: just submitted (first polled after the schedule's first wait), or
     /// found in the journal (`resumed`: polled at once).
-    package func add(_ job: Job, state job0: VideoJobState, since: String?, resumed: Bool) {
+    package func add(_ job: Job, state initial: VideoJobState, since: String?, resumed: Bool) {
         let now = MonotonicClock.now()
-        state.withLock { state in
-            state.waiting.append(Waiting(job: job, state: job0, since: since, dueAt: resumed ? now : now + schedule.wait(afterPolls: 0)))
-        }
+        let dueAt = resumed ? now : now + schedule.wait(afterPolls: 0)
+        state.withLock { $0.waiting.append(Waiting(job: job, state: initial, since: since, dueAt: dueAt)) }
         wake.signal()
     }
 

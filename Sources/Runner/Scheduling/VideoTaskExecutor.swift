@@ -43,13 +43,10 @@ package struct VideoTaskExecutor: Sendable {
             try? journal?.videoUncertain(key: key, taskID: task.id, message: message)
             return .uncertain(error.reclassified(as: .permanent, note: "uncertain submit"))
         }
-        do {
-            try journal?.videoSubmitted(
-                key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate)
-        } catch {
-            // The job exists but its id could not be kept: this run still collects it.
-            return .job(state)
-        }
+        // Should the id not be kept (a journal that cannot be written), this run still collects
+        // the job; a crash before then leaves the task uncertain (`submitting`), never resubmitted.
+        try? journal?.videoSubmitted(
+            key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate)
         return .job(state)
     }
 
