@@ -5,6 +5,7 @@ import JSON
 /// came back), `submitted` (the job id, synced the moment the 202 arrived), or `uncertain`
 /// (the answer was lost). A `done` or `failed` record ends it.
 public struct VideoJobRecord: Sendable, Equatable {
+    /// The journal event that last spoke of the submit.
     public enum State: String, Sendable {
         case submitting, submitted, uncertain
     }

@@ -70,6 +70,7 @@ public enum VideoRequest {
 
 /// Where an asynchronous video job stands, as `POST /videos` and `GET /videos/{id}` say.
 public struct VideoJobState: Sendable, Equatable {
+    /// OpenRouter's job statuses; the last four are final.
     public enum Status: String, Sendable {
         case pending
         case inProgress = "in_progress"
