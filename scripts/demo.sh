@@ -19,13 +19,15 @@ base=$(sed -n 's/^listening on //p' "$log" | head -1)
 [ -n "$base" ] || { echo "demo: the fake server did not start" >&2; cat "$log" >&2; exit 1; }
 echo "demo: fake OpenRouter at $base" >&2
 
-OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --concurrency 4
+# Video jobs (jobs/video-clips.json) take the fake 2 s to render; polled from 1 s on.
+OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --concurrency 4 --video-poll 1,1.5,5
 
 echo >&2
 echo "demo: files under output/:" >&2
 find output -type f ! -name '.*' ! -name '*.json' ! -name 'index.html' ! -path '*/.mediabatch/*' | sort | while read -r f; do
   case "$f" in
     *.mp3|*.wav) info="audio, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" 2>/dev/null) s" ;;
+    *.mp4|*.mov) info="video, $(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" 2>/dev/null) s" ;;
     *) info=$(file -b "$f" 2>/dev/null | cut -c1-60) ;;
   esac
   printf '  %-58s %s\n' "$f" "$info"

@@ -10,7 +10,7 @@ import jsonschema
 with open(sys.argv[1]) as handle:
     schema = json.load(handle)
 if sys.argv[2:] == ["--fields"]:
-    for kind in ("imageTask", "ttsTask"):
+    for kind in ("imageTask", "ttsTask", "videoTask"):
         print(kind, " ".join(sorted(schema["$defs"][kind]["properties"])))
     sys.exit(0)
 validator = jsonschema.Draft202012Validator(schema)

@@ -36,6 +36,16 @@ public struct FakeConfiguration: Sendable {
     /// it "generates" (the configured latency plus any `#fake:first-byte=S`), then the JSON:
     /// the body begins with whitespace and is sent chunked (no `Content-Length`).
     public var chatKeepAliveSeconds: Double? = nil
+    /// Seconds a video job takes from submit to its end (a quarter `pending`, then
+    /// `in_progress`); a prompt's `#fake:video-seconds=S` wins.
+    public var videoJobSeconds: Double = 2
+    /// Probability (0...1) that a video job fails (seeded by the request body and `faults.seed`).
+    public var videoFailureRate: Double = 0
+    /// Probability (0...1) that a poll of a video job is answered 500 (the job goes on).
+    public var videoPollFaultRate: Double = 0
+    /// Probability (0...1) that a submit's 202 is dropped (connection reset) after the job
+    /// was created: the client cannot know whether it paid.
+    public var videoDropSubmitRate: Double = 0
 
     public init() {}
 }

@@ -29,6 +29,17 @@ struct Directives: Sendable {
     var firstByte: Double?
     /// `#fake:pcm-rate=N`: speech pcm at N Hz (said in `Content-Type: audio/pcm;rate=N;channels=1`).
     var pcmRate: Int?
+    /// `#fake:video-seconds=S`: this video job takes S seconds.
+    var videoSeconds: Double?
+    /// `#fake:video-fail`: the video job ends `failed` with an error text.
+    var videoFailure: String?
+    /// `#fake:drop-answer`: the 202 of the first submit of this body is lost (connection
+    /// reset) after the job was made; a later submit of the same body is answered.
+    var dropAnswer = false
+    /// `#fake:poll-faults=N`: the job's first N polls answer 500.
+    var pollFaults: Int?
+    /// `#fake:foreign-url`: the finished job's `unsigned_urls` point at another origin.
+    var foreignURL = false
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -58,6 +69,12 @@ struct Directives: Sendable {
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
         case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
+        case "video-seconds":
+            videoSeconds = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
+        case "video-fail": videoFailure = "The provider rejected this video request (fake failure: video-fail)."
+        case "drop-answer": dropAnswer = true
+        case "poll-faults": pollFaults = value.flatMap { Int($0) }.map { min(max($0, 0), 1000) }
+        case "foreign-url": foreignURL = true
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
         default: break

@@ -32,6 +32,13 @@ enum Faults {
     /// Whether a kind can be expressed on an endpoint (a 200-shaped fault needs a JSON
     /// body of the right kind; speech answers are raw audio).
     static func applies(_ kind: FaultKind, to endpoint: Endpoint) -> Bool {
+        if endpoint == .videos {
+            // A submit answers 202 with a small JSON: errors, and answers lost after the job was made.
+            switch kind {
+            case .resetMidBody, .truncatedBody, .stall, .paymentInFlight, .upstreamRateLimited, .dailyRateLimited: return true
+            default: return kind.errorStatus != nil
+            }
+        }
         switch kind {
         case .malformedJSON: return endpoint != .speech
         case .noImages: return endpoint != .speech
@@ -49,6 +56,8 @@ enum Endpoint: Sendable, Equatable {
     case chat
     case images
     case speech
+    /// `POST /videos`: submitting a video job.
+    case videos
 
     init?(method: String, path: String) {
         guard method == "POST" else { return nil }
@@ -56,6 +65,7 @@ enum Endpoint: Sendable, Equatable {
         case "/chat/completions": self = .chat
         case "/images": self = .images
         case "/audio/speech": self = .speech
+        case "/videos": self = .videos
         default: return nil
         }
     }

@@ -150,6 +150,9 @@ final class FakeCore: Sendable {
         case ("POST", "/chat/completions"): return chatCompletions(request, context: context)
         case ("POST", "/images"): return generateImages(request, context: context)
         case ("POST", "/audio/speech"): return speech(request, context: context)
+        case ("POST", "/videos"): return submitVideo(request, context: context)
+        case (_, "/videos/models") where get:
+            return .json(200, VideoModelsCatalog.listDocument(), escapeSlashes: escape)
         case (_, "/models") where get:
             return .json(200, Catalog.modelsDocument(outputModalities: request.queryValue("output_modalities")), escapeSlashes: escape)
         case (_, "/images/models") where get:
@@ -166,10 +169,22 @@ final class FakeCore: Sendable {
             }
             return .error(404, "Model \(id) not found", escapeSlashes: escape)
         }
+        if get, path.hasPrefix("/videos/") {
+            let rest = path.dropFirst("/videos/".count)
+            if rest.hasSuffix("/content") {
+                let id = String(rest.dropLast("/content".count))
+                if !id.isEmpty, !id.contains("/") { return videoContent(request, id: id) }
+            } else if !rest.isEmpty, !rest.contains("/") {
+                return pollVideo(request, id: String(rest))
+            }
+        }
         if get, path.hasPrefix("/model/") {
             return modelLookup(String(path.dropFirst("/model/".count)))
         }
-        let known = ["/chat/completions", "/images", "/audio/speech", "/models", "/images/models", "/generation", "/key"]
+        let known = [
+            "/chat/completions", "/images", "/audio/speech", "/models", "/images/models", "/generation", "/key", "/videos",
+            "/videos/models",
+        ]
         if known.contains(path) { return .error(405, "Method \(request.method) not allowed on \(path)", escapeSlashes: escape) }
         return .error(404, "Not Found", escapeSlashes: escape)
     }

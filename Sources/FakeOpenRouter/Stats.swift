@@ -68,6 +68,20 @@ public struct FakeStats: Sendable, Equatable {
     /// which no generation request was in flight: a client that has work but sends nothing
     /// (all its workers waiting) shows here. The wait after the last answer is not counted.
     public var idleSeconds: Double = 0
+    /// `POST /videos` submissions that created a job.
+    public var videoSubmissions: Int = 0
+    /// Of those, submissions whose request body (hashed) had already created a job: a client
+    /// that pays twice for the same video shows here.
+    public var duplicateVideoSubmissions: Int = 0
+    /// Jobs made per request body, by the body's FNV-1a hash (16 hex digits).
+    public var videoSubmissionsByBody: [String: Int] = [:]
+    /// Submissions whose job was created but whose 202 answer was dropped (reset).
+    public var droppedVideoSubmitAnswers: Int = 0
+    /// `GET /videos/{id}` polls, and those answered with an injected 500.
+    public var videoPolls: Int = 0
+    public var videoPollFaults: Int = 0
+    /// `GET /videos/{id}/content` answers that carried a video.
+    public var videoDownloads: Int = 0
 
     public init() {}
 
@@ -81,6 +95,10 @@ public struct FakeStats: Sendable, Equatable {
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
             ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)),
+            ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
+            ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
+            ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
+            ("videoSubmissionsByBody", .object(videoSubmissionsByBody.keys.sorted().map { ($0, .int(videoSubmissionsByBody[$0] ?? 0)) })),
         ])
         return document.text(escapeSlashes: false)
     }
@@ -146,6 +164,10 @@ struct ServerState {
     /// against `FaultPlan.requestsPerMinute`, oldest first.
     var rateWindows: [String: [Double]] = [:]
     var idCounter: UInt64 = 0
+    /// Video jobs by id, the jobs made so far, and how many jobs each request body (FNV-1a) made.
+    var videoJobs: [String: VideoJob] = [:]
+    var videoJobCounter = 0
+    var videoSubmissionsByBody: [UInt64: Int] = [:]
     /// Bytes of request bodies kept in `recorded`, and the first entry that may still hold one.
     var retainedBodyBytes = 0
     var oldestRetained = 0

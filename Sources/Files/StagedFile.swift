@@ -15,6 +15,8 @@ public final class StagedFile {
     private let fd: Int32
     private let anonymous: Bool
     private var committed = false
+    /// Where `commit` named it.
+    private var committedPath: String?
 
     // O_TMPFILE (with O_DIRECTORY in it) from the C shim: Glibc does not export it to Swift.
     // 0 where the platform has none: then the named fallback is used.
@@ -60,16 +62,68 @@ public final class StagedFile {
         guard !sync || fdatasync(fd) == 0 else { throw FileError("fsync", path) }
     }
 
+    /// An empty staged file to be filled piece by piece (`append`), for a body too large to
+    /// hold in memory (a downloaded video); readable (`read(at:count:)`) to check what was
+    /// written, synced by `sync()`. Nothing is visible at `path` until `commit`.
+    public init(streamingFor path: String, mode: mode_t = 0o644) throws(FileError) {
+        self.path = path
+        let folder = FileIO.directory(of: path)
+        try FileIO.makeDirectories(folder)
+        var descriptor: Int32 = -1
+        if StagedFile.openTmpFile != 0 { descriptor = open(folder, StagedFile.openTmpFile | O_RDWR | O_CLOEXEC, mode) }
+        anonymous = descriptor >= 0
+        if descriptor < 0 {
+            descriptor = open(StagedFile.tempName(for: path), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+            guard descriptor >= 0 else { throw FileError("create a temp file for", path) }
+        }
+        fd = descriptor
+    }
+
+    /// Bytes written so far by `append`.
+    public private(set) var appendedBytes = 0
+
+    /// Writes `bytes` after what `append` wrote before (a streaming staged file).
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw FileError("write", path) }
+            done += n
+        }
+        appendedBytes += bytes.count
+    }
+
+    /// Up to `count` bytes at `offset` of what was written; nil when they cannot be read.
+    public func read(at offset: Int, count: Int) -> [UInt8]? {
+        guard count >= 0, offset >= 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+        guard n >= 0 else { return nil }
+        return Array(bytes.prefix(n))
+    }
+
+    /// Puts what was appended on disk before the file is named.
+    public func sync() throws(FileError) {
+        guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
+    }
+
     deinit {
         close(fd)
         if !anonymous && !committed { unlink(StagedFile.tempName(for: path, pid: getpid())) }
     }
 
     /// Makes the file visible at `path`, replacing what was there.
-    public func commit() throws(FileError) {
+    public func commit() throws(FileError) { try commit(as: path) }
+
+    /// Makes the file visible at `target` (in the same folder as `path`: a streamed video
+    /// whose container the server named only once it arrived), replacing what was there.
+    public func commit(as target: String) throws(FileError) {
         precondition(!committed, "a staged file is committed once")
+        let path = target
         if anonymous {
             if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 {
+                committedPath = path
                 committed = true
                 return
             }
@@ -85,14 +139,15 @@ public final class StagedFile {
                 throw error
             }
         } else {
-            guard rename(StagedFile.tempName(for: path, pid: getpid()), path) == 0 else { throw FileError("rename into", path) }
+            guard rename(StagedFile.tempName(for: self.path, pid: getpid()), path) == 0 else { throw FileError("rename into", path) }
         }
+        committedPath = path
         committed = true
     }
 
     /// Removes a committed file again (a later file of the same task failed).
     public func revoke() {
-        if committed { unlink(path) }
+        if committed { unlink(committedPath ?? path) }
     }
 
     private static func tempName(for path: String, pid: pid_t = getpid()) -> String {

@@ -101,10 +101,32 @@ public final class HTTPConnection {
         }
     }
 
-    private func transfer(_ request: HTTPRequest, into body: ByteArray) throws(HTTPError) -> HTTPResponseHead {
+    /// Sends `request` and streams a successful (2xx) answer's body to `consume`, piece by
+    /// piece as it arrives, never holding it whole (a video of hundreds of megabytes); an
+    /// error answer's body lands in `body` as usual. `consume` returns false to stop the
+    /// transfer (a write failed): then this throws a `.transport` error. Blocks the calling thread.
+    public func perform(
+        _ request: HTTPRequest, streamingTo consume: @escaping (UnsafeRawBufferPointer) -> Bool, errorBody body: ByteArray
+    ) throws(HTTPError) -> HTTPResponseHead {
+        trace?.sent(request)
+        let started = MonotonicClock.now()
+        do {
+            let head = try transfer(request, into: body, stream: consume)
+            trace?.received(head, body: body, for: request, seconds: MonotonicClock.now() - started)
+            return head
+        } catch {
+            trace?.failed(error, for: request, seconds: MonotonicClock.now() - started)
+            throw error
+        }
+    }
+
+    private func transfer(
+        _ request: HTTPRequest, into body: ByteArray, stream: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(HTTPError) -> HTTPResponseHead {
         if let unusable { throw unusable }
         body.removeAll()
         let sink = ResponseSink(maxBytes: limits.maxResponseBytes, abortSignal: abortSignal, body: body, idleLimit: limits.idleTimeout)
+        sink.stream = stream
         let headerList = CurlHeaderList(request.headers + [("Expect", "")])
         errorBuffer[0] = 0
         // Whatever happens below, the handle must not keep pointing at this request's
@@ -244,6 +266,10 @@ private final class ResponseSink {
     private var lastBytes: (received: curl_off_t, sent: curl_off_t) = (0, 0)
     /// The transfer was abandoned for silence (`idleLimit`).
     package private(set) var wentIdle = false
+    /// Where a 2xx body goes instead of `body`, piece by piece (no size limit: it is not kept).
+    package var stream: ((UnsafeRawBufferPointer) -> Bool)?
+    /// The status of the response being received (from its status line).
+    private var status = 0
 
     package init(maxBytes: Int, abortSignal: AbortSignal?, body: ByteArray, idleLimit: Double?) {
         self.maxBytes = maxBytes
@@ -269,6 +295,9 @@ private final class ResponseSink {
     }
 
     package func receiveBody(_ data: UnsafeMutablePointer<CChar>, _ length: Int) -> Int {
+        if let stream, (200..<300).contains(status) {
+            return stream(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+        }
         guard body.count + length <= maxBytes else {
             exceededLimit = true
             return 0
@@ -281,13 +310,15 @@ private final class ResponseSink {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             headers.removeAll()  // a new response (after 100 Continue or a redirect) starts over
+            let fields = line.split(separator: " ", maxSplits: 2)
+            status = fields.count > 1 ? Int(fields[1]) ?? 0 : 0
             return length
         }
         guard let colon = line.firstIndex(of: ":") else { return length }
         let name = line[..<colon].lowercased()
         let value = line[line.index(after: colon)...].trimmingWhitespace()
         headers.append((name, value))
-        if name == "content-length", let expected = Int(value), expected > 0 {
+        if name == "content-length", let expected = Int(value), expected > 0, stream == nil || !(200..<300).contains(status) {
             guard expected <= maxBytes else {
                 exceededLimit = true
                 return 0

@@ -126,9 +126,10 @@ public final class Journal: @unchecked Sendable {
 
     public func done(
         key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double,
-        seed: Int64? = nil
+        seed: Int64? = nil, extra: JSONObject = JSONObject()
     ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
+        for (name, value) in extra { record[name] = value }
         record["files"] = .array(files.map { file in
             var entry: JSONObject = ["path": .string(FileIO.relative(file.path, to: folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
             if let mtime = file.modified { entry["mtime"] = .string(mtime) }
@@ -169,6 +170,44 @@ public final class Journal: @unchecked Sendable {
         record["reason"] = .string(reason)
         record["time"] = .string(UTCTime.now())
         try append(record)
+    }
+
+    // MARK: - Video jobs
+
+    /// About to submit a video job for `key`: synced before the request goes out, so a crash
+    /// between the two leaves a trace (the task is then `uncertain`, never silently resubmitted).
+    public func videoSubmitting(key: String, taskID: String) throws(FileError) {
+        try append(["event": "submitting", "key": .string(key), "task": .string(taskID), "time": .string(UTCTime.now())])
+    }
+
+    /// The job OpenRouter made for `key` (its 202 arrived): synced before anything else
+    /// happens. A journaled job is never submitted again: later runs poll it. `estimate`:
+    /// what the job should cost, counted against `--max-cost` until its real cost is known.
+    public func videoSubmitted(key: String, taskID: String, job: String, pollingURL: String?, generationID: String?, estimate: Double?) throws(FileError) {
+        var record: JSONObject = ["event": "submitted", "key": .string(key), "task": .string(taskID), "job": .string(job)]
+        if let pollingURL { record["polling"] = .string(pollingURL) }
+        if let generationID { record["generation"] = .string(generationID) }
+        if let estimate { record["estimate"] = .double(estimate) }
+        record["time"] = .string(UTCTime.now())
+        try append(record)
+    }
+
+    /// The submit was answered with an error: no job was made (a retry may follow). Not
+    /// synced: lost in a crash, the task is only thought uncertain, never submitted twice.
+    public func videoNotSubmitted(key: String, taskID: String, status: Int?) throws(FileError) {
+        var record: JSONObject = ["event": "unsubmitted", "key": .string(key), "task": .string(taskID)]
+        if let status { record["status"] = .int(Int64(status)) }
+        record["time"] = .string(UTCTime.now())
+        try append(record, durable: false)
+    }
+
+    /// The submit's answer was lost (a timeout, a reset): a job may exist, and be billed,
+    /// without its id. Not resubmitted unless the user says so (`--resubmit-uncertain`).
+    public func videoUncertain(key: String, taskID: String, message: String) throws(FileError) {
+        try append([
+            "event": "uncertain", "key": .string(key), "task": .string(taskID), "message": .string(message),
+            "time": .string(UTCTime.now()),
+        ])
     }
 
     // MARK: - Narration chunks

@@ -41,6 +41,9 @@ public struct JournalIndex: Sendable {
     public private(set) var spent = 0.0
     /// The journal's length when it was read: what a snapshot of this index covers.
     public private(set) var covered = 0
+    /// Video tasks with a job submitted (or being submitted, or of uncertain fate) and no
+    /// outcome since, by key: what a rerun polls instead of submitting again.
+    public private(set) var videoJobs: [String: VideoJobRecord] = [:]
 
     public init() {}
 
@@ -102,6 +105,21 @@ public struct JournalIndex: Sendable {
             return true
         }
         let isNew = entries[key] == nil && kept[key] == nil
+        switch record["event"]?.stringValue {
+        case "submitting", "submitted", "uncertain":
+            videoJobs[key] = VideoJobRecord.next(after: videoJobs[key], record)
+            if isNew { order.append(key) }
+            return true
+        case "unsubmitted":
+            // Answered with an error: no job was made by that submit.
+            if videoJobs[key]?.hasJob != true { videoJobs[key] = nil }
+            if isNew { order.append(key) }
+            return true
+        case "done", "failed":
+            videoJobs[key] = nil
+        default:
+            break
+        }
         if record["event"]?.stringValue == "kept" {
             let files = (record["files"]?.arrayValue ?? []).compactMap { file -> KeptFile? in
                 guard let path = file["path"]?.stringValue, let reason = file["reason"]?.stringValue.flatMap(KeptFile.Reason.init) else { return nil }

@@ -88,6 +88,9 @@ package enum ResumeSnapshot {
     package static func write(_ index: JournalIndex, journal: String, covered: Int) throws(FileError) {
         var info = stat()
         guard stat(journal, &info) == 0 else { return }
+        // Video jobs still open are not in the snapshot's format: leave the older snapshot
+        // (it covers less), so the next run reads their records from the journal itself.
+        guard index.videoJobs.isEmpty else { return }
         var text = "\(magic)\t1\t\(info.st_ino)\t\(covered)\n"
         text.reserveCapacity(index.entries.count * 220)
         for key in index.order {

@@ -28,7 +28,7 @@ public final class ManifestHeader: Sendable {
 
     package static let topLevelKeys: Set<String> = ["$schema", "version", "name", "output", "defaults", "vars", "zip", "rows", "tasks"]
     /// The defaults sections and the task fields each may set.
-    package static let defaultsSections: [String: Set<String>] = ["image": ImageFields.defaultable, "tts": SpeechFields.defaultable]
+    package static let defaultsSections: [String: Set<String>] = ["image": ImageFields.defaultable, "tts": SpeechFields.defaultable, "video": VideoFields.defaultable]
     /// Names a manifest's vars may not take: the naming axes, the built-in variables and the
     /// columns a file pattern gives (docs/manifest.md lists them).
     package static let reservedNames: Set<String> = [

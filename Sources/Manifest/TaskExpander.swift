@@ -23,8 +23,11 @@ package struct TaskExpander {
         case "tts":
             let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs, row: row)
             return SpeechTaskExpander(entry: entry).expand()
+        case "video":
+            let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "video", catalog: catalog, modelRefs: modelRefs, row: row)
+            return VideoTaskExpander(entry: entry).expand()
         default:
-            issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\" or \"tts\")")
+            issues.add(path.appending("type"), line: line, value: .string(type), "unknown task type (expected \"image\", \"tts\" or \"video\")")
             return []
         }
     }

@@ -143,11 +143,14 @@ public struct OpenRouterClient: Sendable {
         return KeyStatus(limitRemaining: data?["limit_remaining"]?.doubleValue, limitReset: reset)
     }
 
-    /// Both model lists (`/models?output_modalities=all` and `/images/models`), as a catalog.
+    /// The model lists (`/models?output_modalities=all`, `/images/models` and
+    /// `/videos/models`), as a catalog. A server without the video list still gives a catalog
+    /// (its video models then unknown).
     public func catalog(on connection: HTTPConnection) throws(OpenRouterError) -> ModelCatalog {
         let models = try getJSON("/models?output_modalities=all", on: connection)
         let images = try getJSON("/images/models", on: connection)
-        return ModelCatalog(modelsDocument: models, imagesDocument: images, fetched: Int(time(nil)))
+        let videos = (try? videoModelsDocument(on: connection)) ?? ["data": []]
+        return ModelCatalog(modelsDocument: models, imagesDocument: images, videosDocument: videos, fetched: Int(time(nil)))
     }
 
     private func getJSON(_ path: String, on connection: HTTPConnection) throws(OpenRouterError) -> JSON {

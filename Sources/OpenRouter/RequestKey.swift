@@ -30,7 +30,22 @@ public enum RequestKey {
             canonical(.object(body), into: &material)
             material += Array("\n\(speech.output.baseName)".utf8)
             return SHA256.hex(material)
+        case .video(let video):
+            return videoKey(video, referenceStamps: referenceStamps)
         }
+    }
+
+    /// The key of a video task: its body without images, the stamps of its frame and
+    /// reference images (one for each of `imageInputs`), its output name and variant.
+    package static func videoKey(_ video: VideoTask, referenceStamps: [String]) -> String {
+        var body = VideoRequest.unsentBody(for: video)
+        let frames = [video.firstFrame != nil ? "first" : nil, video.lastFrame != nil ? "last" : nil].compactMap { $0 }
+        if !frames.isEmpty { body["frames"] = .array(frames.map(JSON.string)) }
+        if !referenceStamps.isEmpty { body["references"] = .array(referenceStamps.map(JSON.string)) }
+        var material = Array("mediabatch-key-v1\n\(VideoRequest.path)\n".utf8)
+        canonical(.object(body), into: &material)
+        material += Array("\n\(video.output.baseName)\n\(video.variant)".utf8)
+        return SHA256.hex(material)
     }
 
     /// The key of an image task as the JSON tree of its request gives it: every kind of

@@ -71,11 +71,11 @@ public enum Gallery {
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             let file = files[index]
             let value = sidecar(folder + "/" + file.path + ".json")
-            let thumbnail = isAudio(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
+            let thumbnail = isAudio(file.path) || isVideo(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
             looked.withLock { $0[index] = (value, thumbnail) }
         }
         let (cards, thumbnails) = looked.withLock { values in
-            (shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1) },
+            (shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1, folder: folder) },
              Set(values.compactMap { $0.1?.path }))
         }
         let name = FileIO.lastComponent(folder)
@@ -86,6 +86,14 @@ public enum Gallery {
             let slice = cards[min(cards.count, (number - 1) * pageSize)..<min(cards.count, number * pageSize)]
             var page = head(name) + "<h1>\(escape(name))</h1>\n<p>\(summary)</p>\n" + navigation(number, of: pageCount)
             page += "<div class=\"grid\">\n" + slice.joined(separator: "\n") + "\n</div>\n"
+            if number == 1, !index.videoJobs.isEmpty {
+                let items = index.videoJobs.keys.sorted().map { key -> String in
+                    let job = index.videoJobs[key]!
+                    let what = job.hasJob ? "video job \(job.jobID ?? "") running" : "submit of uncertain fate (its answer was lost)"
+                    return "<li><b>\(escape(job.taskID))</b> \(escape(what))\(job.since.map { " since " + escape($0) } ?? "")</li>"
+                }
+                page += "<h2>Pending</h2>\n<ul>\n" + items.joined(separator: "\n") + "\n</ul>\n"
+            }
             if number == 1, !failures.isEmpty { page += "<h2>Failures</h2>\n<ul class=\"failed\">\n" + failures.joined(separator: "\n") + "\n</ul>\n" }
             return page + navigation(number, of: pageCount) + "</body></html>\n"
         }
@@ -102,7 +110,7 @@ public enum Gallery {
         figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
         figure img{width:100%;height:auto;display:block;background:#eee}
         figcaption{margin-top:6px;font-size:12px;color:#444;overflow-wrap:anywhere}
-        .meta{color:#777}audio{width:100%}.failed li{color:#a00}nav{margin:12px 0}nav a,nav b{margin-right:8px}
+        .meta{color:#777}audio,video{width:100%}.failed li{color:#a00}nav{margin:12px 0}nav a,nav b{margin-right:8px}
         </style></head><body>
 
         """
@@ -116,13 +124,33 @@ public enum Gallery {
     }
 
     private static func isAudio(_ path: String) -> Bool { path.hasSuffix(".mp3") || path.hasSuffix(".wav") }
+    private static func isVideo(_ path: String) -> Bool { path.hasSuffix(".mp4") || path.hasSuffix(".mov") || path.hasSuffix(".webm") }
 
-    private static func card(_ file: JournalEntry.File, entry: JournalEntry, sidecar: JSON?, thumbnail: Thumbnails.Thumbnail?) -> String {
+    /// `path` (absolute) as a link from `folder` (absolute): `../jobs/data/still.png`.
+    package static func relativeLink(_ path: String, from folder: String) -> String {
+        let target = path.split(separator: "/")
+        let base = folder.split(separator: "/")
+        var common = 0
+        while common < min(target.count, base.count), target[common] == base[common] { common += 1 }
+        return (Array(repeating: "..", count: base.count - common) + target[common...].map(String.init)).joined(separator: "/")
+    }
+
+    private static func card(_ file: JournalEntry.File, entry: JournalEntry, sidecar: JSON?, thumbnail: Thumbnails.Thumbnail?, folder: String) -> String {
         let source = escape(percentEncoded(file.path))
         let model = sidecar?["model"]?.stringValue ?? ""
         let cost = entry.cost.map { String(format: " · $%.4f", $0) } ?? ""
         let size = file.size >= 1 << 20 ? String(format: "%.1f MiB", Double(file.size) / 1_048_576) : "\(file.size / 1024) KiB"
         let format = file.path.split(separator: ".").last.map { $0.uppercased() } ?? ""
+        if isVideo(file.path) {
+            var details = [entry.taskID, model]
+            if let seconds = sidecar?["durationSeconds"]?.doubleValue { details.append(duration(seconds)) }
+            details.append(format + " " + size)
+            let meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
+            let prompt = sidecar?["prompt"]?.stringValue ?? ""
+            // The first-frame input as the poster, when the clip started from one.
+            let poster = sidecar?["firstFramePath"]?.stringValue.map { " poster=\"\(escape(percentEncoded(relativeLink($0, from: folder))))\"" } ?? ""
+            return "<figure><video controls preload=\"none\"\(poster) src=\"\(source)\"></video><figcaption>\(escape(prompt))\(meta)</figcaption></figure>"
+        }
         if isAudio(file.path) {
             var details = [entry.taskID, model]
             if let voice = sidecar?["voice"]?.stringValue { details.append("voice " + voice) }

@@ -4,7 +4,7 @@ import Support
 
 /// `results.csv`: one line per task of the manifests (not only the tasks a run sent), so a
 /// spreadsheet can be joined back: the task's id, its row's columns, its files, its status
-/// (`done`, `failed`, `refused`, `kept`, `pending`), its cost in dollars and its error. The
+/// (`done`, `failed`, `refused`, `kept`, `pending`, `uncertain`), its cost in dollars and its error. The
 /// status is the journal's last word on the task's id.
 public enum ResultsCSV {
     /// A task as the results list it.
@@ -32,7 +32,9 @@ public enum ResultsCSV {
             for column in task.columns where seen.insert(column.name).inserted { columnNames.append(column.name) }
         }
         var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
+        var videos: [String: [String: VideoJobRecord]] = [:]
         for (folder, index) in indexes {
+            for record in index.videoJobs.values { videos[folder, default: [:]][record.taskID] = record }
             var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
             for key in index.order {
                 if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
@@ -46,7 +48,14 @@ public enum ResultsCSV {
         for task in tasks {
             let values = Dictionary(task.columns.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             let record = byID[task.folder]?[task.id]
-            let (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
+            var (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
+            if let video = videos[task.folder]?[task.id] {
+                // A video job submitted and not collected yet, or a submit of uncertain fate.
+                (files, cost) = ("", "")
+                status = video.hasJob ? "pending" : "uncertain"
+                let since = video.since.map { " since \($0)" } ?? ""
+                error = video.hasJob ? "video job \(video.jobID ?? "") running\(since)" : "submit's answer lost\(since)"
+            }
             line([task.id] + columnNames.map { values[$0] ?? "" } + [files, status, cost, error], into: &out)
         }
         return out

@@ -45,6 +45,15 @@ public enum RunReport {
             }
             tasks.append(.object(task))
         }
+        let pending = summary.pendingVideos.filter { folder == nil || $0.folder == folder }
+        totals["pending"] = .int(Int64(pending.count))
+        for video in pending {
+            var task: JSONObject = ["id": .string(video.taskID), "status": .string(video.isUncertain ? "uncertain" : "pending")]
+            if let job = video.jobID { task["job"] = .string(job) }
+            task["jobStatus"] = .string(video.status)
+            if let since = video.since { task["since"] = .string(since) }
+            tasks.append(.object(task))
+        }
         let kept = summary.kept.filter { folder == nil || $0.folder == folder }
         totals["kept"] = .int(Int64(kept.count))
         for task in kept {

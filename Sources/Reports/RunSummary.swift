@@ -76,6 +76,30 @@ public struct KeptTask: Sendable {
     }
 }
 
+/// A video task whose job this run left unfinished: submitted and still running (a later
+/// run collects it), or of uncertain fate (its submit's answer was lost; not resubmitted
+/// unless asked).
+public struct PendingVideo: Sendable, Equatable {
+    public let taskID: String
+    public let folder: String
+    /// The job's id; nil for an uncertain submit.
+    public let jobID: String?
+    /// When it was submitted (UTC, as the journal writes it).
+    public let since: String?
+    /// The job's last known status (`pending`, `in_progress`), or `uncertain`.
+    public let status: String
+
+    package init(taskID: String, folder: String, jobID: String?, since: String?, status: String) {
+        self.taskID = taskID
+        self.folder = folder
+        self.jobID = jobID
+        self.since = since
+        self.status = status
+    }
+
+    public var isUncertain: Bool { jobID == nil }
+}
+
 /// The end of a run, for the summary and the exit code.
 public struct RunSummary: Sendable {
     public var done = 0
@@ -105,13 +129,18 @@ public struct RunSummary: Sendable {
     public var outcomes: [TaskOutcome] = []
     public var stop: RunStop?
     public var seconds: Double = 0
+    /// Video jobs left running or uncertain (see `PendingVideo`): not failures, not done.
+    public var pendingVideos: [PendingVideo] = []
 
     package init() {}
+
+    /// Video jobs still running on OpenRouter: a later run collects them (exit 75).
+    public var videoJobsPending: Int { pendingVideos.filter { !$0.isUncertain }.count }
 
     /// Of `failed`, the tasks the model or moderation refused.
     public var refused: Int {
         failures.filter { if case .failed(let failure) = $0.result { return failure.kind == .refused } else { return false } }.count
     }
 
-    public var allSucceeded: Bool { failed == 0 && notRun == 0 && stop == nil }
+    public var allSucceeded: Bool { failed == 0 && notRun == 0 && stop == nil && pendingVideos.isEmpty }
 }

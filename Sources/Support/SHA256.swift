@@ -36,6 +36,28 @@ public enum SHA256 {
     }
 }
 
+/// A SHA-256 computed piece by piece, for a file streamed to disk (a downloaded video) that
+/// is never whole in memory.
+public final class SHA256Stream {
+    private let context = DigestContext()
+    private var finished: String?
+
+    public init() {}
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        precondition(finished == nil, "no update after the digest is taken")
+        context.update(bytes)
+    }
+
+    /// The digest of everything given so far, as hex; later calls return the same.
+    public func hex() -> String {
+        if let finished { return finished }
+        let digest = SHA256.hexString(context.finish())
+        finished = digest
+        return digest
+    }
+}
+
 /// Owns one OpenSSL `EVP_MD_CTX` for an incremental SHA-256; freed only in `deinit`.
 private final class DigestContext {
     private let context: OpaquePointer

@@ -51,4 +51,14 @@ public enum CostEstimate {
     public static func speech(_ task: SpeechTask, catalog: ModelCatalog?) -> Double? {
         catalog?.models[task.model.wireID]?.pricePerCharacter.map { $0 * Double(task.text.count) }
     }
+
+    /// Dollars for one video: its duration times the model's price per second at its
+    /// resolution, with or without audio (`VideoModelInfo.pricePerSecond`); nil when the SKU
+    /// names do not allow it, or the duration is the model's unstated default.
+    public static func video(_ task: VideoTask, catalog: ModelCatalog?) -> Double? {
+        guard let model = catalog?.videos[task.model.wireID] else { return nil }
+        guard let seconds = task.duration ?? (model.durations?.count == 1 ? model.durations?.first : nil) else { return nil }
+        let audio = task.generateAudio ?? model.generateAudio ?? false
+        return model.pricePerSecond(resolution: task.resolution, audio: audio).map { $0 * Double(seconds) }
+    }
 }

@@ -5,11 +5,13 @@ import JSON
 public enum MediaTask: Sendable {
     case image(ImageTask)
     case speech(SpeechTask)
+    case video(VideoTask)
 
     public var id: String {
         switch self {
         case .image(let task): return task.id
         case .speech(let task): return task.id
+        case .video(let task): return task.id
         }
     }
 
@@ -17,6 +19,7 @@ public enum MediaTask: Sendable {
         switch self {
         case .image(let task): return task.origin
         case .speech(let task): return task.origin
+        case .video(let task): return task.origin
         }
     }
 
@@ -24,10 +27,12 @@ public enum MediaTask: Sendable {
         switch self {
         case .image(let task): return task.output
         case .speech(let task): return task.output
+        case .video(let task): return task.output
         }
     }
 
     public var isImage: Bool { if case .image = self { return true } else { return false } }
+    public var isVideo: Bool { if case .video = self { return true } else { return false } }
 
     /// The local files the task reads when it runs: reference images, the text file.
     /// (Reference URLs are not files; they appear here as given, and never match a file.)
@@ -36,6 +41,7 @@ public enum MediaTask: Sendable {
         switch self {
         case .image(let task): return task.inputImages.filter { !TaskReference.looksLikeReference($0) }
         case .speech(let task): return (task.textFile.map { [$0] } ?? []) + (task.lexiconFile.map { [$0] } ?? [])
+        case .video(let task): return task.imageInputs.map(\.location)
         }
     }
 
@@ -47,7 +53,7 @@ public enum MediaTask: Sendable {
             return task.inputImages.enumerated().compactMap { index, text in
                 TaskReference(parsing: text, field: "inputImages", index: task.referenceListed ? index : nil)
             }
-        case .speech: return []
+        case .speech, .video: return []
         }
     }
 
@@ -61,7 +67,7 @@ public enum MediaTask: Sendable {
         case .image(var task):
             task.inputImages = task.inputImages.map { resolved[$0]?.path ?? $0 }
             return .image(task)
-        case .speech: return self
+        case .speech, .video: return self
         }
     }
 

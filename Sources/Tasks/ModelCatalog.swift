@@ -58,15 +58,25 @@ public struct ModelCatalog: Sendable {
 
     /// The two documents as OpenRouter sent them, kept for the cache file.
     package let documents: (models: JSON, images: JSON)
+    /// The video models (`GET /videos/models`), by id; empty when the list was not fetched.
+    public let videos: [String: VideoModelInfo]
+    /// `GET /videos/models` as OpenRouter sent it, for the cache file; nil when not fetched.
+    package let videosDocument: JSON?
 
-    package init(models: [String: Model], images: [String: [String: Capability]], fetched: Int, documents: (models: JSON, images: JSON)) {
+    package init(
+        models: [String: Model], images: [String: [String: Capability]], fetched: Int, documents: (models: JSON, images: JSON),
+        videos: [String: VideoModelInfo] = [:], videosDocument: JSON? = nil
+    ) {
         self.models = models
         self.images = images
         self.fetched = fetched
         self.documents = documents
+        self.videos = videos
+        self.videosDocument = videosDocument
     }
 
-    public var isStale: Bool { Int(time(nil)) - fetched > ModelCatalog.timeToLive }
+    /// Older than a day, or written before video models were listed (fetched again when online).
+    public var isStale: Bool { Int(time(nil)) - fetched > ModelCatalog.timeToLive || videosDocument == nil }
 
     /// The image models: those whose output modalities include `image`.
     public var imageModels: [Model] { models.values.filter { $0.outputModalities.contains("image") }.sorted { $0.id < $1.id } }

@@ -13,6 +13,8 @@ let usage = """
                            [--generation-delay SECONDS] [--in-flight-budget K] [--key-limit-after K]
                            [--rpm N] [--rate-window SECONDS] [--media-first-byte SECONDS]
                            [--speech-first-byte-per-char SECONDS] [--chat-keepalive SECONDS]
+                           [--video-seconds SECONDS] [--video-fail-rate R] [--video-poll-fault-rate R]
+                           [--video-drop-submit-rate R]
     Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
     Fault kinds: 429 (alias 429key), 500, 502, 503, 524, 529, reset, stall, truncate, malformed,
       error200, noimages, 402, 402inflight, 402afford, 429upstream, 429daily, error200bare429,
@@ -31,6 +33,10 @@ let usage = """
     --media-first-byte: silence (no headers) before /images and /audio/speech answers;
       --speech-first-byte-per-char adds that per input character. --chat-keepalive S: chat
       answers send headers at once, then a newline every S seconds until the JSON.
+    --video-seconds S: a video job ends S seconds (2) after its submit. --video-fail-rate R: a
+      job fails with probability R. --video-poll-fault-rate R: a poll answers 500 with
+      probability R. --video-drop-submit-rate R: a submit's 202 is lost (reset) after the job
+      was created, with probability R.
     """
 
 func fail(_ message: String) -> Never {
@@ -101,6 +107,10 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         case "--speech-first-byte-per-char":
             config.speechFirstByteSecondsPerCharacter = number(name, inline, as: Double.self)
         case "--chat-keepalive": config.chatKeepAliveSeconds = number(name, inline, as: Double.self)
+        case "--video-seconds": config.videoJobSeconds = number(name, inline, as: Double.self)
+        case "--video-fail-rate": config.videoFailureRate = number(name, inline, as: Double.self)
+        case "--video-poll-fault-rate": config.videoPollFaultRate = number(name, inline, as: Double.self)
+        case "--video-drop-submit-rate": config.videoDropSubmitRate = number(name, inline, as: Double.self)
         case "-h", "--help":
             print(usage)
             exit(0)

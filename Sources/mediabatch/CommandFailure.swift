@@ -32,6 +32,11 @@ enum CommandFailure: Error {
     case stopped(RunStop)
     /// The run ended, and some tasks failed (each was reported as it failed).
     case someFailed
+    /// Video jobs are still running on OpenRouter: a later run collects them (a cron
+    /// wrapper runs again on 75).
+    case videosPending(Int)
+    /// Video submits whose answer was lost: the user decides (`--resubmit-uncertain`).
+    case videosUncertain(Int)
     /// SIGINT or SIGTERM ended the command.
     case signal(Int32)
 
@@ -67,6 +72,11 @@ enum CommandFailure: Error {
                 ? "check the base URL" : "the base URL is probably missing /api/v1 (OpenRouter's is \(OpenRouterEndpoint.officialBaseURL))"
             return ("every answer from \(baseURL) was 404 Not Found (\(answers) in a row, last: \(message)): \(hint)", ExitCodes.unavailable)
         case .someFailed: return (nil, ExitCodes.someFailed)
+        case .videosPending(let count):
+            return ("jobs pending: \(count) video job\(count == 1 ? "" : "s") still running on OpenRouter; run again later to collect \(count == 1 ? "it" : "them")", ExitCodes.tempFail)
+        case .videosUncertain(let count):
+            return ("\(count) video submit\(count == 1 ? "" : "s") of uncertain fate (the answer was lost; a job may exist and be billed): "
+                    + "see `mediabatch status`; run with --resubmit-uncertain to submit again", ExitCodes.someFailed)
         case .signal(let number): return (nil, 128 + number)
         }
     }

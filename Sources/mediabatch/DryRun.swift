@@ -135,6 +135,8 @@ struct DryRun {
             document["kept"] = .int(Int64(count(.kept)))
             document["refusedBefore"] = .int(Int64(count(.refused)))
             document["otherShards"] = .int(Int64(count(.otherShard)))
+            document["videoJobsRunning"] = .int(Int64(count(.polled)))
+            document["uncertain"] = .int(Int64(count(.uncertain)))
             document["requests"] = .int(Int64(requests))
             document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
             document["unpricedRequests"] = .int(Int64(unpriced))
@@ -173,6 +175,8 @@ struct DryRun {
         if count(.kept) > 0 { total += ", \(count(.kept)) kept (files not to overwrite)" }
         if count(.refused) > 0 { total += ", \(count(.refused)) refused before" }
         if count(.otherShard) > 0 { total += ", \(count(.otherShard)) in other shards" }
+        if count(.polled) > 0 { total += ", \(count(.polled)) video job\(count(.polled) == 1 ? "" : "s") running (polled, not paid again)" }
+        if count(.uncertain) > 0 { total += ", \(count(.uncertain)) uncertain (--resubmit-uncertain)" }
         total += "; \(requests) request\(requests == 1 ? "" : "s"), estimated cost "
         total += unknown ? "unknown" : Terminal.dollars(cost) + (unpriced > 0 ? " (+ \(unpriced) requests of unknown price)" : "")
         if catalog == nil { total += " (run `mediabatch models` to cache prices)" }
@@ -205,6 +209,15 @@ struct DryRun {
             entry["text"] = .string(String(speech.text.prefix(200)))
             entry["format"] = .string(speech.format.fileExtension)
             entry["output"] = .string(speech.output.folder + "/" + speech.output.baseName + "." + speech.format.fileExtension)
+        case .video(let video):
+            entry["type"] = "video"
+            entry["prompt"] = .string(video.prompt)
+            entry["duration"] = video.duration.map { .int(Int64($0)) } ?? .null
+            entry["resolution"] = video.resolution.map(JSON.string) ?? .null
+            entry["aspectRatio"] = video.aspectRatio.map(JSON.string) ?? .null
+            entry["firstFrame"] = video.firstFrame.map { .string($0.location) } ?? .null
+            entry["lastFrame"] = video.lastFrame.map { .string($0.location) } ?? .null
+            entry["output"] = .string(video.output.folder + "/" + video.output.baseName + ".mp4")
         }
         return entry
     }

@@ -1,5 +1,7 @@
 import Files
+import Glibc
 import JSON
+import Support
 import Journal
 import Reports
 
@@ -9,6 +11,10 @@ import Reports
 struct FolderStatus {
     enum State: String, CaseIterable {
         case done, pending, failed, refused, kept, unfinished
+        /// A video job submitted and not collected yet (a later run polls it).
+        case running
+        /// A video submit whose answer was lost: a job may exist (`--resubmit-uncertain`).
+        case uncertain
     }
     struct Task {
         let id: String
@@ -57,6 +63,17 @@ struct FolderStatus {
 
     private static func task(key: String, id: String?, in journals: [JournalIndex]) -> Task? {
         for index in journals {
+            if let video = index.videoJobs[key] {
+                let id = id ?? video.taskID
+                let age = video.since.map { " \($0) (\(Self.age(since: $0)) ago)" } ?? ""
+                if let job = video.jobID, video.hasJob {
+                    return Task(id: id, state: .running, detail: ["video job \(job) submitted\(age); a later run collects it"], time: video.since)
+                }
+                return Task(
+                    id: id, state: .uncertain,
+                    detail: ["submitted\(age), answer lost: a job may exist and be billed; run with --resubmit-uncertain to submit again"],
+                    time: video.since)
+            }
             if let record = index.kept[key] {
                 // Not run, so as not to overwrite a file (what it cost before is in `spent`).
                 let files = record.files.map { "\($0.path) (\($0.reason == .changed ? "changed since written" : "not written by mediabatch"))" }
@@ -80,6 +97,24 @@ struct FolderStatus {
         return nil
     }
 
+    /// How long ago a journal time (`2026-08-01T12:00:00Z`) was: `42 s`, `5 min`, `3 h`, `2 d`.
+    static func age(since time: String) -> String {
+        let parts = time.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int($0) }
+        guard parts.count == 6 else { return "?" }
+        var fields = tm()
+        fields.tm_year = Int32(parts[0] - 1900)
+        fields.tm_mon = Int32(parts[1] - 1)
+        fields.tm_mday = Int32(parts[2])
+        fields.tm_hour = Int32(parts[3])
+        fields.tm_min = Int32(parts[4])
+        fields.tm_sec = Int32(parts[5])
+        let seconds = max(0, Int(UTCTime.epochSeconds()) - timegm(&fields))
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 7200 { return "\(seconds / 60) min" }
+        if seconds < 172_800 { return "\(seconds / 3600) h" }
+        return "\(seconds / 86400) d"
+    }
+
     /// `1 done, 2 pending, 1 failed, 0 refused, 0 unfinished, spent $0.0390` (pending only
     /// when a plan says what is pending, kept only when there are some).
     static func totals(_ folders: [FolderStatus], planned: Bool) -> String {
@@ -88,6 +123,8 @@ struct FolderStatus {
         if planned { parts.append("\(sum(.pending)) pending") }
         parts += ["\(sum(.failed)) failed", "\(sum(.refused)) refused"]
         if sum(.kept) > 0 { parts.append("\(sum(.kept)) kept") }
+        if sum(.running) > 0 { parts.append("\(sum(.running)) video job\(sum(.running) == 1 ? "" : "s") running") }
+        if sum(.uncertain) > 0 { parts.append("\(sum(.uncertain)) uncertain") }
         parts.append("\(sum(.unfinished)) unfinished")
         return parts.joined(separator: ", ") + ", spent " + Terminal.dollars(folders.reduce(0) { $0 + $1.spent })
     }
@@ -114,7 +151,7 @@ struct FolderStatus {
             case .failed:
                 entry["kind"] = .string(task.detail[0])
                 entry["message"] = .string(task.detail[1])
-            case .refused, .unfinished, .kept: entry["message"] = .string(task.detail[0])
+            case .refused, .unfinished, .kept, .running, .uncertain: entry["message"] = .string(task.detail[0])
             case .done: entry["files"] = .array(task.files.map(JSON.string))
             case .pending: break
             }

@@ -4,12 +4,12 @@ import Foundation
 import Runner
 import Tasks
 
-/// `mediabatch models`: the models OpenRouter offers for images or speech, with prices
-/// and voices, cached for `validate`, `plan` and `run`.
+/// `mediabatch models`: the models OpenRouter offers for images, speech or video, with
+/// prices, voices and video durations, cached for `validate`, `plan` and `run`.
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List OpenRouter's image and speech models (cached for a day; used offline by validate, plan and run).",
+        abstract: "List OpenRouter's image, speech and video models (cached for a day; used offline by validate, plan and run).",
         discussion: "Example: mediabatch models --speech")
 
     @OptionGroup var connection: ConnectionOptions
@@ -20,6 +20,9 @@ struct ModelsCommand: ParsableCommand {
 
     @Flag(help: "Only speech models.")
     var speech = false
+
+    @Flag(help: "Only video models.")
+    var video = false
 
     @Flag(help: "Fetch the lists again even if the cache is fresh.")
     var refresh = false
@@ -40,8 +43,10 @@ struct ModelsCommand: ParsableCommand {
             }
         }
         guard let catalog else { return }
-        let showImages = image || !speech
-        let showSpeech = speech || !image
+        let all = !image && !speech && !video
+        let showImages = image || all
+        let showSpeech = speech || all
+        let showVideo = video || all
         var table = Table(["model", "type", "price", "details"])
         if showImages {
             for model in catalog.imageModels {
@@ -56,6 +61,16 @@ struct ModelsCommand: ParsableCommand {
             for model in catalog.speechModels {
                 let price = model.pricePerCharacter.map { Terminal.price($0, per: "char") + " (" + Terminal.price($0 * 1_000_000, per: "1M chars") + ")" }
                 table.add([model.id, "speech", price ?? "price varies or unknown", "voices: \(model.voices.joined(separator: ","))"])
+            }
+        }
+        if showVideo {
+            for model in catalog.videos.values.sorted(by: { $0.id < $1.id }) {
+                let price = model.pricePerSecond(resolution: nil, audio: false).map { Terminal.price($0, per: "second") }
+                    ?? "per second by resolution or audio, or unknown: " + model.pricingSKUs.keys.sorted().joined(separator: ",")
+                var details = ["durations: " + (model.durations.map { $0.map(String.init).joined(separator: ",") } ?? "any")]
+                if let resolutions = model.resolutions { details.append(resolutions.joined(separator: ",")) }
+                if let frames = model.frameImages { details.append("frames: " + (frames.isEmpty ? "none" : frames.joined(separator: ","))) }
+                table.add([model.id, "video", price, details.joined(separator: "; ")])
             }
         }
         table.print(colour: output.colour)

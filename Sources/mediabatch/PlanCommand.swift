@@ -83,6 +83,14 @@ struct PlanCommand: ParsableCommand {
             var line = "\(id)\ttts\t\(model)\t\(speech.allVoices.joined(separator: "+"))\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
             return (model, chunks, CostEstimate.speech(speech, catalog: catalog), line)
+        case .video(let video):
+            let model = video.model.wireID
+            let seconds = video.duration.map { "\($0) s" } ?? "default length"
+            let shape = video.size ?? "\(video.aspectRatio ?? "-")\t\(video.resolution ?? "-")"
+            var line = "\(video.id)\tvideo\t\(model)\t\(shape)\t\(seconds)"
+            if let frame = video.firstFrame { line += " from \(frame.location)" }
+            line += "\t\(video.output.folder)/\(video.output.baseName).mp4"
+            return (model, 1, CostEstimate.video(video, catalog: catalog), line)
         }
     }
 }

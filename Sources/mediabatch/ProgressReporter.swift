@@ -202,6 +202,14 @@ final class ProgressReporter: Sendable {
                                     outcomes.filter(\.isDone).count, outcomes.filter { !$0.isDone }.count, Terminal.dollars(cost) as NSString))
             }
         }
+        for pending in summary.pendingVideos {
+            let age = pending.since.map { " since \($0)" } ?? ""
+            if let job = pending.jobID {
+                lines.append("pending \(pending.taskID): video job \(job) \(pending.status)\(age)")
+            } else {
+                lines.append("UNCERTAIN \(pending.taskID): its submit's answer was lost\(age); a job may exist and be billed")
+            }
+        }
         lines += ModelSpendTable.lines(summary.models)
         let refused = summary.refused
         var line = "\(summary.done) done, \(summary.failed - refused) failed"
@@ -211,6 +219,9 @@ final class ProgressReporter: Sendable {
         if !summary.kept.isEmpty { line += ", \(summary.kept.count) kept" }
         if summary.otherShards > 0 { line += ", \(summary.otherShards) in other shards" }
         if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
+        if summary.videoJobsPending > 0 { line += ", \(summary.videoJobsPending) video job\(summary.videoJobsPending == 1 ? "" : "s") pending" }
+        let uncertain = summary.pendingVideos.count - summary.videoJobsPending
+        if uncertain > 0 { line += ", \(uncertain) uncertain (--resubmit-uncertain submits again)" }
         line += ", \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") written, cost \(Terminal.dollars(summary.cost))"
         line += String(format: ", %.1fs", summary.seconds)
         lines.append(line)

@@ -24,8 +24,9 @@ struct RunCommand: ParsableCommand {
             Exit codes: 0 all done (kept tasks included), 1 some tasks failed, 64 usage
             (a malformed base URL too), 65 bad manifest, 69 API refused the run (401/402),
             cannot be reached, or answers only 404, 73 an output cannot be written (no space,
-            read-only, no permission), 75 locked or stopped for later (budget), 78 no API key,
-            130/143 interrupted by SIGINT/SIGTERM.
+            read-only, no permission), 75 locked or stopped for later (budget), or video
+            jobs pending (--no-wait, --video-timeout: run again to collect them), 78 no API
+            key, 130/143 interrupted by SIGINT/SIGTERM.
             """)
 
     @OptionGroup var manifest: ManifestOptions
@@ -91,6 +92,18 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print a machine-readable summary (JSON) on stdout, and nothing else there.")
     var json = false
 
+    @Flag(help: "Submit new video jobs and collect the finished ones, then exit (75 while jobs are still pending) instead of waiting for them.")
+    var noWait = false
+
+    @Option(help: "Seconds a run waits for its video jobs before leaving them pending for a later run (exit 75). Default 3600.")
+    var videoTimeout: Double = 3600
+
+    @Flag(help: "Submit again the video tasks whose earlier submit's answer was lost (the job may exist and be paid for twice).")
+    var resubmitUncertain = false
+
+    @Option(help: "Video polling: the first wait, the growth factor and the longest wait in seconds (default 3,1.5,20).")
+    var videoPoll: String?
+
     func validate() throws {
         if let concurrency { guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") } }
         if let maxAttempts { guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be from 1 to 100") } }
@@ -100,7 +113,19 @@ struct RunCommand: ParsableCommand {
         if let maxTotalCost { guard maxTotalCost > 0 else { throw ValidationError("--max-total-cost must be positive") } }
         if let idleTimeout { guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") } }
         guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+        guard videoTimeout >= 0 else { throw ValidationError("--video-timeout must not be negative") }
+        _ = try videoPollSchedule()
         if shard != nil { _ = try resolvedShard() }
+    }
+
+    /// `--video-poll first,growth,longest`.
+    func videoPollSchedule() throws -> VideoPollSchedule {
+        guard let videoPoll else { return VideoPollSchedule() }
+        let parts = videoPoll.split(separator: ",").map { Double($0) }
+        guard parts.count == 3, let first = parts[0], let growth = parts[1], let longest = parts[2], first > 0, growth >= 1, longest >= first else {
+            throw ValidationError("--video-poll takes first,growth,longest seconds, e.g. 3,1.5,20")
+        }
+        return VideoPollSchedule(first: first, growth: growth, longest: longest)
     }
 
     func resolvedShard() throws -> Shard? {
@@ -143,6 +168,10 @@ struct RunCommand: ParsableCommand {
         options.gallery = !noGallery
         options.resultsFile = results.map(FileIO.absolute)
         options.trace = connection.trace(for: [endpoints.image, endpoints.speech])
+        options.noWait = noWait
+        options.videoTimeout = videoTimeout
+        options.resubmitUncertain = resubmitUncertain
+        options.videoPolls = (try? videoPollSchedule()) ?? VideoPollSchedule()
 
         let reporter = ProgressReporter(quiet: quiet, live: Terminal.standardErrorIsTerminal && !connection.verbose)
         let runner = BatchRunner(options: options, onEvent: reporter.handle)
@@ -176,6 +205,10 @@ struct RunCommand: ParsableCommand {
         }
         if let stop = summary.stop { throw CommandFailure.stopped(stop) }
         if let invalid { throw CommandFailure.manifest(invalid) }
+        if summary.failed > 0 || summary.notRun > 0 { throw CommandFailure.someFailed }
+        // Jobs still running come first: a cron wrapper runs again on 75 and collects them.
+        if summary.videoJobsPending > 0 { throw CommandFailure.videosPending(summary.videoJobsPending) }
+        if summary.pendingVideos.contains(where: \.isUncertain) { throw CommandFailure.videosUncertain(summary.pendingVideos.filter(\.isUncertain).count) }
         if !summary.allSucceeded { throw CommandFailure.someFailed }
     }
 }

@@ -19,13 +19,13 @@ import TestSupport
         let result = try runCLI(["validate", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("has no such model (did you mean google/gemini-2.5-flash-image?)"))
-        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models"])
+        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models", "/videos/models"])
         #expect(FileManager.default.fileExists(atPath: folder.path + "/cache/mediabatch/models.json"))
 
         // The fresh cache serves the next run without asking again.
         let again = try runCLI(["plan", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(again.status == 65)
-        #expect(server.requests().count == 2)
+        #expect(server.requests().count == 3)
     }
 
     @Test func aStaleCacheIsFetchedAgainAndServesWhenOffline() throws {
@@ -46,7 +46,7 @@ import TestSupport
 
         let online = try runCLI(["validate", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(online.status == 65)
-        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models"])
+        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models", "/videos/models"])
         let cached = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/cache/mediabatch/models.json"))) as? [String: Any])
         #expect((cached["fetched"] as? Int ?? 0) > Int(Date().timeIntervalSince1970) - 600)
     }

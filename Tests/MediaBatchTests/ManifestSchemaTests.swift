@@ -41,6 +41,7 @@ import TestSupport
         })
         #expect(lines["imageTask"] == ImageFields.all)
         #expect(lines["ttsTask"] == SpeechFields.all)
+        #expect(lines["videoTask"] == VideoFields.all)
     }
 
     @Test func theSchemaRejectsWhatTheParserRejects() throws {
@@ -49,6 +50,7 @@ import TestSupport
         let bad = [
             #"{"tasks": [{"id": "a", "prompt": "p", "model": "a/b", "colour": 1}]}"#,
             #"{"tasks": [{"type": "tts", "text": "t", "format": "ogg"}]}"#,
+            #"{"tasks": [{"type": "video", "prompt": "p", "model": "a/b", "resolution": "9000p"}]}"#,
             #"{"tasks": [{"prompt": "p", "model": "a/b", "count": 0}]}"#,
             #"{"name": "x", "extra": true, "tasks": []}"#,
         ]

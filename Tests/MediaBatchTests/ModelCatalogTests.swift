@@ -112,7 +112,7 @@ import TestSupport
         let strict = try runCLI(["validate", "m.json", "--refresh-models", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(strict.status == 65)
         #expect(strict.stderr.contains("has no such model"))
-        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models"])
+        #expect(server.requests().map(\.path).sorted() == ["/images/models", "/models", "/videos/models"])
     }
 
     /// `plan` and `models` read prices through the same accessors: "-1" (varies) is no price.

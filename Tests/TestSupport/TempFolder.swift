@@ -37,7 +37,7 @@ public struct TempFolder: Sendable {
 
     /// `name.png.json` and the like: the metadata written beside each media file.
     public static func isSidecar(_ path: String) -> Bool {
-        ["png", "jpg", "webp", "gif", "mp3", "wav"].contains { path.hasSuffix(".\($0).json") }
+        ["png", "jpg", "webp", "gif", "mp3", "wav", "mp4", "mov"].contains { path.hasSuffix(".\($0).json") }
     }
 
     /// Every regular file below the folder, hidden ones included.

@@ -34,6 +34,11 @@ package struct ExpectedOutputs: Sendable {
             baseName = speech.output.baseName
             extensions = [speech.format.fileExtension]
             count = 1
+        case .video(let video):
+            folder = video.output.folder
+            baseName = video.output.baseName
+            extensions = VideoFile.extensions
+            count = 1
         }
     }
 

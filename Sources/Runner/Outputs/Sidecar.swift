@@ -69,6 +69,33 @@ package enum Sidecar {
         return kept + "…"
     }
 
+    package static func video(_ task: VideoTask, job: VideoJobState, duration: Double?) -> JSONObject {
+        var parameters = JSONObject()
+        if let seconds = task.duration { parameters["duration"] = .int(Int64(seconds)) }
+        if let resolution = task.resolution { parameters["resolution"] = .string(resolution) }
+        if let ratio = task.aspectRatio { parameters["aspectRatio"] = .string(ratio) }
+        if let size = task.size { parameters["size"] = .string(size) }
+        if let audio = task.generateAudio { parameters["generateAudio"] = .bool(audio) }
+        if let seed = task.seed { parameters["seed"] = .int(seed) }
+        if let provider = task.provider { parameters["provider"] = provider }
+        var sidecar: JSONObject = [
+            "task": .string(task.id), "manifest": .string(task.manifestName), "type": "video",
+            "prompt": .string(task.prompt), "model": .string(task.model.wireID), "parameters": .object(parameters),
+            "job": .string(job.id),
+        ]
+        if let id = job.generationID { sidecar["generation"] = .string(id) }
+        if let cost = job.cost { sidecar["cost"] = .double(cost) }
+        if let duration { sidecar["durationSeconds"] = .double(duration) }
+        if let frame = task.firstFrame {
+            sidecar["firstFrame"] = .string(FileIO.lastComponent(frame.location))
+            if case .file(let path) = frame { sidecar["firstFramePath"] = .string(path) }
+        }
+        if let frame = task.lastFrame { sidecar["lastFrame"] = .string(FileIO.lastComponent(frame.location)) }
+        if !task.references.isEmpty { sidecar["references"] = .array(task.references.map { .string(FileIO.lastComponent($0.location)) }) }
+        sidecar["created"] = .string(UTCTime.now())
+        return sidecar
+    }
+
     /// The `parameters` text inside PNGs, in the shape AUTOMATIC1111 users know.
     package static func parameters(_ task: ImageTask) -> String {
         var settings = ["Model: \(task.model.wireID)"]

@@ -20,6 +20,8 @@ package struct RunPlanner {
     package var countSpent = false
     /// Send again tasks the journal shows refused.
     package var retryRefused = false
+    /// Submit again video tasks whose earlier submit's answer was lost.
+    package var resubmitUncertain = false
     /// Sees every task validation expands, in order, with its key (`plan` describes them).
     package var visit: ((MediaTask, String) -> Void)?
     /// Hears what the run would do with each visited task, by its place in the visiting
@@ -50,15 +52,18 @@ package struct RunPlanner {
                     decided?(visited, .otherShard)
                     return false
                 }
-                candidates.append((entry, visited, PlannedTask(
+                var planned = PlannedTask(
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
-                    isNarration: !task.isImage, outputs: ExpectedOutputs(task))))
+                    isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
+                planned.isVideo = task.isVideo
+                candidates.append((entry, visited, planned))
                 return true
             }
         } catch {
             throw .manifest(error)
         }
         let journals = try intactByFolder()
+        let videoJobs = try readVideoJobs(folders, journals: journals)
 
         var entries: [PlannedEntry] = []
         var kept: [PlannedKept] = []
@@ -66,7 +71,24 @@ package struct RunPlanner {
         var refusedBefore = 0
         let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
         var outputs = OutputGuard(journals: journals)
+        var uncertain: [PlannedUncertain] = []
         for (ref, visited, candidate) in candidates {
+            var candidate = candidate
+            // A video job an earlier run submitted is polled, never submitted again (with
+            // --force too); one whose submit's answer was lost waits for the user's word.
+            if candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
+                if record.hasJob {
+                    candidate.videoJob = record
+                    decided?(visited, .polled)
+                    if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(candidate) } else { entries.append(PlannedEntry(ref: ref, tasks: [candidate])) }
+                    continue
+                }
+                if !resubmitUncertain {
+                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
+                    decided?(visited, .uncertain)
+                    continue
+                }
+            }
             if journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
                 alreadyDone += 1
                 decided?(visited, .done)
@@ -110,6 +132,7 @@ package struct RunPlanner {
         selection.refusedKeys = refused
         selection.chainRootKeys = chainRootKeys
         if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
+        selection.uncertain = uncertain
         return selection
     }
 
@@ -190,11 +213,27 @@ package struct RunPlanner {
     /// `resolved`, or a provisional one (`pending` in their place) until they are known.
     package static func identify(_ task: MediaTask, resolved: [String: ResolvedReference] = [:]) -> (key: String, stamps: [String]) {
         let stamps = task.inputs.map(FileIO.stamp)
-        guard task.isImage else { return (RequestKey.of(task, referenceStamps: []), stamps) }
+        guard task.isImage || task.isVideo else { return (RequestKey.of(task, referenceStamps: []), stamps) }
         if case .image(let image) = task, image.inputImages.contains(where: TaskReference.looksLikeReference) {
             return (RequestKey.of(task, referenceStamps: task.keyStamps(stamp: FileIO.stamp, resolved: resolved)), stamps)
         }
         return (RequestKey.of(task, referenceStamps: stamps), stamps)
+    }
+
+    /// Each folder's open video jobs (see `JournalIndex.videoJobs`), read even with `--force`:
+    /// a job submitted is never submitted again.
+    private func readVideoJobs(_ folders: [String], journals: [String: FolderJournal]) throws(PreparationError) -> [String: [String: VideoJobRecord]] {
+        var jobs: [String: [String: VideoJobRecord]] = [:]
+        for folder in folders {
+            if let journal = journals[folder] {
+                jobs[folder] = journal.index.videoJobs
+                continue
+            }
+            let path = Journal.path(folder: folder, shard: shard)
+            guard FileIO.exists(path) else { continue }
+            do { jobs[folder] = try JournalIndex(path: path, outcomesOnly: true).videoJobs } catch { throw .file(error) }
+        }
+        return jobs
     }
 
     /// Starts reading each folder's journal (and checking the files of its done tasks) on
@@ -229,6 +268,10 @@ package struct RunPlanner {
 /// What a run would do with a task it planned.
 package enum PlannedState: String, Sendable {
     case run, done, kept, refused, otherShard = "other shard"
+    /// A video job an earlier run submitted: the run polls it (nothing new is paid).
+    case polled = "job running"
+    /// A video submit of uncertain fate: left alone unless `--resubmit-uncertain`.
+    case uncertain
 }
 
 /// Why a run could not start: its manifests are wrong, or its journals cannot be opened.

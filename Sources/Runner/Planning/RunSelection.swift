@@ -20,6 +20,10 @@ package struct PlannedTask: Sendable {
     package let isNarration: Bool
     /// The media files it may write, checked before it is sent (`OutputGuard`).
     package let outputs: ExpectedOutputs
+    /// A video task: whether it is one, and the job an earlier run submitted for it (polled,
+    /// never submitted again).
+    package var isVideo = false
+    package var videoJob: VideoJobRecord? = nil
     /// Those that exist and may be replaced (mediabatch's own, unchanged), with the
     /// `FileIO.stamp` the planner saw: one changed since is kept.
     package var allowed: [String: String] = [:]
@@ -47,6 +51,15 @@ package struct PlannedTask: Sendable {
         self.allowed = allowed
         self.chain = chain
     }
+}
+
+/// A video task an earlier run submitted without learning whether a job was made (its
+/// answer was lost): not submitted again unless `--resubmit-uncertain`.
+package struct PlannedUncertain: Sendable {
+    package let taskID: String
+    package let folder: String
+    package let key: String
+    package let since: String?
 }
 
 /// A task not to be run, so as not to overwrite `files` (see `OutputGuard`).
@@ -92,6 +105,10 @@ public struct RunSelection: Sendable {
     package var chainJournals: [String: FolderJournal] = [:]
     /// The key of the chain root each dependent (`@id`) is sharded by, by the dependent's id.
     public package(set) var chainRootKeys: [String: String] = [:]
+    /// Video tasks left uncertain by an earlier run, not submitted again.
+    package var uncertain: [PlannedUncertain] = []
+    /// Whether any task to run is a video (the run then starts its poller).
+    package var hasVideo: Bool { entries.contains { $0.tasks.contains(where: \.isVideo) } }
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

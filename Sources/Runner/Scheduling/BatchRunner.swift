@@ -40,6 +40,7 @@ public final class BatchRunner: Sendable {
     /// running (see `RunPlanner`). Reads only: a bad manifest leaves no trace.
     public func prepare(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         var planner = RunPlanner(shard: options.shard, force: options.force)
+        planner.resubmitUncertain = options.resubmitUncertain
         planner.countSpent = options.maxTotalCost != nil
         planner.retryRefused = options.retryRefused
         return try planner.select(plan)
@@ -51,6 +52,7 @@ public final class BatchRunner: Sendable {
     public func run(_ plan: BatchPlan, selection: RunSelection) throws(FileError) -> RunSummary {
         let started = MonotonicClock.now()
         let journals = try RunJournals(selection)
+        let claims = PathClaims()
         let workers = selection.workers(concurrency: options.concurrency)
         let spending = Spending(
             cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
@@ -72,9 +74,15 @@ public final class BatchRunner: Sendable {
         defer { current.withLock { $0 = nil } }
 
         let group = DispatchGroup()
+        let videos = VideoTaskExecutor(client: OpenRouterClient(endpoint: options.endpoint), claims: claims, sidecars: options.sidecars)
+        let poller = VideoPoller(
+            executor: videos, recorder: recorder, source: source, spending: spending, schedule: options.videoPolls, noWait: options.noWait,
+            deadline: started + max(options.videoTimeout, 0), limits: options.limits, abortSignal: abortSignal, trace: options.trace)
+        for uncertain in selection.uncertain { recorder.videoUncertainBefore(taskID: uncertain.taskID, folder: uncertain.folder, since: uncertain.since) }
         TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, chains: chains, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
-        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes, onEvent: onEvent)
+        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes, claims: claims, videos: videos, poller: poller, onEvent: onEvent)
+        if selection.hasVideo { poller.start(in: group) }
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
                 // Made here, on the worker's own queue, and never sent elsewhere.
@@ -94,15 +102,15 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone + chains.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore + chains.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
-        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
+        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder) + summary.pendingVideos.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)
         return summary
     }
 
     private func makeWorker(
-        source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes, onEvent: @escaping @Sendable (RunEvent) -> Void
+        source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes, claims: PathClaims, videos: VideoTaskExecutor,
+        poller: VideoPoller, onEvent: @escaping @Sendable (RunEvent) -> Void
     ) -> Worker {
-        let claims = PathClaims()
         let imageClient = OpenRouterClient(endpoint: options.endpoint)
         let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
         // Speech is billed by the character whatever became of it: its cost is always asked for.
@@ -112,6 +120,7 @@ public final class BatchRunner: Sendable {
             source: source, recorder: recorder, spending: spending, lanes: lanes,
             images: ImageTaskExecutor(client: imageClient, claims: claims, sidecars: options.sidecars, maxImageBytes: options.maxImageBytes),
             speech: SpeechTaskExecutor(client: speechClient, claims: claims, costs: speechCosts, sidecars: options.sidecars),
+            videos: videos, poller: poller,
             retries: RetryDecision(
                 policy: RetryPolicy(baseDelay: options.retryBaseDelay, maxDelay: options.retryMaxDelay), maxAttempts: options.maxAttempts,
                 maxNoImageAttempts: options.maxNoImageAttempts),

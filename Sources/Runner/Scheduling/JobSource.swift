@@ -95,6 +95,12 @@ package struct Job: Sendable {
     /// The one job of a narration whose chunks were all kept: it joins them and sends
     /// nothing, so it takes no budget, no rate and no request slot's journal record.
     package var sendsNothing: Bool { part.map { $0.assembly.wasKept($0.index) } ?? false }
+    /// A video task whose job an earlier run submitted (the journal's record): polled, never
+    /// submitted again.
+    package var videoJob: VideoJobRecord? = nil
+    /// A video job handed to the poller: its model's concurrency slot is free again (the
+    /// job waits without a request in flight), though the job stays in progress.
+    package var parked = false
 
     /// The job's identity in messages: the task id, and the chunk for narration parts.
     package var label: String { part.map { "\(task.id) (chunk \($0.index + 1) of \($0.assembly.chunks.count))" } ?? task.id }
@@ -107,6 +113,7 @@ package struct Job: Sendable {
         switch task {
         case .image(let image): return image.model.wireID
         case .speech(let speech): return speech.model.wireID
+        case .video(let video): return video.model.wireID
         }
     }
 }
@@ -287,7 +294,7 @@ package final class JobSource: @unchecked Sendable {
     package func finish(_ job: Job, succeeded: Bool) {
         condition.lock()
         inProgress -= 1
-        modelConcurrency.end(job.model, succeeded: succeeded)
+        if !job.parked { modelConcurrency.end(job.model, succeeded: succeeded) }
         condition.broadcast()
         condition.unlock()
     }
@@ -329,6 +336,39 @@ package final class JobSource: @unchecked Sendable {
         condition.lock()
         cooldownUntil = max(cooldownUntil, MonotonicClock.now() + seconds)
         condition.unlock()
+    }
+
+    /// A submitted video job goes to the poller: its model's slot is given back at once, so
+    /// the next submits need not wait for this job to render. The job stays in progress
+    /// until `finish`.
+    package func park(_ job: Job) -> Job {
+        condition.lock()
+        modelConcurrency.end(job.model, succeeded: true)
+        condition.broadcast()
+        condition.unlock()
+        var parked = job
+        parked.parked = true
+        return parked
+    }
+
+    /// A video poll's turn under the run's rate cap and cooldown: 0 when it may go now (a
+    /// token is taken), else the seconds to wait. Polls need no worker and no budget.
+    package func pollSlot() -> Double {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = MonotonicClock.now()
+        let wait = max(cooldownUntil - now, rateLimit?.wait(at: now) ?? 0)
+        guard wait <= 0 else { return wait }
+        rateLimit?.take(at: now)
+        return 0
+    }
+
+    /// Nothing is left to hand out or in progress (the feed ended, no retry waits), or the
+    /// run stopped: the video poller may end once its own jobs are settled.
+    package var hasFinished: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped && inProgress == 0 || supplyEnded && ready.count == readyStart && retries.isEmpty && inProgress == 0
     }
 
     /// Schedule nothing more, retries included; the feed stops too.

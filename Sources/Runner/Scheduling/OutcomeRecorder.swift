@@ -1,4 +1,5 @@
 import Files
+import JSON
 import Journal
 import Reports
 import Support
@@ -55,7 +56,7 @@ package final class OutcomeRecorder: Sendable {
         }
     }
 
-    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
+    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, extra: JSONObject = JSONObject()) {
         attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
@@ -63,7 +64,7 @@ package final class OutcomeRecorder: Sendable {
             if case .image(let task) = job.task { seed = task.seed }
             try job.journal?.done(
                 key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts,
-                seconds: seconds, seed: seed)
+                seconds: seconds, seed: seed, extra: extra)
         } catch {
             // The files are in place; only the record is missing, so a rerun redoes the task.
             onEvent(.journalError(error.description))
@@ -92,6 +93,33 @@ package final class OutcomeRecorder: Sendable {
             attempts: attempts, failure: failure, started: job.firstStarted, cost: cost)
         source.finish(job, succeeded: false)
     }
+
+    /// A video job this run leaves running: its id is journaled, a later run collects it.
+    /// Its reservation goes (a later run reserves again); nothing is journaled.
+    package func videoPending(_ job: Job, jobID: String, since: String?, status: String) {
+        spending.settle(reserved: job.reserved, paid: nil)
+        let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: jobID, since: since, status: status)
+        state.withLock { $0.pendingVideos.append(pending) }
+        source.finish(job, succeeded: true)
+    }
+
+    /// A video submit whose answer was lost (journaled `uncertain` by the executor): not
+    /// retried, not failed; listed so the user can decide (`--resubmit-uncertain`).
+    package func videoUncertain(_ job: Job, failure: TaskFailure) {
+        spending.settle(reserved: job.reserved, paid: nil)
+        let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: nil, since: UTCTime.now(), status: "uncertain")
+        state.withLock { $0.pendingVideos.append(pending) }
+        source.finish(job, succeeded: false)
+    }
+
+    /// A video task an earlier run left uncertain, not submitted again in this run.
+    package func videoUncertainBefore(taskID: String, folder: String, since: String?) {
+        let pending = PendingVideo(taskID: taskID, folder: folder, jobID: nil, since: since, status: "uncertain")
+        state.withLock { $0.pendingVideos.append(pending) }
+    }
+
+    /// Whether the user stopped the run (a signal).
+    package var wasInterrupted: Bool { state.withLock { $0.stop == .interrupted } }
 
     /// A task of the plan that failed before anything was sent (it could not be rebuilt as
     /// validated). It was never handed to a worker, so the source has nothing to finish.
@@ -169,6 +197,7 @@ package final class OutcomeRecorder: Sendable {
             summary.otherShards = otherShards
             summary.refusedBefore = refusedBefore
             summary.notRun = taskCount - summary.done - summary.failed - alreadyDone - otherShards - refusedBefore - summary.kept.count
+                - summary.pendingVideos.count
             summary.seconds = seconds
             // One figure: what every billed generation of this run cost.
             summary.cost = spending.spent

@@ -40,8 +40,37 @@ public struct RunOptions: Sendable {
     public var maxImageBytes = ImagePlacement.defaultMaxImageBytes
     /// Where `--verbose` prints each HTTP exchange (nil: nowhere).
     public var trace: HTTPTrace?
+    /// `--no-wait`: submit new video jobs, collect those finished, leave the rest for a later run.
+    public var noWait = false
+    /// How long a run waits for its video jobs (`--video-timeout`); then they are left pending.
+    public var videoTimeout: Double = 3600
+    /// `--resubmit-uncertain`: submit again the video tasks whose earlier submit's answer was lost.
+    public var resubmitUncertain = false
+    /// When video jobs are polled.
+    public var videoPolls = VideoPollSchedule()
 
     public init(endpoint: OpenRouterEndpoint) { self.endpoint = endpoint }
+}
+
+/// When a video job is polled: first after `first` seconds, then each wait `growth` times
+/// the last, up to `longest` (OpenRouter asks for 10-30 s at steady state; tests shorten it).
+public struct VideoPollSchedule: Sendable, Equatable {
+    public var first: Double = 3
+    public var growth: Double = 1.5
+    public var longest: Double = 20
+
+    public init(first: Double = 3, growth: Double = 1.5, longest: Double = 20) {
+        self.first = first
+        self.growth = growth
+        self.longest = longest
+    }
+
+    /// The wait after `polls` polls (0: before the first).
+    public func wait(afterPolls polls: Int) -> Double {
+        var wait = max(first, 0.01)
+        for _ in 0..<min(polls, 64) { wait = min(wait * max(growth, 1), max(longest, wait)) }
+        return min(wait, max(longest, first))
+    }
 }
 
 /// Things a front end may want to show while a run goes on. Delivered from worker threads.

@@ -93,6 +93,8 @@ package final class Spending: Sendable {
         case .speech(let task):
             let characters = Double(wholeTask ? task.text.count : job.part?.text.count ?? task.text.count)
             return (task.model.wireID, characters, catalog?.models[task.model.wireID]?.pricePerCharacter)
+        case .video(let task):
+            return (task.model.wireID, 1, CostEstimate.video(task, catalog: catalog))
         }
     }
 }

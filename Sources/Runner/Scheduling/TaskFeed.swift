@@ -69,7 +69,7 @@ package struct TaskFeed: Sendable {
                     }
                     continue
                 }
-                switch jobs(for: task, key: planned.key, journal: journal, at: now) {
+                switch jobs(for: task, key: planned.key, journal: journal, videoJob: planned.videoJob, at: now) {
                 case .success(let jobs): guard source.supply(jobs) else { return }
                 case .failure(let failure): recorder.unsent(planned, journal: journal, failure: failure, started: now)
                 }
@@ -97,8 +97,9 @@ package struct TaskFeed: Sendable {
     /// A narration becomes one job per chunk of its text (split here, once) that was not
     /// found kept; one whose chunks were all kept, a single job that only joins them. Other
     /// tasks stay one job. Fails when the folder's kept chunks cannot be read or journaled.
-    private func jobs(for task: MediaTask, key: String, journal: Journal?, at now: Double) -> Result<[Job], TaskFailure> {
-        let job = Job(task: task, key: key, journal: journal, firstStarted: now)
+    private func jobs(for task: MediaTask, key: String, journal: Journal?, videoJob: VideoJobRecord? = nil, at now: Double) -> Result<[Job], TaskFailure> {
+        var job = Job(task: task, key: key, journal: journal, firstStarted: now)
+        job.videoJob = videoJob
         guard case .speech(let speech) = task else { return .success([job]) }
         let assembly: NarrationAssembly
         do {

@@ -13,6 +13,9 @@ package struct Worker {
     package let lanes: WriterLanes
     package let images: ImageTaskExecutor
     package let speech: SpeechTaskExecutor
+    package let videos: VideoTaskExecutor
+    /// Where submitted video jobs wait (no worker waits for them).
+    package let poller: VideoPoller
     package let retries: RetryDecision
     /// Where the cost of a broken-off generation is looked up, per endpoint (each key asks
     /// for its own generations).
@@ -35,6 +38,10 @@ package struct Worker {
         case failed(TaskFailure)
         /// A chunk of a narration that another chunk already failed: nothing to record.
         case abandoned
+        /// A video job exists (just submitted, or found in the journal): the poller waits for it.
+        case videoSubmitted(VideoJobState, since: String?, resumed: Bool)
+        /// A video submit whose answer was lost: journaled `uncertain`, not retried.
+        case videoUncertain(TaskFailure)
     }
 
     /// Runs jobs until the source has none left. Blocks the calling queue. A connection that
@@ -63,8 +70,18 @@ package struct Worker {
             case .success(let made): connection = made
             case .failure(let error): throw OpenRouterClient.failure(for: error)
             }
-            do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
-                throw TaskFailure(.permanent, cause: .file(path: error.path), message: error.description)
+            if job.task.isVideo, let record = job.videoJob, let id = record.jobID {
+                // Submitted by an earlier run: never again; the poller asks where it stands.
+                let state = VideoJobState(
+                    id: id, status: .pending, pollingURL: record.pollingURL, generationID: record.generationID, error: nil, unsignedURLs: [],
+                    cost: nil)
+                return .videoSubmitted(state, since: record.since, resumed: true)
+            }
+            // A video's submit journals `submitting` itself, synced, before it is sent.
+            if !job.task.isVideo {
+                do { try job.journal?.started(key: job.key, taskID: job.task.id, attempt: attempt, part: job.part?.index) } catch {
+                    throw TaskFailure(.permanent, cause: .file(path: error.path), message: error.description)
+                }
             }
             onEvent(.sending(taskID: job.task.id))
             defer { onEvent(.answered(taskID: job.task.id)) }
@@ -75,6 +92,13 @@ package struct Worker {
                 guard let part = job.part else { preconditionFailure("speech jobs always carry a part") }
                 guard let complete = try speech.fetch(part, on: connection, into: buffer) else { return .partStored }
                 return .writeNarration(complete)
+            case .video(let task):
+                let submitted = try videos.submit(
+                    task, key: job.key, journal: job.journal, estimate: job.reserved > 0 ? job.reserved : nil, on: connection)
+                switch submitted {
+                case .job(let state): return .videoSubmitted(state, since: UTCTime.now(), resumed: false)
+                case .uncertain(let failure): return .videoUncertain(failure)
+                }
             }
         } catch {
             bill(job, attempt: attempt, failure: error)
@@ -140,7 +164,7 @@ package struct Worker {
         let costs: CostLookups
         switch job.task {
         case .image(let task) where task.api == .chat: costs = imageCosts
-        case .image: return
+        case .image, .video: return
         case .speech: costs = speechCosts
         }
         _ = costs.lookUp(id, patience: 60) { [recorder] cost in
@@ -191,6 +215,13 @@ package struct Worker {
             spending.settle(reserved: job.reserved, paid: nil)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true)
+        case .videoSubmitted(let state, let since, let resumed):
+            // The reservation stays with the job until its real cost is known.
+            var waiting = source.park(job)
+            waiting.attempts = attempts - 1
+            poller.add(waiting, state: state, since: since, resumed: resumed)
+        case .videoUncertain(let failure):
+            recorder.videoUncertain(job, failure: failure)
         case .retry(var next, let delay, let failure):
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0

@@ -18,11 +18,15 @@ public enum CatalogCache {
         guard let bytes = try? FileIO.readAll(path, limit: 64 << 20), let document = try? JSONEncoding.parse(bytes, source: path),
             let models = document["models"], let images = document["images"], let fetched = document["fetched"]?.intValue
         else { return nil }
-        return ModelCatalog(modelsDocument: models, imagesDocument: images, fetched: Int(fetched))
+        return ModelCatalog(modelsDocument: models, imagesDocument: images, videosDocument: document["videos"], fetched: Int(fetched))
     }
 
     public static func save(_ catalog: ModelCatalog, path: String) throws(FileError) {
-        let document: JSON = ["fetched": .int(Int64(catalog.fetched)), "models": catalog.documents.models, "images": catalog.documents.images]
+        var document: JSON = ["fetched": .int(Int64(catalog.fetched)), "models": catalog.documents.models, "images": catalog.documents.images]
+        if let videos = catalog.videosDocument, case .object(var object) = document {
+            object["videos"] = videos
+            document = .object(object)
+        }
         try FileIO.makeDirectories(FileIO.directory(of: path))
         try FileIO.writeAtomically(JSONEncoding.encode(document), to: path)
     }

@@ -122,6 +122,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 fail("speech chunk of \(chunk.count) Characters, maxChars \(speech.maxChars)")
             }
             checkNoKey(JSONEncoding.encode(.object(SpeechRequest.body(for: speech, input: speech.text))), "speech request body")
+        case .video(let video):
+            for input in video.imageInputs {
+                guard case .file(let path) = input else { continue }
+                guard let real = realPath(path), real.hasPrefix(space.realJobs + "/") else {
+                    fail("video image \(path) lies outside \(space.realJobs)")
+                }
+            }
+            let images = VideoRequest.Images(
+                firstFrame: video.firstFrame.map { ReferenceImage.url($0.location) }, lastFrame: video.lastFrame.map { ReferenceImage.url($0.location) },
+                references: video.references.map { ReferenceImage.url($0.location) })
+            if let body = try? VideoRequest.body(for: video, images: images) { checkNoKey(body, "video request body") }
         }
     }
     return 0

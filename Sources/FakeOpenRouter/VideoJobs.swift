@@ -1,0 +1,263 @@
+import Foundation
+import NIOCore
+
+/// One asynchronous video job the fake accepted: when it is due, how it ends, what it costs,
+/// and the faults its polls and download still owe.
+struct VideoJob: Sendable {
+    let id: String
+    let generationID: String
+    let model: String
+    let durationSeconds: Int
+    let createdAt: Double
+    /// Monotonic time from which the job is `in_progress`, and from which it is terminal.
+    let startsAt: Double
+    let endsAt: Double
+    /// nil: completes; otherwise fails with this text.
+    let failure: String?
+    let cost: Double
+    /// Seed of the clip's tint.
+    let seed: UInt64
+    /// `unsigned_urls` point at another origin (`#fake:foreign-url`).
+    let foreignURL: Bool
+    var pollFaultsLeft: Int
+    var polls = 0
+
+    func status(at now: Double) -> String {
+        if now < startsAt { return "pending" }
+        if now < endsAt { return "in_progress" }
+        return failure == nil ? "completed" : "failed"
+    }
+}
+
+/// `POST /videos` (validated against `VideoModelsCatalog`, 202 with the job), `GET
+/// /videos/{id}` (the job progresses pending → in_progress → completed | failed over
+/// `videoJobSeconds`), `GET /videos/{id}/content?index=0` (an `MP4Clip` of the requested
+/// duration). Submissions are counted per request body, so tests can assert that a client
+/// never submitted the same job twice.
+extension FakeCore {
+    /// Request bodies over this many bytes get 413, as OpenRouter's video API does.
+    static let videoBodyLimit = 50 * 1024 * 1024
+
+    private struct VideoAsk {
+        let model: VideoModel
+        let prompt: String
+        let duration: Int
+        let audio: Bool
+    }
+
+    func submitVideo(_ request: IncomingRequest, context: GenerationContext) -> Reply {
+        guard request.body.count <= FakeCore.videoBodyLimit else {
+            return .error(413, Reply.standardMessage(for: 413), escapeSlashes: escape)
+        }
+        let ask: VideoAsk
+        switch parseVideo(request.body) {
+        case .success(let parsed): ask = parsed
+        case .failure(let failure): return failure.reply
+        }
+        let directives = Directives(ask.prompt)
+        if let status = directives.status {
+            return statusError(status, identity: context.identity, request: request, model: ask.model.id)
+        }
+        var deliveryFault: FaultKind?
+        if let kind = directives.fault(attempt: context.attempt), Faults.applies(kind, to: .videos) {
+            if let reply = faultError(kind, identity: context.identity, request: request, model: ask.model.id) { return reply }
+            deliveryFault = kind
+        }
+        let now = monotonicSeconds()
+        let seconds = max(directives.videoSeconds ?? config.videoJobSeconds, 0)
+        let bodyHash = FNV1a.hash(request.body)
+        var rng = SplitMix64(seed: config.faults.seed ^ (bodyHash &* 0x9E37_79B9_7F4A_7C15))
+        _ = rng.next()
+        let failDraw = rng.nextDouble()
+        let dropDraw = rng.nextDouble()
+        var failure = directives.videoFailure
+        if failure == nil, failDraw < config.videoFailureRate {
+            failure = "The provider could not generate this video (fake failure). You were not charged."
+        }
+        let generationID = nextGenerationID()
+        let cost = failure == nil ? ask.model.cost(seconds: ask.duration, audio: ask.audio) : 0
+        let (job, firstOfBody): (VideoJob, Bool) = state.withLock { state in
+            state.videoJobCounter += 1
+            let id = "job-\(state.videoJobCounter)-\(String(generationID.suffix(12)))"
+            let job = VideoJob(
+                id: id, generationID: generationID, model: ask.model.id, durationSeconds: ask.duration, createdAt: now,
+                startsAt: now + seconds * 0.25, endsAt: now + seconds, failure: failure, cost: cost,
+                seed: bodyHash, foreignURL: directives.foreignURL, pollFaultsLeft: directives.pollFaults ?? 0)
+            state.videoJobs[id] = job
+            state.stats.videoSubmissions += 1
+            let earlier = state.videoSubmissionsByBody[bodyHash, default: 0]
+            if earlier > 0 { state.stats.duplicateVideoSubmissions += 1 }
+            state.videoSubmissionsByBody[bodyHash] = earlier + 1
+            let hex = String(bodyHash, radix: 16)
+            state.stats.videoSubmissionsByBody[String(repeating: "0", count: 16 - hex.count) + hex] = earlier + 1
+            if failure == nil {
+                var record = GenerationRecord(
+                    id: generationID, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
+                    tokensPrompt: 0, tokensCompletion: 0, mediaCount: 1, finishReason: "stop", nativeFinishReason: "stop",
+                    apiType: "video")
+                record.visibleAt = now + seconds
+                state.store(record)
+            }
+            return (job, earlier == 0)
+        }
+        var reply = Reply.json(202, jobDocument(job, status: "pending", request: request), escapeSlashes: escape)
+        if directives.dropAnswer && firstOfBody || dropDraw < config.videoDropSubmitRate {
+            // The job exists and will be billed; its id never reaches the client.
+            state.withLock { $0.stats.droppedVideoSubmitAnswers += 1 }
+            reply.delivery = .resetMidBody
+        } else if let deliveryFault {
+            reply.deliveryFault = deliveryFault
+        }
+        return reply
+    }
+
+    func pollVideo(_ request: IncomingRequest, id: String) -> Reply {
+        let now = monotonicSeconds()
+        enum Outcome {
+            case unknown
+            case fault
+            case job(VideoJob)
+        }
+        let pollFaultRate = config.videoPollFaultRate
+        let seed = config.faults.seed
+        let outcome: Outcome = state.withLock { state in
+            state.stats.videoPolls += 1
+            guard var job = state.videoJobs[id] else { return .unknown }
+            job.polls += 1
+            var rng = SplitMix64(seed: seed ^ FNV1a.hash(Array(id.utf8)) ^ (UInt64(job.polls) &* 0xD1B5_4A32_D192_ED03))
+            _ = rng.next()
+            let faulted = job.pollFaultsLeft > 0 || rng.nextDouble() < pollFaultRate
+            if job.pollFaultsLeft > 0 { job.pollFaultsLeft -= 1 }
+            state.videoJobs[id] = job
+            if faulted { state.stats.videoPollFaults += 1 }
+            return faulted ? .fault : .job(job)
+        }
+        switch outcome {
+        case .unknown: return .error(404, "Video job \(id) not found", escapeSlashes: escape)
+        case .fault: return .error(500, Reply.standardMessage(for: 500), escapeSlashes: escape)
+        case .job(let job): return .json(200, jobDocument(job, status: job.status(at: now), request: request), escapeSlashes: escape)
+        }
+    }
+
+    func videoContent(_ request: IncomingRequest, id: String) -> Reply {
+        guard let job = state.withLock({ $0.videoJobs[id] }) else {
+            return .error(404, "Video job \(id) not found", escapeSlashes: escape)
+        }
+        let index = request.queryValue("index") ?? "0"
+        guard index == "0" else { return .error(400, "index \(index) is out of range: the job has 1 video", escapeSlashes: escape) }
+        guard job.status(at: monotonicSeconds()) == "completed" else {
+            return .error(400, "Video job \(id) has no content: it is \(job.status(at: monotonicSeconds()))", escapeSlashes: escape)
+        }
+        state.withLock { $0.stats.videoDownloads += 1 }
+        var buffer = ByteBufferAllocator().buffer(capacity: 1024)
+        buffer.writeBytes(MP4Clip.bytes(durationSeconds: job.durationSeconds, seed: job.seed))
+        return .bytes(200, contentType: "video/mp4", buffer)
+    }
+
+    private func jobDocument(_ job: VideoJob, status: String, request: IncomingRequest) -> JSONOut {
+        var fields: [(String, JSONOut)] = [
+            ("id", .string(job.id)), ("polling_url", .string("/api/v1/videos/\(job.id)")),
+            ("status", .string(status)), ("generation_id", .string(job.generationID)),
+        ]
+        if status == "failed", let failure = job.failure { fields.append(("error", .string(failure))) }
+        if status == "completed" {
+            let host = request.header("Host") ?? "127.0.0.1"
+            let origin = job.foreignURL ? "http://storage.fake-openrouter.invalid" : "http://\(host)"
+            fields.append(("unsigned_urls", .array([.string("\(origin)/api/v1/videos/\(job.id)/content?index=0")])))
+            fields.append(("usage", .object([("cost", .double(job.cost)), ("is_byok", .bool(false))])))
+        }
+        return .object(fields)
+    }
+
+    private struct VideoRejection: Error {
+        let reply: Reply
+    }
+
+    private func parseVideo(_ body: [UInt8]) -> Result<VideoAsk, VideoRejection> {
+        let escape = self.escape
+        func fail(_ message: String) -> Result<VideoAsk, VideoRejection> {
+            .failure(VideoRejection(reply: .error(400, message, escapeSlashes: escape)))
+        }
+        guard case .success(let object) = JSONIn.object(body) else { return fail("Invalid JSON in request body") }
+        guard let modelID = JSONIn.string(object["model"]), !modelID.isEmpty else {
+            return fail("\"model\" is required and must be a string")
+        }
+        guard let model = VideoModelsCatalog.model(modelID) else { return fail("\(modelID) is not a valid video model ID") }
+        var prompt = ""
+        if !JSONIn.isNull(object["prompt"]) {
+            guard let text = JSONIn.string(object["prompt"]) else { return fail("\"prompt\" must be a string") }
+            prompt = text
+        }
+        var duration = model.durations.first ?? 4
+        if !JSONIn.isNull(object["duration"]) {
+            guard let value = JSONIn.integer(object["duration"]), value >= 1 else { return fail("\"duration\" must be a positive integer") }
+            guard model.durations.contains(value) else {
+                return fail("duration \(value) is not supported by \(model.id). Supported durations: "
+                    + model.durations.map(String.init).joined(separator: ", "))
+            }
+            duration = value
+        }
+        func checkSet(_ field: String, _ allowed: [String]?) -> String? {
+            guard !JSONIn.isNull(object[field]) else { return nil }
+            guard let value = JSONIn.string(object[field]) else { return "\"\(field)\" must be a string" }
+            guard let allowed else { return nil }
+            return allowed.contains(value)
+                ? nil : "\(field) \(value) is not supported by \(model.id). Supported: " + allowed.joined(separator: ", ")
+        }
+        if let message = checkSet("resolution", model.resolutions) { return fail(message) }
+        if let message = checkSet("aspect_ratio", model.aspectRatios) { return fail(message) }
+        if let message = checkSet("size", model.sizes) { return fail(message) }
+        if !JSONIn.isNull(object["size"]), !JSONIn.isNull(object["aspect_ratio"]) || !JSONIn.isNull(object["resolution"]) {
+            return fail("\"size\" replaces \"resolution\" and \"aspect_ratio\": send one or the other")
+        }
+        var audio = model.generateAudio ?? false
+        if !JSONIn.isNull(object["generate_audio"]) {
+            guard JSONIn.isBool(object["generate_audio"]), let flag = object["generate_audio"] as? Bool else {
+                return fail("\"generate_audio\" must be a boolean")
+            }
+            if flag, model.generateAudio == false { return fail("\(model.id) does not generate audio") }
+            audio = flag
+        }
+        if !JSONIn.isNull(object["seed"]) {
+            guard JSONIn.integer(object["seed"]) != nil else { return fail("\"seed\" must be an integer") }
+            if model.seed == false { return fail("\(model.id) does not take a seed") }
+        }
+        if !JSONIn.isNull(object["provider"]), !(object["provider"] is [String: Any]) {
+            return fail("\"provider\" must be an object")
+        }
+        var frames = 0
+        if !JSONIn.isNull(object["frame_images"]) {
+            guard let items = object["frame_images"] as? [Any] else { return fail("\"frame_images\" must be an array") }
+            var seen: Set<String> = []
+            for (index, item) in items.enumerated() {
+                guard let frame = item as? [String: Any], JSONIn.string(frame["type"]) == "image_url",
+                    let image = frame["image_url"] as? [String: Any], let url = JSONIn.string(image["url"]),
+                    url.hasPrefix("data:image/") || url.hasPrefix("https://") || url.hasPrefix("http://")
+                else {
+                    return fail("frame_images[\(index)] must be {\"type\":\"image_url\",\"image_url\":{\"url\":...},\"frame_type\":...}")
+                }
+                guard let type = JSONIn.string(frame["frame_type"]), ["first_frame", "last_frame"].contains(type) else {
+                    return fail("frame_images[\(index)].frame_type must be first_frame or last_frame")
+                }
+                if let allowed = model.frameImages, !allowed.contains(type) {
+                    return fail("\(model.id) does not support \(type) images. Supported: " + allowed.joined(separator: ", "))
+                }
+                guard seen.insert(type).inserted else { return fail("frame_images has two \(type) images") }
+                frames += 1
+            }
+        }
+        if !JSONIn.isNull(object["input_references"]) {
+            guard let items = object["input_references"] as? [Any] else { return fail("\"input_references\" must be an array") }
+            for (index, item) in items.enumerated() {
+                guard let reference = item as? [String: Any], let type = JSONIn.string(reference["type"]),
+                    ["image_url", "audio_url", "video_url"].contains(type), let part = reference[type] as? [String: Any],
+                    JSONIn.string(part["url"]) != nil
+                else {
+                    return fail("input_references[\(index)] must be {\"type\":\"image_url\",\"image_url\":{\"url\":...}}")
+                }
+            }
+        }
+        if prompt.isEmpty, frames == 0 { return fail("\"prompt\" is required unless a frame image is given") }
+        return .success(VideoAsk(model: model, prompt: prompt, duration: duration, audio: audio))
+    }
+}

@@ -1,0 +1,180 @@
+import Dispatch
+import Foundation
+import HTTP
+import JSON
+import OpenRouter
+import Support
+import Tasks
+
+/// Waits for the run's video jobs on a thread of its own, so no network worker is held
+/// while a job renders: polls each job when it is due (the wait grows per `VideoPollSchedule`),
+/// taking its turn under the run's rate cap and cooldowns (`JobSource.pollSlot`); downloads a
+/// completed job's video (`VideoTaskExecutor.download`) and records it done with the cost
+/// OpenRouter reported; records a failed, cancelled or expired job failed with the server's
+/// error text. A failed poll is polled again later, never submitted again. With `noWait`
+/// each job is polled once; otherwise until `deadline`. A job left unfinished is recorded
+/// pending: its id is in the journal, and a later run collects it.
+package final class VideoPoller: Sendable {
+    private struct Waiting {
+        var job: Job
+        var state: VideoJobState
+        /// When it was submitted (UTC), for `status` and the report.
+        var since: String?
+        var polls = 0
+        var downloadFailures = 0
+        var dueAt: Double
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+    }
+
+    private let state = Locked(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let executor: VideoTaskExecutor
+    private let recorder: OutcomeRecorder
+    private let source: JobSource
+    private let spending: Spending
+    private let schedule: VideoPollSchedule
+    private let noWait: Bool
+    /// Monotonic time after which unfinished jobs are left pending.
+    private let deadline: Double
+    private let limits: HTTPLimits
+    private let abortSignal: AbortSignal
+    private let trace: HTTPTrace?
+    /// Downloads of one job that may fail before it is left pending for a later run.
+    private static let maxDownloadFailures = 4
+
+    package init(
+        executor: VideoTaskExecutor, recorder: OutcomeRecorder, source: JobSource, spending: Spending, schedule: VideoPollSchedule,
+        noWait: Bool, deadline: Double, limits: HTTPLimits, abortSignal: AbortSignal, trace: HTTPTrace?
+    ) {
+        self.executor = executor
+        self.recorder = recorder
+        self.source = source
+        self.spending = spending
+        self.schedule = schedule
+        self.noWait = noWait
+        self.deadline = deadline
+        self.limits = limits
+        self.abortSignal = abortSignal
+        self.trace = trace
+    }
+
+    /// A job to wait for: just submitted (first polled after the schedule's first wait), or
+    /// found in the journal (`resumed`: polled at once).
+    package func add(_ job: Job, state initial: VideoJobState, since: String?, resumed: Bool) {
+        let now = MonotonicClock.now()
+        let dueAt = resumed ? now : now + schedule.wait(afterPolls: 0)
+        state.withLock { $0.waiting.append(Waiting(job: job, state: initial, since: since, dueAt: dueAt)) }
+        wake.signal()
+    }
+
+    /// Starts the poller's thread; `group` is left once every job is settled and the
+    /// source has nothing more to give.
+    package func start(in group: DispatchGroup) {
+        DispatchQueue(label: "mediabatch.video-poller").async(group: group) { [self] in
+            let connection = Result { () throws(HTTPError) in try HTTPConnection(limits: limits, abortSignal: abortSignal, trace: trace) }
+            run(connection: connection)
+        }
+    }
+
+    private func run(connection made: Result<HTTPConnection, HTTPError>) {
+        while true {
+            let now = MonotonicClock.now()
+            let (next, idle) = state.withLock { state -> (Waiting?, Bool) in
+                guard let index = state.waiting.indices.min(by: { state.waiting[$0].dueAt < state.waiting[$1].dueAt }) else { return (nil, true) }
+                if state.waiting[index].dueAt <= now || leaving(now: now) { return (state.waiting.remove(at: index), false) }
+                return (nil, false)
+            }
+            if let next {
+                handle(next, connection: made, now: now)
+                continue
+            }
+            if idle && source.hasFinished { return }
+            let soonest = state.withLock { $0.waiting.map(\.dueAt).min() } ?? (now + 0.2)
+            _ = wake.wait(timeout: .now() + max(0.005, min(soonest - now, 0.2)))
+        }
+    }
+
+    /// Past the deadline, or the run was interrupted: every waiting job is left pending.
+    private func leaving(now: Double) -> Bool { now >= deadline || abortSignal.isAborted || recorder.wasInterrupted }
+
+    private func handle(_ item: Waiting, connection made: Result<HTTPConnection, HTTPError>, now: Double) {
+        var item = item
+        if leaving(now: now) || (noWait && item.polls >= 1 && !item.state.status.isTerminal) {
+            leavePending(item)
+            return
+        }
+        let slotWait = source.pollSlot()
+        if slotWait > 0 {
+            item.dueAt = now + slotWait
+            requeue(item)
+            return
+        }
+        guard case .success(let connection) = made else {
+            leavePending(item)
+            return
+        }
+        item.polls += 1
+        let polled: VideoJobState
+        do { polled = try executor.client.pollVideo(id: item.state.id, pollingURL: item.state.pollingURL, on: connection) } catch {
+            // A refused key will not poll better later: the job waits for a run with a good one.
+            if error.kind == .unauthorized {
+                leavePending(item)
+                return
+            }
+            // A failed poll is polled again: the job itself is not touched.
+            item.dueAt = MonotonicClock.now() + max(schedule.wait(afterPolls: item.polls), error.retryAfter ?? 0)
+            requeue(item)
+            return
+        }
+        item.state = polled
+        switch polled.status {
+        case .pending, .inProgress:
+            if noWait {
+                leavePending(item)
+                return
+            }
+            item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+            requeue(item)
+        case .completed:
+            guard case .video(let task) = item.job.task else { return }
+            do throws(TaskFailure) {
+                let downloaded = try executor.download(polled, for: task, on: connection)
+                var extra: JSONObject = ["job": .string(polled.id)]
+                if let seconds = downloaded.durationSeconds { extra["videoSeconds"] = .double((seconds * 1000).rounded() / 1000) }
+                recorder.done(
+                    item.job, attempts: item.job.attempts + 1, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
+                    extra: extra)
+            } catch {
+                if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
+                    item.downloadFailures += 1
+                    item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+                    requeue(item)
+                } else if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
+                    // Paid for and finished on OpenRouter: never resubmitted; a later run downloads it.
+                    leavePending(item)
+                } else {
+                    var failure = error
+                    failure.details["job"] = polled.id
+                    recorder.failed(item.job, attempts: item.job.attempts + 1, failure: failure, cost: polled.cost)
+                }
+            }
+        case .failed, .cancelled, .expired:
+            var failure = TaskFailure(
+                .permanent, cause: .api(code: polled.status.rawValue), status: 200,
+                message: "video job \(polled.id) \(polled.status.rawValue): \(polled.error ?? "no reason given")")
+            failure.details["job"] = polled.id
+            recorder.failed(item.job, attempts: item.job.attempts + 1, failure: failure, cost: polled.cost)
+        }
+    }
+
+    private func requeue(_ item: Waiting) {
+        state.withLock { $0.waiting.append(item) }
+    }
+
+    private func leavePending(_ item: Waiting) {
+        recorder.videoPending(item.job, jobID: item.state.id, since: item.since, status: item.state.status.rawValue)
+    }
+}

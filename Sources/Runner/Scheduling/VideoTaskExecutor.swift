@@ -1,0 +1,123 @@
+import Files
+import HTTP
+import JSON
+import Journal
+import Media
+import OpenRouter
+import Support
+import Tasks
+
+/// A video task's two exchanges that are not waiting: `submit` (on a network worker:
+/// journal `submitting`, read the frames, `POST /videos`, journal the job id the moment the
+/// 202 arrives) and `download` (on the poller: stream the finished video into a staged
+/// file, check it is an MP4 and read its duration, name it with its sidecar atomically).
+/// Knows nothing of retries or scheduling.
+package struct VideoTaskExecutor: Sendable {
+    package let client: OpenRouterClient
+    package let claims: PathClaims
+    package let sidecars: Bool
+
+    /// What a submit came to.
+    package enum Submitted {
+        /// The job exists (journaled): poll it.
+        case job(VideoJobState)
+        /// The answer was lost: a job may exist, billed, without its id (journaled `uncertain`).
+        case uncertain(TaskFailure)
+    }
+
+    /// Submits `task` once. A failure that certainly made no job is thrown (the worker may
+    /// retry it); one that may have made a job is `uncertain`, never retried.
+    package func submit(_ task: VideoTask, key: String, journal: Journal?, estimate: Double?, on connection: HTTPConnection) throws(TaskFailure) -> Submitted {
+        let body = try VideoRequest.body(for: task, images: try VideoInputReader.images(for: task))
+        do { try journal?.videoSubmitting(key: key, taskID: task.id) } catch {
+            throw TaskFailure(.permanent, cause: .file(path: error.path), message: "\(error); nothing was submitted")
+        }
+        let state: VideoJobState
+        do { state = try client.submitVideo(body: body, on: connection) } catch {
+            guard VideoSubmit.mayHaveCreatedJob(error) else {
+                try? journal?.videoNotSubmitted(key: key, taskID: task.id, status: error.status)
+                throw error
+            }
+            let message = "the answer to the submit was lost (\(error.description)): a job may exist and be billed; "
+                + "not submitted again unless you run with --resubmit-uncertain"
+            try? journal?.videoUncertain(key: key, taskID: task.id, message: message)
+            return .uncertain(error.reclassified(as: .permanent, note: "uncertain submit"))
+        }
+        // Should the id not be kept (a journal that cannot be written), this run still collects
+        // the job; a crash before then leaves the task uncertain (`submitting`), never resubmitted.
+        try? journal?.videoSubmitted(
+            key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate)
+        return .job(state)
+    }
+
+    /// A video on disk, named, with what it is.
+    package struct Downloaded {
+        package let files: [WrittenFile]
+        package let durationSeconds: Double?
+    }
+
+    /// Streams job `state`'s video to `<output>.<ext>` (never whole in memory), checks it
+    /// begins with an `ftyp` box, reads its duration from `mvhd`, and names it (with its
+    /// sidecar) all or nothing.
+    package func download(_ state: VideoJobState, for task: VideoTask, on connection: HTTPConnection) throws(TaskFailure) -> Downloaded {
+        let provisional = task.output.path(index: nil, of: 1, fileExtension: "mp4")
+        if let owner = claims.claim(provisional, for: task.id) {
+            throw TaskFailure(.permanent, cause: .file(path: provisional), message: "\(provisional) is already written by task \(owner) in this run")
+        }
+        let parent = FileIO.directory(of: provisional)
+        do { try FileIO.makeDirectories(parent) } catch { throw AtomicOutputs.failure(error) }
+        guard FileIO.isInside(parent, root: task.output.folder) else {
+            throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(task.output.folder) (a symbolic link?); nothing written")
+        }
+        let staged: StagedFile
+        do { staged = try StagedFile(streamingFor: provisional) } catch { throw AtomicOutputs.failure(error) }
+        let digest = SHA256Stream()
+        var writeError: FileError?
+        let contentType = try client.downloadVideo(state, on: connection) { bytes in
+            do throws(FileError) {
+                try staged.append(bytes)
+                digest.update(bytes)
+                return true
+            } catch {
+                writeError = error
+                return false
+            }
+        }
+        if let writeError { throw AtomicOutputs.failure(writeError) }
+        let size = staged.appendedBytes
+        guard let boxes = MP4Boxes.read(size: size, readAt: { staged.read(at: $0, count: $1) }) else {
+            throw TaskFailure(
+                .permanent, cause: .response, status: 200,
+                message: "the video of job \(state.id) is not an MP4 (no ftyp box; \(size) bytes of \(contentType ?? "no type"))")
+        }
+        let fileExtension = boxes.brand == "qt  " ? "mov" : VideoFile.fileExtension(contentType: contentType) == "mov" ? "mov" : "mp4"
+        let path = task.output.path(index: nil, of: 1, fileExtension: fileExtension)
+        var file = WrittenFile(path: path, size: size, sha256: digest.hex())
+        do { try staged.sync() } catch { throw AtomicOutputs.failure(error) }
+        var sidecarFile: StagedFile?
+        var sidecarWritten: WrittenFile?
+        if sidecars {
+            var sidecar = Sidecar.video(task, job: state, duration: boxes.durationSeconds)
+            sidecar["file"] = .object(["sha256": .string(file.sha256), "format": .string(fileExtension)])
+            let bytes = Sidecar.encode(sidecar)
+            sidecarWritten = WrittenFile(path: path + ".json", size: bytes.count, sha256: SHA256.hex(bytes))
+            let staged = bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try StagedFile([raw], for: path + ".json", sync: false) } }
+            do { sidecarFile = try staged.get() } catch { throw AtomicOutputs.failure(error) }
+        }
+        // The sidecar first: a video on disk always has the sidecar that proves mediabatch wrote it.
+        do {
+            try sidecarFile?.commit()
+            try staged.commit(as: path)
+        } catch {
+            sidecarFile?.revoke()
+            throw AtomicOutputs.failure(error)
+        }
+        file.modified = FileIO.modificationStamp(path)
+        var files = [file]
+        if var sidecar = sidecarWritten {
+            sidecar.modified = FileIO.modificationStamp(sidecar.path)
+            files.append(sidecar)
+        }
+        return Downloaded(files: files, durationSeconds: boxes.durationSeconds)
+    }
+}
