@@ -19,7 +19,8 @@ base=$(sed -n 's/^listening on //p' "$log" | head -1)
 [ -n "$base" ] || { echo "demo: the fake server did not start" >&2; cat "$log" >&2; exit 1; }
 echo "demo: fake OpenRouter at $base" >&2
 
-# Video jobs (jobs/video-clips.json) take the fake 2 s to render; polled from 1 s on.
+# Video jobs (jobs/storyboard.json: two stills, each animated into a 4 s clip from it as first
+# frame) take the fake 2 s to render; polled from 1 s on.
 OPENROUTER_API_KEY=demo-key "$bin/mediabatch" run jobs/ --base-url "$base" --concurrency 4 --video-poll 1,1.5,5
 
 echo >&2

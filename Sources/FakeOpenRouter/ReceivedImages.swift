@@ -2,7 +2,8 @@ import Foundation
 
 extension RecordedRequest {
     /// The images a generation request carried as data URLs, decoded, in the order sent: the
-    /// `image_url` parts of chat messages, the `input_references` of `/images`. Tests compare
+    /// `image_url` parts of chat messages, the `frame_images` of `/videos` (first frame, then
+    /// last), the `input_references` of `/images` and `/videos`. Tests compare
     /// them with files on disk (a chained task must send its producer's file byte for byte);
     /// an image given by http(s) URL, or a data URL that does not decode, is left out.
     public var referenceImages: [[UInt8]] {
@@ -11,6 +12,7 @@ extension RecordedRequest {
         for message in body["messages"] as? [[String: Any]] ?? [] {
             parts += message["content"] as? [[String: Any]] ?? []
         }
+        parts += body["frame_images"] as? [[String: Any]] ?? []
         parts += body["input_references"] as? [[String: Any]] ?? []
         return parts.compactMap { part -> [UInt8]? in
             guard part["type"] as? String == "image_url", let url = (part["image_url"] as? [String: Any])?["url"] as? String,

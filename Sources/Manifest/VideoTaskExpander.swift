@@ -152,11 +152,18 @@ package struct VideoTaskExpander {
         }
     }
 
-    /// A frame image: a path relative to the manifest, or an http(s) URL.
+    /// A resolved image name: another task's output (`@id`, kept as written for the planner),
+    /// else a file (resolved paths are absolute).
+    private static func input(_ resolved: String) -> VideoImageInput {
+        TaskReference.looksLikeReference(resolved) ? .task(resolved) : .file(resolved)
+    }
+
+    /// A frame image: a path relative to the manifest, an http(s) URL, or another task's
+    /// output (`@id`, `@id#n`).
     private func image(_ located: Located) -> VideoImageInput? {
         guard let name = FieldReader(issues: entry.issues, line: located.line).string(located.value, at: located.path, what: "an image path") else { return nil }
         if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
-        return InputFiles(entry: entry).resolveImage(name, at: located, index: 0).map { .file($0) }
+        return InputFiles(entry: entry).resolveImage(name, at: located, index: 0).map(Self.input)
     }
 
     private func referenceImages(_ located: Located) -> [VideoImageInput] {
@@ -164,7 +171,7 @@ package struct VideoTaskExpander {
         if names.count > VideoFields.maxReferences { entry.report(located, "at most \(VideoFields.maxReferences) reference images per task") }
         return names.enumerated().compactMap { index, name in
             if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
-            return InputFiles(entry: entry).resolveImage(name, at: located, index: index).map { .file($0) }
+            return InputFiles(entry: entry).resolveImage(name, at: located, index: index).map(Self.input)
         }
     }
 

@@ -41,7 +41,16 @@ public enum MediaTask: Sendable {
         switch self {
         case .image(let task): return task.inputImages.filter { !TaskReference.looksLikeReference($0) }
         case .speech(let task): return (task.textFile.map { [$0] } ?? []) + (task.lexiconFile.map { [$0] } ?? [])
-        case .video(let task): return task.imageInputs.map(\.location)
+        case .video(let task): return task.imageInputs.filter { if case .task = $0 { false } else { true } }.map(\.location)
+        }
+    }
+
+    /// Whether it takes another task's output (cheap: checked for every task of a batch).
+    public var hasReferences: Bool {
+        switch self {
+        case .image(let task): return task.inputImages.contains(where: TaskReference.looksLikeReference)
+        case .speech: return false
+        case .video(let task): return task.imageInputs.contains { if case .task = $0 { true } else { false } }
         }
     }
 
@@ -53,7 +62,14 @@ public enum MediaTask: Sendable {
             return task.inputImages.enumerated().compactMap { index, text in
                 TaskReference(parsing: text, field: "inputImages", index: task.referenceListed ? index : nil)
             }
-        case .speech, .video: return []
+        case .speech: return []
+        case .video(let task):
+            func reference(_ input: VideoImageInput?, _ field: String, _ index: Int? = nil) -> TaskReference? {
+                guard case .task(let text)? = input else { return nil }
+                return TaskReference(parsing: text, field: field, index: index)
+            }
+            return [reference(task.firstFrame, "firstFrame"), reference(task.lastFrame, "lastFrame")].compactMap { $0 }
+                + task.references.enumerated().compactMap { reference($1, "references", task.references.count > 1 ? $0 : nil) }
         }
     }
 
@@ -67,7 +83,16 @@ public enum MediaTask: Sendable {
         case .image(var task):
             task.inputImages = task.inputImages.map { resolved[$0]?.path ?? $0 }
             return .image(task)
-        case .speech, .video: return self
+        case .speech: return self
+        case .video(var task):
+            func resolving(_ input: VideoImageInput) -> VideoImageInput {
+                guard case .task(let text) = input, let path = resolved[text]?.path else { return input }
+                return .file(path)
+            }
+            task.firstFrame = task.firstFrame.map(resolving)
+            task.lastFrame = task.lastFrame.map(resolving)
+            task.references = task.references.map(resolving)
+            return .video(task)
         }
     }
 
@@ -76,10 +101,14 @@ public enum MediaTask: Sendable {
     /// another task's output `@id#n sha256:<hash of the producer's file>` (or `pending` when
     /// the producer has not written it yet: a key that stands for nothing done).
     public func keyStamps(stamp: (String) -> String, resolved: [String: ResolvedReference]) -> [String] {
-        guard case .image(let task) = self else { return [] }
-        return task.inputImages.map { text in
+        func stamped(_ text: String) -> String {
             guard TaskReference.looksLikeReference(text) else { return stamp(text) }
             return text + " " + (resolved[text].map { "sha256:" + $0.sha256 } ?? "pending")
+        }
+        switch self {
+        case .image(let task): return task.inputImages.map(stamped)
+        case .speech: return []
+        case .video(let task): return task.imageInputs.map { input in if case .task(let text) = input { stamped(text) } else { stamp(input.location) } }
         }
     }
 }

@@ -21,9 +21,9 @@ public struct VideoTask: Sendable {
     public let seed: Int64?
     /// `provider` as the user wrote it (`options.<slug>` passthrough).
     public let provider: JSON?
-    public let firstFrame: VideoImageInput?
-    public let lastFrame: VideoImageInput?
-    public let references: [VideoImageInput]
+    public internal(set) var firstFrame: VideoImageInput?
+    public internal(set) var lastFrame: VideoImageInput?
+    public internal(set) var references: [VideoImageInput]
     /// Which of `count` identical requests this is (1-based), part of the task key.
     public let variant: Int
 
@@ -61,12 +61,16 @@ public struct VideoTask: Sendable {
 public enum VideoImageInput: Sendable, Equatable {
     case file(String)
     case url(String)
+    /// Another task's output (`@id`, `@id#n`), as written: the planner turns it into the
+    /// producer's file (`MediaTask.resolvingReferences`) before the job is submitted.
+    case task(String)
 
     /// The path or URL, as the plan, the key and the inputs list name it.
     public var location: String {
         switch self {
         case .file(let path): return path
         case .url(let url): return url
+        case .task(let reference): return reference
         }
     }
 }

@@ -72,11 +72,14 @@ struct DryRun {
             // A task can only show as refused when it is neither run nor kept, which `--force`
             // (no journals read) never leaves: the planner's refused keys are the journals'.
             let refused = selection.refusedKeys
+            let polled = Set(selection.entries.flatMap { $0.tasks.filter { $0.videoJob != nil }.map { FolderKey(folder: $0.folder, key: $0.key) } })
+            let uncertain = Set(selection.uncertain.map { FolderKey(folder: $0.folder, key: $0.key) })
             for index in rows.indices {
                 guard let id = rows[index].dependent else { continue }
                 // A chain is sharded by its root's key.
                 let shardKey = selection.chainRootKeys[rows[index].id] ?? id.key
-                rows[index].state = toRun.contains(id) ? .run : kept.contains(id) ? .kept
+                rows[index].state = polled.contains(id) ? .polled : uncertain.contains(id) ? .uncertain
+                    : toRun.contains(id) ? .run : kept.contains(id) ? .kept
                     : shard.map { !$0.contains(key: shardKey) } == true ? .otherShard
                     : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
             }

@@ -154,7 +154,8 @@ struct ChainPlanner {
             visit?(task, identity.key)
             var planned = PlannedTask(
                 ordinal: dependent.ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: identity.key,
-                stamps: identity.stamps, isNarration: !task.isImage, outputs: ExpectedOutputs(task))
+                stamps: identity.stamps, isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
+            planned.isVideo = task.isVideo
             planned.chain = links
             let (toRun, change) = decide(planned, final)
             anchors[dependent.id] = anchor

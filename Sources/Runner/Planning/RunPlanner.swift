@@ -43,7 +43,7 @@ package struct RunPlanner {
         do {
             try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
                 // A task taking another's output is planned once every producer is known.
-                if case .image(let image) = task, image.inputImages.contains(where: TaskReference.looksLikeReference) { return true }
+                if task.hasReferences { return true }
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
                 defer { visited += 1 }
@@ -115,8 +115,8 @@ package struct RunPlanner {
         var chainRootKeys: [String: String] = [:]
         if !plan.chains.isEmpty {
             chainRootKeys = planChains(
-                plan, journals: journals, refused: refused, outputs: &outputs, entries: &entries, kept: &kept, alreadyDone: &alreadyDone,
-                refusedBefore: &refusedBefore, otherShards: &otherShards)
+                plan, journals: journals, videoJobs: videoJobs, refused: refused, outputs: &outputs, entries: &entries, kept: &kept,
+                uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards)
         }
         var roots: [String: String] = [:]
         for manifest in plan.manifests { roots[manifest.header.outputFolder] = manifest.header.outputRoot }
@@ -133,6 +133,7 @@ package struct RunPlanner {
         selection.chainRootKeys = chainRootKeys
         if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
         selection.uncertain = uncertain
+        selection.resubmitUncertain = resubmitUncertain
         return selection
     }
 
@@ -140,8 +141,9 @@ package struct RunPlanner {
     /// one to run in the feed right after the last producer it waits for. Returns each
     /// dependent's chain root key (its shard's), by id.
     private func planChains(
-        _ plan: BatchPlan, journals: [String: FolderJournal], refused: [String: Set<String>], outputs: inout OutputGuard,
-        entries: inout [PlannedEntry], kept: inout [PlannedKept], alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int
+        _ plan: BatchPlan, journals: [String: FolderJournal], videoJobs: [String: [String: VideoJobRecord]], refused: [String: Set<String>],
+        outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
+        alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int
     ) -> [String: String] {
         let wanted = Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
         var runningRoots: [String: Int] = [:]
@@ -155,6 +157,21 @@ package struct RunPlanner {
         var refusedNow = 0
         var elsewhere = 0
         let (outcomes, rootKeys) = chains.plan(visit: visit, otherShard: { elsewhere += 1 }) { candidate, final in
+            // A video dependent whose job an earlier run submitted is polled, never submitted
+            // again; one whose submit's answer was lost waits for the user's word.
+            if final, candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
+                if record.hasJob {
+                    var polled = candidate
+                    polled.videoJob = record
+                    return (polled, .runs)
+                }
+                if !resubmitUncertain {
+                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
+                    return (nil, .blocked(TaskFailure(
+                        .permanent, cause: .producer(taskID: candidate.id),
+                        message: "its producer \(candidate.id) is a video submit of uncertain fate (--resubmit-uncertain); nothing was sent")))
+                }
+            }
             if final, journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
                 done += 1
                 return (nil, .done(key: candidate.key))
@@ -214,7 +231,7 @@ package struct RunPlanner {
     package static func identify(_ task: MediaTask, resolved: [String: ResolvedReference] = [:]) -> (key: String, stamps: [String]) {
         let stamps = task.inputs.map(FileIO.stamp)
         guard task.isImage || task.isVideo else { return (RequestKey.of(task, referenceStamps: []), stamps) }
-        if case .image(let image) = task, image.inputImages.contains(where: TaskReference.looksLikeReference) {
+        if task.hasReferences {
             return (RequestKey.of(task, referenceStamps: task.keyStamps(stamp: FileIO.stamp, resolved: resolved)), stamps)
         }
         return (RequestKey.of(task, referenceStamps: stamps), stamps)

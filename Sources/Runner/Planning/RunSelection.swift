@@ -107,6 +107,9 @@ public struct RunSelection: Sendable {
     public package(set) var chainRootKeys: [String: String] = [:]
     /// Video tasks left uncertain by an earlier run, not submitted again.
     package var uncertain: [PlannedUncertain] = []
+    /// Whether uncertain video submits go again (`--resubmit-uncertain`): the chain gate
+    /// asks, for a dependent whose key is known only when its producers are done.
+    package var resubmitUncertain = false
     /// Whether any task to run is a video (the run then starts its poller).
     package var hasVideo: Bool { entries.contains { $0.tasks.contains(where: \.isVideo) } }
     /// Tasks that will be sent (each narration counts once).

@@ -45,12 +45,17 @@ package final class ChainGate: Sendable {
     private let doneImages: @Sendable (_ folder: String, _ key: String) -> [ResolvedReference]?
     /// The keys each folder's journal shows refused (none with `--retry-refused`).
     private let refusedKeys: [String: Set<String>]
+    /// The video job an earlier run submitted (or left uncertain) for a key, by folder.
+    private let videoJob: @Sendable (_ folder: String, _ key: String) -> VideoJobRecord?
+    private let resubmitUncertain: Bool
     private let state = Locked(State())
 
     package init(selection: RunSelection) {
         producers = Set(selection.entries.flatMap { $0.tasks.flatMap { $0.chain?.waitsFor ?? [] } })
         let journals = selection.chainJournals
         refusedKeys = selection.refusedKeys
+        resubmitUncertain = selection.resubmitUncertain
+        videoJob = { folder, key in journals[folder]?.index.videoJobs[key] }
         doneImages = { folder, key in
             guard let journal = journals[folder], journal.check.intact.contains(key), let entry = journal.index.entries[key] else { return nil }
             return ReferenceResolution.images(entry.files.map { (folder + "/" + $0.path, $0.sha256) })
@@ -73,6 +78,9 @@ package final class ChainGate: Sendable {
         case failed(TaskFailure)
         /// Refused in an earlier run with these very inputs: left alone (its dependents fail).
         case refusedBefore(TaskFailure)
+        /// A video whose submit an earlier run made with these very inputs and whose answer
+        /// was lost: not submitted again without `--resubmit-uncertain`.
+        case uncertain(since: String?)
         /// Waiting: the gate releases it to the source (see `settle`).
         case parked
     }
@@ -129,6 +137,12 @@ package final class ChainGate: Sendable {
                 message: "it was refused in an earlier run with the same inputs; --retry-refused sends it again"))
         }
         var job = Job(task: parked.task.resolvingReferences(parked.resolved), key: key, journal: parked.journal, firstStarted: parked.started)
+        // A video job submitted before for these very inputs is polled, never submitted again.
+        if let record = parked.planned.videoJob {
+            job.videoJob = record  // found by the planner, the producers done before this run
+        } else if parked.task.isVideo, let record = videoJob(parked.planned.folder, key) {
+            if record.hasJob { job.videoJob = record } else if !resubmitUncertain { return .uncertain(since: record.since) }
+        }
         job.referenceDigests = Dictionary(parked.resolved.values.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
         return .ready(job)
     }
@@ -174,6 +188,9 @@ package final class ChainGate: Sendable {
             case .failed(let failure):
                 source.unhold()
                 recorder.unsent(parked.planned, journal: parked.journal, failure: failure, started: parked.started)
+            case .uncertain(let since):
+                source.unhold()
+                recorder.videoUncertainBefore(taskID: parked.planned.id, folder: parked.planned.folder, since: since)
             case .parked: break
             }
         }

@@ -65,6 +65,7 @@ package struct TaskFeed: Sendable {
                     case .failed(let failure): recorder.unsent(planned, journal: journal, failure: failure, started: now)
                     case .alreadyDone(let images): recorder.chainDone(planned.id, images: images)
                     case .refusedBefore(let failure): recorder.chainRefusedBefore(planned.id, failure: failure)
+                    case .uncertain(let since): recorder.videoUncertainBefore(taskID: planned.id, folder: planned.folder, since: since)
                     case .parked: break
                     }
                     continue

@@ -27,8 +27,10 @@ package struct VideoTaskExecutor: Sendable {
 
     /// Submits `task` once. A failure that certainly made no job is thrown (the worker may
     /// retry it); one that may have made a job is `uncertain`, never retried.
-    package func submit(_ task: VideoTask, key: String, journal: Journal?, estimate: Double?, on connection: HTTPConnection) throws(TaskFailure) -> Submitted {
-        let body = try VideoRequest.body(for: task, images: try VideoInputReader.images(for: task))
+    package func submit(
+        _ task: VideoTask, key: String, journal: Journal?, estimate: Double?, digests: [String: String] = [:], on connection: HTTPConnection
+    ) throws(TaskFailure) -> Submitted {
+        let body = try VideoRequest.body(for: task, images: try VideoInputReader.images(for: task, digests: digests))
         do { try journal?.videoSubmitting(key: key, taskID: task.id) } catch {
             throw TaskFailure(.permanent, cause: .file(path: error.path), message: "\(error); nothing was submitted")
         }

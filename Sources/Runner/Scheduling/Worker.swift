@@ -94,7 +94,8 @@ package struct Worker {
                 return .writeNarration(complete)
             case .video(let task):
                 let submitted = try videos.submit(
-                    task, key: job.key, journal: job.journal, estimate: job.reserved > 0 ? job.reserved : nil, on: connection)
+                    task, key: job.key, journal: job.journal, estimate: job.reserved > 0 ? job.reserved : nil, digests: job.referenceDigests,
+                    on: connection)
                 switch submitted {
                 case .job(let state): return .videoSubmitted(state, since: UTCTime.now(), resumed: false)
                 case .uncertain(let failure): return .videoUncertain(failure)
