@@ -29,6 +29,9 @@ struct Directives: Sendable {
     var firstByte: Double?
     /// `#fake:pcm-rate=N`: speech pcm at N Hz (said in `Content-Type: audio/pcm;rate=N;channels=1`).
     var pcmRate: Int?
+    /// `#fake:amplitude=A` (0 < A <= 1): speech is an audible 400 Hz tone peaking at A of
+    /// full scale (mp3 encoded with LAME, or pcm), instead of mp3 silence / the quiet pcm tone.
+    var amplitude: Double?
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -58,6 +61,7 @@ struct Directives: Sendable {
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
         case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
+        case "amplitude": amplitude = value.flatMap { Double($0) }.flatMap { $0 > 0 && $0 <= 1 ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
         default: break

@@ -64,10 +64,10 @@ extension FakeCore {
         let headers = [("X-Generation-Id", id)]
         var reply: Reply
         if format == "mp3" {
-            reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames), headers: headers)
+            reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames, amplitude: directives.amplitude), headers: headers)
         } else {
             reply = .bytes(
-                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
+                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame, amplitude: directives.amplitude), headers: headers)
         }
         // Billed when answered: a client gone before the first byte is not billed.
         reply.bill = Bill(record: record, when: .answered)

@@ -7,9 +7,9 @@ import Tasks
 package enum SpeechFields {
     package static let all: Set<String> = [
         "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
-        "maxChars", "title", "keepChunks", "output", "rows", "optional",
+        "maxChars", "title", "keepChunks", "output", "rows", "optional", "loudness",
     ]
-    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks"]
+    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks", "loudness"]
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
     package static let defaultVoice = "af_alloy"
     package static let defaultMaxChars = 4000
@@ -28,6 +28,8 @@ package enum SpeechFields {
     }
     package static let maxTextBytes = 4 << 20
     package static let speedRange = 0.25...4.0
+    /// The loudness targets a manifest may ask for (LUFS).
+    package static let loudnessRange = -70.0...(-5.0)
 }
 
 /// Expands a `tts` entry: lists in `text`, `model`, `voice` and `speed` multiply it.
@@ -59,6 +61,7 @@ package struct SpeechTaskExpander {
         let provider = entry.object("provider").map(JSON.object)
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
+        let loudness = self.loudness()
 
         checkCatalog(models: models, voices: voices.compactMap { $0 })
         if voices == [nil] {
@@ -66,7 +69,7 @@ package struct SpeechTaskExpander {
                 entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")
             }
         }
-        guard let names, let format else { return [] }
+        guard let names, let format, let loudness else { return [] }
         let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
 
@@ -91,7 +94,7 @@ package struct SpeechTaskExpander {
             let choice = variant.choices
             let text = texts[choice[0]].render(variant.values)
             guard textFile != nil || entry.nonEmpty(text, key: "text", index: texts.count > 1 ? choice[0] : nil, what: "text to speak") else { return nil }
-            let task = SpeechTask(
+            var task = SpeechTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 text: text, model: models[choice[1]],
@@ -99,6 +102,7 @@ package struct SpeechTaskExpander {
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
                 textFile: textFile)
+            task.loudness = loudness.target
             return .speech(task)
         }
     }
@@ -116,6 +120,22 @@ package struct SpeechTaskExpander {
         }
         if items.isEmpty { entry.report(located, "a speed list may not be empty") }
         return speeds
+    }
+
+    /// `loudness`: `"off"` or a target in LUFS; absent is the default target. Nil when invalid.
+    private func loudness() -> LoudnessChoice? {
+        guard let located = entry.field("loudness") else { return LoudnessChoice(target: SpeechTask.defaultLoudness) }
+        if located.value.stringValue == "off" { return LoudnessChoice(target: nil) }
+        guard let target = located.value.doubleValue, SpeechFields.loudnessRange.contains(target) else {
+            entry.report(located, "loudness must be \"off\" or a target in LUFS from \(Int(SpeechFields.loudnessRange.lowerBound)) to \(Int(SpeechFields.loudnessRange.upperBound)) (e.g. -18)")
+            return nil
+        }
+        return LoudnessChoice(target: target)
+    }
+
+    /// A valid `loudness`: a target, or none (`"off"`).
+    private struct LoudnessChoice {
+        let target: Double?
     }
 
     private func format() -> SpeechFormat? {

@@ -18,6 +18,8 @@ public enum RequestKey {
             var body = SpeechRequest.body(for: speech, input: speech.text)
             body["max_chars"] = .int(Int64(speech.maxChars))
             if speech.format == .pcm { body["sample_rate"] = .int(Int64(speech.sampleRate)) }
+            // The written file depends on it, the chunks bought do not: a new target rejoins kept chunks.
+            if let loudness = speech.loudness { body["loudness"] = .double(loudness) }
             var material = Array("mediabatch-key-v1\n\(SpeechRequest.path)\n".utf8)
             canonical(.object(body), into: &material)
             material += Array("\n\(speech.output.baseName)".utf8)

@@ -164,6 +164,12 @@ public struct SpeechTask: Sendable {
     public let keepChunks: Bool
     /// The file the text was read from, when it came from one (an input of the task).
     public var textFile: String?
+    /// The EBU R128 integrated loudness (LUFS) the written file is brought to; nil leaves
+    /// the audio as it came (`"loudness": "off"`).
+    public var loudness: Double? = SpeechTask.defaultLoudness
+
+    /// The loudness target when a manifest names none.
+    public static let defaultLoudness = -18.0
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
         self.id = id

@@ -1,6 +1,7 @@
 import Files
 import HTTP
 import JSON
+import Loudness
 import Media
 import OpenRouter
 import Support
@@ -48,24 +49,33 @@ package struct SpeechTaskExecutor {
         return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
     }
 
-    /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it.
+    /// Joins the chunks (frame-level for mp3, samples for pcm), brings them to the task's
+    /// loudness target (`NarrationLoudness`), tags the mp3, and writes it.
     package func write(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> [WrittenFile] {
         let final: [UInt8]
         var seconds: Double?
+        if task.format == .pcm {
+            // The WAV header's settings are checked before any sample is measured.
+            _ = try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: [], sampleRate: task.sampleRate) }
+        }
+        let levelled = try NarrationLoudness.level(parts, for: task)
+        let loudness: NarrationLoudness.Outcome
         switch task.format {
         case .mp3:
             let joined: [UInt8]
-            do { joined = try MP3Joiner.join(parts) } catch {
+            do { joined = try MP3Joiner.join(levelled.parts) } catch {
                 throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
             }
             seconds = try? MP3Joiner.duration(of: joined)
             var comment = "model=\(task.model.wireID) voice=\(task.voice)"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
-            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
+            loudness = try levelled.outcome(joinedMP3: joined)
+            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment, userText: loudness.replayGainTags) + joined
         case .pcm:
-            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(parts, sampleRate: task.sampleRate) }
+            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(levelled.parts, sampleRate: task.sampleRate) }
             seconds = Double(parts.reduce(0) { $0 + $1.count }) / Double(2 * max(task.sampleRate, 1))  // 16-bit mono
+            loudness = try levelled.outcome(joinedPCM: levelled.parts.flatMap { $0 }, sampleRate: task.sampleRate)
         }
         let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
         var audio = OutputFile(path: path, bytes: final)
@@ -80,6 +90,7 @@ package struct SpeechTaskExecutor {
                 sidecar["seconds"] = .double((seconds * 1000).rounded() / 1000)
             }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
+            if let record = loudness.record { sidecar["loudness"] = .object(record) }
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if task.keepChunks {
