@@ -7,9 +7,9 @@ import Tasks
 package enum SpeechFields {
     package static let all: Set<String> = [
         "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
-        "maxChars", "title", "keepChunks", "output", "rows", "optional", "loudness",
+        "maxChars", "title", "keepChunks", "output", "rows", "optional", "loudness", "chapters", "book", "album",
     ]
-    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks", "loudness"]
+    package static let defaultable: Set<String> = ["model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks", "loudness", "album"]
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
     package static let defaultVoice = "af_alloy"
     package static let defaultMaxChars = 4000
@@ -37,6 +37,8 @@ package struct SpeechTaskExpander {
     package let entry: EntryReader
 
     package static let outputBuiltins: Set<String> = ["id", "model", "voice", "speed"]
+    /// What an entry with chapters adds: `{chapter}` (`01`) and `{chapterTitle}`.
+    package static let chapterBuiltins: Set<String> = ["chapter", "chapterTitle"]
 
     package func expand() -> [MediaTask] {
         let issues = entry.issues
@@ -62,6 +64,7 @@ package struct SpeechTaskExpander {
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
         let loudness = self.loudness()
+        let chapters = chapterPlan(texts: texts, format: format)
 
         checkCatalog(models: models, voices: voices.compactMap { $0 })
         if voices == [nil] {
@@ -70,7 +73,7 @@ package struct SpeechTaskExpander {
             }
         }
         guard let names, let format, let loudness else { return [] }
-        let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
+        let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: chapters == nil ? Self.outputBuiltins : Self.outputBuiltins.union(Self.chapterBuiltins))
         guard issues.issues.count == before else { return [] }
 
         let axes = [
@@ -78,6 +81,7 @@ package struct SpeechTaskExpander {
             Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
             Axis(name: "voice", values: voices) { $0.map(PortableName.sanitise) ?? "" },
             Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
+            Axis(name: "chapter", values: Array(0..<(chapters?.count ?? 1))) { ChapterPlan.numberText($0 + 1) },
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
@@ -85,6 +89,7 @@ package struct SpeechTaskExpander {
             ["model": PortableName.sanitise(models[choices[1]].shortName),
              "voice": PortableName.sanitise(voices[choices[2]] ?? defaultVoice(for: models[choices[1]]) ?? ""),
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
+                .merging(chapterNames(chapters, index: choices[4])) { $1 }
         }
         guard let variants else {
             issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
@@ -92,7 +97,8 @@ package struct SpeechTaskExpander {
         }
         return variants.compactMap { variant in
             let choice = variant.choices
-            let text = texts[choice[0]].render(variant.values)
+            var text = texts[choice[0]].render(variant.values)
+            if case .headings(let parts)? = chapters?.source { text = parts[choice[4]].text }
             guard textFile != nil || entry.nonEmpty(text, key: "text", index: texts.count > 1 ? choice[0] : nil, what: "text to speak") else { return nil }
             var task = SpeechTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
@@ -103,6 +109,8 @@ package struct SpeechTaskExpander {
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
                 textFile: textFile)
             task.loudness = loudness.target
+            task.chapter = chapters?.chapter(
+                choice[4], fallbackTitle: title ?? variant.id, task: (variant.id, title, entry.header.name), folder: entry.header.outputFolder)
             return .speech(task)
         }
     }
@@ -120,6 +128,17 @@ package struct SpeechTaskExpander {
         }
         if items.isEmpty { entry.report(located, "a speed list may not be empty") }
         return speeds
+    }
+
+    /// `{chapter}` and `{chapterTitle}` for output names (empty without chapters).
+    private func chapterNames(_ chapters: ChapterPlan?, index: Int) -> [String: String] {
+        guard let chapters else { return [:] }
+        switch chapters.source {
+        case .headings(let parts):
+            return ["chapter": ChapterPlan.numberText(index + 1), "chapterTitle": PortableName.sanitise(parts[index].title ?? "")]
+        case .file(let number, _, let title):
+            return ["chapter": ChapterPlan.numberText(number), "chapterTitle": PortableName.sanitise(title)]
+        }
     }
 
     /// `loudness`: `"off"` or a target in LUFS; absent is the default target. Nil when invalid.

@@ -170,6 +170,9 @@ public struct SpeechTask: Sendable {
 
     /// The loudness target when a manifest names none.
     public static let defaultLoudness = -18.0
+    /// Which chapter of a longer text this narration is (`chapters`, or a `textFile`
+    /// pattern as chapters); nil for a narration on its own.
+    public var chapter: NarrationChapter?
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
         self.id = id
@@ -187,5 +190,24 @@ public struct SpeechTask: Sendable {
         self.title = title
         self.keepChunks = keepChunks
         self.textFile = textFile
+    }
+}
+
+/// A narration's place in a book: its ID3 track number (`number`/`total`), title and album,
+/// and the book file it is joined into (`book: true`).
+public struct NarrationChapter: Sendable, Equatable {
+    public let number: Int
+    public let total: Int
+    public let title: String
+    public let album: String
+    /// The joined book (`<folder>/<baseName>.mp3` and `.m3u`), when one is written.
+    public let book: OutputTarget?
+
+    package init(number: Int, total: Int, title: String, album: String, book: OutputTarget?) {
+        self.number = number
+        self.total = total
+        self.title = title
+        self.album = album
+        self.book = book
     }
 }

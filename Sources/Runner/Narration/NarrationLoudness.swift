@@ -61,15 +61,15 @@ package struct NarrationLoudness {
         record["peak"] = .double((measurement.samplePeak * 1_000_000).rounded() / 1_000_000)
         if let replay = NarrationLeveller.replayGain(of: measurement, target: target) {
             record["replayGain"] = .double(Self.rounded(replay.gain))
-            if tags {
-                outcome.replayGainTags = [
-                    ("REPLAYGAIN_TRACK_GAIN", Self.decibels(replay.gain)),
-                    ("REPLAYGAIN_TRACK_PEAK", Self.fixed(replay.peak, digits: 6)),
-                ]
-            }
+            if tags { outcome.replayGainTags = Self.replayGainTags(gain: replay.gain, peak: replay.peak) }
         }
         outcome.record = record
         return outcome
+    }
+
+    /// TXXX `REPLAYGAIN_TRACK_GAIN` ("+0.42 dB") and `REPLAYGAIN_TRACK_PEAK` ("0.512345").
+    package static func replayGainTags(gain: Double, peak: Double) -> [(String, String)] {
+        [("REPLAYGAIN_TRACK_GAIN", decibels(gain)), ("REPLAYGAIN_TRACK_PEAK", fixed(peak, digits: 6))]
     }
 
     private static func failure(_ error: LoudnessError) -> TaskFailure {

@@ -34,10 +34,12 @@ package struct RunPlanner {
 
         var candidates: [(entry: BatchPlan.EntryRef, task: PlannedTask)] = []
         var otherShards = 0
+        var books = BookPlans()
         do {
             try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
+                if case .speech(let speech) = task { books.add(speech, key: key) }
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
                     return false
@@ -90,6 +92,7 @@ package struct RunPlanner {
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
         selection.refusedKeys = refused
+        selection.books = books.plans
         return selection
     }
 

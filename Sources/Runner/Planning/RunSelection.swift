@@ -63,6 +63,8 @@ public struct RunSelection: Sendable {
     /// The keys each folder's journal shows refused, as the planner read them (empty with
     /// `retryRefused` or `--force`): `plan` tells these tasks apart without reading again.
     package var refusedKeys: [String: Set<String>] = [:]
+    /// The books (`book: true`) the plan's chapters make, joined at the end of the run.
+    package var books: [BookPlan] = []
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

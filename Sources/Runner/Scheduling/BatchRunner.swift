@@ -64,7 +64,8 @@ public final class BatchRunner: Sendable {
         let group = DispatchGroup()
         TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
-        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes)
+        let claims = PathClaims()
+        let worker = makeWorker(source: source, recorder: recorder, spending: spending, lanes: lanes, claims: claims)
         for index in 0..<workers {
             DispatchQueue(label: "mediabatch.worker.\(index)").async(group: group) { [options, abortSignal] in
                 // Made here, on the worker's own queue, and never sent elsewhere.
@@ -83,13 +84,22 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
+        // Books whose chapters are all done are joined now (not counted as tasks).
+        for book in BookBinder(shard: options.shard, claims: claims).bind(selection.books) {
+            switch book.result {
+            case .done(let files, _, _): summary.files += files
+            case .failed:
+                summary.failed += 1
+                summary.failures.append(book)
+                summary.outcomes.append(book)
+            }
+        }
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)
         return summary
     }
 
-    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes) -> Worker {
-        let claims = PathClaims()
+    private func makeWorker(source: JobSource, recorder: OutcomeRecorder, spending: Spending, lanes: WriterLanes, claims: PathClaims) -> Worker {
         let imageClient = OpenRouterClient(endpoint: options.endpoint)
         let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
         // Speech is billed by the character whatever became of it: its cost is always asked for.

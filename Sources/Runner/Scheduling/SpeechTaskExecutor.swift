@@ -71,7 +71,12 @@ package struct SpeechTaskExecutor {
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             loudness = try levelled.outcome(joinedMP3: joined)
-            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment, userText: loudness.replayGainTags) + joined
+            // A chapter is titled by its heading, numbered n/total, and belongs to its book's album.
+            let title = task.chapter?.title ?? task.title ?? task.id
+            let track = task.chapter.map { "\($0.number)/\($0.total)" }
+            final = ID3Tag.v24(
+                title: title, artist: task.voice, album: task.chapter?.album ?? task.manifestName, comment: comment, track: track,
+                userText: loudness.replayGainTags) + joined
         case .pcm:
             final = try wav { () throws(WAVError) in try WAVFile.joinPCM(levelled.parts, sampleRate: task.sampleRate) }
             seconds = Double(parts.reduce(0) { $0 + $1.count }) / Double(2 * max(task.sampleRate, 1))  // 16-bit mono
