@@ -72,8 +72,8 @@ extension SpeechTaskExpander {
                 return nil
             }
         } else if book {
-            guard fromPattern else {
-                entry.reportMissing("chapters", "book: true needs chapters: \"headings\" (or a heading level), or a textFile pattern whose files are the chapters")
+            guard fromPattern, entry.row != nil else {
+                entry.report(entry.field("book")!, "book: true needs chapters: \"headings\" (or a heading level), or a textFile pattern whose files are the chapters")
                 return nil
             }
             mode = .files

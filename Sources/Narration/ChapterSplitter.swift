@@ -8,6 +8,11 @@ public enum ChapterSplitter {
     public struct Chapter: Sendable, Equatable {
         public let title: String?
         public let text: String
+
+        public init(title: String?, text: String) {
+            self.title = title
+            self.text = text
+        }
     }
 
     /// The chapters of `text`, cut before every heading of level 1...`level` (nil: the
