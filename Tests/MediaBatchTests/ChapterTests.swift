@@ -169,6 +169,22 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/b/b.m3u"))
     }
 
+    @Test func aBookNeverReplacesAFileItDidNotWrite() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("book.md", "# One\nThe first chapter.\n\n# Two\nThe second chapter.\n")
+        folder.write("m.json", #"{"name": "b", "tasks": [{"id": "b", "type": "tts", "textFile": "book.md", "chapters": "headings", "book": true, "album": "mine"}]}"#)
+        let mine = folder.write("out/b/mine.mp3", "my own recording")
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("exists and is not a book mediabatch wrote"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: mine, encoding: .utf8) == "my own recording")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/b/mine.m3u"))
+        #expect(folder.files(under: "out/b").filter { $0.hasSuffix(".mp3") } == ["b-01.mp3", "b-02.mp3", "mine.mp3"])
+    }
+
     @Test func chapterAndBookMistakesAreNamedAtTheirField() throws {
         let folder = TempFolder()
         defer { folder.remove() }

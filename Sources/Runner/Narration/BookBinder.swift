@@ -34,6 +34,7 @@ package struct BookBinder {
             do throws(TaskFailure) {
                 let outputs = try files(of: book, chapters: chapters)
                 guard outputs.contains(where: { (try? FileIO.readAll($0.path)) != $0.bytes }) else { continue }
+                try Self.checkReplaceable(outputs.map(\.path), chapters: chapters)
                 let written = try AtomicOutputs.write(
                     outputs.map { OutputFile(path: $0.path, bytes: $0.bytes) }, taskID: taskID, folder: folder, claims: claims)
                 outcomes.append(TaskOutcome(
@@ -87,6 +88,31 @@ package struct BookBinder {
             (book.target.path(index: nil, of: 1, fileExtension: "mp3"), tag + joined),
             (book.target.path(index: nil, of: 1, fileExtension: "m3u"), Array(playlist.utf8)),
         ]
+    }
+
+    /// A book never replaces a chapter, nor a file it did not write: an existing mp3 must
+    /// be an earlier book (its tag holds the CTOC frame books carry), an existing playlist an
+    /// extended M3U.
+    private static func checkReplaceable(_ paths: [String], chapters: [BookPlan.Chapter]) throws(TaskFailure) {
+        for path in paths {
+            if chapters.contains(where: { $0.path == path }) {
+                throw TaskFailure(.permanent, cause: .file(path: path), message: "the book would replace chapter file \(path): give the book another album name")
+            }
+            guard FileIO.exists(path) else { continue }
+            let head = (try? FileIO.readAll(path, limit: 64 * 1024)) ?? []
+            let ours = path.hasSuffix(".m3u")
+                ? head.starts(with: Array("#EXTM3U\n".utf8))
+                : containsCTOC(head)
+            if !ours {
+                throw TaskFailure(.permanent, cause: .file(path: path), message: "\(path) exists and is not a book mediabatch wrote; move it away or give the book another album name")
+            }
+        }
+    }
+
+    private static func containsCTOC(_ head: [UInt8]) -> Bool {
+        guard head.starts(with: Array("ID3".utf8)), let length = MP3Frames.id3v2Length(head, at: 0) else { return false }
+        let end = min(length, head.count)
+        return end >= 18 && (10..<(end - 8)).contains { MP3Frames.matches(head, at: $0, "CTOC") && MP3Frames.matches(head, at: $0 + 10, "toc") }
     }
 
     /// Seconds with three decimals, as `#EXTINF` takes them.

@@ -86,6 +86,7 @@ public final class BatchRunner: Sendable {
         summary.models = spending.byModel
         // Books whose chapters are all done are joined now (not counted as tasks).
         for book in BookBinder(shard: options.shard, claims: claims).bind(selection.books) {
+            onEvent(.finished(book))
             switch book.result {
             case .done(let files, _, _): summary.files += files
             case .failed:
