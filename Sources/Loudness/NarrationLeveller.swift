@@ -24,24 +24,29 @@ public enum NarrationLeveller {
     }
 
     /// Shifts each mp3 chunk by the whole number of `global_gain` steps nearest to
-    /// `target − its loudness`.
+    /// `target − its loudness`. A chunk with sound but too short to measure (under 0.4 s)
+    /// gets the mean shift of the measured ones, so it does not stand out; a silent one is
+    /// left as it is.
     public static func levelMP3(_ parts: [[UInt8]], target: Double) throws(LoudnessError) -> Levelled {
+        var measurements: [LoudnessMeasurement] = []
+        for part in parts { measurements.append(try Loudness.measure(mp3: part)) }
+        let measuredSteps = measurements.compactMap { $0.integrated.map { steps(target - $0) } }
+        let meanSteps = measuredSteps.isEmpty ? 0 : Int((Double(measuredSteps.reduce(0, +)) / Double(measuredSteps.count)).rounded())
         var levelled: [[UInt8]] = []
         var chunks: [ChunkLevel] = []
-        for part in parts {
-            let measured = try Loudness.measure(mp3: part).integrated
-            guard let measured else {
-                levelled.append(part)
-                chunks.append(ChunkLevel(measured: nil, gain: 0, steps: 0))
-                continue
-            }
-            let steps = Int(((target - measured) / MP3GlobalGain.decibelsPerStep).rounded())
+        for (part, measurement) in zip(parts, measurements) {
+            let shift = measurement.integrated.map { steps(target - $0) } ?? (measurement.samplePeak > 0 ? meanSteps : 0)
             var shifted = part
-            MP3GlobalGain.shift(&shifted, steps: steps)
+            MP3GlobalGain.shift(&shifted, steps: shift)
             levelled.append(shifted)
-            chunks.append(ChunkLevel(measured: measured, gain: Double(steps) * MP3GlobalGain.decibelsPerStep, steps: steps))
+            chunks.append(ChunkLevel(measured: measurement.integrated, gain: Double(shift) * MP3GlobalGain.decibelsPerStep, steps: shift))
         }
         return Levelled(parts: levelled, chunks: chunks)
+    }
+
+    /// The whole number of `global_gain` steps nearest to `decibels`.
+    private static func steps(_ decibels: Double) -> Int {
+        Int((decibels / MP3GlobalGain.decibelsPerStep).rounded())
     }
 
     /// Scales each PCM chunk (16-bit little-endian mono) to `target`, the gain held so that

@@ -74,6 +74,9 @@ import TestSupport
         #expect(tagsOne["title"] == "The Lighthouse" && tagsOne["track"] == "1/3" && tagsOne["album"] == "A Story")
         let tagsThree = try tags(folder.path + "/out/stories/03-Home.mp3")
         #expect(tagsThree["title"] == "Home" && tagsThree["track"] == "3/3" && tagsThree["album"] == "A Story")
+        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/stories/02-The-Boat.mp3.json"))) as? [String: Any]
+        let chapter = sidecar?["chapter"] as? [String: Any]
+        #expect(chapter?["number"] as? Int == 2 && chapter?["total"] as? Int == 3 && chapter?["title"] as? String == "The Boat" && chapter?["book"] == nil)
         // One narration per chapter: no request holds words of two chapters; the heading is read.
         let inputs = server.requests().filter { $0.path == "/audio/speech" }.compactMap { $0.json()?["input"] as? String }
         #expect(inputs.count == 3)

@@ -88,6 +88,23 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(frameSizes(shifted) == frameSizes(original))
     }
 
+    @Test func aChunkTooShortToMeasureMovesWithTheOthersAndSilenceStaysPut() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let long = try tone("long.mp3", rate: 24000, channels: 1, bitrate: "32k", volume: 0.02, in: folder)
+        let path = folder.path + "/short.mp3"
+        let made = try runTool(try Tool.locate("ffmpeg"), [
+            "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.2", "-af", "volume=0.02", "-ar", "24000", "-ac", "1", "-b:a", "32k", "-y", path,
+        ])
+        try #require(made.status == 0, "\(made.stderr)")
+        let short = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let silent = try tone("silent.mp3", rate: 24000, channels: 1, bitrate: "32k", volume: 0, in: folder)
+        let levelled = try NarrationLeveller.levelMP3([long, short, silent], target: -18)
+        #expect(levelled.chunks[0].measured != nil && levelled.chunks[0].steps > 5)
+        #expect(levelled.chunks[1].measured == nil && levelled.chunks[1].steps == levelled.chunks[0].steps)
+        #expect(levelled.chunks[2].measured == nil && levelled.chunks[2].steps == 0 && levelled.parts[2] == silent)
+    }
+
     @Test func pcmIsScaledWithinFullScale() {
         let loud: [UInt8] = [0xFF, 0x3F, 0x01, 0xC0]  // 16383, -16383
         #expect(PCM16.samples(PCM16.scaled(loud, by: 4)) == [32767, -32768])

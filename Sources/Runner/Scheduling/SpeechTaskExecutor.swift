@@ -96,6 +96,14 @@ package struct SpeechTaskExecutor {
             }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
             if let record = loudness.record { sidecar["loudness"] = .object(record) }
+            if let chapter = task.chapter {
+                var entry: JSONObject = [
+                    "number": .int(Int64(chapter.number)), "total": .int(Int64(chapter.total)), "title": .string(chapter.title),
+                    "album": .string(chapter.album),
+                ]
+                if let book = chapter.book { entry["book"] = .string(FileIO.relative(book.path(index: nil, of: 1, fileExtension: "mp3"), to: task.output.folder)) }
+                sidecar["chapter"] = .object(entry)
+            }
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if task.keepChunks {
