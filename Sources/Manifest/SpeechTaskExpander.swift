@@ -85,6 +85,11 @@ package struct SpeechTaskExpander {
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
+        if let chapters, chapters.book, namer.count(axes: axes) != chapters.count, let located = entry.field("book") {
+            // Every chapter of a book is read alike: a second voice would be a second book.
+            entry.report(located, "book: true takes one text, model, voice and speed (and no variables that multiply the entry)")
+            return []
+        }
         let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["model": PortableName.sanitise(models[choices[1]].shortName),
              "voice": PortableName.sanitise(voices[choices[2]] ?? defaultVoice(for: models[choices[1]]) ?? ""),

@@ -198,7 +198,8 @@ import TestSupport
               {"id": "b", "type": "tts", "text": "Two.", "chapters": "files"},
               {"id": "c", "type": "tts", "text": "Three.", "chapters": 9},
               {"id": "d", "type": "tts", "textFile": "a.md", "chapters": "headings", "book": true, "format": "pcm"},
-              {"id": "e", "type": "tts", "text": ["One.", "Two."], "chapters": "headings"}
+              {"id": "e", "type": "tts", "text": ["One.", "Two."], "chapters": "headings"},
+              {"id": "f", "type": "tts", "textFile": "a.md", "chapters": "headings", "book": true, "voice": ["af_bella", "af_alloy"]}
             ]}
             """)
         let result = try runCLI(["validate", "m.json", "--offline"], in: folder.path)
@@ -209,6 +210,7 @@ import TestSupport
             #"m.json:4: tasks[2].chapters = 9: chapters must be "headings", a heading level from 1 to 6, or "files""#,
             #"m.json:5: tasks[3].book = true: a book is an mp3 with chapter marks"#,
             #"m.json:6: tasks[4].chapters = "headings": chapters split one text"#,
+            #"m.json:7: tasks[5].book = true: book: true takes one text, model, voice and speed"#,
         ] {
             #expect(result.stderr.contains(expected), "missing \(expected) in \(result.stderr)")
         }
