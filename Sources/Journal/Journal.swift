@@ -126,7 +126,7 @@ public final class Journal: @unchecked Sendable {
 
     public func done(
         key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double,
-        seed: Int64? = nil
+        seed: Int64? = nil, loudness: JSONObject? = nil
     ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
         record["files"] = .array(files.map { file in
@@ -137,6 +137,8 @@ public final class Journal: @unchecked Sendable {
         if let cost { record["cost"] = .double(cost) }
         if let generationID { record["generation"] = .string(generationID) }
         if let seed { record["seed"] = .int(seed) }
+        // A narration's loudness: the target, each chunk's level and gain, the file's level.
+        if let loudness { record["loudness"] = .object(loudness) }
         record["attempts"] = .int(Int64(attempts))
         record["seconds"] = .double((seconds * 1000).rounded() / 1000)
         record["time"] = .string(UTCTime.now())

@@ -187,6 +187,10 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(record["target"] as? Double == -18)
         #expect((record["chunks"] as? [[String: Any]])?.count == 3)
         #expect(abs((record["measured"] as? Double ?? 0) - measured) < 0.5)
+        // And in the journal's done record, which stays when sidecars are off.
+        let done = JournalLines(path: folder.path + "/out/level/.mediabatch/journal.jsonl").records("done")
+        let journaled = try #require(done.first?["loudness"] as? [String: Any])
+        #expect(journaled["target"] as? Double == -18 && (journaled["chunks"] as? [Any])?.count == 3)
     }
 
     @Test func loudnessOffLeavesTheAudioAsItCame() throws {
@@ -202,6 +206,7 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(!String(decoding: file.prefix(2000), as: UTF8.self).contains("REPLAYGAIN"))
         let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + ".json"))) as? [String: Any])
         #expect(sidecar["loudness"] == nil)
+        #expect(JournalLines(path: folder.path + "/out/level/.mediabatch/journal.jsonl").records("done").first?["loudness"] == nil)
     }
 
     @Test func aWAVNarrationIsScaledToTheTarget() throws {

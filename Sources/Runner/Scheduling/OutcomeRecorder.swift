@@ -1,4 +1,5 @@
 import Files
+import JSON
 import Journal
 import Reports
 import Support
@@ -38,7 +39,7 @@ package final class OutcomeRecorder: Sendable {
         }
     }
 
-    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?) {
+    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, loudness: JSONObject? = nil) {
         attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
@@ -46,7 +47,7 @@ package final class OutcomeRecorder: Sendable {
             if case .image(let task) = job.task { seed = task.seed }
             try job.journal?.done(
                 key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts,
-                seconds: seconds, seed: seed)
+                seconds: seconds, seed: seed, loudness: loudness)
         } catch {
             // The files are in place; only the record is missing, so a rerun redoes the task.
             onEvent(.journalError(error.description))

@@ -52,6 +52,11 @@ package struct SpeechTaskExecutor {
     /// Joins the chunks (frame-level for mp3, samples for pcm), brings them to the task's
     /// loudness target (`NarrationLoudness`), tags the mp3, and writes it.
     package func write(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> [WrittenFile] {
+        try writeNarration(parts, for: task).files
+    }
+
+    /// `write`, also giving the loudness record for the journal's `done` (nil when off).
+    package func writeNarration(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> (files: [WrittenFile], loudness: JSONObject?) {
         let final: [UInt8]
         var seconds: Double?
         if task.format == .pcm {
@@ -113,7 +118,7 @@ package struct SpeechTaskExecutor {
                 outputs.append(OutputFile(path: name, bytes: bytes))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+        return (try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims), loudness.record)
     }
 
     /// PCM chunks must be what the WAV header will say: the rate and channels the answer's

@@ -171,11 +171,11 @@ package struct Worker {
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
                 do throws(TaskFailure) {
-                    let files = try speech.write(parts.parts, for: task)
+                    let written = try speech.writeNarration(parts.parts, for: task)
                     let costs = parts.costs.compactMap { $0.wait() }
                     recorder.done(
-                        job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
-                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","))
+                        job, attempts: attempts, files: written.files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
+                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","), loudness: written.loudness)
                 } catch {
                     recorder.failed(job, attempts: attempts, failure: error)
                 }
