@@ -115,6 +115,8 @@ let package = Package(
                 "Files", "Media", "Loudness", "Support", "FakeOpenRouter", "TestSupport",
                 // For the terminal front end's own pieces (the progress reporter).
                 "mediabatch",
+                // LAME, to encode mp3 with error protection (CRCs) for the gain tests.
+                "CLame",
             ]),
         .testTarget(
             name: "FakeOpenRouterTests",

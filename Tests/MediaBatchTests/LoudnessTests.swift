@@ -1,3 +1,4 @@
+import CLame
 import FakeOpenRouter
 import Foundation
 import Loudness
@@ -62,6 +63,47 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(abs(ours - 4 * MP3GlobalGain.decibelsPerStep) < 0.2, "ours \(ours)")
         #expect(abs(theirs - 4 * MP3GlobalGain.decibelsPerStep) < 0.2, "ffmpeg \(theirs)")
         #expect(try decodesCleanly(louder, suffix: ".mp3"))
+    }
+
+    /// A tone encoded by LAME with error protection: every frame carries a CRC-16 over its
+    /// header and side info (ffmpeg's encoder cannot make one).
+    private func protectedTone(samples: Int) -> [UInt8] {
+        guard let flags = lame_init() else { return [] }
+        defer { lame_close(flags) }
+        lame_set_in_samplerate(flags, 44100)
+        lame_set_num_channels(flags, 2)
+        lame_set_brate(flags, 128)
+        lame_set_error_protection(flags, 1)
+        lame_set_bWriteVbrTag(flags, 0)
+        guard lame_init_params(flags) >= 0 else { return [] }
+        let pcm = (0..<samples).map { Int16(3000 * sin(Double($0) * 2 * .pi * 440 / 44100)) }
+        var out = [UInt8](repeating: 0, count: samples * 2 + 14400)
+        let written = pcm.withUnsafeBufferPointer { left in
+            out.withUnsafeMutableBufferPointer { lame_encode_buffer(flags, left.baseAddress, left.baseAddress, Int32(samples), $0.baseAddress, Int32($0.count)) }
+        }
+        let flushed = out.withUnsafeMutableBufferPointer { lame_encode_flush(flags, $0.baseAddress! + Int(written), Int32($0.count) - written) }
+        return Array(out[0..<Int(written + flushed)])
+    }
+
+    @Test func framesWithACRCGetTheirCRCRecomputed() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let original = protectedTone(samples: 44100 * 2)
+        let frames = MP3Frames.scan(original).frames
+        #expect(frames.count > 50 && frames.allSatisfy(\.header.hasCRC))
+        var shifted = original
+        MP3GlobalGain.shift(&shifted, steps: -3)
+        #expect(frameSizes(shifted) == frameSizes(original))
+        // ffmpeg checking every CRC finds none wrong after the shift...
+        func crcErrors(_ bytes: [UInt8], _ name: String) throws -> String {
+            let path = folder.write(name, bytes: bytes)
+            return try runTool(try Tool.locate("ffmpeg"), ["-v", "error", "-err_detect", "crccheck", "-i", path, "-f", "null", "-"]).stderr
+        }
+        #expect(try crcErrors(shifted, "shifted.mp3").isEmpty)
+        // ...while the same change with the old CRCs left in place is caught.
+        var stale = shifted
+        for frame in frames { stale[frame.offset + 4] = original[frame.offset + 4]; stale[frame.offset + 5] = original[frame.offset + 5] }
+        #expect(try !crcErrors(stale, "stale.mp3").isEmpty)
     }
 
     @Test func theMeterAgreesWithFFmpegAndSilenceHasNoLoudness() throws {
