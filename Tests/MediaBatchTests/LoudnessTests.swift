@@ -251,6 +251,19 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(JournalLines(path: folder.path + "/out/level/.mediabatch/journal.jsonl").records("done").first?["loudness"] == nil)
     }
 
+    @Test func aNewTargetRewritesTheFileFromTheKeptChunksWithoutBuyingAny() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let path = try run("-16", in: folder, server: server)
+        #expect(abs(try ffmpegLoudness(path) - -16) <= 1)
+        let bought = server.requests().filter { $0.path == "/audio/speech" }.count
+        _ = try run("-23", in: folder, server: server)
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == bought)
+        #expect(abs(try ffmpegLoudness(path) - -23) <= 1)
+    }
+
     @Test func aWAVNarrationIsScaledToTheTarget() throws {
         let server = try startFake()
         defer { server.stop() }
