@@ -157,6 +157,16 @@ import TestSupport
         #expect(rebuilt.status == 0)
         #expect(try bytes(out + "The-Road.mp3") == book)
         #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 3)
+        // An edited chapter is bought again alone, and the book follows it.
+        folder.write("book/02-middle.md", "# The Middle\n\nA chapter now with a heading #fake:amplitude=0.1 and a longer paragraph that takes more time to read aloud.\n")
+        let edited = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(edited.status == 0, "\(edited.stderr)")
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 4)
+        let newBook = try bytes(out + "The-Road.mp3")
+        let newChapters = try (1...3).map { try bytes(out + "road-0\($0).mp3") }
+        #expect(newBook != book && frameSizes(newBook) == newChapters.flatMap(frameSizes))
+        let newTitles = try #require(try probe(out + "The-Road.mp3", ["-show_chapters"])["chapters"] as? [[String: Any]]).map { ($0["tags"] as? [String: String])?["title"] }
+        #expect(newTitles == ["Setting Out", "The Middle", "Coming Home"])
     }
 
     @Test func aBookWaitsForAllItsChapters() throws {

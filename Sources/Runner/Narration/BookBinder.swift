@@ -17,14 +17,17 @@ package struct BookBinder {
     package let claims: PathClaims
 
     /// The book's files written (done) or why they could not be (failed); nothing for a
-    /// book left as it was or still waiting for chapters.
-    package func bind(_ books: [BookPlan]) -> [TaskOutcome] {
+    /// book left as it was or still waiting for chapters. A book whose two files exist and
+    /// none of whose chapters this run wrote (`written`: paths) is not even read again.
+    package func bind(_ books: [BookPlan], written: Set<String>) -> [TaskOutcome] {
         var intactByFolder: [String: Set<String>] = [:]
         var outcomes: [TaskOutcome] = []
         for book in books {
             let folder = book.target.folder
             let chapters = book.chapters.sorted { $0.number < $1.number }
             guard chapters.map(\.number) == Array(1...max(book.total, 1)) else { continue }
+            let bookFiles = ["mp3", "m3u"].map { book.target.path(index: nil, of: 1, fileExtension: $0) }
+            if bookFiles.allSatisfy(FileIO.exists), !chapters.contains(where: { written.contains($0.path) }) { continue }
             if intactByFolder[folder] == nil {
                 intactByFolder[folder] = (try? JournalIndex(path: Journal.path(folder: folder, shard: shard)))?.intactKeys(folder: folder) ?? []
             }

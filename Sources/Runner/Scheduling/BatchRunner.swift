@@ -85,7 +85,7 @@ public final class BatchRunner: Sendable {
             refusedBefore: selection.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
         // Books whose chapters are all done are joined now (not counted as tasks).
-        for book in BookBinder(shard: options.shard, claims: claims).bind(selection.books) {
+        for book in BookBinder(shard: options.shard, claims: claims).bind(selection.books, written: Set(summary.files.map(\.path))) {
             onEvent(.finished(book))
             switch book.result {
             case .done(let files, _, _): summary.files += files
