@@ -62,6 +62,27 @@ struct SpeechTests {
         #expect(levels[0] > -50 && abs(levels[1] - levels[0] - 20) < 1, "\(levels)")
     }
 
+    @Test("speechAmplitudes: every answer audible, at a level the input decides")
+    func configuredAmplitudes() throws {
+        let server = try startServer { $0.speechAmplitudes = [0.02, 0.3] }
+        defer { server.stop() }
+        var levels: Set<Int> = []
+        for number in 1...6 {
+            let input = "Sentence number \(number) of a narration long enough to measure its loudness well."
+            let body = try speak(server, ["input": input]).body
+            #expect(try speak(server, ["input": input]).body == body)
+            let file = try temporaryFile(body, suffix: ".mp3")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try run("/usr/bin/ffmpeg", ["-nostats", "-hide_banner", "-i", file.path, "-af", "ebur128", "-f", "null", "-"])
+            let summary = try #require(result.stderr.components(separatedBy: "Summary:").last)
+            let line = try #require(summary.split(separator: "\n").first { $0.contains("I:") })
+            levels.insert(Int(try #require(line.split(separator: " ").compactMap { Double($0) }.first).rounded()))
+        }
+        // Two levels, 20·log10(0.3 / 0.02) = 23.5 dB apart, none silent.
+        #expect(levels.count == 2 && levels.allSatisfy { $0 > -60 }, "\(levels)")
+        #expect(abs(Double((levels.max() ?? 0) - (levels.min() ?? 0)) - 23.5) <= 1.5, "\(levels)")
+    }
+
     @Test("A one-character input is still a valid, decodable stream")
     func shortest() throws {
         let server = try startServer()
