@@ -11,7 +11,7 @@
 
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev pkg-config libvips-dev \
+ && apt-get install -y --no-install-recommends libcurl4-openssl-dev libjansson-dev libssl-dev zlib1g-dev pkg-config libvips-dev libmpg123-dev libebur128-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift Package.resolved* ./
@@ -23,10 +23,11 @@ RUN swift build -c release --product mediabatch --static-swift-stdlib \
 
 FROM debian:bookworm-slim AS run
 # The shared libraries the binary loads: libcurl (with its TLS and HTTP/2 stack), jansson,
-# OpenSSL's libcrypto, libvips (gallery thumbnails), zlib, the C++ runtime; CA certificates
+# OpenSSL's libcrypto, libvips (gallery thumbnails), libmpg123 and libebur128 (narration
+# loudness), zlib, the C++ runtime; CA certificates
 # for HTTPS.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4 libjansson4 libssl3 libvips42 zlib1g libstdc++6 libgcc-s1 ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends libcurl4 libjansson4 libssl3 libvips42 libmpg123-0 libebur128-1 zlib1g libstdc++6 libgcc-s1 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --create-home --home-dir /home/mediabatch mediabatch
 COPY --from=build /out/mediabatch /usr/local/bin/mediabatch

@@ -9,7 +9,7 @@ let package = Package(
             name: "MediaBatch",
             targets: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
-                "Files", "Media", "Support",
+                "Files", "Media", "Loudness", "Support",
             ]),
         .executable(name: "mediabatch", targets: ["mediabatch"]),
         .executable(name: "fake-openrouter", targets: ["fake-openrouter"]),
@@ -36,6 +36,15 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // Narration loudness: decoding mp3 (libmpg123) and measuring EBU R128 (libebur128).
+        .systemLibrary(
+            name: "CMpg123", pkgConfig: "libmpg123",
+            providers: [.apt(["libmpg123-dev"])]),
+        .systemLibrary(
+            name: "CEbur128", pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"])]),
+        // The fake server's audible test tones (LAME), never the client's.
+        .systemLibrary(name: "CLame", providers: [.apt(["libmp3lame-dev"])]),
 
         // mediabatch's library, one target per layer so that the compiler refuses a wrong
         // arrow (docs/architecture.md draws them). Leaves first.
@@ -44,6 +53,9 @@ let package = Package(
         .target(name: "Files", dependencies: ["CFileFlags", "Support"]),
         .target(name: "HTTP", dependencies: ["CCurl", "Support"]),
         .target(name: "Media", dependencies: ["Support"]),
+        // Measuring narrations' loudness (EBU R128 over decoded audio) and bringing them to a
+        // target without re-encoding.
+        .target(name: "Loudness", dependencies: ["Media", "Support", "CMpg123", "CEbur128"]),
         // The task model: what manifests expand into and the client sends.
         .target(name: "Tasks", dependencies: ["JSON", "Support"]),
         // Problems in manifests, located by file, line and field.
@@ -63,7 +75,7 @@ let package = Package(
             name: "Runner",
             dependencies: [
                 "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Journal", "Reports", "Tasks", "HTTP", "JSON", "Files",
-                "Media", "Support", "CJansson",
+                "Media", "Loudness", "Support", "CJansson",
             ]),
         // The thin command-line front end.
         .executableTarget(
@@ -78,7 +90,7 @@ let package = Package(
         .target(
             name: "FakeOpenRouter",
             dependencies: [
-                "CZlib",
+                "CZlib", "CLame",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,9 +112,11 @@ let package = Package(
             name: "MediaBatchTests",
             dependencies: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
-                "Files", "Media", "Support", "FakeOpenRouter", "TestSupport",
+                "Files", "Media", "Loudness", "Support", "FakeOpenRouter", "TestSupport",
                 // For the terminal front end's own pieces (the progress reporter).
                 "mediabatch",
+                // LAME, to encode mp3 with error protection (CRCs) for the gain tests.
+                "CLame",
             ]),
         .testTarget(
             name: "FakeOpenRouterTests",

@@ -9,6 +9,9 @@ packages=(
   libssl-dev             # SHA-256 through libcrypto (CCrypto)
   zlib1g-dev             # PNG encoding in the fake server (CZlib)
   libvips-dev            # the gallery's thumbnails (CVips)
+  libmpg123-dev          # decoding narrations to measure their loudness (CMpg123)
+  libebur128-dev         # EBU R128 loudness of narrations (CEbur128)
+  libmp3lame-dev         # the fake server's audible test tones (CLame; the fake only)
   pkg-config             # SwiftPM finds the libraries through it
   mpg123                 # independent mp3 decoder for the tests
   ffmpeg                 # ffprobe and test mp3s for the tests

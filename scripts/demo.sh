@@ -11,7 +11,9 @@ bin=$(swift build -c release --show-bin-path)
 log=$(mktemp)
 # The fake's model lists must not land in the user's own cache (run fetches them when missing).
 export XDG_CACHE_HOME=$(mktemp -d)
-"$bin/fake-openrouter" --port 0 --latency-ms 300 >"$log" &
+# Speech comes as audible tones at levels that differ from chunk to chunk, which the
+# narrations' loudness levelling evens out (ffmpeg's ebur128 filter can check the files).
+"$bin/fake-openrouter" --port 0 --latency-ms 300 --speech-amplitudes 0.02,0.08,0.3 >"$log" &
 fake=$!
 trap 'kill $fake 2>/dev/null || true; rm -f "$log"; rm -rf "$XDG_CACHE_HOME"' EXIT
 for _ in $(seq 1 100); do grep -q '^listening on ' "$log" && break; sleep 0.1; done

@@ -238,7 +238,7 @@ public enum FakeModelLists {
     public static func cacheDocument(fetched: Int) -> String {
         JSONOut.object([
             ("fetched", .int(fetched)), ("models", Catalog.modelsDocument(outputModalities: "all")),
-            ("images", ImageModelsCatalog.listDocument()),
+            ("images", ImageModelsCatalog.listDocument()), ("videos", VideoModelsCatalog.listDocument()),
         ]).text(escapeSlashes: false)
     }
 }

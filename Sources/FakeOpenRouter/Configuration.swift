@@ -31,6 +31,11 @@ public struct FakeConfiguration: Sendable {
     /// More silence before an `/audio/speech` answer, per character of `input`
     /// (Gemini TTS: about 0.036 s per character).
     public var speechFirstByteSecondsPerCharacter: Double = 0
+    /// Empty: speech is mp3 silence (and a quiet pcm tone) unless `#fake:amplitude=A` asks.
+    /// Otherwise every speech answer is an audible tone at one of these amplitudes (1.0 =
+    /// full scale), picked by a hash of its input, so the chunks of one narration come at
+    /// different levels and the same text always comes at the same one.
+    public var speechAmplitudes: [Double] = []
     /// nil: off. Otherwise a successful `/chat/completions` answer sends its status line and
     /// headers (with `X-Generation-Id`) at once, then a newline every this many seconds while
     /// it "generates" (the configured latency plus any `#fake:first-byte=S`), then the JSON:

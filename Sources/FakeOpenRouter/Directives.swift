@@ -40,6 +40,9 @@ struct Directives: Sendable {
     var pollFaults: Int?
     /// `#fake:foreign-url`: the finished job's `unsigned_urls` point at another origin.
     var foreignURL = false
+    /// `#fake:amplitude=A` (0 < A <= 1): speech is an audible 400 Hz tone peaking at A of
+    /// full scale (mp3 encoded with LAME, or pcm), instead of mp3 silence / the quiet pcm tone.
+    var amplitude: Double?
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -75,6 +78,7 @@ struct Directives: Sendable {
         case "drop-answer": dropAnswer = true
         case "poll-faults": pollFaults = value.flatMap { Int($0) }.map { min(max($0, 0), 1000) }
         case "foreign-url": foreignURL = true
+        case "amplitude": amplitude = value.flatMap { Double($0) }.flatMap { $0 > 0 && $0 <= 1 ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }
         default: break

@@ -31,7 +31,12 @@ extension FakeCore {
         if !JSONIn.isNull(object["provider"]), !(object["provider"] is [String: Any]) {
             return fail("\"provider\" must be an object")
         }
-        let directives = Directives(input)
+        var directives = Directives(input)
+        if directives.amplitude == nil, !config.speechAmplitudes.isEmpty {
+            // FNV-1a of the input: stable across runs (Swift's own hash is seeded per process).
+            let hash = input.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+            directives.amplitude = config.speechAmplitudes[Int(hash % UInt64(config.speechAmplitudes.count))]
+        }
         var reply = speechAnswer(request, model: model, input: input, format: format, directives: directives, context: context)
         reply.extraDelay += directives.firstByte ?? 0
         if reply.status == 200 {
@@ -64,10 +69,10 @@ extension FakeCore {
         let headers = [("X-Generation-Id", id)]
         var reply: Reply
         if format == "mp3" {
-            reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames), headers: headers)
+            reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames, amplitude: directives.amplitude), headers: headers)
         } else {
             reply = .bytes(
-                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame), headers: headers)
+                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame, amplitude: directives.amplitude), headers: headers)
         }
         // Billed when answered: a client gone before the first byte is not billed.
         reply.bill = Bill(record: record, when: .answered)

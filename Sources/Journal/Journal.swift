@@ -126,7 +126,7 @@ public final class Journal: @unchecked Sendable {
 
     public func done(
         key: String, taskID: String, files: [WrittenFile], cost: Double?, generationID: String?, attempts: Int, seconds: Double,
-        seed: Int64? = nil, extra: JSONObject = JSONObject()
+        seed: Int64? = nil, extra: JSONObject = JSONObject(), loudness: JSONObject? = nil
     ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
         for (name, value) in extra { record[name] = value }
@@ -138,6 +138,8 @@ public final class Journal: @unchecked Sendable {
         if let cost { record["cost"] = .double(cost) }
         if let generationID { record["generation"] = .string(generationID) }
         if let seed { record["seed"] = .int(seed) }
+        // A narration's loudness: the target, each chunk's level and gain, the file's level.
+        if let loudness { record["loudness"] = .object(loudness) }
         record["attempts"] = .int(Int64(attempts))
         record["seconds"] = .double((seconds * 1000).rounded() / 1000)
         record["time"] = .string(UTCTime.now())

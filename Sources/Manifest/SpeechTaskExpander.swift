@@ -8,11 +8,11 @@ package enum SpeechFields {
     package static let all: Set<String> = [
         "id", "type", "text", "textFile", "model", "voice", "format", "sampleRate", "speed", "provider",
         "maxChars", "title", "keepChunks", "output", "rows", "optional",
-        "textFormat", "readCode", "lexicon", "dialogue", "subtitles",
+        "textFormat", "readCode", "lexicon", "dialogue", "subtitles", "loudness", "chapters", "book", "album",
     ]
     package static let defaultable: Set<String> = [
         "model", "voice", "format", "sampleRate", "speed", "provider", "maxChars", "keepChunks",
-        "textFormat", "readCode", "lexicon", "dialogue", "subtitles",
+        "textFormat", "readCode", "lexicon", "dialogue", "subtitles", "loudness", "album",
     ]
     package static let defaultModel = "openrouter/hexgrad/kokoro-82m"
     package static let defaultVoice = "af_alloy"
@@ -32,6 +32,8 @@ package enum SpeechFields {
     }
     package static let maxTextBytes = 4 << 20
     package static let speedRange = 0.25...4.0
+    /// The loudness targets a manifest may ask for (LUFS).
+    package static let loudnessRange = -70.0...(-5.0)
 }
 
 /// Expands a `tts` entry: lists in `text`, `model`, `voice` and `speed` multiply it.
@@ -39,6 +41,8 @@ package struct SpeechTaskExpander {
     package let entry: EntryReader
 
     package static let outputBuiltins: Set<String> = ["id", "model", "voice", "speed"]
+    /// What an entry with chapters adds: `{chapter}` (`01`) and `{chapterTitle}`.
+    package static let chapterBuiltins: Set<String> = ["chapter", "chapterTitle"]
 
     package func expand() -> [MediaTask] {
         let issues = entry.issues
@@ -63,6 +67,8 @@ package struct SpeechTaskExpander {
         let provider = entry.object("provider").map(JSON.object)
         let title = entry.string("title", what: "the title tag")
         let keepChunks = entry.bool("keepChunks") ?? false
+        let loudness = self.loudness()
+        let chapters = chapterPlan(texts: texts, format: format)
 
         let spoken = SpokenTextFields(entry: entry, textFile: textFile)
         checkCatalog(models: models, voices: voices.compactMap { $0 })
@@ -72,8 +78,8 @@ package struct SpeechTaskExpander {
                 entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")
             }
         }
-        guard let names, let format else { return [] }
-        let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: Self.outputBuiltins)
+        guard let names, let format, let loudness else { return [] }
+        let variables = entry.variables(id: names.id, output: names.output, texts: texts.map { ($0, "text") }, outputBuiltins: chapters == nil ? Self.outputBuiltins : Self.outputBuiltins.union(Self.chapterBuiltins))
         guard issues.issues.count == before else { return [] }
 
         let axes = [
@@ -81,13 +87,20 @@ package struct SpeechTaskExpander {
             Axis(name: "model", values: models) { PortableName.sanitise($0.shortName) },
             Axis(name: "voice", values: voices) { $0.map(PortableName.sanitise) ?? "" },
             Axis(name: "speed", values: speeds) { $0.map { PortableName.sanitise("\($0)x") } ?? "" },
+            Axis(name: "chapter", values: Array(0..<(chapters?.count ?? 1))) { ChapterPlan.numberText($0 + 1) },
         ]
         let namer = VariantNamer(header: entry.header, ordinal: entry.ordinal, idTemplate: names.id, outputTemplate: names.output, variables: variables, row: entry.row)
         guard namer.withinBounds(axes: axes, entry: entry) else { return [] }
+        if let chapters, chapters.book, namer.count(axes: axes) != chapters.count, let located = entry.field("book") {
+            // Every chapter of a book is read alike: a second voice would be a second book.
+            entry.report(located, "book: true takes one text, model, voice and speed (and no variables that multiply the entry)")
+            return []
+        }
         let variants = (namer.plainVariant(axes: axes) ?? namer.singleRowVariant(axes: axes)).map { [$0] } ?? namer.variants(axes: axes) { choices in
             ["model": PortableName.sanitise(models[choices[1]].shortName),
              "voice": PortableName.sanitise(voices[choices[2]] ?? defaultVoice(for: models[choices[1]]) ?? ""),
              "speed": speeds[choices[3]].map { PortableName.sanitise("\($0)x") } ?? ""]
+                .merging(chapterNames(chapters, index: choices[4])) { $1 }
         }
         guard let variants else {
             issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
@@ -95,9 +108,10 @@ package struct SpeechTaskExpander {
         }
         return variants.compactMap { variant in
             let choice = variant.choices
-            let text = texts[choice[0]].render(variant.values)
+            var text = texts[choice[0]].render(variant.values)
+            if case .headings(let parts)? = chapters?.source { text = parts[choice[4]].text }
             guard textFile != nil || entry.nonEmpty(text, key: "text", index: texts.count > 1 ? choice[0] : nil, what: "text to speak") else { return nil }
-            let task = SpeechTask(
+            var task = SpeechTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 text: text, model: models[choice[1]],
@@ -105,6 +119,10 @@ package struct SpeechTaskExpander {
                 speed: speeds[choice[3]], format: format, sampleRate: sampleRate, provider: provider,
                 maxChars: SpeechFields.maxChars(asked: maxChars, model: models[choice[1]]), title: title, keepChunks: keepChunks,
                 textFile: textFile)
+            task.loudness = loudness.target
+            task.chapter = chapters?.chapter(
+                choice[4], fallbackTitle: title ?? variant.id, task: (variant.id, title, entry.header.name), folder: entry.header.outputFolder)
+            // A chapter is split from the Markdown as written, then read as a narrator says it.
             let spokenTask = spoken.apply(to: task)
             guard !spokenTask.text.trimmingWhitespace().isEmpty else {
                 entry.reportMissing(textFile == nil ? "text" : "textFile", "nothing is left to say once the Markdown is read (headings, text and, with readCode, code are said)")
@@ -127,6 +145,33 @@ package struct SpeechTaskExpander {
         }
         if items.isEmpty { entry.report(located, "a speed list may not be empty") }
         return speeds
+    }
+
+    /// `{chapter}` and `{chapterTitle}` for output names (empty without chapters).
+    private func chapterNames(_ chapters: ChapterPlan?, index: Int) -> [String: String] {
+        guard let chapters else { return [:] }
+        switch chapters.source {
+        case .headings(let parts):
+            return ["chapter": ChapterPlan.numberText(index + 1), "chapterTitle": PortableName.sanitise(parts[index].title ?? "")]
+        case .file(let number, _, let title):
+            return ["chapter": ChapterPlan.numberText(number), "chapterTitle": PortableName.sanitise(title)]
+        }
+    }
+
+    /// `loudness`: `"off"` or a target in LUFS; absent is the default target. Nil when invalid.
+    private func loudness() -> LoudnessChoice? {
+        guard let located = entry.field("loudness") else { return LoudnessChoice(target: SpeechTask.defaultLoudness) }
+        if located.value.stringValue == "off" { return LoudnessChoice(target: nil) }
+        guard let target = located.value.doubleValue, SpeechFields.loudnessRange.contains(target) else {
+            entry.report(located, "loudness must be \"off\" or a target in LUFS from \(Int(SpeechFields.loudnessRange.lowerBound)) to \(Int(SpeechFields.loudnessRange.upperBound)) (e.g. -18)")
+            return nil
+        }
+        return LoudnessChoice(target: target)
+    }
+
+    /// A valid `loudness`: a target, or none (`"off"`).
+    private struct LoudnessChoice {
+        let target: Double?
     }
 
     private func format() -> SpeechFormat? {

@@ -99,7 +99,8 @@ package struct VariantNamer {
         let outputNames = Set(outputTemplate.names).union(outputTemplate.names.contains("id") ? idNames.union(["id"]) : [])
         // A row is an axis of its own, mentioned when a template names one of its columns.
         let rowSuffix = row.map { "-\($0.number)" } ?? ""
-        let rowColumns = row.map { Set($0.values.keys) } ?? []
+        // A file's chapter number and title (`chapters`) name its row as well as its columns do.
+        let rowColumns = row.map { Set($0.values.keys).union($0.fromPattern ? ["chapter", "chapterTitle"] : []) } ?? []
         var variants: [Variant] = []
         for combination in cartesian(allAxes.map { $0.suffixes.count }) {
             var values: [String: String] = row?.values ?? [:]

@@ -11,15 +11,27 @@ public enum ID3Tag {
     /// separate multiple values). When every value is nil or empty the result is empty:
     /// a tag must hold at least one frame, so no tag is written at all.
     /// COMM uses language "eng" and an empty description. Sizes are syncsafe.
-    public static func v24(title: String?, artist: String?, album: String?, comment: String?) -> [UInt8] {
+    /// `track` ("3/12") becomes TRCK; each of `userText` a TXXX frame (description, value),
+    /// such as ReplayGain's; `extraFrames` (whole frames, e.g. `chapter`, `tableOfContents`)
+    /// go last.
+    public static func v24(
+        title: String?, artist: String?, album: String?, comment: String?, track: String? = nil,
+        userText: [(String, String)] = [], extraFrames: [[UInt8]] = []
+    ) -> [UInt8] {
         var frames: [UInt8] = []
         if let text = cleaned(title) { frames += frame("TIT2", body: [3] + text) }
         if let text = cleaned(artist) { frames += frame("TPE1", body: [3] + text) }
         if let text = cleaned(album) { frames += frame("TALB", body: [3] + text) }
+        if let text = cleaned(track) { frames += frame("TRCK", body: [3] + text) }
         if let text = cleaned(comment) {
             // Encoding, language, empty description terminated by NUL, then the text.
             frames += frame("COMM", body: [3, 0x65, 0x6E, 0x67, 0] + text)
         }
+        for (description, value) in userText {
+            // Encoding, description terminated by NUL, then the value.
+            frames += frame("TXXX", body: [3] + (cleaned(description) ?? []) + [0] + (cleaned(value) ?? []))
+        }
+        for extra in extraFrames { frames += extra }
         guard !frames.isEmpty else { return [] }
         // "ID3", version 4.0, no flags, syncsafe size of everything after the header.
         return [0x49, 0x44, 0x33, 4, 0, 0] + syncsafe(frames.count) + frames
@@ -33,7 +45,7 @@ public enum ID3Tag {
     }
 
     /// One ID3v2.4 frame: 4-character id, syncsafe body size, two zero flag bytes, body.
-    private static func frame(_ id: String, body: [UInt8]) -> [UInt8] {
+    package static func frame(_ id: String, body: [UInt8]) -> [UInt8] {
         Array(id.utf8) + syncsafe(body.count) + [0, 0] + body
     }
 

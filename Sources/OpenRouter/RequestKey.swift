@@ -26,6 +26,15 @@ public enum RequestKey {
                 body["headings"] = .array(speech.headings.map { .string("\($0.lowerBound)-\($0.upperBound)") })
             }
             if let subtitles = speech.subtitles { body["subtitles"] = .string(subtitles.rawValue) }
+            // The written file depends on it, the chunks bought do not: a new target rejoins kept chunks.
+            if let loudness = speech.loudness { body["loudness"] = .double(loudness) }
+            // A chapter's tags (number, title, album) are part of its file.
+            if let chapter = speech.chapter {
+                body["chapter"] = .object([
+                    "number": .int(Int64(chapter.number)), "total": .int(Int64(chapter.total)), "title": .string(chapter.title),
+                    "album": .string(chapter.album),
+                ])
+            }
             var material = Array("mediabatch-key-v1\n\(SpeechRequest.path)\n".utf8)
             canonical(.object(body), into: &material)
             material += Array("\n\(speech.output.baseName)".utf8)

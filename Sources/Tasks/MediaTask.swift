@@ -285,6 +285,15 @@ public struct SpeechTask: Sendable {
         task.voice = voice
         return task
     }
+    /// The EBU R128 integrated loudness (LUFS) the written file is brought to; nil leaves
+    /// the audio as it came (`"loudness": "off"`).
+    public var loudness: Double? = SpeechTask.defaultLoudness
+
+    /// The loudness target when a manifest names none.
+    public static let defaultLoudness = -18.0
+    /// Which chapter of a longer text this narration is (`chapters`, or a `textFile`
+    /// pattern as chapters); nil for a narration on its own.
+    public var chapter: NarrationChapter?
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
         self.id = id
@@ -322,4 +331,22 @@ public enum SubtitleFormat: String, Sendable, CaseIterable {
     case srt
     /// WebVTT: `<audio>.vtt`.
     case vtt
+}
+/// A narration's place in a book: its ID3 track number (`number`/`total`), title and album,
+/// and the book file it is joined into (`book: true`).
+public struct NarrationChapter: Sendable, Equatable {
+    public let number: Int
+    public let total: Int
+    public let title: String
+    public let album: String
+    /// The joined book (`<folder>/<baseName>.mp3` and `.m3u`), when one is written.
+    public let book: OutputTarget?
+
+    package init(number: Int, total: Int, title: String, album: String, book: OutputTarget?) {
+        self.number = number
+        self.total = total
+        self.title = title
+        self.album = album
+        self.book = book
+    }
 }

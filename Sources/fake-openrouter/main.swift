@@ -15,6 +15,7 @@ let usage = """
                            [--speech-first-byte-per-char SECONDS] [--chat-keepalive SECONDS]
                            [--video-seconds SECONDS] [--video-fail-rate R] [--video-poll-fault-rate R]
                            [--video-drop-submit-rate R]
+                           [--speech-amplitudes A,...]
     Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
     Fault kinds: 429 (alias 429key), 500, 502, 503, 524, 529, reset, stall, truncate, malformed,
       error200, noimages, 402, 402inflight, 402afford, 429upstream, 429daily, error200bare429,
@@ -37,6 +38,8 @@ let usage = """
       job fails with probability R. --video-poll-fault-rate R: a poll answers 500 with
       probability R. --video-drop-submit-rate R: a submit's 202 is lost (reset) after the job
       was created, with probability R.
+    --speech-amplitudes 0.02,0.2: speech is an audible tone (LAME mp3, or pcm) at one of these
+      amplitudes, picked by the input's hash, instead of silence (#fake:amplitude=A wins).
     """
 
 func fail(_ message: String) -> Never {
@@ -104,6 +107,11 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         case "--rpm": plan.requestsPerMinute = number(name, inline, as: Int.self)
         case "--rate-window": plan.rateLimitWindowSeconds = number(name, inline, as: Double.self)
         case "--media-first-byte": config.mediaFirstByteSeconds = number(name, inline, as: Double.self)
+        case "--speech-amplitudes":
+            config.speechAmplitudes = value(name, inline).split(separator: ",").map { text -> Double in
+                guard let amplitude = Double(text), amplitude > 0, amplitude <= 1 else { fail("--speech-amplitudes: not an amplitude in (0, 1]: \(text)") }
+                return amplitude
+            }
         case "--speech-first-byte-per-char":
             config.speechFirstByteSecondsPerCharacter = number(name, inline, as: Double.self)
         case "--chat-keepalive": config.chatKeepAliveSeconds = number(name, inline, as: Double.self)

@@ -36,6 +36,53 @@ struct SpeechTests {
         #expect(try decodesCleanly(result.body, suffix: ".mp3"))
     }
 
+    @Test("#fake:amplitude= answers an audible tone in frames like the silent stream's, 20 dB louder at ten times A")
+    func amplitude() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 4)
+        var levels: [Double] = []
+        for amplitude in ["0.02", "0.2"] {
+            let directive = " #fake:amplitude=" + amplitude
+            let body = try speak(server, ["input": text + directive]).body
+            let silent = try speak(server, ["input": text + String(repeating: "x", count: directive.count)]).body
+            // The same tag, Info frame and number of 96-byte MPEG-2 Layer III frames.
+            #expect(body.count == silent.count && body.prefix(10 + Int(body[9]) + 96) == silent.prefix(10 + Int(silent[9]) + 96))
+            let audioStart = 10 + Int(body[9]) + 96
+            #expect(stride(from: audioStart, to: body.count, by: 96).allSatisfy { body[$0] == 0xFF && body[$0 + 1] == 0xF3 })
+            #expect(body != silent)
+            #expect(try decodesCleanly(body, suffix: ".mp3"))
+            let file = try temporaryFile(body, suffix: ".mp3")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try run("/usr/bin/ffmpeg", ["-nostats", "-hide_banner", "-i", file.path, "-af", "ebur128", "-f", "null", "-"])
+            let summary = try #require(result.stderr.components(separatedBy: "Summary:").last)
+            let line = try #require(summary.split(separator: "\n").first { $0.contains("I:") })
+            levels.append(try #require(line.split(separator: " ").compactMap { Double($0) }.first))
+        }
+        #expect(levels[0] > -50 && abs(levels[1] - levels[0] - 20) < 1, "\(levels)")
+    }
+
+    @Test("speechAmplitudes: every answer audible, at a level the input decides")
+    func configuredAmplitudes() throws {
+        let server = try startServer { $0.speechAmplitudes = [0.02, 0.3] }
+        defer { server.stop() }
+        var levels: Set<Int> = []
+        for number in 1...6 {
+            let input = "Sentence number \(number) of a narration long enough to measure its loudness well."
+            let body = try speak(server, ["input": input]).body
+            #expect(try speak(server, ["input": input]).body == body)
+            let file = try temporaryFile(body, suffix: ".mp3")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try run("/usr/bin/ffmpeg", ["-nostats", "-hide_banner", "-i", file.path, "-af", "ebur128", "-f", "null", "-"])
+            let summary = try #require(result.stderr.components(separatedBy: "Summary:").last)
+            let line = try #require(summary.split(separator: "\n").first { $0.contains("I:") })
+            levels.insert(Int(try #require(line.split(separator: " ").compactMap { Double($0) }.first).rounded()))
+        }
+        // Two levels, 20·log10(0.3 / 0.02) = 23.5 dB apart, none silent.
+        #expect(levels.count == 2 && levels.allSatisfy { $0 > -60 }, "\(levels)")
+        #expect(abs(Double((levels.max() ?? 0) - (levels.min() ?? 0)) - 23.5) <= 1.5, "\(levels)")
+    }
+
     @Test("A one-character input is still a valid, decodable stream")
     func shortest() throws {
         let server = try startServer()

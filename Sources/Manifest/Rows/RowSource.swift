@@ -20,6 +20,8 @@ package struct Row: Sendable {
     package var fromPattern = false
     /// The column names in their order in the source.
     package var order: [String] = []
+    /// How many rows its source has (set for the files a pattern matched: chapter totals).
+    package var total: Int?
 
     /// `file:line` of the row, for messages.
     package var location: String { line.map { "\(file):\($0)" } ?? file }
@@ -97,6 +99,7 @@ package enum RowSource: Sendable {
             var row = Row(values: ["file": name, "stem": stem], file: file, line: nil, number: index + 1, columnsLine: nil, inlinePath: nil)
             row.fromPattern = true
             row.order = ["file", "stem"]
+            row.total = names.count
             return .success(row)
         }
     }

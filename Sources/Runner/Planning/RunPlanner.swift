@@ -40,6 +40,7 @@ package struct RunPlanner {
         var candidates: [(entry: BatchPlan.EntryRef, visited: Int, task: PlannedTask)] = []
         var otherShards = 0
         var visited = 0
+        var books = BookPlans()
         do {
             try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
                 // A task taking another's output is planned once every producer is known.
@@ -47,6 +48,7 @@ package struct RunPlanner {
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key)
                 defer { visited += 1 }
+                if case .speech(let speech) = task { books.add(speech, key: key) }
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
                     decided?(visited, .otherShard)
@@ -134,6 +136,7 @@ package struct RunPlanner {
         if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
         selection.uncertain = uncertain
         selection.resubmitUncertain = resubmitUncertain
+        selection.books = books.plans
         return selection
     }
 

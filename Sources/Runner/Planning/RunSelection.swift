@@ -112,6 +112,8 @@ public struct RunSelection: Sendable {
     package var resubmitUncertain = false
     /// Whether any task to run is a video (the run then starts its poller).
     package var hasVideo: Bool { entries.contains { $0.tasks.contains(where: \.isVideo) } }
+    /// The books (`book: true`) the plan's chapters make, joined at the end of the run.
+    package var books: [BookPlan] = []
     /// Tasks that will be sent (each narration counts once).
     public var taskCount: Int { entries.reduce(0) { $0 + $1.tasks.count } }
 

@@ -102,6 +102,17 @@ public final class BatchRunner: Sendable {
             taskCount: plan.taskCount, alreadyDone: selection.alreadyDone + chains.alreadyDone, otherShards: selection.otherShards,
             refusedBefore: selection.refusedBefore + chains.refusedBefore, seconds: MonotonicClock.now() - started)
         summary.models = spending.byModel
+        // Books whose chapters are all done are joined now (not counted as tasks).
+        for book in BookBinder(shard: options.shard, claims: claims).bind(selection.books, written: Set(summary.files.map(\.path))) {
+            onEvent(.finished(book))
+            switch book.result {
+            case .done(let files, _, _): summary.files += files
+            case .failed:
+                summary.failed += 1
+                summary.failures.append(book)
+                summary.outcomes.append(book)
+            }
+        }
         try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder) + summary.pendingVideos.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)
         return summary

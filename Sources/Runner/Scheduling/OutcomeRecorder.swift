@@ -56,7 +56,7 @@ package final class OutcomeRecorder: Sendable {
         }
     }
 
-    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, extra: JSONObject = JSONObject()) {
+    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, extra: JSONObject = JSONObject(), loudness: JSONObject? = nil) {
         attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
@@ -64,7 +64,7 @@ package final class OutcomeRecorder: Sendable {
             if case .image(let task) = job.task { seed = task.seed }
             try job.journal?.done(
                 key: job.key, taskID: job.task.id, files: files, cost: cost, generationID: generationID, attempts: attempts,
-                seconds: seconds, seed: seed, extra: extra)
+                seconds: seconds, seed: seed, extra: extra, loudness: loudness)
         } catch {
             // The files are in place; only the record is missing, so a rerun redoes the task.
             onEvent(.journalError(error.description))

@@ -1,6 +1,7 @@
 import Files
 import HTTP
 import JSON
+import Loudness
 import Media
 import Narration
 import OpenRouter
@@ -49,25 +50,44 @@ package struct SpeechTaskExecutor {
         return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
     }
 
-    /// Joins the chunks (frame-level for mp3, samples for pcm), tags the mp3, and writes it,
-    /// with its subtitles when the task asks (`texts`: each part's text), all or none.
+    /// Joins the chunks (frame-level for mp3, samples for pcm), brings them to the task's
+    /// loudness target (`NarrationLoudness`), tags the mp3, and writes it, with its subtitles
+    /// when the task asks (`texts`: each part's text), all or none.
     package func write(_ parts: [[UInt8]], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> [WrittenFile] {
+        try writeNarration(parts, for: task, texts: texts).files
+    }
+
+    /// `write`, also giving the loudness record for the journal's `done` (nil when off).
+    package func writeNarration(_ parts: [[UInt8]], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> (files: [WrittenFile], loudness: JSONObject?) {
         let final: [UInt8]
         var seconds: Double?
+        if task.format == .pcm {
+            // The WAV header's settings are checked before any sample is measured.
+            _ = try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: [], sampleRate: task.sampleRate) }
+        }
+        let levelled = try NarrationLoudness.level(parts, for: task)
+        let loudness: NarrationLoudness.Outcome
         switch task.format {
         case .mp3:
             let joined: [UInt8]
-            do { joined = try MP3Joiner.join(parts) } catch {
+            do { joined = try MP3Joiner.join(levelled.parts) } catch {
                 throw TaskFailure(.permanent, cause: .response, message: "cannot join the narration's mp3 parts: \(error)")
             }
             seconds = try? MP3Joiner.duration(of: joined)
             var comment = "model=\(task.model.wireID) voice=\(task.allVoices.joined(separator: "+"))"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
-            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
+            loudness = try levelled.outcome(joinedMP3: joined)
+            // A chapter is titled by its heading, numbered n/total, and belongs to its book's album.
+            let title = task.chapter?.title ?? task.title ?? task.id
+            let track = task.chapter.map { "\($0.number)/\($0.total)" }
+            final = ID3Tag.v24(
+                title: title, artist: task.voice, album: task.chapter?.album ?? task.manifestName, comment: comment, track: track,
+                userText: loudness.replayGainTags) + joined
         case .pcm:
-            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(parts, sampleRate: task.sampleRate) }
+            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(levelled.parts, sampleRate: task.sampleRate) }
             seconds = Double(parts.reduce(0) { $0 + $1.count }) / Double(2 * max(task.sampleRate, 1))  // 16-bit mono
+            loudness = try levelled.outcome(joinedPCM: levelled.parts.flatMap { $0 }, sampleRate: task.sampleRate)
         }
         let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
         var audio = OutputFile(path: path, bytes: final)
@@ -82,6 +102,15 @@ package struct SpeechTaskExecutor {
                 sidecar["seconds"] = .double((seconds * 1000).rounded() / 1000)
             }
             sidecar["file"] = .object(["sha256": .string(digest), "size": .int(Int64(final.count))])
+            if let record = loudness.record { sidecar["loudness"] = .object(record) }
+            if let chapter = task.chapter {
+                var entry: JSONObject = [
+                    "number": .int(Int64(chapter.number)), "total": .int(Int64(chapter.total)), "title": .string(chapter.title),
+                    "album": .string(chapter.album),
+                ]
+                if let book = chapter.book { entry["book"] = .string(FileIO.relative(book.path(index: nil, of: 1, fileExtension: "mp3"), to: task.output.folder)) }
+                sidecar["chapter"] = .object(entry)
+            }
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if let subtitles = task.subtitles, texts.count == parts.count {
@@ -94,7 +123,7 @@ package struct SpeechTaskExecutor {
                 outputs.append(OutputFile(path: name, bytes: bytes))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+        return (try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims), loudness.record)
     }
 
     /// Subtitles timed by each part's exact length: its mp3 frames, or its pcm samples.

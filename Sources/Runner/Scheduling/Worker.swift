@@ -201,11 +201,11 @@ package struct Worker {
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
                 do throws(TaskFailure) {
-                    let files = try speech.write(parts.parts, for: task, texts: parts.texts)
+                    let written = try speech.writeNarration(parts.parts, for: task, texts: parts.texts)
                     let costs = parts.costs.compactMap { $0.wait() }
                     recorder.done(
-                        job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
-                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","))
+                        job, attempts: attempts, files: written.files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
+                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","), loudness: written.loudness)
                 } catch {
                     // Every chunk was bought (and is kept): what they cost is counted all the same.
                     let costs = parts.costs.compactMap { $0.wait() }
