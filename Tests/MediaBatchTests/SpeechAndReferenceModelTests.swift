@@ -21,31 +21,56 @@ import TestSupport
         ])
     }
 
-    @Test func pcmTakesItsRateFromTheContentTypeAndADifferentRateIsAnErrorWithTheFix() throws {
+    /// The WAV header is written from the rate and channels the answer's `Content-Type` names
+    /// (the sidecar records them); chunks of one narration that disagree fail it, keeping
+    /// what was bought; kept chunks carry their rate into a rerun's join.
+    @Test func pcmTakesItsRateFromTheContentTypeAndChunksThatDisagreeAreAnError() throws {
         let server = try startFake()
         defer { server.stop() }
         let folder = TempFolder()
         defer { folder.remove() }
-        folder.write("m.json", """
+        // Two paragraphs over maxChars 100: two chunks, the second answered at 22050 Hz.
+        let mixed = String(repeating: "A first paragraph at the usual rate. ", count: 3) + "\\n\\n"
+            + String(repeating: "A second one at a lower rate. ", count: 3) + "#fake:pcm-rate=22050"
+        func manifest(subtitles: Bool) -> String {
+            """
             {"name": "pcm", "tasks": [
               {"id": "usual", "type": "tts", "format": "pcm", "text": "A line at the usual rate."},
               {"id": "low", "type": "tts", "format": "pcm", "sampleRate": 22050, "text": "A line at a low rate. #fake:pcm-rate=22050"},
-              {"id": "wrong", "type": "tts", "format": "pcm", "text": "A line the task expects at 24 kHz. #fake:pcm-rate=22050"}
+              {"id": "answered", "type": "tts", "format": "pcm", "text": "A line the task expects at 24 kHz. #fake:pcm-rate=22050"\(subtitles ? #", "subtitles": "srt""# : "")},
+              {"id": "mixed", "type": "tts", "format": "pcm", "maxChars": 150, "text": "\(mixed)"}
             ]}
-            """)
+            """
+        }
+        folder.write("m.json", manifest(subtitles: false))
         let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
         #expect(result.status != 0)
-        #expect(result.stderr.contains(#"answered pcm at 22050 Hz, but the task's sampleRate is 24000: set "sampleRate": 22050"#), "\(result.stderr)")
-        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 3)  // the mismatch is not retried
+        #expect(result.stderr.contains("answered the narration's pcm chunks in different formats (chunk 1 at 24000 Hz mono, chunk 2 at 22050 Hz mono)"), "\(result.stderr)")
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 5)  // the disagreement is not retried
         func rate(_ name: String) -> Int? {
             guard let bytes = FileManager.default.contents(atPath: folder.path + "/out/pcm/\(name).wav"), bytes.count > 28 else { return nil }
             return bytes[24..<28].reversed().reduce(0) { $0 << 8 | Int($1) }
         }
         #expect(rate("usual") == 24000)
         #expect(rate("low") == 22050)
-        #expect(rate("wrong") == nil)
-        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/pcm/low.wav.json"))) as? [String: Any])
+        #expect(rate("answered") == 22050)
+        #expect(rate("mixed") == nil)
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/pcm/answered.wav.json"))) as? [String: Any])
         #expect((sidecar["duration"] as? Double ?? 0) > 0)
+        #expect(sidecar["sampleRate"] as? Int == 22050)
+        #expect(sidecar["channels"] as? Int == 1)
+        // The chunks of the failed narration were kept, with the rate each was answered at.
+        let chunks = JournalLines(path: folder.path + "/out/pcm/.mediabatch/journal.jsonl").records("chunk")
+        #expect(chunks.compactMap { $0["rate"] as? Int }.sorted() == [22050, 22050, 22050, 24000, 24000])
+
+        // A rerun asking for subtitles joins the kept chunk again (the subtitles come with the
+        // new file), at the rate it was answered at, not the task's; nothing is bought.
+        folder.write("m.json", manifest(subtitles: true))
+        let again = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(again.status != 0)
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 5, "\(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/out/pcm/answered.srt"))
+        #expect(rate("answered") == 22050)
     }
 
     @Test func referenceImagesOverTheLimitsAreRefusedAtValidation() throws {

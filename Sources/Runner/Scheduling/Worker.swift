@@ -173,14 +173,15 @@ package struct Worker {
             lanes.submit(UncheckedTransfer(complete)) { [speech, recorder] complete in
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
+                let costs = parts.costs.compactMap { $0.wait() }
                 do throws(TaskFailure) {
-                    let files = try speech.write(parts.parts, for: task, texts: parts.texts)
-                    let costs = parts.costs.compactMap { $0.wait() }
+                    let files = try speech.write(parts.parts, formats: parts.formats, for: task, texts: parts.texts)
                     recorder.done(
                         job, attempts: attempts, files: files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
                         generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","))
                 } catch {
-                    recorder.failed(job, attempts: attempts, failure: error)
+                    // The chunks were bought (and stay kept): what they cost is counted.
+                    recorder.failed(job, attempts: attempts, failure: error, cost: costs.isEmpty ? nil : costs.reduce(0, +))
                 }
             }
         case .partStored, .abandoned:
