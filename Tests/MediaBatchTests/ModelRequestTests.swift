@@ -109,7 +109,36 @@ import TestSupport
         let sent = server.requests().filter { $0.path == "/images" }.compactMap { $0.json() }
         #expect(sent.map { $0["n"] as? Int ?? 1 } == [3, 2, 1])
         #expect(sent.allSatisfy { $0["reasoning"] == nil })
-        #expect(result.generationID?.hasPrefix("gen-") == true)
+        // Every request's generation id is kept, in request order, and each one's cost counted.
+        let ids = try #require(result.generationID).split(separator: ",").map(String.init)
+        #expect(ids.count == 3)
+        #expect(Set(ids).count == 3)
+        #expect(ids.allSatisfy { $0.hasPrefix("gen-") })
         #expect(abs((result.cost ?? 0) - 3 * 0.04) < 1e-9)
     }
+    /// Through a run: the journal's `done` record and every sidecar carry each request's
+    /// generation id, and the record counts what all of them cost (what the fake billed).
+    @Test func aRunKeepsEveryTopUpRequestsGenerationAndCost() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "short", "tasks": [{"id": "s", "api": "images", "prompt": "a fox #fake:images=1", "model": "bytedance-seed/seedream-4.5", "count": 3}]}
+            """)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requests().filter { $0.path == "/images" }.count == 3)
+        let done = try #require(JournalLines(path: folder.path + "/out/short/.mediabatch/journal.jsonl").records("done").first)
+        let ids = (done["generation"] as? String ?? "").split(separator: ",").map(String.init)
+        #expect(ids.count == 3 && Set(ids).count == 3, "\(done)")
+        #expect(ids.allSatisfy { $0.hasPrefix("gen-") })
+        #expect(abs((done["cost"] as? Double ?? 0) - server.stats().billedCost) < 1e-9)
+        #expect(server.stats().billedGenerations == 3)
+        for image in ["s-1.png", "s-2.png", "s-3.png"] {
+            let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/short/\(image).json"))) as? [String: Any])
+            #expect(sidecar["generation"] as? String == ids.joined(separator: ","))
+        }
+    }
 }
+
