@@ -29,6 +29,9 @@ struct Directives: Sendable {
     var firstByte: Double?
     /// `#fake:pcm-rate=N`: speech pcm at N Hz (said in `Content-Type: audio/pcm;rate=N;channels=1`).
     var pcmRate: Int?
+    /// `#fake:ignore-hints`: chat answers at 1024x1024 whatever `image_config` asked, as a
+    /// provider that drops the hints does.
+    var ignoreHints = false
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -57,6 +60,7 @@ struct Directives: Sendable {
         case "fault-attempts": faultAttempts = value.flatMap { Int($0) }
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
+        case "ignore-hints": ignoreHints = true
         case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }

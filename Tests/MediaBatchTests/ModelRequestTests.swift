@@ -140,5 +140,49 @@ import TestSupport
             #expect(sidecar["generation"] as? String == ids.joined(separator: ","))
         }
     }
+    /// A model that ignored a hint: the mismatch is recorded everywhere a user looks: the
+    /// sidecar, the PNG's text chunk (the returned size beside the sent fields), report.json,
+    /// the gallery card and the task's `done` line; an image that matches says nothing of it.
+    @Test func aSizeMismatchIsRecordedInTheReportGalleryProgressAndPNGText() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "sizes", "tasks": [
+              {"id": "wide", "prompt": "a fox #fake:ignore-hints", "model": "google/gemini-2.5-flash-image", "aspectRatio": "16:9"},
+              {"id": "fits", "prompt": "a hare", "model": "google/gemini-2.5-flash-image", "aspectRatio": "16:9"}
+            ]}
+            """)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let mismatch = "asked 16:9, got 1024x1024 (aspect ratio differ)"
+        let doneLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("done ") }
+        #expect(doneLines.contains { $0.hasPrefix("done wide") && $0.hasSuffix("size differs: " + mismatch) }, "\(result.stderr)")
+        #expect(doneLines.contains { $0.hasPrefix("done fits") && !$0.contains("size differs") })
+
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/.mediabatch/report.json"))) as? [String: Any])
+        let tasks = try #require(report["tasks"] as? [[String: Any]])
+        let wide = try #require(tasks.first { $0["id"] as? String == "wide" })
+        #expect(wide["sizeMismatch"] as? String == mismatch)
+        let returned = try #require((wide["returned"] as? [[String: Any]])?.first)
+        #expect(returned["width"] as? Int == 1024 && returned["height"] as? Int == 1024 && returned["format"] as? String == "png")
+        #expect(returned["path"] as? String == "wide.png")
+        let fits = try #require(tasks.first { $0["id"] as? String == "fits" })
+        #expect(fits["sizeMismatch"] == nil)
+        #expect((fits["returned"] as? [[String: Any]])?.first?["width"] as? Int == 1344)
+
+        let gallery = try String(contentsOfFile: folder.path + "/out/sizes/index.html", encoding: .utf8)
+        #expect(gallery.contains("<div class=\"mismatch\">asked 16:9, got 1024×1024 (aspect ratio differ)</div>"))
+        #expect(gallery.components(separatedBy: "class=\"mismatch\"").count == 2)  // the style rule and the one card
+
+        let png = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/wide.png"))
+        #expect(png.range(of: Data("Aspect ratio: 16:9, Generator: mediabatch (OpenRouter /chat/completions), Returned size: 1024x1024  ".utf8)) != nil)
+        let fitting = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/fits.png"))
+        #expect(fitting.range(of: Data("Returned size: 1344x768   ".utf8)) != nil)
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/wide.png.json"))) as? [String: Any])
+        #expect(sidecar["sizeMismatch"] as? String == mismatch)
+    }
 }
+
 

@@ -173,12 +173,15 @@ public func seededCacheHome(baseURL: String) -> String {
     }
 }
 
-/// The seeded cache for the base URL a command line will use: `--base-url`, else
+/// The seeded cache for the base URL a command line will use: `--base-url` (an argument of
+/// its own, or inside a shell command), else a fake's URL handed to a shell script, else
 /// `OPENROUTER_BASE_URL`, else OpenRouter's own.
 func seededCacheHome(_ arguments: [String], _ environment: [String: String]) -> String {
-    let flag = arguments.firstIndex(of: "--base-url").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-        ?? arguments.first { $0.hasPrefix("--base-url=") }.map { String($0.dropFirst("--base-url=".count)) }
-    return seededCacheHome(baseURL: flag ?? environment["OPENROUTER_BASE_URL"] ?? "https://openrouter.ai/api/v1")
+    let words = arguments.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\"" || $0 == "'" }).map(String.init) }
+    let flag = words.firstIndex(of: "--base-url").flatMap { words.indices.contains($0 + 1) ? words[$0 + 1] : nil }
+        ?? words.first { $0.hasPrefix("--base-url=") }.map { String($0.dropFirst("--base-url=".count)) }
+    let local = words.first { $0.hasPrefix("http://127.0.0.1:") && $0.hasSuffix("/api/v1") }
+    return seededCacheHome(baseURL: flag ?? local ?? environment["OPENROUTER_BASE_URL"] ?? "https://openrouter.ai/api/v1")
 }
 
 private let seededCacheHomes = Mutex<[String: String]>([:])

@@ -4,6 +4,7 @@ import JSON
 import Manifest
 import Media
 import OpenRouter
+import Reports
 import Support
 import Tasks
 
@@ -56,16 +57,32 @@ package struct ImageTaskExecutor {
         }
     }
 
+    /// The files an image task wrote, and what came back for each image.
+    package struct Written {
+        package let files: [WrittenFile]
+        package let returned: [ReturnedImage]
+    }
+
     /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
-    /// file. PNGs carry the prompt and settings in an `iTXt` chunk; each image gets a
-    /// sidecar `<file>.json` unless sidecars are off.
-    package func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+    /// file. PNGs carry the prompt, the settings sent and the pixel size that came back in an
+    /// `iTXt` chunk; each image gets a sidecar `<file>.json` unless sidecars are off.
+    package func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> Written {
         let result = fetched.result
         let images = result.images
-        let metadata = fetched.metadata
         var outputs: [OutputFile] = []
+        var returned: [ReturnedImage] = []
         for (index, image) in images.enumerated() {
             let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
+            let size = Sidecar.pixelSize(image)
+            let measured = size.map { size in
+                ReturnedImage(
+                    path: path, width: size.width, height: size.height, format: image.format.rawValue,
+                    mismatch: SizeCheck.mismatch(task, width: size.width, height: size.height))
+            }
+            if let measured { returned.append(measured) }
+            // The chunk as placed (same length), now with the size that came back.
+            let sized = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task, returned: size))
+            let metadata = sized.count == fetched.metadata.count ? sized : fetched.metadata
             let chunk = image.format == .png ? metadata : []
             var file = OutputFile(path: path) { body in
                 image.withUnsafeBytes { bytes in
@@ -87,10 +104,10 @@ package struct ImageTaskExecutor {
                     sidecar["parameters"] = .object(parameters)
                 }
                 sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
-                Sidecar.recordReturned(image, for: task, into: &sidecar)
+                if let measured { Sidecar.recordReturned(measured, into: &sidecar) }
                 outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+        return Written(files: try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims), returned: returned)
     }
 }

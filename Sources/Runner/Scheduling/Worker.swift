@@ -156,8 +156,10 @@ package struct Worker {
                 defer { lease.release() }
                 guard case .image(let task) = job.task else { return }
                 do throws(TaskFailure) {
-                    let files = try images.write(fetched.value, for: task)
-                    recorder.done(job, attempts: attempts, files: files, cost: fetched.value.cost, generationID: fetched.value.generationID)
+                    let written = try images.write(fetched.value, for: task)
+                    recorder.done(
+                        job, attempts: attempts, files: written.files, cost: fetched.value.cost, generationID: fetched.value.generationID,
+                        returned: written.returned)
                 } catch {
                     recorder.failed(job, attempts: attempts, failure: error, cost: fetched.value.cost)
                 }
