@@ -10,8 +10,9 @@ public enum ID3Tag {
     /// Nil or empty values are left out; NUL characters are removed (ID3v2.4 uses NUL to
     /// separate multiple values). When every value is nil or empty the result is empty:
     /// a tag must hold at least one frame, so no tag is written at all.
-    /// COMM uses language "eng" and an empty description. Sizes are syncsafe.
-    public static func v24(title: String?, artist: String?, album: String?, comment: String?) -> [UInt8] {
+    /// COMM uses language "eng" and an empty description. Sizes are syncsafe. `milliseconds`,
+    /// the audio's exact length (from its frame count), goes into TLEN.
+    public static func v24(title: String?, artist: String?, album: String?, comment: String?, milliseconds: Int? = nil) -> [UInt8] {
         var frames: [UInt8] = []
         if let text = cleaned(title) { frames += frame("TIT2", body: [3] + text) }
         if let text = cleaned(artist) { frames += frame("TPE1", body: [3] + text) }
@@ -20,6 +21,7 @@ public enum ID3Tag {
             // Encoding, language, empty description terminated by NUL, then the text.
             frames += frame("COMM", body: [3, 0x65, 0x6E, 0x67, 0] + text)
         }
+        if let milliseconds, milliseconds >= 0 { frames += frame("TLEN", body: [3] + Array(String(milliseconds).utf8)) }
         guard !frames.isEmpty else { return [] }
         // "ID3", version 4.0, no flags, syncsafe size of everything after the header.
         return [0x49, 0x44, 0x33, 4, 0, 0] + syncsafe(frames.count) + frames

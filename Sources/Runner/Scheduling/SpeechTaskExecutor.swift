@@ -67,7 +67,10 @@ package struct SpeechTaskExecutor {
             var comment = "model=\(task.model.wireID) voice=\(task.allVoices.joined(separator: "+"))"
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
-            final = ID3Tag.v24(title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment) + joined
+            // What came back beside what was sent: the exact length (TLEN) from the frame count.
+            final = ID3Tag.v24(
+                title: task.title ?? task.id, artist: task.voice, album: task.manifestName, comment: comment,
+                milliseconds: seconds.map { Int(($0 * 1000).rounded()) }) + joined
         case .pcm:
             let pcm = pcm ?? PCMFormat(rate: task.sampleRate, channels: 1)
             final = try wav { () throws(WAVError) in try WAVFile.joinPCM(parts, sampleRate: pcm.rate, channels: pcm.channels) }
