@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
+import Media
 import Testing
 import TestSupport
 
@@ -94,4 +95,46 @@ import TestSupport
         #expect(result.stderr.contains("over OpenRouter's 50 MiB limit"))
         #expect(!result.stderr.contains("tasks[2]"))
     }
+    /// Opted in (`downscaleInputs`), a reference image over 20 MB is shrunk with libvips
+    /// before it is sent, keeping its aspect ratio, instead of refused; the key comes from the
+    /// file's stamp and the option, so a rerun recognises the task and buys nothing.
+    @Test func anOversizedReferenceIsShrunkWhenTheTaskOptsIn() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let original = SampleImages.incompressiblePNG(bytes: 24_000_000)
+        folder.write("big.png", bytes: original)
+        let size = try #require(ImageFormat.dimensions(original))
+        func manifest(_ downscale: Bool) -> String {
+            """
+            {"name": "shrink", "tasks": [{"id": "edit", "prompt": "edit", "model": "google/gemini-2.5-flash-image", "inputImages": ["big.png"]\(downscale ? #", "downscaleInputs": true"# : "")}]}
+            """
+        }
+        folder.write("m.json", manifest(false))
+        let refused = try runCLI(["validate", "m.json"], in: folder.path)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains(#"reference image must be a regular file of at most 20 MB (OpenRouter's limit), or set "downscaleInputs": true to have it shrunk"#), "\(refused.stderr)")
+
+        folder.write("m.json", manifest(true))
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let body = try #require(server.requests().first { $0.path == "/chat/completions" }?.json())
+        let content = try #require(((body["messages"] as? [[String: Any]])?.first?["content"]) as? [[String: Any]])
+        let urls: [String] = content.compactMap { part in (part["image_url"] as? [String: Any])?["url"] as? String }
+        let url = try #require(urls.first)
+        let comma = try #require(url.firstIndex(of: ","))
+        let sent = try #require(Data(base64Encoded: String(url[url.index(after: comma)...])))
+        #expect(sent.count <= 20_000_000 && sent.count > 1_000_000, "\(sent.count) bytes")
+        let shrunk = try #require(ImageFormat.dimensions([UInt8](sent)))
+        #expect(shrunk.width <= size.width && shrunk.height <= size.height)
+        #expect(abs(Double(shrunk.width) / Double(shrunk.height) - Double(size.width) / Double(size.height)) < 0.01)
+        #expect(url.hasPrefix("data:image/jpeg;base64,"))  // a photo without alpha goes as JPEG
+        #expect(FileManager.default.contents(atPath: folder.path + "/big.png").map([UInt8].init) == original)  // the file is untouched
+
+        let again = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(server.requests().filter { $0.path == "/chat/completions" }.count == 1)
+    }
 }
+
