@@ -29,6 +29,8 @@ struct Directives: Sendable {
     var firstByte: Double?
     /// `#fake:pcm-rate=N`: speech pcm at N Hz (said in `Content-Type: audio/pcm;rate=N;channels=1`).
     var pcmRate: Int?
+    /// `#fake:pcm-channels=N`: speech pcm in N interleaved channels (said in `Content-Type`).
+    var pcmChannels: Int?
     /// `#fake:ignore-hints`: chat answers at 1024x1024 whatever `image_config` asked, as a
     /// provider that drops the hints does.
     var ignoreHints = false
@@ -61,6 +63,7 @@ struct Directives: Sendable {
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
         case "ignore-hints": ignoreHints = true
+        case "pcm-channels": pcmChannels = value.flatMap { Int($0) }.flatMap { (1...8).contains($0) ? $0 : nil }
         case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }

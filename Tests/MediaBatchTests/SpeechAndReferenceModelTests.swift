@@ -39,6 +39,7 @@ import TestSupport
               {"id": "usual", "type": "tts", "format": "pcm", "text": "A line at the usual rate."},
               {"id": "low", "type": "tts", "format": "pcm", "sampleRate": 22050, "text": "A line at a low rate. #fake:pcm-rate=22050"},
               {"id": "answered", "type": "tts", "format": "pcm", "text": "A line the task expects at 24 kHz. #fake:pcm-rate=22050"\(subtitles ? #", "subtitles": "srt""# : "")},
+              {"id": "stereo", "type": "tts", "format": "pcm", "text": "A line in two channels. #fake:pcm-channels=2"},
               {"id": "mixed", "type": "tts", "format": "pcm", "maxChars": 150, "text": "\(mixed)"}
             ]}
             """
@@ -47,7 +48,7 @@ import TestSupport
         let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
         #expect(result.status != 0)
         #expect(result.stderr.contains("answered the narration's pcm chunks in different formats (chunk 1 at 24000 Hz mono, chunk 2 at 22050 Hz mono)"), "\(result.stderr)")
-        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 5)  // the disagreement is not retried
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 6)  // the disagreement is not retried
         func rate(_ name: String) -> Int? {
             guard let bytes = FileManager.default.contents(atPath: folder.path + "/out/pcm/\(name).wav"), bytes.count > 28 else { return nil }
             return bytes[24..<28].reversed().reduce(0) { $0 << 8 | Int($1) }
@@ -56,20 +57,28 @@ import TestSupport
         #expect(rate("low") == 22050)
         #expect(rate("answered") == 22050)
         #expect(rate("mixed") == nil)
+        // Two channels answered: a two-channel WAV header, and the duration counts frames, not samples.
+        let stereo = try #require(FileManager.default.contents(atPath: folder.path + "/out/pcm/stereo.wav"))
+        #expect(Int(stereo[22]) | Int(stereo[23]) << 8 == 2)
+        let stereoSidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/pcm/stereo.wav.json"))) as? [String: Any])
+        #expect(stereoSidecar["channels"] as? Int == 2)
+        let stereoSeconds = Double(stereo.count - 44) / Double(24000 * 2 * 2)
+        #expect(abs((stereoSidecar["duration"] as? Double ?? 0) - stereoSeconds) < 0.002)
         let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/pcm/answered.wav.json"))) as? [String: Any])
         #expect((sidecar["duration"] as? Double ?? 0) > 0)
         #expect(sidecar["sampleRate"] as? Int == 22050)
         #expect(sidecar["channels"] as? Int == 1)
         // The chunks of the failed narration were kept, with the rate each was answered at.
         let chunks = JournalLines(path: folder.path + "/out/pcm/.mediabatch/journal.jsonl").records("chunk")
-        #expect(chunks.compactMap { $0["rate"] as? Int }.sorted() == [22050, 22050, 22050, 24000, 24000])
+        #expect(chunks.compactMap { $0["rate"] as? Int }.sorted() == [22050, 22050, 22050, 24000, 24000, 24000])
+        #expect(chunks.compactMap { $0["channels"] as? Int }.sorted() == [1, 1, 1, 1, 1, 2])
 
         // A rerun asking for subtitles joins the kept chunk again (the subtitles come with the
         // new file), at the rate it was answered at, not the task's; nothing is bought.
         folder.write("m.json", manifest(subtitles: true))
         let again = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
         #expect(again.status != 0)
-        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 5, "\(again.stderr)")
+        #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 6, "\(again.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder.path + "/out/pcm/answered.srt"))
         #expect(rate("answered") == 22050)
     }
