@@ -1,6 +1,8 @@
 import FakeOpenRouter
 import ImageScaling
 import Media
+import OpenRouter
+import Tasks
 import Testing
 
 /// The libvips shrinker behind `downscaleInputs`: within the byte limit, aspect kept.
@@ -25,4 +27,20 @@ import Testing
             #expect(error.description.contains("cannot downscale notes.png"))
         }
     }
+    /// The key: each reference file's stamp plus the option (shrunk bytes are another
+    /// request); a task without reference files keeps the key it had.
+    @Test func theOptionIsPartOfTheKeyOnlyWhereThereAreFiles() {
+        var task = ImageTask(
+            id: "t", manifestName: "m", origin: TaskOrigin(file: "m.json", line: 1), output: OutputTarget(folder: "/nonexistent", baseName: "t"),
+            prompt: "edit", model: ModelRef("google/gemini-2.5-flash-image")!, aspectRatio: nil, resolution: nil, imageConfig: nil,
+            provider: nil, fallbackModels: nil, inputImages: ["/in/big.png"], variant: 1)
+        let stamps = ["/in/big.png 24000000 1700000000.0"]
+        let plain = RequestKey.of(.image(task), referenceStamps: stamps)
+        let plainWithout = RequestKey.of(.image(task), referenceStamps: [])
+        task.downscaleInputs = true
+        #expect(RequestKey.of(.image(task), referenceStamps: stamps) != plain)
+        #expect(RequestKey.of(.image(task), referenceStamps: stamps) == RequestKey.of(.image(task), referenceStamps: stamps))
+        #expect(RequestKey.of(.image(task), referenceStamps: []) == plainWithout)
+    }
 }
+

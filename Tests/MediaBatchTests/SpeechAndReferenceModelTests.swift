@@ -103,6 +103,12 @@ import TestSupport
         #expect(result.stderr.contains("tasks[1].inputImages"))
         #expect(result.stderr.contains("over OpenRouter's 50 MiB limit"))
         #expect(!result.stderr.contains("tasks[2]"))
+
+        // Opted in (here for every image task, in defaults), both limits give way: the run shrinks them.
+        let manifest = try String(contentsOfFile: folder.path + "/m.json", encoding: .utf8)
+        folder.write("m.json", manifest.replacingOccurrences(of: #"{"tasks": ["#, with: #"{"defaults": {"image": {"downscaleInputs": true}}, "tasks": ["#))
+        let opted = try runCLI(["validate", "m.json", "--offline"], in: folder.path)
+        #expect(opted.status == 0, "\(opted.stderr)")
     }
     /// Opted in (`downscaleInputs`), a reference image over 20 MB is shrunk with libvips
     /// before it is sent, keeping its aspect ratio, instead of refused; the key comes from the
