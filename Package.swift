@@ -9,7 +9,7 @@ let package = Package(
             name: "MediaBatch",
             targets: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
-                "Files", "Media", "Loudness", "Support",
+                "Files", "Media", "Loudness", "Support", "ImageScaling",
             ]),
         .executable(name: "mediabatch", targets: ["mediabatch"]),
         .executable(name: "fake-openrouter", targets: ["fake-openrouter"]),
@@ -31,7 +31,7 @@ let package = Package(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFileFlags"),
-        // The gallery's thumbnails.
+        // The gallery's thumbnails, and oversized reference images shrunk (opt-in).
         .systemLibrary(name: "CVips", providers: [.apt(["libvips-dev"])]),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
@@ -68,13 +68,15 @@ let package = Package(
         .target(name: "OpenRouter", dependencies: ["Tasks", "HTTP", "JSON", "Media", "Support"]),
         // The journal of each output folder, its resume snapshot, the run lock, shards.
         .target(name: "Journal", dependencies: ["Tasks", "JSON", "Files", "Support"]),
+        // Oversized reference images shrunk to fit OpenRouter's limits, for tasks that opt in.
+        .target(name: "ImageScaling", dependencies: ["CVips"]),
         // What a run did: its summary, report.json and the gallery.
         .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support", "CVips"]),
         // Planning and scheduling a run, atomic outputs, settings.
         .target(
             name: "Runner",
             dependencies: [
-                "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Journal", "Reports", "Tasks", "HTTP", "JSON", "Files",
+                "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Journal", "Reports", "ImageScaling", "Tasks", "HTTP", "JSON", "Files",
                 "Media", "Loudness", "Support", "CJansson",
             ]),
         // The thin command-line front end.
@@ -112,7 +114,7 @@ let package = Package(
             name: "MediaBatchTests",
             dependencies: [
                 "Runner", "Reports", "Journal", "Manifest", "ManifestDiagnostics", "Narration", "OpenRouter", "Tasks", "HTTP", "JSON",
-                "Files", "Media", "Loudness", "Support", "FakeOpenRouter", "TestSupport",
+                "Files", "Media", "Loudness", "Support", "ImageScaling", "FakeOpenRouter", "TestSupport",
                 // For the terminal front end's own pieces (the progress reporter).
                 "mediabatch",
                 // LAME, to encode mp3 with error protection (CRCs) for the gain tests.

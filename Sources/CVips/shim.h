@@ -1,5 +1,6 @@
-// libvips, for the gallery's thumbnails: the smallest shims Swift needs (vips_thumbnail,
-// vips_jpegsave and vips_image_new_from_file are variadic).
+// libvips, for the gallery's thumbnails and for shrinking oversized reference images (opt-in):
+// the smallest shims Swift needs (vips_thumbnail, vips_resize, the savers and
+// vips_image_new_from_file are variadic).
 //
 // The few declarations used are copied from <vips/vips.h> (libvips 8.x, a stable C API)
 // instead of including it: its headers pull in GLib's, whose pkg-config flags (-pthread)
@@ -7,6 +8,8 @@
 // (libvips-dev installs the .so links); `scripts/bootstrap.sh` installs it.
 #ifndef MEDIABATCH_CVIPS_SHIM_H
 #define MEDIABATCH_CVIPS_SHIM_H
+
+#include <stddef.h>
 
 typedef struct _VipsImage VipsImage;
 
@@ -17,6 +20,12 @@ void vips_vector_set_enabled(int enabled);
 int vips_thumbnail(const char *filename, VipsImage **out, int width, ...);
 int vips_jpegsave(VipsImage *in, const char *filename, ...);
 VipsImage *vips_image_new_from_file(const char *name, ...);
+VipsImage *vips_image_new_from_buffer(const void *buf, size_t len, const char *option_string, ...);
+int vips_resize(VipsImage *in, VipsImage **out, double scale, ...);
+int vips_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, ...);
+int vips_pngsave_buffer(VipsImage *in, void **buf, size_t *len, ...);
+int vips_image_hasalpha(VipsImage *image);
+void g_free(void *mem);
 int vips_image_get_width(const VipsImage *image);
 int vips_image_get_height(const VipsImage *image);
 void vips_error_clear(void);
@@ -49,6 +58,28 @@ static inline int mb_vips_thumbnail(const char *_Nonnull path, VipsImage *_Nulla
 static inline int mb_vips_save_jpeg(VipsImage *_Nonnull image, const char *_Nonnull path, int quality) {
     return vips_jpegsave(image, path, "Q", quality, "strip", 1, (void *)0);
 }
+
+/// The image encoded in `length` bytes at `bytes`, which must outlive it; NULL when libvips
+/// cannot read them.
+static inline VipsImage *_Nullable mb_vips_open_buffer(const void *_Nonnull bytes, size_t length) {
+    return vips_image_new_from_buffer(bytes, length, "", (void *)0);
+}
+
+/// `image` scaled by `scale` (both axes: the aspect is kept), with libvips' default kernel.
+static inline int mb_vips_resize(VipsImage *_Nonnull image, VipsImage *_Nullable *_Nonnull out, double scale) {
+    return vips_resize(image, out, scale, (void *)0);
+}
+
+/// `image` encoded as JPEG (quality `quality`, no metadata) or PNG (no metadata) into a buffer
+/// libvips allocates: the caller frees it with `mb_vips_free`.
+static inline int mb_vips_jpeg_buffer(VipsImage *_Nonnull image, void *_Nullable *_Nonnull buffer, size_t *_Nonnull length, int quality) {
+    return vips_jpegsave_buffer(image, buffer, length, "Q", quality, "strip", 1, (void *)0);
+}
+static inline int mb_vips_png_buffer(VipsImage *_Nonnull image, void *_Nullable *_Nonnull buffer, size_t *_Nonnull length) {
+    return vips_pngsave_buffer(image, buffer, length, "strip", 1, (void *)0);
+}
+static inline void mb_vips_free(void *_Nullable buffer) { g_free(buffer); }
+static inline int mb_vips_has_alpha(VipsImage *_Nonnull image) { return vips_image_hasalpha(image); }
 
 static inline int mb_vips_width(VipsImage *_Nonnull image) { return vips_image_get_width(image); }
 static inline int mb_vips_height(VipsImage *_Nonnull image) { return vips_image_get_height(image); }

@@ -232,11 +232,13 @@ extension Substring {
     var trimmingSpaces: String { String(self).trimmingCharacters(in: .whitespaces) }
 }
 
-/// The fake's two model lists as mediabatch caches them (`models.json`: `fetched`, `models`,
-/// `images`), so tests can start from a fresh cache instead of fetching it in every run.
+/// The fake's two model lists as mediabatch caches them (`models.json`: `baseURL`, `fetched`,
+/// `models`, `images`), so tests can start from a fresh cache instead of fetching it in every
+/// run. `baseURL` is the endpoint the lists are for: mediabatch uses a cache only for it.
 public enum FakeModelLists {
-    public static func cacheDocument(fetched: Int) -> String {
+    public static func cacheDocument(fetched: Int, baseURL: String) -> String {
         JSONOut.object([
+            ("baseURL", .string(baseURL)),
             ("fetched", .int(fetched)), ("models", Catalog.modelsDocument(outputModalities: "all")),
             ("images", ImageModelsCatalog.listDocument()), ("videos", VideoModelsCatalog.listDocument()),
         ]).text(escapeSlashes: false)

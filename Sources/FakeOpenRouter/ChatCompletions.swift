@@ -97,7 +97,7 @@ extension FakeCore {
         } else {
             count = directives.images ?? max(config.imagesPerResponse, 0)
             let scale = ImageGeometry.scale(ofTier: ask.tier) ?? 1
-            let size = ImageGeometry.pixels(ratio: ask.ratio, scale: scale)
+            let size = directives.ignoreHints ? (width: 1024, height: 1024) : ImageGeometry.pixels(ratio: ask.ratio, scale: scale)
             let format: ImageStore.Format = directives.jpeg ? .jpeg : .png
             let promptSeed = FNV1a.hash(Array(ask.prompt.utf8))
             for index in 0..<count {

@@ -43,6 +43,11 @@ struct Directives: Sendable {
     /// `#fake:amplitude=A` (0 < A <= 1): speech is an audible 400 Hz tone peaking at A of
     /// full scale (mp3 encoded with LAME, or pcm), instead of mp3 silence / the quiet pcm tone.
     var amplitude: Double?
+    /// `#fake:pcm-channels=N`: speech pcm in N interleaved channels (said in `Content-Type`).
+    var pcmChannels: Int?
+    /// `#fake:ignore-hints`: chat answers at 1024x1024 whatever `image_config` asked, as a
+    /// provider that drops the hints does.
+    var ignoreHints = false
 
     init(_ text: String) {
         var rest = Substring(text)
@@ -71,6 +76,8 @@ struct Directives: Sendable {
         case "fault-attempts": faultAttempts = value.flatMap { Int($0) }
         case "refuse": refusal = value.flatMap { Refusal(directive: $0) }
         case "refuse-attempts": refusalAttempts = value.flatMap { Int($0) }
+        case "ignore-hints": ignoreHints = true
+        case "pcm-channels": pcmChannels = value.flatMap { Int($0) }.flatMap { (1...8).contains($0) ? $0 : nil }
         case "pcm-rate": pcmRate = value.flatMap { Int($0) }.flatMap { (8000...192_000).contains($0) ? $0 : nil }
         case "video-seconds":
             videoSeconds = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }

@@ -131,3 +131,12 @@ enum PNGEncoder {
         out += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 }
+
+/// Images for tests that need real files of a given size (a reference image over
+/// OpenRouter's limits, say), made the way the fake makes its own.
+public enum SampleImages {
+    /// A valid RGB PNG of about `bytes` bytes that does not compress: random pixels.
+    public static func incompressiblePNG(bytes: Int, seed: UInt64 = 1) -> [UInt8] {
+        PNGEncoder.incompressible(targetBytes: bytes, seed: seed)
+    }
+}

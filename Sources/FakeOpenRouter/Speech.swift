@@ -71,8 +71,11 @@ extension FakeCore {
         if format == "mp3" {
             reply = .bytes(200, contentType: "audio/mpeg", SpeechAudio.mp3(audioFrames: frames, amplitude: directives.amplitude), headers: headers)
         } else {
+            // Interleaved channels: the same length of audio takes `channels` times the samples.
+            let channels = directives.pcmChannels ?? 1
             reply = .bytes(
-                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=1", SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame, amplitude: directives.amplitude), headers: headers)
+                200, contentType: "audio/pcm;rate=\(directives.pcmRate ?? 24000);channels=\(channels)",
+                SpeechAudio.pcm(samples: frames * SpeechAudio.samplesPerFrame * channels, amplitude: directives.amplitude), headers: headers)
         }
         // Billed when answered: a client gone before the first byte is not billed.
         reply.bill = Bill(record: record, when: .answered)

@@ -18,13 +18,19 @@ public struct ChunkRecords: Sendable {
         public let characters: Int
         public let size: Int
         public let sha256: String
+        /// PCM chunks: the sample rate and channels the answer's `Content-Type` named (nil for
+        /// mp3, and for records from before they were recorded).
+        public let pcmRate: Int?
+        public let pcmChannels: Int?
 
-        public init(hash: String, taskID: String, characters: Int, size: Int, sha256: String) {
+        public init(hash: String, taskID: String, characters: Int, size: Int, sha256: String, pcmRate: Int? = nil, pcmChannels: Int? = nil) {
             self.hash = hash
             self.taskID = taskID
             self.characters = characters
             self.size = size
             self.sha256 = sha256
+            self.pcmRate = pcmRate
+            self.pcmChannels = pcmChannels
         }
     }
 
@@ -83,7 +89,9 @@ public struct ChunkRecords: Sendable {
         guard let hash = record["hash"]?.stringValue, let task = record["task"]?.stringValue,
             let characters = record["chars"]?.intValue, let size = record["size"]?.intValue, let sha256 = record["sha256"]?.stringValue
         else { return nil }
-        return Chunk(hash: hash, taskID: task, characters: Int(characters), size: Int(size), sha256: sha256)
+        return Chunk(
+            hash: hash, taskID: task, characters: Int(characters), size: Int(size), sha256: sha256,
+            pcmRate: record["rate"]?.intValue.map(Int.init), pcmChannels: record["channels"]?.intValue.map(Int.init))
     }
 
     private static func split(_ record: JSON) -> Split? {

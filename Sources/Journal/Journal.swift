@@ -217,10 +217,12 @@ public final class Journal: @unchecked Sendable {
     /// A narration chunk's audio, kept under `.mediabatch/chunks/` for reruns (see
     /// `ChunkStore`): which narration (`key`, `taskID`) and chunk (`index`, 0-based, written
     /// 1-based like `started`'s), the chunk's request hash, its text's length in Characters,
-    /// and the file's size and SHA-256. Synced before it returns: a chunk counts as kept
-    /// only once this record is on disk.
+    /// and the file's size and SHA-256; for pcm, the sample rate and channels the answer
+    /// named (the WAV header a rerun joins the chunk with). Synced before it returns: a chunk
+    /// counts as kept only once this record is on disk.
     public func chunk(
-        key: String, taskID: String, index: Int, hash: String, characters: Int, size: Int, sha256: String, generationID: String?
+        key: String, taskID: String, index: Int, hash: String, characters: Int, size: Int, sha256: String, generationID: String?,
+        pcmRate: Int? = nil, pcmChannels: Int? = nil
     ) throws(FileError) {
         var record: JSONObject = ["event": "chunk", "key": .string(key), "task": .string(taskID), "chunk": .int(Int64(index + 1))]
         record["hash"] = .string(hash)
@@ -228,6 +230,8 @@ public final class Journal: @unchecked Sendable {
         record["size"] = .int(Int64(size))
         record["sha256"] = .string(sha256)
         if let generationID { record["generation"] = .string(generationID) }
+        if let pcmRate { record["rate"] = .int(Int64(pcmRate)) }
+        if let pcmChannels { record["channels"] = .int(Int64(pcmChannels)) }
         record["time"] = .string(UTCTime.now())
         try append(record)
     }

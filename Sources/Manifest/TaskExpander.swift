@@ -65,7 +65,9 @@ package struct ImageTaskExpander {
             }
         }
         let referenceField = entry.object["inputImages"].map { Located(value: $0, in: entry.path, key: "inputImages", line: entry.line) }
-        let references = referenceField.map { InputFiles(entry: entry).imageReferences($0) } ?? []
+        let downscaleInputs = entry.bool("downscaleInputs") ?? false
+        let inputFiles = InputFiles(entry: entry, downscale: downscaleInputs)
+        let references = referenceField.map { inputFiles.imageReferences($0) } ?? []
         let inputImageCount = references.count
         let api = self.api(models: models)
         let options = imagesOptions(api: api)
@@ -108,7 +110,7 @@ package struct ImageTaskExpander {
                     continue
                 }
                 let name = reference.template.render(variant.values)
-                if let path = resolvedReferences[name] ?? InputFiles(entry: entry).resolveImage(name, at: referenceField!, index: index) {
+                if let path = resolvedReferences[name] ?? inputFiles.resolveImage(name, at: referenceField!, index: index) {
                     resolvedReferences[name] = path
                     inputImages.append(path)
                 } else {
@@ -117,7 +119,7 @@ package struct ImageTaskExpander {
             }
             let prompt = parts.render(choice[0], variant.values)
             guard parts.promptFile != nil || entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
-            guard InputFiles(entry: entry).fitOneRequest(inputImages, at: referenceField) else { return nil }
+            guard inputFiles.fitOneRequest(inputImages, at: referenceField) else { return nil }
             var task = ImageTask(
                 id: variant.id, manifestName: entry.header.name, origin: entry.origin,
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
@@ -135,6 +137,7 @@ package struct ImageTaskExpander {
             task.outputFormat = options.outputFormat
             task.background = options.background
             task.reasoning = models[choice[1]].isAuto ? nil : options.reasoning
+            task.downscaleInputs = downscaleInputs
             return .image(task)
         }
     }
@@ -230,9 +233,12 @@ package struct ImageTaskExpander {
 /// folder: a path may not climb out of it, directly or through a symlink.
 package struct InputFiles {
     package let entry: EntryReader
+    /// `downscaleInputs`: reference files over OpenRouter's limits are accepted (up to
+    /// `ImageFields.maxDownscaleSourceBytes`) and shrunk by the run.
+    package var downscale = false
 
     /// The resolved path of a file named relative to the manifest, or nil (reported).
-    package func resolve(_ name: String, at located: Located, index: Int?, what: String, limit: Int) -> String? {
+    package func resolve(_ name: String, at located: Located, index: Int?, what: String, limit: Int, fix: String = "") -> String? {
         guard !name.contains("\u{0}"), !name.hasPrefix("/") else {
             entry.report(located, index: index, value: .string(name), "\(what)s are paths relative to the manifest's folder")
             return nil
@@ -248,7 +254,7 @@ package struct InputFiles {
         }
         guard FileIO.isRegularFile(real), let size = FileIO.size(real), size <= limit else {
             let most = limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit / 1_000_000) MB"
-            entry.report(located, index: index, value: .string(name), "\(what) must be a regular file of at most \(most)")
+            entry.report(located, index: index, value: .string(name), "\(what) must be a regular file of at most \(most)\(fix)")
             return nil
         }
         return real
@@ -272,10 +278,11 @@ package struct InputFiles {
     /// Whether reference images of these paths fit one request body (50 MiB, base64);
     /// reported at the field when they do not.
     package func fitOneRequest(_ paths: [String], at located: Located?) -> Bool {
-        guard let located, !paths.isEmpty else { return true }
+        // Shrunk by the run to fit (`ImageFields.downscaleTarget`).
+        guard let located, !paths.isEmpty, !downscale else { return true }
         let sizes = paths.filter { !$0.hasPrefix("http://") && !$0.hasPrefix("https://") }.compactMap(FileIO.size)
         guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return true }
-        entry.report(located, "these reference images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images")
+        entry.report(located, "these reference images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images, or set \"downscaleInputs\": true to have them shrunk")
         return false
     }
 
@@ -290,6 +297,9 @@ package struct InputFiles {
             }
             return name
         }
-        return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes)
+        if downscale { return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxDownscaleSourceBytes) }
+        return resolve(
+            name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes,
+            fix: " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk")
     }
 }

@@ -10,12 +10,12 @@ public enum ID3Tag {
     /// Nil or empty values are left out; NUL characters are removed (ID3v2.4 uses NUL to
     /// separate multiple values). When every value is nil or empty the result is empty:
     /// a tag must hold at least one frame, so no tag is written at all.
-    /// COMM uses language "eng" and an empty description. Sizes are syncsafe.
-    /// `track` ("3/12") becomes TRCK; each of `userText` a TXXX frame (description, value),
-    /// such as ReplayGain's; `extraFrames` (whole frames, e.g. `chapter`, `tableOfContents`)
-    /// go last.
+    /// COMM uses language "eng" and an empty description. Sizes are syncsafe. `milliseconds`,
+    /// the audio's exact length (from its frame count), goes into TLEN. `track` ("3/12")
+    /// becomes TRCK; each of `userText` a TXXX frame (description, value), such as
+    /// ReplayGain's; `extraFrames` (whole frames, e.g. `chapter`, `tableOfContents`) go last.
     public static func v24(
-        title: String?, artist: String?, album: String?, comment: String?, track: String? = nil,
+        title: String?, artist: String?, album: String?, comment: String?, track: String? = nil, milliseconds: Int? = nil,
         userText: [(String, String)] = [], extraFrames: [[UInt8]] = []
     ) -> [UInt8] {
         var frames: [UInt8] = []
@@ -27,6 +27,7 @@ public enum ID3Tag {
             // Encoding, language, empty description terminated by NUL, then the text.
             frames += frame("COMM", body: [3, 0x65, 0x6E, 0x67, 0] + text)
         }
+        if let milliseconds, milliseconds >= 0 { frames += frame("TLEN", body: [3] + Array(String(milliseconds).utf8)) }
         for (description, value) in userText {
             // Encoding, description terminated by NUL, then the value.
             frames += frame("TXXX", body: [3] + (cleaned(description) ?? []) + [0] + (cleaned(value) ?? []))

@@ -38,6 +38,25 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// The sample rate and channels of raw 16-bit PCM audio, as an answer's `Content-Type`
+/// names them (`audio/pcm;rate=24000;channels=1`): what a WAV header is written from, so
+/// that chunks of one narration can be checked to agree before they are joined.
+public struct PCMFormat: Sendable, Equatable, CustomStringConvertible {
+    public let rate: Int
+    public let channels: Int
+
+    public init(rate: Int, channels: Int) {
+        self.rate = rate
+        self.channels = channels
+    }
+
+    /// "24000 Hz mono", "48000 Hz 2 channels".
+    public var description: String { "\(rate) Hz " + (channels == 1 ? "mono" : "\(channels) channels") }
+
+    /// Seconds of audio in `bytes` of 16-bit samples.
+    public func seconds(of bytes: Int) -> Double { Double(bytes / (2 * max(channels, 1))) / Double(max(rate, 1)) }
+}
+
 /// Wraps raw 16-bit little-endian PCM speech (OpenRouter's "pcm" format) in a RIFF/WAVE header
 /// so the joined narration is a playable file.
 public enum WAVFile {

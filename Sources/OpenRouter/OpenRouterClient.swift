@@ -47,6 +47,8 @@ public struct OpenRouterClient: Sendable {
     /// `/images` with `n` > 1: `n` is an upper bound, and a provider may return fewer. The
     /// shortfall is asked for again (at most twice more), each answer in a buffer of its own;
     /// a shortfall request that fails leaves the images already paid for, not the task failed.
+    /// Every request's generation id is kept (joined with commas, in request order, like a
+    /// narration's chunks) and every request's cost counted, a failed one's too when billed.
     private func imagesWithShortfall(
         _ task: ImageTask, references: [ReferenceImage], placement: ImagePlacement, on connection: HTTPConnection,
         into buffer: ByteArray
@@ -54,16 +56,24 @@ public struct OpenRouterClient: Sendable {
         let first = try sendImages(task, references: references, placement: placement, on: connection, into: buffer)
         var images = first.images
         var cost = first.cost
+        var generationIDs = first.generationID.map { [$0] } ?? []
         var rest = task
         for _ in 0..<2 where images.count < task.imagesPerRequest {
             rest.imagesPerRequest = task.imagesPerRequest - images.count
-            guard let more = try? sendImages(rest, references: references, placement: placement, on: connection, into: ByteArray(headroom: buffer.headroom)),
-                !more.images.isEmpty
-            else { break }
-            images += more.images
+            let more: ImageResult
+            do { more = try sendImages(rest, references: references, placement: placement, on: connection, into: ByteArray(headroom: buffer.headroom)) } catch {
+                if let id = error.generationID { generationIDs.append(id) }
+                if let billed = error.billedCost, billed > 0 { cost = billed + (cost ?? 0) }
+                break
+            }
+            if let id = more.generationID { generationIDs.append(id) }
             cost = more.cost.map { $0 + (cost ?? 0) } ?? cost
+            guard !more.images.isEmpty else { break }
+            images += more.images
         }
-        return ImageResult(images: images, cost: cost, generationID: first.generationID, model: first.model, text: first.text)
+        return ImageResult(
+            images: images, cost: cost, generationID: generationIDs.isEmpty ? nil : generationIDs.joined(separator: ","), model: first.model,
+            text: first.text)
     }
 
     private func sendImages(

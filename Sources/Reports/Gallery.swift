@@ -110,7 +110,7 @@ public enum Gallery {
         figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
         figure img{width:100%;height:auto;display:block;background:#eee}
         figcaption{margin-top:6px;font-size:12px;color:#444;overflow-wrap:anywhere}
-        .meta{color:#777}audio,video{width:100%}.failed li{color:#a00}nav{margin:12px 0}nav a,nav b{margin-right:8px}
+        .meta{color:#777}.mismatch{color:#a60;font-weight:bold}audio,video{width:100%}.failed li{color:#a00}nav{margin:12px 0}nav a,nav b{margin-right:8px}
         </style></head><body>
 
         """
@@ -164,7 +164,11 @@ public enum Gallery {
         if let width = thumbnail?.width, let height = thumbnail?.height { details.append("\(width)×\(height)") }
         details.append(format + " " + size)
         if let seed = sidecar?["parameters"]?["seed"]?.intValue { details.append("seed \(seed)") }
-        let meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
+        var meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
+        if let mismatch = sidecar?["sizeMismatch"]?.stringValue {
+            // A model that ignored a hint: what was asked beside what came back, in plain sight.
+            meta += "<div class=\"mismatch\">\(escape(timesSign(mismatch)))</div>"
+        }
         let prompt = sidecar?["prompt"]?.stringValue ?? ""
         let shown = thumbnail?.path.map { escape(percentEncoded($0)) } ?? source
         var dimensions = ""
@@ -174,6 +178,18 @@ public enum Gallery {
             dimensions = " width=\"\(max(1, Int((Double(width) * scale).rounded())))\" height=\"\(max(1, Int((Double(height) * scale).rounded())))\""
         }
         return "<figure><a href=\"\(source)\"><img loading=\"lazy\" src=\"\(shown)\"\(dimensions) alt=\"\(escape(prompt))\"></a><figcaption>\(escape(prompt))\(meta)</figcaption></figure>"
+    }
+
+    /// `1024x1024` → `1024×1024`: an `x` between digits only.
+    static func timesSign(_ text: String) -> String {
+        let characters = Array(text)
+        var out = ""
+        for (index, character) in characters.enumerated() {
+            let between = character == "x" && index > 0 && index + 1 < characters.count && characters[index - 1].isASCII
+                && characters[index - 1].isNumber && characters[index + 1].isASCII && characters[index + 1].isNumber
+            out.append(between ? "×" : character)
+        }
+        return out
     }
 
     /// `83.4` → `1:23`.

@@ -36,6 +36,19 @@ public enum RunReport {
                 })
                 if let taskCost { task["cost"] = .double(money(taskCost)) }
                 if let generationID { task["generation"] = .string(generationID) }
+                if !outcome.returned.isEmpty {
+                    // What came back, beside what was asked: never a dropped setting hidden.
+                    task["returned"] = .array(outcome.returned.map { image in
+                        var returned: JSONObject = [
+                            "path": .string(FileIO.relative(image.path, to: outcome.folder)), "width": .int(Int64(image.width)),
+                            "height": .int(Int64(image.height)), "format": .string(image.format),
+                        ]
+                        if let mismatch = image.mismatch { returned["sizeMismatch"] = .string(mismatch) }
+                        return .object(returned)
+                    })
+                    let mismatches = outcome.returned.compactMap(\.mismatch)
+                    if let first = mismatches.first { task["sizeMismatch"] = .string(first) }
+                }
             case .failed(let failure):
                 task["status"] = failure.kind == .refused ? "refused" : "failed"
                 var error: JSONObject = ["kind": .string(failure.kind.rawValue), "message": .string(failure.message)]

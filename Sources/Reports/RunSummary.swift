@@ -15,6 +15,8 @@ public struct TaskOutcome: Sendable {
     public let seconds: Double
     /// The manifest output folder the task writes into.
     public var folder: String = ""
+    /// Images: what came back for each file (pixel size, format, a mismatch with the ask).
+    public var returned: [ReturnedImage] = []
 
     public var isDone: Bool { if case .done = result { return true } else { return false } }
 
@@ -25,6 +27,26 @@ public struct TaskOutcome: Sendable {
         self.result = result
         self.seconds = seconds
         self.folder = folder
+    }
+}
+
+/// What came back for one image file, beside what its task asked: the pixel size and format
+/// read from the image, and, when a model ignored a hint, the mismatch in words (`SizeCheck`).
+/// The report, the progress lines and the gallery say it, so a dropped setting is never hidden.
+public struct ReturnedImage: Sendable, Equatable {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    public let format: String
+    /// "asked 16:9, got 1024x1024 (aspect ratio differ)"; nil when the image matches the ask.
+    public let mismatch: String?
+
+    public init(path: String, width: Int, height: Int, format: String, mismatch: String?) {
+        self.path = path
+        self.width = width
+        self.height = height
+        self.format = format
+        self.mismatch = mismatch
     }
 }
 

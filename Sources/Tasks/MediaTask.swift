@@ -179,6 +179,9 @@ public struct ImageTask: Sendable {
     public var background: String?
     /// `reasoning` for image models that think (an effort or a token budget).
     public var reasoning: JSON?
+    /// `downscaleInputs`: reference files over OpenRouter's limits are shrunk before they are
+    /// sent instead of refused at validation (part of the key: see `RequestKey`).
+    public var downscaleInputs = false
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, prompt: String, model: ModelRef, aspectRatio: String?, resolution: String?, imageConfig: JSONObject?, provider: JSON?, fallbackModels: [String]?, inputImages: [String], variant: Int, api: ImageAPI = .chat, modalities: [String] = ["image", "text"], imagesPerRequest: Int = 1, seed: Int64? = nil, size: String? = nil, quality: String? = nil, outputFormat: String? = nil, background: String? = nil, reasoning: JSON? = nil) {
         self.id = id

@@ -46,8 +46,8 @@ struct ConfigCommand: ParsableCommand {
             setting("maxAttempts", configuration.maxAttempts, default: "6")
             Terminal.output("attribution\t\(OpenRouterEndpoint(baseURL: baseURL, apiKey: "").isOfficial ? "sent (HTTP-Referer, X-OpenRouter-Title, X-OpenRouter-Categories)" : "not sent (not OpenRouter's own URL)")")
             let cache = CatalogCache.path(environment: environment)
-            let catalog = cache.flatMap(CatalogCache.load)
-            Terminal.output("model lists\t\(cache ?? "-")\t(\(catalog.map { $0.isStale ? "cached, stale" : "cached" } ?? "not cached"))")
+            let catalog = cache.flatMap { CatalogCache.load(path: $0, baseURL: baseURL) }
+            Terminal.output("model lists\t\(cache ?? "-")\t(\(catalog.map { $0.isStale ? "cached, stale" : "cached" } ?? "not cached for this base URL"))")
         }
 
         /// `sk-or-v1-…abcd`: enough to tell keys apart, never enough to use one.

@@ -4,6 +4,7 @@ import Foundation
 import Journal
 import Manifest
 import ManifestDiagnostics
+import OpenRouter
 import Runner
 import Tasks
 
@@ -75,7 +76,7 @@ struct GCCommand: ParsableCommand {
     /// returns the output folders they write into.
     private func needManifests(_ sweeper: ChunkSweeper, configuration: Configuration) throws -> [String] {
         var failure: FileError?
-        let plan = try manifest.loadPlan(catalog: manifest.cachedCatalog, configuration: configuration) { task in
+        let plan = try manifest.loadPlan(catalog: ManifestOptions.cachedCatalog(baseURL: ProcessInfo.processInfo.environment["OPENROUTER_BASE_URL"] ?? configuration.baseURL ?? OpenRouterEndpoint.officialBaseURL), configuration: configuration) { task in
             guard failure == nil else { return }
             do throws(FileError) { try sweeper.need(task) } catch { failure = error }
         }

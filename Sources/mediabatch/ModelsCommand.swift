@@ -33,7 +33,7 @@ struct ModelsCommand: ParsableCommand {
         guard let cache = CatalogCache.path(environment: environment) else {
             throw CommandFailure.configuration("no cache folder: set XDG_CACHE_HOME or HOME")
         }
-        var catalog = CatalogCache.load(path: cache)
+        var catalog = CatalogCache.load(path: cache, baseURL: connection.cacheBaseURL)
         if refresh || catalog == nil || catalog!.isStale {
             do { catalog = try connection.fetchCatalog() } catch let failure as CommandFailure {
                 throw failure

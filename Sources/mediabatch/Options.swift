@@ -61,9 +61,18 @@ struct ManifestOptions: ParsableArguments {
     @Flag(help: "Never fetch OpenRouter's model lists; check against the cached ones, however old.")
     var offline = false
 
-    /// The model lists `mediabatch models` cached, if any (stale ones too: offline is normal).
-    var cachedCatalog: ModelCatalog? {
-        CatalogCache.path(environment: ProcessInfo.processInfo.environment).flatMap(CatalogCache.load)
+    /// The model lists cached for `baseURL`, if any (stale ones too: offline is normal);
+    /// lists cached from another base URL are none, said plainly on stderr.
+    static func cachedCatalog(baseURL: String) -> ModelCatalog? {
+        guard let path = CatalogCache.path(environment: ProcessInfo.processInfo.environment) else { return nil }
+        switch CatalogCache.lookup(path: path, baseURL: baseURL) {
+        case .lists(let catalog): return catalog
+        case .none: return nil
+        case .otherBaseURL(let recorded):
+            Terminal.error(
+                "note: the cached model lists are from \(recorded ?? "an unrecorded base URL"), not \(baseURL): not used for it")
+            return nil
+        }
     }
 
     /// The model lists for checks and prices. The cache serves while fresh; when it is
@@ -71,9 +80,10 @@ struct ManifestOptions: ParsableArguments {
     /// A fetch that fails leaves the stale cache, or nothing: either is said plainly on
     /// stderr, with what was not checked.
     func catalog(refresh: Bool, _ connection: ConnectionOptions) -> ModelCatalog? {
-        let cached = cachedCatalog
+        let baseURL = connection.cacheBaseURL
+        let cached = Self.cachedCatalog(baseURL: baseURL)
         if offline || (!refresh && cached.map { !$0.isStale } == true) {
-            if cached == nil { Terminal.error(CatalogNotice.weaker(reason: "--offline, and no cached model lists")) }
+            if cached == nil { Terminal.error(CatalogNotice.weaker(reason: "--offline, and no model lists cached for \(baseURL)")) }
             return cached
         }
         do { return try connection.fetchCatalog() } catch {
@@ -107,7 +117,7 @@ struct ManifestOptions: ParsableArguments {
     /// The manifests read down to their headers; validation comes with the run's preparation.
     func loadUnvalidatedPlan(configuration: Configuration?, catalog: ModelCatalog? = nil) -> BatchPlan {
         let plan = BatchPlan(
-            loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog ?? cachedCatalog, limits: limits,
+            loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits,
             context: context(configRoots: configuration?.inputRoots ?? []))
         for warning in plan.warnings { Terminal.error("warning: \(warning)") }
         return plan
@@ -117,7 +127,6 @@ struct ManifestOptions: ParsableArguments {
     /// the problems of the others (reported at once, and again as the run's exit code).
     func loadValidManifests(configuration: Configuration?, catalog: ModelCatalog? = nil) -> (plan: BatchPlan, invalid: ManifestError?) {
         let context = context(configRoots: configuration?.inputRoots ?? [])  // one clock for every manifest of the run
-        let catalog = catalog ?? cachedCatalog
         let (files, issues, notes) = ManifestPaths.files(manifests)
         for note in notes { Terminal.error("note: \(note)") }
         var valid: [String] = []
@@ -198,9 +207,15 @@ struct ConnectionOptions: ParsableArguments {
         let endpoint = try endpoints(try loadConfiguration()).image
         let fresh = try OpenRouterClient(endpoint: endpoint).catalog(on: try HTTPConnection(trace: trace(for: [endpoint])))
         if let cache = CatalogCache.path(environment: environment) {
-            do { try CatalogCache.save(fresh, path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
+            do { try CatalogCache.save(fresh, baseURL: endpoint.baseURL, path: cache) } catch { Terminal.error("warning: cannot cache the model lists: \(error)") }
         }
         return fresh
+    }
+
+    /// The base URL whose cached model lists apply: as `resolvedBaseURL`, with an unreadable
+    /// settings file read as none (the command reports it when it needs the file).
+    var cacheBaseURL: String {
+        resolvedBaseURL((try? Configuration.load(path: config ?? Configuration.defaultPath(environment: environment), required: false)) ?? Configuration())
     }
 
     func resolvedBaseURL(_ configuration: Configuration) -> String {

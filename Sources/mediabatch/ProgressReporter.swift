@@ -117,9 +117,14 @@ final class ProgressReporter: Sendable {
         case .done(let files, let cost, _):
             state.done += 1
             state.cost += cost ?? 0
+            // A model that ignored a hint: said on the task's line (on a terminal, above the live one).
+            let mismatches = Array(Set(outcome.returned.compactMap(\.mismatch))).sorted()
+            let note = mismatches.isEmpty ? "" : " — size differs: " + mismatches.joined(separator: "; ")
             if !quiet && !live {
                 let names = files.filter { !$0.path.hasSuffix(".json") }.map { FileIO.relativeDisplay($0.path) }.joined(separator: ", ")
-                write("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")\n")
+                write("done \(outcome.taskID) → \(names)\(cost.map { " (\(Terminal.dollars($0)))" } ?? "")\(note)\n")
+            } else if !quiet, !note.isEmpty {
+                print("done \(outcome.taskID)\(note)", &state)
             }
         case .failed(let failure) where failure.kind == .refused:
             state.refused += 1

@@ -96,7 +96,7 @@ struct StatusCommand: ParsableCommand {
         var order: [String] = []
         let root = FileIO.absolute(outputRoot ?? configuration.outputRoot ?? "output")
         let context = ManifestContext(inputRoots: configuration.inputRoots.compactMap(FileIO.realPath))
-        let cache = CatalogCache.path(environment: connection.environment).flatMap(CatalogCache.load)
+        let cache = ManifestOptions.cachedCatalog(baseURL: connection.resolvedBaseURL(configuration))
         // The run's planner gives each task its key as a run would: a task taking another's
         // output (`@id`) has its key from the producer's file as the journal records it.
         var planner = RunPlanner(shard: nil, force: false)

@@ -89,7 +89,8 @@ import TestSupport
         #expect(!offline.stdout.contains("$0.0000"))
 
         let environment = try cacheModels(server, in: folder)
-        let priced = try runCLI(["plan", "m.json", "--json"], environment: environment, in: folder.path)
+        // The lists are cached for the fake's base URL: a plan for it prices from them offline.
+        let priced = try runCLI(["plan", "m.json", "--json", "--offline", "--base-url", server.baseURL], environment: environment, in: folder.path)
         #expect(priced.status == 0)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(priced.stdout.utf8)) as? [String: Any])
         #expect(document["requests"] as? Int == 4)

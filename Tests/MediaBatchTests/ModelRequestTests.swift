@@ -109,7 +109,80 @@ import TestSupport
         let sent = server.requests().filter { $0.path == "/images" }.compactMap { $0.json() }
         #expect(sent.map { $0["n"] as? Int ?? 1 } == [3, 2, 1])
         #expect(sent.allSatisfy { $0["reasoning"] == nil })
-        #expect(result.generationID?.hasPrefix("gen-") == true)
+        // Every request's generation id is kept, in request order, and each one's cost counted.
+        let ids = try #require(result.generationID).split(separator: ",").map(String.init)
+        #expect(ids.count == 3)
+        #expect(Set(ids).count == 3)
+        #expect(ids.allSatisfy { $0.hasPrefix("gen-") })
         #expect(abs((result.cost ?? 0) - 3 * 0.04) < 1e-9)
     }
+    /// Through a run: the journal's `done` record and every sidecar carry each request's
+    /// generation id, and the record counts what all of them cost (what the fake billed).
+    @Test func aRunKeepsEveryTopUpRequestsGenerationAndCost() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "short", "tasks": [{"id": "s", "api": "images", "prompt": "a fox #fake:images=1", "model": "bytedance-seed/seedream-4.5", "count": 3}]}
+            """)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requests().filter { $0.path == "/images" }.count == 3)
+        let done = try #require(JournalLines(path: folder.path + "/out/short/.mediabatch/journal.jsonl").records("done").first)
+        let ids = (done["generation"] as? String ?? "").split(separator: ",").map(String.init)
+        #expect(ids.count == 3 && Set(ids).count == 3, "\(done)")
+        #expect(ids.allSatisfy { $0.hasPrefix("gen-") })
+        #expect(abs((done["cost"] as? Double ?? 0) - server.stats().billedCost) < 1e-9)
+        #expect(server.stats().billedGenerations == 3)
+        for image in ["s-1.png", "s-2.png", "s-3.png"] {
+            let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/short/\(image).json"))) as? [String: Any])
+            #expect(sidecar["generation"] as? String == ids.joined(separator: ","))
+        }
+    }
+    /// A model that ignored a hint: the mismatch is recorded everywhere a user looks: the
+    /// sidecar, the PNG's text chunk (the returned size beside the sent fields), report.json,
+    /// the gallery card and the task's `done` line; an image that matches says nothing of it.
+    @Test func aSizeMismatchIsRecordedInTheReportGalleryProgressAndPNGText() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "sizes", "tasks": [
+              {"id": "wide", "prompt": "a fox #fake:ignore-hints", "model": "google/gemini-2.5-flash-image", "aspectRatio": "16:9"},
+              {"id": "fits", "prompt": "a hare", "model": "google/gemini-2.5-flash-image", "aspectRatio": "16:9"}
+            ]}
+            """)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let mismatch = "asked 16:9, got 1024x1024 (aspect ratio differ)"
+        let doneLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("done ") }
+        #expect(doneLines.contains { $0.hasPrefix("done wide") && $0.hasSuffix("size differs: " + mismatch) }, "\(result.stderr)")
+        #expect(doneLines.contains { $0.hasPrefix("done fits") && !$0.contains("size differs") })
+
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/.mediabatch/report.json"))) as? [String: Any])
+        let tasks = try #require(report["tasks"] as? [[String: Any]])
+        let wide = try #require(tasks.first { $0["id"] as? String == "wide" })
+        #expect(wide["sizeMismatch"] as? String == mismatch)
+        let returned = try #require((wide["returned"] as? [[String: Any]])?.first)
+        #expect(returned["width"] as? Int == 1024 && returned["height"] as? Int == 1024 && returned["format"] as? String == "png")
+        #expect(returned["path"] as? String == "wide.png")
+        let fits = try #require(tasks.first { $0["id"] as? String == "fits" })
+        #expect(fits["sizeMismatch"] == nil)
+        #expect((fits["returned"] as? [[String: Any]])?.first?["width"] as? Int == 1344)
+
+        let gallery = try String(contentsOfFile: folder.path + "/out/sizes/index.html", encoding: .utf8)
+        #expect(gallery.contains("<div class=\"mismatch\">asked 16:9, got 1024×1024 (aspect ratio differ)</div>"))
+        #expect(gallery.components(separatedBy: "class=\"mismatch\"").count == 2)  // the style rule and the one card
+
+        let png = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/wide.png"))
+        #expect(png.range(of: Data("Aspect ratio: 16:9, Generator: mediabatch (OpenRouter /chat/completions), Returned size: 1024x1024  ".utf8)) != nil)
+        let fitting = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/fits.png"))
+        #expect(fitting.range(of: Data("Returned size: 1344x768   ".utf8)) != nil)
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sizes/wide.png.json"))) as? [String: Any])
+        #expect(sidecar["sizeMismatch"] as? String == mismatch)
+    }
 }
+
+

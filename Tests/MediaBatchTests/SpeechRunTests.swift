@@ -95,6 +95,15 @@ func chapterText(characters: Int) -> String {
         }
         #expect(occurrences("ID3") == 1)
         #expect(occurrences("Xing") + occurrences("Info") == 1)
+
+        // What came back is in the tag: TLEN, the exact length in milliseconds (frame count).
+        let tagSize = ID3Tag.syncsafeValue(bytes, at: 6) ?? 0
+        let tag = Array(bytes[10..<(10 + tagSize)])
+        let tlen = try #require((0..<(tag.count - 4)).first { Array(tag[$0..<($0 + 4)]) == Array("TLEN".utf8) })
+        let length = ID3Tag.syncsafeValue(tag, at: tlen + 4) ?? 0
+        let milliseconds = try #require(Int(String(decoding: tag[(tlen + 11)..<(tlen + 10 + length)], as: UTF8.self)))
+        #expect(tag[tlen + 10] == 3)  // UTF-8
+        #expect(abs(Double(milliseconds) / 1000 - joinedSeconds) <= 0.05, "TLEN \(milliseconds) ms, ffprobe \(joinedSeconds) s")
     }
 
     @Test func pcmIsWrittenAsAWAVAndOptionsAreForwarded() throws {

@@ -1,6 +1,7 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
+import Synchronization
 
 // Child processes (the built CLI, curl, media tools) and waiting with deadlines.
 
@@ -47,7 +48,7 @@ public func runTool(
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome]
+    var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome(arguments, environment)]
     for (key, value) in environment { env[key] = value }
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -96,7 +97,7 @@ public final class BackgroundCLI {
     public init(_ arguments: [String], environment: [String: String] = [:], in directory: String, logName: String) throws {
         process.executableURL = URL(fileURLWithPath: mediabatchExecutable())
         process.arguments = arguments
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome]
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "XDG_CACHE_HOME": seededCacheHome(arguments, environment)]
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -156,13 +157,31 @@ public func waitFor(timeout: Double, interval: Double = 0.005, _ condition: () -
     return condition()
 }
 
-/// A cache folder of this test process holding the fake's model lists, fresh: runs check
-/// against them without fetching (a test that wants no lists, or its own, sets
-/// `XDG_CACHE_HOME`). Never the shared `$HOME/.cache`, which other runs of the suite share.
-public let seededCacheHome: String = {
-    let folder = NSTemporaryDirectory() + "mediabatch-test-cache-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: folder + "/mediabatch", withIntermediateDirectories: true)
-    let document = FakeModelLists.cacheDocument(fetched: Int(Date().timeIntervalSince1970))
-    try! document.write(toFile: folder + "/mediabatch/models.json", atomically: true, encoding: .utf8)
-    return folder
-}()
+/// A cache folder of this test process holding the fake's model lists, fresh, recorded as
+/// fetched from `baseURL`: runs against it check without fetching (a test that wants no
+/// lists, or its own, sets `XDG_CACHE_HOME`). Never the shared `$HOME/.cache`, which other
+/// runs of the suite share. One folder per base URL, made on first use.
+public func seededCacheHome(baseURL: String) -> String {
+    seededCacheHomes.withLock { homes in
+        if let folder = homes[baseURL] { return folder }
+        let folder = NSTemporaryDirectory() + "mediabatch-test-cache-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: folder + "/mediabatch", withIntermediateDirectories: true)
+        let document = FakeModelLists.cacheDocument(fetched: Int(Date().timeIntervalSince1970), baseURL: baseURL)
+        try! document.write(toFile: folder + "/mediabatch/models.json", atomically: true, encoding: .utf8)
+        homes[baseURL] = folder
+        return folder
+    }
+}
+
+/// The seeded cache for the base URL a command line will use: `--base-url` (an argument of
+/// its own, or inside a shell command), else a fake's URL handed to a shell script, else
+/// `OPENROUTER_BASE_URL`, else OpenRouter's own.
+func seededCacheHome(_ arguments: [String], _ environment: [String: String]) -> String {
+    let words = arguments.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\"" || $0 == "'" }).map(String.init) }
+    let flag = words.firstIndex(of: "--base-url").flatMap { words.indices.contains($0 + 1) ? words[$0 + 1] : nil }
+        ?? words.first { $0.hasPrefix("--base-url=") }.map { String($0.dropFirst("--base-url=".count)) }
+    let local = words.first { $0.hasPrefix("http://127.0.0.1:") && $0.hasSuffix("/api/v1") }
+    return seededCacheHome(baseURL: flag ?? local ?? environment["OPENROUTER_BASE_URL"] ?? "https://openrouter.ai/api/v1")
+}
+
+private let seededCacheHomes = Mutex<[String: String]>([:])

@@ -1,5 +1,6 @@
 import Files
 import Journal
+import Media
 import Narration
 import Support
 import Tasks
@@ -78,15 +79,26 @@ package final class ChunkStore: Sendable {
 
     /// Keeps chunk `index` of narration `key`: staged and synced, named `<hash>.<ext>`, then
     /// its `chunk` record synced. Returns once the chunk would survive a crash.
-    package func keep(_ audio: [UInt8], hash: String, text: String, of task: SpeechTask, key: String, index: Int, generationID: String?) throws(FileError) {
+    /// The sample rate and channels a kept pcm chunk was answered with (nil for mp3, and for
+    /// chunks kept before they were recorded).
+    package func pcmFormat(hash: String) -> PCMFormat? {
+        guard let record = records.withLock({ $0.chunks[hash] }), let rate = record.pcmRate else { return nil }
+        return PCMFormat(rate: rate, channels: record.pcmChannels ?? 1)
+    }
+
+    package func keep(
+        _ audio: [UInt8], hash: String, text: String, of task: SpeechTask, key: String, index: Int, generationID: String?, pcm: PCMFormat? = nil
+    ) throws(FileError) {
         let path = path(hash: hash, format: task.format)
         try prepareDirectory()
         let staged = try audio.withUnsafeBytes { raw in Result { () throws(FileError) in try StagedFile([raw], for: path) } }.get()
         try naming.withLock { _ throws(FileError) in try staged.commit() }
-        let chunk = ChunkRecords.Chunk(hash: hash, taskID: task.id, characters: text.count, size: audio.count, sha256: SHA256.hex(audio))
+        let chunk = ChunkRecords.Chunk(
+            hash: hash, taskID: task.id, characters: text.count, size: audio.count, sha256: SHA256.hex(audio), pcmRate: pcm?.rate,
+            pcmChannels: pcm?.channels)
         try journal?.chunk(
             key: key, taskID: task.id, index: index, hash: hash, characters: chunk.characters, size: chunk.size, sha256: chunk.sha256,
-            generationID: generationID)
+            generationID: generationID, pcmRate: pcm?.rate, pcmChannels: pcm?.channels)
         records.withLock { $0.add(chunk) }
     }
 
@@ -108,11 +120,18 @@ package final class ChunkStore: Sendable {
     package func assembly(for task: SpeechTask, key: String, reuse: Bool) throws(FileError) -> NarrationAssembly {
         let chunks = split(task, key: key, reuse: reuse)
         var kept: [[UInt8]?] = Array(repeating: nil, count: chunks.texts.count)
+        var formats: [PCMFormat?] = Array(repeating: nil, count: chunks.texts.count)
         if reuse {
-            for (index, hash) in chunks.hashes.enumerated() { kept[index] = audio(hash: hash, format: task.format) }
+            for (index, hash) in chunks.hashes.enumerated() {
+                kept[index] = audio(hash: hash, format: task.format)
+                if task.format == .pcm, kept[index] != nil {
+                    // A chunk kept before rates were recorded was checked against the task's.
+                    formats[index] = pcmFormat(hash: hash) ?? PCMFormat(rate: task.sampleRate, channels: 1)
+                }
+            }
         }
         if !chunks.texts.isEmpty { try journal?.narration(key: key, taskID: task.id, chunks: chunks.hashes, spans: chunks.spans) }
-        return NarrationAssembly(task: task, key: key, chunks: chunks.texts, hashes: chunks.hashes, kept: kept, store: self, voices: chunks.voices)
+        return NarrationAssembly(task: task, key: key, chunks: chunks.texts, hashes: chunks.hashes, kept: kept, keptFormats: formats, store: self, voices: chunks.voices)
     }
 }
 

@@ -21,13 +21,16 @@ package struct NarrationLoudness {
     }
 
     /// Levels `parts` for `task`; a chunk that cannot be decoded fails the task, naming it.
-    package static func level(_ parts: [[UInt8]], for task: SpeechTask) throws(TaskFailure) -> NarrationLoudness {
+    /// `pcmRate`: the samples per second of pcm parts as the answers named them (the task's
+    /// `sampleRate` when nil); interleaved channels are measured as one stream at that many
+    /// times the rate (an approximation: speech comes mono).
+    package static func level(_ parts: [[UInt8]], for task: SpeechTask, pcmRate: Int? = nil) throws(TaskFailure) -> NarrationLoudness {
         guard let target = task.loudness else { return NarrationLoudness(parts: parts, target: nil, chunks: []) }
         let levelled: NarrationLeveller.Levelled
         do {
             switch task.format {
             case .mp3: levelled = try NarrationLeveller.levelMP3(parts, target: target)
-            case .pcm: levelled = try NarrationLeveller.levelPCM(parts, sampleRate: task.sampleRate, target: target)
+            case .pcm: levelled = try NarrationLeveller.levelPCM(parts, sampleRate: pcmRate ?? task.sampleRate, target: target)
             }
         } catch {
             throw failure(error)

@@ -2,6 +2,7 @@ import Files
 import JSON
 import Media
 import OpenRouter
+import Reports
 import Support
 import Tasks
 
@@ -29,13 +30,17 @@ package enum Sidecar {
         return sidecar
     }
 
+    /// What came back for one image: its pixel size, nil when its header does not say.
+    package static func pixelSize(_ image: GeneratedImage) -> (width: Int, height: Int)? {
+        // The header holds the size (a JPEG's frame header may follow large EXIF blocks).
+        image.withUnsafeBytes { ImageFormat.dimensions(Array($0.prefix(1 << 20))) }
+    }
+
     /// What came back for one image: its pixel size and format, and, when they differ from
     /// what the task asked (a model that ignored a hint), the mismatch in words.
-    package static func recordReturned(_ image: GeneratedImage, for task: ImageTask, into sidecar: inout JSONObject) {
-        // The header holds the size (a JPEG's frame header may follow large EXIF blocks).
-        guard let size = image.withUnsafeBytes({ ImageFormat.dimensions(Array($0.prefix(1 << 20))) }) else { return }
-        sidecar["returned"] = ["width": .int(Int64(size.width)), "height": .int(Int64(size.height)), "format": .string(image.format.rawValue)]
-        if let mismatch = SizeCheck.mismatch(task, width: size.width, height: size.height) { sidecar["sizeMismatch"] = .string(mismatch) }
+    package static func recordReturned(_ returned: ReturnedImage, into sidecar: inout JSONObject) {
+        sidecar["returned"] = ["width": .int(Int64(returned.width)), "height": .int(Int64(returned.height)), "format": .string(returned.format)]
+        if let mismatch = returned.mismatch { sidecar["sizeMismatch"] = .string(mismatch) }
     }
 
     package static func speech(_ task: SpeechTask, chunks: Int) -> JSONObject {
@@ -96,15 +101,26 @@ package enum Sidecar {
         return sidecar
     }
 
-    /// The `parameters` text inside PNGs, in the shape AUTOMATIC1111 users know.
-    package static func parameters(_ task: ImageTask) -> String {
+    /// The `parameters` text inside PNGs, in the shape AUTOMATIC1111 users know: the fields
+    /// sent, then what came back (`Returned size`, "unknown" before the image is read).
+    /// The returned size is padded to a fixed width so the chunk's length, which places the
+    /// decoded image (`ImagePlacement`), is the same before and after it is known.
+    package static func parameters(_ task: ImageTask, returned: (width: Int, height: Int)? = nil) -> String {
         var settings = ["Model: \(task.model.wireID)"]
         if let aspect = task.aspectRatio { settings.append("Aspect ratio: \(aspect)") }
         if let resolution = task.resolution { settings.append("Resolution: \(resolution)") }
+        if let size = task.size { settings.append("Size: \(size)") }
+        if let quality = task.quality { settings.append("Quality: \(quality)") }
         if let seed = task.seed { settings.append("Seed: \(seed)") }
         settings.append("Generator: mediabatch (OpenRouter \(task.api == .images ? "/images" : "/chat/completions"))")
+        var size = returned.map { "\($0.width)x\($0.height)" } ?? "unknown"
+        if size.count > returnedSizeWidth { size = "unknown" }
+        settings.append("Returned size: " + size + String(repeating: " ", count: returnedSizeWidth - size.count))
         return task.prompt + "\n" + settings.joined(separator: ", ")
     }
+
+    /// Room for `99999x99999`.
+    static let returnedSizeWidth = 11
 
     package static func encode(_ sidecar: JSONObject) -> [UInt8] {
         JSONEncoding.encode(.object(sidecar)) + [UInt8(ascii: "\n")]

@@ -1,9 +1,11 @@
 import Files
 import HTTP
+import ImageScaling
 import JSON
 import Manifest
 import Media
 import OpenRouter
+import Reports
 import Support
 import Tasks
 
@@ -31,8 +33,9 @@ package struct ImageTaskExecutor {
     /// reference file (another task's output) must have, the one its key was made with.
     package func fetch(_ task: ImageTask, digests: [String: String] = [:], on connection: HTTPConnection, into buffer: ByteArray) throws(TaskFailure) -> Fetched {
         var references: [ReferenceImage] = []
+        let limit = task.downscaleInputs ? ImageFields.maxDownscaleSourceBytes : ImageFields.maxInputImageBytes
         for path in task.inputImages {
-            let reference = try Self.reference(path)
+            let reference = try Self.reference(path, limit: limit)
             if let expected = digests[path], case .file(_, let bytes) = reference, SHA256.hex(bytes) != expected {
                 throw TaskFailure(
                     .permanent, cause: .file(path: path),
@@ -40,6 +43,7 @@ package struct ImageTaskExecutor {
             }
             references.append(reference)
         }
+        if task.downscaleInputs { references = try Self.shrunk(references) }
         // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
         let metadata = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task))
         let placement = ImagePlacement(pngInsertedBytes: metadata.count, maxImageBytes: maxImageBytes)
@@ -48,24 +52,58 @@ package struct ImageTaskExecutor {
     }
 
     /// A reference image for the request: a URL as it is, a file read whole (within the
-    /// manifest limit for input images).
-    private static func reference(_ path: String) throws(TaskFailure) -> ReferenceImage {
+    /// manifest limit for input images, or for images to shrink).
+    private static func reference(_ path: String, limit: Int) throws(TaskFailure) -> ReferenceImage {
         if path.hasPrefix("http://") || path.hasPrefix("https://") { return .url(path) }
-        do { return .file(path: path, bytes: try FileIO.readAll(path, limit: ImageFields.maxInputImageBytes)) } catch {
+        do { return .file(path: path, bytes: try FileIO.readAll(path, limit: limit)) } catch {
             throw TaskFailure(.permanent, cause: .file(path: path), message: error.description)
         }
     }
 
+    /// `downscaleInputs`: every file over its share of OpenRouter's limits (20 MB each, one
+    /// body within 50 MiB, see `ImageFields.downscaleTarget`) shrunk to fit; the others as read.
+    static func shrunk(_ references: [ReferenceImage]) throws(TaskFailure) -> [ReferenceImage] {
+        let files = references.filter { if case .file = $0 { return true } else { return false } }.count
+        let target = ImageFields.downscaleTarget(count: files)
+        var result: [ReferenceImage] = []
+        for reference in references {
+            guard case .file(let path, let bytes) = reference, bytes.count > target else {
+                result.append(reference)
+                continue
+            }
+            do { result.append(.file(path: path, bytes: try ImageDownscaler.fit(bytes, path: path, maxBytes: target).bytes)) } catch {
+                throw TaskFailure(.permanent, cause: .file(path: path), message: error.description)
+            }
+        }
+        return result
+    }
+
+    /// The files an image task wrote, and what came back for each image.
+    package struct Written {
+        package let files: [WrittenFile]
+        package let returned: [ReturnedImage]
+    }
+
     /// Writes every image, all or nothing (see `AtomicOutputs`): a failed task leaves no
-    /// file. PNGs carry the prompt and settings in an `iTXt` chunk; each image gets a
-    /// sidecar `<file>.json` unless sidecars are off.
-    package func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> [WrittenFile] {
+    /// file. PNGs carry the prompt, the settings sent and the pixel size that came back in an
+    /// `iTXt` chunk; each image gets a sidecar `<file>.json` unless sidecars are off.
+    package func write(_ fetched: Fetched, for task: ImageTask) throws(TaskFailure) -> Written {
         let result = fetched.result
         let images = result.images
-        let metadata = fetched.metadata
         var outputs: [OutputFile] = []
+        var returned: [ReturnedImage] = []
         for (index, image) in images.enumerated() {
             let path = task.output.path(index: index + 1, of: images.count, fileExtension: image.format.fileExtension)
+            let size = Sidecar.pixelSize(image)
+            let measured = size.map { size in
+                ReturnedImage(
+                    path: path, width: size.width, height: size.height, format: image.format.rawValue,
+                    mismatch: SizeCheck.mismatch(task, width: size.width, height: size.height))
+            }
+            if let measured { returned.append(measured) }
+            // The chunk as placed (same length), now with the size that came back.
+            let sized = PNGText.iTXtChunk(keyword: "parameters", text: Sidecar.parameters(task, returned: size))
+            let metadata = sized.count == fetched.metadata.count ? sized : fetched.metadata
             let chunk = image.format == .png ? metadata : []
             var file = OutputFile(path: path) { body in
                 image.withUnsafeBytes { bytes in
@@ -87,10 +125,10 @@ package struct ImageTaskExecutor {
                     sidecar["parameters"] = .object(parameters)
                 }
                 sidecar["file"] = .object(["sha256": .string(digest), "format": .string(image.format.rawValue), "index": .int(Int64(index + 1))])
-                Sidecar.recordReturned(image, for: task, into: &sidecar)
+                if let measured { Sidecar.recordReturned(measured, into: &sidecar) }
                 outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
             }
         }
-        return try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims)
+        return Written(files: try AtomicOutputs.write(outputs, taskID: task.id, folder: task.output.folder, claims: claims), returned: returned)
     }
 }

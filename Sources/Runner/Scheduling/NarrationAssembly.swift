@@ -1,4 +1,5 @@
 import Files
+import Media
 import Support
 import Tasks
 
@@ -25,6 +26,8 @@ package final class NarrationAssembly: Sendable {
     /// A narration with every chunk synthesized.
     package struct Complete {
         package let parts: [[UInt8]]
+        /// PCM: the sample rate and channels each part was answered with (nil for mp3).
+        package let formats: [PCMFormat?]
         /// The text of each part (for subtitles).
         package let texts: [String]
         /// The generation id of each chunk bought in this run, in text order.
@@ -36,6 +39,7 @@ package final class NarrationAssembly: Sendable {
 
     private struct State {
         var parts: [[UInt8]?]
+        var formats: [PCMFormat?]
         var generationIDs: [String?]
         var costs: [CostTicket] = []
         /// The generation of each of `costs`.
@@ -48,7 +52,11 @@ package final class NarrationAssembly: Sendable {
     private let state: Locked<State>
 
     /// `kept` holds the audio of each chunk found kept (nil for the others), in text order.
-    package init(task: SpeechTask, key: String, chunks: [String], hashes: [String], kept: [[UInt8]?], store: ChunkStore, voices: [String]? = nil) {
+    /// `keptFormats` their pcm sample rate and channels.
+    package init(
+        task: SpeechTask, key: String, chunks: [String], hashes: [String], kept: [[UInt8]?], keptFormats: [PCMFormat?]? = nil, store: ChunkStore,
+        voices: [String]? = nil
+    ) {
         precondition(hashes.count == chunks.count && kept.count == chunks.count, "one hash and one slot per chunk")
         self.task = task
         self.key = key
@@ -57,21 +65,23 @@ package final class NarrationAssembly: Sendable {
         self.store = store
         self.voices = voices ?? Array(repeating: task.voice, count: chunks.count)
         missing = kept.indices.filter { kept[$0] == nil }
-        state = Locked(State(parts: kept, generationIDs: Array(repeating: nil, count: chunks.count)))
+        state = Locked(
+            State(parts: kept, formats: keptFormats ?? Array(repeating: nil, count: chunks.count), generationIDs: Array(repeating: nil, count: chunks.count)))
     }
 
     /// Whether chunk `index` was found kept (so its job sends nothing).
     package func wasKept(_ index: Int) -> Bool { !missing.contains(index) }
 
     /// Keeps chunk `index`'s audio in the store (synced and journaled) for reruns.
-    package func keep(_ index: Int, audio: [UInt8], generationID: String?) throws(FileError) {
-        try store.keep(audio, hash: hashes[index], text: chunks[index], of: task, key: key, index: index, generationID: generationID)
+    package func keep(_ index: Int, audio: [UInt8], generationID: String?, pcm: PCMFormat? = nil) throws(FileError) {
+        try store.keep(audio, hash: hashes[index], text: chunks[index], of: task, key: key, index: index, generationID: generationID, pcm: pcm)
     }
 
     /// Stores chunk `index`; returns the whole narration when this completed it.
-    package func store(_ index: Int, audio: [UInt8], generationID: String?, cost: CostTicket?) -> Complete? {
+    package func store(_ index: Int, audio: [UInt8], generationID: String?, cost: CostTicket?, pcm: PCMFormat? = nil) -> Complete? {
         state.withLock { state in
             state.parts[index] = audio
+            state.formats[index] = pcm
             state.generationIDs[index] = generationID
             if let cost {
                 state.costs.append(cost)
@@ -90,7 +100,7 @@ package final class NarrationAssembly: Sendable {
     private func deliver(_ state: inout State) -> Complete? {
         guard !state.failed, !state.delivered, state.parts.allSatisfy({ $0 != nil }) else { return nil }
         state.delivered = true
-        return Complete(parts: state.parts.map { $0! }, texts: chunks, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
+        return Complete(parts: state.parts.map { $0! }, formats: state.formats, texts: chunks, generationIDs: state.generationIDs.compactMap { $0 }, costs: state.costs)
     }
 
     /// Marks the narration failed; true for the first failure only (which records it).

@@ -56,7 +56,11 @@ package final class OutcomeRecorder: Sendable {
         }
     }
 
-    package func done(_ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, extra: JSONObject = JSONObject(), loudness: JSONObject? = nil) {
+    /// `returned`: what came back for each image (pixel size, format, a mismatch with the ask).
+    package func done(
+        _ job: Job, attempts: Int, files: [WrittenFile], cost: Double?, generationID: String?, returned: [ReturnedImage] = [],
+        extra: JSONObject = JSONObject(), loudness: JSONObject? = nil
+    ) {
         attemptAnswered()
         let seconds = MonotonicClock.now() - job.firstStarted
         do {
@@ -73,6 +77,7 @@ package final class OutcomeRecorder: Sendable {
             taskID: job.task.id, origin: job.task.origin, attempts: attempts,
             result: .done(files: files, cost: cost, generationID: generationID), seconds: seconds)
         outcome.folder = job.task.output.folder
+        outcome.returned = returned
         spending.settle(reserved: job.reserved, paid: cost, for: job, wholeTask: true)
         state.withLock { summary in
             summary.done += 1

@@ -35,9 +35,9 @@ package struct SpeechTaskExecutor {
         let assembly = part.assembly
         if assembly.wasKept(part.index) { return assembly.keptComplete() }
         let spoken = try client.speak(part.task, text: part.text, on: connection, into: buffer)
+        let pcm = Self.pcmFormat(spoken, for: assembly.task)
         do throws(TaskFailure) {
-            try Self.checkPCM(spoken, for: assembly.task)
-            do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID) } catch {
+            do { try assembly.keep(part.index, audio: spoken.audio, generationID: spoken.generationID, pcm: pcm) } catch {
                 throw TaskFailure(.permanent, cause: .file(path: error.path), message: "cannot keep chunk \(part.index + 1) for reruns: \(error)")
             }
         } catch {
@@ -47,25 +47,30 @@ package struct SpeechTaskExecutor {
             throw failure
         }
         let cost = spoken.generationID.flatMap { id in costs?.lookUp(id) }
-        return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost)
+        return assembly.store(part.index, audio: spoken.audio, generationID: spoken.generationID, cost: cost, pcm: pcm)
     }
 
     /// Joins the chunks (frame-level for mp3, samples for pcm), brings them to the task's
     /// loudness target (`NarrationLoudness`), tags the mp3, and writes it, with its subtitles
-    /// when the task asks (`texts`: each part's text), all or none.
-    package func write(_ parts: [[UInt8]], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> [WrittenFile] {
-        try writeNarration(parts, for: task, texts: texts).files
+    /// when the task asks (`texts`: each part's text), all or none. PCM is written with the
+    /// sample rate and channels the answers named (`formats`, one per part; the task's
+    /// `sampleRate`, mono, where one is missing); parts that disagree fail the task.
+    package func write(_ parts: [[UInt8]], formats: [PCMFormat?] = [], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> [WrittenFile] {
+        try writeNarration(parts, formats: formats, for: task, texts: texts).files
     }
 
     /// `write`, also giving the loudness record for the journal's `done` (nil when off).
-    package func writeNarration(_ parts: [[UInt8]], for task: SpeechTask, texts: [String] = []) throws(TaskFailure) -> (files: [WrittenFile], loudness: JSONObject?) {
+    package func writeNarration(
+        _ parts: [[UInt8]], formats: [PCMFormat?] = [], for task: SpeechTask, texts: [String] = []
+    ) throws(TaskFailure) -> (files: [WrittenFile], loudness: JSONObject?) {
         let final: [UInt8]
         var seconds: Double?
-        if task.format == .pcm {
+        let pcm = task.format == .pcm ? try Self.commonFormat(formats, parts: parts.count, of: task) : nil
+        if let pcm {
             // The WAV header's settings are checked before any sample is measured.
-            _ = try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: [], sampleRate: task.sampleRate) }
+            _ = try wav { () throws(WAVError) in try WAVFile.joinPCM([], sampleRate: pcm.rate, channels: pcm.channels) }
         }
-        let levelled = try NarrationLoudness.level(parts, for: task)
+        let levelled = try NarrationLoudness.level(parts, for: task, pcmRate: pcm.map { $0.rate * $0.channels })
         let loudness: NarrationLoudness.Outcome
         switch task.format {
         case .mp3:
@@ -78,16 +83,18 @@ package struct SpeechTaskExecutor {
             if let speed = task.speed { comment += " speed=\(speed)" }
             if parts.count > 1 { comment += " chunks=\(parts.count)" }
             loudness = try levelled.outcome(joinedMP3: joined)
-            // A chapter is titled by its heading, numbered n/total, and belongs to its book's album.
+            // A chapter is titled by its heading, numbered n/total, and belongs to its book's
+            // album; what came back beside what was sent: the exact length (TLEN) from the frames.
             let title = task.chapter?.title ?? task.title ?? task.id
             let track = task.chapter.map { "\($0.number)/\($0.total)" }
             final = ID3Tag.v24(
                 title: title, artist: task.voice, album: task.chapter?.album ?? task.manifestName, comment: comment, track: track,
-                userText: loudness.replayGainTags) + joined
+                milliseconds: seconds.map { Int(($0 * 1000).rounded()) }, userText: loudness.replayGainTags) + joined
         case .pcm:
-            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(levelled.parts, sampleRate: task.sampleRate) }
-            seconds = Double(parts.reduce(0) { $0 + $1.count }) / Double(2 * max(task.sampleRate, 1))  // 16-bit mono
-            loudness = try levelled.outcome(joinedPCM: levelled.parts.flatMap { $0 }, sampleRate: task.sampleRate)
+            let pcm = pcm ?? PCMFormat(rate: task.sampleRate, channels: 1)
+            final = try wav { () throws(WAVError) in try WAVFile.joinPCM(levelled.parts, sampleRate: pcm.rate, channels: pcm.channels) }
+            seconds = parts.reduce(0) { $0 + pcm.seconds(of: $1.count) }
+            loudness = try levelled.outcome(joinedPCM: levelled.parts.flatMap { $0 }, sampleRate: pcm.rate * pcm.channels)
         }
         let path = task.output.path(index: nil, of: 1, fileExtension: task.format.fileExtension)
         var audio = OutputFile(path: path, bytes: final)
@@ -96,6 +103,11 @@ package struct SpeechTaskExecutor {
         var outputs = [audio]
         if sidecars {
             var sidecar = Sidecar.speech(task, chunks: parts.count)
+            if let pcm {
+                // What came back: the WAV header's rate and channels, from the answers.
+                sidecar["sampleRate"] = .int(Int64(pcm.rate))
+                sidecar["channels"] = .int(Int64(pcm.channels))
+            }
             // What came back: the audio's length (measured once, above).
             if let seconds {
                 sidecar["duration"] = .double((seconds * 1000).rounded() / 1000)
@@ -114,11 +126,16 @@ package struct SpeechTaskExecutor {
             outputs.append(OutputFile(path: path + ".json", bytes: Sidecar.encode(sidecar), sync: false))
         }
         if let subtitles = task.subtitles, texts.count == parts.count {
-            outputs.append(OutputFile(path: task.output.path(index: nil, of: 1, fileExtension: subtitles.rawValue), bytes: try Self.subtitles(subtitles, parts: parts, texts: texts, task: task)))
+            outputs.append(
+                OutputFile(
+                    path: task.output.path(index: nil, of: 1, fileExtension: subtitles.rawValue),
+                    bytes: try Self.subtitles(subtitles, parts: parts, texts: texts, task: task, pcm: pcm)))
         }
         if task.keepChunks {
             for (index, part) in parts.enumerated() {
-                let bytes = task.format == .pcm ? try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: part, sampleRate: task.sampleRate) } : part
+                let bytes = try pcm.map { pcm throws(TaskFailure) in
+                    try wav { () throws(WAVError) in try WAVFile.wav(pcm16LE: part, sampleRate: pcm.rate, channels: pcm.channels) }
+                } ?? part
                 let name = String(format: "%@/%@.part-%02d.%@", task.output.folder, task.output.baseName, index + 1, task.format.fileExtension)
                 outputs.append(OutputFile(path: name, bytes: bytes))
             }
@@ -127,7 +144,7 @@ package struct SpeechTaskExecutor {
     }
 
     /// Subtitles timed by each part's exact length: its mp3 frames, or its pcm samples.
-    static func subtitles(_ format: SubtitleFormat, parts: [[UInt8]], texts: [String], task: SpeechTask) throws(TaskFailure) -> [UInt8] {
+    static func subtitles(_ format: SubtitleFormat, parts: [[UInt8]], texts: [String], task: SpeechTask, pcm: PCMFormat? = nil) throws(TaskFailure) -> [UInt8] {
         var durations: [Double] = []
         for part in parts {
             switch task.format {
@@ -135,24 +152,34 @@ package struct SpeechTaskExecutor {
                 do { durations.append(try MP3Joiner.duration(of: part)) } catch {
                     throw TaskFailure(.permanent, cause: .response, message: "cannot time the subtitles: \(error)")
                 }
-            case .pcm: durations.append(Double(part.count / 2) / Double(max(task.sampleRate, 1)))
+            case .pcm: durations.append((pcm ?? PCMFormat(rate: task.sampleRate, channels: 1)).seconds(of: part.count))
             }
         }
         let cues = Subtitles.cues(chunks: texts, durations: durations)
         return Array(Subtitles.render(cues, webVTT: format == .vtt).utf8)
     }
 
-    /// PCM chunks must be what the WAV header will say: the rate and channels the answer's
-    /// `Content-Type` names must match the task's `sampleRate` and mono, else no chunk is kept.
-    static func checkPCM(_ spoken: OpenRouterClient.SpokenAudio, for task: SpeechTask) throws(TaskFailure) {
-        guard task.format == .pcm else { return }
-        if let rate = spoken.sampleRate, rate != task.sampleRate {
-            throw TaskFailure(.permanent, cause: .response, status: 200,
-                message: "\(task.model.wireID) answered pcm at \(rate) Hz, but the task's sampleRate is \(task.sampleRate): set \"sampleRate\": \(rate)")
-        }
-        if let channels = spoken.channels, channels != 1 {
-            throw TaskFailure(.permanent, cause: .response, status: 200, message: "\(task.model.wireID) answered pcm with \(channels) channels; mediabatch writes mono WAV")
-        }
+    /// The sample rate and channels of a pcm answer: those its `Content-Type` names, else
+    /// the task's `sampleRate` and mono. Nil for mp3.
+    static func pcmFormat(_ spoken: OpenRouterClient.SpokenAudio, for task: SpeechTask) -> PCMFormat? {
+        guard task.format == .pcm else { return nil }
+        return PCMFormat(rate: spoken.sampleRate ?? task.sampleRate, channels: spoken.channels ?? 1)
+    }
+
+    /// The one format every pcm part has (a part without one counts as the task's
+    /// `sampleRate`, mono); a narration whose parts disagree cannot be one WAV file, and
+    /// fails naming which chunks differ. Its chunks stay kept: nothing bought is lost.
+    static func commonFormat(_ formats: [PCMFormat?], parts: Int, of task: SpeechTask) throws(TaskFailure) -> PCMFormat {
+        let fallback = PCMFormat(rate: task.sampleRate, channels: 1)
+        let each = (0..<parts).map { formats.indices.contains($0) ? formats[$0] ?? fallback : fallback }
+        let first = each.first ?? fallback
+        guard let other = each.firstIndex(where: { $0 != first }) else { return first }
+        let firstChunks = each.indices.filter { each[$0] == first }.map { String($0 + 1) }.joined(separator: ", ")
+        throw TaskFailure(
+            .permanent, cause: .response, status: 200,
+            message: "\(task.model.wireID) answered the narration's pcm chunks in different formats (chunk \(firstChunks) at \(first), "
+                + "chunk \(other + 1) at \(each[other])): they cannot be joined into one WAV file. The chunks stay kept; "
+                + "run again with --force to buy the narration anew")
     }
 
     /// WAV bytes, or the reason they cannot be made as the failure of the task: permanent,

@@ -183,8 +183,10 @@ package struct Worker {
                 defer { lease.release() }
                 guard case .image(let task) = job.task else { return }
                 do throws(TaskFailure) {
-                    let files = try images.write(fetched.value, for: task)
-                    recorder.done(job, attempts: attempts, files: files, cost: fetched.value.cost, generationID: fetched.value.generationID)
+                    let written = try images.write(fetched.value, for: task)
+                    recorder.done(
+                        job, attempts: attempts, files: written.files, cost: fetched.value.cost, generationID: fetched.value.generationID,
+                        returned: written.returned)
                 } catch {
                     recorder.failed(job, attempts: attempts, failure: error, cost: fetched.value.cost)
                 }
@@ -200,15 +202,14 @@ package struct Worker {
             lanes.submit(UncheckedTransfer(complete)) { [speech, recorder] complete in
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
+                let costs = parts.costs.compactMap { $0.wait() }
                 do throws(TaskFailure) {
-                    let written = try speech.writeNarration(parts.parts, for: task, texts: parts.texts)
-                    let costs = parts.costs.compactMap { $0.wait() }
+                    let written = try speech.writeNarration(parts.parts, formats: parts.formats, for: task, texts: parts.texts)
                     recorder.done(
                         job, attempts: attempts, files: written.files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
                         generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","), loudness: written.loudness)
                 } catch {
                     // Every chunk was bought (and is kept): what they cost is counted all the same.
-                    let costs = parts.costs.compactMap { $0.wait() }
                     recorder.failed(job, attempts: attempts, failure: error, cost: costs.isEmpty ? nil : costs.reduce(0, +))
                 }
             }
