@@ -195,16 +195,21 @@ final class ProgressReporter: Sendable {
         var lines: [String] = []
         let folders = Dictionary(grouping: summary.outcomes, by: \.folder)
         if folders.count > 1 {
-            lines.append(String(format: "%-40@ %6@ %6@ %10@", "output folder" as NSString, "done" as NSString, "failed" as NSString, "cost" as NSString))
-            for folder in folders.keys.sorted() {
+            // Padded here: `%-40@` does not pad an NSString on Linux.
+            let names = folders.keys.sorted().map { String(FileIO.relativeDisplay($0).suffix(40)) }
+            let width = max(13, names.map(\.count).max() ?? 0)
+            func row(_ name: String, _ done: String, _ failed: String, _ cost: String) -> String {
+                func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+                return name + String(repeating: " ", count: width - name.count) + " " + right(done, 6) + " " + right(failed, 6) + " " + right(cost, 10)
+            }
+            lines.append(row("output folder", "done", "failed", "cost"))
+            for (folder, name) in zip(folders.keys.sorted(), names) {
                 let outcomes = folders[folder]!
                 let cost = outcomes.reduce(0.0) { total, outcome in
                     if case .done(_, let cost, _) = outcome.result { return total + (cost ?? 0) }
                     return total
                 }
-                let name = FileIO.relativeDisplay(folder)
-                lines.append(String(format: "%-40@ %6d %6d %10@", String(name.suffix(40)) as NSString,
-                                    outcomes.filter(\.isDone).count, outcomes.filter { !$0.isDone }.count, Terminal.dollars(cost) as NSString))
+                lines.append(row(name, String(outcomes.filter(\.isDone).count), String(outcomes.filter { !$0.isDone }.count), Terminal.dollars(cost)))
             }
         }
         for pending in summary.pendingVideos {
