@@ -18,7 +18,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 . scripts/bench-common.sh
-bench_build
+# The debug binaries (what scripts/test.sh just built, in CI): a gallery is the same either way.
+scripts/bootstrap.sh
+swift build --product mediabatch >/dev/null 2>&1 || swift build --product mediabatch
+swift build --product fake-openrouter >/dev/null 2>&1 || swift build --product fake-openrouter
+bin=$(swift build --show-bin-path)
 bench_start_fake
 
 cat >"$work/m.json" <<'JSON'
