@@ -123,7 +123,7 @@ package enum Sidecar {
     static let returnedSizeWidth = 11
 
     package static func encode(_ sidecar: JSONObject) -> [UInt8] {
-        JSONEncoding.encode(.object(sidecar)) + [UInt8(ascii: "\n")]
+        JSONEncoding.encodeForReading(.object(sidecar)) + [UInt8(ascii: "\n")]
     }
 }
 
