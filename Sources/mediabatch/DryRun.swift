@@ -51,11 +51,13 @@ struct DryRun {
         var rows: [Row] = []
         var planner = RunPlanner(shard: shard, force: force)
         planner.retryRefused = retryRefused
-        planner.visit = { (task: MediaTask, key: String) in
-            let (model, requests, estimate, line) = PlanCommand.describe(task, catalog: catalog)
-            let after = task.references.map(\.producerID)
+        // Each task's line is made on the validation threads, with its key.
+        planner.describe = { task in PlanCommand.listing(task, catalog: catalog) }
+        planner.visit = { (task: MediaTask, key: String, listing: TaskListing?) in
+            let listing = listing ?? PlanCommand.listing(task, catalog: catalog)
+            let after = task.hasReferences ? task.references.map(\.producerID) : []
             rows.append(Row(id: task.id, after: after, dependent: after.isEmpty ? nil : FolderKey(folder: task.output.folder, key: key),
-                            model: model, requests: requests, estimate: estimate, line: line,
+                            model: listing.model, requests: listing.requests, estimate: listing.estimate, line: listing.line,
                             json: json ? Self.columns(task) : nil))
         }
         planner.decided = { index, state in rows[index].state = state }
@@ -84,6 +86,9 @@ struct DryRun {
                     : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
             }
         }
+        // A hundred thousand planned tasks take a while to free: not on this thread, which
+        // has the listing to print.
+        Self.freeElsewhere(selection)
         return (Self.producersFirst(rows), catalog)
     }
 
@@ -109,6 +114,11 @@ struct DryRun {
         return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map { rows[$0.index] }
     }
 
+    /// Lets go of `value` on another thread (the process may end first: then nothing is freed).
+    private static func freeElsewhere<Value: Sendable>(_ value: Value) {
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(value) {} }
+    }
+
     /// A task's output folder and key: what tells tasks apart across the listing.
     struct FolderKey: Hashable {
         let folder: String
@@ -117,6 +127,7 @@ struct DryRun {
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
         let (rows, catalog) = try rows(json: json)
+        defer { Self.freeElsewhere(rows) }
         var byModel: [String: ModelLine] = [:]
         var counts: [State: Int] = [:]
         for row in rows {

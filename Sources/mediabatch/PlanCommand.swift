@@ -62,6 +62,12 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// The model, request count, estimated cost (nil: unknown) and listing line of a task.
+    /// `describe` as a `TaskListing`.
+    @Sendable static func listing(_ task: MediaTask, catalog: ModelCatalog?) -> TaskListing {
+        let (model, requests, estimate, line) = describe(task, catalog: catalog)
+        return TaskListing(model: model, requests: requests, estimate: estimate, line: line)
+    }
+
     static func describe(_ task: MediaTask, catalog: ModelCatalog?) -> (String, Int, Double?, String) {
         // A task that takes other tasks' outputs names them after its id: `variant ← @shot`.
         let references = task.references

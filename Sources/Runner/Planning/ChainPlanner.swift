@@ -104,7 +104,7 @@ struct ChainPlanner {
     /// run, or nil with the dependent's state for its own dependents. `visit` sees each
     /// dependent with its key, and `otherShard` counts those of other shards.
     mutating func plan(
-        visit: ((MediaTask, String) -> Void)?, otherShard: () -> Void,
+        visit: ((MediaTask, String, TaskListing?) -> Void)?, otherShard: () -> Void,
         decide: (PlannedTask, _ final: Bool) -> (planned: PlannedTask?, state: ProducerStateChange)
     ) -> (outcomes: [Outcome], rootKeys: [String: String]) {
         var outcomes: [Outcome] = []
@@ -140,7 +140,7 @@ struct ChainPlanner {
             if let rootKey { dependentRootKeys[dependent.id] = rootKey }
             if let shard, let rootKey, !shard.contains(key: rootKey) {
                 states[dependent.id] = .otherShard
-                visit?(task, RunPlanner.identify(task).key)
+                visit?(task, RunPlanner.identify(task).key, nil)
                 otherShard()
                 continue
             }
@@ -151,7 +151,7 @@ struct ChainPlanner {
             }
             let final = links.waitsFor.isEmpty && links.blocked == nil
             let identity = RunPlanner.identify(task, resolved: final ? links.resolved : [:])
-            visit?(task, identity.key)
+            visit?(task, identity.key, nil)
             var planned = PlannedTask(
                 ordinal: dependent.ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: identity.key,
                 stamps: identity.stamps, isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))

@@ -22,8 +22,11 @@ package struct RunPlanner {
     package var retryRefused = false
     /// Submit again video tasks whose earlier submit's answer was lost.
     package var resubmitUncertain = false
-    /// Sees every task validation expands, in order, with its key (`plan` describes them).
-    package var visit: ((MediaTask, String) -> Void)?
+    /// Sees every task validation expands, in order, with its key and, when `describe` is
+    /// set, its listing (`plan` lists them).
+    package var visit: ((MediaTask, String, TaskListing?) -> Void)?
+    /// How a listing shows a task: computed with its key, on the validation threads.
+    package var describe: (@Sendable (MediaTask) -> TaskListing)?
     /// Hears what the run would do with each visited task, by its place in the visiting
     /// order (0, 1, ...): `plan` lists the states without matching keys itself.
     package var decided: ((Int, PlannedState) -> Void)?
@@ -42,11 +45,21 @@ package struct RunPlanner {
         var visited = 0
         var books = BookPlans()
         do {
-            try plan.validate(identify: Self.identity) { task, identity, entry, ordinal in
+            let identify: @Sendable (MediaTask) -> TaskIdentity
+            if let describe {
+                identify = { task in
+                    var identity = Self.identity(task)
+                    identity.listing = describe(task)
+                    return identity
+                }
+            } else {
+                identify = Self.identity
+            }
+            try plan.validate(identify: identify) { task, identity, entry, ordinal in
                 // A task taking another's output is planned once every producer is known.
                 if task.hasReferences { return true }
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
-                visit?(task, key)
+                visit?(task, key, identity?.listing)
                 defer { visited += 1 }
                 if case .speech(let speech) = task { books.add(speech, key: key) }
                 if let shard, !shard.contains(key: key) {
