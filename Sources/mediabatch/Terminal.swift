@@ -46,7 +46,13 @@ enum Terminal {
 
     /// Money in text: four decimals, one format everywhere (`$0.0390`, `$12.3456`).
     static func dollars(_ amount: Double) -> String {
-        String(format: "$%.4f", amount)
+        // Digits by hand: `plan` prints one per task, and Foundation's formatting of 100,000
+        // of them is a tenth of a second. (Far outside any price, it formats as before.)
+        guard amount.isFinite, abs(amount) < 1e12 else { return String(format: "$%.4f", amount) }
+        let tenThousandths = Int64((abs(amount) * 10_000).rounded())
+        let fraction = String(tenThousandths % 10_000)
+        return (amount < 0 && tenThousandths > 0 ? "-$" : "$") + String(tenThousandths / 10_000) + "."
+            + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 
     /// A unit price, in plain decimals however small (`$0.0000008/char`, never `$8e-07/char`):

@@ -44,6 +44,10 @@ import TestSupport
         #expect(Terminal.price(2.5, per: "image") == "$2.5/image")
         #expect(Terminal.dollars(12.3456) == "$12.3456")
         #expect(Terminal.dollars(0.039) == "$0.0390")
+        #expect(Terminal.dollars(0) == "$0.0000")
+        #expect(Terminal.dollars(1.99999) == "$2.0000")
+        #expect(Terminal.dollars(17.0432) == "$17.0432")
+        #expect(Terminal.dollars(1234.5) == "$1234.5000")
     }
 
     @Test func tablesHaveAHeaderOnATerminalAndTabsThroughAPipe() {
