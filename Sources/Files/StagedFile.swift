@@ -50,15 +50,7 @@ public final class StagedFile {
             guard fdatasync(fd) == 0 else { throw FileError("fsync", path) }
             return
         }
-        for chunk in chunks {
-            var done = 0
-            while done < chunk.count {
-                let n = write(fd, chunk.baseAddress! + done, chunk.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw FileError("write", path) }
-                done += n
-            }
-        }
+        for chunk in chunks { try Self.writeAll(chunk, to: fd, path: path) }
         guard !sync || fdatasync(fd) == 0 else { throw FileError("fsync", path) }
     }
 
@@ -84,6 +76,13 @@ public final class StagedFile {
 
     /// Writes `bytes` after what `append` wrote before (a streaming staged file).
     public func append(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        try Self.writeAll(bytes, to: fd, path: path)
+        appendedBytes += bytes.count
+    }
+
+    /// Writes all of `bytes` at the descriptor's position (a short write goes on, EINTR is
+    /// tried again).
+    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws(FileError) {
         var done = 0
         while done < bytes.count {
             let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -91,7 +90,6 @@ public final class StagedFile {
             guard n > 0 else { throw FileError("write", path) }
             done += n
         }
-        appendedBytes += bytes.count
     }
 
     /// Up to `count` bytes at `offset` of what was written; nil when they cannot be read.
