@@ -135,6 +135,12 @@ package struct EntryReader {
         issues.add(at, line: located.line, value: value ?? located.value, message)
     }
 
+    /// The `output` template (or the id it defaults to) makes a name that cannot be a file
+    /// inside the output folder.
+    package func reportBadOutputName() {
+        issues.add(path.appending("output"), line: line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
+    }
+
     package func reportMissing(_ key: String, _ message: String) {
         issues.add(path.appending(key), line: line, message)
     }

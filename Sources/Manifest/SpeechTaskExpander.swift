@@ -103,7 +103,7 @@ package struct SpeechTaskExpander {
                 .merging(chapterNames(chapters, index: choices[4])) { $1 }
         }
         guard let variants else {
-            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
+            entry.reportBadOutputName()
             return []
         }
         return variants.compactMap { variant in

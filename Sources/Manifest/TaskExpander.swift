@@ -96,7 +96,7 @@ package struct ImageTaskExpander {
              "aspectRatio": aspectRatios[choices[2]]?.replacingColons() ?? "", "resolution": resolutions[choices[3]]?.lowercased() ?? ""]
         }
         guard let variants else {
-            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
+            entry.reportBadOutputName()
             return []
         }
         var resolvedReferences: [String: String] = [:]

@@ -92,7 +92,7 @@ package struct VideoTaskExpander {
              "resolution": resolutions[choices[4]]?.lowercased() ?? ""]
         }
         guard let variants else {
-            issues.add(entry.path.appending("output"), line: entry.line, "the output name must be a relative path inside the output folder (no '..', not absolute, at most \(PortableName.maxPathLength) bytes)")
+            entry.reportBadOutputName()
             return []
         }
         return variants.compactMap { variant in
