@@ -51,6 +51,8 @@ package struct EntryReader {
         let catalog: ModelCatalog?
         let modelRefs: ModelRefMemo?
         let row: Row?
+        /// `header.defaults[section]`, looked up once (a task reads a dozen fields).
+        let defaults: [(key: String, value: JSON, path: FieldPath)]
 
         init(header: ManifestHeader, object: JSONObject, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, section: String,
              catalog: ModelCatalog?, modelRefs: ModelRefMemo?, row: Row?) {
@@ -64,6 +66,7 @@ package struct EntryReader {
             self.catalog = catalog
             self.modelRefs = modelRefs
             self.row = row
+            defaults = header.defaults[section] ?? []
         }
     }
 
@@ -108,7 +111,7 @@ package struct EntryReader {
     package func field(_ key: String) -> Located? {
         let located: Located
         if let value = object[key] { located = Located(value: value, in: path, key: key, line: line) }
-        else if let fallback = header.defaults[section]?.first(where: { $0.key == key }) {
+        else if let fallback = fields.defaults.first(where: { $0.key == key }) {
             located = Located(value: fallback.value, path: fallback.path, line: nil)
         } else {
             return nil
