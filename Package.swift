@@ -63,7 +63,7 @@ let package = Package(
         // Text made for speaking: narration chunks.
         .target(name: "Narration", dependencies: ["Support"]),
         // Manifests: format, validation with locations, expansion into tasks.
-        .target(name: "Manifest", dependencies: ["ManifestDiagnostics", "Narration", "Tasks", "JSON", "Files", "Support"]),
+        .target(name: "Manifest", dependencies: ["ManifestDiagnostics", "Narration", "Tasks", "JSON", "Files", "Media", "Support"]),
         // Every exchange with OpenRouter: request shapes, decoding, typed failures.
         .target(name: "OpenRouter", dependencies: ["Tasks", "HTTP", "JSON", "Media", "Support"]),
         // The journal of each output folder, its resume snapshot, the run lock, shards.

@@ -68,6 +68,23 @@ public enum FileIO {
         return bytes
     }
 
+    /// The first `count` bytes of a file (fewer when it is shorter); nil when it cannot be read.
+    public static func readPrefix(_ path: String, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: max(count, 0))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(bytes.prefix(done))
+    }
+
     /// Writes `chunks` to `path` atomically: see `StagedFile`. A crash leaves either the
     /// old file or the new one, never a partial one.
     public static func writeAtomically(_ chunks: [UnsafeRawBufferPointer], to path: String, mode: mode_t = 0o644) throws(FileError) {

@@ -1,6 +1,7 @@
 import Files
 import JSON
 import ManifestDiagnostics
+import Media
 import Support
 import Tasks
 
@@ -297,9 +298,17 @@ package struct InputFiles {
             }
             return name
         }
-        if downscale { return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxDownscaleSourceBytes) }
-        return resolve(
-            name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes,
-            fix: " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk")
+        let path = downscale
+            ? resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxDownscaleSourceBytes)
+            : resolve(
+                name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes,
+                fix: " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk")
+        // A file that is not an image would fail only when its task is sent, after the rest
+        // of the batch was paid for: its first bytes are checked now.
+        if let path, let head = FileIO.readPrefix(path, count: 16), ImageFormat.sniff(head) == nil {
+            entry.report(located, index: index, value: .string(name), "reference image \(name) is not a PNG, JPEG, WebP or GIF image (by its first bytes)")
+            return nil
+        }
+        return path
     }
 }

@@ -87,7 +87,8 @@ import TestSupport
         let folder = TempFolder()
         defer { folder.remove() }
         for (name, size) in [("big.png", 21_000_000), ("a.png", 15_000_000), ("b.png", 15_000_000), ("c.png", 15_000_000)] {
-            folder.write(name, bytes: [])
+            // A PNG signature, then zeros: an image by its first bytes, of that size.
+            folder.write(name, bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
             #expect(truncate(folder.path + "/" + name, off_t(size)) == 0)
         }
         folder.write("m.json", """
@@ -109,6 +110,14 @@ import TestSupport
         folder.write("m.json", manifest.replacingOccurrences(of: #"{"tasks": ["#, with: #"{"defaults": {"image": {"downscaleInputs": true}}, "tasks": ["#))
         let opted = try runCLI(["validate", "m.json", "--offline"], in: folder.path)
         #expect(opted.status == 0, "\(opted.stderr)")
+
+        // A reference that is not an image is refused now, not when its task is sent (after
+        // the rest of the batch was paid for).
+        folder.write("notes.png", "just some text, not an image")
+        folder.write("m.json", #"{"tasks": [{"id": "x", "prompt": "edit", "model": "google/gemini-2.5-flash-image", "inputImages": ["a.png", "notes.png"]}]}"#)
+        let text = try runCLI(["validate", "m.json", "--offline"], in: folder.path)
+        #expect(text.status == 65)
+        #expect(text.stderr.contains("m.json:1: tasks[0].inputImages[1] = \"notes.png\": reference image notes.png is not a PNG, JPEG, WebP or GIF image"), "\(text.stderr)")
     }
     /// Opted in (`downscaleInputs`), a reference image over 20 MB is shrunk with libvips
     /// before it is sent, keeping its aspect ratio, instead of refused; the key comes from the
