@@ -106,13 +106,16 @@ public struct TaskChains: Sendable {
         for dependent in dependents {
             for reference in dependent.references {
                 guard let producer = slot(of: reference.producerID) else {
-                    issue(dependent, reference, "no task of the batch has the id \"\(reference.producerID)\" (a reference names a task id as `mediabatch plan` lists it, in any manifest of the run)")
+                    // An entry that multiplies (`count`, lists, vars) names its tasks `<id>-…`.
+                    let multiplied = slot(of: reference.producerID + "-1") != nil
+                        ? "; the entry with that id makes several tasks, named \(reference.producerID)-1, \(reference.producerID)-2, …: did you mean @\(reference.producerID)-1?" : ""
+                    issue(dependent, reference, "no task of the batch has the id \"\(reference.producerID)\" (a reference names a task id as `mediabatch plan` lists it, in any manifest of the run)\(multiplied)")
                     continue
                 }
                 if producer.shared {
                     issue(dependent, reference, "more than one task of the batch has the id \"\(reference.producerID)\"; give the producer an id of its own")
                 } else if !producer.makesImages {
-                    issue(dependent, reference, "task \(reference.producerID) makes no image (a tts task makes audio); a reference must name an image task")
+                    issue(dependent, reference, "task \(reference.producerID) makes no image (it is a speech or video task); a reference must name an image task")
                 } else if let number = reference.imageNumber, number > producer.imagesPerRequest {
                     issue(dependent, reference, "task \(reference.producerID) makes \(producer.imagesPerRequest) image\(producer.imagesPerRequest == 1 ? "" : "s") per request; #\(number) names none of them")
                 } else if reference.imageNumber == nil, producer.imagesPerRequest > 1 {

@@ -99,12 +99,15 @@ struct VideoChainTests {
             {"name": "board", "defaults": {"video": {"model": "google/veo-3.1", "duration": 4}},
              "tasks": [{"id": "clip", "type": "video", "prompt": "x", "firstFrame": "@nosuch"},
                        {"id": "voice", "type": "tts", "text": "Hello."},
-                       {"id": "clip2", "type": "video", "prompt": "y", "firstFrame": "@voice"}]}
+                       {"id": "clip2", "type": "video", "prompt": "y", "firstFrame": "@voice"},
+                       {"id": "pic", "prompt": "two foxes", "model": "google/gemini-2.5-flash-image", "count": 2},
+                       {"id": "clip3", "type": "video", "prompt": "z", "firstFrame": "@pic"}]}
             """)
         let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("nosuch") && result.stderr.contains("firstFrame"), "\(result.stderr)")
-        #expect(result.stderr.contains("voice"), "\(result.stderr)")
+        #expect(result.stderr.contains("task voice makes no image"), "\(result.stderr)")
+        #expect(result.stderr.contains("did you mean @pic-1?"), "\(result.stderr)")
         #expect(server.requests().filter { $0.path != "/models" && !$0.path.hasSuffix("/models") }.isEmpty)
     }
 }
