@@ -1,4 +1,5 @@
 import ArgumentParser
+import Files
 import Foundation
 import JSON
 import Journal
@@ -51,10 +52,17 @@ struct DryRun {
         var rows: [Row] = []
         var planner = RunPlanner(shard: shard, force: force)
         planner.retryRefused = retryRefused
-        // Each task's line is made on the validation threads, with its key.
-        planner.describe = { task in PlanCommand.listing(task, catalog: catalog) }
+        // Each task's line is made on the validation threads, with its key; a narration's
+        // chunks kept by earlier runs are not to buy again (what the run will find).
+        let stores = ChunkStores()
+        let force = force
+        let describe: @Sendable (MediaTask, String) -> TaskListing = { task, key in
+            guard !force, case .speech(let speech) = task else { return PlanCommand.listing(task, catalog: catalog) }
+            return PlanCommand.listing(task, catalog: catalog, narration: Self.chunksToBuy(speech, key: key, stores: stores))
+        }
+        planner.describe = describe
         planner.visit = { (task: MediaTask, key: String, listing: TaskListing?) in
-            let listing = listing ?? PlanCommand.listing(task, catalog: catalog)
+            let listing = listing ?? describe(task, key)
             let after = task.hasReferences ? task.references.map(\.producerID) : []
             rows.append(Row(id: task.id, after: after, dependent: after.isEmpty ? nil : FolderKey(folder: task.output.folder, key: key),
                             model: listing.model, requests: listing.requests, estimate: listing.estimate, line: listing.line,
@@ -112,6 +120,25 @@ struct DryRun {
             order.append((spot.anchor, spot.depth, index))
         }
         return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map { rows[$0.index] }
+    }
+
+    /// A narration's chunks as a run would split them now, and which of them earlier runs
+    /// kept (their record, and a file of the recorded size); nil when the folder's chunk
+    /// records cannot be read.
+    private static func chunksToBuy(_ task: SpeechTask, key: String, stores: ChunkStores) -> PlanCommand.NarrationChunksToBuy? {
+        guard let store = try? stores.store(folder: task.output.folder, journal: nil) else { return nil }
+        let chunks = store.split(task, key: key, reuse: true)
+        let records = store.chunks
+        var kept = 0
+        var characters = 0
+        for (index, hash) in chunks.hashes.enumerated() {
+            if let record = records[hash], FileIO.size(store.path(hash: hash, format: task.format)) == record.size {
+                kept += 1
+            } else {
+                characters += chunks.texts[index].count
+            }
+        }
+        return PlanCommand.NarrationChunksToBuy(chunks: chunks.hashes.count, kept: kept, charactersToBuy: characters)
     }
 
     /// Lets go of `value` on another thread (the process may end first: then nothing is freed).

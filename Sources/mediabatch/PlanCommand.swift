@@ -61,14 +61,24 @@ struct PlanCommand: ParsableCommand {
                    retryRefused: run.retryRefused).show(summary: false, json: run.json, all: false)
     }
 
+    /// A narration's chunks as the run would split them, how many earlier runs kept (bought
+    /// already), and the characters of the others.
+    struct NarrationChunksToBuy: Sendable {
+        let chunks: Int
+        let kept: Int
+        let charactersToBuy: Int
+    }
+
     /// The model, request count, estimated cost (nil: unknown) and listing line of a task.
     /// `describe` as a `TaskListing`.
-    @Sendable static func listing(_ task: MediaTask, catalog: ModelCatalog?) -> TaskListing {
-        let (model, requests, estimate, line) = describe(task, catalog: catalog)
+    @Sendable static func listing(_ task: MediaTask, catalog: ModelCatalog?, narration: NarrationChunksToBuy? = nil) -> TaskListing {
+        let (model, requests, estimate, line) = describe(task, catalog: catalog, narration: narration)
         return TaskListing(model: model, requests: requests, estimate: estimate, line: line)
     }
 
-    static func describe(_ task: MediaTask, catalog: ModelCatalog?) -> (String, Int, Double?, String) {
+    /// `narration`: for a narration, its chunks as the run would split them and those kept
+    /// by earlier runs (which cost nothing again); without it, every chunk is to buy.
+    static func describe(_ task: MediaTask, catalog: ModelCatalog?, narration: NarrationChunksToBuy? = nil) -> (String, Int, Double?, String) {
         // A task that takes other tasks' outputs names them after its id: `variant ← @shot`.
         let references = task.references
         let id = references.isEmpty ? task.id : task.id + " ← " + references.map(\.description).joined(separator: " ")
@@ -85,10 +95,16 @@ struct PlanCommand: ParsableCommand {
             let model = speech.model.wireID
             // As the run splits it: a chunk per voice stretch (dialogue), none ending on a heading.
             let layout = SplitLayout(sections: speech.voiceRuns.map(\.range), headings: speech.headings)
-            let chunks = NarrationSplitter.spans(Array(speech.text), maxChars: speech.maxChars, keeping: .none, layout: layout).count
+            let chunks = narration?.chunks ?? NarrationSplitter.spans(Array(speech.text), maxChars: speech.maxChars, keeping: .none, layout: layout).count
+            let kept = narration?.kept ?? 0
             var line = "\(id)\ttts\t\(model)\t\(speech.allVoices.joined(separator: "+"))\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
+            if kept > 0 { line += ", \(kept) kept" }
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
-            return (model, chunks, CostEstimate.speech(speech, catalog: catalog), line)
+            // Kept chunks cost nothing again: only the characters still to buy are priced.
+            let estimate = CostEstimate.speech(speech, catalog: catalog).map { whole in
+                narration.map { whole * Double($0.charactersToBuy) / Double(max(speech.text.count, 1)) } ?? whole
+            }
+            return (model, chunks - kept, estimate, line)
         case .video(let video):
             let model = video.model.wireID
             let seconds = video.duration.map { "\($0) s" } ?? "default length"

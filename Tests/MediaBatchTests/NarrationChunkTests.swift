@@ -254,8 +254,15 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         #expect(speechInputs(server).count == before.count)
 
         folder.write("ch.txt", edited)
+        // `plan` counts what the run will buy: the kept chunks are not requests again.
+        folder.write("m.json", manifest)
+        let planned = try runCLI(["plan", "m.json", "--output-root", "out", "--base-url", server.baseURL], environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let plannedRequests = planned.stdout.firstMatch(of: /; (\d+) requests?, estimated/).flatMap { Int($0.1) }
+        #expect(planned.stdout.contains("kept"), "\(planned.stdout)")
         #expect(try runAgainst(server, manifest: manifest, in: folder).done == 1)
         let rebought = Array(speechInputs(server).dropFirst(before.count))
+        #expect(plannedRequests == rebought.count, "plan said \(String(describing: plannedRequests)) requests, the run bought \(rebought.count): \(planned.stdout)")
         // Only the text of the chunk that held the edited paragraph is bought again (in one
         // or two chunks, as it now fits); every other chunk is kept.
         let affected = before.filter { $0.contains("paragraph 4,") }

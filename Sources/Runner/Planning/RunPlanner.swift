@@ -26,7 +26,7 @@ package struct RunPlanner {
     /// set, its listing (`plan` lists them).
     package var visit: ((MediaTask, String, TaskListing?) -> Void)?
     /// How a listing shows a task: computed with its key, on the validation threads.
-    package var describe: (@Sendable (MediaTask) -> TaskListing)?
+    package var describe: (@Sendable (MediaTask, String) -> TaskListing)?
     /// Hears what the run would do with each visited task, by its place in the visiting
     /// order (0, 1, ...): `plan` lists the states without matching keys itself.
     package var decided: ((Int, PlannedState) -> Void)?
@@ -49,7 +49,7 @@ package struct RunPlanner {
             if let describe {
                 identify = { task in
                     var identity = Self.identity(task)
-                    identity.listing = describe(task)
+                    identity.listing = describe(task, identity.key)
                     return identity
                 }
             } else {
