@@ -123,46 +123,58 @@ struct ManifestOptions: ParsableArguments {
         return plan
     }
 
-    /// `--keep-going`: the manifests checked one by one; the plan of the valid ones, and
-    /// the problems of the others (reported at once, and again as the run's exit code).
-    func loadValidManifests(configuration: Configuration?, catalog: ModelCatalog? = nil) -> (plan: BatchPlan, invalid: ManifestError?) {
+    /// `--keep-going`: the plan of the valid manifests, validated once as a whole by
+    /// `prepare` (the run's planner), and the problems of the others (reported at once, and
+    /// again as the run's exit code). A manifest with a problem is left out and the rest
+    /// planned again, so a clash between two manifests (the same output file) leaves out
+    /// the later one. Only when a problem cannot be told to one manifest (in a rows file)
+    /// are the manifests checked one by one.
+    func prepareValidManifests(
+        configuration: Configuration?, catalog: ModelCatalog? = nil, prepare: (BatchPlan) throws(PreparationError) -> RunSelection
+    ) throws -> (plan: BatchPlan, selection: RunSelection, invalid: ManifestError?) {
         let context = context(configRoots: configuration?.inputRoots ?? [])  // one clock for every manifest of the run
         let (files, issues, notes) = ManifestPaths.files(manifests)
         for note in notes { Terminal.error("note: \(note)") }
-        var valid: [String] = []
+        var valid = files
         var problems = issues
-        var chained = false
-        for file in files {
-            do {
-                // A task reference (`@id`) may name a task of another manifest: checked below.
-                let plan = try BatchPlan(
-                    paths: [file], outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context,
-                    checksReferences: false)
-                chained = chained || !plan.chains.isEmpty
-                valid.append(file)
+        func load(_ paths: [String]) -> BatchPlan {
+            BatchPlan(loading: paths, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+        }
+        while true {
+            let plan = load(valid)
+            do throws(PreparationError) {
+                let selection = try prepare(plan)
+                let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)
+                if let invalid { Terminal.error("--keep-going: skipping invalid manifests:\n\(invalid)") }
+                for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+                return (plan, selection, invalid)
             } catch {
+                guard case .manifest(let error) = error else { throw CommandFailure.file(failureOf(error)) }
+                let bad = Set(error.issues.map(\.file)).intersection(valid)
+                guard !bad.isEmpty, error.issues.allSatisfy({ bad.contains($0.file) }) else {
+                    // A problem not in a manifest's own text: find the bad ones one by one.
+                    let before = valid.count
+                    valid = valid.filter { file in
+                        do throws(ManifestError) {
+                            _ = try BatchPlan(paths: [file], outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
+                            return true
+                        } catch {
+                            problems += error.issues
+                            return false
+                        }
+                    }
+                    if valid.count == before { throw CommandFailure.manifest(error) }  // all pass alone: the problem is between them
+                    continue
+                }
                 problems += error.issues
+                valid.removeAll { bad.contains($0) }
             }
         }
-        // The references across the valid manifests: a manifest whose references fail (its
-        // producer was in a skipped manifest, say) is skipped too, until none fails.
-        while chained, !valid.isEmpty {
-            do {
-                _ = try BatchPlan(paths: valid, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
-                break
-            } catch {
-                let failing = Set(error.issues.map(\.file))
-                problems += error.issues
-                let before = valid.count
-                valid.removeAll { failing.contains($0) }
-                if valid.count == before { break }
-            }
-        }
-        let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)
-        if let invalid { Terminal.error("--keep-going: skipping invalid manifests:\n\(invalid)") }
-        let plan = BatchPlan(loading: valid, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits, context: context)
-        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
-        return (plan, invalid)
+    }
+
+    private func failureOf(_ error: PreparationError) -> FileError {
+        if case .file(let failure) = error { return failure }
+        preconditionFailure("only file errors are passed here")
     }
 }
 

@@ -6,6 +6,8 @@ import Foundation
 import HTTP
 import JSON
 import Journal
+import Manifest
+import ManifestDiagnostics
 import OpenRouter
 import Reports
 import Runner
@@ -147,9 +149,6 @@ struct RunCommand: ParsableCommand {
         let configuration = try connection.loadConfiguration()
         let endpoints = try connection.endpoints(configuration)
         let catalog = manifest.catalog(refresh: false, connection)
-        let (plan, invalid) = keepGoing
-            ? manifest.loadValidManifests(configuration: configuration, catalog: catalog)
-            : (manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog), nil)
         var options = RunOptions(endpoint: endpoints.image)
         options.speechEndpoint = endpoints.speech
         options.concurrency = max(1, min(256, concurrency ?? configuration.concurrency ?? 4))
@@ -178,11 +177,20 @@ struct RunCommand: ParsableCommand {
         let signals = SignalHandling(runner: runner, grace: grace)
         // Validation reads only, so a bad manifest leaves no trace; the lock comes before
         // anything is written.
+        let plan: BatchPlan
         let selection: RunSelection
-        do { selection = try runner.prepare(plan) } catch {
-            switch error {
-            case .manifest(let problems): throw CommandFailure.manifest(problems)
-            case .file(let failure): throw CommandFailure.file(failure)
+        var invalid: ManifestError?
+        if keepGoing {
+            (plan, selection, invalid) = try manifest.prepareValidManifests(configuration: configuration, catalog: catalog) { plan throws(PreparationError) in
+                try runner.prepare(plan)
+            }
+        } else {
+            plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
+            do { selection = try runner.prepare(plan) } catch {
+                switch error {
+                case .manifest(let problems): throw CommandFailure.manifest(problems)
+                case .file(let failure): throw CommandFailure.file(failure)
+                }
             }
         }
         // One lock per output folder: runs writing other folders of the root go on beside it.

@@ -39,4 +39,23 @@ import TestSupport
         #expect(result.stderr.contains("b.json:1: tasks[0].count"), "\(result.stderr)")
         #expect(result.stderr.contains("defaults.json: skipped"), "\(result.stderr)")
     }
+
+    @Test func keepGoingLeavesOutTheLaterOfTwoManifestsThatWriteTheSameFile() throws {
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("jobs/a.json", #"{"name": "shared", "tasks": [{"id": "one", "prompt": "a fox", "model": "google/gemini-2.5-flash-image"}]}"#)
+        folder.write("jobs/c.json", #"{"name": "shared", "tasks": [{"id": "one", "prompt": "an owl", "model": "google/gemini-2.5-flash-image"}, {"id": "two", "prompt": "a hare", "model": "google/gemini-2.5-flash-image"}]}"#)
+        let result = try runCLI(["run", "jobs", "--keep-going", "--output-root", "out", "--base-url", server.baseURL],
+                                environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(folder.files(under: "out/shared").filter { $0.hasSuffix(".png") } == ["one.png"])
+        #expect(result.stderr.contains("c.json") && result.stderr.contains("the same file"), "\(result.stderr)")
+        // The manifest left out sent nothing: one image, the fox.
+        let prompts = server.requests().filter { $0.path == "/chat/completions" }.compactMap { request in
+            ((request.json()?["messages"] as? [[String: Any]])?.first?["content"] as? String)
+        }
+        #expect(prompts.count == 1 && prompts.first?.contains("fox") == true, "\(prompts)")
+    }
 }
