@@ -153,7 +153,7 @@ let everyConstructMarkdown = """
 
     @Test func badLexiconRulesNameTheirLine() {
         func error(_ text: String) -> LexiconError? {
-            do { _ = try Lexicon(parsing: text) } catch { return error }
+            do { _ = try Lexicon(parsing: text) } catch { return error.errors.first }
             return nil
         }
         #expect(error("# ok\nno arrow here") == LexiconError(line: 2, message: "a rule is 'term => respelling' and this line has no '=>'"))
@@ -163,6 +163,11 @@ let everyConstructMarkdown = """
         #expect(error("/(unclosed/ => x")?.message.contains("not a valid regular expression") == true)
         #expect(error("/x*/ => y")?.message.contains("empty") == true)
         #expect(error("Ann => An\nann => Ahn")?.message == "'ann' already has a rule on line 1")
+        // Every bad line is told at once, in order, the good ones between them kept quiet.
+        #expect(throws: LexiconErrors.self) { try Lexicon(parsing: "one\nA => a\n => x\nB => \n# fine\nC => c [loud]\nA => again") }
+        do { _ = try Lexicon(parsing: "one\nA => a\n => x\nB => \n# fine\nC => c [loud]\nA => again") } catch {
+            #expect(error.errors.map(\.line) == [1, 3, 4, 6, 7])
+        }
     }
 
     @Test func quotedSpeechGoesToTheSecondVoice() {
