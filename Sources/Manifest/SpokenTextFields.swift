@@ -135,9 +135,12 @@ struct SpokenTextFields {
         task.subtitles = subtitles
         task.lexiconFile = lexiconFile
         guard changesText else { return task }
-        let options = SpokenText.Options(markdown: markdown, readCode: readCode, lexicon: lexicon, dialogue: dialogue?.voices(narrator: task.voice))
+        let voices = dialogue?.voices(narrator: task.voice)
+        let options = SpokenText.Options(markdown: markdown, readCode: readCode, lexicon: lexicon, dialogue: voices)
         let spoken = SpokenText(task.text, options: options)
         task = task.speaking(spoken.text)
+        // The task's voice is the narrator's (the sidecar's `voice`, the ID3 artist).
+        if let narrator = voices?.narrator { task = task.voiced(narrator) }
         task.voiceRuns = spoken.voiceRuns.map { VoiceRun(range: $0.range, voice: $0.voice) }
         task.headings = spoken.headings
         return task

@@ -154,6 +154,13 @@ import TestSupport
         #expect(Set(sent.map { "\($0.voice): \($0.input)" }) == [
             "bf_emma: The hall was quiet.", "af_bella: Who is there?", "am_adam: Only me, the keeper.", "af_bella: Then come in.",
         ])
+        // The sidecar and the ID3 artist name the narrator who spoke, never the task's
+        // default voice, which did not (issue 17, finding 11).
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/play/scene.mp3.json"))) as? [String: Any])
+        #expect(sidecar["voice"] as? String == "bf_emma", "\(sidecar)")
+        #expect(sidecar["voices"] as? [String] == ["bf_emma", "af_bella", "am_adam"], "\(sidecar)")
+        let probe = try runTool(try MediaToolHarness.locate("ffprobe"), ["-v", "error", "-show_entries", "format_tags=artist", "-of", "csv=p=0", folder.path + "/out/play/scene.mp3"])
+        #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "bf_emma", "\(probe.stdout)")
     }
 
     @Test func subtitlesEndWithTheAudioAndNeverOverlap() throws {
