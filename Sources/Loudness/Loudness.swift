@@ -6,6 +6,19 @@ public struct LoudnessMeasurement: Sendable, Equatable {
     public let integrated: Double?
     /// Largest absolute sample, 1.0 being full scale.
     public let samplePeak: Double
+    /// When `integrated` is nil but there is sound: the ungated loudness (LUFS, K-weighted
+    /// mean square) over the sound's own length, its leading and trailing silence left out —
+    /// the level of a stretch too short to integrate, such as a one-word quote. Nil otherwise.
+    public let ungated: Double?
+
+    public init(integrated: Double?, samplePeak: Double, ungated: Double? = nil) {
+        self.integrated = integrated
+        self.samplePeak = samplePeak
+        self.ungated = ungated
+    }
+
+    /// The level to judge the audio by: `integrated`, else `ungated`; nil when silent.
+    public var level: Double? { integrated ?? ungated }
 }
 
 /// Measures audio the way narrations are judged: EBU R128 integrated loudness (libebur128)
@@ -13,17 +26,40 @@ public struct LoudnessMeasurement: Sendable, Equatable {
 public enum Loudness {
     /// The level of an mp3 (tags and a Xing/Info frame are skipped).
     public static func measure(mp3: [UInt8]) throws(LoudnessError) -> LoudnessMeasurement {
-        let audio = try MP3Decoder.decode(mp3)
+        try measure(MP3Decoder.decode(mp3))
+    }
+
+    /// The level of decoded audio.
+    public static func measure(_ audio: DecodedAudio) throws(LoudnessError) -> LoudnessMeasurement {
         let meter = try LoudnessMeter(channels: audio.channels, sampleRate: audio.sampleRate)
         try meter.add(audio.samples, channels: audio.channels)
-        return LoudnessMeasurement(integrated: meter.integrated, samplePeak: meter.samplePeak)
+        let integrated = meter.integrated
+        let peak = meter.samplePeak
+        guard integrated == nil, peak > 0 else { return LoudnessMeasurement(integrated: integrated, samplePeak: peak) }
+        return LoudnessMeasurement(integrated: nil, samplePeak: peak, ungated: try ungated(audio.samples, channels: audio.channels, sampleRate: audio.sampleRate))
     }
 
     /// The level of mono 16-bit little-endian PCM.
     public static func measure(pcm16LE pcm: [UInt8], sampleRate: Int) throws(LoudnessError) -> LoudnessMeasurement {
-        let meter = try LoudnessMeter(channels: 1, sampleRate: sampleRate)
-        try meter.add(PCM16.samples(pcm), channels: 1)
-        return LoudnessMeasurement(integrated: meter.integrated, samplePeak: meter.samplePeak)
+        let samples = PCM16.samples(pcm)
+        return try measure(DecodedAudio(samples: samples.map { Float($0) / 32768 }, sampleRate: sampleRate, channels: 1))
+    }
+
+    /// Below this (about -60 dBFS) a sample at either end counts as silence and is left out
+    /// of an ungated measurement.
+    private static let silence: Float = 0.001
+
+    /// The ungated loudness of the sound between the first and the last sample above
+    /// `silence`; nil when that is under 10 ms or silent.
+    private static func ungated(_ samples: [Float], channels: Int, sampleRate: Int) throws(LoudnessError) -> Double? {
+        let frames = samples.count / channels
+        let loud = { (frame: Int) in (0..<channels).contains { abs(samples[frame * channels + $0]) >= silence } }
+        guard let first = (0..<frames).first(where: loud), let last = (0..<frames).last(where: loud) else { return nil }
+        let milliseconds = (last - first + 1) * 1000 / sampleRate
+        guard milliseconds >= 10 else { return nil }
+        let meter = try LoudnessMeter(channels: channels, sampleRate: sampleRate, windowMilliseconds: milliseconds)
+        try meter.add(Array(samples[(first * channels)..<((last + 1) * channels)]), channels: channels)
+        return meter.windowLoudness(milliseconds: milliseconds)
     }
 }
 

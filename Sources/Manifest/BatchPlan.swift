@@ -110,6 +110,11 @@ public final class BatchPlan: Sendable {
         // a case-insensitive disk (macOS, Windows, most USB sticks).
         // The exact path is kept as its hash only: one string per task, not two.
         var claimed: [String: (id: String, keyHash: Int, ref: EntryRef)] = [:]
+        // The books (`book: true`) by the path of their file, folded the same way: one entry's
+        // chapters share their book; no other entry's book or task may write it.
+        // A `textFile` pattern makes one entry per file, all at the same place of the manifest.
+        var books: [String: (id: String, album: String, ref: EntryRef, owner: String)] = [:]
+        var clashingBooks = Set<String>()
         claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
@@ -134,13 +139,37 @@ public final class BatchPlan: Sendable {
                     if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
                     chains.record(task, ref: entry.ref, ordinal: ordinal, entryPath: entry.path, line: entry.line)
                     let key = task.outputKey
-                    let folded = key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
+                    let folded = Self.folded(key)
                     if let other = claimed[folded] {
                         let same = other.keyHash == key.hashValue ? "the same file as" : "a file differing only in case from that of"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
                             "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.ref))); give them different ids or output names"))
                     } else {
                         claimed[folded] = (task.id, key.hashValue, entry.ref)
+                    }
+                    if let book = books[folded] {
+                        let output = entry.path.appending("output")
+                        let field = entry.line != nil || entry.manifest.line(of: output) != nil ? output : entry.path.appending("id")
+                        entryIssues.append(entry.issue(at: field, value: JSON.string(key),
+                            "task \(task.id) (\(location(of: task, in: entry))) would write the file of the book \"\(book.album)\" of task \(book.id) (\(location(of: book.ref))); give them different ids, output names or albums"))
+                    }
+                    if case .speech(let speech) = task, let chapter = speech.chapter, let target = chapter.book {
+                        let bookKey = Self.folded(target.folder + "/" + target.baseName)
+                        let field = bookField(of: entry)
+                        let owner = "\(entry.ref.manifest) \(entry.path)"
+                        if let other = books[bookKey], other.owner != owner {
+                            // Told once for the entry, not for each of its chapters.
+                            if clashingBooks.insert(owner).inserted {
+                                entryIssues.append(entry.issue(at: field, value: JSON.string(chapter.album),
+                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the same file as the book of task \(other.id) (\(location(of: other.ref))); give each book its own album"))
+                            }
+                        } else if books[bookKey] == nil {
+                            books[bookKey] = (task.id, chapter.album, entry.ref, owner)
+                            if let other = claimed[bookKey] {
+                                entryIssues.append(entry.issue(at: field, value: JSON.string(chapter.album),
+                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the file of task \(other.id) (\(location(of: other.ref))); give them different albums, ids or output names"))
+                            }
+                        }
                     }
                 }
                 if needed { selected.append(entry.ref) }
@@ -161,6 +190,17 @@ public final class BatchPlan: Sendable {
         state.withLock { $0 = (count, true) }
         chainState.withLock { [chains] in $0 = chains }
         return selected
+    }
+
+    /// `key` in lower case when it has capitals or non-ASCII (one file on a case-insensitive disk).
+    private static func folded(_ key: String) -> String {
+        key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
+    }
+
+    /// Where a book's problem is told: the entry's `album` when it has one, else its `book`.
+    private func bookField(of entry: ExpandedEntry) -> FieldPath {
+        let album = entry.path.appending("album")
+        return entry.line != nil || entry.manifest.line(of: album) != nil ? album : entry.path.appending("book")
     }
 
     /// `file:line` of a task slot, for messages.

@@ -61,11 +61,11 @@ struct SpokenTextFields {
         if let located = entry.field("lexicon"), let name = entry.string("lexicon", what: "a lexicon file path"),
             let (path, text) = InputFiles(entry: entry).readText(name, at: located, what: "lexicon file", limit: Self.maxLexiconBytes)
         {
-            do throws(LexiconError) {
+            do throws(LexiconErrors) {
                 lexicon = try Lexicon(parsing: text)
                 lexiconFile = path
             } catch {
-                entry.report(located, "lexicon \(path) line \(error.line): \(error.message)")
+                for problem in error.errors { entry.report(located, "lexicon \(path) line \(problem.line): \(problem.message)") }
             }
         }
         if let located = entry.field("dialogue") { dialogue = Self.dialogue(located, entry: entry) }
@@ -135,9 +135,12 @@ struct SpokenTextFields {
         task.subtitles = subtitles
         task.lexiconFile = lexiconFile
         guard changesText else { return task }
-        let options = SpokenText.Options(markdown: markdown, readCode: readCode, lexicon: lexicon, dialogue: dialogue?.voices(narrator: task.voice))
+        let voices = dialogue?.voices(narrator: task.voice)
+        let options = SpokenText.Options(markdown: markdown, readCode: readCode, lexicon: lexicon, dialogue: voices)
         let spoken = SpokenText(task.text, options: options)
         task = task.speaking(spoken.text)
+        // The task's voice is the narrator's (the sidecar's `voice`, the ID3 artist).
+        if let narrator = voices?.narrator { task = task.voiced(narrator) }
         task.voiceRuns = spoken.voiceRuns.map { VoiceRun(range: $0.range, voice: $0.voice) }
         task.headings = spoken.headings
         return task
@@ -145,13 +148,25 @@ struct SpokenTextFields {
 }
 
 extension SpeechTaskExpander {
+    /// Where `voice` is named in `dialogue`: `dialogue.quotes`, `.narrator` or
+    /// `.script.NAME` (the first that names it), else `dialogue` itself.
+    static func field(of voice: String, in dialogue: Located) -> FieldPath {
+        guard let object = dialogue.value.objectValue else { return dialogue.path }
+        for key in ["quotes", "narrator"] where object[key]?.stringValue == voice { return dialogue.path.appending(key) }
+        if let script = object["script"]?.objectValue {
+            for name in script.keys.sorted() where script[name]?.stringValue == voice { return dialogue.path.appending("script").appending(name) }
+        }
+        return dialogue.path
+    }
+
     /// The model's voices, when the catalog knows them, must include every dialogue voice.
     func checkDialogueVoices(_ fields: SpokenTextFields, models: [ModelRef]) {
         guard let dialogue = fields.dialogue, let located = entry.field("dialogue"), let catalog = entry.catalog else { return }
         for model in models {
             guard let known = catalog.models[model.wireID], !known.voices.isEmpty else { continue }
             for voice in Set(dialogue.otherVoices).sorted() where !known.voices.contains(voice) {
-                entry.report(located, value: .string(voice), "\(model.wireID) has no voice \(voice) (it has \(known.voices.joined(separator: ", "))); every voice of a dialogue uses the narration's model")
+                entry.issues.add(Self.field(of: voice, in: located), line: located.line, value: .string(voice),
+                    "\(model.wireID) has no voice \(voice) (it has \(known.voices.joined(separator: ", "))); every voice of a dialogue uses the narration's model")
             }
         }
     }

@@ -12,6 +12,11 @@ public struct LexiconError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// Every line of a lexicon that is not a rule, in file order: all are told at once.
+public struct LexiconErrors: Error, Equatable {
+    public let errors: [LexiconError]
+}
+
 /// A pronunciation lexicon: rules `term => respelling` applied to a narration's text before
 /// it is chunked, so a name the voice gets wrong is fixed once for every text.
 ///
@@ -51,8 +56,9 @@ public struct Lexicon: Sendable {
     public var count: Int { words.count + patterns.count }
 
     /// Reads lexicon rules from `text`.
-    /// - Throws: `LexiconError` for the first line that is not a rule.
-    public init(parsing text: String) throws(LexiconError) {
+    /// - Throws: `LexiconErrors`, one for each line that is not a rule.
+    public init(parsing text: String) throws(LexiconErrors) {
+        var problems: [LexiconError] = []
         var words: [WordRule] = []
         var patterns: [PatternRule] = []
         var seen: [String: Int] = [:]
@@ -61,50 +67,55 @@ public struct Lexicon: Sendable {
             let line = offset + 1
             let rule = raw.drop { $0.isPureWhitespace }
             if rule.isEmpty || rule.hasPrefix("#") { continue }
-            // A pattern's arrow is the first after its closing slash ("/a=>b/ => c").
-            let arrows = rule.ranges(of: "=>")
-            let patternArrow = rule.hasPrefix("/") ? arrows.first { rule[..<$0.lowerBound].trimmingPureWhitespace().count >= 2 && rule[..<$0.lowerBound].trimmingPureWhitespace().hasSuffix("/") } : nil
-            guard let arrow = patternArrow ?? arrows.first else {
-                throw LexiconError(line: line, message: "a rule is 'term => respelling' and this line has no '=>'")
-            }
-            var term = String(rule[..<arrow.lowerBound]).trimmingPureWhitespace()
-            var respelling = String(rule[arrow.upperBound...]).trimmingPureWhitespace()
-            var caseSensitive = false
-            if respelling.hasSuffix("]"), let open = respelling.lastIndex(of: "[") {
-                let flag = respelling[respelling.index(after: open)..<respelling.index(before: respelling.endIndex)]
-                guard flag == "case" else {
-                    throw LexiconError(line: line, message: "unknown flag [\(flag)]: the only flag is [case]")
+            do throws(LexiconError) {
+                // A pattern's arrow is the first after its closing slash ("/a=>b/ => c").
+                let arrows = rule.ranges(of: "=>")
+                let patternArrow = rule.hasPrefix("/") ? arrows.first { rule[..<$0.lowerBound].trimmingPureWhitespace().count >= 2 && rule[..<$0.lowerBound].trimmingPureWhitespace().hasSuffix("/") } : nil
+                guard let arrow = patternArrow ?? arrows.first else {
+                    throw LexiconError(line: line, message: "a rule is 'term => respelling' and this line has no '=>'")
                 }
-                caseSensitive = true
-                respelling = String(respelling[..<open]).trimmingPureWhitespace()
-            }
-            guard !term.isEmpty else { throw LexiconError(line: line, message: "the term before '=>' is empty") }
-            guard !respelling.isEmpty else {
-                throw LexiconError(line: line, message: "the respelling after '=>' is empty (write how the term is said)")
-            }
-            let key = (caseSensitive ? "c:" : "i:") + (caseSensitive ? term : term.lowercased())
-            if let first = seen[key] {
-                throw LexiconError(line: line, message: "'\(term)' already has a rule on line \(first)")
-            }
-            seen[key] = line
-            if term.count >= 2, term.hasPrefix("/"), term.hasSuffix("/") {
-                term = String(term.dropFirst().dropLast())
-                do {
-                    let regex = try Regex(term)
-                    if (try? regex.wholeMatch(in: "")) != nil {
-                        throw LexiconError(line: line, message: "the pattern /\(term)/ matches empty text")
+                var term = String(rule[..<arrow.lowerBound]).trimmingPureWhitespace()
+                var respelling = String(rule[arrow.upperBound...]).trimmingPureWhitespace()
+                var caseSensitive = false
+                if respelling.hasSuffix("]"), let open = respelling.lastIndex(of: "[") {
+                    let flag = respelling[respelling.index(after: open)..<respelling.index(before: respelling.endIndex)]
+                    guard flag == "case" else {
+                        throw LexiconError(line: line, message: "unknown flag [\(flag)]: the only flag is [case]")
                     }
-                } catch let error as LexiconError {
-                    throw error
-                } catch {
-                    throw LexiconError(line: line, message: "the pattern /\(term)/ is not a valid regular expression: \(error)")
+                    caseSensitive = true
+                    respelling = String(respelling[..<open]).trimmingPureWhitespace()
                 }
-                patterns.append(PatternRule(pattern: term, replacement: respelling, caseSensitive: caseSensitive, line: line))
-            } else {
-                let chars = Array(term)
-                words.append(WordRule(term: chars, folded: chars.map { String($0).lowercased() }, respelling: respelling, caseSensitive: caseSensitive, line: line))
+                guard !term.isEmpty else { throw LexiconError(line: line, message: "the term before '=>' is empty") }
+                guard !respelling.isEmpty else {
+                    throw LexiconError(line: line, message: "the respelling after '=>' is empty (write how the term is said)")
+                }
+                let key = (caseSensitive ? "c:" : "i:") + (caseSensitive ? term : term.lowercased())
+                if let first = seen[key] {
+                    throw LexiconError(line: line, message: "'\(term)' already has a rule on line \(first)")
+                }
+                seen[key] = line
+                if term.count >= 2, term.hasPrefix("/"), term.hasSuffix("/") {
+                    term = String(term.dropFirst().dropLast())
+                    do {
+                        let regex = try Regex(term)
+                        if (try? regex.wholeMatch(in: "")) != nil {
+                            throw LexiconError(line: line, message: "the pattern /\(term)/ matches empty text")
+                        }
+                    } catch let error as LexiconError {
+                        throw error
+                    } catch {
+                        throw LexiconError(line: line, message: "the pattern /\(term)/ is not a valid regular expression: \(error)")
+                    }
+                    patterns.append(PatternRule(pattern: term, replacement: respelling, caseSensitive: caseSensitive, line: line))
+                } else {
+                    let chars = Array(term)
+                    words.append(WordRule(term: chars, folded: chars.map { String($0).lowercased() }, respelling: respelling, caseSensitive: caseSensitive, line: line))
+                }
+            } catch {
+                problems.append(error)
             }
         }
+        if !problems.isEmpty { throw LexiconErrors(errors: problems) }
         var byFirst: [String: [Int]] = [:]
         for (index, rule) in words.enumerated() { byFirst[rule.folded[0], default: []].append(index) }
         for key in byFirst.keys { byFirst[key]?.sort { words[$0].term.count > words[$1].term.count } }

@@ -10,13 +10,27 @@ enum MarkdownInline {
         return String(decoding: squeezed(out), as: UTF8.self)
     }
 
-    /// Spaces left where markup was: runs become one space, none before `.,;:!?`.
+    /// Written into the output where markup was taken out, read (and dropped) by `squeezed`.
+    private static let removed: UInt8 = 0x00
+
+    /// Spaces left where markup was: runs become one space, and a space that markup left
+    /// before `.,;:!?` goes ("a <!-- x --> ." is "a."). A space the writer put there stays
+    /// ("word :smile:").
     private static func squeezed(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
+        var markupSinceWord = false
         for byte in bytes {
-            if byte == 0x20, out.last == 0x20 { continue }
-            if [0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F].contains(byte), out.last == 0x20, out.count >= 2 { out.removeLast() }
+            if byte == removed {
+                markupSinceWord = true
+                continue
+            }
+            if byte == 0x20 {
+                if out.last != 0x20 { out.append(byte) }
+                continue
+            }
+            if markupSinceWord, [0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F].contains(byte), out.last == 0x20, out.count >= 2 { out.removeLast() }
+            markupSinceWord = false
             out.append(byte)
         }
         return out
@@ -27,7 +41,14 @@ enum MarkdownInline {
         let end = line.endIndex
         while index < end {
             let byte = line[index]
+            // Every construct but plain text marks where markup went.
+            if [0x5C, 0x60, 0x5B, 0x3C, 0x2A, 0x5F, 0x7E].contains(byte) || (byte == 0x21 && index + 1 < end && line[index + 1] == 0x5B) {
+                out.append(removed)
+            }
             switch byte {
+            case removed:
+                index += 1  // a NUL in the text says nothing
+
             case 0x5C:  // backslash: an escaped punctuation mark is itself
                 if index + 1 < end, isASCIIPunctuation(line[index + 1]) {
                     out.append(line[index + 1])
@@ -49,6 +70,7 @@ enum MarkdownInline {
                 if let link = linkAt(line, open: index + 1) {
                     append(line[(index + 2)..<link.textEnd], into: &out)
                     index = link.end
+                    out.append(removed)  // the address went
                 } else {
                     out.append(byte)
                     index += 1
@@ -59,6 +81,7 @@ enum MarkdownInline {
                 } else if let link = linkAt(line, open: index) {
                     append(line[(index + 1)..<link.textEnd], into: &out)
                     index = link.end
+                    out.append(removed)  // the address went
                 } else {
                     out.append(byte)
                     index += 1
@@ -194,8 +217,14 @@ enum MarkdownInline {
             return (close + 1, address.last == 0x2F ? address.dropLast() : address)
         }
         if !inside.contains(0x20), inside.contains(0x40), next != 0x2F { return (close + 1, inside) }
+        // A line break or a block tag separates words ("with<br>break"); others join them.
+        let name = inside.drop { $0 == 0x2F }.prefix { isWordByte($0) }.map { $0 | 0x20 }
+        if separatingTags.contains(where: { $0.elementsEqual(name) }) { return (close + 1, [0x20]) }
         return (close + 1, [])
     }
+
+    /// HTML elements that end a word: `<br>`, `<p>`, `<div>`, `<li>`, table cells...
+    private static let separatingTags: [[UInt8]] = ["br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "dd", "dt", "hr", "blockquote", "section", "summary", "details"].map { Array($0.utf8) }
 
     private static let entities: [String: String] = [
         "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "mdash": "—", "ndash": "–",

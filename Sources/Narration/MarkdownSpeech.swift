@@ -77,6 +77,8 @@ struct MarkdownBlockReader {
     private var paragraphOffset = 0
     private var paragraphIsItem = false
     private var inTable = false
+    /// Inside a list: an indented line is a nested item or an item's text, not code.
+    private var inList = false
     private var code: [String] = []
     private var codeLine = 0
 
@@ -98,6 +100,9 @@ struct MarkdownBlockReader {
         var fence: (char: UInt8, count: Int)?
         var inComment = false
         var inFrontMatter = false
+        // Inside `<script>`, `<style>`, `<pre>` or `<textarea>` (HTML block type 1): the
+        // closing tag that ends it, and whether its lines are read as code.
+        var rawHTML: (closing: [UInt8], isCode: Bool)?
         while number < lines.count {
             let (lineStart, rawEnd) = lines[number]
             var end = rawEnd
@@ -125,6 +130,15 @@ struct MarkdownBlockReader {
                 if contains(line, "-->") { inComment = false }
                 continue
             }
+            if let open = rawHTML {
+                if containsIgnoringCase(line[...], open.closing) {
+                    rawHTML = nil
+                    flushCode()
+                } else if open.isCode, readCode {
+                    code.append(String(decoding: line, as: UTF8.self))
+                }
+                continue
+            }
             // Block quotes: the marks go; what follows is read as any line.
             var content = line
             while let rest = quoteRest(content) { content = rest }
@@ -134,6 +148,8 @@ struct MarkdownBlockReader {
                 flushCode()
                 continue
             }
+            // A line at the margin that is not an item ends the list.
+            if inList, leadingSpaces(content) == 0, listItemRest(content) == nil { inList = false }
             if let mark = fenceMark(content) {
                 flushParagraph()
                 fence = (mark.char, mark.count)
@@ -141,7 +157,7 @@ struct MarkdownBlockReader {
                 continue
             }
             let indent = leadingSpaces(content)
-            if indent >= 4, paragraph.isEmpty {
+            if indent >= 4, paragraph.isEmpty, !inList {
                 // An indented code block (not a paragraph's continuation).
                 if readCode {
                     if code.isEmpty { codeLine = number }
@@ -154,6 +170,17 @@ struct MarkdownBlockReader {
             if startsWith(body, "<!--") {
                 flushParagraph()
                 if !contains(body, "-->") { inComment = true }
+                continue
+            }
+            if let element = rawHTMLStart(body) {
+                flushParagraph()
+                let closing = Array("</\(element)>".utf8)
+                let isCode = element == "pre"
+                if isCode { codeLine = number }
+                if !containsIgnoringCase(body.dropFirst(element.utf8.count + 1), closing) {
+                    rawHTML = (closing, isCode)
+                    if isCode, readCode { code.append(String(decoding: body, as: UTF8.self)) }
+                }
                 continue
             }
             if let (level, title) = atxHeading(body) {
@@ -190,10 +217,18 @@ struct MarkdownBlockReader {
                 }
                 flushParagraph()
             }
-            if let item = listItemRest(body) {
+            // A nested item may stand 4 or more spaces in.
+            if let item = listItemRest(inList ? content.dropFirst(indent) : body) {
                 flushParagraph()
                 paragraphIsItem = true
+                inList = true
                 startLine(item, line: number, offset: lineStart)
+                continue
+            }
+            if let text = footnoteDefinitionRest(body) {
+                // `[^1]: text`: the text is read as a paragraph of its own, without its label.
+                flushParagraph()
+                startLine(text, line: number, offset: lineStart)
                 continue
             }
             startLine(body, line: number, offset: lineStart)
@@ -348,6 +383,27 @@ struct MarkdownBlockReader {
         return cells.filter { !$0.isEmpty }.joined(separator: ", ")
     }
 
+    /// The element name when `body` opens `<script>`, `<style>`, `<pre>` or `<textarea>`
+    /// (followed by a space, `>` or the end of the line), lowercased.
+    private func rawHTMLStart(_ body: ArraySlice<UInt8>) -> String? {
+        guard body.first == 0x3C else { return nil }
+        for element in ["script", "style", "pre", "textarea"] {
+            let name = Array(element.utf8)
+            let after = body.dropFirst(1 + name.count)
+            guard body.count > name.count, body.dropFirst().prefix(name.count).map({ $0 | 0x20 }) == name else { continue }
+            if after.isEmpty || after.first == 0x20 || after.first == 0x09 || after.first == 0x3E { return element }
+        }
+        return nil
+    }
+
+    /// The text of a footnote definition `[^label]: text`.
+    private func footnoteDefinitionRest(_ body: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard body.first == 0x5B, body.dropFirst().first == 0x5E, let close = body.firstIndex(of: 0x5D), close > body.startIndex + 2,
+            body[(close + 1)...].first == 0x3A
+        else { return nil }
+        return trimmed(body[(close + 2)...])
+    }
+
     /// What follows a list marker (`-`, `*`, `+`, `1.`, `1)`) and a task box (`[ ]`, `[x]`).
     private func listItemRest(_ body: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         guard let first = body.first else { return nil }
@@ -407,6 +463,16 @@ struct MarkdownBlockReader {
         let count = prefix.utf8CodeUnitCount
         guard bytes.count >= count else { return false }
         return prefix.withUTF8Buffer { needle in bytes.prefix(count).elementsEqual(needle) }
+    }
+
+    private func containsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ pattern: [UInt8]) -> Bool {
+        guard !pattern.isEmpty, bytes.count >= pattern.count else { return false }
+        var index = bytes.startIndex
+        while index + pattern.count <= bytes.endIndex {
+            if bytes[index..<(index + pattern.count)].map({ $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }).elementsEqual(pattern) { return true }
+            index += 1
+        }
+        return false
     }
 
     private func contains(_ bytes: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {

@@ -268,9 +268,10 @@ public struct SpeechTask: Sendable {
         return voiceRuns[low].voice
     }
 
-    /// Every voice of the narration, its own first.
+    /// Every voice that reads some of the narration, its own (the narrator's) first.
     public var allVoices: [String] {
-        var voices = [voice]
+        guard !voiceRuns.isEmpty else { return [voice] }
+        var voices = voiceRuns.contains { $0.voice == voice } ? [voice] : []
         for run in voiceRuns where !voices.contains(run.voice) { voices.append(run.voice) }
         return voices
     }

@@ -200,6 +200,36 @@ import TestSupport
         #expect(folder.files(under: "out/b").filter { $0.hasSuffix(".mp3") } == ["b-01.mp3", "b-02.mp3", "mine.mp3"])
     }
 
+    @Test func booksThatWouldWriteOneFileAreRefusedBeforeAnythingIsSent() throws {
+        // Issue 17, finding 5: two books with one album, and a book named like another
+        // task's output, passed validation (the first wrote no book at all, with exit 0).
+        let server = try startFake()
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("story.md", "# One\nThe first.\n\n# Two\nThe second.\n\n# Three\nThe third.\n")
+        folder.write("m.json", """
+            {"name": "m", "tasks": [
+              {"id": "q", "type": "tts", "textFile": "story.md", "chapters": "headings", "book": true, "album": "Same"},
+              {"id": "r", "type": "tts", "textFile": "story.md", "chapters": 2, "book": true,
+               "album": "Same"},
+              {"id": "s", "type": "tts", "textFile": "story.md", "chapters": 1, "book": true, "album": "Own"},
+              {"id": "Own", "type": "tts", "text": "I would be Own.mp3"}
+            ]}
+            """)
+        let validated = try runCLI(["validate", "m.json", "--offline"], in: folder.path)
+        #expect(validated.status == 65)
+        let sameAlbum = #"m.json:4: tasks[1].album = "Same": the book "Same" of task r-01 (m.json:3) would be written to the same file as the book of task q-01 (m.json:2); give each book its own album"#
+        let taskOnBook = #"m.json:6: tasks[3].id = ""#
+        #expect(validated.stderr.contains(sameAlbum), "\(validated.stderr)")
+        #expect(validated.stderr.contains(taskOnBook) && validated.stderr.contains(#"task Own (m.json:6) would write the file of the book "Own" of task s-01 (m.json:5)"#), "\(validated.stderr)")
+        // Told once per entry, not once per chapter.
+        #expect(validated.stderr.components(separatedBy: "the same file as the book").count == 2, "\(validated.stderr)")
+        let run = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        #expect(run.status == 65)
+        #expect(server.requests().isEmpty)
+    }
+
     @Test func chapterAndBookMistakesAreNamedAtTheirField() throws {
         let folder = TempFolder()
         defer { folder.remove() }

@@ -130,21 +130,58 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(frameSizes(shifted) == frameSizes(original))
     }
 
-    @Test func aChunkTooShortToMeasureMovesWithTheOthersAndSilenceStaysPut() throws {
+    /// A 440 Hz tone of `seconds` peaking at `peak` (ffmpeg's sine source is 1/8 of full
+    /// scale, so `volume` is 8 × peak), mono 24 kHz, made by ffmpeg's LAME encoder.
+    private func shortTone(_ name: String, seconds: Double, peak: Double, in folder: TempFolder) throws -> [UInt8] {
+        let path = folder.path + "/" + name
+        let made = try runTool(try Tool.locate("ffmpeg"), [
+            "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)", "-af", "volume=\(8 * peak)", "-ar", "24000", "-ac", "1", "-b:a", "32k", "-y", path,
+        ])
+        try #require(made.status == 0, "\(made.stderr)")
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// The ceiling a gain may lift a peak to (-1 dBFS), with room for the mp3 decoder's rounding.
+    static let ceiling = 0.8913 * 1.02
+
+    @Test func aChunkTooShortToIntegrateIsLevelledByItsOwnLevelAndSilenceStaysPut() throws {
         let folder = TempFolder()
         defer { folder.remove() }
         let long = try tone("long.mp3", rate: 24000, channels: 1, bitrate: "32k", volume: 0.02, in: folder)
-        let path = folder.path + "/short.mp3"
-        let made = try runTool(try Tool.locate("ffmpeg"), [
-            "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.2", "-af", "volume=0.02", "-ar", "24000", "-ac", "1", "-b:a", "32k", "-y", path,
-        ])
-        try #require(made.status == 0, "\(made.stderr)")
-        let short = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let quietShort = try shortTone("quiet.mp3", seconds: 0.2, peak: 0.0025, in: folder)
+        // A one-word quote that came loud: the mean shift of the others (+25 steps here) would clip it.
+        let loudShort = try shortTone("loud.mp3", seconds: 0.2, peak: 0.5, in: folder)
         let silent = try tone("silent.mp3", rate: 24000, channels: 1, bitrate: "32k", volume: 0, in: folder)
-        let levelled = try NarrationLeveller.levelMP3([long, short, silent], target: -18)
+        let levelled = try NarrationLeveller.levelMP3([long, quietShort, loudShort, silent], target: -18)
         #expect(levelled.chunks[0].measured != nil && levelled.chunks[0].steps > 5)
-        #expect(levelled.chunks[1].measured == nil && levelled.chunks[1].steps == levelled.chunks[0].steps)
-        #expect(levelled.chunks[2].measured == nil && levelled.chunks[2].steps == 0 && levelled.parts[2] == silent)
+        // The short ones are measured over their own length and moved by what they need.
+        let quiet = try #require(levelled.chunks[1].measured)
+        let loud = try #require(levelled.chunks[2].measured)
+        #expect(abs(quiet - (try #require(levelled.chunks[0].measured))) < 2, "\(levelled.chunks)")
+        #expect(abs(levelled.chunks[1].steps - levelled.chunks[0].steps) <= 1, "\(levelled.chunks)")
+        #expect(levelled.chunks[2].steps < 0 && abs(loud + levelled.chunks[2].gain - -18) <= 1, "\(levelled.chunks)")
+        #expect(levelled.chunks[3].measured == nil && levelled.chunks[3].steps == 0 && levelled.parts[3] == silent)
+        for part in levelled.parts { #expect(try Loudness.measure(mp3: part).samplePeak <= Self.ceiling) }
+    }
+
+    @Test func noGainLiftsAChunksPeakAboveMinusOneDBFS() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // Sine peaking at 0.3 (-10.5 dBFS, about -13.5 LUFS): 0 LUFS would want 9 steps, 6 fit.
+        let moderate = try shortTone("moderate.mp3", seconds: 2, peak: 0.3, in: folder)
+        let nearFull = try shortTone("full.mp3", seconds: 2, peak: 0.95, in: folder)
+        let levelled = try NarrationLeveller.levelMP3([moderate, nearFull], target: 0)
+        #expect(levelled.chunks.allSatisfy { $0.peakLimited }, "\(levelled.chunks)")
+        #expect((5...6).contains(levelled.chunks[0].steps) && levelled.chunks[1].steps == 0, "\(levelled.chunks)")
+        // The one over the ceiling already is not lifted further (nor lowered: it is not too loud).
+        #expect(levelled.parts[1] == nearFull)
+        let peak = try Loudness.measure(mp3: levelled.parts[0]).samplePeak
+        #expect(peak > 0.7, "\(peak)")
+        // PCM is held under the same ceiling.
+        let pcm = Array([[UInt8]](repeating: [0xFF, 0x3F, 0x01, 0xC0], count: 2400).joined())  // 0.2 s at ±16383
+        let scaled = try NarrationLeveller.levelPCM([pcm], sampleRate: 24000, target: 5)
+        #expect(scaled.chunks[0].peakLimited)
+        #expect(PCM16.samples(scaled.parts[0]).map { abs(Int($0)) }.max()! <= 29210)
     }
 
     @Test func pcmIsScaledWithinFullScale() {
@@ -274,6 +311,56 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
         #expect(abs(measured - -20) <= 1, "ffmpeg measured \(measured) LUFS")
         let wav = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(try WAVFile.parse(wav).dataSize == wav.count - 44)
+    }
+
+    /// The sample peak of a file as ffmpeg's `astats` decodes it, in dBFS.
+    private func ffmpegPeak(_ path: String) throws -> Double {
+        let result = try runTool(try MediaToolHarness.locate("ffmpeg"), ["-nostats", "-hide_banner", "-i", path, "-af", "astats", "-f", "null", "-"])
+        let line = try #require(result.stderr.split(separator: "\n").last { $0.contains("Peak level dB:") }, "\(result.stderr.suffix(500))")
+        return try #require(line.split(separator: " ").last.flatMap { Double($0) }, "\(line)")
+    }
+
+    @Test func aDialogueWithAShortLoudQuoteLandsOnTheTargetUnclipped() throws {
+        // The reviewer's repro (issue 17, finding 2): a quiet narrator and a short loud quote.
+        let server = try startFake { $0.speechAmplitudes = [0.02, 0.2] }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("t.txt", """
+            The keeper climbed the stairs of the old tower every night, and the sea below was grey and cold and very quiet. #fake:amplitude=0.02
+
+            "Run! #fake:amplitude=0.3" she said.
+            """)
+        folder.write("m.json", #"{"name": "n7", "tasks": [{"id": "t", "type": "tts", "textFile": "t.txt", "dialogue": {"quotes": "am_adam"}}]}"#)
+        let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
+        try #require(result.status == 0, "\(result.stderr)")
+        let path = folder.path + "/out/n7/t.mp3"
+        let measured = try ffmpegLoudness(path)
+        #expect(abs(measured - -18) <= 1, "ffmpeg measured \(measured) LUFS")
+        let peak = try ffmpegPeak(path)
+        #expect(peak <= -0.8, "peak \(peak) dBFS")
+    }
+
+    @Test func theDemoBookLandsOnItsTargetUnclipped() throws {
+        // jobs/book.json as scripts/demo.sh runs it: speech at 0.02, 0.08 and 0.3.
+        let server = try startFake { $0.speechAmplitudes = [0.02, 0.08, 0.3] }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let jobs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/jobs"
+        let copied = try runTool("/bin/cp", ["-R", jobs + "/book", jobs + "/book.json", folder.path])
+        try #require(copied.status == 0, "\(copied.stderr)")
+        let result = try runCLI(["run", "book.json", "--output-root", "out", "--base-url", server.baseURL], environment: runEnvironment, in: folder.path)
+        try #require(result.status == 0, "\(result.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/book").filter { $0.hasSuffix(".mp3") }
+        #expect(files.count >= 3, "\(files)")
+        for file in files {
+            let path = folder.path + "/out/book/" + file
+            let measured = try ffmpegLoudness(path)
+            #expect(abs(measured - -18) <= 1, "\(file): ffmpeg measured \(measured) LUFS")
+            let peak = try ffmpegPeak(path)
+            #expect(peak <= -0.8, "\(file): peak \(peak) dBFS")
+        }
     }
 
     @Test func aLoudnessThatIsNeitherOffNorATargetIsRefusedWithItsField() throws {

@@ -154,6 +154,13 @@ import TestSupport
         #expect(Set(sent.map { "\($0.voice): \($0.input)" }) == [
             "bf_emma: The hall was quiet.", "af_bella: Who is there?", "am_adam: Only me, the keeper.", "af_bella: Then come in.",
         ])
+        // The sidecar and the ID3 artist name the narrator who spoke, never the task's
+        // default voice, which did not (issue 17, finding 11).
+        let sidecar = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/play/scene.mp3.json"))) as? [String: Any])
+        #expect(sidecar["voice"] as? String == "bf_emma", "\(sidecar)")
+        #expect(sidecar["voices"] as? [String] == ["bf_emma", "af_bella", "am_adam"], "\(sidecar)")
+        let probe = try runTool(try MediaToolHarness.locate("ffprobe"), ["-v", "error", "-show_entries", "format_tags=artist", "-of", "csv=p=0", folder.path + "/out/play/scene.mp3"])
+        #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "bf_emma", "\(probe.stdout)")
     }
 
     @Test func subtitlesEndWithTheAudioAndNeverOverlap() throws {
@@ -200,12 +207,16 @@ import TestSupport
         folder.write("m.json", """
             {"name": "talk", "tasks": [
               {"id": "scene", "type": "tts", "text": "He said, \\"Hello.\\"", "voice": "af_bella",
-               "dialogue": {"quotes": "nova"}}
+               "dialogue": {"quotes": "nova"}},
+              {"id": "play", "type": "tts", "text": "ANN: Hi.", "voice": "af_bella",
+               "dialogue": {"script": {"ANN": "am_adam", "BOB": "shimmer"}}}
             ]}
             """)
         let result = try run(server, in: folder)
         #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains("m.json:3: tasks[0].dialogue"), "\(result.stderr)")
+        // The field that names the voice (issue 17, finding 10).
+        #expect(result.stderr.contains("m.json:3: tasks[0].dialogue.quotes = \"nova\""), "\(result.stderr)")
+        #expect(result.stderr.contains("m.json:5: tasks[1].dialogue.script.BOB = \"shimmer\""), "\(result.stderr)")
         #expect(result.stderr.contains("hexgrad/kokoro-82m has no voice nova"))
         #expect(speech(server).isEmpty)
     }
@@ -231,7 +242,7 @@ import TestSupport
     @Test func badLexiconAndDialogueFieldsNameFileLineAndField() throws {
         let folder = TempFolder()
         defer { folder.remove() }
-        folder.write("names.lex", "Nguyen => Win\nno arrow here\n")
+        folder.write("names.lex", "Nguyen => Win\nno arrow here\nOk => okay\n => empty term\n")
         folder.write("m.json", """
             {"name": "bad", "tasks": [
               {"id": "a", "type": "tts", "text": "Hello.", "lexicon": "names.lex"},
@@ -243,6 +254,8 @@ import TestSupport
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("m.json:2: tasks[0].lexicon"), "\(result.stderr)")
         #expect(result.stderr.contains("names.lex line 2: a rule is 'term => respelling' and this line has no '=>'"))
+        // Every bad line, not only the first.
+        #expect(result.stderr.contains("names.lex line 4: the term before '=>' is empty"), "\(result.stderr)")
         #expect(result.stderr.contains("m.json:3: tasks[1].dialogue.quotes"))
         #expect(result.stderr.contains("m.json:3: tasks[1].dialogue.script"))
         #expect(result.stderr.contains("m.json:4: tasks[2].dialogue"))

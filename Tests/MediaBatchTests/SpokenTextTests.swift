@@ -63,6 +63,47 @@ let everyConstructMarkdown = """
         }
     }
 
+    @Test func nestedListItemsAtAnyDepthLoseTheirMarkers() {
+        // Two-space nesting down to a third level, and four-space nesting (issue 17, finding 6).
+        let twoSpaces = MarkdownSpeech.blocks("- outer item\n  - nested two-space\n  - another\n    1. deeper\n- back out\n\nAfter the list.")
+        #expect(twoSpaces.map(\.text) == ["outer item.", "nested two-space.", "another.", "deeper.", "back out.", "After the list."])
+        let fourSpaces = MarkdownSpeech.blocks("* outer item\n    * nested item\n        1. deep numbered\n\nText.\n\n    code after the list")
+        #expect(fourSpaces.map(\.text) == ["outer item.", "nested item.", "deep numbered.", "Text."])
+    }
+
+    @Test func scriptStyleAndPreBlocksAreNotRead() {
+        let markdown = """
+            Before.
+
+            <script>alert("x")</script>
+
+            <style type="text/css">
+            body { color: red; }
+            </style>
+
+            <PRE>
+            preformatted lines
+            </PRE>
+
+            After.
+            """
+        #expect(MarkdownSpeech.blocks(markdown).map(\.text) == ["Before.", "After."])
+        let withCode = MarkdownSpeech.spoken(markdown, readCode: true)
+        #expect(withCode.contains("preformatted lines") && !withCode.contains("alert") && !withCode.contains("color"))
+    }
+
+    @Test func footnoteDefinitionsAreReadWithoutTheirLabel() {
+        let blocks = MarkdownSpeech.blocks("Term with footnote[^note].\n\n[^note]: The footnote text.\n[^1]: Footnote.\n    Continued footnote line.")
+        #expect(blocks.map(\.text) == ["Term with footnote.", "The footnote text.", "Footnote.\nContinued footnote line."])
+    }
+
+    @Test func spacesTheWriterPutStayAndTagsThatBreakLinesSeparateWords() {
+        #expect(MarkdownSpeech.spoken("A note :smile: here, and x :y: z.") == "A note :smile: here, and x :y: z.")
+        #expect(MarkdownSpeech.spoken("Line with<br>break, one<br/>two<BR />three, <p>para</p>end.") == "Line with break, one two three, para end.")
+        // Spaces that markup left before punctuation still go; inline tags still join words.
+        #expect(MarkdownSpeech.spoken("It ends here <!-- note --> . A [link](x) , un<i>believ</i>able ![](a.png)!") == "It ends here. A link, unbelievable!")
+    }
+
     @Test func codeIsReadOnlyWhenAsked() {
         let spoken = MarkdownSpeech.spoken(everyConstructMarkdown, readCode: true)
         #expect(spoken.contains("let secret = \"never said\""))
@@ -112,7 +153,7 @@ let everyConstructMarkdown = """
 
     @Test func badLexiconRulesNameTheirLine() {
         func error(_ text: String) -> LexiconError? {
-            do { _ = try Lexicon(parsing: text) } catch { return error }
+            do { _ = try Lexicon(parsing: text) } catch { return error.errors.first }
             return nil
         }
         #expect(error("# ok\nno arrow here") == LexiconError(line: 2, message: "a rule is 'term => respelling' and this line has no '=>'"))
@@ -122,6 +163,11 @@ let everyConstructMarkdown = """
         #expect(error("/(unclosed/ => x")?.message.contains("not a valid regular expression") == true)
         #expect(error("/x*/ => y")?.message.contains("empty") == true)
         #expect(error("Ann => An\nann => Ahn")?.message == "'ann' already has a rule on line 1")
+        // Every bad line is told at once, in order, the good ones between them kept quiet.
+        #expect(throws: LexiconErrors.self) { try Lexicon(parsing: "one\nA => a\n => x\nB => \n# fine\nC => c [loud]\nA => again") }
+        do { _ = try Lexicon(parsing: "one\nA => a\n => x\nB => \n# fine\nC => c [loud]\nA => again") } catch {
+            #expect(error.errors.map(\.line) == [1, 3, 4, 6, 7])
+        }
     }
 
     @Test func quotedSpeechGoesToTheSecondVoice() {

@@ -58,6 +58,7 @@ package struct NarrationLoudness {
             var item: JSONObject = ["gain": .double(Self.rounded(chunk.gain))]
             item["measured"] = chunk.measured.map { .double(Self.rounded($0)) } ?? .null
             if chunk.steps != 0 { item["steps"] = .int(Int64(chunk.steps)) }
+            if chunk.peakLimited { item["peakLimited"] = .bool(true) }
             return .object(item)
         })
         record["measured"] = measurement.integrated.map { .double(Self.rounded($0)) } ?? .null
