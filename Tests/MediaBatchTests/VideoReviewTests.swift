@@ -1,0 +1,98 @@
+import FakeOpenRouter
+import Foundation
+import Testing
+import TestSupport
+
+/// The video defects a review of issue 18 found, each through the real binary against the fake.
+@Suite("Video review findings (real binary against the fake)")
+struct VideoReviewTests {
+    private func environment(_ folder: TempFolder) -> [String: String] {
+        runEnvironment.merging(["XDG_CACHE_HOME": folder.path + "/cache"]) { $1 }
+    }
+
+    private let fastPolls = ["--video-poll", "0.1,1.5,0.4"]
+
+    private func manifest(_ tasks: [String]) -> String {
+        #"{"name": "m", "defaults": {"video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}}, "tasks": ["#
+            + "\n" + tasks.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    @Test("One clip's submitting, submitted and done records are one task: status says 1 done, the gallery and journal.index list it once")
+    func oneClipCountsOnce() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.3 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "one", "type": "video", "prompt": "A single clip for the count"}"#]))
+        let run = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(run.status == 0, "\(run.stderr)")
+
+        let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
+        #expect(status.status == 0, "\(status.stderr)")
+        let said = status.stdout + status.stderr
+        #expect(said.contains("1 done,"), "\(said)")
+        #expect(!said.contains("3 done"), "\(said)")
+        let json = try runCLI(["status", "out/m", "--json"], environment: environment(folder), in: folder.path)
+        let tasks = (((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any]).flatMap { object -> [Any]? in
+            ((object["folders"] as? [[String: Any]])?.first?["tasks"] as? [Any]) ?? (object["tasks"] as? [Any])
+        })
+        #expect(tasks?.count == 1, "\(json.stdout)")
+
+        let gallery = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
+        #expect(gallery.contains("cost $0.8000"), "the gallery counts the clip's cost once")
+        #expect(gallery.components(separatedBy: "<video").count - 1 == 1, "one card for one clip")
+
+        let index = try String(contentsOfFile: folder.path + "/out/m/.mediabatch/journal.index", encoding: .utf8)
+        #expect(index.split(separator: "\n").count == 2, "header and one line: \(index)")
+    }
+
+    @Test("\"@{sku}\" and \"frames/{sku}.png\" in firstFrame, lastFrame and references are rendered per variant and per row")
+    func frameTemplatesPerVariant() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.3 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // Two distinct frame files, one per sku.
+        let frameA = SampleImages.incompressiblePNG(bytes: 2000, seed: 1)
+        let frameB = SampleImages.incompressiblePNG(bytes: 2000, seed: 2)
+        folder.write("frames/A1.png", bytes: frameA)
+        folder.write("frames/B2.png", bytes: frameB)
+        folder.write("m.json", """
+            {"name": "m",
+             "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"},
+                          "video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}},
+             "vars": {"sku": ["A1", "B2"]},
+             "tasks": [
+               {"id": "{sku}", "prompt": "Photo of {sku}"},
+               {"id": "{sku}-clip", "type": "video", "firstFrame": "@{sku}", "lastFrame": "frames/{sku}.png", "prompt": "The {sku} rotates"}
+             ]}
+            """)
+        let validate = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+        let run = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let submits = server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
+        try #require(submits.count == 2)
+        let byPrompt = Dictionary(uniqueKeysWithValues: submits.map { (($0.json()?["prompt"] as? String) ?? "", $0) })
+        for (sku, frame) in [("A1", frameA), ("B2", frameB)] {
+            let still = try #require(FileManager.default.contents(atPath: folder.path + "/out/m/\(sku).png").map { [UInt8]($0) })
+            #expect(byPrompt["The \(sku) rotates"]?.referenceImages == [still, frame], "\(sku)'s clip starts from its own still and ends on its own frame file")
+        }
+        #expect(folder.files(under: "out/m").filter { $0.hasSuffix(".mp4") } == ["A1-clip.mp4", "B2-clip.mp4"])
+
+        // Rows: one clip per catalog row, references rendered from the row.
+        folder.write("rows.json", """
+            {"name": "r",
+             "defaults": {"video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}},
+             "rows": [{"sku": "A1"}, {"sku": "B2"}],
+             "tasks": [{"id": "{sku}-ref", "type": "video", "references": ["frames/{sku}.png"], "prompt": "Product {sku}"}]}
+            """)
+        server.reset()
+        let rows = try runCLI(["run", "rows.json", "--output-root", "out", "--base-url", server.baseURL] + fastPolls, environment: environment(folder), in: folder.path)
+        #expect(rows.status == 0, "\(rows.stderr)")
+        let rowSubmits = server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
+        let rowsByPrompt = Dictionary(uniqueKeysWithValues: rowSubmits.map { (($0.json()?["prompt"] as? String) ?? "", $0) })
+        #expect(rowsByPrompt["Product A1"]?.referenceImages == [frameA])
+        #expect(rowsByPrompt["Product B2"]?.referenceImages == [frameB])
+    }
+}
