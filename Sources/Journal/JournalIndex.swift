@@ -115,6 +115,13 @@ public struct JournalIndex: Sendable {
             videoKeys.insert(key)
             if isNew { order.append(key) }
             return true
+        case "superseded":
+            // An earlier version's job, collected (or failed) after its task changed: its
+            // cost is in `spent`; the task's own outcome is untouched.
+            videoJobs[key] = nil
+            videoKeys.insert(key)
+            if isNew { order.append(key) }
+            return true
         case "unsubmitted":
             videoKeys.insert(key)
             // Answered with an error: no job was made by that submit.

@@ -95,4 +95,64 @@ struct VideoReviewTests {
         #expect(rowsByPrompt["Product A1"]?.referenceImages == [frameA])
         #expect(rowsByPrompt["Product B2"]?.referenceImages == [frameB])
     }
+
+    @Test("A video task edited while its job is pending: the old job is still collected into superseded/, counted once, never resubmitted, and plan says so")
+    func editedTaskKeepsItsPaidJob() throws {
+        let server = try startFake { $0.videoJobSeconds = 1.5 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
+        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns"}"#]))
+        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
+
+        // A typo fixed in the prompt: a new version of the task, with the old job still running.
+        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns, a gull lands"}"#]))
+        let plan = try runCLI(["plan", "m.json", "--output-root", "out"], environment: environment(folder), in: folder.path)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stderr.contains("earlier version's video job \(oldJob) is still open"), "\(plan.stderr)")
+        #expect(plan.stderr.contains("superseded/clip.\(oldJob).mp4"), "\(plan.stderr)")
+
+        let second = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(second.status == 75, "both jobs still running: \(second.stderr)")
+        #expect(server.stats().videoSubmissions == 2, "the new version is submitted once")
+        #expect((second.stdout + second.stderr).contains("earlier version's video job \(oldJob) is still running"), "\(second.stdout)\(second.stderr)")
+
+        let open = try runCLI(["status", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        #expect((open.stdout + open.stderr).contains("an earlier version's video job \(oldJob) submitted"), "\(open.stdout)\(open.stderr)")
+
+        Thread.sleep(forTimeInterval: 1.6)
+        let third = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(third.status == 0, "\(third.stderr)")
+        let stats = server.stats()
+        #expect(stats.videoSubmissions == 2)
+        #expect(stats.duplicateVideoSubmissions == 0)
+        #expect(stats.videoDownloads == 2, "the old job was downloaded too")
+        #expect(server.requests().contains { $0.path.hasPrefix("/videos/\(oldJob)") && $0.path.hasSuffix("/content") })
+        #expect(folder.files(under: "out/m") == ["clip.mp4", "superseded/clip.\(oldJob).mp4"])
+        let duration = try MediaToolHarness.probeDuration(
+            URL(fileURLWithPath: folder.path + "/out/m/superseded/clip.\(oldJob).mp4"), in: URL(fileURLWithPath: folder.path))
+        #expect(abs(duration - 4) < 0.01)
+        #expect((third.stdout + third.stderr).contains("collected into superseded/clip.\(oldJob).mp4"), "\(third.stdout)\(third.stderr)")
+
+        // Every cent the fake billed is in the journal, the old job's once.
+        let records = JournalLines(path: journal).records
+        let superseded = records.filter { $0["event"] as? String == "superseded" }
+        #expect(superseded.count == 1)
+        #expect(superseded.first?["job"] as? String == oldJob)
+        let journaled = records.reduce(0.0) { $0 + (($1["cost"] as? Double) ?? 0) }
+        #expect(abs(journaled - stats.billedCost) < 1e-9, "journal \(journaled) vs billed \(stats.billedCost)")
+        #expect(abs(journaled - 1.6) < 1e-9)
+
+        // Nothing is open any more: status shows no running job, a rerun sends nothing.
+        let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
+        #expect(!(status.stdout + status.stderr).contains("running"), "\(status.stdout)\(status.stderr)")
+        #expect((status.stdout + status.stderr).contains("1 done,"), "\(status.stdout)\(status.stderr)")
+        let sent = server.stats().requests
+        let fourth = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(fourth.status == 0, "\(fourth.stderr)")
+        #expect(server.stats().requests == sent)
+    }
 }
