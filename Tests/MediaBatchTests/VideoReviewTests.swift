@@ -155,4 +155,30 @@ struct VideoReviewTests {
         #expect(fourth.status == 0, "\(fourth.stderr)")
         #expect(server.stats().requests == sent)
     }
+
+    @Test("A video task removed from the manifest while its job is pending: the run still waits for the job and collects it into superseded/")
+    func removedTaskKeepsItsPaidJob() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.5 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
+        folder.write("m.json", manifest([#"{"id": "gone", "type": "video", "prompt": "A clip the user drops"}"#]))
+        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
+
+        folder.write("m.json", manifest([#"{"id": "still", "type": "image", "prompt": "A still instead", "model": "openrouter/google/gemini-2.5-flash-image"}"#]))
+        let second = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(server.stats().videoSubmissions == 1)
+        #expect(folder.files(under: "out/m") == ["still.png", "superseded/gone.\(oldJob).mp4"])
+        let report = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/m/.mediabatch/report.json")))) as? [String: Any])
+        let cost = try #require((report["totals"] as? [String: Any])?["cost"] as? Double)
+        let records = JournalLines(path: journal).records
+        let journaled = records.reduce(0.0) { $0 + (($1["cost"] as? Double) ?? 0) }
+        #expect(abs(journaled - server.stats().billedCost) < 1e-9, "journal \(journaled) vs billed \(server.stats().billedCost)")
+        #expect(cost > 0.8 - 1e-9, "the run's spend includes the old job's $0.80: \(cost)")
+    }
 }
