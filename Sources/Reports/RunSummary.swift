@@ -180,6 +180,9 @@ public struct RunSummary: Sendable {
     /// Video jobs left running or uncertain (see `PendingVideo`): not failures, not done.
     public var pendingVideos: [PendingVideo] = []
 
+    /// What the video jobs this run leaves running should cost (their estimates): money
+    /// committed, billed once they finish, and not in `cost` yet.
+    public var pendingVideoEstimate = 0.0
     /// Jobs of earlier versions of video tasks this run polled (see `SupersededVideo`).
     public var supersededVideos: [SupersededVideo] = []
 

@@ -181,4 +181,23 @@ struct VideoReviewTests {
         #expect(abs(journaled - server.stats().billedCost) < 1e-9, "journal \(journaled) vs billed \(server.stats().billedCost)")
         #expect(cost > 0.8 - 1e-9, "the run's spend includes the old job's $0.80: \(cost)")
     }
+
+    @Test("Stopped at the budget with jobs still running: the message names the cap and the money committed to them, not \"$0.0000 spent\"")
+    func budgetStopSaysWhatIsCommitted() throws {
+        let server = try startFake { $0.videoJobSeconds = 30 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest((1...4).map { #"{"id": "c\#($0)", "type": "video", "prompt": "Scene \#($0) of a harbour"}"# }))
+        // $0.80 a clip: a $2.00 cap admits two.
+        let capped = try runCLI(runArguments(server, ["--max-cost", "2", "--no-wait", "--concurrency", "4"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(capped.status == 75, "\(capped.stderr)")
+        #expect(server.stats().videoSubmissions == 2)
+        #expect(capped.stderr.contains("stopped at the --max-cost budget ($0.0000 spent, $1.6000 committed to 2 video jobs still running)"), "\(capped.stderr)")
+
+        let total = try runCLI(runArguments(server, ["--max-total-cost", "2", "--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(total.status == 75, "\(total.stderr)")
+        #expect(server.stats().videoSubmissions == 2, "nothing more fits the total budget")
+        #expect(total.stderr.contains("--max-total-cost budget"), "\(total.stderr)")
+    }
 }

@@ -104,7 +104,10 @@ package final class OutcomeRecorder: Sendable {
     package func videoPending(_ job: Job, jobID: String, since: String?, status: String) {
         spending.settle(reserved: job.reserved, paid: nil)
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: jobID, since: since, status: status)
-        state.withLock { $0.pendingVideos.append(pending) }
+        state.withLock { summary in
+            summary.pendingVideos.append(pending)
+            summary.pendingVideoEstimate += job.reserved
+        }
         source.finish(job, succeeded: true)
     }
 
