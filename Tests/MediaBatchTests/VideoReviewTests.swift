@@ -200,4 +200,27 @@ struct VideoReviewTests {
         #expect(server.stats().videoSubmissions == 2, "nothing more fits the total budget")
         #expect(total.stderr.contains("--max-total-cost budget"), "\(total.stderr)")
     }
+
+    @Test("plan --all through a pipe: a size-only video task has as many columns as the others (9), and a last frame is listed")
+    func planColumnsForVideo() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("start.png", bytes: SampleImages.incompressiblePNG(bytes: 2000, seed: 3))
+        folder.write("end.png", bytes: SampleImages.incompressiblePNG(bytes: 2000, seed: 4))
+        folder.write("m.json", """
+            {"name": "m", "tasks": [
+              {"id": "sized", "type": "video", "model": "google/veo-3.1", "duration": 4, "size": "1280x720", "prompt": "A sized clip"},
+              {"id": "shaped", "type": "video", "model": "google/veo-3.1", "duration": 4, "aspectRatio": "16:9", "resolution": "720p", "prompt": "A shaped clip"},
+              {"id": "framed", "type": "video", "model": "google/veo-3.1", "duration": 4, "firstFrame": "start.png", "lastFrame": "end.png", "prompt": "Framed"}
+            ]}
+            """)
+        let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let rows = plan.stdout.split(separator: "\n").filter { ["sized", "shaped", "framed"].contains($0.split(separator: "\t").first.map(String.init) ?? "") }
+        #expect(rows.count == 3, "\(plan.stdout)")
+        #expect(Set(rows.map { $0.split(separator: "\t", omittingEmptySubsequences: false).count }) == [9], "\(rows)")
+        #expect(rows.first { $0.hasPrefix("sized\t") }?.split(separator: "\t", omittingEmptySubsequences: false)[4] == "1280x720")
+        let framed = try #require(rows.first { $0.hasPrefix("framed\t") })
+        #expect(framed.contains("start.png") && framed.contains("end.png"), "\(framed)")
+    }
 }
