@@ -223,4 +223,21 @@ struct VideoReviewTests {
         let framed = try #require(rows.first { $0.hasPrefix("framed\t") })
         #expect(framed.contains("start.png") && framed.contains("end.png"), "\(framed)")
     }
+
+    @Test("A clip's sidecar names its first frame relative to the output folder (no absolute path); the gallery's poster still finds it")
+    func sidecarFramePathIsRelative() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.2 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("frames/still.png", bytes: SampleImages.incompressiblePNG(bytes: 2000, seed: 5))
+        folder.write("m.json", manifest([#"{"id": "alive", "type": "video", "firstFrame": "frames/still.png"}"#]))
+        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let sidecar = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/m/alive.mp4.json")))) as? [String: Any])
+        #expect(sidecar["firstFramePath"] as? String == "../../frames/still.png", "\(sidecar)")
+        let page = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
+        #expect(page.contains(#"poster="../../frames/still.png""#), "\(page)")
+    }
 }
