@@ -240,4 +240,19 @@ struct VideoReviewTests {
         let page = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
         #expect(page.contains(#"poster="../../frames/still.png""#), "\(page)")
     }
+
+    @Test("--no-wait leaves a job it just submitted pending at once, without waiting for a first poll")
+    func noWaitDoesNotWaitForAFirstPoll() throws {
+        let server = try startFake { $0.videoJobSeconds = 30 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "quick", "type": "video", "prompt": "A run that does not wait"}"#]))
+        // The default schedule polls first after 3 s: a run that waited for it would poll once.
+        let first = try runCLI(runArguments(server, ["--no-wait"]), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        #expect(server.stats().videoSubmissions == 1)
+        #expect(server.requests().filter { $0.method == "GET" && $0.path.hasPrefix("/videos/job") }.isEmpty, "not polled")
+        #expect(first.stderr.contains("jobs pending: 1 video job"), "\(first.stderr)")
+    }
 }

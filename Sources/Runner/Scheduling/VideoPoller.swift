@@ -68,8 +68,14 @@ package final class VideoPoller: Sendable {
     }
 
     /// A job to wait for: just submitted (first polled after the schedule's first wait), or
-    /// found in the journal (`resumed`: polled at once).
+    /// found in the journal (`resumed`: polled at once). With `noWait`, a job just submitted
+    /// is left pending at once: it cannot be finished yet, and waiting for its first poll
+    /// would only hold the run.
     package func add(_ job: Job, state initial: VideoJobState, since: String?, resumed: Bool) {
+        if noWait && !resumed && !initial.status.isTerminal {
+            recorder.videoPending(job, jobID: initial.id, since: since, status: initial.status.rawValue)
+            return
+        }
         let now = MonotonicClock.now()
         let dueAt = resumed ? now : now + schedule.wait(afterPolls: 0)
         state.withLock { $0.waiting.append(Waiting(job: job, state: initial, since: since, dueAt: dueAt)) }
