@@ -255,4 +255,21 @@ struct VideoReviewTests {
         #expect(server.requests().filter { $0.method == "GET" && $0.path.hasPrefix("/videos/job") }.isEmpty, "not polled")
         #expect(first.stderr.contains("jobs pending: 1 video job"), "\(first.stderr)")
     }
+
+    @Test("A frame naming a video task says it makes a video; one naming an entry that makes several tasks suggests @id-1")
+    func clearerReferenceErrors() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", """
+            {"name": "m", "defaults": {"video": {"model": "google/veo-3.1", "duration": 4}},
+             "tasks": [{"id": "v1", "type": "video", "prompt": "x"},
+                       {"id": "v2", "type": "video", "prompt": "y", "firstFrame": "@v1"},
+                       {"id": "shot", "prompt": "z", "count": 2, "model": "openrouter/google/gemini-2.5-flash-image"},
+                       {"id": "v3", "type": "video", "prompt": "y", "firstFrame": "@shot"}]}
+            """)
+        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("tasks[1].firstFrame = \"@v1\": task v1 makes a video, not an image"), "\(result.stderr)")
+        #expect(result.stderr.contains("tasks[3].firstFrame") && result.stderr.contains("name one, as @shot-1"), "\(result.stderr)")
+    }
 }
