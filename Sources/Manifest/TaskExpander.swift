@@ -286,7 +286,9 @@ package struct InputFiles {
         return false
     }
 
-    package func resolveImage(_ name: String, at located: Located, index: Int) -> String? {
+    /// `offersDownscale`: whether the task takes `downscaleInputs` (a video task does not),
+    /// so a file over the limit is told to set it.
+    package func resolveImage(_ name: String, at located: Located, index: Int, offersDownscale: Bool = true) -> String? {
         if name.hasPrefix("http://") || name.hasPrefix("https://") { return name }
         if let reference = TaskReference(parsing: name, field: "inputImages", index: nil) {
             // Another task's output: checked against the batch's tasks once all are known
@@ -300,6 +302,6 @@ package struct InputFiles {
         if downscale { return resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxDownscaleSourceBytes) }
         return resolve(
             name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes,
-            fix: " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk")
+            fix: offersDownscale ? " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk" : " (OpenRouter's limit); make it smaller")
     }
 }

@@ -210,7 +210,7 @@ package struct VideoTaskExpander {
 
     private func resolve(_ name: String, at located: Located, index: Int) -> VideoImageInput? {
         if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
-        return InputFiles(entry: entry).resolveImage(name, at: located, index: index).map(Self.input)
+        return InputFiles(entry: entry).resolveImage(name, at: located, index: index, offersDownscale: false).map(Self.input)
     }
 
     /// One variant's frame or reference: the name rendered with the variant's values and

@@ -272,4 +272,16 @@ struct VideoReviewTests {
         #expect(result.stderr.contains("tasks[1].firstFrame = \"@v1\": task v1 makes a video, not an image"), "\(result.stderr)")
         #expect(result.stderr.contains("tasks[3].firstFrame") && result.stderr.contains("name one, as @shot-1"), "\(result.stderr)")
     }
+
+    @Test("A first frame over 20 MB is refused without advising downscaleInputs, which video tasks do not take")
+    func oversizedFrameAdviceFitsVideo() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("big.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 21_000_000))
+        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "x", "firstFrame": "big.png"}"#]))
+        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("tasks[0].firstFrame") && result.stderr.contains("at most 20 MB (OpenRouter's limit); make it smaller"), "\(result.stderr)")
+        #expect(!result.stderr.contains("downscaleInputs"), "\(result.stderr)")
+    }
 }
