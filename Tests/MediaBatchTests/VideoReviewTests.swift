@@ -284,4 +284,25 @@ struct VideoReviewTests {
         #expect(result.stderr.contains("tasks[0].firstFrame") && result.stderr.contains("at most 20 MB (OpenRouter's limit); make it smaller"), "\(result.stderr)")
         #expect(!result.stderr.contains("downscaleInputs"), "\(result.stderr)")
     }
+
+    @Test("results.csv: a task whose new version is done while its earlier version's job still runs is listed done")
+    func resultsListTheNewVersion() throws {
+        let server = try startFake { $0.videoJobSeconds = 0.2 }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "A slow first version #fake:video-seconds=60"}"#]))
+        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        #expect(first.status == 75, "\(first.stderr)")
+        Thread.sleep(forTimeInterval: 1.1)  // the new version's records come a second later
+        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "A quick second version"}"#]))
+        let second = try runCLI(
+            runArguments(server, ["--video-timeout", "1.5", "--results", "results.csv"] + fastPolls), environment: environment(folder),
+            in: folder.path)
+        #expect(second.status == 75, "the earlier version's job still runs: \(second.stderr)")
+        #expect(folder.files(under: "out/m") == ["clip.mp4"])
+        let csv = try String(contentsOfFile: folder.path + "/results.csv", encoding: .utf8)
+        let row = try #require(csv.split(whereSeparator: \.isNewline).first { $0.hasPrefix("clip,") }, "\(csv)")
+        #expect(row.contains(",done,"), "\(csv)")
+    }
 }
