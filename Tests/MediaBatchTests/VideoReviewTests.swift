@@ -305,4 +305,17 @@ struct VideoReviewTests {
         let row = try #require(csv.split(whereSeparator: \.isNewline).first { $0.hasPrefix("clip,") }, "\(csv)")
         #expect(row.contains(",done,"), "\(csv)")
     }
+
+    @Test("A video task missing its prompt in a JSON manifest is reported with the line of its entry")
+    func missingPromptHasALine() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("m.json", manifest([
+            #"{"id": "fine", "type": "video", "prompt": "x"}"#,
+            #"{"id": "bare", "type": "video"}"#,
+        ]))
+        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("m.json:3: tasks[1].prompt"), "\(result.stderr)")
+    }
 }
