@@ -44,6 +44,10 @@ public struct JournalIndex: Sendable {
     /// Video tasks with a job submitted (or being submitted, or of uncertain fate) and no
     /// outcome since, by key: what a rerun polls instead of submitting again.
     public private(set) var videoJobs: [String: VideoJobRecord] = [:]
+    /// Keys that had a video submit record (`submitting`, `submitted`, `uncertain`,
+    /// `unsubmitted`): such a key is already in `order` even when it is in none of
+    /// `entries`, `kept` and `videoJobs`, so its later records do not list it again.
+    private var videoKeys: Set<String> = []
 
     public init() {}
 
@@ -104,13 +108,22 @@ public struct JournalIndex: Sendable {
             billedCost += record["cost"]?.doubleValue ?? 0
             return true
         }
-        let isNew = entries[key] == nil && kept[key] == nil
+        let isNew = entries[key] == nil && kept[key] == nil && (videoKeys.isEmpty || !videoKeys.contains(key))
         switch record["event"]?.stringValue {
         case "submitting", "submitted", "uncertain":
             videoJobs[key] = VideoJobRecord.next(after: videoJobs[key], record)
+            videoKeys.insert(key)
+            if isNew { order.append(key) }
+            return true
+        case "superseded":
+            // An earlier version's job, collected (or failed) after its task changed: its
+            // cost is in `spent`; the task's own outcome is untouched.
+            videoJobs[key] = nil
+            videoKeys.insert(key)
             if isNew { order.append(key) }
             return true
         case "unsubmitted":
+            videoKeys.insert(key)
             // Answered with an error: no job was made by that submit.
             if videoJobs[key]?.hasJob != true { videoJobs[key] = nil }
             if isNew { order.append(key) }

@@ -18,6 +18,8 @@ public struct TaskChains: Sendable {
         /// Its place among its entry's tasks (0-based).
         public let ordinal: Int
         public let makesImages: Bool
+        /// A video task (its output cannot be a reference image either).
+        public let makesVideo: Bool
         /// Images one request asks for (`n` on /images): `@id#n` may name up to this many.
         public let imagesPerRequest: Int
         /// More than one task of the batch has this id: a reference to it is ambiguous.
@@ -49,6 +51,7 @@ public struct TaskChains: Sendable {
         let ordinal: Int32
         let imagesPerRequest: Int32
         let makesImages: Bool
+        let makesVideo: Bool
     }
     /// In manifest order until `check` puts producers first.
     public private(set) var dependents: [Dependent] = []
@@ -66,7 +69,7 @@ public struct TaskChains: Sendable {
         hashes.append(id.hashValue)
         places.append(Place(
             manifest: Int32(ref.manifest), entry: Int32(ref.entry), ordinal: Int32(ordinal), imagesPerRequest: Int32(imagesPerRequest),
-            makesImages: task.makesImages))
+            makesImages: task.makesImages, makesVideo: task.isVideo))
         let references = task.references
         guard !references.isEmpty else { return }
         dependents.append(Dependent(
@@ -89,7 +92,7 @@ public struct TaskChains: Sendable {
             } else {
                 slots[hash] = Slot(
                     ref: BatchPlan.EntryRef(manifest: Int(place.manifest), entry: Int(place.entry)), ordinal: Int(place.ordinal),
-                    makesImages: place.makesImages, imagesPerRequest: Int(place.imagesPerRequest))
+                    makesImages: place.makesImages, makesVideo: place.makesVideo, imagesPerRequest: Int(place.imagesPerRequest))
             }
         }
         hashes = []
@@ -106,16 +109,17 @@ public struct TaskChains: Sendable {
         for dependent in dependents {
             for reference in dependent.references {
                 guard let producer = slot(of: reference.producerID) else {
-                    // An entry that multiplies (`count`, lists, vars) names its tasks `<id>-…`.
-                    let multiplied = slot(of: reference.producerID + "-1") != nil
-                        ? "; the entry with that id makes several tasks, named \(reference.producerID)-1, \(reference.producerID)-2, …: did you mean @\(reference.producerID)-1?" : ""
-                    issue(dependent, reference, "no task of the batch has the id \"\(reference.producerID)\" (a reference names a task id as `mediabatch plan` lists it, in any manifest of the run)\(multiplied)")
+                    // An entry that expands (a count, lists) names its tasks `<id>-1`, `<id>-2`...
+                    let expanded = slot(of: reference.producerID + "-1") != nil
+                        ? "; its entry makes several tasks: name one, as @\(reference.producerID)-1" : ""
+                    issue(dependent, reference, "no task of the batch has the id \"\(reference.producerID)\" (a reference names a task id as `mediabatch plan` lists it, in any manifest of the run)\(expanded)")
                     continue
                 }
                 if producer.shared {
                     issue(dependent, reference, "more than one task of the batch has the id \"\(reference.producerID)\"; give the producer an id of its own")
                 } else if !producer.makesImages {
-                    issue(dependent, reference, "task \(reference.producerID) makes no image (it is a speech or video task); a reference must name an image task")
+                    let what = producer.makesVideo ? "makes a video, not an image" : "makes no image (a tts task makes audio)"
+                    issue(dependent, reference, "task \(reference.producerID) \(what); a reference must name an image task")
                 } else if let number = reference.imageNumber, number > producer.imagesPerRequest {
                     issue(dependent, reference, "task \(reference.producerID) makes \(producer.imagesPerRequest) image\(producer.imagesPerRequest == 1 ? "" : "s") per request; #\(number) names none of them")
                 } else if reference.imageNumber == nil, producer.imagesPerRequest > 1 {

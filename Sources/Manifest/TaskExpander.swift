@@ -287,7 +287,9 @@ package struct InputFiles {
         return false
     }
 
-    package func resolveImage(_ name: String, at located: Located, index: Int) -> String? {
+    /// `offersDownscale`: whether the task takes `downscaleInputs` (a video task does not),
+    /// so a file over the limit is told to set it.
+    package func resolveImage(_ name: String, at located: Located, index: Int, offersDownscale: Bool = true) -> String? {
         if name.hasPrefix("http://") || name.hasPrefix("https://") { return name }
         if let reference = TaskReference(parsing: name, field: "inputImages", index: nil) {
             // Another task's output: checked against the batch's tasks once all are known
@@ -302,7 +304,7 @@ package struct InputFiles {
             ? resolve(name, at: located, index: index, what: "reference image", limit: ImageFields.maxDownscaleSourceBytes)
             : resolve(
                 name, at: located, index: index, what: "reference image", limit: ImageFields.maxInputImageBytes,
-                fix: " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk")
+                fix: offersDownscale ? " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk" : " (OpenRouter's limit); make it smaller")
         // A file that is not an image would fail only when its task is sent, after the rest
         // of the batch was paid for: its first bytes are checked now.
         if let path, let head = FileIO.readPrefix(path, count: 16), ImageFormat.sniff(head) == nil {

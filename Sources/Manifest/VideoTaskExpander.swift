@@ -62,16 +62,19 @@ package struct VideoTaskExpander {
         checkValues(aspectRatios: aspectRatios, resolutions: resolutions, size: size)
         let firstFrame = firstFrameField.flatMap { image($0) }
         let lastFrame = lastFrameField.flatMap { image($0) }
-        let references = located("references").map { referenceImages($0) } ?? []
+        let referencesField = located("references")
+        let references = referencesField.map { referenceImages($0) } ?? []
         checkModels(
             models, durations: durations.compactMap { $0 }, aspectRatios: aspectRatios.compactMap { $0 },
             resolutions: resolutions.compactMap { $0 }, size: size, generateAudio: generateAudio, seed: seed,
             firstFrame: firstFrameField, lastFrame: lastFrameField)
-        checkBodySize([firstFrame, lastFrame].compactMap { $0 } + references)
+        checkBodySize([firstFrame?.resolved, lastFrame?.resolved].compactMap { $0 } + references.compactMap(\.resolved))
 
         guard let names else { return [] }
+        let imageTemplates = [firstFrame.map { ($0.template, "firstFrame") }, lastFrame.map { ($0.template, "lastFrame") }].compactMap { $0 }
+            + references.map { ($0.template, "references") }
         let variables = entry.variables(
-            id: names.id, output: names.output, texts: prompts.map { ($0, "prompt") }, outputBuiltins: Self.outputBuiltins)
+            id: names.id, output: names.output, texts: prompts.map { ($0, "prompt") } + imageTemplates, outputBuiltins: Self.outputBuiltins)
         guard issues.issues.count == before else { return [] }
 
         let axes = [
@@ -95,8 +98,28 @@ package struct VideoTaskExpander {
             entry.reportBadOutputName()
             return []
         }
+        // Frames and references named by a template (`"firstFrame": "@{sku}"`,
+        // `"frames/{sku}.png"`) resolve per variant, as an image task's inputImages do.
+        var resolvedImages: [String: VideoImageInput?] = [:]
         return variants.compactMap { variant in
             let choice = variant.choices
+            var frames: [VideoImageInput?] = []
+            for (image, located) in [(firstFrame, firstFrameField), (lastFrame, lastFrameField)] {
+                guard let image, let located else {
+                    frames.append(nil)
+                    continue
+                }
+                guard let input = render(image, at: located, index: 0, values: variant.values, cache: &resolvedImages) else { return nil }
+                frames.append(input)
+            }
+            var referenceInputs: [VideoImageInput] = []
+            for (index, reference) in references.enumerated() {
+                guard let referencesField, let input = render(reference, at: referencesField, index: index, values: variant.values, cache: &resolvedImages) else { return nil }
+                referenceInputs.append(input)
+            }
+            if firstFrame?.resolved == nil || lastFrame?.resolved == nil || references.contains(where: { $0.resolved == nil }) {
+                guard checkBodySize(frames.compactMap { $0 } + referenceInputs) else { return nil }
+            }
             let prompt = prompts[choice[0]].render(variant.values)
             if !hasFrame, promptFile == nil {
                 guard entry.nonEmpty(prompt, key: "prompt", index: prompts.count > 1 ? choice[0] : nil, what: "prompt") else { return nil }
@@ -106,7 +129,7 @@ package struct VideoTaskExpander {
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 prompt: prompt, model: models[choice[1]], duration: durations[choice[2]], resolution: resolutions[choice[4]],
                 aspectRatio: aspectRatios[choice[3]], size: size, generateAudio: generateAudio, seed: seed, provider: provider,
-                firstFrame: firstFrame, lastFrame: lastFrame, references: references, variant: choice[5] + 1))
+                firstFrame: frames[0], lastFrame: frames[1], references: referenceInputs, variant: choice[5] + 1))
         }
     }
 
@@ -158,34 +181,64 @@ package struct VideoTaskExpander {
         TaskReference.looksLikeReference(resolved) ? .task(resolved) : .file(resolved)
     }
 
-    /// A frame image: a path relative to the manifest, an http(s) URL, or another task's
-    /// output (`@id`, `@id#n`).
-    private func image(_ located: Located) -> VideoImageInput? {
-        guard let name = FieldReader(issues: entry.issues, line: located.line).string(located.value, at: located.path, what: "an image path") else { return nil }
-        if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
-        return InputFiles(entry: entry).resolveImage(name, at: located, index: 0).map(Self.input)
+    /// A frame or reference as written: its template, and what it names when it has no
+    /// `{var}` placeholder (resolved, and checked, once for every variant).
+    private struct ImageName {
+        let template: Template
+        let resolved: VideoImageInput?
     }
 
-    private func referenceImages(_ located: Located) -> [VideoImageInput] {
+    /// A frame image: a path relative to the manifest, an http(s) URL, or another task's
+    /// output (`@id`, `@id#n`); with `{var}` placeholders, resolved per variant.
+    private func image(_ located: Located) -> ImageName? {
+        guard let name = FieldReader(issues: entry.issues, line: located.line).string(located.value, at: located.path, what: "an image path") else { return nil }
+        return imageName(name, at: located, index: nil)
+    }
+
+    private func referenceImages(_ located: Located) -> [ImageName] {
         guard let names = FieldReader(issues: entry.issues, line: located.line).strings(located.value, at: located.path, what: "image path") else { return [] }
         if names.count > VideoFields.maxReferences { entry.report(located, "at most \(VideoFields.maxReferences) reference images per task") }
-        return names.enumerated().compactMap { index, name in
-            if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
-            return InputFiles(entry: entry).resolveImage(name, at: located, index: index).map(Self.input)
-        }
+        return names.enumerated().compactMap { index, name in imageName(name, at: located, index: index) }
+    }
+
+    private func imageName(_ name: String, at located: Located, index: Int?) -> ImageName? {
+        if name.hasPrefix("http://") || name.hasPrefix("https://") { return ImageName(template: Template(literal: name), resolved: .url(name)) }
+        guard let template = entry.template(name, at: located, index: index) else { return nil }
+        if !template.names.isEmpty { return ImageName(template: template, resolved: nil) }
+        return resolve(name, at: located, index: index ?? 0).map { ImageName(template: template, resolved: $0) }
+    }
+
+    private func resolve(_ name: String, at located: Located, index: Int) -> VideoImageInput? {
+        if name.hasPrefix("http://") || name.hasPrefix("https://") { return .url(name) }
+        return InputFiles(entry: entry).resolveImage(name, at: located, index: index, offersDownscale: false).map(Self.input)
+    }
+
+    /// One variant's frame or reference: the name rendered with the variant's values and
+    /// resolved (once per distinct name: `cache`); nil, reported, when it names nothing.
+    private func render(
+        _ image: ImageName, at located: Located, index: Int, values: [String: String], cache: inout [String: VideoImageInput?]
+    ) -> VideoImageInput? {
+        if let resolved = image.resolved { return resolved }
+        let name = image.template.render(values)
+        if let known = cache[name] { return known }
+        let resolved = resolve(name, at: located, index: index)
+        cache[name] = resolved
+        return resolved
     }
 
     /// The frames and references travel base64 in one body of at most 50 MiB.
-    private func checkBodySize(_ inputs: [VideoImageInput]) {
+    @discardableResult
+    private func checkBodySize(_ inputs: [VideoImageInput]) -> Bool {
         let sizes = inputs.compactMap { input -> Int? in
             if case .file(let path) = input { return FileIO.size(path) }
             return nil
         }
-        guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return }
+        guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return true }
         let field = entry.field("references") ?? entry.field("firstFrame") ?? entry.field("lastFrame")
         if let field {
             entry.report(field, "these images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images")
         }
+        return false
     }
 
     /// Each model against what it takes: the cached video model list, else the built-in

@@ -22,7 +22,11 @@ package final class IssueCollector {
         let field = path.description
         let excerpt = value?.excerpt()
         guard seen.insert("\(line ?? 0)\u{0}\(field)\u{0}\(excerpt ?? "")\u{0}\(message)").inserted else { return }
-        let resolvedLine = line ?? text.flatMap { JSONLocator.line(of: path, in: $0, bookmark: &bookmark) }
+        var resolvedLine = line ?? text.flatMap { JSONLocator.line(of: path, in: $0, bookmark: &bookmark) }
+        // A field that is missing has no line of its own: the object that lacks it has.
+        if resolvedLine == nil, let text, path.components.count > 1, case .key = path.components.last {
+            resolvedLine = JSONLocator.line(of: FieldPath(Array(path.components.dropLast())), in: text)
+        }
         issues.append(ManifestIssue(file: file, line: resolvedLine, field: field, value: excerpt, message: message))
     }
 }

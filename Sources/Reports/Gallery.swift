@@ -148,7 +148,10 @@ public enum Gallery {
             let meta = "<div class=\"meta\">\(escape(details.joined(separator: " · ")))\(cost)</div>"
             let prompt = sidecar?["prompt"]?.stringValue ?? ""
             // The first-frame input as the poster, when the clip started from one.
-            let poster = sidecar?["firstFramePath"]?.stringValue.map { " poster=\"\(escape(percentEncoded(relativeLink($0, from: folder))))\"" } ?? ""
+            let poster = sidecar?["firstFramePath"]?.stringValue.map {
+                // Relative to the folder; absolute in sidecars written before.
+                " poster=\"\(escape(percentEncoded($0.hasPrefix("/") ? relativeLink($0, from: folder) : $0)))\""
+            } ?? ""
             return "<figure><video controls preload=\"none\"\(poster) src=\"\(source)\"></video><figcaption>\(escape(prompt))\(meta)</figcaption></figure>"
         }
         if isAudio(file.path) {

@@ -34,7 +34,11 @@ public enum ResultsCSV {
         var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
         var videos: [String: [String: VideoJobRecord]] = [:]
         for (folder, index) in indexes {
-            for record in index.videoJobs.values { videos[folder, default: [:]][record.taskID] = record }
+            for record in index.videoJobs.values {
+                // Two open jobs of one id (an earlier version's, and the task's own): the later.
+                if let other = videos[folder]?[record.taskID], (other.since ?? "") > (record.since ?? "") { continue }
+                videos[folder, default: [:]][record.taskID] = record
+            }
             var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
             for key in index.order {
                 if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
@@ -49,7 +53,9 @@ public enum ResultsCSV {
             let values = Dictionary(task.columns.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             let record = byID[task.folder]?[task.id]
             var (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
-            if let video = videos[task.folder]?[task.id] {
+            // An open job older than the task's last outcome is an earlier version's: the
+            // outcome stands (the run collects that job into superseded/).
+            if let video = videos[task.folder]?[task.id], !((record?.entry?.time ?? "") > (video.since ?? "")) {
                 // A video job submitted and not collected yet, or a submit of uncertain fate.
                 (files, cost) = ("", "")
                 status = video.hasJob ? "pending" : "uncertain"

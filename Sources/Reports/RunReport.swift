@@ -67,6 +67,15 @@ public enum RunReport {
             if let since = video.since { task["since"] = .string(since) }
             tasks.append(.object(task))
         }
+        // Earlier versions' jobs: collected into superseded/, failed, or still running.
+        for old in summary.supersededVideos where folder == nil || old.folder == folder {
+            var task: JSONObject = ["id": .string(old.taskID), "status": "superseded", "job": .string(old.jobID), "jobStatus": .string(old.status)]
+            if !old.files.isEmpty { task["files"] = .array(old.files.map(JSON.string)) }
+            if let cost = old.cost { task["cost"] = .double(money(cost)) }
+            if let message = old.message { task["message"] = .string(message) }
+            if let since = old.since { task["since"] = .string(since) }
+            tasks.append(.object(task))
+        }
         let kept = summary.kept.filter { folder == nil || $0.folder == folder }
         totals["kept"] = .int(Int64(kept.count))
         for task in kept {

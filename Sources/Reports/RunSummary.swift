@@ -98,6 +98,32 @@ public struct KeptTask: Sendable {
     }
 }
 
+/// A video job an earlier run submitted for a version of a task that has since changed (or
+/// left the manifest): paid for, so still collected, into `superseded/<task id>.<job id>.mp4`.
+/// Listed so the user hears of it: `collected`, `failed`, or still `pending`.
+public struct SupersededVideo: Sendable, Equatable {
+    public let taskID: String
+    public let folder: String
+    public let jobID: String
+    public let since: String?
+    public let status: String
+    /// The video's path relative to the folder, once collected.
+    public let files: [String]
+    public let cost: Double?
+    public let message: String?
+
+    package init(taskID: String, folder: String, jobID: String, since: String?, status: String, files: [String], cost: Double?, message: String?) {
+        self.taskID = taskID
+        self.folder = folder
+        self.jobID = jobID
+        self.since = since
+        self.status = status
+        self.files = files
+        self.cost = cost
+        self.message = message
+    }
+}
+
 /// A video task whose job this run left unfinished: submitted and still running (a later
 /// run collects it), or of uncertain fate (its submit's answer was lost; not resubmitted
 /// unless asked).
@@ -154,15 +180,26 @@ public struct RunSummary: Sendable {
     /// Video jobs left running or uncertain (see `PendingVideo`): not failures, not done.
     public var pendingVideos: [PendingVideo] = []
 
+    /// What the video jobs this run leaves running should cost (their estimates): money
+    /// committed, billed once they finish, and not in `cost` yet.
+    public var pendingVideoEstimate = 0.0
+    /// Jobs of earlier versions of video tasks this run polled (see `SupersededVideo`).
+    public var supersededVideos: [SupersededVideo] = []
+
     package init() {}
 
-    /// Video jobs still running on OpenRouter: a later run collects them (exit 75).
-    public var videoJobsPending: Int { pendingVideos.filter { !$0.isUncertain }.count }
+    /// Video jobs still running on OpenRouter, earlier versions' too: a later run collects
+    /// them (exit 75).
+    public var videoJobsPending: Int {
+        pendingVideos.filter { !$0.isUncertain }.count + supersededVideos.filter { $0.status == "pending" }.count
+    }
 
     /// Of `failed`, the tasks the model or moderation refused.
     public var refused: Int {
         failures.filter { if case .failed(let failure) = $0.result { return failure.kind == .refused } else { return false } }.count
     }
 
-    public var allSucceeded: Bool { failed == 0 && notRun == 0 && stop == nil && pendingVideos.isEmpty }
+    public var allSucceeded: Bool {
+        failed == 0 && notRun == 0 && stop == nil && pendingVideos.isEmpty && !supersededVideos.contains { $0.status == "pending" }
+    }
 }

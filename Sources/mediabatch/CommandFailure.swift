@@ -30,6 +30,10 @@ enum CommandFailure: Error {
     /// The run stopped before its last task (401, 402, the budget, a signal, an output that
     /// cannot be written, a server that cannot be reached or answers only 404).
     case stopped(RunStop)
+    /// The run stopped at its budget (`option`: `--max-cost` or `--max-total-cost`):
+    /// `spent` billed in this run, `committed` the estimates of `jobs` video jobs still
+    /// running (billed when they finish).
+    case budget(spent: Double, committed: Double, jobs: Int, option: String)
     /// The run ended, and some tasks failed (each was reported as it failed).
     case someFailed
     /// Video jobs are still running on OpenRouter: a later run collects them (a cron
@@ -58,6 +62,10 @@ enum CommandFailure: Error {
         case .stopped(.paymentRequired(let message)): return ("out of credits (402): \(message)", ExitCodes.unavailable)
         case .stopped(.budgetReached(let spent)):
             return ("stopped at the --max-cost budget (\(Terminal.dollars(spent)) spent); run again to continue", ExitCodes.tempFail)
+        case .budget(let spent, let committed, let jobs, let option):
+            let pending = jobs > 0 && committed > 0
+                ? ", \(Terminal.dollars(committed)) committed to \(jobs) video job\(jobs == 1 ? "" : "s") still running" : ""
+            return ("stopped at the \(option) budget (\(Terminal.dollars(spent)) spent\(pending)); run again to continue", ExitCodes.tempFail)
         case .stopped(.keyLimit(let message)):
             return ("the key's spend limit is reached (403): \(message); nothing more was sent, run again after the limit resets", ExitCodes.tempFail)
         case .stopped(.interrupted): return (nil, ExitCodes.tempFail)

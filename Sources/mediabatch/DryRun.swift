@@ -45,7 +45,7 @@ struct DryRun {
         var state = State.run
     }
 
-    func rows(json: Bool) throws -> (rows: [Row], catalog: ModelCatalog?) {
+    func rows(json: Bool) throws -> (rows: [Row], catalog: ModelCatalog?, superseded: [SupersededVideoJob]) {
         let configuration = try connection.loadConfiguration()
         let catalog = manifest.catalog(refresh: refreshModels, connection)
         let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
@@ -96,8 +96,9 @@ struct DryRun {
         }
         // A hundred thousand planned tasks take a while to free: not on this thread, which
         // has the listing to print.
+        let superseded = selection.superseded
         Self.freeElsewhere(selection)
-        return (Self.producersFirst(rows), catalog)
+        return (Self.producersFirst(rows), catalog, superseded)
     }
 
     /// The rows with each task that takes other tasks' outputs right after the last of its
@@ -153,7 +154,7 @@ struct DryRun {
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
-        let (rows, catalog) = try rows(json: json)
+        let (rows, catalog, superseded) = try rows(json: json)
         defer { Self.freeElsewhere(rows) }
         var byModel: [String: ModelLine] = [:]
         var counts: [State: Int] = [:]
@@ -178,6 +179,11 @@ struct DryRun {
             document["otherShards"] = .int(Int64(count(.otherShard)))
             document["videoJobsRunning"] = .int(Int64(count(.polled)))
             document["uncertain"] = .int(Int64(count(.uncertain)))
+            document["superseded"] = .array(superseded.map { old in
+                var job: JSONObject = ["id": .string(old.record.taskID), "job": .string(old.record.jobID ?? ""), "file": .string(old.relativePath())]
+                if let since = old.record.since { job["since"] = .string(since) }
+                return .object(job)
+            })
             document["requests"] = .int(Int64(requests))
             document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
             document["unpricedRequests"] = .int(Int64(unpriced))
@@ -222,6 +228,13 @@ struct DryRun {
         total += unknown ? "unknown" : Terminal.dollars(cost) + (unpriced > 0 ? " (+ \(unpriced) requests of unknown price)" : "")
         if catalog == nil { total += " (run `mediabatch models` to cache prices)" }
         Terminal.output(total)
+        // An earlier version's job is paid for: said plainly, on stderr (stdout's rows are for scripts).
+        for old in superseded {
+            let since = old.record.since.map { ", submitted \($0)" } ?? ""
+            Terminal.error(
+                "note: \(old.record.taskID): an earlier version's video job \(old.record.jobID ?? "?") is still open\(since) (the task changed since); "
+                    + "the run collects it into \(FileIO.relativeDisplay(old.folder))/\(old.relativePath()) and counts its cost; it is never submitted again")
+        }
     }
 
     /// Every column of the table, and more: what a reader of the JSON needs of a task.

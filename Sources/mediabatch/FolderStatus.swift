@@ -4,6 +4,7 @@ import JSON
 import Support
 import Journal
 import Reports
+import Runner
 
 /// What the journals of one output folder say, task by task: of the tasks they record
 /// (`recorded`), or of the tasks a batch plans for the folder (`planned`: those no journal
@@ -54,9 +55,17 @@ struct FolderStatus {
         tasks = journals.flatMap { index in index.order.compactMap { Self.task(key: $0, id: nil, in: [index]) } }
     }
 
-    /// The planned tasks (id and key), in plan order.
-    mutating func planned(_ planned: [(id: String, key: String)]) {
+    /// The planned tasks (id and key), in plan order; then the open jobs of earlier versions
+    /// of video tasks (`superseded`: their tasks changed since), which the next run collects.
+    mutating func planned(_ planned: [(id: String, key: String)], superseded: [SupersededVideoJob] = []) {
         tasks = planned.map { Self.task(key: $0.key, id: $0.id, in: journals) ?? Task(id: $0.id, state: .pending, detail: ["never started"]) }
+        for old in superseded {
+            let age = old.record.since.map { " \($0) (\(Self.age(since: $0)) ago)" } ?? ""
+            tasks.append(Task(
+                id: old.record.taskID, state: .running,
+                detail: ["an earlier version's video job \(old.record.jobID ?? "?") submitted\(age), still open (the task changed since); the next run collects it into \(old.relativePath())"],
+                time: old.record.since))
+        }
     }
 
     func count(_ state: State) -> Int { tasks.reduce(0) { $0 + ($1.state == state ? 1 : 0) } }

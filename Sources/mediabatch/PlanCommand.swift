@@ -108,9 +108,11 @@ struct PlanCommand: ParsableCommand {
         case .video(let video):
             let model = video.model.wireID
             let seconds = video.duration.map { "\($0) s" } ?? "default length"
-            let shape = video.size ?? "\(video.aspectRatio ?? "-")\t\(video.resolution ?? "-")"
+            // Two columns either way (ratio, size): a pipe's reader counts on them.
+            let shape = video.size.map { "-\t\($0)" } ?? "\(video.aspectRatio ?? "-")\t\(video.resolution ?? "-")"
             var line = "\(video.id)\tvideo\t\(model)\t\(shape)\t\(seconds)"
             if let frame = video.firstFrame { line += " from \(frame.location)" }
+            if let frame = video.lastFrame { line += " to \(frame.location)" }
             line += "\t\(video.output.folder)/\(video.output.baseName).mp4"
             return (model, 1, CostEstimate.video(video, catalog: catalog), line)
         }

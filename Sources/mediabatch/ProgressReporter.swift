@@ -220,6 +220,17 @@ final class ProgressReporter: Sendable {
                 lines.append("UNCERTAIN \(pending.taskID): its submit's answer was lost\(age); a job may exist and be billed")
             }
         }
+        for old in summary.supersededVideos {
+            let cost = old.cost.map { ", \(Terminal.dollars($0))" } ?? ""
+            switch old.status {
+            case "collected":
+                lines.append("superseded \(old.taskID): an earlier version's video job \(old.jobID) collected into \(old.files.first ?? "superseded/")\(cost)")
+            case "failed":
+                lines.append("superseded \(old.taskID): an earlier version's video job \(old.jobID) failed: \(old.message ?? "")\(cost)")
+            default:
+                lines.append("superseded \(old.taskID): an earlier version's video job \(old.jobID) is still running; a later run collects it into superseded/")
+            }
+        }
         lines += ModelSpendTable.lines(summary.models)
         let refused = summary.refused
         var line = "\(summary.done) done, \(summary.failed - refused) failed"
@@ -230,7 +241,7 @@ final class ProgressReporter: Sendable {
         if summary.otherShards > 0 { line += ", \(summary.otherShards) in other shards" }
         if summary.notRun > 0 { line += ", \(summary.notRun) not run" }
         if summary.videoJobsPending > 0 { line += ", \(summary.videoJobsPending) video job\(summary.videoJobsPending == 1 ? "" : "s") pending" }
-        let uncertain = summary.pendingVideos.count - summary.videoJobsPending
+        let uncertain = summary.pendingVideos.filter(\.isUncertain).count
         if uncertain > 0 { line += ", \(uncertain) uncertain (--resubmit-uncertain submits again)" }
         line += ", \(summary.files.count) file\(summary.files.count == 1 ? "" : "s") written, cost \(Terminal.dollars(summary.cost))"
         line += String(format: ", %.1fs", summary.seconds)

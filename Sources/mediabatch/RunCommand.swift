@@ -211,6 +211,12 @@ struct RunCommand: ParsableCommand {
             let reset = (try? OpenRouterClient(endpoint: endpoints.image).keyStatus(on: HTTPConnection()))?.limitReset
             throw CommandFailure.stopped(.keyLimit(message + (reset.map { " (the limit resets: \($0))" } ?? "")))
         }
+        if case .budgetReached(let spent)? = summary.stop {
+            // Which cap stopped it: the smaller of what each leaves (see `RunOptions.budget`).
+            let totalLeft = options.maxTotalCost.map { $0 - selection.spentBefore }
+            let option = totalLeft.map { left in options.maxCost.map { left < $0 } ?? true } == true ? "--max-total-cost" : "--max-cost"
+            throw CommandFailure.budget(spent: spent, committed: summary.pendingVideoEstimate, jobs: summary.videoJobsPending, option: option)
+        }
         if let stop = summary.stop { throw CommandFailure.stopped(stop) }
         if let invalid { throw CommandFailure.manifest(invalid) }
         if summary.failed > 0 || summary.notRun > 0 { throw CommandFailure.someFailed }

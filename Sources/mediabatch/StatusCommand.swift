@@ -104,15 +104,17 @@ struct StatusCommand: ParsableCommand {
             if byFolder[task.output.folder] == nil { order.append(task.output.folder) }
             byFolder[task.output.folder, default: []].append((task.id, key))
         }
+        var superseded: [String: [SupersededVideoJob]] = [:]
         do {
-            _ = try planner.select(BatchPlan(loading: manifests, outputRoot: root, defaultsFile: defaults, catalog: cache, context: context))
+            let selection = try planner.select(BatchPlan(loading: manifests, outputRoot: root, defaultsFile: defaults, catalog: cache, context: context))
+            for job in selection.superseded { superseded[job.folder, default: []].append(job) }
         } catch {
             switch error {
             case .manifest(let problems): throw CommandFailure.manifest(problems)
             case .file(let failure): throw CommandFailure.data(failure.description)
             }
         }
-        return try order.map { folder in try Self.read(folder) { $0.planned(byFolder[folder]!) } }
+        return try order.map { folder in try Self.read(folder) { $0.planned(byFolder[folder]!, superseded: superseded[folder] ?? []) } }
     }
 
     private func show(_ folders: [FolderStatus], planned: Bool) {

@@ -107,7 +107,7 @@ struct VideoChainTests {
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("nosuch") && result.stderr.contains("firstFrame"), "\(result.stderr)")
         #expect(result.stderr.contains("task voice makes no image"), "\(result.stderr)")
-        #expect(result.stderr.contains("did you mean @pic-1?"), "\(result.stderr)")
+        #expect(result.stderr.contains("name one, as @pic-1"), "\(result.stderr)")
         #expect(server.requests().filter { $0.path != "/models" && !$0.path.hasSuffix("/models") }.isEmpty)
     }
 }

@@ -93,7 +93,8 @@ package enum Sidecar {
         if let duration { sidecar["durationSeconds"] = .double(duration) }
         if let frame = task.firstFrame {
             sidecar["firstFrame"] = .string(FileIO.lastComponent(frame.location))
-            if case .file(let path) = frame { sidecar["firstFramePath"] = .string(path) }
+            // Relative to the output folder (where the gallery is), so the folder can move.
+            if case .file(let path) = frame { sidecar["firstFramePath"] = .string(Gallery.relativeLink(path, from: task.output.folder)) }
         }
         if let frame = task.lastFrame { sidecar["lastFrame"] = .string(FileIO.lastComponent(frame.location)) }
         if !task.references.isEmpty { sidecar["references"] = .array(task.references.map { .string(FileIO.lastComponent($0.location)) }) }

@@ -87,6 +87,12 @@ package struct RunPlanner {
         let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
         var outputs = OutputGuard(journals: journals)
         var uncertain: [PlannedUncertain] = []
+        // The keys this run plans, by folder: an open job of any other key is an earlier
+        // version's (see `SupersededVideoJob`).
+        var plannedKeys: [String: Set<String>] = [:]
+        for (_, _, candidate) in candidates where candidate.isVideo { plannedKeys[candidate.folder, default: []].insert(candidate.key) }
+        // Dependents whose key is known only once their producers ran: their jobs wait.
+        var undecidedIDs: [String: Set<String>] = [:]
         for (ref, visited, candidate) in candidates {
             var candidate = candidate
             // A video job an earlier run submitted is polled, never submitted again (with
@@ -131,8 +137,17 @@ package struct RunPlanner {
         if !plan.chains.isEmpty {
             chainRootKeys = planChains(
                 plan, journals: journals, videoJobs: videoJobs, refused: refused, outputs: &outputs, entries: &entries, kept: &kept,
-                uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards)
+                uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards,
+                plannedKeys: &plannedKeys, undecidedIDs: &undecidedIDs)
         }
+        var superseded: [SupersededVideoJob] = []
+        for folder in folders {
+            for (key, record) in videoJobs[folder] ?? [:] where record.hasJob && plannedKeys[folder]?.contains(key) != true {
+                if undecidedIDs[folder]?.contains(record.taskID) == true { continue }
+                superseded.append(SupersededVideoJob(folder: folder, key: key, record: record))
+            }
+        }
+        superseded.sort { ($0.folder, $0.record.since ?? "", $0.key) < ($1.folder, $1.record.since ?? "", $1.key) }
         var roots: [String: String] = [:]
         for manifest in plan.manifests { roots[manifest.header.outputFolder] = manifest.header.outputRoot }
         var spentBefore = 0.0
@@ -148,6 +163,7 @@ package struct RunPlanner {
         selection.chainRootKeys = chainRootKeys
         if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
         selection.uncertain = uncertain
+        selection.superseded = superseded
         selection.resubmitUncertain = resubmitUncertain
         selection.books = books.plans
         return selection
@@ -159,7 +175,8 @@ package struct RunPlanner {
     private func planChains(
         _ plan: BatchPlan, journals: [String: FolderJournal], videoJobs: [String: [String: VideoJobRecord]], refused: [String: Set<String>],
         outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
-        alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int
+        alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int, plannedKeys: inout [String: Set<String>],
+        undecidedIDs: inout [String: Set<String>]
     ) -> [String: String] {
         let wanted = Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
         var runningRoots: [String: Int] = [:]
@@ -172,7 +189,12 @@ package struct RunPlanner {
         var done = 0
         var refusedNow = 0
         var elsewhere = 0
+        var keys = plannedKeys
+        var undecided = undecidedIDs
         let (outcomes, rootKeys) = chains.plan(visit: visit, otherShard: { elsewhere += 1 }) { candidate, final in
+            if candidate.isVideo {
+                if final { keys[candidate.folder, default: []].insert(candidate.key) } else { undecided[candidate.folder, default: []].insert(candidate.id) }
+            }
             // A video dependent whose job an earlier run submitted is polled, never submitted
             // again; one whose submit's answer was lost waits for the user's word.
             if final, candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
@@ -208,6 +230,8 @@ package struct RunPlanner {
             }
             return (task, .runs)
         }
+        plannedKeys = keys
+        undecidedIDs = undecided
         alreadyDone += done
         refusedBefore += refusedNow
         otherShards += elsewhere

@@ -62,6 +62,28 @@ package struct PlannedUncertain: Sendable {
     package let since: String?
 }
 
+/// A video job an earlier run submitted for a version of a task this run no longer plans
+/// (its prompt, model, duration, a variable or a producer image changed, or the task left
+/// the manifest): it was paid for, so the run still polls it and, once it is finished,
+/// downloads it beside the new version as `superseded/<task id>.<job id>.mp4` and journals
+/// it (`superseded` record, with its cost). Never submitted again.
+package struct SupersededVideoJob: Sendable {
+    package let folder: String
+    package let key: String
+    package let record: VideoJobRecord
+
+    /// Where the job's video goes, relative to the output folder (`mp4`; `mov` when the
+    /// download is QuickTime).
+    package func relativePath(fileExtension: String = "mp4") -> String {
+        "superseded/" + SupersededVideoJob.portable(record.taskID) + "." + SupersededVideoJob.portable(record.jobID ?? "job") + "." + fileExtension
+    }
+
+    /// A task id or job id as one file name component (a task id may hold `/`).
+    private static func portable(_ text: String) -> String {
+        String(text.map { $0 == "/" || $0 == "\\" || $0 == "\0" ? "_" : $0 })
+    }
+}
+
 /// A task not to be run, so as not to overwrite `files` (see `OutputGuard`).
 package struct PlannedKept: Sendable {
     package let task: PlannedTask
@@ -111,7 +133,9 @@ public struct RunSelection: Sendable {
     /// asks, for a dependent whose key is known only when its producers are done.
     package var resubmitUncertain = false
     /// Whether any task to run is a video (the run then starts its poller).
-    package var hasVideo: Bool { entries.contains { $0.tasks.contains(where: \.isVideo) } }
+    package var hasVideo: Bool { !superseded.isEmpty || entries.contains { $0.tasks.contains(where: \.isVideo) } }
+    /// Jobs of earlier versions of video tasks, still open: collected by this run.
+    package var superseded: [SupersededVideoJob] = []
     /// The books (`book: true`) the plan's chapters make, joined at the end of the run.
     package var books: [BookPlan] = []
     /// Tasks that will be sent (each narration counts once).

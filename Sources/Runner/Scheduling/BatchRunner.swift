@@ -78,6 +78,7 @@ public final class BatchRunner: Sendable {
         let poller = VideoPoller(
             executor: videos, recorder: recorder, source: source, spending: spending, schedule: options.videoPolls, noWait: options.noWait,
             deadline: started + max(options.videoTimeout, 0), limits: options.limits, abortSignal: abortSignal, trace: options.trace)
+        for superseded in selection.superseded { poller.add(superseded: superseded, journal: journals[folder: superseded.folder]) }
         for uncertain in selection.uncertain { recorder.videoUncertainBefore(taskID: uncertain.taskID, folder: uncertain.folder, since: uncertain.since) }
         TaskFeed(plan: plan, selection: selection, journals: journals, source: source, recorder: recorder, chains: chains, reuseChunks: !options.force).start(in: group)
         let lanes = WriterLanes(count: min(workers, 2))
@@ -113,7 +114,7 @@ public final class BatchRunner: Sendable {
                 summary.outcomes.append(book)
             }
         }
-        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder) + summary.pendingVideos.map(\.folder)), summary: summary)
+        try finishFolders(selection.folders, touched: Set(summary.outcomes.map(\.folder) + summary.pendingVideos.map(\.folder) + summary.supersededVideos.map(\.folder)), summary: summary)
         try ResultsFile.write(plan, folders: selection.folders, touched: Set(summary.outcomes.map(\.folder)), shard: options.shard, to: options.resultsFile)
         return summary
     }

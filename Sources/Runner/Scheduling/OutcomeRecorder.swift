@@ -104,7 +104,10 @@ package final class OutcomeRecorder: Sendable {
     package func videoPending(_ job: Job, jobID: String, since: String?, status: String) {
         spending.settle(reserved: job.reserved, paid: nil)
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: jobID, since: since, status: status)
-        state.withLock { $0.pendingVideos.append(pending) }
+        state.withLock { summary in
+            summary.pendingVideos.append(pending)
+            summary.pendingVideoEstimate += job.reserved
+        }
         source.finish(job, succeeded: true)
     }
 
@@ -121,6 +124,36 @@ package final class OutcomeRecorder: Sendable {
     package func videoUncertainBefore(taskID: String, folder: String, since: String?) {
         let pending = PendingVideo(taskID: taskID, folder: folder, jobID: nil, since: since, status: "uncertain")
         state.withLock { $0.pendingVideos.append(pending) }
+    }
+
+    /// An earlier version's job (see `SupersededVideoJob`) collected into `superseded/`, or
+    /// failed (`failure`): its cost counted in the run's spend and journaled `superseded`.
+    package func supersededSettled(
+        _ superseded: SupersededVideoJob, journal: Journal?, jobID: String, files: [WrittenFile], cost: Double?, generationID: String?, failure: String?
+    ) {
+        spending.settle(reserved: 0, paid: cost)
+        do {
+            try journal?.videoSuperseded(
+                key: superseded.key, taskID: superseded.record.taskID, job: jobID, files: files, cost: cost, generationID: generationID, failed: failure)
+        } catch {
+            onEvent(.journalError(error.description))
+        }
+        let outcome = SupersededVideo(
+            taskID: superseded.record.taskID, folder: superseded.folder, jobID: jobID, since: superseded.record.since,
+            status: failure == nil ? "collected" : "failed", files: files.map { FileIO.relative($0.path, to: superseded.folder) }, cost: cost,
+            message: failure)
+        state.withLock { summary in
+            if let cost, cost > 0 { summary.billedByFolder[superseded.folder, default: 0] += cost }
+            summary.supersededVideos.append(outcome)
+        }
+    }
+
+    /// An earlier version's job still running: left open in the journal for a later run.
+    package func supersededPending(_ superseded: SupersededVideoJob, status: String) {
+        let outcome = SupersededVideo(
+            taskID: superseded.record.taskID, folder: superseded.folder, jobID: superseded.record.jobID ?? "?", since: superseded.record.since,
+            status: "pending", files: [], cost: nil, message: nil)
+        state.withLock { $0.supersededVideos.append(outcome) }
     }
 
     /// Whether the user stopped the run (a signal).

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HTTP
 import JSON
+import Journal
 import OpenRouter
 import Support
 import Tasks
@@ -16,7 +17,12 @@ import Tasks
 /// pending: its id is in the journal, and a later run collects it.
 package final class VideoPoller: Sendable {
     private struct Waiting {
-        var job: Job
+        /// The task's job; for an earlier version's job (`superseded`), a stand-in never
+        /// handed to the source.
+        var job: Job?
+        /// An earlier version's job, collected into `superseded/` (see `SupersededVideoJob`).
+        var superseded: SupersededVideoJob? = nil
+        var journal: Journal? = nil
         var state: VideoJobState
         /// When it was submitted (UTC), for `status` and the report.
         var since: String?
@@ -62,11 +68,30 @@ package final class VideoPoller: Sendable {
     }
 
     /// A job to wait for: just submitted (first polled after the schedule's first wait), or
-    /// found in the journal (`resumed`: polled at once).
+    /// found in the journal (`resumed`: polled at once). With `noWait`, a job just submitted
+    /// is left pending at once: it cannot be finished yet, and waiting for its first poll
+    /// would only hold the run.
     package func add(_ job: Job, state initial: VideoJobState, since: String?, resumed: Bool) {
+        if noWait && !resumed && !initial.status.isTerminal {
+            recorder.videoPending(job, jobID: initial.id, since: since, status: initial.status.rawValue)
+            return
+        }
         let now = MonotonicClock.now()
         let dueAt = resumed ? now : now + schedule.wait(afterPolls: 0)
         state.withLock { $0.waiting.append(Waiting(job: job, state: initial, since: since, dueAt: dueAt)) }
+        wake.signal()
+    }
+
+    /// An earlier version's job found open in the journal: polled at once, collected into
+    /// `superseded/` when finished, left open for a later run otherwise.
+    package func add(superseded: SupersededVideoJob, journal: Journal?) {
+        guard let id = superseded.record.jobID else { return }
+        let initial = VideoJobState(
+            id: id, status: .pending, pollingURL: superseded.record.pollingURL, generationID: superseded.record.generationID, error: nil, unsignedURLs: [],
+            cost: nil)
+        state.withLock {
+            $0.waiting.append(Waiting(job: nil, superseded: superseded, journal: journal, state: initial, since: superseded.record.since, dueAt: MonotonicClock.now()))
+        }
         wake.signal()
     }
 
@@ -130,6 +155,11 @@ package final class VideoPoller: Sendable {
             return
         }
         item.state = polled
+        if let superseded = item.superseded {
+            settle(superseded, item, polled: polled, on: connection)
+            return
+        }
+        guard let job = item.job else { return }
         switch polled.status {
         case .pending, .inProgress:
             if noWait {
@@ -139,13 +169,13 @@ package final class VideoPoller: Sendable {
             item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
             requeue(item)
         case .completed:
-            guard case .video(let task) = item.job.task else { return }
+            guard case .video(let task) = job.task else { return }
             do throws(TaskFailure) {
                 let downloaded = try executor.download(polled, for: task, on: connection)
                 var extra: JSONObject = ["job": .string(polled.id)]
                 if let seconds = downloaded.durationSeconds { extra["videoSeconds"] = .double((seconds * 1000).rounded() / 1000) }
                 recorder.done(
-                    item.job, attempts: item.job.attempts + 1, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
+                    job, attempts: job.attempts + 1, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
                     extra: extra)
             } catch {
                 if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
@@ -158,7 +188,7 @@ package final class VideoPoller: Sendable {
                 } else {
                     var failure = error
                     failure.details["job"] = polled.id
-                    recorder.failed(item.job, attempts: item.job.attempts + 1, failure: failure, cost: polled.cost)
+                    recorder.failed(job, attempts: job.attempts + 1, failure: failure, cost: polled.cost)
                 }
             }
         case .failed, .cancelled, .expired:
@@ -166,7 +196,45 @@ package final class VideoPoller: Sendable {
                 .permanent, cause: .api(code: polled.status.rawValue), status: 200,
                 message: "video job \(polled.id) \(polled.status.rawValue): \(polled.error ?? "no reason given")")
             failure.details["job"] = polled.id
-            recorder.failed(item.job, attempts: item.job.attempts + 1, failure: failure, cost: polled.cost)
+            recorder.failed(job, attempts: job.attempts + 1, failure: failure, cost: polled.cost)
+        }
+    }
+
+    /// An earlier version's job, polled: downloaded into `superseded/` and journaled once
+    /// finished; journaled with the server's text (and any cost) once failed; else waited for.
+    private func settle(_ superseded: SupersededVideoJob, _ item: Waiting, polled: VideoJobState, on connection: HTTPConnection) {
+        var item = item
+        switch polled.status {
+        case .pending, .inProgress:
+            if noWait {
+                leavePending(item)
+                return
+            }
+            item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+            requeue(item)
+        case .completed:
+            do throws(TaskFailure) {
+                let downloaded = try executor.downloadSuperseded(polled, job: superseded, on: connection)
+                recorder.supersededSettled(
+                    superseded, journal: item.journal, jobID: polled.id, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
+                    failure: nil)
+            } catch {
+                if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
+                    item.downloadFailures += 1
+                    item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+                    requeue(item)
+                } else if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
+                    leavePending(item)
+                } else {
+                    recorder.supersededSettled(
+                        superseded, journal: item.journal, jobID: polled.id, files: [], cost: polled.cost, generationID: polled.generationID,
+                        failure: error.message)
+                }
+            }
+        case .failed, .cancelled, .expired:
+            recorder.supersededSettled(
+                superseded, journal: item.journal, jobID: polled.id, files: [], cost: polled.cost, generationID: polled.generationID,
+                failure: "video job \(polled.id) \(polled.status.rawValue): \(polled.error ?? "no reason given")")
         }
     }
 
@@ -175,6 +243,11 @@ package final class VideoPoller: Sendable {
     }
 
     private func leavePending(_ item: Waiting) {
-        recorder.videoPending(item.job, jobID: item.state.id, since: item.since, status: item.state.status.rawValue)
+        if let superseded = item.superseded {
+            recorder.supersededPending(superseded, status: item.state.status.rawValue)
+            return
+        }
+        guard let job = item.job else { return }
+        recorder.videoPending(job, jobID: item.state.id, since: item.since, status: item.state.status.rawValue)
     }
 }

@@ -122,4 +122,51 @@ package struct VideoTaskExecutor: Sendable {
         }
         return Downloaded(files: files, durationSeconds: boxes.durationSeconds)
     }
+
+    /// Streams the video of an earlier version's job (see `SupersededVideoJob`) to
+    /// `superseded/<task id>.<job id>.<ext>` in its folder, all or nothing; no sidecar (the
+    /// journal's `superseded` record says what it is).
+    package func downloadSuperseded(_ state: VideoJobState, job: SupersededVideoJob, on connection: HTTPConnection) throws(TaskFailure) -> Downloaded {
+        let provisional = job.folder + "/" + job.relativePath()
+        if let owner = claims.claim(provisional, for: job.record.taskID) {
+            throw TaskFailure(.permanent, cause: .file(path: provisional), message: "\(provisional) is already written by task \(owner) in this run")
+        }
+        let parent = FileIO.directory(of: provisional)
+        do { try FileIO.makeDirectories(parent) } catch { throw AtomicOutputs.failure(error) }
+        guard FileIO.isInside(parent, root: job.folder) else {
+            throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(job.folder) (a symbolic link?); nothing written")
+        }
+        let staged: StagedFile
+        do { staged = try StagedFile(streamingFor: provisional) } catch { throw AtomicOutputs.failure(error) }
+        let digest = SHA256Stream()
+        var writeError: FileError?
+        let contentType = try client.downloadVideo(state, on: connection) { bytes in
+            do throws(FileError) {
+                try staged.append(bytes)
+                digest.update(bytes)
+                return true
+            } catch {
+                writeError = error
+                return false
+            }
+        }
+        if let writeError { throw AtomicOutputs.failure(writeError) }
+        let size = staged.appendedBytes
+        guard let boxes = MP4Boxes.read(size: size, readAt: { staged.read(at: $0, count: $1) }) else {
+            throw TaskFailure(
+                .permanent, cause: .response, status: 200,
+                message: "the video of job \(state.id) is not an MP4 (no ftyp box; \(size) bytes of \(contentType ?? "no type"))")
+        }
+        let fileExtension = boxes.brand == "qt  " ? "mov" : VideoFile.fileExtension(contentType: contentType) == "mov" ? "mov" : "mp4"
+        let path = job.folder + "/" + job.relativePath(fileExtension: fileExtension)
+        var file = WrittenFile(path: path, size: size, sha256: digest.hex())
+        do {
+            try staged.sync()
+            try staged.commit(as: path)
+        } catch {
+            throw AtomicOutputs.failure(error)
+        }
+        file.modified = FileIO.modificationStamp(path)
+        return Downloaded(files: [file], durationSeconds: boxes.durationSeconds)
+    }
 }
