@@ -218,7 +218,9 @@ struct VideoRunTests {
 
     @Test("--video-timeout: a run waits no longer, leaves the job pending (75), and the next run collects it")
     func videoTimeout() throws {
-        let server = try startFake { $0.videoJobSeconds = 2 }
+        // The job takes 4 s; the run gives up after 0.5 s of waiting. (The bound leaves room for
+        // a slow machine, a sanitizer's runtime: the point is that it did not wait 4 s.)
+        let server = try startFake { $0.videoJobSeconds = 4 }
         defer { server.stop() }
         let folder = TempFolder()
         defer { folder.remove() }
@@ -226,12 +228,12 @@ struct VideoRunTests {
         let started = monotonicNow()
         let first = try runCLI(runArguments(server, ["--video-timeout", "0.5"] + fastPolls), environment: environment(folder), in: folder.path)
         #expect(first.status == 75, "\(first.stderr)")
-        #expect(monotonicNow() - started < 1.9, "the run did not wait for the job")
+        #expect(monotonicNow() - started < 3.5, "the run did not wait for the job")
         let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
         #expect(status.stdout.contains("running") && status.stdout.contains("ago"), "\(status.stdout)")
         let results = (try? String(contentsOfFile: folder.path + "/out/m/.mediabatch/results.csv", encoding: .utf8)) ?? ""
         #expect(results.contains("slow,,pending"), "\(results)")
-        Thread.sleep(forTimeInterval: 1.6)
+        Thread.sleep(forTimeInterval: max(0, 4.3 - (monotonicNow() - started)))
         let second = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 1)

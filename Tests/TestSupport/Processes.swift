@@ -1,7 +1,6 @@
 import FakeOpenRouter
 import Foundation
 import Glibc
-import Synchronization
 
 // Child processes (the built CLI, curl, media tools) and waiting with deadlines.
 
@@ -162,13 +161,11 @@ public func waitFor(timeout: Double, interval: Double = 0.005, _ condition: () -
 /// lists, or its own, sets `XDG_CACHE_HOME`). Never the shared `$HOME/.cache`, which other
 /// runs of the suite share. One folder per base URL, made on first use.
 public func seededCacheHome(baseURL: String) -> String {
-    seededCacheHomes.withLock { homes in
-        if let folder = homes[baseURL] { return folder }
+    seededCacheHomes.folder(for: baseURL) {
         let folder = NSTemporaryDirectory() + "mediabatch-test-cache-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: folder + "/mediabatch", withIntermediateDirectories: true)
         let document = FakeModelLists.cacheDocument(fetched: Int(Date().timeIntervalSince1970), baseURL: baseURL)
         try! document.write(toFile: folder + "/mediabatch/models.json", atomically: true, encoding: .utf8)
-        homes[baseURL] = folder
         return folder
     }
 }
@@ -184,4 +181,23 @@ func seededCacheHome(_ arguments: [String], _ environment: [String: String]) -> 
     return seededCacheHome(baseURL: flag ?? local ?? environment["OPENROUTER_BASE_URL"] ?? "https://openrouter.ai/api/v1")
 }
 
-private let seededCacheHomes = Mutex<[String: String]>([:])
+private let seededCacheHomes = SeededCacheHomes()
+
+/// The seeded cache folders by base URL, shared by the tests that run in parallel. (A lock
+/// ThreadSanitizer can see: it reported a global `Mutex`'s storage as raced.)
+private final class SeededCacheHomes: @unchecked Sendable {
+    // @unchecked Sendable, because: `homes` is read and written only while `lock` is held,
+    // in `folder(for:make:)`, the one method that touches it.
+    private let lock = NSLock()
+    private var homes: [String: String] = [:]
+
+    /// The folder for `baseURL`, made by `make` on first use.
+    func folder(for baseURL: String, make: () -> String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let folder = homes[baseURL] { return folder }
+        let folder = make()
+        homes[baseURL] = folder
+        return folder
+    }
+}
