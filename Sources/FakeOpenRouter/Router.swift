@@ -327,6 +327,7 @@ final class FakeCore: Sendable {
             if generation {
                 if state.generationsInFlight == 0, let since = state.idleSince { state.stats.idleSeconds += monotonicSeconds() - since }
                 state.generationsInFlight += 1
+                state.stats.maxGenerationsInFlight = max(state.stats.maxGenerationsInFlight, state.generationsInFlight)
             }
         }
     }

@@ -47,6 +47,9 @@ public struct FakeStats: Sendable, Equatable {
     public var maxInFlight: Int = 0
     /// Requests received and not yet fully answered right now.
     public var inFlight: Int = 0
+    /// The most generation requests (images, speech, chat) at once: `maxInFlight` without
+    /// the lookups and lists around them.
+    public var maxGenerationsInFlight: Int = 0
     /// Retries that arrived before the `Retry-After` the fake had sent for the same request.
     public var earlyRetries: Int = 0
     /// Faults injected by the `FaultPlan` (not `#fake:` directives).
@@ -90,7 +93,7 @@ public struct FakeStats: Sendable, Equatable {
         let paths: [(String, JSONOut)] = byPath.keys.sorted().map { ($0, .int(byPath[$0] ?? 0)) }
         let document: JSONOut = .object([
             ("requests", .int(requests)), ("connectionsAccepted", .int(connectionsAccepted)),
-            ("maxInFlight", .int(maxInFlight)), ("inFlight", .int(inFlight)),
+            ("maxInFlight", .int(maxInFlight)), ("inFlight", .int(inFlight)), ("maxGenerationsInFlight", .int(maxGenerationsInFlight)),
             ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)), ("rateLimited", .int(rateLimited)),
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),

@@ -125,8 +125,11 @@ public final class BatchRunner: Sendable {
     ) -> Worker {
         let imageClient = OpenRouterClient(endpoint: options.endpoint)
         let speechClient = OpenRouterClient(endpoint: options.speechEndpoint ?? options.endpoint)
-        // Speech is billed by the character whatever became of it: its cost is always asked for.
-        let speechCosts = CostLookups(client: speechClient, limits: options.limits, trace: options.trace)
+        // Speech is billed by the character whatever became of it: its cost is always asked
+        // for, a lookup per chunk, so as many lanes as requests in flight (the writer waits
+        // for a narration's costs before it records it). Image costs are asked for only when
+        // a transfer broke off: a few lanes do.
+        let speechCosts = CostLookups(client: speechClient, limits: options.limits, trace: options.trace, lanes: min(max(options.concurrency, 1), 32))
         let imageCosts = CostLookups(client: imageClient, limits: options.limits, trace: options.trace)
         return Worker(
             source: source, recorder: recorder, spending: spending, lanes: lanes,

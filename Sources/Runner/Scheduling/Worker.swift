@@ -199,18 +199,23 @@ package struct Worker {
         case .writeImages:
             break  // handed to a writer lane above
         case .writeNarration(let complete):
+            // No request of it is in flight any more: its model's slot is free for the next
+            // job while the narration is joined and its chunks' costs arrive.
+            let job = source.park(job)
             lanes.submit(UncheckedTransfer(complete)) { [speech, recorder] complete in
                 guard case .speech(let task) = job.task else { return }
                 let parts = complete.value
-                let costs = parts.costs.compactMap { $0.wait() }
+                // The record waits for the chunks' costs, the lane does not: it is recorded
+                // where the last cost arrives (a lookup lane), before the lookups drain.
+                let generationID = parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ",")
                 do throws(TaskFailure) {
                     let written = try speech.writeNarration(parts.parts, formats: parts.formats, for: task, texts: parts.texts)
-                    recorder.done(
-                        job, attempts: attempts, files: written.files, cost: costs.isEmpty ? nil : costs.reduce(0, +),
-                        generationID: parts.generationIDs.isEmpty ? nil : parts.generationIDs.joined(separator: ","), loudness: written.loudness)
+                    CostTicket.whenAllSettled(parts.costs) { cost in
+                        recorder.done(job, attempts: attempts, files: written.files, cost: cost, generationID: generationID, loudness: written.loudness)
+                    }
                 } catch {
                     // Every chunk was bought (and is kept): what they cost is counted all the same.
-                    recorder.failed(job, attempts: attempts, failure: error, cost: costs.isEmpty ? nil : costs.reduce(0, +))
+                    CostTicket.whenAllSettled(parts.costs) { cost in recorder.failed(job, attempts: attempts, failure: error, cost: cost) }
                 }
             }
         case .partStored, .abandoned:
