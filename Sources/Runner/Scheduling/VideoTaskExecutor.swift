@@ -63,38 +63,9 @@ package struct VideoTaskExecutor: Sendable {
     /// sidecar) all or nothing.
     package func download(_ state: VideoJobState, for task: VideoTask, on connection: HTTPConnection) throws(TaskFailure) -> Downloaded {
         let provisional = task.output.path(index: nil, of: 1, fileExtension: "mp4")
-        if let owner = claims.claim(provisional, for: task.id) {
-            throw TaskFailure(.permanent, cause: .file(path: provisional), message: "\(provisional) is already written by task \(owner) in this run")
-        }
-        let parent = FileIO.directory(of: provisional)
-        do { try FileIO.makeDirectories(parent) } catch { throw AtomicOutputs.failure(error) }
-        guard FileIO.isInside(parent, root: task.output.folder) else {
-            throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(task.output.folder) (a symbolic link?); nothing written")
-        }
-        let staged: StagedFile
-        do { staged = try StagedFile(streamingFor: provisional) } catch { throw AtomicOutputs.failure(error) }
-        let digest = SHA256Stream()
-        var writeError: FileError?
-        let contentType = try client.downloadVideo(state, on: connection) { bytes in
-            do throws(FileError) {
-                try staged.append(bytes)
-                digest.update(bytes)
-                return true
-            } catch {
-                writeError = error
-                return false
-            }
-        }
-        if let writeError { throw AtomicOutputs.failure(writeError) }
-        let size = staged.appendedBytes
-        guard let boxes = MP4Boxes.read(size: size, readAt: { staged.read(at: $0, count: $1) }) else {
-            throw TaskFailure(
-                .permanent, cause: .response, status: 200,
-                message: "the video of job \(state.id) is not an MP4 (no ftyp box; \(size) bytes of \(contentType ?? "no type"))")
-        }
-        let fileExtension = boxes.brand == "qt  " ? "mov" : VideoFile.fileExtension(contentType: contentType) == "mov" ? "mov" : "mp4"
+        let (staged, size, sha256, boxes, fileExtension) = try stream(state, to: provisional, for: task.id, folder: task.output.folder, on: connection)
         let path = task.output.path(index: nil, of: 1, fileExtension: fileExtension)
-        var file = WrittenFile(path: path, size: size, sha256: digest.hex())
+        var file = WrittenFile(path: path, size: size, sha256: sha256)
         do { try staged.sync() } catch { throw AtomicOutputs.failure(error) }
         var sidecarFile: StagedFile?
         var sidecarWritten: WrittenFile?
@@ -123,18 +94,19 @@ package struct VideoTaskExecutor: Sendable {
         return Downloaded(files: files, durationSeconds: boxes.durationSeconds)
     }
 
-    /// Streams the video of an earlier version's job (see `SupersededVideoJob`) to
-    /// `superseded/<task id>.<job id>.<ext>` in its folder, all or nothing; no sidecar (the
-    /// journal's `superseded` record says what it is).
-    package func downloadSuperseded(_ state: VideoJobState, job: SupersededVideoJob, on connection: HTTPConnection) throws(TaskFailure) -> Downloaded {
-        let provisional = job.folder + "/" + job.relativePath()
-        if let owner = claims.claim(provisional, for: job.record.taskID) {
+    /// Claims `provisional` for `taskID`, streams job `state`'s video into a staged file
+    /// there (inside `folder`), hashing it as it comes, and checks it is an MP4 (an `ftyp`
+    /// box); the extension its brand or `Content-Type` calls for.
+    private func stream(
+        _ state: VideoJobState, to provisional: String, for taskID: String, folder: String, on connection: HTTPConnection
+    ) throws(TaskFailure) -> (staged: StagedFile, size: Int, sha256: String, boxes: MP4Boxes, fileExtension: String) {
+        if let owner = claims.claim(provisional, for: taskID) {
             throw TaskFailure(.permanent, cause: .file(path: provisional), message: "\(provisional) is already written by task \(owner) in this run")
         }
         let parent = FileIO.directory(of: provisional)
         do { try FileIO.makeDirectories(parent) } catch { throw AtomicOutputs.failure(error) }
-        guard FileIO.isInside(parent, root: job.folder) else {
-            throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(job.folder) (a symbolic link?); nothing written")
+        guard FileIO.isInside(parent, root: folder) else {
+            throw TaskFailure(.permanent, cause: .file(path: parent), message: "\(parent) leads outside the output folder \(folder) (a symbolic link?); nothing written")
         }
         let staged: StagedFile
         do { staged = try StagedFile(streamingFor: provisional) } catch { throw AtomicOutputs.failure(error) }
@@ -158,8 +130,17 @@ package struct VideoTaskExecutor: Sendable {
                 message: "the video of job \(state.id) is not an MP4 (no ftyp box; \(size) bytes of \(contentType ?? "no type"))")
         }
         let fileExtension = boxes.brand == "qt  " ? "mov" : VideoFile.fileExtension(contentType: contentType) == "mov" ? "mov" : "mp4"
+        return (staged, size, digest.hex(), boxes, fileExtension)
+    }
+
+    /// Streams the video of an earlier version's job (see `SupersededVideoJob`) to
+    /// `superseded/<task id>.<job id>.<ext>` in its folder, all or nothing; no sidecar (the
+    /// journal's `superseded` record says what it is).
+    package func downloadSuperseded(_ state: VideoJobState, job: SupersededVideoJob, on connection: HTTPConnection) throws(TaskFailure) -> Downloaded {
+        let provisional = job.folder + "/" + job.relativePath()
+        let (staged, size, sha256, boxes, fileExtension) = try stream(state, to: provisional, for: job.record.taskID, folder: job.folder, on: connection)
         let path = job.folder + "/" + job.relativePath(fileExtension: fileExtension)
-        var file = WrittenFile(path: path, size: size, sha256: digest.hex())
+        var file = WrittenFile(path: path, size: size, sha256: sha256)
         do {
             try staged.sync()
             try staged.commit(as: path)
