@@ -132,11 +132,7 @@ public final class Journal: @unchecked Sendable {
     ) throws(FileError) {
         var record: JSONObject = ["event": "done", "key": .string(key), "task": .string(taskID)]
         for (name, value) in extra { record[name] = value }
-        record["files"] = .array(files.map { file in
-            var entry: JSONObject = ["path": .string(FileIO.relative(file.path, to: folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
-            if let mtime = file.modified { entry["mtime"] = .string(mtime) }
-            return .object(entry)
-        })
+        record["files"] = filesRecord(files)
         if let cost { record["cost"] = .double(cost) }
         if let generationID { record["generation"] = .string(generationID) }
         if let seed { record["seed"] = .int(seed) }
@@ -217,15 +213,21 @@ public final class Journal: @unchecked Sendable {
     /// The job of an earlier version of a video task (its key no longer planned), collected
     /// after all: `files` its video under `superseded/` (none when it `failed`), `cost` what it
     /// was billed. Ends the job's open record; the key's own outcome is untouched.
-    public func videoSuperseded(
-        key: String, taskID: String, job: String, files: [WrittenFile], cost: Double?, generationID: String?, failed message: String? = nil
-    ) throws(FileError) {
-        var record: JSONObject = ["event": "superseded", "key": .string(key), "task": .string(taskID), "job": .string(job)]
-        record["files"] = .array(files.map { file in
+    /// `files` as a record lists them: each path relative to the folder, its size, SHA-256
+    /// and modification time.
+    private func filesRecord(_ files: [WrittenFile]) -> JSON {
+        .array(files.map { file in
             var entry: JSONObject = ["path": .string(FileIO.relative(file.path, to: folder)), "size": .int(Int64(file.size)), "sha256": .string(file.sha256)]
             if let mtime = file.modified { entry["mtime"] = .string(mtime) }
             return .object(entry)
         })
+    }
+
+    public func videoSuperseded(
+        key: String, taskID: String, job: String, files: [WrittenFile], cost: Double?, generationID: String?, failed message: String? = nil
+    ) throws(FileError) {
+        var record: JSONObject = ["event": "superseded", "key": .string(key), "task": .string(taskID), "job": .string(job)]
+        record["files"] = filesRecord(files)
         if let cost { record["cost"] = .double(cost) }
         if let generationID { record["generation"] = .string(generationID) }
         if let message { record["message"] = .string(message) }
