@@ -178,18 +178,10 @@ package final class VideoPoller: Sendable {
                     job, attempts: job.attempts + 1, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
                     extra: extra)
             } catch {
-                if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
-                    item.downloadFailures += 1
-                    item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
-                    requeue(item)
-                } else if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
-                    // Paid for and finished on OpenRouter: never resubmitted; a later run downloads it.
-                    leavePending(item)
-                } else {
-                    var failure = error
-                    failure.details["job"] = polled.id
-                    recorder.failed(job, attempts: job.attempts + 1, failure: failure, cost: polled.cost)
-                }
+                guard !downloadWillGoOn(after: error, item) else { return }
+                var failure = error
+                failure.details["job"] = polled.id
+                recorder.failed(job, attempts: job.attempts + 1, failure: failure, cost: polled.cost)
             }
         case .failed, .cancelled, .expired:
             var failure = TaskFailure(
@@ -198,6 +190,24 @@ package final class VideoPoller: Sendable {
             failure.details["job"] = polled.id
             recorder.failed(job, attempts: job.attempts + 1, failure: failure, cost: polled.cost)
         }
+    }
+
+    /// After a failed download of a finished job: tried again later (a passing failure, up
+    /// to `maxDownloadFailures`), or left pending for a later run (paid for and finished on
+    /// OpenRouter: never resubmitted). False when the failure is final.
+    private func downloadWillGoOn(after error: TaskFailure, _ item: Waiting) -> Bool {
+        var item = item
+        if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
+            item.downloadFailures += 1
+            item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+            requeue(item)
+            return true
+        }
+        if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
+            leavePending(item)
+            return true
+        }
+        return false
     }
 
     /// An earlier version's job, polled: downloaded into `superseded/` and journaled once
@@ -219,17 +229,10 @@ package final class VideoPoller: Sendable {
                     superseded, journal: item.journal, jobID: polled.id, files: downloaded.files, cost: polled.cost, generationID: polled.generationID,
                     failure: nil)
             } catch {
-                if error.kind == .transient || error.cause == .interrupted, item.downloadFailures + 1 < Self.maxDownloadFailures {
-                    item.downloadFailures += 1
-                    item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
-                    requeue(item)
-                } else if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
-                    leavePending(item)
-                } else {
-                    recorder.supersededSettled(
-                        superseded, journal: item.journal, jobID: polled.id, files: [], cost: polled.cost, generationID: polled.generationID,
-                        failure: error.message)
-                }
+                guard !downloadWillGoOn(after: error, item) else { return }
+                recorder.supersededSettled(
+                    superseded, journal: item.journal, jobID: polled.id, files: [], cost: polled.cost, generationID: polled.generationID,
+                    failure: error.message)
             }
         case .failed, .cancelled, .expired:
             recorder.supersededSettled(
