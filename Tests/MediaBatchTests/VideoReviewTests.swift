@@ -98,7 +98,9 @@ struct VideoReviewTests {
 
     @Test("A video task edited while its job is pending: the old job is still collected into superseded/, counted once, never resubmitted, and plan says so")
     func editedTaskKeepsItsPaidJob() throws {
-        let server = try startFake { $0.videoJobSeconds = 1.5 }
+        // Jobs of 6 s: the old one must still run through the second run and `status`, even
+        // on a slow machine (a sanitizer's runtime).
+        let server = try startFake { $0.videoJobSeconds = 6 }
         defer { server.stop() }
         let folder = TempFolder()
         defer { folder.remove() }
@@ -115,6 +117,7 @@ struct VideoReviewTests {
         #expect(plan.stderr.contains("earlier version's video job \(oldJob) is still open"), "\(plan.stderr)")
         #expect(plan.stderr.contains("superseded/clip.\(oldJob).mp4"), "\(plan.stderr)")
 
+        let secondStarted = monotonicNow()
         let second = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
         #expect(second.status == 75, "both jobs still running: \(second.stderr)")
         #expect(server.stats().videoSubmissions == 2, "the new version is submitted once")
@@ -123,7 +126,8 @@ struct VideoReviewTests {
         let open = try runCLI(["status", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
         #expect((open.stdout + open.stderr).contains("an earlier version's video job \(oldJob) submitted"), "\(open.stdout)\(open.stderr)")
 
-        Thread.sleep(forTimeInterval: 1.6)
+        // Both jobs done (the new one was submitted during the second run, the old before).
+        Thread.sleep(forTimeInterval: max(0, 6.4 - (monotonicNow() - secondStarted)))
         let third = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
         #expect(third.status == 0, "\(third.stderr)")
         let stats = server.stats()
