@@ -162,12 +162,7 @@ package final class VideoPoller: Sendable {
         guard let job = item.job else { return }
         switch polled.status {
         case .pending, .inProgress:
-            if noWait {
-                leavePending(item)
-                return
-            }
-            item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
-            requeue(item)
+            waitMore(item)
         case .completed:
             guard case .video(let task) = job.task else { return }
             do throws(TaskFailure) {
@@ -192,6 +187,15 @@ package final class VideoPoller: Sendable {
         }
     }
 
+    /// A job still rendering: polled again after the schedule's wait, or, with `--no-wait`,
+    /// left pending for a later run.
+    private func waitMore(_ item: Waiting) {
+        guard !noWait else { return leavePending(item) }
+        var item = item
+        item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
+        requeue(item)
+    }
+
     /// After a failed download of a finished job: tried again later (a passing failure, up
     /// to `maxDownloadFailures`), or left pending for a later run (paid for and finished on
     /// OpenRouter: never resubmitted). False when the failure is final.
@@ -213,15 +217,9 @@ package final class VideoPoller: Sendable {
     /// An earlier version's job, polled: downloaded into `superseded/` and journaled once
     /// finished; journaled with the server's text (and any cost) once failed; else waited for.
     private func settle(_ superseded: SupersededVideoJob, _ item: Waiting, polled: VideoJobState, on connection: HTTPConnection) {
-        var item = item
         switch polled.status {
         case .pending, .inProgress:
-            if noWait {
-                leavePending(item)
-                return
-            }
-            item.dueAt = MonotonicClock.now() + schedule.wait(afterPolls: item.polls)
-            requeue(item)
+            waitMore(item)
         case .completed:
             do throws(TaskFailure) {
                 let downloaded = try executor.downloadSuperseded(polled, job: superseded, on: connection)
