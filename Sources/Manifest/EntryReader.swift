@@ -116,9 +116,9 @@ package struct EntryReader {
         } else {
             return nil
         }
-        // Without a row only a placeholder can change the value (cheap to rule out: most
-        // fields of most tasks have none).
-        guard row != nil || Self.holdsPlaceholder(located.value), RowIssues.renderedFields.contains(key) else { return located }
+        // Only the settings that take variables (not the prompt, scanned for nothing), and
+        // without a row only where a placeholder is.
+        guard RowIssues.renderedFields.contains(key), row != nil || Self.holdsPlaceholder(located.value) else { return located }
         return located.rendered(key: key, row: row, header: header) { name in
             let count = header.values(of: name)?.count ?? 0
             report(located, "{\(name)} has \(count) values in vars, but \(key) takes one value per task: write the values in \(key) itself as a list (\"\(key)\": [...]), or use rows")
