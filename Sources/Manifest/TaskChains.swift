@@ -70,8 +70,8 @@ public struct TaskChains: Sendable {
         places.append(Place(
             manifest: Int32(ref.manifest), entry: Int32(ref.entry), ordinal: Int32(ordinal), imagesPerRequest: Int32(imagesPerRequest),
             makesImages: task.makesImages, makesVideo: task.isVideo))
+        guard task.hasReferences else { return }  // most tasks: no references to parse
         let references = task.references
-        guard !references.isEmpty else { return }
         dependents.append(Dependent(
             id: id, ref: ref, ordinal: ordinal, references: references, file: task.origin.file, line: task.origin.line ?? line,
             entryPath: entryPath, manifest: ref.manifest))

@@ -277,13 +277,15 @@ package struct InputFiles {
     }
 
     /// Whether reference images of these paths fit one request body (50 MiB, base64);
-    /// reported at the field when they do not.
-    package func fitOneRequest(_ paths: [String], at located: Located?) -> Bool {
+    /// reported at the field when they do not. `offersDownscale`: whether the task takes
+    /// `downscaleInputs` (a video task does not), so the message tells it.
+    package func fitOneRequest(_ paths: [String], at located: Located?, offersDownscale: Bool = true) -> Bool {
         // Shrunk by the run to fit (`ImageFields.downscaleTarget`).
         guard let located, !paths.isEmpty, !downscale else { return true }
-        let sizes = paths.filter { !$0.hasPrefix("http://") && !$0.hasPrefix("https://") }.compactMap(FileIO.size)
+        let sizes = paths.filter { !$0.hasPrefix("http://") && !$0.hasPrefix("https://") && !TaskReference.looksLikeReference($0) }.compactMap(FileIO.size)
         guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return true }
-        entry.report(located, "these reference images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images, or set \"downscaleInputs\": true to have them shrunk")
+        let fix = offersDownscale ? ", or set \"downscaleInputs\": true to have them shrunk" : ""
+        entry.report(located, "these images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images\(fix)")
         return false
     }
 

@@ -47,8 +47,8 @@ package struct VideoTaskExpander {
         let names = entry.nameTemplates()
         let models = entry.models("model")
         let durations: [Int?] = entry.field("duration") == nil ? [nil] : integers("duration", range: VideoFields.durationRange)
-        let aspectRatios: [String?] = entry.field("aspectRatio") == nil ? [nil] : entry.strings("aspectRatio", what: "aspect ratio") ?? []
-        let resolutions: [String?] = entry.field("resolution") == nil ? [nil] : entry.strings("resolution", what: "resolution") ?? []
+        let aspectRatios = entry.optionalStrings("aspectRatio", what: "aspect ratio")
+        let resolutions = entry.optionalStrings("resolution", what: "resolution")
         let size = entry.string("size", what: "a size like 1280x720")
         let generateAudio = entry.bool("generateAudio")
         let count = entry.integer("count", range: 1...ImageFields.maxCount) ?? 1
@@ -229,16 +229,9 @@ package struct VideoTaskExpander {
     /// The frames and references travel base64 in one body of at most 50 MiB.
     @discardableResult
     private func checkBodySize(_ inputs: [VideoImageInput]) -> Bool {
-        let sizes = inputs.compactMap { input -> Int? in
-            if case .file(let path) = input { return FileIO.size(path) }
-            return nil
-        }
-        guard ImageFields.encodedBytes(sizes) > ImageFields.maxRequestBodyBytes else { return true }
+        let files = inputs.compactMap { input -> String? in if case .file(let path) = input { path } else { nil } }
         let field = entry.field("references") ?? entry.field("firstFrame") ?? entry.field("lastFrame")
-        if let field {
-            entry.report(field, "these images make a request body over OpenRouter's 50 MiB limit (\(ImageFields.encodedBytes(sizes) >> 20) MiB as base64); use fewer or smaller images")
-        }
-        return false
+        return InputFiles(entry: entry).fitOneRequest(files, at: field, offersDownscale: false)
     }
 
     /// Each model against what it takes: the cached video model list, else the built-in

@@ -72,7 +72,8 @@ struct StatusCommand: ParsableCommand {
             let entries = (try? FileIO.listFolder(path)) ?? []
             let folders = entries.sorted().map { path + "/" + $0 }.filter { FileIO.isDirectory($0 + "/.mediabatch") }
             if !folders.isEmpty { return .folders(folders) }
-            if entries.contains(where: { $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }) { return .manifests }
+            // What a manifest is, as `run` decides it (extensions, the `"tasks"` rule).
+            if !ManifestPaths.files([path]).files.isEmpty { return .manifests }
             throw CommandFailure.noInput("\(path) holds no journal (.mediabatch/), no output folders and no manifests: nothing has run there")
         }
         return .manifests
