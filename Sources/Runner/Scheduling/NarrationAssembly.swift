@@ -42,8 +42,8 @@ package final class NarrationAssembly: Sendable {
         var formats: [PCMFormat?]
         var generationIDs: [String?]
         var costs: [CostTicket] = []
-        /// The generation of each of `costs`.
-        var costIDs: [String?] = []
+        /// The chunk and generation of each of `costs`.
+        var costChunks: [(index: Int, generationID: String?)] = []
         var failed = false
         /// The narration failed before any chunk had audio: its unsent chunks are dropped.
         var abandoned = false
@@ -65,12 +65,15 @@ package final class NarrationAssembly: Sendable {
         self.store = store
         self.voices = voices ?? Array(repeating: task.voice, count: chunks.count)
         missing = kept.indices.filter { kept[$0] == nil }
+        missingSet = Set(missing)
         state = Locked(
             State(parts: kept, formats: keptFormats ?? Array(repeating: nil, count: chunks.count), generationIDs: Array(repeating: nil, count: chunks.count)))
     }
 
     /// Whether chunk `index` was found kept (so its job sends nothing).
-    package func wasKept(_ index: Int) -> Bool { !missing.contains(index) }
+    package func wasKept(_ index: Int) -> Bool { !missingSet.contains(index) }
+    /// `missing`, to look up (the job source asks for every job it hands out).
+    private let missingSet: Set<Int>
 
     /// Keeps chunk `index`'s audio in the store (synced and journaled) for reruns.
     package func keep(_ index: Int, audio: [UInt8], generationID: String?, pcm: PCMFormat? = nil) throws(FileError) {
@@ -85,7 +88,7 @@ package final class NarrationAssembly: Sendable {
             state.generationIDs[index] = generationID
             if let cost {
                 state.costs.append(cost)
-                state.costIDs.append(generationID)
+                state.costChunks.append((index, generationID))
             }
             return deliver(&state)
         }
@@ -120,14 +123,14 @@ package final class NarrationAssembly: Sendable {
     /// Once the narration failed: the cost lookups of the chunks it bought and has not
     /// handed out yet, with their generations (each once). They were paid for, and the
     /// narration's record will carry no cost: each is to be counted on its own.
-    package func takeCostsOfFailed() -> [(ticket: CostTicket, generationID: String?)] {
+    package func takeCostsOfFailed() -> [(ticket: CostTicket, index: Int, generationID: String?)] {
         state.withLock { state in
             guard state.failed else { return [] }
             defer {
                 state.costs = []
-                state.costIDs = []
+                state.costChunks = []
             }
-            return Array(zip(state.costs, state.costIDs))
+            return zip(state.costs, state.costChunks).map { ($0, $1.index, $1.generationID) }
         }
     }
 

@@ -246,10 +246,14 @@ package struct Worker {
     /// is known. The rerun takes them kept, for nothing.
     private func countChunksOfFailedNarration(_ job: Job) {
         guard let part = job.part else { return }
-        for (ticket, generationID) in part.assembly.takeCostsOfFailed() {
-            ticket.whenSettled { [recorder] cost in
+        for (ticket, index, generationID) in part.assembly.takeCostsOfFailed() {
+            // Counted as the chunk it paid for (its text prices the estimate beside it), not
+            // as the chunk whose failure ended the narration.
+            var chunk = job
+            chunk.part = NarrationPart(index: index, assembly: part.assembly)
+            ticket.whenSettled { [recorder, chunk] cost in
                 guard let cost else { return }
-                recorder.billed(job, attempt: job.attempts + 1, cost: cost, generationID: generationID, reason: "chunk of a failed narration, kept for the rerun")
+                recorder.billed(chunk, attempt: 1, cost: cost, generationID: generationID, reason: "chunk \(index + 1) of a failed narration, kept for the rerun")
             }
         }
     }
