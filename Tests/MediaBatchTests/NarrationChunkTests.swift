@@ -124,7 +124,7 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         #expect(try runAgainst(server, manifest: manifest, in: folder).done == 1)
         let narration = try #require(bytes(folder.path + "/out/m/ch.mp3"))
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
-        let started = try JournalLines(path: journal).records("started").count
+        let started = JournalLines(path: journal).records("started").count
         let sent = server.stats().requests
         try FileManager.default.removeItem(atPath: folder.path + "/out/m/ch.mp3")
         // A budget no request fits and a rate of one a minute: the join needs neither.
@@ -136,7 +136,7 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
         #expect(rerun.done == 1 && rerun.failed == 0 && rerun.stop == nil, "\(rerun.failures)")
         #expect(MonotonicClock.now() - clock < 30)
         #expect(server.stats().requests == sent)
-        #expect(try JournalLines(path: journal).records("started").count == started)
+        #expect(JournalLines(path: journal).records("started").count == started)
         #expect(bytes(folder.path + "/out/m/ch.mp3") == narration)
     }
 

@@ -35,13 +35,7 @@ package struct ImageTaskExecutor {
         var references: [ReferenceImage] = []
         let limit = task.downscaleInputs ? ImageFields.maxDownscaleSourceBytes : ImageFields.maxInputImageBytes
         for path in task.inputImages {
-            let reference = try Self.reference(path, limit: limit)
-            if let expected = digests[path], case .file(_, let bytes) = reference, SHA256.hex(bytes) != expected {
-                throw TaskFailure(
-                    .permanent, cause: .file(path: path),
-                    message: "\(path), another task's output this task takes, changed after that task wrote it; nothing was sent, run again to use the new file")
-            }
-            references.append(reference)
+            references.append(try ReferenceFiles.read(path, limit: limit, digests: digests))
         }
         if task.downscaleInputs { references = try Self.shrunk(references) }
         // Decode where the PNG, once its metadata chunk is in, can go to disk uncopied.
@@ -49,15 +43,6 @@ package struct ImageTaskExecutor {
         let placement = ImagePlacement(pngInsertedBytes: metadata.count, maxImageBytes: maxImageBytes)
         let result = try client.generateImages(task, references: references, placement: placement, on: connection, into: buffer)
         return Fetched(result: result, metadata: metadata)
-    }
-
-    /// A reference image for the request: a URL as it is, a file read whole (within the
-    /// manifest limit for input images, or for images to shrink).
-    private static func reference(_ path: String, limit: Int) throws(TaskFailure) -> ReferenceImage {
-        if path.hasPrefix("http://") || path.hasPrefix("https://") { return .url(path) }
-        do { return .file(path: path, bytes: try FileIO.readAll(path, limit: limit)) } catch {
-            throw TaskFailure(.permanent, cause: .file(path: path), message: error.description)
-        }
     }
 
     /// `downscaleInputs`: every file over its share of OpenRouter's limits (20 MB each, one

@@ -22,17 +22,7 @@ package enum VideoInputReader {
         case .url(let url): return .url(url)
         case .task(let reference):
             throw TaskFailure(.permanent, cause: .plan, message: "\(reference) was not resolved to its producer's file; nothing was sent")
-        case .file(let path):
-            let bytes: [UInt8]
-            do { bytes = try FileIO.readAll(path, limit: ImageFields.maxInputImageBytes) } catch {
-                throw TaskFailure(.permanent, cause: .file(path: path), message: error.description)
-            }
-            if let expected = digests[path], SHA256.hex(bytes) != expected {
-                throw TaskFailure(
-                    .permanent, cause: .file(path: path),
-                    message: "\(path), another task's output this task takes, changed after that task wrote it; nothing was sent, run again to use the new file")
-            }
-            return .file(path: path, bytes: bytes)
+        case .file(let path): return try ReferenceFiles.read(path, limit: ImageFields.maxInputImageBytes, digests: digests)
         }
     }
 }
