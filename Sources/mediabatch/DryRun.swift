@@ -206,7 +206,7 @@ struct DryRun {
             }
             Terminal.write(text)
         } else if !summary {
-            var table = Table(["id", "type", "model", "ratio/voice", "size/text", "output", "estimate"] + (all ? ["state"] : []))
+            var table = Table(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
             for row in rows where all || row.state == .run {
                 let cells = row.line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 table.add(cells + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))

@@ -97,7 +97,8 @@ struct PlanCommand: ParsableCommand {
             let layout = SplitLayout(sections: speech.voiceRuns.map(\.range), headings: speech.headings)
             let chunks = narration?.chunks ?? NarrationSplitter.spans(Array(speech.text), maxChars: speech.maxChars, keeping: .none, layout: layout).count
             let kept = narration?.kept ?? 0
-            var line = "\(id)\ttts\t\(model)\t\(speech.allVoices.joined(separator: "+"))\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
+            // The same columns as images and videos: a narration has no size ("-").
+            var line = "\(id)\ttts\t\(model)\t\(speech.allVoices.joined(separator: "+"))\t-\t\(speech.text.count) chars in \(chunks) chunk\(chunks == 1 ? "" : "s")"
             if kept > 0 { line += ", \(kept) kept" }
             line += "\t\(speech.output.folder)/\(speech.output.baseName).\(speech.format.fileExtension)"
             // Kept chunks cost nothing again: only the characters still to buy are priced.

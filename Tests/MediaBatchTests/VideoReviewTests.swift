@@ -215,13 +215,16 @@ struct VideoReviewTests {
             {"name": "m", "tasks": [
               {"id": "sized", "type": "video", "model": "google/veo-3.1", "duration": 4, "size": "1280x720", "prompt": "A sized clip"},
               {"id": "shaped", "type": "video", "model": "google/veo-3.1", "duration": 4, "aspectRatio": "16:9", "resolution": "720p", "prompt": "A shaped clip"},
-              {"id": "framed", "type": "video", "model": "google/veo-3.1", "duration": 4, "firstFrame": "start.png", "lastFrame": "end.png", "prompt": "Framed"}
+              {"id": "framed", "type": "video", "model": "google/veo-3.1", "duration": 4, "firstFrame": "start.png", "lastFrame": "end.png", "prompt": "Framed"},
+              {"id": "still", "model": "google/gemini-2.5-flash-image", "prompt": "A still"},
+              {"id": "voice", "type": "tts", "text": "A line to say."}
             ]}
             """)
         let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
         #expect(plan.status == 0, "\(plan.stderr)")
-        let rows = plan.stdout.split(separator: "\n").filter { ["sized", "shaped", "framed"].contains($0.split(separator: "\t").first.map(String.init) ?? "") }
-        #expect(rows.count == 3, "\(plan.stdout)")
+        // Every kind of task has the same columns through a pipe (images, speech, video).
+        let rows = plan.stdout.split(separator: "\n").filter { ["sized", "shaped", "framed", "still", "voice"].contains($0.split(separator: "\t").first.map(String.init) ?? "") }
+        #expect(rows.count == 5, "\(plan.stdout)")
         #expect(Set(rows.map { $0.split(separator: "\t", omittingEmptySubsequences: false).count }) == [9], "\(rows)")
         #expect(rows.first { $0.hasPrefix("sized\t") }?.split(separator: "\t", omittingEmptySubsequences: false)[4] == "1280x720")
         let framed = try #require(rows.first { $0.hasPrefix("framed\t") })
