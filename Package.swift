@@ -32,7 +32,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFileFlags"),
         // The gallery's thumbnails, and oversized reference images shrunk (opt-in).
-        .systemLibrary(name: "CVips", providers: [.apt(["libvips-dev"])]),
+        // Loaded on first use (dlopen), not linked: see Sources/CVips/include/CVips.h.
+        .target(name: "CVips"),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -68,10 +69,11 @@ let package = Package(
         .target(name: "OpenRouter", dependencies: ["Tasks", "HTTP", "JSON", "Media", "Support"]),
         // The journal of each output folder, its resume snapshot, the run lock, shards.
         .target(name: "Journal", dependencies: ["Tasks", "JSON", "Files", "Support"]),
-        // Oversized reference images shrunk to fit OpenRouter's limits, for tasks that opt in.
+        // libvips' images: oversized reference images shrunk to fit OpenRouter's limits (for tasks
+        // that opt in), the gallery's thumbnails.
         .target(name: "ImageScaling", dependencies: ["CVips"]),
         // What a run did: its summary, report.json and the gallery.
-        .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support", "CVips"]),
+        .target(name: "Reports", dependencies: ["Journal", "Tasks", "JSON", "Files", "Support", "ImageScaling"]),
         // Planning and scheduling a run, atomic outputs, settings.
         .target(
             name: "Runner",

@@ -8,7 +8,7 @@ packages=(
   libjansson-dev         # JSON (CJansson)
   libssl-dev             # SHA-256 through libcrypto (CCrypto)
   zlib1g-dev             # PNG encoding in the fake server (CZlib)
-  libvips-dev            # the gallery's thumbnails (CVips)
+  libvips-dev            # thumbnails and downscaling (CVips loads libvips42 at run time)
   libmpg123-dev          # decoding narrations to measure their loudness (CMpg123)
   libebur128-dev         # EBU R128 loudness of narrations (CEbur128)
   libmp3lame-dev         # the fake server's audible test tones (CLame; the fake only)

@@ -1,4 +1,3 @@
-import CVips
 import Glibc
 
 /// Why a reference image could not be shrunk to fit: the file and the reason, for the task's
@@ -23,9 +22,6 @@ public enum ImageDownscaler {
         public let height: Int
     }
 
-    /// libvips started, once per process (thread-safe, like any global's first use).
-    private static let started: Bool = mb_vips_start() == 0
-
     /// JPEG quality of a shrunk photo: near the original to the eye, a fraction of its bytes.
     static let jpegQuality: Int32 = 88
 
@@ -33,7 +29,7 @@ public enum ImageDownscaler {
     /// re-encoded at full size first when that can be enough (a PNG photo as JPEG), then
     /// scaled down, each try sized from the last one's bytes, at most eight tries.
     public static func fit(_ bytes: [UInt8], path: String, maxBytes: Int) throws(DownscaleError) -> Scaled {
-        guard started else { throw DownscaleError(path: path, reason: "libvips could not start") }
+        if let failure = VipsImage.unavailable { throw DownscaleError(path: path, reason: failure) }
         // libvips reads the pixels from `bytes` while it works: they stay put until it is done.
         return try bytes.withUnsafeBytes { raw in
             Result { () throws(DownscaleError) in try fit(raw, path: path, maxBytes: maxBytes) }
@@ -44,7 +40,7 @@ public enum ImageDownscaler {
         guard let base = raw.baseAddress, let source = VipsImage(reading: base, count: raw.count) else {
             throw DownscaleError(path: path, reason: "libvips cannot read it as an image")
         }
-        let alpha = mb_vips_has_alpha(source.pointer) != 0
+        let alpha = source.hasAlpha
         let isJPEG = raw.count > 2 && raw[0] == 0xFF && raw[1] == 0xD8
         // Bytes grow with the area: the scale that would shrink the file to ~90% of the limit.
         var scale = (alpha || isJPEG) ? min(1, (0.9 * Double(maxBytes) / Double(max(raw.count, 1))).squareRoot()) : 1
@@ -63,56 +59,3 @@ public enum ImageDownscaler {
         throw DownscaleError(path: path, reason: "still over \(maxBytes) bytes after eight tries")
     }
 }
-
-/// One `VipsImage *`, released in `deinit`; used on the thread that made it.
-private final class VipsImage {
-    let pointer: OpaquePointer
-
-    /// Reads the image encoded at `bytes`, which must outlive this handle.
-    init?(reading bytes: UnsafeRawPointer, count: Int) {
-        guard let image = mb_vips_open_buffer(bytes, count) else {
-            mb_vips_error_clear()
-            return nil
-        }
-        pointer = image
-    }
-
-    init?(resizing source: VipsImage, scale: Double) {
-        var out: OpaquePointer?
-        guard mb_vips_resize(source.pointer, &out, scale) == 0, let out else {
-            mb_vips_error_clear()
-            return nil
-        }
-        pointer = out
-    }
-
-    var width: Int { Int(mb_vips_width(pointer)) }
-    var height: Int { Int(mb_vips_height(pointer)) }
-
-    func jpeg(quality: Int32) -> [UInt8]? {
-        encoded { mb_vips_jpeg_buffer(pointer, &$0, &$1, quality) }
-    }
-
-    func png() -> [UInt8]? {
-        encoded { mb_vips_png_buffer(pointer, &$0, &$1) }
-    }
-
-    /// The bytes an encoder wrote into a buffer libvips allocated, copied out; the buffer is
-    /// freed here, its only owner.
-    private func encoded(_ encode: (inout UnsafeMutableRawPointer?, inout Int) -> Int32) -> [UInt8]? {
-        var buffer: UnsafeMutableRawPointer?
-        var length = 0
-        let status = encode(&buffer, &length)
-        defer { mb_vips_free(buffer) }
-        guard status == 0, let buffer, length > 0 else {
-            mb_vips_error_clear()
-            return nil
-        }
-        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
-    }
-
-    deinit { mb_vips_release(pointer) }
-}
-
-@available(*, unavailable)
-extension VipsImage: Sendable {}

@@ -1,5 +1,5 @@
-import CVips
 import Files
+import ImageScaling
 import Glibc
 import Support
 
@@ -9,11 +9,8 @@ import Support
 /// Also reads each image's pixel size (its header only).
 package enum Thumbnails {
     /// Fits a card twice over (cards are ~260 CSS pixels wide), for high-density screens.
-    package static let box: Int32 = 480
+    package static let box = 480
     package static let folderName = ".mediabatch/thumbs"
-
-    /// libvips started, once per process (thread-safe, like any global's first use).
-    private static let started: Bool = mb_vips_start() == 0
 
     package struct Thumbnail: Sendable {
         /// Relative to the output folder; nil when none could be made (the page shows the file).
@@ -27,11 +24,10 @@ package enum Thumbnails {
     /// is not there yet.
     package static func thumbnail(folder: String, file: String, sha256: String) -> Thumbnail {
         var result = Thumbnail()
-        guard started else { return result }
         let source = folder + "/" + file
-        if let image = VipsImageHandle(opening: source) {
-            result.width = Int(mb_vips_width(image.pointer))
-            result.height = Int(mb_vips_height(image.pointer))
+        if let size = ImageThumbnailer.pixelSize(of: source) {
+            result.width = size.width
+            result.height = size.height
         }
         let name = folderName + "/" + String(sha256.prefix(32)) + ".jpg"
         let target = folder + "/" + name
@@ -39,13 +35,10 @@ package enum Thumbnails {
             result.path = name
             return result
         }
-        guard (try? FileIO.makeDirectories(folder + "/" + folderName)) != nil,
-            let thumbnail = VipsImageHandle(thumbnailOf: source, box: box)
-        else { return result }
+        guard (try? FileIO.makeDirectories(folder + "/" + folderName)) != nil else { return result }
         // Written beside its name and renamed: a page never links a half-written thumbnail.
         let temporary = target + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jpg"
-        guard mb_vips_save_jpeg(thumbnail.pointer, temporary, 78) == 0 else {
-            mb_vips_error_clear()
+        guard ImageThumbnailer.writeThumbnail(of: source, box: box, quality: 78, to: temporary) else {
             unlink(temporary)
             return result
         }
@@ -74,30 +67,3 @@ extension Thumbnails {
         }
     }
 }
-
-/// One `VipsImage *`, released in `deinit`; used on the thread that made it.
-private final class VipsImageHandle {
-    let pointer: OpaquePointer
-
-    init?(opening path: String) {
-        guard let image = mb_vips_open(path) else {
-            mb_vips_error_clear()
-            return nil
-        }
-        pointer = image
-    }
-
-    init?(thumbnailOf path: String, box: Int32) {
-        var out: OpaquePointer?
-        guard mb_vips_thumbnail(path, &out, box, box) == 0, let out else {
-            mb_vips_error_clear()
-            return nil
-        }
-        pointer = out
-    }
-
-    deinit { mb_vips_release(pointer) }
-}
-
-@available(*, unavailable)
-extension VipsImageHandle: Sendable {}
