@@ -82,6 +82,10 @@ def line(name, value, target, good):
 print(f"mediabatch bench: mode={mode} N={n} C={c} L={l}ms P={p} bytes, exit status {status}")
 line("wall seconds", f"{wall:.2f}", f"ideal {ideal:.2f}", True)
 line("wall / ideal", f"{wall / ideal:.3f}", "<= 1.05", wall / ideal <= 1.05)
+if mode == "tts":
+    # Speech is billed per chunk and its cost is only known by asking (GET /generation), which
+    # no run can do before the last chunk's answer: one more round trip than the images' ideal.
+    line("wall / (ideal + 1 lookup)", f"{wall / (ideal + l / 1000):.3f}", f"(ideal + lookup {ideal + l / 1000:.2f})", True)
 if mode == "image":
     per_mib = cpu_ms / (p / (1 << 20))
     line("CPU ms per task", f"{cpu_ms:.2f}", f"(user {user * 1000 / n:.2f}, sys {sys_t * 1000 / n:.2f})", True)
