@@ -61,11 +61,15 @@ struct DryRun {
             return PlanCommand.listing(task, catalog: catalog, narration: Self.chunksToBuy(speech, key: key, stores: stores))
         }
         planner.describe = describe
+        // A batch names a few models: each row shares its model's one string.
+        var models: [String: String] = [:]
         planner.visit = { (task: MediaTask, key: String, listing: TaskListing?) in
             let listing = listing ?? describe(task, key)
             let after = task.hasReferences ? task.references.map(\.producerID) : []
+            let model = models[listing.model] ?? listing.model
+            models[model] = model
             rows.append(Row(id: task.id, after: after, dependent: after.isEmpty ? nil : FolderKey(folder: task.output.folder, key: key),
-                            model: listing.model, requests: listing.requests, estimate: listing.estimate, line: listing.line,
+                            model: model, requests: listing.requests, estimate: listing.estimate, line: listing.line,
                             json: json ? Self.columns(task) : nil))
         }
         planner.decided = { index, state in rows[index].state = state }
@@ -192,9 +196,14 @@ struct DryRun {
         }
         if !summary && !Terminal.standardOutputIsTerminal {
             // What `Table` prints off a terminal (tab-separated cells, no header), written
-            // without splitting each listing line into its cells and joining them again.
+            // without splitting each listing line into its cells and joining them again, a
+            // block at a time (the whole listing of a big batch is tens of MiB).
             var text = ""
             for row in rows where all || row.state == .run {
+                if text.utf8.count >= 1 << 16 {
+                    Terminal.write(text)
+                    text.removeAll(keepingCapacity: true)
+                }
                 text += row.line
                 text += "\t"
                 text += row.estimate.map(Terminal.dollars) ?? "cost unknown"

@@ -23,7 +23,13 @@ package struct PlannedTask: Sendable {
     /// A video task: whether it is one, and the job an earlier run submitted for it (polled,
     /// never submitted again).
     package var isVideo = false
-    package var videoJob: VideoJobRecord? = nil
+    package var videoJob: VideoJobRecord? {
+        get { videoJobStorage.first }
+        set { videoJobStorage = newValue.map { [$0] } ?? [] }
+    }
+    /// `videoJob`, held out of line like `chain`: a record is ~130 bytes inline, and a plan
+    /// holds a hundred thousand image tasks that never have one.
+    private var videoJobStorage: [VideoJobRecord] = []
     /// Those that exist and may be replaced (mediabatch's own, unchanged), with the
     /// `FileIO.stamp` the planner saw: one changed since is kept.
     package var allowed: [String: String] = [:]
