@@ -8,17 +8,22 @@
 # figure beside its target; never fails CI.
 # (`scripts/bench.sh --faults` runs it too.)
 #
-#   scripts/bench-faults.sh [-n N] [-c C] [-l LATENCY_MS]
+# Where each stall fell is up to the seed: a 20 s stall on a request sent at t keeps the run
+# going until t + 20 s whatever the client does, so the bench prints that floor beside the
+# wall. `--seeds "A B C"` runs once per seed and prints a line for each.
+#
+#   scripts/bench-faults.sh [-n N] [-c C] [-l LATENCY_MS] [--seeds "SEED ..."]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-N=400 C=16 L=200
+N=400 C=16 L=200 SEEDS=20261128
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) N=$2; shift 2 ;;
     -c) C=$2; shift 2 ;;
     -l) L=$2; shift 2 ;;
-    *) echo "usage: $0 [-n N] [-c C] [-l LATENCY_MS]" >&2; exit 64 ;;
+    --seeds) SEEDS=$2; shift 2 ;;
+    *) echo "usage: $0 [-n N] [-c C] [-l LATENCY_MS] [--seeds \"SEED ...\"]" >&2; exit 64 ;;
   esac
 done
 
@@ -26,8 +31,10 @@ MIX=429upstream=0.06,500=0.03,502=0.03,503=0.03,524=0.02,529=0.02,reset=0.03,sta
 
 . scripts/bench-common.sh
 bench_build
+
+one_run() {
 bench_start_fake --latency-ms "$L" --image-bytes 65536 --fault-mix "$MIX" --fault-attempts 2 --retry-after 1 \
-  --stall-seconds 20 --seed 20261128 --chat-keepalive 5
+  --stall-seconds 20 --seed "$1" --chat-keepalive 5
 
 python3 - "$N" >"$work/faults.jsonl" <<'PY'
 import json, sys
@@ -41,22 +48,36 @@ PY
 status=$?
 stats=$(curl -s "${base%/api/v1}/__fake/stats")
 
-python3 - "$N" "$status" "$(cat "$work/time")" "$work/report.json" "$stats" "$out/faults" <<'PY'
+python3 - "$N" "$status" "$(cat "$work/time")" "$work/report.json" "$stats" "$out/faults" "$1" "$2" <<'PY'
 import json, os, sys
-n, status, wall = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+n, status, wall, seed, brief = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[7], sys.argv[8] == "brief"
 report = json.load(open(sys.argv[4])) if os.path.getsize(sys.argv[4]) else {}
 stats = json.loads(sys.argv[5] or "{}")
 files = [f for f in os.listdir(sys.argv[6]) if f.endswith(".png")] if os.path.isdir(sys.argv[6]) else []
 totals = report.get("totals", {})
 spent, billed = float(totals.get("cost", 0)), float(stats.get("billedCost", 0))
 gap = abs(spent - billed) / billed if billed else 1
+stalls = stats.get("stallStarts", [])
+floor = max(stalls) + 20 if stalls else 0
+if brief:
+    print(f"seed {seed:<10} wall {wall:5.1f} s   last stall sent at {max(stalls, default=0):4.1f} s: floor {floor:4.1f} s, wall - floor {wall - floor:4.1f} s   "
+          f"done {totals.get('done', 0)}/{n}, early retries {stats.get('earlyRetries', -1)}, idle {stats.get('idleSeconds', -1):.2f} s, spent {spent:.4f} of billed {billed:.4f}")
+    sys.exit(0)
 def line(name, value, target, good):
     print(f"{name:<38} {value:<14} {target:<14} {'ok' if good else 'MISSED'}")
-print(f"mediabatch fault bench: N={n}, exit status {status}, {stats.get('faultsInjected', 0)} faults injected, {stats.get('requests', 0)} requests")
+print(f"mediabatch fault bench: N={n}, seed {seed}, exit status {status}, {stats.get('faultsInjected', 0)} faults injected, {stats.get('requests', 0)} requests")
 line("tasks done", f"{totals.get('done', 0)}/{n}", "all", totals.get("done", 0) == n and len(files) == n)
 line("retries before their Retry-After", f"{stats.get('earlyRetries', -1)}", "0", stats.get("earlyRetries", -1) == 0)
 line("seconds with nothing in flight", f"{stats.get('idleSeconds', -1):.2f}", "< 1.00", 0 <= stats.get("idleSeconds", -1) < 1)
 line("wall seconds", f"{wall:.1f}", "< 25", wall < 25)
+line("  stalls sent at (s after the first)", " ".join(f"{t:.1f}" for t in stalls) or "none", "(this seed's)", True)
+line("  floor: last stall + 20 s", f"{floor:.1f}", "(no client is faster)", True)
+line("  wall - floor", f"{wall - floor:.1f}", "(the client's part)", True)
 line("spent (report) vs billed (fake)", f"{spent:.4f}/{billed:.4f}", "within 1%", gap <= 0.01)
 PY
+kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"; trap - EXIT
+}
+
+set -- $SEEDS
+if [ $# -eq 1 ]; then one_run "$1" full; else for seed in "$@"; do one_run "$seed" brief; done; fi
 exit 0

@@ -75,6 +75,9 @@ final class FakeCore: Sendable {
                 Faults.applies(kind, to: endpoint)
             {
                 state.stats.faultsInjected += 1
+                if kind == .stall, let first = state.firstGenerationAt {
+                    state.stats.stallStarts.append(((request.receivedAt - first) * 1000).rounded() / 1000)
+                }
                 return (.fault(kind), attempt)
             }
             return (.proceed, attempt)
@@ -326,6 +329,7 @@ final class FakeCore: Sendable {
             state.stats.maxInFlight = max(state.stats.maxInFlight, state.stats.inFlight)
             if generation {
                 if state.generationsInFlight == 0, let since = state.idleSince { state.stats.idleSeconds += monotonicSeconds() - since }
+                if state.firstGenerationAt == nil { state.firstGenerationAt = monotonicSeconds() }
                 state.generationsInFlight += 1
                 state.stats.maxGenerationsInFlight = max(state.stats.maxGenerationsInFlight, state.generationsInFlight)
             }

@@ -71,6 +71,9 @@ public struct FakeStats: Sendable, Equatable {
     /// which no generation request was in flight: a client that has work but sends nothing
     /// (all its workers waiting) shows here. The wait after the last answer is not counted.
     public var idleSeconds: Double = 0
+    /// When each stalled request (`stall` fault) arrived, in seconds after the first
+    /// generation request: no client can finish before the last of them plus the stall.
+    public var stallStarts: [Double] = []
     /// `POST /videos` submissions that created a job.
     public var videoSubmissions: Int = 0
     /// Of those, submissions whose request body (hashed) had already created a job: a client
@@ -97,7 +100,7 @@ public struct FakeStats: Sendable, Equatable {
             ("earlyRetries", .int(earlyRetries)), ("faultsInjected", .int(faultsInjected)), ("rateLimited", .int(rateLimited)),
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
-            ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)),
+            ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)), ("stallStarts", .array(stallStarts.map(JSONOut.double))),
             ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
             ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
             ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
@@ -163,6 +166,8 @@ struct ServerState {
     var generationsInFlight = 0
     /// When the last generation in flight ended (for `FakeStats.idleSeconds`).
     var idleSince: Double?
+    /// When the first generation request arrived (for `FakeStats.stallStarts`).
+    var firstGenerationAt: Double?
     /// Per key (Bearer token): monotonic arrival times of the generation requests counted
     /// against `FaultPlan.requestsPerMinute`, oldest first.
     var rateWindows: [String: [Double]] = [:]
