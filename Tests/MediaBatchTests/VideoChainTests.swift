@@ -7,12 +7,6 @@ import TestSupport
 /// to end with the real binary against the fake.
 @Suite("Video chains (real binary against the fake)")
 struct VideoChainTests {
-    private func environment(_ folder: TempFolder) -> [String: String] {
-        runEnvironment.merging(["XDG_CACHE_HOME": folder.path + "/cache"]) { $1 }
-    }
-
-    private let fastVideoPolls = ["--video-poll", "0.1,1.5,0.4"]
-
     /// Two stills, each animated into a 4 s clip from it as first frame (the storyboard).
     private func storyboard(shotPrompt: String = "A harbour at dawn, wide shot") -> String {
         """
@@ -41,7 +35,7 @@ struct VideoChainTests {
         let index = { (id: String) in order.firstIndex { $0.hasPrefix(id) } ?? -1 }
         #expect(index("shot1") >= 0 && index("shot1") < index("clip1") && index("shot2") < index("clip2") && index("shot1") < index("clip2"), "\(order)")
 
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let submits = videoSubmits(server)
         try #require(submits.count == 2)
@@ -54,14 +48,14 @@ struct VideoChainTests {
         #expect(frameTypes == ["first_frame", "last_frame"])
 
         Thread.sleep(forTimeInterval: 1.2)
-        let second = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(server.stats().duplicateVideoSubmissions == 0)
         #expect(folder.files(under: "out/board").filter { $0.hasSuffix(".mp4") } == ["clip1.mp4", "clip2.mp4"])
         // Nothing is sent again once everything is done.
         let sent = server.stats().requests
-        let third = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let third = try runVideoBatch(server, in: folder)
         #expect(third.status == 0, "\(third.stderr)")
         #expect(server.stats().requests == sent)
     }
@@ -71,7 +65,7 @@ struct VideoChainTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", storyboard(shotPrompt: "A harbour #fake:status=400"))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 1, "\(result.stderr)")
         // clip1 and clip2 both take shot1: neither is submitted.
         #expect(videoSubmits(server).isEmpty)
@@ -93,7 +87,7 @@ struct VideoChainTests {
                        {"id": "pic", "prompt": "two foxes", "model": "google/gemini-2.5-flash-image", "count": 2},
                        {"id": "clip3", "type": "video", "prompt": "z", "firstFrame": "@pic"}]}
             """)
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("nosuch") && result.stderr.contains("firstFrame"), "\(result.stderr)")
         #expect(result.stderr.contains("task voice makes no image"), "\(result.stderr)")

@@ -6,18 +6,12 @@ import TestSupport
 /// The video defects a review of issue 18 found, each through the real binary against the fake.
 @Suite("Video review findings (real binary against the fake)")
 struct VideoReviewTests {
-    private func environment(_ folder: TempFolder) -> [String: String] {
-        runEnvironment.merging(["XDG_CACHE_HOME": folder.path + "/cache"]) { $1 }
-    }
-
-    private let fastVideoPolls = ["--video-poll", "0.1,1.5,0.4"]
-
     @Test("One clip's submitting, submitted and done records are one task: status says 1 done, the gallery and journal.index list it once")
     func oneClipCountsOnce() throws {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "one", "type": "video", "prompt": "A single clip for the count"}"#]))
-        let run = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let run = try runVideoBatch(server, in: folder)
         #expect(run.status == 0, "\(run.stderr)")
 
         let status = try runCLI(["status", "out/m"], environment: freshCacheEnvironment(folder), in: folder.path)
@@ -60,7 +54,7 @@ struct VideoReviewTests {
             """)
         let validate = try runCLI(["validate", "m.json"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
-        let run = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let run = try runVideoBatch(server, in: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let submits = videoSubmits(server)
         try #require(submits.count == 2)
@@ -95,7 +89,7 @@ struct VideoReviewTests {
         defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
         folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
 
@@ -107,7 +101,7 @@ struct VideoReviewTests {
         #expect(plan.stderr.contains("superseded/clip.\(oldJob).mp4"), "\(plan.stderr)")
 
         let secondStarted = monotonicNow()
-        let second = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(second.status == 75, "both jobs still running: \(second.stderr)")
         #expect(server.stats().videoSubmissions == 2, "the new version is submitted once")
         #expect((second.stdout + second.stderr).contains("earlier version's video job \(oldJob) is still running"), "\(second.stdout)\(second.stderr)")
@@ -117,7 +111,7 @@ struct VideoReviewTests {
 
         // Both jobs done (the new one was submitted during the second run, the old before).
         Thread.sleep(forTimeInterval: max(0, 6.4 - (monotonicNow() - secondStarted)))
-        let third = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let third = try runVideoBatch(server, in: folder)
         #expect(third.status == 0, "\(third.stderr)")
         let stats = server.stats()
         #expect(stats.videoSubmissions == 2)
@@ -144,7 +138,7 @@ struct VideoReviewTests {
         #expect(!(status.stdout + status.stderr).contains("running"), "\(status.stdout)\(status.stderr)")
         #expect((status.stdout + status.stderr).contains("1 done,"), "\(status.stdout)\(status.stderr)")
         let sent = server.stats().requests
-        let fourth = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let fourth = try runVideoBatch(server, in: folder)
         #expect(fourth.status == 0, "\(fourth.stderr)")
         #expect(server.stats().requests == sent)
     }
@@ -155,12 +149,12 @@ struct VideoReviewTests {
         defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
         folder.write("m.json", videoManifest([#"{"id": "gone", "type": "video", "prompt": "A clip the user drops"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
 
         folder.write("m.json", videoManifest([#"{"id": "still", "type": "image", "prompt": "A still instead", "model": "openrouter/google/gemini-2.5-flash-image"}"#]))
-        let second = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 1)
         #expect(folder.files(under: "out/m") == ["still.png", "superseded/gone.\(oldJob).mp4"])
@@ -179,12 +173,12 @@ struct VideoReviewTests {
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest((1...4).map { #"{"id": "c\#($0)", "type": "video", "prompt": "Scene \#($0) of a harbour"}"# }))
         // $0.80 a clip: a $2.00 cap admits two.
-        let capped = try runCLI(runArguments(server, ["--max-cost", "2", "--no-wait", "--concurrency", "4"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let capped = try runVideoBatch(server, in: folder, ["--max-cost", "2", "--no-wait", "--concurrency", "4"])
         #expect(capped.status == 75, "\(capped.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(capped.stderr.contains("stopped at the --max-cost budget ($0.0000 spent, $1.6000 committed to 2 video jobs still running)"), "\(capped.stderr)")
 
-        let total = try runCLI(runArguments(server, ["--max-total-cost", "2", "--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let total = try runVideoBatch(server, in: folder, ["--max-total-cost", "2", "--no-wait"])
         #expect(total.status == 75, "\(total.stderr)")
         #expect(server.stats().videoSubmissions == 2, "nothing more fits the total budget")
         #expect(total.stderr.contains("--max-total-cost budget"), "\(total.stderr)")
@@ -222,7 +216,7 @@ struct VideoReviewTests {
         defer { server.stop(); folder.remove() }
         folder.write("frames/still.png", bytes: SampleImages.incompressiblePNG(bytes: 2000, seed: 5))
         folder.write("m.json", videoManifest([#"{"id": "alive", "type": "video", "firstFrame": "frames/still.png"}"#]))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let sidecar = try #require(
             (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/m/alive.mp4.json")))) as? [String: Any])
@@ -278,13 +272,11 @@ struct VideoReviewTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "A slow first version #fake:video-seconds=60"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         Thread.sleep(forTimeInterval: 1.1)  // the new version's records come a second later
         folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "A quick second version"}"#]))
-        let second = try runCLI(
-            runArguments(server, ["--video-timeout", "1.5", "--results", "results.csv"] + fastVideoPolls), environment: freshCacheEnvironment(folder),
-            in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--video-timeout", "1.5", "--results", "results.csv"])
         #expect(second.status == 75, "the earlier version's job still runs: \(second.stderr)")
         #expect(folder.files(under: "out/m") == ["clip.mp4"])
         let csv = try String(contentsOfFile: folder.path + "/results.csv", encoding: .utf8)

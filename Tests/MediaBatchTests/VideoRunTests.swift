@@ -29,7 +29,7 @@ struct VideoRunTests {
         let planned = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect((planned.stdout + planned.stderr).contains("1 video job running"), "\(planned.stdout)\(planned.stderr)")
 
-        let rerun = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let rerun = try runVideoBatch(server, in: folder)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let stats = server.stats()
         #expect(stats.videoSubmissions == 1, "the rerun polled the journaled job instead of submitting again")
@@ -52,14 +52,14 @@ struct VideoRunTests {
             #"{"id": "a", "type": "video", "prompt": "A red kite over hills"}"#,
             #"{"id": "b", "type": "video", "prompt": "Rain on a window", "duration": 6}"#,
         ]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         #expect(first.stderr.contains("jobs pending"), "\(first.stderr)")
         #expect(folder.files(under: "out/m").isEmpty)
         #expect(server.stats().videoSubmissions == 2)
 
         Thread.sleep(forTimeInterval: 1.2)
-        let second = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(folder.files(under: "out/m") == ["a.mp4", "b.mp4"])
         let stats = server.stats()
@@ -75,7 +75,7 @@ struct VideoRunTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "storm", "type": "video", "prompt": "A storm #fake:video-fail"}"#]))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 1, "\(result.stderr)")
         let failed = try #require(JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl").records("failed").first)
         #expect((failed["message"] as? String)?.contains("fake failure: video-fail") == true, "\(failed)")
@@ -90,7 +90,7 @@ struct VideoRunTests {
         let tasks = (1...3).map { #"{"id": "c\#($0)", "type": "video", "prompt": "Scene \#($0) of a quiet harbour"}"# }
         folder.write("m.json", videoManifest(tasks))
         // Each job is 4 s at 0.20 per second: $0.80. A cap of $2.00 admits two; the third would cross it.
-        let capped = try runCLI(runArguments(server, ["--max-cost", "2", "--concurrency", "3"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let capped = try runVideoBatch(server, in: folder, ["--max-cost", "2", "--concurrency", "3"])
         #expect(capped.status == 75, "\(capped.stderr)")
         #expect(server.stats().videoSubmissions == 2, "the third job was not submitted: the first two's estimates were counted")
         let report = try #require(
@@ -99,7 +99,7 @@ struct VideoRunTests {
         #expect(abs(cost - server.stats().billedCost) < 1e-9, "report \(cost) vs billed \(server.stats().billedCost)")
         #expect(abs(cost - 1.6) < 1e-9)
 
-        let rest = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let rest = try runVideoBatch(server, in: folder)
         #expect(rest.status == 0, "\(rest.stderr)")
         #expect(server.stats().videoSubmissions == 3)
         #expect(server.stats().duplicateVideoSubmissions == 0)
@@ -136,7 +136,7 @@ struct VideoRunTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "lost", "type": "video", "prompt": "Fog over a bridge #fake:drop-answer"}"#]))
-        let first = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder)
         #expect(first.status == 1, "\(first.stderr)")
         #expect(first.stderr.contains("uncertain"), "\(first.stderr)")
         #expect(server.stats().videoSubmissions == 1)
@@ -144,7 +144,7 @@ struct VideoRunTests {
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
         #expect(journal.records("uncertain").count == 1)
 
-        let again = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let again = try runVideoBatch(server, in: folder)
         #expect(again.status == 1, "\(again.stderr)")
         #expect(server.stats().videoSubmissions == 1, "not submitted again without the flag")
 
@@ -153,7 +153,7 @@ struct VideoRunTests {
         let planned = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect((planned.stdout + planned.stderr).contains("1 uncertain"), "\(planned.stdout)\(planned.stderr)")
 
-        let resubmitted = try runCLI(runArguments(server, ["--resubmit-uncertain"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let resubmitted = try runVideoBatch(server, in: folder, ["--resubmit-uncertain"])
         #expect(resubmitted.status == 0, "\(resubmitted.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(folder.files(under: "out/m") == ["lost.mp4"])
@@ -164,7 +164,7 @@ struct VideoRunTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "flaky", "type": "video", "prompt": "Wind in tall grass #fake:poll-faults=3"}"#]))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let stats = server.stats()
         #expect(stats.videoPollFaults == 3)
@@ -177,7 +177,7 @@ struct VideoRunTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 1.5 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest((1...6).map { #"{"id": "v\#($0)", "type": "video", "prompt": "Scene \#($0) of falling snow"}"# }))
-        let result = try runCLI(runArguments(server, ["--concurrency", "2"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder, ["--concurrency", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         let requests = videoRequests(server)
         let submits = requests.filter { $0.method == "POST" }
@@ -196,7 +196,7 @@ struct VideoRunTests {
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "slow", "type": "video", "prompt": "A glacier calving"}"#]))
         let started = monotonicNow()
-        let first = try runCLI(runArguments(server, ["--video-timeout", "0.5"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--video-timeout", "0.5"])
         #expect(first.status == 75, "\(first.stderr)")
         #expect(monotonicNow() - started < 3.5, "the run did not wait for the job")
         let status = try runCLI(["status", "out/m"], environment: freshCacheEnvironment(folder), in: folder.path)
@@ -204,7 +204,7 @@ struct VideoRunTests {
         let results = (try? String(contentsOfFile: folder.path + "/out/m/.mediabatch/results.csv", encoding: .utf8)) ?? ""
         #expect(results.contains("slow,,pending"), "\(results)")
         Thread.sleep(forTimeInterval: max(0, 4.3 - (monotonicNow() - started)))
-        let second = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 1)
         #expect(folder.files(under: "out/m") == ["slow.mp4"])
@@ -216,7 +216,7 @@ struct VideoRunTests {
         defer { server.stop(); folder.remove() }
         folder.write("still.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 40))
         folder.write("m.json", videoManifest([#"{"id": "alive", "type": "video", "firstFrame": "still.png"}"#]))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let page = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
         #expect(page.contains(#"preload="none""#) && page.contains(#"src="alive.mp4""#), "\(page)")
@@ -235,7 +235,7 @@ struct VideoRunTests {
         let folder = TempFolder()
         defer { folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "busy", "type": "video", "prompt": "A busy street #fake:fault=429 #fake:fault-attempts=1"}"#]))
-        let result = try runCLI(runArguments(server, fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(videoRequests(server).filter { $0.method == "POST" }.count == 2)
         #expect(server.stats().videoSubmissions == 1, "the 429 made no job")
@@ -251,7 +251,7 @@ struct VideoRunTests {
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "paced", "type": "video", "prompt": "Tide coming in"}"#]))
         // 30 a minute: one request every 2 s, polls included.
-        let result = try runCLI(runArguments(server, ["--rpm", "30"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder, ["--rpm", "30"])
         #expect(result.status == 0, "\(result.stderr)")
         let requests = videoRequests(server).filter { !$0.path.hasSuffix("/content") }
         #expect(requests.count >= 2)
@@ -265,9 +265,9 @@ struct VideoRunTests {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.8 }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "once", "type": "video", "prompt": "Lanterns on a river"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
-        let forced = try runCLI(runArguments(server, ["--force"] + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+        let forced = try runVideoBatch(server, in: folder, ["--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(server.stats().videoSubmissions == 1)
         #expect(folder.files(under: "out/m") == ["once.mp4"])

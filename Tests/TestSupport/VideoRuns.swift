@@ -23,3 +23,9 @@ public func videoManifest(_ tasks: [String], defaults: String = shortClipDefault
 public func videoSubmits(_ server: FakeOpenRouterServer) -> [RecordedRequest] {
     server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
 }
+
+/// `mediabatch run m.json` in `folder` against `server` with `extra` arguments, fast polls
+/// and a fresh model-list cache.
+public func runVideoBatch(_ server: FakeOpenRouterServer, in folder: TempFolder, _ extra: [String] = []) throws -> ProcessResult {
+    try runCLI(runArguments(server, extra + fastVideoPolls), environment: freshCacheEnvironment(folder), in: folder.path)
+}
