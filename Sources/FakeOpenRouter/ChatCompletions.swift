@@ -211,9 +211,7 @@ extension FakeCore {
                         guard let text = JSONIn.string(part["text"]) else { return fail(400, "\(at).text must be a string") }
                         texts.append(text)
                     case "image_url":
-                        guard let imageURL = part["image_url"] as? [String: Any], let url = JSONIn.string(imageURL["url"]),
-                            url.hasPrefix("data:image/") || url.hasPrefix("https://") || url.hasPrefix("http://")
-                        else {
+                        guard JSONIn.imageURL(of: part, dataPrefix: "data:image/") != nil else {
                             return fail(400, "\(at).image_url must be an object with a data: or http(s) \"url\"")
                         }
                         images += 1

@@ -133,10 +133,7 @@ extension FakeCore {
             guard let references = object["input_references"] as? [Any] else { return fail("\"input_references\" must be an array") }
             guard references.count <= 16 else { return fail("\"input_references\" accepts at most 16 items") }
             for (index, entry) in references.enumerated() {
-                guard let part = entry as? [String: Any], JSONIn.string(part["type"]) == "image_url",
-                    let imageURL = part["image_url"] as? [String: Any], let url = JSONIn.string(imageURL["url"]),
-                    url.hasPrefix("data:") || url.hasPrefix("https://") || url.hasPrefix("http://")
-                else {
+                guard let part = entry as? [String: Any], JSONIn.imageURL(of: part) != nil else {
                     return fail("input_references[\(index)] must be an object {\"type\":\"image_url\",\"image_url\":{\"url\":...}}")
                 }
             }

@@ -24,6 +24,16 @@ enum JSONIn {
 
     static func string(_ value: Any?) -> String? { value as? String }
 
+    /// The address of an image part, `{"type": "image_url", "image_url": {"url": ...}}`, when
+    /// it is a data URL starting `dataPrefix` or an http(s) URL; nil for anything else. Chat
+    /// messages, `/images` references and `/videos` frames all send images so.
+    static func imageURL(of part: [String: Any], dataPrefix: String = "data:") -> String? {
+        guard string(part["type"]) == "image_url", let image = part["image_url"] as? [String: Any], let url = string(image["url"]),
+            url.hasPrefix(dataPrefix) || url.hasPrefix("https://") || url.hasPrefix("http://")
+        else { return nil }
+        return url
+    }
+
     /// A JSON number that is not a boolean.
     static func number(_ value: Any?) -> Double? {
         guard let number = value as? NSNumber, !isBool(value) else { return nil }

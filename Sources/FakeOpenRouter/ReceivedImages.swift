@@ -15,8 +15,7 @@ extension RecordedRequest {
         parts += body["frame_images"] as? [[String: Any]] ?? []
         parts += body["input_references"] as? [[String: Any]] ?? []
         return parts.compactMap { part -> [UInt8]? in
-            guard part["type"] as? String == "image_url", let url = (part["image_url"] as? [String: Any])?["url"] as? String,
-                url.hasPrefix("data:"), let comma = url.firstIndex(of: ","),
+            guard let url = JSONIn.imageURL(of: part), url.hasPrefix("data:"), let comma = url.firstIndex(of: ","),
                 let data = Data(base64Encoded: String(url[url.index(after: comma)...]))
             else { return nil }
             return [UInt8](data)

@@ -230,10 +230,7 @@ extension FakeCore {
             guard let items = object["frame_images"] as? [Any] else { return fail("\"frame_images\" must be an array") }
             var seen: Set<String> = []
             for (index, item) in items.enumerated() {
-                guard let frame = item as? [String: Any], JSONIn.string(frame["type"]) == "image_url",
-                    let image = frame["image_url"] as? [String: Any], let url = JSONIn.string(image["url"]),
-                    url.hasPrefix("data:image/") || url.hasPrefix("https://") || url.hasPrefix("http://")
-                else {
+                guard let frame = item as? [String: Any], JSONIn.imageURL(of: frame, dataPrefix: "data:image/") != nil else {
                     return fail("frame_images[\(index)] must be {\"type\":\"image_url\",\"image_url\":{\"url\":...},\"frame_type\":...}")
                 }
                 guard let type = JSONIn.string(frame["frame_type"]), ["first_frame", "last_frame"].contains(type) else {

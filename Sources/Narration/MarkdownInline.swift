@@ -66,42 +66,6 @@ enum MarkdownInline {
                 } else {
                     index += run  // unmatched backticks say nothing
                 }
-            case 0x21 where index + 1 < end && line[index + 1] == 0x5B:  // image
-                if let link = linkAt(line, open: index + 1) {
-                    append(line[(index + 2)..<link.textEnd], into: &out)
-                    index = link.end
-                    out.append(removed)  // the address went
-                } else {
-                    out.append(byte)
-                    index += 1
-                }
-            case 0x5B:  // link, footnote reference
-                if index + 1 < end, line[index + 1] == 0x5E, let close = line[index...].firstIndex(of: 0x5D) {
-                    index = close + 1
-                } else if let link = linkAt(line, open: index) {
-                    append(line[(index + 1)..<link.textEnd], into: &out)
-                    index = link.end
-                    out.append(removed)  // the address went
-                } else {
-                    out.append(byte)
-                    index += 1
-                }
-            case 0x3C:  // autolink, tag, comment
-                if let (next, words) = angle(line, at: index) {
-                    out.append(contentsOf: words)
-                    index = next
-                } else {
-                    out.append(byte)
-                    index += 1
-                }
-            case 0x26:  // entity
-                if let (next, character) = entity(line, at: index) {
-                    out.append(contentsOf: character)
-                    index = next
-                } else {
-                    out.append(byte)
-                    index += 1
-                }
             case 0x2A, 0x5F, 0x7E:  // emphasis, strong, strikethrough
                 let run = line[index...].prefix { $0 == byte }.count
                 let before: UInt8? = index > line.startIndex ? line[index - 1] : nil
@@ -121,10 +85,45 @@ enum MarkdownInline {
                 if keep { out.append(contentsOf: line[index..<(index + run)]) }
                 index += run
             default:
-                out.append(byte)
-                index += 1
+                if let next = spokenMarkup(line, at: index, into: &out) {
+                    index = next
+                } else {
+                    out.append(byte)
+                    index += 1
+                }
             }
         }
+    }
+
+    /// The image, link, footnote reference, autolink, tag, comment or entity that starts at
+    /// `index`, spoken into `out`: the index after it, or nil when the byte there is text.
+    private static func spokenMarkup(_ line: ArraySlice<UInt8>, at index: Int, into out: inout [UInt8]) -> Int? {
+        let end = line.endIndex
+        switch line[index] {
+        case 0x21 where index + 1 < end && line[index + 1] == 0x5B:  // image
+            return spokenLink(line, open: index + 1, into: &out)
+        case 0x5B:  // link, footnote reference
+            if index + 1 < end, line[index + 1] == 0x5E, let close = line[index...].firstIndex(of: 0x5D) { return close + 1 }
+            return spokenLink(line, open: index, into: &out)
+        case 0x3C:  // autolink, tag, comment
+            guard let (next, words) = angle(line, at: index) else { return nil }
+            out.append(contentsOf: words)
+            return next
+        case 0x26:  // entity
+            guard let (next, character) = entity(line, at: index) else { return nil }
+            out.append(contentsOf: character)
+            return next
+        default:
+            return nil
+        }
+    }
+
+    /// The link (or image) whose `[` is at `open`: its text is spoken, its address goes.
+    private static func spokenLink(_ line: ArraySlice<UInt8>, open: Int, into out: inout [UInt8]) -> Int? {
+        guard let link = linkAt(line, open: open) else { return nil }
+        append(line[(open + 1)..<link.textEnd], into: &out)
+        out.append(removed)  // the address went
+        return link.end
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }

@@ -10,10 +10,8 @@ import TestSupport
     let misspelled = #"{"tasks": [{"id": "a", "prompt": "p", "model": "google/gemini-2.5-flash-imag"}]}"#
 
     @Test func aMissingCacheIsFetchedAndAMisspelledModelIsAnError() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", misspelled)
         let environment = ["OPENROUTER_API_KEY": "k", "XDG_CACHE_HOME": folder.path + "/cache"]
         let result = try runCLI(["validate", "m.json", "--base-url", server.baseURL], environment: environment, in: folder.path)
@@ -29,10 +27,8 @@ import TestSupport
     }
 
     @Test func aStaleCacheIsFetchedAgainAndServesWhenOffline() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", misspelled)
         func stale(for baseURL: String) {
             folder.write("cache/mediabatch/models.json", FakeModelLists.cacheDocument(fetched: Int(Date().timeIntervalSince1970) - 3 * 86400, baseURL: baseURL))

@@ -24,6 +24,11 @@ import TestSupport
         generationRequests(server).filter { text(of: $0) == prompt }
     }
 
+    /// A manifest of these tasks (JSON objects, one a line from the second), all made by `model`.
+    private func chainManifest(_ tasks: String, name: String = "chain") -> String {
+        #"{"name": "\#(name)", "defaults": {"image": {"model": "\#(Self.model)"}}, "tasks": [\#n"# + tasks + "\n]}\n"
+    }
+
     private func bytes(_ path: String) -> [UInt8] { FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? [] }
 
     private func run(_ server: FakeOpenRouterServer, in folder: TempFolder, _ extra: [String] = []) throws -> ProcessResult {
@@ -33,17 +38,13 @@ import TestSupport
     /// A dependent written before its producer: the producer goes first, and the dependent's
     /// request carries the producer's file, byte for byte; `plan` lists the producer first.
     @Test func aDependentGetsItsProducersExactBytesWhateverTheManifestOrder() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        _ = folder.write("m.json", chainManifest("""
               {"id": "variant", "prompt": "the same mug in blue", "inputImages": "@shot"},
               {"id": "poster", "prompt": "a poster of both", "inputImages": ["@variant", "@shot"]},
               {"id": "shot", "prompt": "studio photo of a mug"}
-            ]}
-            """)
+            """))
         let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--base-url", server.baseURL], environment: runEnvironment, in: folder.path)
         #expect(plan.status == 0, "\(plan.stderr)")
         let ids = plan.stdout.split(separator: "\n").filter { $0.contains("\t") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
@@ -74,18 +75,14 @@ import TestSupport
     /// reason, journaled and counted, and no request is sent for them.
     @Test(arguments: ["#fake:status=400", "#fake:refuse=content_filter"])
     func aFailedOrRefusedProducerFailsItsDependentsUnsent(directive: String) throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        _ = folder.write("m.json", chainManifest("""
               {"id": "q", "prompt": "a variation", "inputImages": "@p"},
               {"id": "r", "prompt": "a variation of the variation", "inputImages": "@q"},
               {"id": "p", "prompt": "the original \(directive)"},
               {"id": "other", "prompt": "an unrelated picture"}
-            ]}
-            """)
+            """))
         let result = try run(server, in: folder)
         #expect(result.status != 0)
         #expect(requests(server, prompt: "a variation").isEmpty)
@@ -109,19 +106,15 @@ import TestSupport
     /// An unknown id and a cycle are validation errors naming the dependent's place and the
     /// producer's id or the cycle; nothing is sent, by validate, plan or run.
     @Test func anUnknownIdACycleAndASpeechProducerAreRejectedBeforeAnyRequest() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        _ = folder.write("m.json", """
-            {"name": "bad", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        _ = folder.write("m.json", chainManifest("""
               {"id": "a", "prompt": "A", "inputImages": "@b"},
               {"id": "b", "prompt": "B", "inputImages": ["@a"]},
               {"id": "lost", "prompt": "C", "inputImages": "@nowhere"},
               {"id": "hears", "prompt": "D", "inputImages": "@intro"},
               {"id": "intro", "type": "tts", "text": "Hello."}
-            ]}
-            """)
+            """, name: "bad"))
         for command in ["validate", "plan", "run"] {
             var arguments = [command, "m.json"]
             if command != "validate" { arguments += ["--output-root", "out", "--base-url", server.baseURL] }
@@ -139,18 +132,14 @@ import TestSupport
     /// A rerun after success sends nothing; a producer's new prompt re-runs it and its
     /// dependent (its file changed), and nothing else.
     @Test func aRerunSendsNothingAndAChangedProducerRerunsItsDependents() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         func manifest(_ producerPrompt: String) -> String {
-            """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+            chainManifest("""
               {"id": "shot", "prompt": "\(producerPrompt)"},
               {"id": "variant", "prompt": "the same in blue", "inputImages": "@shot"},
               {"id": "alone", "prompt": "an unrelated picture"}
-            ]}
-            """
+            """)
         }
         _ = folder.write("m.json", manifest("a red mug"))
         #expect(try run(server, in: folder).status == 0)
@@ -186,16 +175,12 @@ import TestSupport
     /// A dependent refused is left alone by reruns, like any refused task, while its
     /// producer's file is the one it was refused with.
     @Test func aRefusedDependentIsLeftAloneByReruns() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        _ = folder.write("m.json", chainManifest("""
               {"id": "shot", "prompt": "a mug"},
               {"id": "variant", "prompt": "the same, refused #fake:refuse=content_filter", "inputImages": "@shot"}
-            ]}
-            """)
+            """))
         #expect(try run(server, in: folder).status != 0)
         #expect(requests(server, prompt: "the same, refused #fake:refuse=content_filter").count == 1)
         let rerun = try run(server, in: folder)
@@ -214,16 +199,12 @@ import TestSupport
     /// A producer kept (its output path holds a file mediabatch did not write) fails its
     /// dependent with that reason, unsent; the foreign file is untouched.
     @Test func aKeptProducerFailsItsDependent() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        _ = folder.write("m.json", chainManifest("""
               {"id": "shot", "prompt": "a mug"},
               {"id": "variant", "prompt": "the same in blue", "inputImages": "@shot"}
-            ]}
-            """)
+            """))
         let foreign: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 1, count: 64)
         _ = folder.write("out/chain/shot.png", bytes: foreign)
         let result = try run(server, in: folder)
@@ -240,10 +221,8 @@ import TestSupport
     /// Shards keep a chain together: every chain's producer and dependents land in the same
     /// shard's journal, and every dependent is done.
     @Test func shardsKeepEachChainInOneShard() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let chains = (1...8).map { number in
             """
               {"id": "root\(number)", "prompt": "root picture \(number)"},
@@ -251,11 +230,9 @@ import TestSupport
               {"id": "grandchild\(number)", "prompt": "grandchild picture \(number)", "inputImages": "@child\(number)"}
             """
         }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        _ = folder.write("m.json", chainManifest("""
             \(chains.joined(separator: ",\n"))
-            ]}
-            """)
+            """))
         var shardOf: [String: Int] = [:]
         for shard in 0..<2 {
             // plan --shard sees the same split: a chain is to run, or in another shard, whole.
@@ -286,10 +263,8 @@ import TestSupport
     /// with `n`): `fox-2.png` for `@fox#2`, sent by either endpoint; `@fox` alone, or `#4`, is
     /// rejected before anything is sent.
     @Test func anImageNumberPicksOneOfAProducersImages() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         func manifest(_ extra: String) -> String {
             """
             {"name": "sheet", "defaults": {"image": {"api": "images", "model": "openrouter/\(Self.model)"}}, "tasks": [
@@ -320,10 +295,8 @@ import TestSupport
     /// A producer may be in another manifest of the run; with --keep-going, a manifest whose
     /// producer is in a skipped (invalid) manifest is skipped too, and the others run.
     @Test func producersInOtherManifestsAndKeepGoing() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let defaults = #""defaults": {"image": {"model": "\#(Self.model)"}}"#
         folder.write("jobs/a.json", #"{"name": "a", \#(defaults), "tasks": [{"id": "prod", "prompt": "the producer"}]}"#)
         folder.write("jobs/b.json", #"{"name": "b", \#(defaults), "tasks": [{"id": "dep", "prompt": "the dependent", "inputImages": "@prod"}]}"#)
@@ -344,18 +317,14 @@ import TestSupport
 
     /// A dependent starts as soon as its producer is recorded, not after the rest of the batch.
     @Test func aDependentStartsAsSoonAsItsProducerIsRecorded() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let others = (1...30).map { #"  {"id": "other\#($0)", "prompt": "other picture \#($0)"}"# }
-        _ = folder.write("m.json", """
-            {"name": "chain", "defaults": {"image": {"model": "\(Self.model)"}}, "tasks": [
+        _ = folder.write("m.json", chainManifest("""
               {"id": "later", "prompt": "the dependent", "inputImages": "@first"},
               {"id": "first", "prompt": "the producer"},
             \(others.joined(separator: ",\n"))
-            ]}
-            """)
+            """))
         let result = try run(server, in: folder, ["--concurrency", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         let order = generationRequests(server).compactMap { text(of: $0) }

@@ -46,10 +46,8 @@ import TestSupport
     }
 
     @Test func eachHeadingChapterIsItsOwnTaggedMP3() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("story.md", """
             # The Lighthouse
             She climbed the stair again, counting the steps.
@@ -87,10 +85,8 @@ import TestSupport
     }
 
     @Test func aBookJoinsItsChapterFilesWithChapterMarksAndAPlaylist() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("book/01-start.md", "# Setting Out\n\nThe road was long #fake:amplitude=0.05 and the morning cold, but they went on together.\n")
         folder.write("book/02-middle.md", "A heading-less chapter #fake:amplitude=0.1 told in a single plain paragraph of text.\n")
         folder.write("book/03-end.md", "# Coming Home\n\nAt last the lights #fake:amplitude=0.08 of the village showed through the trees, and the long journey was over for good.\n")
@@ -172,10 +168,8 @@ import TestSupport
     }
 
     @Test func aBookWaitsForAllItsChapters() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("book.md", "# One\nThe first chapter is fine.\n\n# Two\nThe second is refused #fake:status=400 by the provider.\n")
         folder.write("m.json", #"{"name": "b", "tasks": [{"id": "b", "type": "tts", "textFile": "book.md", "chapters": 1, "book": true}]}"#)
         let result = try runCLI(runArguments(server), environment: runEnvironment, in: folder.path)
@@ -185,10 +179,8 @@ import TestSupport
     }
 
     @Test func aBookNeverReplacesAFileItDidNotWrite() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("book.md", "# One\nThe first chapter.\n\n# Two\nThe second chapter.\n")
         folder.write("m.json", #"{"name": "b", "tasks": [{"id": "b", "type": "tts", "textFile": "book.md", "chapters": "headings", "book": true, "album": "mine"}]}"#)
         let mine = folder.write("out/b/mine.mp3", "my own recording")
@@ -203,10 +195,8 @@ import TestSupport
     @Test func booksThatWouldWriteOneFileAreRefusedBeforeAnythingIsSent() throws {
         // Issue 17, finding 5: two books with one album, and a book named like another
         // task's output, passed validation (the first wrote no book at all, with exit 0).
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("story.md", "# One\nThe first.\n\n# Two\nThe second.\n\n# Three\nThe third.\n")
         folder.write("m.json", """
             {"name": "m", "tasks": [

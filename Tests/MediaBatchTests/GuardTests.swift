@@ -22,10 +22,8 @@ import TestSupport
     func anOutputThatCannotBeWrittenStopsTheRunWithExit73AndOneMessage() throws {
         let concurrency = 4
         let count = 40
-        let server = try startFake { $0.imageBytes = 100_000 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.imageBytes = 100_000 }
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", distinctTasksManifest(count: count))
         // 64 blocks of 512 bytes (dash, and bash as sh): 32 KiB.
         let limited = #"trap "" XFSZ; ulimit -f 64; exec "$0" "$@""#
@@ -79,10 +77,8 @@ import TestSupport
     }
 
     @Test func aBaseURLThatAnswersOnly404SaysApiV1IsProbablyMissing() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", distinctTasksManifest(count: 40))
         // The fake serves OpenRouter's paths with or without /api/v1 in front, never below /v1.
         let wrong = server.baseURL.replacingOccurrences(of: "/api/v1", with: "/v1")
@@ -125,10 +121,8 @@ import TestSupport
     // MARK: 3. Never overwrite a file the run did not write, or one changed since
 
     @Test func aRetouchedOrForeignImageIsKeptAcrossRerunsAndOnlyForceOverwritesIt() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let out = folder.path + "/out/m/"
         folder.write("m.json", distinctTasksManifest(count: 3))
         let first = try runCLI(runArguments(server), environment: key, in: folder.path)

@@ -213,10 +213,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
     }
 
     @Test func chunksAtDifferentLevelsLandWithinOneLUOfTheTargetWithoutReencoding() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let path = try run(nil, in: folder, server: server)
         #expect(server.requests().filter { $0.path == "/audio/speech" }.count == 3)
         let measured = try ffmpegLoudness(path)
@@ -273,10 +271,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
     }
 
     @Test func loudnessOffLeavesTheAudioAsItCame() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let path = try run(#""off""#, in: folder, server: server)
         let parts = try (1...3).map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/level/n.part-0\($0).mp3"))) }
         let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -289,10 +285,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
     }
 
     @Test func aNewTargetRewritesTheFileFromTheKeptChunksWithoutBuyingAny() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let path = try run("-16", in: folder, server: server)
         #expect(abs(try ffmpegLoudness(path) - -16) <= 1)
         let bought = server.requests().filter { $0.path == "/audio/speech" }.count
@@ -302,10 +296,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
     }
 
     @Test func aWAVNarrationIsScaledToTheTarget() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let path = try run("-20", format: "pcm", in: folder, server: server)
         let measured = try ffmpegLoudness(path)
         #expect(abs(measured - -20) <= 1, "ffmpeg measured \(measured) LUFS")
@@ -322,10 +314,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
 
     @Test func aDialogueWithAShortLoudQuoteLandsOnTheTargetUnclipped() throws {
         // The reviewer's repro (issue 17, finding 2): a quiet narrator and a short loud quote.
-        let server = try startFake { $0.speechAmplitudes = [0.02, 0.2] }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.speechAmplitudes = [0.02, 0.2] }
+        defer { server.stop(); folder.remove() }
         folder.write("t.txt", """
             The keeper climbed the stairs of the old tower every night, and the sea below was grey and cold and very quiet. #fake:amplitude=0.02
 
@@ -343,10 +333,8 @@ func frameSizes(_ mp3: [UInt8]) -> [Int] { MP3Frames.scan(mp3).frames.map(\.leng
 
     @Test func theDemoBookLandsOnItsTargetUnclipped() throws {
         // jobs/book.json as scripts/demo.sh runs it: speech at 0.02, 0.08 and 0.3.
-        let server = try startFake { $0.speechAmplitudes = [0.02, 0.08, 0.3] }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.speechAmplitudes = [0.02, 0.08, 0.3] }
+        defer { server.stop(); folder.remove() }
         let jobs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/jobs"
         let copied = try runTool("/bin/cp", ["-R", jobs + "/book", jobs + "/book.json", folder.path])
         try #require(copied.status == 0, "\(copied.stderr)")

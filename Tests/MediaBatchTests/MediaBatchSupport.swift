@@ -20,6 +20,14 @@ func startFake(_ configure: (inout FakeConfiguration) -> Void = { _ in }) throws
     return try startServer(configure)
 }
 
+/// A fake OpenRouter (see `startFake`) and a fresh temporary folder, what most tests of the
+/// real binary work in; the caller's `defer { server.stop(); folder.remove() }` ends both.
+func startFakeAndFolder(
+    _ configure: (inout FakeConfiguration) -> Void = { _ in }
+) throws -> (server: FakeOpenRouterServer, folder: TempFolder) {
+    (try startFake(configure), TempFolder())
+}
+
 /// Loads a plan from manifest text written into `folder`.
 func plan(_ manifest: String, in folder: TempFolder, name: String = "m.json") throws -> BatchPlan {
     let file = folder.write(name, manifest)

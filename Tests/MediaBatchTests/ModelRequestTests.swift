@@ -37,10 +37,8 @@ import TestSupport
     }
 
     @Test func hintsAreSentWhereTheCatalogSaysAndRefusedWithTheFixElsewhere() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         // The seeded cache is the fake's catalog: flux.2-flex takes hints only on /images, Grok Imagine nowhere.
         folder.write("m.json", """
             {"name": "hints", "tasks": [
@@ -119,10 +117,8 @@ import TestSupport
     /// Through a run: the journal's `done` record and every sidecar carry each request's
     /// generation id, and the record counts what all of them cost (what the fake billed).
     @Test func aRunKeepsEveryTopUpRequestsGenerationAndCost() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", """
             {"name": "short", "tasks": [{"id": "s", "api": "images", "prompt": "a fox #fake:images=1", "model": "bytedance-seed/seedream-4.5", "count": 3}]}
             """)
@@ -144,10 +140,8 @@ import TestSupport
     /// sidecar, the PNG's text chunk (the returned size beside the sent fields), report.json,
     /// the gallery card and the task's `done` line; an image that matches says nothing of it.
     @Test func aSizeMismatchIsRecordedInTheReportGalleryProgressAndPNGText() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", """
             {"name": "sizes", "tasks": [
               {"id": "wide", "prompt": "a fox #fake:ignore-hints", "model": "google/gemini-2.5-flash-image", "aspectRatio": "16:9"},

@@ -75,10 +75,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
     }
 
     @Test func aRerunOfTheSameNarrationSplitsItAsBeforeEvenWithRepeatedPassages() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         // A text that repeats itself, and a chunk size at which splitting it keeping every
         // other chunk would not give the greedy split (a known chunk's text recurs elsewhere).
         let text = chapterText(characters: 4000)
@@ -115,10 +113,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
     }
 
     @Test func aNarrationWhoseChunksAreAllKeptJoinsThemWithoutBudgetRateOrRequest() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("ch.txt", (1...6).map { paragraph($0, sentences: 4) }.joined(separator: "\n\n"))
         let manifest = narrationManifest(maxChars: 400)
         #expect(try runAgainst(server, manifest: manifest, in: folder).done == 1)
@@ -142,10 +138,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
 
     @Test func killNineMidNarrationThenARerunBuysAtMostConcurrencyChunksTwiceAndJoinsTheSameFile() throws {
         let concurrency = 4
-        let server = try startFake { $0.latency = 0.1 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.latency = 0.1 }
+        defer { server.stop(); folder.remove() }
         // Forty paragraphs of ~345 characters: at 400 characters each is one chunk.
         let text = (1...40).map { paragraph($0, sentences: 4) }.joined(separator: "\n\n")
         try #require(NarrationSplitter.split(text, maxChars: 400).count == 40)
@@ -185,10 +179,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
     }
 
     @Test func aRefusedChunkThenItsFixedParagraphBuysOnlyThatChunkAndCostsOnlyIt() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let refused = paragraph(9, sentences: 4, extra: " #fake:status=400")
         let fixed = paragraph(9, sentences: 4)
         let paragraphs = (1...12).map { $0 == 9 ? refused : paragraph($0, sentences: 4) }
@@ -237,10 +229,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
     private let packedMaxChars = 800
 
     @Test func anEditedParagraphRebuysOnlyItsChunks() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let original = packedParagraphs().joined(separator: "\n\n")
         let edited = packedParagraphs(editing: 4).joined(separator: "\n\n")
         // The greedy split alone would change most chunks after the edit.
@@ -280,10 +270,8 @@ private func bytes(_ path: String) -> [UInt8]? { FileManager.default.contents(at
     }
 
     @Test func gcRemovesExactlyTheChunksNoCurrentTaskNeeds() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("ch.txt", packedParagraphs().joined(separator: "\n\n"))
         folder.write("other.txt", (40..<46).map { paragraph($0, sentences: 3) }.joined(separator: "\n\n"))
         folder.write("m.json", narrationManifest(maxChars: packedMaxChars, other: true))

@@ -25,10 +25,8 @@ import TestSupport
     private func squeeze(_ text: String) -> String { text.filter { !$0.isWhitespace } }
 
     @Test func aMarkdownChapterWithEveryConstructSendsNoMarkup() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let filler = (1...6).map { "Paragraph \($0) of *the long night*, with [a link](https://x.test/\($0)) and more words to make the chapter longer than one chunk." }
         let chapter = everyConstructMarkdown + "\n\n## Later\n\n" + filler.joined(separator: "\n\n") + "\n"
         folder.write("chapter.md", chapter)
@@ -64,10 +62,8 @@ import TestSupport
     }
 
     @Test func aLexiconRespellsAndAnEditedRuleRebuysOnlyItsChunks() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let paragraphs = (1...12).map { index in
             index % 4 == 0
                 ? "In part \(index), Nguyen walked to the harbour and waited for the ferry that never came."
@@ -95,10 +91,8 @@ import TestSupport
     }
 
     @Test func quotedSpeechAlternatesVoicesInOneContinuousFile() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let text = "The keeper looked up and said, \"The lamp is lit.\" Then she climbed the stair. “Not yet,” he called from below. She did not answer."
         folder.write("m.json", """
             {"name": "talk", "tasks": [{"id": "scene", "type": "tts", "text": \(jsonString(text)), "voice": "af_bella",
@@ -142,10 +136,8 @@ import TestSupport
     }
 
     @Test func aScriptGivesEachSpeakerTheirVoice() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("scene.txt", "The hall was quiet.\nALICE: Who is there?\nBOB: Only me, the keeper.\nALICE: Then come in.\n")
         folder.write("m.json", #"{"name": "play", "tasks": [{"id": "scene", "type": "tts", "textFile": "scene.txt", "dialogue": {"narrator": "bf_emma", "script": {"ALICE": "af_bella", "BOB": "am_adam"}}}]}"#)
         let result = try run(server, in: folder)
@@ -164,10 +156,8 @@ import TestSupport
     }
 
     @Test func subtitlesEndWithTheAudioAndNeverOverlap() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("chapter.txt", chapterText(characters: 3000))
         folder.write("m.json", #"{"name": "subs", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 500, "subtitles": "srt"}, {"id": "b", "type": "tts", "text": "One sentence. And another one, a little longer.", "subtitles": "vtt"}, {"id": "c", "type": "tts", "text": "Raw audio here. Then a second sentence follows it. A third one comes after that, longer than the others were.", "format": "pcm", "maxChars": 100, "subtitles": "vtt", "model": "openrouter/openai/gpt-4o-mini-tts-2025-12-15", "voice": "nova"}]}"#)
         let result = try run(server, in: folder)
@@ -200,10 +190,8 @@ import TestSupport
     }
 
     @Test func aDialogueVoiceTheModelLacksIsRefusedBeforeAnythingIsSent() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", """
             {"name": "talk", "tasks": [
               {"id": "scene", "type": "tts", "text": "He said, \\"Hello.\\"", "voice": "af_bella",
@@ -222,10 +210,8 @@ import TestSupport
     }
 
     @Test func subtitlesAskedAfterwardsCostNothing() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("chapter.txt", chapterText(characters: 1500))
         folder.write("m.json", #"{"name": "late", "tasks": [{"id": "a", "type": "tts", "textFile": "chapter.txt", "maxChars": 400}]}"#)
         #expect(try run(server, in: folder).status == 0)

@@ -7,10 +7,8 @@ import TestSupport
 /// built-ins, `--keep-going` over a jobs folder with a non-manifest JSON file in it.
 @Suite struct RecurringCLITests {
     @Test func varSettingsAndAManifestFromStandardInput() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", #"{"tasks": [{"id": "{subject}-{date}", "prompt": "A {subject}", "model": "google/gemini-2.5-flash-image"}]}"#)
         let script = "exec \"$0\" run - --var subject=cat --var date=2026-01-02 --output-root out --base-url \"$1\" < m.json"
         let result = try runTool("/bin/sh", ["-c", script, mediabatchExecutable(), server.baseURL], environment: ["OPENROUTER_API_KEY": "k"], in: folder.path)
@@ -21,10 +19,8 @@ import TestSupport
     }
 
     @Test func keepGoingRunsTheValidManifestsAndExits65AtTheEnd() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("jobs/a.json", #"{"name": "a", "tasks": [{"id": "one", "prompt": "p", "model": "google/gemini-2.5-flash-image"}]}"#)
         folder.write("jobs/b.json", #"{"name": "b", "tasks": [{"id": "two", "prompt": "q", "model": "google/gemini-2.5-flash-image", "count": 0}]}"#)
         folder.write("jobs/defaults.json", #"{"defaults": {"image": {"model": "google/gemini-2.5-flash-image"}}}"#)
@@ -41,10 +37,8 @@ import TestSupport
     }
 
     @Test func keepGoingLeavesOutTheLaterOfTwoManifestsThatWriteTheSameFile() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("jobs/a.json", #"{"name": "shared", "tasks": [{"id": "one", "prompt": "a fox", "model": "google/gemini-2.5-flash-image"}]}"#)
         folder.write("jobs/c.json", #"{"name": "shared", "tasks": [{"id": "one", "prompt": "an owl", "model": "google/gemini-2.5-flash-image"}, {"id": "two", "prompt": "a hare", "model": "google/gemini-2.5-flash-image"}]}"#)
         let result = try runCLI(["run", "jobs", "--keep-going", "--output-root", "out", "--base-url", server.baseURL],

@@ -26,10 +26,8 @@ import TestSupport
     /// (the sidecar records them); chunks of one narration that disagree fail it, keeping
     /// what was bought; kept chunks carry their rate into a rerun's join.
     @Test func pcmTakesItsRateFromTheContentTypeAndChunksThatDisagreeAreAnError() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         // Two paragraphs over maxChars 100: two chunks, the second answered at 22050 Hz.
         let mixed = String(repeating: "A first paragraph at the usual rate. ", count: 3) + "\\n\\n"
             + String(repeating: "A second one at a lower rate. ", count: 3) + "#fake:pcm-rate=22050"
@@ -123,10 +121,8 @@ import TestSupport
     /// before it is sent, keeping its aspect ratio, instead of refused; the key comes from the
     /// file's stamp and the option, so a rerun recognises the task and buys nothing.
     @Test func anOversizedReferenceIsShrunkWhenTheTaskOptsIn() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         let original = SampleImages.incompressiblePNG(bytes: 24_000_000)
         folder.write("big.png", bytes: original)
         let size = try #require(ImageFormat.dimensions(original))

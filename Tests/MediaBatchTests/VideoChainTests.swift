@@ -7,18 +7,12 @@ import TestSupport
 /// to end with the real binary against the fake.
 @Suite("Video chains (real binary against the fake)")
 struct VideoChainTests {
-    private func environment(_ folder: TempFolder) -> [String: String] {
-        runEnvironment.merging(["XDG_CACHE_HOME": folder.path + "/cache"]) { $1 }
-    }
-
-    private let fastPolls = ["--video-poll", "0.1,1.5,0.4"]
-
     /// Two stills, each animated into a 4 s clip from it as first frame (the storyboard).
     private func storyboard(shotPrompt: String = "A harbour at dawn, wide shot") -> String {
         """
         {"name": "board",
          "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image", "aspectRatio": "16:9"},
-                      "video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}},
+                      "video": {\(shortClipDefaults)}},
          "tasks": [
           {"id": "clip1", "type": "video", "prompt": "The boats drift out", "firstFrame": "@shot1"},
           {"id": "shot1", "prompt": "\(shotPrompt)"},
@@ -28,26 +22,20 @@ struct VideoChainTests {
         """
     }
 
-    private func videoSubmits(_ server: FakeOpenRouterServer) -> [RecordedRequest] {
-        server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
-    }
-
     @Test("A generated image is the clip's first frame, byte for byte; --no-wait twice submits each clip once")
     func imagesBecomeFirstFrames() throws {
-        let server = try startFake { $0.videoJobSeconds = 1 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 1 }
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", storyboard())
 
-        let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--base-url", server.baseURL], environment: environment(folder), in: folder.path)
+        let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--base-url", server.baseURL], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(plan.status == 0, "\(plan.stderr)")
         let order = plan.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
         // Producers before their dependents, whatever the manifest's order.
         let index = { (id: String) in order.firstIndex { $0.hasPrefix(id) } ?? -1 }
         #expect(index("shot1") >= 0 && index("shot1") < index("clip1") && index("shot2") < index("clip2") && index("shot1") < index("clip2"), "\(order)")
 
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let submits = videoSubmits(server)
         try #require(submits.count == 2)
@@ -60,26 +48,24 @@ struct VideoChainTests {
         #expect(frameTypes == ["first_frame", "last_frame"])
 
         Thread.sleep(forTimeInterval: 1.2)
-        let second = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(server.stats().duplicateVideoSubmissions == 0)
         #expect(folder.files(under: "out/board").filter { $0.hasSuffix(".mp4") } == ["clip1.mp4", "clip2.mp4"])
         // Nothing is sent again once everything is done.
         let sent = server.stats().requests
-        let third = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let third = try runVideoBatch(server, in: folder)
         #expect(third.status == 0, "\(third.stderr)")
         #expect(server.stats().requests == sent)
     }
 
     @Test("A producer that fails fails the clips that take it, unsent")
     func failedProducerFailsItsClip() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.3 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", storyboard(shotPrompt: "A harbour #fake:status=400"))
-        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 1, "\(result.stderr)")
         // clip1 and clip2 both take shot1: neither is submitted.
         #expect(videoSubmits(server).isEmpty)
@@ -91,10 +77,8 @@ struct VideoChainTests {
 
     @Test("A frame naming an unknown task, or a speech task, is rejected before anything is sent")
     func badReferencesSendNothing() throws {
-        let server = try startFake()
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
         folder.write("m.json", """
             {"name": "board", "defaults": {"video": {"model": "google/veo-3.1", "duration": 4}},
              "tasks": [{"id": "clip", "type": "video", "prompt": "x", "firstFrame": "@nosuch"},
@@ -103,7 +87,7 @@ struct VideoChainTests {
                        {"id": "pic", "prompt": "two foxes", "model": "google/gemini-2.5-flash-image", "count": 2},
                        {"id": "clip3", "type": "video", "prompt": "z", "firstFrame": "@pic"}]}
             """)
-        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("nosuch") && result.stderr.contains("firstFrame"), "\(result.stderr)")
         #expect(result.stderr.contains("task voice makes no image"), "\(result.stderr)")

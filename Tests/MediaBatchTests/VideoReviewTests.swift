@@ -6,33 +6,20 @@ import TestSupport
 /// The video defects a review of issue 18 found, each through the real binary against the fake.
 @Suite("Video review findings (real binary against the fake)")
 struct VideoReviewTests {
-    private func environment(_ folder: TempFolder) -> [String: String] {
-        runEnvironment.merging(["XDG_CACHE_HOME": folder.path + "/cache"]) { $1 }
-    }
-
-    private let fastPolls = ["--video-poll", "0.1,1.5,0.4"]
-
-    private func manifest(_ tasks: [String]) -> String {
-        #"{"name": "m", "defaults": {"video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}}, "tasks": ["#
-            + "\n" + tasks.joined(separator: ",\n") + "\n]}\n"
-    }
-
     @Test("One clip's submitting, submitted and done records are one task: status says 1 done, the gallery and journal.index list it once")
     func oneClipCountsOnce() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.3 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        folder.write("m.json", manifest([#"{"id": "one", "type": "video", "prompt": "A single clip for the count"}"#]))
-        let run = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest([#"{"id": "one", "type": "video", "prompt": "A single clip for the count"}"#]))
+        let run = try runVideoBatch(server, in: folder)
         #expect(run.status == 0, "\(run.stderr)")
 
-        let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
+        let status = try runCLI(["status", "out/m"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(status.status == 0, "\(status.stderr)")
         let said = status.stdout + status.stderr
         #expect(said.contains("1 done,"), "\(said)")
         #expect(!said.contains("3 done"), "\(said)")
-        let json = try runCLI(["status", "out/m", "--json"], environment: environment(folder), in: folder.path)
+        let json = try runCLI(["status", "out/m", "--json"], environment: freshCacheEnvironment(folder), in: folder.path)
         let tasks = (((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any]).flatMap { object -> [Any]? in
             ((object["folders"] as? [[String: Any]])?.first?["tasks"] as? [Any]) ?? (object["tasks"] as? [Any])
         })
@@ -48,10 +35,8 @@ struct VideoReviewTests {
 
     @Test("\"@{sku}\" and \"frames/{sku}.png\" in firstFrame, lastFrame and references are rendered per variant and per row")
     func frameTemplatesPerVariant() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.3 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
+        defer { server.stop(); folder.remove() }
         // Two distinct frame files, one per sku.
         let frameA = SampleImages.incompressiblePNG(bytes: 2000, seed: 1)
         let frameB = SampleImages.incompressiblePNG(bytes: 2000, seed: 2)
@@ -60,18 +45,18 @@ struct VideoReviewTests {
         folder.write("m.json", """
             {"name": "m",
              "defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"},
-                          "video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}},
+                          "video": {\(shortClipDefaults)}},
              "vars": {"sku": ["A1", "B2"]},
              "tasks": [
                {"id": "{sku}", "prompt": "Photo of {sku}"},
                {"id": "{sku}-clip", "type": "video", "firstFrame": "@{sku}", "lastFrame": "frames/{sku}.png", "prompt": "The {sku} rotates"}
              ]}
             """)
-        let validate = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        let validate = try runCLI(["validate", "m.json"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
-        let run = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let run = try runVideoBatch(server, in: folder)
         #expect(run.status == 0, "\(run.stderr)")
-        let submits = server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
+        let submits = videoSubmits(server)
         try #require(submits.count == 2)
         let byPrompt = Dictionary(uniqueKeysWithValues: submits.map { (($0.json()?["prompt"] as? String) ?? "", $0) })
         for (sku, frame) in [("A1", frameA), ("B2", frameB)] {
@@ -83,14 +68,14 @@ struct VideoReviewTests {
         // Rows: one clip per catalog row, references rendered from the row.
         folder.write("rows.json", """
             {"name": "r",
-             "defaults": {"video": {"model": "google/veo-3.1", "duration": 4, "resolution": "720p", "aspectRatio": "16:9", "generateAudio": false}},
+             "defaults": {"video": {\(shortClipDefaults)}},
              "rows": [{"sku": "A1"}, {"sku": "B2"}],
              "tasks": [{"id": "{sku}-ref", "type": "video", "references": ["frames/{sku}.png"], "prompt": "Product {sku}"}]}
             """)
         server.reset()
-        let rows = try runCLI(["run", "rows.json", "--output-root", "out", "--base-url", server.baseURL] + fastPolls, environment: environment(folder), in: folder.path)
+        let rows = try runCLI(["run", "rows.json", "--output-root", "out", "--base-url", server.baseURL] + fastVideoPolls, environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(rows.status == 0, "\(rows.stderr)")
-        let rowSubmits = server.requests().filter { $0.method == "POST" && $0.path == "/videos" }
+        let rowSubmits = videoSubmits(server)
         let rowsByPrompt = Dictionary(uniqueKeysWithValues: rowSubmits.map { (($0.json()?["prompt"] as? String) ?? "", $0) })
         #expect(rowsByPrompt["Product A1"]?.referenceImages == [frameA])
         #expect(rowsByPrompt["Product B2"]?.referenceImages == [frameB])
@@ -100,35 +85,33 @@ struct VideoReviewTests {
     func editedTaskKeepsItsPaidJob() throws {
         // Jobs of 6 s: the old one must still run through the second run and `status`, even
         // on a slow machine (a sanitizer's runtime).
-        let server = try startFake { $0.videoJobSeconds = 6 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 6 }
+        defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
-        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns"}"#]))
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
 
         // A typo fixed in the prompt: a new version of the task, with the old job still running.
-        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns, a gull lands"}"#]))
-        let plan = try runCLI(["plan", "m.json", "--output-root", "out"], environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "The tide slowly turns, a gull lands"}"#]))
+        let plan = try runCLI(["plan", "m.json", "--output-root", "out"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stderr.contains("earlier version's video job \(oldJob) is still open"), "\(plan.stderr)")
         #expect(plan.stderr.contains("superseded/clip.\(oldJob).mp4"), "\(plan.stderr)")
 
         let secondStarted = monotonicNow()
-        let second = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        let second = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(second.status == 75, "both jobs still running: \(second.stderr)")
         #expect(server.stats().videoSubmissions == 2, "the new version is submitted once")
         #expect((second.stdout + second.stderr).contains("earlier version's video job \(oldJob) is still running"), "\(second.stdout)\(second.stderr)")
 
-        let open = try runCLI(["status", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        let open = try runCLI(["status", "m.json", "--output-root", "out", "--all"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect((open.stdout + open.stderr).contains("an earlier version's video job \(oldJob) submitted"), "\(open.stdout)\(open.stderr)")
 
         // Both jobs done (the new one was submitted during the second run, the old before).
         Thread.sleep(forTimeInterval: max(0, 6.4 - (monotonicNow() - secondStarted)))
-        let third = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let third = try runVideoBatch(server, in: folder)
         #expect(third.status == 0, "\(third.stderr)")
         let stats = server.stats()
         #expect(stats.videoSubmissions == 2)
@@ -151,29 +134,27 @@ struct VideoReviewTests {
         #expect(abs(journaled - 1.6) < 1e-9)
 
         // Nothing is open any more: status shows no running job, a rerun sends nothing.
-        let status = try runCLI(["status", "out/m"], environment: environment(folder), in: folder.path)
+        let status = try runCLI(["status", "out/m"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(!(status.stdout + status.stderr).contains("running"), "\(status.stdout)\(status.stderr)")
         #expect((status.stdout + status.stderr).contains("1 done,"), "\(status.stdout)\(status.stderr)")
         let sent = server.stats().requests
-        let fourth = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        let fourth = try runVideoBatch(server, in: folder)
         #expect(fourth.status == 0, "\(fourth.stderr)")
         #expect(server.stats().requests == sent)
     }
 
     @Test("A video task removed from the manifest while its job is pending: the run still waits for the job and collects it into superseded/")
     func removedTaskKeepsItsPaidJob() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.5 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.5 }
+        defer { server.stop(); folder.remove() }
         let journal = folder.path + "/out/m/.mediabatch/journal.jsonl"
-        folder.write("m.json", manifest([#"{"id": "gone", "type": "video", "prompt": "A clip the user drops"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "gone", "type": "video", "prompt": "A clip the user drops"}"#]))
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         let oldJob = try #require(JournalLines(path: journal).records("submitted").first?["job"] as? String)
 
-        folder.write("m.json", manifest([#"{"id": "still", "type": "image", "prompt": "A still instead", "model": "openrouter/google/gemini-2.5-flash-image"}"#]))
-        let second = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "still", "type": "image", "prompt": "A still instead", "model": "openrouter/google/gemini-2.5-flash-image"}"#]))
+        let second = try runVideoBatch(server, in: folder)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(server.stats().videoSubmissions == 1)
         #expect(folder.files(under: "out/m") == ["still.png", "superseded/gone.\(oldJob).mp4"])
@@ -188,18 +169,16 @@ struct VideoReviewTests {
 
     @Test("Stopped at the budget with jobs still running: the message names the cap and the money committed to them, not \"$0.0000 spent\"")
     func budgetStopSaysWhatIsCommitted() throws {
-        let server = try startFake { $0.videoJobSeconds = 30 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        folder.write("m.json", manifest((1...4).map { #"{"id": "c\#($0)", "type": "video", "prompt": "Scene \#($0) of a harbour"}"# }))
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 30 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest((1...4).map { #"{"id": "c\#($0)", "type": "video", "prompt": "Scene \#($0) of a harbour"}"# }))
         // $0.80 a clip: a $2.00 cap admits two.
-        let capped = try runCLI(runArguments(server, ["--max-cost", "2", "--no-wait", "--concurrency", "4"] + fastPolls), environment: environment(folder), in: folder.path)
+        let capped = try runVideoBatch(server, in: folder, ["--max-cost", "2", "--no-wait", "--concurrency", "4"])
         #expect(capped.status == 75, "\(capped.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(capped.stderr.contains("stopped at the --max-cost budget ($0.0000 spent, $1.6000 committed to 2 video jobs still running)"), "\(capped.stderr)")
 
-        let total = try runCLI(runArguments(server, ["--max-total-cost", "2", "--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        let total = try runVideoBatch(server, in: folder, ["--max-total-cost", "2", "--no-wait"])
         #expect(total.status == 75, "\(total.stderr)")
         #expect(server.stats().videoSubmissions == 2, "nothing more fits the total budget")
         #expect(total.stderr.contains("--max-total-cost budget"), "\(total.stderr)")
@@ -220,7 +199,7 @@ struct VideoReviewTests {
               {"id": "voice", "type": "tts", "text": "A line to say."}
             ]}
             """)
-        let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: environment(folder), in: folder.path)
+        let plan = try runCLI(["plan", "m.json", "--output-root", "out", "--all"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(plan.status == 0, "\(plan.stderr)")
         // Every kind of task has the same columns through a pipe (images, speech, video).
         let rows = plan.stdout.split(separator: "\n").filter { ["sized", "shaped", "framed", "still", "voice"].contains($0.split(separator: "\t").first.map(String.init) ?? "") }
@@ -233,13 +212,11 @@ struct VideoReviewTests {
 
     @Test("A clip's sidecar names its first frame relative to the output folder (no absolute path); the gallery's poster still finds it")
     func sidecarFramePathIsRelative() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.2 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
+        defer { server.stop(); folder.remove() }
         folder.write("frames/still.png", bytes: SampleImages.incompressiblePNG(bytes: 2000, seed: 5))
-        folder.write("m.json", manifest([#"{"id": "alive", "type": "video", "firstFrame": "frames/still.png"}"#]))
-        let result = try runCLI(runArguments(server, fastPolls), environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "alive", "type": "video", "firstFrame": "frames/still.png"}"#]))
+        let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let sidecar = try #require(
             (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/m/alive.mp4.json")))) as? [String: Any])
@@ -250,13 +227,11 @@ struct VideoReviewTests {
 
     @Test("--no-wait leaves a job it just submitted pending at once, without waiting for a first poll")
     func noWaitDoesNotWaitForAFirstPoll() throws {
-        let server = try startFake { $0.videoJobSeconds = 30 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        folder.write("m.json", manifest([#"{"id": "quick", "type": "video", "prompt": "A run that does not wait"}"#]))
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 30 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest([#"{"id": "quick", "type": "video", "prompt": "A run that does not wait"}"#]))
         // The default schedule polls first after 3 s: a run that waited for it would poll once.
-        let first = try runCLI(runArguments(server, ["--no-wait"]), environment: environment(folder), in: folder.path)
+        let first = try runCLI(runArguments(server, ["--no-wait"]), environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(first.status == 75, "\(first.stderr)")
         #expect(server.stats().videoSubmissions == 1)
         #expect(server.requests().filter { $0.method == "GET" && $0.path.hasPrefix("/videos/job") }.isEmpty, "not polled")
@@ -274,7 +249,7 @@ struct VideoReviewTests {
                        {"id": "shot", "prompt": "z", "count": 2, "model": "openrouter/google/gemini-2.5-flash-image"},
                        {"id": "v3", "type": "video", "prompt": "y", "firstFrame": "@shot"}]}
             """)
-        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        let result = try runCLI(["validate", "m.json"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("tasks[1].firstFrame = \"@v1\": task v1 makes a video, not an image"), "\(result.stderr)")
         #expect(result.stderr.contains("tasks[3].firstFrame") && result.stderr.contains("name one, as @shot-1"), "\(result.stderr)")
@@ -285,8 +260,8 @@ struct VideoReviewTests {
         let folder = TempFolder()
         defer { folder.remove() }
         folder.write("big.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 21_000_000))
-        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "x", "firstFrame": "big.png"}"#]))
-        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "x", "firstFrame": "big.png"}"#]))
+        let result = try runCLI(["validate", "m.json"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("tasks[0].firstFrame") && result.stderr.contains("at most 20 MB (OpenRouter's limit); make it smaller"), "\(result.stderr)")
         #expect(!result.stderr.contains("downscaleInputs"), "\(result.stderr)")
@@ -294,18 +269,14 @@ struct VideoReviewTests {
 
     @Test("results.csv: a task whose new version is done while its earlier version's job still runs is listed done")
     func resultsListTheNewVersion() throws {
-        let server = try startFake { $0.videoJobSeconds = 0.2 }
-        defer { server.stop() }
-        let folder = TempFolder()
-        defer { folder.remove() }
-        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "A slow first version #fake:video-seconds=60"}"#]))
-        let first = try runCLI(runArguments(server, ["--no-wait"] + fastPolls), environment: environment(folder), in: folder.path)
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "A slow first version #fake:video-seconds=60"}"#]))
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
         #expect(first.status == 75, "\(first.stderr)")
         Thread.sleep(forTimeInterval: 1.1)  // the new version's records come a second later
-        folder.write("m.json", manifest([#"{"id": "clip", "type": "video", "prompt": "A quick second version"}"#]))
-        let second = try runCLI(
-            runArguments(server, ["--video-timeout", "1.5", "--results", "results.csv"] + fastPolls), environment: environment(folder),
-            in: folder.path)
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "A quick second version"}"#]))
+        let second = try runVideoBatch(server, in: folder, ["--video-timeout", "1.5", "--results", "results.csv"])
         #expect(second.status == 75, "the earlier version's job still runs: \(second.stderr)")
         #expect(folder.files(under: "out/m") == ["clip.mp4"])
         let csv = try String(contentsOfFile: folder.path + "/results.csv", encoding: .utf8)
@@ -317,11 +288,11 @@ struct VideoReviewTests {
     func missingPromptHasALine() throws {
         let folder = TempFolder()
         defer { folder.remove() }
-        folder.write("m.json", manifest([
+        folder.write("m.json", videoManifest([
             #"{"id": "fine", "type": "video", "prompt": "x"}"#,
             #"{"id": "bare", "type": "video"}"#,
         ]))
-        let result = try runCLI(["validate", "m.json"], environment: environment(folder), in: folder.path)
+        let result = try runCLI(["validate", "m.json"], environment: freshCacheEnvironment(folder), in: folder.path)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("m.json:3: tasks[1].prompt"), "\(result.stderr)")
     }

@@ -18,16 +18,24 @@ package enum Sidecar {
         if let quality = task.quality { parameters["quality"] = .string(quality) }
         if let config = task.imageConfig { parameters["imageConfig"] = .object(config) }
         if let provider = task.provider { parameters["provider"] = provider }
-        var sidecar: JSONObject = [
-            "task": .string(task.id), "manifest": .string(task.manifestName), "type": "image",
-            "prompt": .string(task.prompt), "model": .string(task.model.wireID), "parameters": .object(parameters),
-        ]
+        var sidecar = prompted("image", id: task.id, manifest: task.manifestName, prompt: task.prompt, model: task.model, parameters: parameters)
         if let model = result.model { sidecar["servedBy"] = .string(model) }
         if let id = result.generationID { sidecar["generation"] = .string(id) }
         if let cost = result.cost { sidecar["cost"] = .double(cost) }
         if !task.inputImages.isEmpty { sidecar["inputImages"] = .array(task.inputImages.map { .string(FileIO.lastComponent($0)) }) }
         sidecar["created"] = .string(UTCTime.now())
         return sidecar
+    }
+
+    /// What the sidecar of a file made from a prompt (an image, a clip) starts with: its task,
+    /// manifest and kind, the prompt, the model asked for and the parameters sent.
+    private static func prompted(
+        _ type: String, id: String, manifest: String, prompt: String, model: ModelRef, parameters: JSONObject
+    ) -> JSONObject {
+        [
+            "task": .string(id), "manifest": .string(manifest), "type": .string(type),
+            "prompt": .string(prompt), "model": .string(model.wireID), "parameters": .object(parameters),
+        ]
     }
 
     /// What came back for one image: its pixel size, nil when its header does not say.
@@ -83,11 +91,8 @@ package enum Sidecar {
         if let audio = task.generateAudio { parameters["generateAudio"] = .bool(audio) }
         if let seed = task.seed { parameters["seed"] = .int(seed) }
         if let provider = task.provider { parameters["provider"] = provider }
-        var sidecar: JSONObject = [
-            "task": .string(task.id), "manifest": .string(task.manifestName), "type": "video",
-            "prompt": .string(task.prompt), "model": .string(task.model.wireID), "parameters": .object(parameters),
-            "job": .string(job.id),
-        ]
+        var sidecar = prompted("video", id: task.id, manifest: task.manifestName, prompt: task.prompt, model: task.model, parameters: parameters)
+        sidecar["job"] = .string(job.id)
         if let id = job.generationID { sidecar["generation"] = .string(id) }
         if let cost = job.cost { sidecar["cost"] = .double(cost) }
         if let duration { sidecar["durationSeconds"] = .double(duration) }

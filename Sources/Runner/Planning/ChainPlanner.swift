@@ -12,13 +12,15 @@ import Tasks
 /// recorded, not after the batch).
 struct ChainPlanner {
     let plan: BatchPlan
-    let journals: [String: FolderJournal]
-    let refused: [String: Set<String>]
+    let earlier: EarlierRuns
     let shard: Shard?
     /// Ids of the producers this run sends (not dependents), with their place in the feed.
     let runningRoots: [String: Int]
     /// Ids of the producers kept so as not to overwrite a file.
     let keptRoots: Set<String>
+    /// The producers of this shard the planner decided, by id: their keys as validation
+    /// computed them (those of other shards are expanded again).
+    let plannedRoots: [String: PlannedTask]
 
     /// How a producer stands for its dependents.
     enum ProducerState {
@@ -45,13 +47,15 @@ struct ChainPlanner {
     private var rootKeys: [String: String] = [:]
     private var anchors: [String: (root: Int, depth: Int)] = [:]
 
-    init(plan: BatchPlan, journals: [String: FolderJournal], refused: [String: Set<String>], shard: Shard?, runningRoots: [String: Int], keptRoots: Set<String>) {
+    init(
+        plan: BatchPlan, earlier: EarlierRuns, shard: Shard?, runningRoots: [String: Int], keptRoots: Set<String>, plannedRoots: [String: PlannedTask]
+    ) {
         self.plan = plan
-        self.journals = journals
-        self.refused = refused
+        self.earlier = earlier
         self.shard = shard
         self.runningRoots = runningRoots
         self.keptRoots = keptRoots
+        self.plannedRoots = plannedRoots
         expander = plan.makeExpander()
     }
 
@@ -66,13 +70,17 @@ struct ChainPlanner {
     /// How a producer that takes no other task's output stands.
     private mutating func rootState(_ id: String) -> ProducerState {
         if let known = states[id] { return known }
-        guard let slot = plan.chains.slot(of: id), let task = task(slot.ref, slot.ordinal), task.id == id else {
-            return .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) is not in the batch any more; nothing was sent"))
+        let key: String, folder: String, isVideo: Bool
+        if let planned = plannedRoots[id] {
+            (key, folder, isVideo) = (planned.key, planned.folder, planned.isVideo)
+        } else {
+            guard let slot = plan.chains.slot(of: id), let task = task(slot.ref, slot.ordinal), task.id == id else {
+                return .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) is not in the batch any more; nothing was sent"))
+            }
+            (key, folder, isVideo) = (RunPlanner.identify(task).key, task.output.folder, task.isVideo)
         }
-        let key = RunPlanner.identify(task).key
         rootKeys[id] = key
         anchors[id] = (runningRoots[id] ?? -1, 0)
-        let folder = task.output.folder
         let state: ProducerState
         if let shard, !shard.contains(key: key) {
             state = .otherShard
@@ -81,22 +89,20 @@ struct ChainPlanner {
         } else if keptRoots.contains(id) {
             state = .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) was kept, not run (its output file is not mediabatch's own or changed since; --force replaces it); nothing was sent"))
         } else {
-            state = journalState(id, key: key, folder: folder)
+            state = journalState(id, key: key, folder: folder, isVideo: isVideo)
         }
         states[id] = state
         return state
     }
 
     /// A task not run now: done with its files intact, refused before, or neither.
-    private func journalState(_ id: String, key: String, folder: String) -> ProducerState {
-        if let journal = journals[folder], journal.check.intact.contains(key), let entry = journal.index.entries[key] {
-            return .done(ReferenceResolution.images(entry.files.map { (folder + "/" + $0.path, $0.sha256) }))
+    private func journalState(_ id: String, key: String, folder: String, isVideo: Bool) -> ProducerState {
+        switch earlier.fate(folder: folder, key: key, isVideo: isVideo) {
+        case .done: return .done(earlier.doneImages(folder: folder, key: key))
+        case .refused: return .blocked(earlier.refusedProducer(id, folder: folder, key: key))
+        case .poll, .uncertain, .fresh:
+            return .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) is not run and has no intact output; nothing was sent"))
         }
-        if refused[folder]?.contains(key) == true {
-            let reason = journals[folder]?.index.entries[key]?.message.map { " (\($0))" } ?? ""
-            return .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) was refused in an earlier run\(reason); --retry-refused sends it again; nothing was sent"))
-        }
-        return .blocked(TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) is not run and has no intact output; nothing was sent"))
     }
 
     /// Plans every dependent, producers first. `decide` applies the planner's own checks to
@@ -160,9 +166,7 @@ struct ChainPlanner {
             let (toRun, change) = decide(planned, final)
             anchors[dependent.id] = anchor
             switch change {
-            case .done(let key):
-                let entry = journals[task.output.folder]?.index.entries[key]
-                states[dependent.id] = .done(ReferenceResolution.images((entry?.files ?? []).map { (task.output.folder + "/" + $0.path, $0.sha256) }))
+            case .done(let key): states[dependent.id] = .done(earlier.doneImages(folder: task.output.folder, key: key))
             case .blocked(let failure): states[dependent.id] = .blocked(failure)
             case .runs: states[dependent.id] = links.blocked.map { .blocked($0) } ?? .pending
             }

@@ -85,6 +85,7 @@ package struct RunPlanner {
         var alreadyDone = 0
         var refusedBefore = 0
         let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
+        let earlier = EarlierRuns(journals: journals, videoJobs: videoJobs, refused: refused, resubmitUncertain: resubmitUncertain)
         var outputs = OutputGuard(journals: journals)
         var uncertain: [PlannedUncertain] = []
         // The keys this run plans, by folder: an open job of any other key is an earlier
@@ -94,49 +95,37 @@ package struct RunPlanner {
         // Dependents whose key is known only once their producers ran: their jobs wait.
         var undecidedIDs: [String: Set<String>] = [:]
         for (ref, visited, candidate) in candidates {
-            var candidate = candidate
-            // A video job an earlier run submitted is polled, never submitted again (with
-            // --force too); one whose submit's answer was lost waits for the user's word.
-            if candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
-                if record.hasJob {
-                    candidate.videoJob = record
-                    decided?(visited, .polled)
-                    if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(candidate) } else { entries.append(PlannedEntry(ref: ref, tasks: [candidate])) }
-                    continue
-                }
-                if !resubmitUncertain {
-                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
-                    decided?(visited, .uncertain)
-                    continue
-                }
-            }
-            if journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
+            var task = candidate
+            switch earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
+            case .poll(let record):
+                task.videoJob = record
+                decided?(visited, .polled)
+            case .uncertain(let record):
+                uncertain.append(PlannedUncertain(taskID: task.id, folder: task.folder, key: task.key, since: record.since))
+                decided?(visited, .uncertain)
+                continue
+            case .done:
                 alreadyDone += 1
                 decided?(visited, .done)
                 continue
-            }
-            if refused[candidate.folder]?.contains(candidate.key) == true {
+            case .refused:
                 refusedBefore += 1
                 decided?(visited, .refused)
                 continue
-            }
-            var task = candidate
-            if !force {
-                let verdict = outputs.verdict(for: task)
-                guard verdict.kept.isEmpty else {
-                    kept.append(PlannedKept(task: task, files: verdict.kept))
+            case .fresh:
+                if let files = filesInTheWay(of: &task, outputs: &outputs) {
+                    kept.append(PlannedKept(task: task, files: files))
                     decided?(visited, .kept)
                     continue
                 }
-                task.allowed = verdict.allowed
+                decided?(visited, .run)
             }
-            decided?(visited, .run)
             if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
         }
         var chainRootKeys: [String: String] = [:]
         if !plan.chains.isEmpty {
             chainRootKeys = planChains(
-                plan, journals: journals, videoJobs: videoJobs, refused: refused, outputs: &outputs, entries: &entries, kept: &kept,
+                plan, planned: candidates.map(\.task), earlier: earlier, outputs: &outputs, entries: &entries, kept: &kept,
                 uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards,
                 plannedKeys: &plannedKeys, undecidedIDs: &undecidedIDs)
         }
@@ -173,8 +162,7 @@ package struct RunPlanner {
     /// one to run in the feed right after the last producer it waits for. Returns each
     /// dependent's chain root key (its shard's), by id.
     private func planChains(
-        _ plan: BatchPlan, journals: [String: FolderJournal], videoJobs: [String: [String: VideoJobRecord]], refused: [String: Set<String>],
-        outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
+        _ plan: BatchPlan, planned: [PlannedTask], earlier: EarlierRuns, outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
         alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int, plannedKeys: inout [String: Set<String>],
         undecidedIDs: inout [String: Set<String>]
     ) -> [String: String] {
@@ -184,7 +172,10 @@ package struct RunPlanner {
             for task in entry.tasks where wanted.contains(task.id) { runningRoots[task.id] = index }
         }
         let keptRoots = Set(kept.map(\.task.id).filter(wanted.contains))
-        var chains = ChainPlanner(plan: plan, journals: journals, refused: refused, shard: shard, runningRoots: runningRoots, keptRoots: keptRoots)
+        var plannedRoots: [String: PlannedTask] = [:]
+        for task in planned where wanted.contains(task.id) { plannedRoots[task.id] = task }
+        var chains = ChainPlanner(
+            plan: plan, earlier: earlier, shard: shard, runningRoots: runningRoots, keptRoots: keptRoots, plannedRoots: plannedRoots)
         var keptNow: [PlannedKept] = []
         var done = 0
         var refusedNow = 0
@@ -195,38 +186,30 @@ package struct RunPlanner {
             if candidate.isVideo {
                 if final { keys[candidate.folder, default: []].insert(candidate.key) } else { undecided[candidate.folder, default: []].insert(candidate.id) }
             }
-            // A video dependent whose job an earlier run submitted is polled, never submitted
-            // again; one whose submit's answer was lost waits for the user's word.
-            if final, candidate.isVideo, let record = videoJobs[candidate.folder]?[candidate.key] {
-                if record.hasJob {
-                    var polled = candidate
-                    polled.videoJob = record
-                    return (polled, .runs)
-                }
-                if !resubmitUncertain {
-                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
-                    return (nil, .blocked(TaskFailure(
-                        .permanent, cause: .producer(taskID: candidate.id),
-                        message: "its producer \(candidate.id) is a video submit of uncertain fate (--resubmit-uncertain); nothing was sent")))
-                }
-            }
-            if final, journals[candidate.folder]?.check.intact.contains(candidate.key) == true {
-                done += 1
-                return (nil, .done(key: candidate.key))
-            }
-            if final, refused[candidate.folder]?.contains(candidate.key) == true {
-                refusedNow += 1
-                let reason = journals[candidate.folder]?.index.entries[candidate.key]?.message.map { " (\($0))" } ?? ""
-                return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: candidate.id), message: "its producer \(candidate.id) was refused in an earlier run\(reason); --retry-refused sends it again; nothing was sent")))
-            }
             var task = candidate
-            if !force {
-                let verdict = outputs.verdict(for: task)
-                guard verdict.kept.isEmpty else {
-                    keptNow.append(PlannedKept(task: task, files: verdict.kept))
-                    return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: candidate.id), message: "its producer \(candidate.id) was kept, not run; nothing was sent")))
+            if final {
+                switch earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
+                case .poll(let record):
+                    task.videoJob = record
+                    return (task, .runs)
+                case .uncertain(let record):
+                    uncertain.append(PlannedUncertain(taskID: task.id, folder: task.folder, key: task.key, since: record.since))
+                    return (nil, .blocked(TaskFailure(
+                        .permanent, cause: .producer(taskID: task.id),
+                        message: "its producer \(task.id) is a video submit of uncertain fate (--resubmit-uncertain); nothing was sent")))
+                case .done:
+                    done += 1
+                    return (nil, .done(key: task.key))
+                case .refused:
+                    refusedNow += 1
+                    return (nil, .blocked(earlier.refusedProducer(task.id, folder: task.folder, key: task.key)))
+                case .fresh:
+                    break
                 }
-                task.allowed = verdict.allowed
+            }
+            if let files = filesInTheWay(of: &task, outputs: &outputs) {
+                keptNow.append(PlannedKept(task: task, files: files))
+                return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: task.id), message: "its producer \(task.id) was kept, not run; nothing was sent")))
             }
             return (task, .runs)
         }
@@ -257,6 +240,16 @@ package struct RunPlanner {
         }
         entries = merged
         return rootKeys
+    }
+
+    /// The files in the way of `task`, whose fate is to run (it is kept instead), or nil,
+    /// `task` then knowing those it may replace; nothing is in the way with `--force`.
+    private func filesInTheWay(of task: inout PlannedTask, outputs: inout OutputGuard) -> [KeptFile]? {
+        guard !force else { return nil }
+        let verdict = outputs.verdict(for: task)
+        guard verdict.kept.isEmpty else { return verdict.kept }
+        task.allowed = verdict.allowed
+        return nil
     }
 
     /// A task's key and the stamps of its inputs, as they are on disk now.

@@ -40,26 +40,17 @@ package final class ChainGate: Sendable {
 
     /// Ids of the tasks some dependent of this run waits for.
     private let producers: Set<String>
-    /// The image files of a key a folder's journal showed done with its files intact at
-    /// planning; nil when it is not.
-    private let doneImages: @Sendable (_ folder: String, _ key: String) -> [ResolvedReference]?
-    /// The keys each folder's journal shows refused (none with `--retry-refused`).
-    private let refusedKeys: [String: Set<String>]
-    /// The video job an earlier run submitted (or left uncertain) for a key, by folder.
-    private let videoJob: @Sendable (_ folder: String, _ key: String) -> VideoJobRecord?
-    private let resubmitUncertain: Bool
+    /// The journals as the planner read them: what a released dependent's final key comes to
+    /// (see `TaskFate`).
+    private let earlier: EarlierRuns
     private let state = Locked(State())
 
     package init(selection: RunSelection) {
         producers = Set(selection.entries.flatMap { $0.tasks.flatMap { $0.chain?.waitsFor ?? [] } })
         let journals = selection.chainJournals
-        refusedKeys = selection.refusedKeys
-        resubmitUncertain = selection.resubmitUncertain
-        videoJob = { folder, key in journals[folder]?.index.videoJobs[key] }
-        doneImages = { folder, key in
-            guard let journal = journals[folder], journal.check.intact.contains(key), let entry = journal.index.entries[key] else { return nil }
-            return ReferenceResolution.images(entry.files.map { (folder + "/" + $0.path, $0.sha256) })
-        }
+        earlier = EarlierRuns(
+            journals: journals, videoJobs: journals.mapValues(\.index.videoJobs), refused: selection.refusedKeys,
+            resubmitUncertain: selection.resubmitUncertain)
     }
 
     /// Dependents released whose key was found done.
@@ -126,22 +117,24 @@ package final class ChainGate: Sendable {
     /// A dependent whose producers are all done: its job, with its final key.
     private func release(_ parked: Parked) -> Verdict {
         let key = RunPlanner.identify(parked.task, resolved: parked.resolved).key
-        if let images = doneImages(parked.planned.folder, key) {
+        let folder = parked.planned.folder
+        var job = Job(task: parked.task.resolvingReferences(parked.resolved), key: key, journal: parked.journal, firstStarted: parked.started)
+        // A job the planner found (the producers done before this run) is polled as it said.
+        switch parked.planned.videoJob.map(TaskFate.poll) ?? earlier.fate(folder: folder, key: key, isVideo: parked.task.isVideo) {
+        case .poll(let record):
+            job.videoJob = record
+        case .uncertain(let record):
+            return .uncertain(since: record.since)
+        case .done:
             state.withLock { $0.alreadyDone += 1 }
-            return .alreadyDone(images)
-        }
-        if refusedKeys[parked.planned.folder]?.contains(key) == true {
+            return .alreadyDone(earlier.doneImages(folder: folder, key: key))
+        case .refused:
             state.withLock { $0.refusedBefore += 1 }
             return .refusedBefore(TaskFailure(
                 .refused, cause: .producer(taskID: parked.planned.id),
                 message: "it was refused in an earlier run with the same inputs; --retry-refused sends it again"))
-        }
-        var job = Job(task: parked.task.resolvingReferences(parked.resolved), key: key, journal: parked.journal, firstStarted: parked.started)
-        // A video job submitted before for these very inputs is polled, never submitted again.
-        if let record = parked.planned.videoJob {
-            job.videoJob = record  // found by the planner, the producers done before this run
-        } else if parked.task.isVideo, let record = videoJob(parked.planned.folder, key) {
-            if record.hasJob { job.videoJob = record } else if !resubmitUncertain { return .uncertain(since: record.since) }
+        case .fresh:
+            break
         }
         job.referenceDigests = Dictionary(parked.resolved.values.map { ($0.path, $0.sha256) }, uniquingKeysWith: { first, _ in first })
         return .ready(job)
