@@ -40,7 +40,11 @@ package struct RunPlanner {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
         let intactByFolder = readJournals(folders)
 
-        var candidates: [(entry: BatchPlan.EntryRef, visited: Int, task: PlannedTask)] = []
+        // Every task that may run, grouped by entry, then filtered in place below: a second
+        // copy of a hundred thousand planned tasks would double the plan's memory.
+        var entries: [PlannedEntry] = []
+        // Each of those tasks' place in the listing (`visit`'s order), in the same order.
+        var listingIndex: [Int] = []
         var otherShards = 0
         var visited = 0
         var books = BookPlans()
@@ -71,7 +75,8 @@ package struct RunPlanner {
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
                     isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
                 planned.isVideo = task.isVideo
-                candidates.append((entry, visited, planned))
+                if entries.last?.ref == entry { entries[entries.count - 1].tasks.append(planned) } else { entries.append(PlannedEntry(ref: entry, tasks: [planned])) }
+                listingIndex.append(visited)
                 return true
             }
         } catch {
@@ -80,7 +85,6 @@ package struct RunPlanner {
         let journals = try intactByFolder()
         let videoJobs = try readVideoJobs(folders, journals: journals)
 
-        var entries: [PlannedEntry] = []
         var kept: [PlannedKept] = []
         var alreadyDone = 0
         var refusedBefore = 0
@@ -91,11 +95,22 @@ package struct RunPlanner {
         // The keys this run plans, by folder: an open job of any other key is an earlier
         // version's (see `SupersededVideoJob`).
         var plannedKeys: [String: Set<String>] = [:]
-        for (_, _, candidate) in candidates where candidate.isVideo { plannedKeys[candidate.folder, default: []].insert(candidate.key) }
+        // The chains' producers among them, as planned (before what earlier runs did is known).
+        let wanted = plan.chains.isEmpty ? [] : Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
+        var plannedRoots: [String: PlannedTask] = [:]
+        for entry in entries {
+            for task in entry.tasks {
+                if task.isVideo { plannedKeys[task.folder, default: []].insert(task.key) }
+                if wanted.contains(task.id) { plannedRoots[task.id] = task }
+            }
+        }
         // Dependents whose key is known only once their producers ran: their jobs wait.
         var undecidedIDs: [String: Set<String>] = [:]
-        for (ref, visited, candidate) in candidates {
-            var task = candidate
+        var order = 0
+        entries.filterTasks { planned in
+            var task = planned
+            let visited = listingIndex[order]
+            order += 1
             switch earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
             case .poll(let record):
                 task.videoJob = record
@@ -103,29 +118,30 @@ package struct RunPlanner {
             case .uncertain(let record):
                 uncertain.append(PlannedUncertain(taskID: task.id, folder: task.folder, key: task.key, since: record.since))
                 decided?(visited, .uncertain)
-                continue
+                return nil
             case .done:
                 alreadyDone += 1
                 decided?(visited, .done)
-                continue
+                return nil
             case .refused:
                 refusedBefore += 1
                 decided?(visited, .refused)
-                continue
+                return nil
             case .fresh:
                 if let files = filesInTheWay(of: &task, outputs: &outputs) {
                     kept.append(PlannedKept(task: task, files: files))
                     decided?(visited, .kept)
-                    continue
+                    return nil
                 }
                 decided?(visited, .run)
             }
-            if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
+            return task
         }
+        listingIndex = []
         var chainRootKeys: [String: String] = [:]
         if !plan.chains.isEmpty {
             chainRootKeys = planChains(
-                plan, planned: candidates.map(\.task), earlier: earlier, outputs: &outputs, entries: &entries, kept: &kept,
+                plan, wanted: wanted, plannedRoots: plannedRoots, earlier: earlier, outputs: &outputs, entries: &entries, kept: &kept,
                 uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards,
                 plannedKeys: &plannedKeys, undecidedIDs: &undecidedIDs)
         }
@@ -162,18 +178,15 @@ package struct RunPlanner {
     /// one to run in the feed right after the last producer it waits for. Returns each
     /// dependent's chain root key (its shard's), by id.
     private func planChains(
-        _ plan: BatchPlan, planned: [PlannedTask], earlier: EarlierRuns, outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
+        _ plan: BatchPlan, wanted: Set<String>, plannedRoots: [String: PlannedTask], earlier: EarlierRuns, outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
         alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int, plannedKeys: inout [String: Set<String>],
         undecidedIDs: inout [String: Set<String>]
     ) -> [String: String] {
-        let wanted = Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
         var runningRoots: [String: Int] = [:]
         for (index, entry) in entries.enumerated() {
             for task in entry.tasks where wanted.contains(task.id) { runningRoots[task.id] = index }
         }
         let keptRoots = Set(kept.map(\.task.id).filter(wanted.contains))
-        var plannedRoots: [String: PlannedTask] = [:]
-        for task in planned where wanted.contains(task.id) { plannedRoots[task.id] = task }
         var chains = ChainPlanner(
             plan: plan, earlier: earlier, shard: shard, runningRoots: runningRoots, keptRoots: keptRoots, plannedRoots: plannedRoots)
         var keptNow: [PlannedKept] = []

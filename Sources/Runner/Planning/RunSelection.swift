@@ -102,6 +102,29 @@ package struct PlannedEntry: Sendable {
     package var tasks: [PlannedTask]
 }
 
+extension [PlannedEntry] {
+    /// Keeps, in order, the tasks for which `keep` returns a task (itself or changed), and
+    /// the entries that still have one; in place, without a second copy of the plan.
+    mutating func filterTasks(_ keep: (PlannedTask) -> PlannedTask?) {
+        var entriesKept = 0
+        for index in indices {
+            var tasks: [PlannedTask] = []
+            swap(&tasks, &self[index].tasks)  // Now the only reference: changed in place.
+            var tasksKept = 0
+            for position in tasks.indices {
+                guard let task = keep(tasks[position]) else { continue }
+                tasks[tasksKept] = task
+                tasksKept += 1
+            }
+            tasks.removeLast(tasks.count - tasksKept)
+            guard !tasks.isEmpty else { continue }
+            self[entriesKept] = PlannedEntry(ref: self[index].ref, tasks: tasks)
+            entriesKept += 1
+        }
+        removeLast(count - entriesKept)
+    }
+}
+
 /// The validated plan of a run: what `BatchRunner.prepare` decided, task by task, and what
 /// the run needs to carry it out. Tasks of other shards and tasks the journals show done
 /// (with their files intact) are counted and left out; tasks whose output holds a file
