@@ -120,7 +120,7 @@ package struct RunPlanner {
                 }
                 decided?(visited, .run)
             }
-            if entries.last?.ref == ref { entries[entries.count - 1].tasks.append(task) } else { entries.append(PlannedEntry(ref: ref, tasks: [task])) }
+            entries.append(task, of: ref)
         }
         var chainRootKeys: [String: String] = [:]
         if !plan.chains.isEmpty {
@@ -229,7 +229,7 @@ package struct RunPlanner {
         var next = 0
         func take(anchoredAt root: Int) {
             while next < sorted.count, sorted[next].anchor.root == root, let task = sorted[next].planned {
-                if merged.last?.ref == sorted[next].ref { merged[merged.count - 1].tasks.append(task) } else { merged.append(PlannedEntry(ref: sorted[next].ref, tasks: [task])) }
+                merged.append(task, of: sorted[next].ref)
                 next += 1
             }
         }

@@ -96,6 +96,14 @@ package struct PlannedEntry: Sendable {
     package var tasks: [PlannedTask]
 }
 
+extension [PlannedEntry] {
+    /// `task` of entry `ref` planned: beside the tasks before it when they are the same
+    /// entry's, else in an entry of its own.
+    mutating func append(_ task: PlannedTask, of ref: BatchPlan.EntryRef) {
+        if last?.ref == ref { self[count - 1].tasks.append(task) } else { append(PlannedEntry(ref: ref, tasks: [task])) }
+    }
+}
+
 /// The validated plan of a run: what `BatchRunner.prepare` decided, task by task, and what
 /// the run needs to carry it out. Tasks of other shards and tasks the journals show done
 /// (with their files intact) are counted and left out; tasks whose output holds a file
