@@ -75,7 +75,7 @@ package struct RunPlanner {
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
                     isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
                 planned.isVideo = task.isVideo
-                if entries.last?.ref == entry { entries[entries.count - 1].tasks.append(planned) } else { entries.append(PlannedEntry(ref: entry, tasks: [planned])) }
+                entries.append(planned, of: entry)
                 listingIndex.append(visited)
                 return true
             }
@@ -242,7 +242,7 @@ package struct RunPlanner {
         var next = 0
         func take(anchoredAt root: Int) {
             while next < sorted.count, sorted[next].anchor.root == root, let task = sorted[next].planned {
-                if merged.last?.ref == sorted[next].ref { merged[merged.count - 1].tasks.append(task) } else { merged.append(PlannedEntry(ref: sorted[next].ref, tasks: [task])) }
+                merged.append(task, of: sorted[next].ref)
                 next += 1
             }
         }

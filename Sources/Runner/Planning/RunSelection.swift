@@ -123,6 +123,12 @@ extension [PlannedEntry] {
         }
         removeLast(count - entriesKept)
     }
+
+    /// `task` of entry `ref` planned: beside the tasks before it when they are the same
+    /// entry's, else in an entry of its own.
+    mutating func append(_ task: PlannedTask, of ref: BatchPlan.EntryRef) {
+        if last?.ref == ref { self[count - 1].tasks.append(task) } else { append(PlannedEntry(ref: ref, tasks: [task])) }
+    }
 }
 
 /// The validated plan of a run: what `BatchRunner.prepare` decided, task by task, and what
