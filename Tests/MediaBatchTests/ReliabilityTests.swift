@@ -419,4 +419,30 @@ import TestSupport
         #expect(invalidPNGs(folder, under: "out/m").isEmpty)
         #expect(folder.files(under: "out/m").count == 6)
     }
+
+    /// A backoff spreads retries out while other requests are sent; with nothing in flight it
+    /// only leaves the run idle: the lone retry goes as soon as the server allows. Without
+    /// the rule, this retry waits a random 0-60 s.
+    @Test(arguments: [(FaultKind.serverError, 0.0), (FaultKind.rateLimited, 1.0)])
+    func aLoneRetryGoesAsSoonAsTheServerAllowsWhenNothingElseIsInFlight(kind: FaultKind, retryAfter: Double) throws {
+        let server = try startFake {
+            $0.faults = FaultPlan(rate: 1.0, kinds: [kind], seed: 3, maxFaultedAttempts: 1, retryAfterSeconds: retryAfter)
+        }
+        defer { server.stop() }
+        let folder = TempFolder()
+        defer { folder.remove() }
+
+        let summary = try runAgainst(server, manifest: distinctTasksManifest(count: 1), in: folder, concurrency: 4) {
+            $0.retryBaseDelay = 60
+            $0.retryMaxDelay = 60
+        }
+
+        #expect(summary.done == 1)
+        let requests = generationRequests(server)
+        try #require(requests.count == 2)
+        let gap = requests[1].receivedAt - requests[0].receivedAt
+        #expect(server.stats().earlyRetries == 0, "the retry went before the server's Retry-After")
+        #expect(gap >= retryAfter, "retried \(gap) s after the first try, before its Retry-After of \(retryAfter) s")
+        #expect(gap < retryAfter + 3, "retried \(gap) s after the first try, with nothing else to send")
+    }
 }

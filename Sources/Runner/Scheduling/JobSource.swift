@@ -81,6 +81,10 @@ package struct Job: Sendable {
     /// Of those, the answers that held no image.
     package var noImageAnswers = 0
     package var notBefore: Double = 0
+    /// For a retry: the earliest the server allows (its Retry-After; now when it named none).
+    /// A retry never goes before it; its own backoff (`notBefore`) is waived for the first
+    /// retry due when nothing is in flight (a lone try, not a herd: see `takeDue`).
+    package var serverNotBefore: Double = 0
     package let firstStarted: Double
     /// For narration: which chunk this job synthesizes.
     package var part: NarrationPart? = nil
@@ -235,7 +239,8 @@ package final class JobSource: @unchecked Sendable {
             // Retries wait for their own time and for the cooldown; new jobs for the
             // cooldown; everything for the rate cap; an empty queue for the feed.
             let gate = max(cooldownUntil, now + rateWait)
-            var wakeAt = retries.map { max($0.notBefore, gate) }.min() ?? .infinity
+            let idle = inProgress == 0
+            var wakeAt = retries.map { max(idle ? $0.serverNotBefore : $0.notBefore, gate) }.min() ?? .infinity
             if ready.count > readyStart { wakeAt = min(wakeAt, gate) }
             // Work held back by a lowered model limit goes when that limit grows.
             if ready.count > readyStart || !retries.isEmpty, let recovery = modelConcurrency.nextRecovery { wakeAt = min(wakeAt, max(recovery, gate)) }
@@ -249,9 +254,17 @@ package final class JobSource: @unchecked Sendable {
 
     /// A retry whose time has come, else the next supplied job (chunks of a narration that
     /// already failed are dropped on the way). Called with the lock held.
+    ///
+    /// A retry's backoff spreads the run's retries out while others are sent; when nothing
+    /// is in flight it only leaves the run idle, so then the retry due first goes as soon as
+    /// the server allows (its Retry-After), alone: the others keep their backoff while it
+    /// is in flight.
     private func takeDue(at now: Double) -> Job? {
         modelConcurrency.recover(now: now)
-        let due = retries.indices.filter { retries[$0].notBefore <= now && modelConcurrency.hasRoom(retries[$0].model) }
+        let idle = inProgress == 0
+        let due = retries.indices.filter {
+            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && modelConcurrency.hasRoom(retries[$0].model)
+        }
         if let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) {
             return retries.remove(at: index)
         }
@@ -299,11 +312,14 @@ package final class JobSource: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Puts a job back to run again after `delay` seconds.
-    package func retry(_ job: Job, after delay: Double) {
+    /// Puts a job back to run again after `delay` seconds, or after `serverDelay` (the
+    /// server's Retry-After, at most `delay`) when nothing else is in flight by then.
+    package func retry(_ job: Job, after delay: Double, serverDelay: Double = 0) {
         condition.lock()
         var job = job
-        job.notBefore = MonotonicClock.now() + delay
+        let now = MonotonicClock.now()
+        job.notBefore = now + delay
+        job.serverNotBefore = now + min(max(serverDelay, 0), delay)
         retries.append(job)
         inProgress -= 1
         modelConcurrency.end(job.model, succeeded: false)

@@ -130,8 +130,11 @@ package struct Worker {
     private func slowDown(for failure: TaskFailure, job: Job, delay: Double) {
         switch failure.throttle {
         case .key(let resetAt)?:
+            // The whole run waits for what the server said (its reset, its Retry-After); a
+            // backoff's jitter spreads one client's requests, which a pause already does.
             let untilReset = resetAt.map { $0 - UTCTime.epochSeconds() } ?? 0
-            source.coolDown(for: max(delay, untilReset))
+            let serverWait = max(untilReset, failure.retryAfter ?? 0)
+            source.coolDown(for: serverWait > 0 ? serverWait : delay)
             if let limit = failure.keyRateLimit, source.pace(perMinute: limit) {
                 onEvent(.pacing(requestsPerMinute: limit))
             }
@@ -233,7 +236,7 @@ package struct Worker {
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
             slowDown(for: failure, job: job, delay: delay)
-            source.retry(next, after: delay)
+            source.retry(next, after: delay, serverDelay: failure.retryAfter ?? 0)
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
             recorder.failed(job, attempts: attempts, failure: failure)
