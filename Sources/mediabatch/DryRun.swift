@@ -28,30 +28,59 @@ struct DryRun {
 
     typealias State = PlannedState
 
-    /// What the listing needs of a task (not the task itself: 100,000 of them add up).
+    /// What the listing needs of a task (not the task itself: 100,000 of them add up). Its
+    /// line waits in the listing's scratch file, its model is an index into `Listing.models`.
     struct Row {
         let id: String
+        /// For a task taking other tasks' outputs; held out of line (an array is one
+        /// reference): most rows have none.
+        private let chainStorage: [RowChain]
+        let model: Int32
+        let requests: Int32
+        let estimate: Double?
+        let line: ScratchFile.Place
+        var state = State.run
+
+        init(id: String, chain: RowChain?, model: Int32, requests: Int, estimate: Double?, line: ScratchFile.Place) {
+            self.id = id
+            chainStorage = chain.map { [$0] } ?? []
+            self.model = model
+            self.requests = Int32(clamping: requests)
+            self.estimate = estimate
+            self.line = line
+        }
+
         /// The producers it takes outputs from (`@id`): listed after them.
-        let after: [String]
+        var after: [String] { chainStorage.first?.after ?? [] }
         /// A dependent's output folder and key: the chain planner decides its state, found
         /// in the selection afterwards (the planner tells every other task's as it goes).
-        let dependent: FolderKey?
-        let model: String
-        let requests: Int
-        let estimate: Double?
-        let line: String
-        /// Every column and more, for `--json` only.
-        let json: JSONObject?
-        var state = State.run
+        var dependent: FolderKey? { chainStorage.first?.dependent }
     }
 
-    func rows(json: Bool) throws -> (rows: [Row], catalog: ModelCatalog?, superseded: [SupersededVideoJob]) {
+    struct RowChain {
+        let after: [String]
+        let dependent: FolderKey
+    }
+
+    /// The rows of a plan with what they share.
+    struct Listing {
+        var rows: [Row]
+        let models: [String]
+        let lines: ScratchFile
+        /// Every column and more of each row, for `--json` only (else empty).
+        let columns: [JSONObject]
+    }
+
+    func listing(json: Bool) throws -> (listing: Listing, catalog: ModelCatalog?, superseded: [SupersededVideoJob]) {
         let configuration = try connection.loadConfiguration()
         let catalog = manifest.catalog(refresh: refreshModels, connection)
         let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
         var rows: [Row] = []
+        var columns: [JSONObject] = []
+        let lines = ScratchFile()
         var planner = RunPlanner(shard: shard, force: force)
         planner.retryRefused = retryRefused
+        planner.keepsTasks = false
         // Each task's line is made on the validation threads, with its key; a narration's
         // chunks kept by earlier runs are not to buy again (what the run will find).
         let stores = ChunkStores()
@@ -61,16 +90,20 @@ struct DryRun {
             return PlanCommand.listing(task, catalog: catalog, narration: Self.chunksToBuy(speech, key: key, stores: stores))
         }
         planner.describe = describe
-        // A batch names a few models: each row shares its model's one string.
-        var models: [String: String] = [:]
+        // A batch names a few models: each row holds its model's number.
+        var models: [String] = []
+        var modelNumbers: [String: Int32] = [:]
         planner.visit = { (task: MediaTask, key: String, listing: TaskListing?) in
             let listing = listing ?? describe(task, key)
             let after = task.hasReferences ? task.references.map(\.producerID) : []
-            let model = models[listing.model] ?? listing.model
-            models[model] = model
-            rows.append(Row(id: task.id, after: after, dependent: after.isEmpty ? nil : FolderKey(folder: task.output.folder, key: key),
-                            model: model, requests: listing.requests, estimate: listing.estimate, line: listing.line,
-                            json: json ? Self.columns(task) : nil))
+            let model = modelNumbers[listing.model] ?? {
+                models.append(listing.model)
+                modelNumbers[listing.model] = Int32(models.count - 1)
+                return Int32(models.count - 1)
+            }()
+            rows.append(Row(id: task.id, chain: after.isEmpty ? nil : RowChain(after: after, dependent: FolderKey(folder: task.output.folder, key: key)),
+                            model: model, requests: listing.requests, estimate: listing.estimate, line: lines.append(listing.line)))
+            if json { columns.append(Self.columns(task)) }
         }
         planner.decided = { index, state in rows[index].state = state }
         let selection: RunSelection
@@ -102,13 +135,15 @@ struct DryRun {
         // has the listing to print.
         let superseded = selection.superseded
         Self.freeElsewhere(selection)
-        return (Self.producersFirst(rows), catalog, superseded)
+        let order = Self.producersFirst(rows)
+        if json { columns = order.map { columns[$0] } }
+        return (Listing(rows: order.map { rows[$0] }, models: models, lines: lines, columns: columns), catalog, superseded)
     }
 
-    /// The rows with each task that takes other tasks' outputs right after the last of its
-    /// producers (the planner visits dependents last, producers first among them).
-    static func producersFirst(_ rows: [Row]) -> [Row] {
-        guard rows.contains(where: { !$0.after.isEmpty }) else { return rows }
+    /// The order of the rows with each task that takes other tasks' outputs right after the
+    /// last of its producers (the planner visits dependents last, producers first among them).
+    static func producersFirst(_ rows: [Row]) -> [Int] {
+        guard rows.contains(where: { !$0.after.isEmpty }) else { return Array(rows.indices) }
         var place: [String: (anchor: Int, depth: Int)] = [:]
         var order: [(anchor: Int, depth: Int, index: Int)] = []
         order.reserveCapacity(rows.count)
@@ -124,7 +159,7 @@ struct DryRun {
             place[row.id] = spot
             order.append((spot.anchor, spot.depth, index))
         }
-        return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map { rows[$0.index] }
+        return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map(\.index)
     }
 
     /// A narration's chunks as a run would split them now, and which of them earlier runs
@@ -158,15 +193,17 @@ struct DryRun {
     }
 
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
-        let (rows, catalog, superseded) = try rows(json: json)
+        let (listing, catalog, superseded) = try listing(json: json)
+        let rows = listing.rows
         defer { Self.freeElsewhere(rows) }
         var byModel: [String: ModelLine] = [:]
         var counts: [State: Int] = [:]
         for row in rows {
             counts[row.state, default: 0] += 1
             guard row.state == .run else { continue }
-            byModel[row.model, default: .init()].requests += row.requests
-            if let estimate = row.estimate { byModel[row.model]!.cost += estimate } else { byModel[row.model]!.unpriced += row.requests }
+            let model = listing.models[Int(row.model)]
+            byModel[model, default: .init()].requests += Int(row.requests)
+            if let estimate = row.estimate { byModel[model]!.cost += estimate } else { byModel[model]!.unpriced += Int(row.requests) }
         }
         let requests = byModel.values.reduce(0) { $0 + $1.requests }
         let cost = byModel.values.reduce(0.0) { $0 + $1.cost }
@@ -174,7 +211,7 @@ struct DryRun {
         let unknown = unpriced == requests && requests > 0
         func count(_ state: State) -> Int { counts[state] ?? 0 }
         if json {
-            var document: JSONObject = ["tasks": .array(rows.map(Self.json))]
+            var document: JSONObject = ["tasks": .array(zip(rows, listing.columns).map { Self.json($0, columns: $1, model: listing.models[Int($0.model)]) })]
             document["taskCount"] = .int(Int64(rows.count))
             document["toRun"] = .int(Int64(count(.run)))
             document["alreadyDone"] = .int(Int64(count(.done)))
@@ -204,7 +241,7 @@ struct DryRun {
                     Terminal.write(text)
                     text.removeAll(keepingCapacity: true)
                 }
-                text += row.line
+                text += listing.lines.text(at: row.line)
                 text += "\t"
                 text += row.estimate.map(Terminal.dollars) ?? "cost unknown"
                 if all {
@@ -217,7 +254,7 @@ struct DryRun {
         } else if !summary {
             var table = Table(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
             for row in rows where all || row.state == .run {
-                let cells = row.line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                let cells = listing.lines.text(at: row.line).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                 table.add(cells + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
             }
             table.print(colour: colour)
@@ -285,10 +322,10 @@ struct DryRun {
         return entry
     }
 
-    private static func json(_ row: Row) -> JSON {
-        var entry = row.json ?? JSONObject()
+    private static func json(_ row: Row, columns: JSONObject, model: String) -> JSON {
+        var entry = columns
         entry["state"] = .string(row.state.rawValue)
-        entry["model"] = .string(row.model)
+        entry["model"] = .string(model)
         entry["requests"] = .int(Int64(row.requests))
         entry["estimatedCost"] = row.estimate.map { .double(RunReport.money($0)) } ?? .null
         return .object(entry)

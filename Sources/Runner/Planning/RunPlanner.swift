@@ -30,6 +30,10 @@ package struct RunPlanner {
     /// Hears what the run would do with each visited task, by its place in the visiting
     /// order (0, 1, ...): `plan` lists the states without matching keys itself.
     package var decided: ((Int, PlannedState) -> Void)?
+    /// False for a listing that hears each state through `decided` (`plan`): the selection
+    /// then keeps only the tasks chains need (producers and dependents), not a hundred
+    /// thousand planned tasks nothing will run.
+    package var keepsTasks = true
 
     package init(shard: Shard?, force: Bool) {
         self.shard = shard
@@ -135,7 +139,7 @@ package struct RunPlanner {
                 }
                 decided?(visited, .run)
             }
-            return task
+            return keepsTasks || wanted.contains(task.id) ? task : nil
         }
         listingIndex = []
         var chainRootKeys: [String: String] = [:]
