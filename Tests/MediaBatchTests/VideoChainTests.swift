@@ -60,6 +60,24 @@ struct VideoChainTests {
         #expect(server.stats().requests == sent)
     }
 
+    @Test("--force remakes the stills but polls a chained clip's journaled job (same frame bytes, same key), never submits it again")
+    func forcePollsChainedJournaledJobs() throws {
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 1 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", storyboard())
+
+        let first = try runVideoBatch(server, in: folder, ["--no-wait"])
+        #expect(first.status == 75, "\(first.stderr)")
+        #expect(videoSubmits(server).count == 2)
+
+        let forced = try runVideoBatch(server, in: folder, ["--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(generationRequests(server).count == 4, "the stills are made again under --force")
+        #expect(server.stats().videoSubmissions == 2, "a journaled job was submitted again")
+        #expect(server.stats().duplicateVideoSubmissions == 0)
+        #expect(folder.files(under: "out/board").filter { $0.hasSuffix(".mp4") } == ["clip1.mp4", "clip2.mp4"])
+    }
+
     @Test("A producer that fails fails the clips that take it, unsent")
     func failedProducerFailsItsClip() throws {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }

@@ -170,7 +170,10 @@ package struct RunPlanner {
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
         selection.refusedKeys = refused
         selection.chainRootKeys = chainRootKeys
-        if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) { selection.chainJournals = journals }
+        if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) {
+            selection.chainJournals = journals
+            selection.chainVideoJobs = videoJobs
+        }
         selection.uncertain = uncertain
         selection.superseded = superseded
         selection.resubmitUncertain = resubmitUncertain

@@ -160,6 +160,9 @@ public struct RunSelection: Sendable {
     /// The journals as the planner read them, kept when dependents wait for producers of
     /// this run (a producer may write the bytes it wrote before: its dependent is then done).
     package var chainJournals: [String: FolderJournal] = [:]
+    /// The video jobs earlier runs submitted, by folder and key, for the same dependents:
+    /// read even with `--force` (none is ever submitted twice), when the journals are not.
+    package var chainVideoJobs: [String: [String: VideoJobRecord]] = [:]
     /// The key of the chain root each dependent (`@id`) is sharded by, by the dependent's id.
     public package(set) var chainRootKeys: [String: String] = [:]
     /// Video tasks left uncertain by an earlier run, not submitted again.

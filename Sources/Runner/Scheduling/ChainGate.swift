@@ -49,7 +49,7 @@ package final class ChainGate: Sendable {
         producers = Set(selection.entries.flatMap { $0.tasks.flatMap { $0.chain?.waitsFor ?? [] } })
         let journals = selection.chainJournals
         earlier = EarlierRuns(
-            journals: journals, videoJobs: journals.mapValues(\.index.videoJobs), refused: selection.refusedKeys,
+            journals: journals, videoJobs: selection.chainVideoJobs, refused: selection.refusedKeys,
             resubmitUncertain: selection.resubmitUncertain)
     }
 
