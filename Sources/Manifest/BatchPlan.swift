@@ -22,6 +22,7 @@ public final class BatchPlan: Sendable {
     private let notes: [ManifestIssue]
     private let state = Locked<(taskCount: Int, validated: Bool)>((0, false))
     private let chainState = Locked(TaskChains())
+    private let expansionWarnings = Locked<[ManifestIssue]>([])
     /// Check task references (`@id`) against the plan's tasks; off when a manifest is checked
     /// alone and its producers may be in another (`run --keep-going`).
     private let checksReferences: Bool
@@ -29,6 +30,9 @@ public final class BatchPlan: Sendable {
     /// The batch's task references (`@id`), checked, dependents in an order where
     /// producers come first (known once validated).
     public var chains: TaskChains { chainState.withLock { $0 } }
+    /// What validation found probably not meant in the tasks themselves (a script line whose
+    /// speaker the script does not name), told apart from `warnings`, which loading finds.
+    public var validationWarnings: [ManifestIssue] { expansionWarnings.withLock { $0 } }
 
     /// A task entry of a manifest: which file, which entry.
     public struct EntryRef: Sendable, Hashable {
@@ -119,6 +123,7 @@ public final class BatchPlan: Sendable {
         var count = 0
         var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
+        var warnings: [ManifestIssue] = []
         var chains = TaskChains()
         let blocks = ValidationBlocks(plan: self, identify: identify)
         defer { blocks.finish() }
@@ -176,6 +181,7 @@ public final class BatchPlan: Sendable {
                 count += entry.tasks.count
                 // A problem met again in a later block (a bad default) is told once.
                 for issue in entryIssues where reported.insert(issue).inserted { issues.append(issue) }
+                for warning in entry.warnings where reported.insert(warning).inserted { warnings.append(warning) }
                 if count > limits.maxTasks {
                     // Past the limit nothing more is expanded: the point is not to.
                     issues.append(entry.issue(at: entry.path, value: JSON?.none,
@@ -188,6 +194,7 @@ public final class BatchPlan: Sendable {
         if count <= limits.maxTasks && checksReferences { issues += chains.check(manifests: manifests) }
         if !issues.isEmpty { throw ManifestError(issues: issues) }
         state.withLock { $0 = (count, true) }
+        expansionWarnings.withLock { [warnings] in $0 = warnings }
         chainState.withLock { [chains] in $0 = chains }
         return selected
     }
@@ -226,6 +233,7 @@ public final class BatchPlan: Sendable {
         /// Each task's identity, when validation was asked to compute them.
         let identities: [TaskIdentity]
         let issues: [ManifestIssue]
+        let warnings: [ManifestIssue]
 
         /// A problem of this entry found after expansion, located by its JSONL line or else
         /// in the manifest's text (rare, so without a bookmark).
@@ -246,8 +254,10 @@ public final class BatchPlan: Sendable {
         for slot in range {
             let entry = manifest.entry(at: slot)
             let before = collector.issues.count
+            let warningsBefore = collector.warnings.count
             var tasks: [MediaTask] = []
             var rowIssues: [ManifestIssue] = []
+            var rowWarnings: [ManifestIssue] = []
             switch entry.value {
             case .failure(let error):
                 // A line with rows stands for several slots: its parse error is told once.
@@ -265,12 +275,13 @@ public final class BatchPlan: Sendable {
                 case .row(.failure(let problem), _):
                     rowIssues = [problem.issue]
                 case .row(.success(let row), _):
-                    (tasks, rowIssues) = expandRow(row, value: value, entry: entry, manifest: manifest, expander: expander)
+                    (tasks, rowIssues, rowWarnings) = expandRow(row, value: value, entry: entry, manifest: manifest, expander: expander)
                 }
             }
             out.append(ExpandedEntry(
                 ref: EntryRef(manifest: index, entry: slot), path: entry.path, line: entry.line, manifest: manifest, tasks: tasks,
-                identities: identify.map { tasks.map($0) } ?? [], issues: Array(collector.issues[before...]) + rowIssues))
+                identities: identify.map { tasks.map($0) } ?? [], issues: Array(collector.issues[before...]) + rowIssues,
+                warnings: Array(collector.warnings[warningsBefore...]) + rowWarnings))
         }
         return out
     }
@@ -280,12 +291,12 @@ public final class BatchPlan: Sendable {
     func expandRow(
         _ row: Row, value: JSON, entry: (value: Result<JSON, JSONParseError>, path: FieldPath, line: Int?, row: RowSlot, index: Int),
         manifest: ManifestFile, expander: TaskExpander
-    ) -> ([MediaTask], [ManifestIssue]) {
+    ) -> ([MediaTask], [ManifestIssue], [ManifestIssue]) {
         let collector = manifest.makeIssueCollector()
         let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: entry.index + 1, issues: collector, row: row)
         let object = value.objectValue ?? [:]
         let issues = collector.issues.map { RowIssues.relocate($0, row: row, object: object, entryPath: entry.path, header: manifest.header) }
-        return (issues.isEmpty ? tasks : [], issues)
+        return (issues.isEmpty ? tasks : [], issues, collector.warnings)
     }
 
     /// Expands entries again after validation, one at a time (see `EntryExpander`).

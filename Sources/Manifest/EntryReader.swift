@@ -138,6 +138,11 @@ package struct EntryReader {
         issues.add(at, line: located.line, value: value ?? located.value, message)
     }
 
+    /// A warning about `located` (the batch goes on).
+    package func warn(_ located: Located, _ message: String) {
+        issues.warn(located.path, line: located.line, message)
+    }
+
     /// The `output` template (or the id it defaults to) makes a name that cannot be a file
     /// inside the output folder.
     package func reportBadOutputName() {

@@ -73,6 +73,7 @@ package struct SpeechTaskExpander {
         let spoken = SpokenTextFields(entry: entry, textFile: textFile)
         checkCatalog(models: models, voices: voices.compactMap { $0 })
         checkDialogueVoices(spoken, models: models)
+        warnOfUnknownSpeakers(spoken, texts: texts, textFile: textFile)
         if voices == [nil] {
             for model in models where defaultVoice(for: model) == nil {
                 entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")

@@ -1,4 +1,5 @@
 import JSON
+import Files
 import ManifestDiagnostics
 import Narration
 import Tasks
@@ -160,6 +161,19 @@ extension SpeechTaskExpander {
     }
 
     /// The model's voices, when the catalog knows them, must include every dialogue voice.
+    /// A script line whose speaker `script` does not name (`BOB:` with only ALICE, or
+    /// `Alice:` for ALICE) is read by the narrator, name and all: a warning names it.
+    func warnOfUnknownSpeakers(_ fields: SpokenTextFields, texts: [Template], textFile: String?) {
+        guard case .script(_, let speakers)? = fields.dialogue, let located = entry.field("dialogue") else { return }
+        let known = speakers.keys.sorted().joined(separator: ", ")
+        for text in texts {
+            for (name, line) in DialogueVoices.unknownSpeakers(in: text.sourceText, speakers: speakers) {
+                let place = textFile.map { "line \(line) of \(FileIO.relativeDisplay($0))" } ?? "line \(line) of the text"
+                entry.warn(located, "\(place) starts \"\(name):\", a speaker the script does not name (it names \(known); names match exactly, case included): that line is read by the narrator, \"\(name):\" and all")
+            }
+        }
+    }
+
     func checkDialogueVoices(_ fields: SpokenTextFields, models: [ModelRef]) {
         guard let dialogue = fields.dialogue, let located = entry.field("dialogue"), let catalog = entry.catalog else { return }
         for model in models {

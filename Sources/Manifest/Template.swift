@@ -7,6 +7,16 @@ package struct Template: Sendable {
     /// Why a template cannot be read.
     package struct SyntaxError: Error { let message: String }
 
+    /// The template as written: literal text, and each placeholder in braces.
+    package var sourceText: String {
+        pieces.map { piece in
+            switch piece {
+            case .literal(let text): text
+            case .placeholder(let name): "{" + name + "}"
+            }
+        }.joined()
+    }
+
     /// A template that is all literal text.
     package init(literal text: String) { pieces = text.isEmpty ? [] : [.literal(text)] }
 

@@ -105,6 +105,28 @@ public enum DialogueVoices: Sendable, Equatable {
         return merged(segments)
     }
 
+    /// Lines of a script that look like a speaker's (`NAME: …`, the name in capitals, or any
+    /// name that matches a speaker but for case) whose name `speakers` lacks: each such name
+    /// once, with the 1-based line it first starts. They are read by the narrator, name and
+    /// all, which is rarely what the writer meant.
+    package static func unknownSpeakers(in text: String, speakers: [String: String]) -> [(name: String, line: Int)] {
+        let known = Set(speakers.keys.map { $0.lowercased() })
+        var found: [(name: String, line: Int)] = []
+        var seen = Set<String>()
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let body = line.drop { $0.isPureWhitespace }
+            guard let colon = body.firstIndex(of: ":") else { continue }
+            let name = String(body[..<colon]).trimmingPureWhitespace()
+            guard !name.isEmpty, name.count <= 32, speakers[name] == nil, !seen.contains(name) else { continue }
+            let shouted = name.contains(where: \.isUppercase) && !name.contains(where: \.isLowercase)
+                && name.allSatisfy { $0.isLetter || $0.isNumber || " .'-".contains($0) }
+            guard shouted || known.contains(name.lowercased()) else { continue }
+            seen.insert(name)
+            found.append((name, index + 1))
+        }
+        return found
+    }
+
     /// Neighbours in the same voice joined; whitespace-only pieces go to their neighbour.
     static func merged(_ segments: [(text: String, voice: String)]) -> [(text: String, voice: String)] {
         var result: [(text: String, voice: String)] = []

@@ -135,6 +135,31 @@ import TestSupport
         #expect(plan.stdout.contains("in 5 chunks"), "\(plan.stdout)")
     }
 
+    @Test func aScriptLineWhoseSpeakerTheScriptDoesNotNameIsWarnedOfWithItsLine() throws {
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        folder.write("scene.txt", "ALICE: Who is there?\nBOB: Only me.\nAlice: Again?\nThe end: of the story.\nALICE: Goodnight.\n")
+        folder.write("m.json", """
+            {"name": "talk", "tasks": [{"id": "scene", "type": "tts", "textFile": "scene.txt", "voice": "af_bella",
+              "dialogue": {"script": {"ALICE": "am_adam"}}}]}
+            """)
+        for command in [["validate", "m.json"], ["plan", "m.json", "-o", "out"]] {
+            let result = try runCLI(command, environment: runEnvironment, in: folder.path)
+            #expect(result.status == 0, "\(result.stderr)")
+            let warnings = result.stderr.split(separator: "\n").filter { $0.contains("a speaker the script does not name") }
+            // BOB (not in the script) and Alice (ALICE but for case), each with its line; never
+            // ALICE, nor a sentence that happens to hold a colon.
+            #expect(warnings.count == 2, "\(command[0]): \(result.stderr)")
+            #expect(warnings.contains { $0.contains("m.json:2: tasks[0].dialogue") && $0.contains("line 2 of scene.txt starts \"BOB:\"") }, "\(result.stderr)")
+            #expect(warnings.contains { $0.contains("line 3 of scene.txt starts \"Alice:\"") }, "\(result.stderr)")
+        }
+        // The run goes on, and reads those lines in the narrator's voice, names and all.
+        let result = try run(server, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("starts \"BOB:\""), "\(result.stderr)")
+        #expect(speech(server).contains { $0.voice == "af_bella" && $0.input.contains("BOB: Only me.") }, "\(speech(server))")
+    }
+
     @Test func aScriptGivesEachSpeakerTheirVoice() throws {
         let (server, folder) = try startFakeAndFolder()
         defer { server.stop(); folder.remove() }
