@@ -18,6 +18,8 @@ public struct VideoJobRecord: Sendable, Equatable {
     public let generationID: String?
     /// What the job should cost (counted against the budget until its real cost is known).
     public let estimate: Double?
+    /// The model it was submitted to (journals before session 5 do not say).
+    public var model: String? = nil
     /// When the submit was first attempted (UTC, as the journal writes it).
     public let since: String?
     /// Why the submit is uncertain.
@@ -34,12 +36,14 @@ public struct VideoJobRecord: Sendable, Equatable {
         // A job made is never forgotten by a later `submitting` (a resubmit only happens for
         // uncertain tasks, which have none).
         let since = state == .submitting ? time : previous?.since ?? time
-        return VideoJobRecord(
+        var next = VideoJobRecord(
             state: state, taskID: record["task"]?.stringValue ?? previous?.taskID ?? "?",
             jobID: record["job"]?.stringValue, pollingURL: record["polling"]?.stringValue,
             generationID: record["generation"]?.stringValue,
             estimate: record["estimate"]?.doubleValue, since: since,
             message: record["message"]?.stringValue)
+        next.model = record["model"]?.stringValue ?? previous?.model
+        return next
     }
 
     package init(

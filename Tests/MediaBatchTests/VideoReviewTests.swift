@@ -123,6 +123,15 @@ struct VideoReviewTests {
             URL(fileURLWithPath: folder.path + "/out/m/superseded/clip.\(oldJob).mp4"), in: URL(fileURLWithPath: folder.path))
         #expect(abs(duration - 4) < 0.01)
         #expect((third.stdout + third.stderr).contains("collected into superseded/clip.\(oldJob).mp4"), "\(third.stdout)\(third.stderr)")
+        // The report's per-model table counts the old job beside the new one: the model's
+        // spend is the run's, both jobs' estimates beside it.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/m/.mediabatch/report.json"))) as? [String: Any])
+        let totalSpent = try #require((report["totals"] as? [String: Any])?["cost"] as? Double)
+        let models = try #require(report["models"] as? [String: [String: Any]])
+        #expect(models.count == 1, "\(models)")
+        let spend = try #require(models.values.first)
+        #expect(abs((spend["spent"] as? Double ?? 0) - totalSpent) < 1e-6 && abs(totalSpent - 1.6) < 1e-6, "\(report)")
+        #expect(abs((spend["estimated"] as? Double ?? 0) - 1.6) < 1e-6, "\(spend)")
 
         // Every cent the fake billed is in the journal, the old job's once.
         let records = JournalLines(path: journal).records

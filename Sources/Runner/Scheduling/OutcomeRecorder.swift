@@ -131,7 +131,7 @@ package final class OutcomeRecorder: Sendable {
     package func supersededSettled(
         _ superseded: SupersededVideoJob, journal: Journal?, jobID: String, files: [WrittenFile], cost: Double?, generationID: String?, failure: String?
     ) {
-        spending.settle(reserved: 0, paid: cost)
+        spending.settleSuperseded(paid: cost, model: superseded.record.model, estimate: superseded.record.estimate)
         do {
             try journal?.videoSuperseded(
                 key: superseded.key, taskID: superseded.record.taskID, job: jobID, files: files, cost: cost, generationID: generationID, failed: failure)

@@ -75,6 +75,21 @@ package final class Spending: Sendable {
         }
     }
 
+    /// An earlier version's video job collected (see `SupersededVideoJob`): what it cost, in
+    /// the run's spend and under its model (when its journal record names it) beside the
+    /// estimate it was submitted with.
+    package func settleSuperseded(paid: Double?, model: String?, estimate: Double?) {
+        state.withLock { state in
+            guard let paid, paid > 0 else { return }
+            state.spent += paid
+            guard let model else { return }
+            let seen = state.observed[model] ?? (0, 0)
+            state.observed[model] = (seen.dollars + paid, seen.units + 1)
+            let before = state.estimated[model] ?? 0
+            state.estimated[model] = before.flatMap { total in estimate.map { total + $0 } }
+        }
+    }
+
     /// Per model, the estimate (the catalog's prices, as `plan` uses them) of what was paid
     /// for, beside what was paid: how far to trust `plan`.
     package var byModel: [String: ModelSpend] {

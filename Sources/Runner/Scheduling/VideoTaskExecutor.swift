@@ -48,7 +48,8 @@ package struct VideoTaskExecutor: Sendable {
         // Should the id not be kept (a journal that cannot be written), this run still collects
         // the job; a crash before then leaves the task uncertain (`submitting`), never resubmitted.
         try? journal?.videoSubmitted(
-            key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate)
+            key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate,
+            model: task.model.wireID)
         return .job(state)
     }
 
