@@ -10,7 +10,7 @@
 #
 # Where each stall fell is up to the seed: a 20 s stall on a request sent at t keeps the run
 # going until t + 20 s whatever the client does next, so the bench prints that floor beside
-# the wall. (With the default seed, the last stall is the first try of img0396, which a
+# the wall. (With the default seed, the last stall is the first try of img0396-img0398, which a
 # client keeping 16 requests of 200 ms in flight can send at floor(396/16) x 0.2 = 4.8 s at
 # the earliest: with the stall and one retry, no run of it ends before 25.0 s.) `--seeds "A B C"` runs once per seed and prints a line for each.
 #
