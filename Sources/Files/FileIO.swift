@@ -68,6 +68,52 @@ public enum FileIO {
         return bytes
     }
 
+    /// Calls `body` with each line (without its newline; a last line without one too) of the
+    /// regular file at `path` from byte `offset`, reading a block at a time: a journal of a
+    /// hundred thousand tasks is never in memory whole. Returns the bytes read.
+    @discardableResult
+    public static func forEachLine(_ path: String, from offset: Int = 0, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("read", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError("read", path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path, reason: "not a regular file") }
+        let block = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: block)
+        var filled = 0  // bytes in `buffer`: the unfinished line carried over, then what was read
+        var position = offset
+        while true {
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a line longer than the buffer
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(position)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw FileError("read", path) }
+            position += n
+            filled += n
+            let atEnd = n == 0
+            let consumed = buffer.withUnsafeBytes { raw -> Int in
+                var start = 0
+                while start < filled {
+                    guard let end = raw[start..<filled].firstIndex(of: UInt8(ascii: "\n")) else {
+                        if atEnd { body(UnsafeRawBufferPointer(rebasing: raw[start..<filled])) }
+                        return atEnd ? filled : start
+                    }
+                    body(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    start = end + 1
+                }
+                return start
+            }
+            if atEnd { return position - offset }
+            // The unfinished line moves to the front.
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    if filled > consumed { raw.baseAddress!.copyMemory(from: raw.baseAddress! + consumed, byteCount: filled - consumed) }
+                }
+                filled -= consumed
+            }
+        }
+    }
+
     /// The first `count` bytes of a file (fewer when it is shorter); nil when it cannot be read.
     public static func readPrefix(_ path: String, count: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -64,28 +64,16 @@ public struct JournalIndex: Sendable {
             for (key, entry) in snapshot.entries where entries.updateValue(entry, forKey: key) == nil { order.append(key) }
             covered = snapshot.covered
         }
-        let bytes = try FileIO.readAll(path, from: covered)
-        self.covered = covered + bytes.count
-        entries.reserveCapacity(entries.count + bytes.count / 400)
+        entries.reserveCapacity(entries.count + max(0, (FileIO.size(path) ?? 0) - covered) / 400)
         let startedPrefix = Array(#"{"event":"started""#.utf8)
-        bytes.withUnsafeBytes { raw in
-            var start = 0
-            while start < raw.count {
-                let end = raw[start...].firstIndex(of: UInt8(ascii: "\n")) ?? raw.count
-                if end > start {
-                    let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
-                    if outcomesOnly && line.starts(with: startedPrefix) || JournalIndex.isChunkRecord(line) {
-                        start = end + 1
-                        continue
-                    }
-                    let record = try? JSONEncoding.parse(line, source: path)
-                    spent += record?["cost"]?.doubleValue ?? 0
-                    let taken = record.map { add($0) } ?? false
-                    if !taken { skippedLines += 1 }
-                }
-                start = end + 1
-            }
+        let read = try FileIO.forEachLine(path, from: covered) { line in
+            guard !line.isEmpty, !(outcomesOnly && line.starts(with: startedPrefix)), !JournalIndex.isChunkRecord(line) else { return }
+            let record = try? JSONEncoding.parse(line, source: path)
+            spent += record?["cost"]?.doubleValue ?? 0
+            let taken = record.map { add($0) } ?? false
+            if !taken { skippedLines += 1 }
         }
+        self.covered = covered + read
     }
 
     /// `chunk` and `narration` records (see `ChunkRecords`) say nothing about a task's outcome.

@@ -26,30 +26,57 @@ public enum ResultsCSV {
 
     /// The CSV text of `tasks`, their statuses from `indexes` (each folder's journal index).
     public static func text(_ tasks: [Task], indexes: [String: JournalIndex]) -> [UInt8] {
-        var columnNames: [String] = []
-        var seen = Set<String>()
-        for task in tasks {
-            for column in task.columns where seen.insert(column.name).inserted { columnNames.append(column.name) }
-        }
-        var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
-        var videos: [String: [String: VideoJobRecord]] = [:]
-        for (folder, index) in indexes {
-            for record in index.videoJobs.values {
-                // Two open jobs of one id (an earlier version's, and the task's own): the later.
-                if let other = videos[folder]?[record.taskID], (other.since ?? "") > (record.since ?? "") { continue }
-                videos[folder, default: [:]][record.taskID] = record
-            }
-            var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
-            for key in index.order {
-                if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
-                if let kept = index.kept[key] { latest[kept.taskID] = (latest[kept.taskID]?.entry, kept) }
-            }
-            byID[folder] = latest
-        }
+        var columns = ColumnNames()
+        for task in tasks { columns.add(task.columns) }
+        let statuses = Statuses(indexes: indexes)
         var out = [UInt8]()
         out.reserveCapacity(tasks.count * 64)
+        header(columns.names, into: &out)
+        for task in tasks { statuses.line(for: task, columnNames: columns.names, into: &out) }
+        return out
+    }
+
+    /// The row columns of a results file, in the order tasks first name them.
+    public struct ColumnNames {
+        public private(set) var names: [String] = []
+        private var seen = Set<String>()
+
+        public init() {}
+
+        public mutating func add(_ columns: [(name: String, value: String)]) {
+            for column in columns where seen.insert(column.name).inserted { names.append(column.name) }
+        }
+    }
+
+    /// The first line: the id, the row's columns, then what became of the task.
+    public static func header(_ columnNames: [String], into out: inout [UInt8]) {
         line(["id"] + columnNames + ["files", "status", "cost", "error"], into: &out)
-        for task in tasks {
+    }
+
+    /// What each task's journal says, by folder and task id: a task's line is made from it
+    /// as the task comes (a results file of a hundred thousand rows is written as it goes).
+    public struct Statuses {
+        private var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
+        private var videos: [String: [String: VideoJobRecord]] = [:]
+
+        public init(indexes: [String: JournalIndex]) {
+            for (folder, index) in indexes {
+                for record in index.videoJobs.values {
+                    // Two open jobs of one id (an earlier version's, and the task's own): the later.
+                    if let other = videos[folder]?[record.taskID], (other.since ?? "") > (record.since ?? "") { continue }
+                    videos[folder, default: [:]][record.taskID] = record
+                }
+                var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
+                for key in index.order {
+                    if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
+                    if let kept = index.kept[key] { latest[kept.taskID] = (latest[kept.taskID]?.entry, kept) }
+                }
+                byID[folder] = latest
+            }
+        }
+
+        /// `task`'s line: its columns under `columnNames`, its files, status, cost and error.
+        public func line(for task: Task, columnNames: [String], into out: inout [UInt8]) {
             let values = Dictionary(task.columns.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
             let record = byID[task.folder]?[task.id]
             var (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
@@ -62,9 +89,8 @@ public enum ResultsCSV {
                 let since = video.since.map { " since \($0)" } ?? ""
                 error = video.hasJob ? "video job \(video.jobID ?? "") running\(since)" : "submit's answer lost\(since)"
             }
-            line([task.id] + columnNames.map { values[$0] ?? "" } + [files, status, cost, error], into: &out)
+            ResultsCSV.line([task.id] + columnNames.map { values[$0] ?? "" } + [files, status, cost, error], into: &out)
         }
-        return out
     }
 
     private static func describe(_ entry: JournalEntry?, kept: KeptRecord?) -> (String, String, String, String) {

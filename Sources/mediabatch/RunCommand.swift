@@ -204,7 +204,11 @@ struct RunCommand: ParsableCommand {
         }
         withExtendedLifetime(locks) {}
         reporter.finish(summary)
-        if json { Terminal.write(String(decoding: JSONEncoding.encodeForReading(RunReport.json(summary)), as: UTF8.self) + "\n") }
+        if json {
+            // Written as it is encoded: the report of a big batch is never one string.
+            try? RunReport.encode(summary) { (bytes: [UInt8]) throws(FileError) in Terminal.write(String(decoding: bytes, as: UTF8.self)) }
+            Terminal.write("\n")
+        }
 
         if let signal = signals.received { throw CommandFailure.signal(signal) }
         if case .keyLimit(let message)? = summary.stop {

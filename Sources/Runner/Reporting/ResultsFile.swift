@@ -11,17 +11,76 @@ package enum ResultsFile {
     package static func write(_ plan: BatchPlan, folders: [String], touched: Set<String>, shard: Shard?, to file: String?) throws(FileError) {
         let due = Set(folders.filter { touched.contains($0) || !FileIO.exists(path(folder: $0, shard: shard)) })
         guard !due.isEmpty || file != nil else { return }
-        var tasks: [ResultsCSV.Task] = []
-        plan.forEachTaskWithColumns(in: file == nil ? due : nil) { task, columns in
-            tasks.append(ResultsCSV.Task(id: task.id, folder: task.output.folder, columns: columns))
+        let scope = file == nil ? due : nil
+        // Two passes over the tasks, none of them held: the columns each file names, then the
+        // lines, written as they come.
+        var columns: [String: ResultsCSV.ColumnNames] = [:]
+        var allColumns = ResultsCSV.ColumnNames()
+        plan.forEachTaskWithColumns(in: scope) { task, row in
+            if due.contains(task.output.folder) { columns[task.output.folder, default: .init()].add(row) }
+            if file != nil { allColumns.add(row) }
         }
         var indexes: [String: JournalIndex] = [:]
-        for folder in Set(tasks.map(\.folder)) { indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard)) }
+        for folder in columns.keys where indexes[folder] == nil {
+            indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard))
+        }
+        if file != nil {
+            for folder in Set(folders) where indexes[folder] == nil {
+                indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard))
+            }
+        }
+        let statuses = ResultsCSV.Statuses(indexes: indexes)
+        var outputs: [String: StreamedCSV] = [:]
         for folder in due.sorted() {
             try FileIO.makeDirectories(folder + "/.mediabatch")
-            try FileIO.writeAtomically(ResultsCSV.text(tasks.filter { $0.folder == folder }, indexes: indexes), to: path(folder: folder, shard: shard))
+            outputs[folder] = try StreamedCSV(path: path(folder: folder, shard: shard), columns: columns[folder]?.names ?? [])
         }
-        if let file { try FileIO.writeAtomically(ResultsCSV.text(tasks, indexes: indexes), to: file) }
+        let whole = try file.map { file throws(FileError) in try StreamedCSV(path: file, columns: allColumns.names) }
+        var failure: FileError?
+        plan.forEachTaskWithColumns(in: scope) { task, row in
+            guard failure == nil else { return }
+            let result = ResultsCSV.Task(id: task.id, folder: task.output.folder, columns: row)
+            do throws(FileError) {
+                try outputs[task.output.folder]?.add(result, statuses)
+                try whole?.add(result, statuses)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        // Folders due that hold no task of the manifests now get a file with its header.
+        for folder in due.sorted() { try outputs[folder]?.commit() }
+        try whole?.commit()
+    }
+
+    /// One results file being written: its header, then a line per task, staged and named
+    /// at the end (a file is whole or the last one stays).
+    private final class StreamedCSV {
+        private let staged: StagedFile
+        private let columns: [String]
+        private var pending: [UInt8] = []
+
+        init(path: String, columns: [String]) throws(FileError) {
+            staged = try StagedFile(streamingFor: path)
+            self.columns = columns
+            ResultsCSV.header(columns, into: &pending)
+        }
+
+        func add(_ task: ResultsCSV.Task, _ statuses: ResultsCSV.Statuses) throws(FileError) {
+            statuses.line(for: task, columnNames: columns, into: &pending)
+            if pending.count >= 1 << 16 { try flush() }
+        }
+
+        func commit() throws(FileError) {
+            try flush()
+            try staged.sync()
+            try staged.commit()
+        }
+
+        private func flush() throws(FileError) {
+            try pending.withUnsafeBytes { raw in Result { () throws(FileError) in try staged.append(raw) } }.get()
+            pending.removeAll(keepingCapacity: true)
+        }
     }
 
     /// A shard's results sit beside the others' (each shard knows its own journal only).
