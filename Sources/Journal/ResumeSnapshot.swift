@@ -91,23 +91,33 @@ package enum ResumeSnapshot {
         // Video jobs still open are not in the snapshot's format: leave the older snapshot
         // (it covers less), so the next run reads their records from the journal itself.
         guard index.videoJobs.isEmpty else { return }
+        // A path with a tab or a line break cannot be written in this format: checked first.
+        for entry in index.entries.values where entry.state == .done {
+            guard !entry.files.contains(where: { $0.path.contains(where: { $0 == "\t" || $0.isNewline }) }) else { return }
+        }
+        // Streamed into its staged file a block at a time: never the whole snapshot in memory.
+        let staged = try StagedFile(streamingFor: path(forJournal: journal))
         var text = "\(magic)\t1\t\(info.st_ino)\t\(covered)\n"
-        text.reserveCapacity(index.entries.count * 220)
+        func flush() throws(FileError) {
+            var bytes = Array(text.utf8)
+            try bytes.withUnsafeMutableBytes { raw in Result { () throws(FileError) in try staged.append(UnsafeRawBufferPointer(raw)) } }.get()
+            bytes.removeAll()
+            text.removeAll(keepingCapacity: true)
+        }
         for key in index.order {
             guard let entry = index.entries[key] else { continue }
             if entry.state == .failed && entry.kind == "refused" {
                 text += key + "\t!refused\n"
-                continue
+            } else if entry.state == .done, !entry.files.isEmpty {
+                text += key
+                for file in entry.files { text += "\t\(file.path)\t\(file.size)\t\(file.modified ?? "-")\t\(file.sha256)" }
+                text += "\n"
             }
-            guard entry.state == .done, !entry.files.isEmpty else { continue }
-            var line = key
-            for file in entry.files {
-                guard !file.path.contains(where: { $0 == "\t" || $0.isNewline }) else { return }
-                line += "\t\(file.path)\t\(file.size)\t\(file.modified ?? "-")\t\(file.sha256)"
-            }
-            text += line + "\n"
+            if text.utf8.count >= 1 << 16 { try flush() }
         }
-        try FileIO.writeAtomically(Array(text.utf8), to: path(forJournal: journal))
+        try flush()
+        try staged.sync()
+        try staged.commit()
     }
 
     /// Lines of a buffer; `complete` is false when the last one lacks its newline.
