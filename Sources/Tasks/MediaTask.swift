@@ -7,17 +7,29 @@ public enum MediaTask: Sendable {
     case speech(SpeechTask)
     case video(VideoTask)
 
-    public var heading: TaskHeading {
+    public var id: String {
         switch self {
-        case .image(let task): return task.heading
-        case .speech(let task): return task.heading
-        case .video(let task): return task.heading
+        case .image(let task): return task.id
+        case .speech(let task): return task.id
+        case .video(let task): return task.id
         }
     }
 
-    public var id: String { heading.id }
-    public var origin: TaskOrigin { heading.origin }
-    public var output: OutputTarget { heading.output }
+    public var origin: TaskOrigin {
+        switch self {
+        case .image(let task): return task.origin
+        case .speech(let task): return task.origin
+        case .video(let task): return task.origin
+        }
+    }
+
+    public var output: OutputTarget {
+        switch self {
+        case .image(let task): return task.output
+        case .speech(let task): return task.output
+        case .video(let task): return task.output
+        }
+    }
 
     public var isImage: Bool { if case .image = self { return true } else { return false } }
     public var isVideo: Bool { if case .video = self { return true } else { return false } }
@@ -132,37 +144,12 @@ public struct OutputTarget: Sendable, Equatable, Hashable {
     }
 }
 
-/// What every task has, whatever it makes: its id, the manifest it came from (by name and
-/// place) and where it writes.
-public struct TaskHeading: Sendable {
+/// An image generation task, fully resolved: every default applied, every template filled.
+public struct ImageTask: Sendable {
     public let id: String
     public let manifestName: String
     public let origin: TaskOrigin
     public let output: OutputTarget
-
-    package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget) {
-        self.id = id
-        self.manifestName = manifestName
-        self.origin = origin
-        self.output = output
-    }
-}
-
-/// A kind of task (image, speech, video): its heading's fields read as its own.
-public protocol HeadedTask {
-    var heading: TaskHeading { get }
-}
-
-extension HeadedTask {
-    @inlinable public var id: String { heading.id }
-    @inlinable public var manifestName: String { heading.manifestName }
-    @inlinable public var origin: TaskOrigin { heading.origin }
-    @inlinable public var output: OutputTarget { heading.output }
-}
-
-/// An image generation task, fully resolved: every default applied, every template filled.
-public struct ImageTask: HeadedTask, Sendable {
-    public let heading: TaskHeading
     public let prompt: String
     public let model: ModelRef
     public let aspectRatio: String?
@@ -197,7 +184,10 @@ public struct ImageTask: HeadedTask, Sendable {
     public var downscaleInputs = false
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, prompt: String, model: ModelRef, aspectRatio: String?, resolution: String?, imageConfig: JSONObject?, provider: JSON?, fallbackModels: [String]?, inputImages: [String], variant: Int, api: ImageAPI = .chat, modalities: [String] = ["image", "text"], imagesPerRequest: Int = 1, seed: Int64? = nil, size: String? = nil, quality: String? = nil, outputFormat: String? = nil, background: String? = nil, reasoning: JSON? = nil) {
-        heading = TaskHeading(id: id, manifestName: manifestName, origin: origin, output: output)
+        self.id = id
+        self.manifestName = manifestName
+        self.origin = origin
+        self.output = output
         self.prompt = prompt
         self.model = model
         self.aspectRatio = aspectRatio
@@ -234,8 +224,11 @@ public enum SpeechFormat: String, Sendable {
 
 /// A text-to-speech task, fully resolved. Text longer than `maxChars` is narrated in
 /// chunks that are synthesized in parallel and joined into one file.
-public struct SpeechTask: HeadedTask, Sendable {
-    public let heading: TaskHeading
+public struct SpeechTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
     /// The text sent: made for speaking (Markdown, lexicon) when the manifest asks.
     public private(set) var text: String
     public let model: ModelRef
@@ -307,7 +300,10 @@ public struct SpeechTask: HeadedTask, Sendable {
     public var chapter: NarrationChapter?
 
     package init(id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, text: String, model: ModelRef, voice: String, speed: Double?, format: SpeechFormat, sampleRate: Int, provider: JSON?, maxChars: Int, title: String?, keepChunks: Bool, textFile: String? = nil) {
-        heading = TaskHeading(id: id, manifestName: manifestName, origin: origin, output: output)
+        self.id = id
+        self.manifestName = manifestName
+        self.origin = origin
+        self.output = output
         self.text = text
         self.model = model
         self.voice = voice

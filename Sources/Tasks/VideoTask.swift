@@ -3,8 +3,11 @@ import JSON
 /// A video generation task, fully resolved: one asynchronous job on OpenRouter's video API
 /// (submit, poll, download), every default applied and every template filled. Its frames
 /// and references are image inputs (`VideoImageInput`), read when the job is submitted.
-public struct VideoTask: HeadedTask, Sendable {
-    public let heading: TaskHeading
+public struct VideoTask: Sendable {
+    public let id: String
+    public let manifestName: String
+    public let origin: TaskOrigin
+    public let output: OutputTarget
     /// May be empty when a frame image is given (the model animates the image alone).
     public let prompt: String
     public let model: ModelRef
@@ -29,7 +32,10 @@ public struct VideoTask: HeadedTask, Sendable {
         duration: Int?, resolution: String?, aspectRatio: String?, size: String?, generateAudio: Bool?, seed: Int64?,
         provider: JSON?, firstFrame: VideoImageInput?, lastFrame: VideoImageInput?, references: [VideoImageInput], variant: Int
     ) {
-        heading = TaskHeading(id: id, manifestName: manifestName, origin: origin, output: output)
+        self.id = id
+        self.manifestName = manifestName
+        self.origin = origin
+        self.output = output
         self.prompt = prompt
         self.model = model
         self.duration = duration
