@@ -44,13 +44,9 @@ public enum FileIO {
 
     /// Reads a regular file from byte `offset` to its end (empty when it is not that long).
     public static func readAll(_ path: String, from offset: Int, limit: Int = Int.max) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError("read", path) }
+        let (fd, fileSize) = try openRegularFile(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileError("read", path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path, reason: "not a regular file") }
-        let size = max(0, Int(info.st_size) - offset)
+        let size = max(0, fileSize - offset)
         guard size <= limit else { throw FileError("read", path, reason: "larger than the limit of \(limit) bytes") }
         var failure: FileError?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -68,17 +64,31 @@ public enum FileIO {
         return bytes
     }
 
+    /// A descriptor of the regular file at `path` opened for reading, and its size; the
+    /// caller closes it.
+    private static func openRegularFile(_ path: String) throws(FileError) -> (fd: Int32, size: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("read", path) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let failure = FileError("read", path)
+            close(fd)
+            throw failure
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw FileError("read", path, reason: "not a regular file")
+        }
+        return (fd, Int(info.st_size))
+    }
+
     /// Calls `body` with each line (without its newline; a last line without one too) of the
     /// regular file at `path` from byte `offset`, reading a block at a time: a journal of a
     /// hundred thousand tasks is never in memory whole. Returns the bytes read.
     @discardableResult
     public static func forEachLine(_ path: String, from offset: Int = 0, _ body: (UnsafeRawBufferPointer) -> Void) throws(FileError) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError("read", path) }
+        let (fd, _) = try openRegularFile(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileError("read", path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path, reason: "not a regular file") }
         let block = 1 << 20
         var buffer = [UInt8](repeating: 0, count: block)
         var filled = 0  // bytes in `buffer`: the unfinished line carried over, then what was read
