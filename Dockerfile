@@ -23,7 +23,7 @@ RUN swift build -c release --product mediabatch --static-swift-stdlib \
 
 FROM debian:bookworm-slim AS run
 # The shared libraries the binary loads: libcurl (with its TLS and HTTP/2 stack), jansson,
-# OpenSSL's libcrypto, libvips (gallery thumbnails), libmpg123 and libebur128 (narration
+# OpenSSL's libcrypto, libvips (opened when first needed: thumbnails, downscaling), libmpg123 and libebur128 (narration
 # loudness), zlib, the C++ runtime; CA certificates
 # for HTTPS.
 RUN apt-get update \

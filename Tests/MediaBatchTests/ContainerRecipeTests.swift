@@ -20,6 +20,8 @@ import TestSupport
     @Test func theRunStageInstallsThePackageOfEveryLibraryTheBinaryLoads() throws {
         let named = try Self.runStagePackages()
         #expect(named.contains("libcurl4") && named.contains("ca-certificates"))
+        // libvips is opened at run time (dlopen, see Sources/CVips): ldd below cannot see it.
+        #expect(named.contains("libvips42"), "the run stage must install libvips42, which mediabatch loads on first use")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ldd"), FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-cache") else { return }
         // What the named packages bring with them, Debian's essential ones included.
         let closure = try runTool("/usr/bin/apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks",
