@@ -53,8 +53,8 @@ public final class ScratchFile {
 
     /// The text put at `place`; empty if the file can no longer be read.
     public func text(at place: Place) -> String {
+        flush()  // first: a write that fails moves everything to `memory`
         if let memory { return String(decoding: memory[place.offset..<place.offset + place.length], as: UTF8.self) }
-        flush()
         let end = place.offset + place.length
         if place.offset < windowStart || end > windowStart + window.count {
             window = read(at: place.offset, count: max(place.length, Self.block))
