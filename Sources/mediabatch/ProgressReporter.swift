@@ -33,6 +33,8 @@ final class ProgressReporter: Sendable {
         var lastDraw = 0.0
         /// The narrations being bought: chunks answered (or kept before) of their total.
         var narrations: [String: (answered: Int, total: Int)] = [:]
+        /// Video tasks whose job is rendering (polled; no request in flight for them).
+        var rendering: Set<String> = []
         var ticking = false
         var finished: Int { done + failed + refused + kept }
     }
@@ -90,8 +92,12 @@ final class ProgressReporter: Sendable {
             redraw(&state)
         case .narrationSplit(let id, let toSend, let total):
             if total > 1 { state.narrations[id] = (total - toSend, total) }
+        case .videoRendering(let id):
+            state.rendering.insert(id)
+            redraw(&state)
         case .finished(let outcome):
             state.narrations[outcome.taskID] = nil
+            state.rendering.remove(outcome.taskID)
             finished(outcome, &state)
             redraw(&state)
         case .retrying(let id, let attempt, let failure, let delay):
@@ -160,6 +166,7 @@ final class ProgressReporter: Sendable {
         var text = "\(state.finished)/\(state.expected) · \(state.done) done · \(state.failed) failed · \(state.refused) refused"
         if state.kept > 0 { text += " · \(state.kept) kept" }
         text += " · \(state.inFlight) in flight"
+        if !state.rendering.isEmpty { text += " · \(state.rendering.count) video\(state.rendering.count == 1 ? "" : "s") rendering" }
         text += String(format: " · %.1f/s", rate)
         if rate > 0, state.expected > state.finished {
             text += " · ETA " + clock(Double(state.expected - state.finished) / rate)

@@ -80,4 +80,20 @@ import TestSupport
         #expect(waiting.count >= 2, "\(waiting)")
         #expect(Set(waiting.map { $0.suffix(12) }).count >= 2, "the elapsed time did not move: \(waiting)")
     }
+
+    /// A video job renders for minutes with no request in flight: the line says so until
+    /// the clip is downloaded.
+    @Test func underATerminalAVideoJobRenderingShowsOnTheLine() throws {
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 1.5 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "The tide turns"}"#]))
+        let command = ([mediabatchExecutable()] + runArguments(server, fastVideoPolls)).joined(separator: " ")
+        let tty = try runTool("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"],
+                              environment: freshCacheEnvironment(folder).merging(["TERM": "xterm"]) { $1 }, in: folder.path)
+        #expect(tty.status == 0, "\(tty.stdout)")
+        let lines = tty.stdout.components(separatedBy: "\r\u{1B}[K")
+        let rendering = lines.filter { $0.hasPrefix("0/1 · 0 done") && $0.contains("0 in flight · 1 video rendering") }
+        #expect(rendering.count >= 2, "\(lines)")
+        #expect(lines.last { $0.hasPrefix("1/1 · 1 done") }.map { !$0.contains("rendering") } == true, "\(lines)")
+    }
 }

@@ -91,6 +91,9 @@ public enum RunEvent: Sendable {
     case narrationSplit(taskID: String, toSend: Int, total: Int)
     /// OpenRouter named the key's rate limit: requests are paced to it from now on.
     case pacing(requestsPerMinute: Int)
+    /// A video task's job was submitted (or found submitted by an earlier run) and is polled
+    /// until it renders: no request is in flight for it meanwhile. Its `finished` ends it.
+    case videoRendering(taskID: String)
 }
 
 extension RunOptions {

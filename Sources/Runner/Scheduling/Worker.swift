@@ -230,6 +230,7 @@ package struct Worker {
             var waiting = source.park(job)
             waiting.attempts = attempts - 1
             poller.add(waiting, state: state, since: since, resumed: resumed)
+            onEvent(.videoRendering(taskID: job.label))
         case .videoUncertain(let failure):
             recorder.videoUncertain(job, failure: failure)
         case .retry(var next, let delay, let failure):
