@@ -96,7 +96,7 @@ public enum ResultsCSV {
     private static func describe(_ entry: JournalEntry?, kept: KeptRecord?) -> (String, String, String, String) {
         if let kept { return (kept.files.map(\.path).joined(separator: " "), "kept", "", "") }
         guard let entry else { return ("", "pending", "", "") }
-        let cost = entry.cost.map { String($0) } ?? ""
+        let cost = entry.cost.map(plainDecimal) ?? ""
         switch entry.state {
         case .done:
             // The media files, not their `<file>.json` sidecars.
@@ -106,6 +106,18 @@ public enum ResultsCSV {
         case .failed: return ("", entry.kind == "refused" ? "refused" : "failed", cost, entry.message ?? "")
         case .started: return ("", "pending", "", "")
         }
+    }
+
+    /// Dollars as every spreadsheet reads them: plain decimals, to the 1e-10 the journal
+    /// keeps (`0.000048`, never Swift's `4.8e-05`).
+    package static func plainDecimal(_ dollars: Double) -> String {
+        guard dollars.isFinite, abs(dollars) < 1e9 else { return String(dollars) }
+        let units = Int64((abs(dollars) * 1e10).rounded())
+        var fraction = String(units % 10_000_000_000)
+        fraction = String(repeating: "0", count: 10 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let whole = (dollars < 0 && units > 0 ? "-" : "") + String(units / 10_000_000_000)
+        return fraction.isEmpty ? whole : whole + "." + fraction
     }
 
     /// One RFC 4180 line: a field holding a comma, quote or line break is quoted.

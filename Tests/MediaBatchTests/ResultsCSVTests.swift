@@ -45,6 +45,12 @@ import TestSupport
         #expect(try table.fields(of: 3)[2] == "say \"cheese\"")
     }
 
+    /// A narration chunk costs fractions of a cent: the spreadsheet gets plain decimals.
+    @Test(arguments: [(4.8e-05, "0.000048"), (0.039, "0.039"), (1.6, "1.6"), (2, "2"), (1e-10, "0.0000000001"), (12.3456789, "12.3456789")])
+    func costsArePlainDecimals(dollars: Double, text: String) {
+        #expect(ResultsCSV.plainDecimal(dollars) == text)
+    }
+
     @Test func aTaskNeverRunIsPending() {
         let tasks = [ResultsCSV.Task(id: "x", folder: "/f", columns: [("a", "1")])]
         let text = String(decoding: ResultsCSV.text(tasks, indexes: ["/f": JournalIndex()]), as: UTF8.self)
