@@ -160,6 +160,9 @@ public final class ManifestFile: Sendable {
         return object
     }
 
+    /// The column names of its rows (see `EntrySlots.columnNames`).
+    package func rowColumnNames() -> [String] { slots.columnNames() }
+
     /// How many task slots the file holds: its entries, an entry with rows counting one per row.
     public var entryCount: Int { slots.count }
 

@@ -64,6 +64,27 @@ package struct EntrySlots: Sendable {
         count = next
     }
 
+    /// The column names of the rows, in the order they first appear: a CSV's from its
+    /// header, other sources' (JSONL, inline rows) from each row.
+    package func columnNames() -> [String] {
+        var names: [String] = []
+        var seen = Set<String>()
+        func add(_ more: [String]) {
+            for name in more where seen.insert(name).inserted { names.append(name) }
+        }
+        for span in spans {
+            guard case .rows(let source, _) = span.kind else { continue }
+            if let columns = source.columns {
+                add(columns)
+                continue
+            }
+            for index in 0..<source.count {
+                if case .success(let row) = source.row(at: index) { add(row.order) }
+            }
+        }
+        return names
+    }
+
     /// The entry of `slot` and what the slot holds.
     package func locate(_ slot: Int) -> (entry: Int, row: RowSlot) {
         guard !spans.isEmpty else { return (slot, .none) }
@@ -84,6 +105,19 @@ package struct EntrySlots: Sendable {
 }
 
 extension BatchPlan {
+    /// The rows' column names of the manifests writing to each output folder (of `folders`,
+    /// or all): the columns `results.csv` has, found without expanding a task.
+    package func rowColumnNames(in folders: Set<String>?) -> [String: [String]] {
+        var byFolder: [String: [String]] = [:]
+        for manifest in manifests {
+            let folder = manifest.header.outputFolder
+            if let folders, !folders.contains(folder) { continue }
+            let names = manifest.rowColumnNames()
+            byFolder[folder] = (byFolder[folder] ?? []) + names.filter { !(byFolder[folder] ?? []).contains($0) }
+        }
+        return byFolder
+    }
+
     /// Every task of a validated plan in order, with the columns of the row it came from
     /// (none for a task without rows): what `results.csv` lists.
     package func forEachTaskWithColumns(in folders: Set<String>?, _ body: (MediaTask, [(name: String, value: String)]) -> Void) {

@@ -12,28 +12,20 @@ package enum ResultsFile {
         let due = Set(folders.filter { touched.contains($0) || !FileIO.exists(path(folder: $0, shard: shard)) })
         guard !due.isEmpty || file != nil else { return }
         let scope = file == nil ? due : nil
-        // Two passes over the tasks, none of them held: the columns each file names, then the
-        // lines, written as they come.
-        var columns: [String: ResultsCSV.ColumnNames] = [:]
+        // The columns each file names (from the rows sources), then the lines, written as
+        // the tasks come: no task is held.
+        let columns = plan.rowColumnNames(in: scope)
         var allColumns = ResultsCSV.ColumnNames()
-        plan.forEachTaskWithColumns(in: scope) { task, row in
-            if due.contains(task.output.folder) { columns[task.output.folder, default: .init()].add(row) }
-            if file != nil { allColumns.add(row) }
-        }
+        for folder in folders { allColumns.add((columns[folder] ?? []).map { ($0, "") }) }
         var indexes: [String: JournalIndex] = [:]
-        for folder in columns.keys where indexes[folder] == nil {
+        for folder in Set(file == nil ? Array(due) : folders) {
             indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard))
-        }
-        if file != nil {
-            for folder in Set(folders) where indexes[folder] == nil {
-                indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard))
-            }
         }
         let statuses = ResultsCSV.Statuses(indexes: indexes)
         var outputs: [String: StreamedCSV] = [:]
         for folder in due.sorted() {
             try FileIO.makeDirectories(folder + "/.mediabatch")
-            outputs[folder] = try StreamedCSV(path: path(folder: folder, shard: shard), columns: columns[folder]?.names ?? [])
+            outputs[folder] = try StreamedCSV(path: path(folder: folder, shard: shard), columns: columns[folder] ?? [])
         }
         let whole = try file.map { file throws(FileError) in try StreamedCSV(path: file, columns: allColumns.names) }
         var failure: FileError?
