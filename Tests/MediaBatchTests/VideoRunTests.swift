@@ -159,6 +159,40 @@ struct VideoRunTests {
         #expect(folder.files(under: "out/m") == ["lost.mp4"])
     }
 
+    @Test("An uncertain submit keeps its estimate under --max-cost: a job may exist and be billed")
+    func uncertainSubmitCountsAgainstTheBudget() throws {
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
+        defer { server.stop(); folder.remove() }
+        // Each 4 s clip is estimated at $0.80; the cap leaves room for one.
+        folder.write("m.json", videoManifest([
+            #"{"id": "lost", "type": "video", "prompt": "Fog over a bridge #fake:drop-answer"}"#,
+            #"{"id": "next", "type": "video", "prompt": "Rain on the river"}"#,
+        ]))
+        let result = try runVideoBatch(server, in: folder, ["--concurrency", "1", "--max-cost", "1.0"])
+        #expect(result.status == 75, "stopped at the budget: \(result.stderr)")
+        #expect(server.stats().videoSubmissions == 1, "the second clip was submitted past the cap: \(result.stderr)")
+        #expect(server.stats().droppedVideoSubmitAnswers == 1)
+    }
+
+    @Test("A finished job whose file place is taken by someone else's file is kept, still open: a later run downloads it, never buys it again")
+    func aJobWhosePlaceIsTakenStaysOpen() throws {
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.3 }
+        defer { server.stop(); folder.remove() }
+        folder.write("m.json", videoManifest([#"{"id": "clip", "type": "video", "prompt": "Gulls over the pier"}"#]))
+        let submitted = try runVideoBatch(server, in: folder, ["--no-wait"])
+        #expect(submitted.status == 75, "\(submitted.stderr)")
+        // Where the clip goes, something mediabatch did not write stands: it is not overwritten.
+        try FileManager.default.createDirectory(atPath: folder.path + "/out/m/clip.mp4", withIntermediateDirectories: true)
+        Thread.sleep(forTimeInterval: 0.4)
+        let blocked = try runVideoBatch(server, in: folder)
+        #expect(blocked.stderr.contains("kept clip") || blocked.stdout.contains("kept clip"), "\(blocked.stdout) \(blocked.stderr)")
+        try FileManager.default.removeItem(atPath: folder.path + "/out/m/clip.mp4")
+        let collected = try runVideoBatch(server, in: folder)
+        #expect(collected.status == 0, "\(collected.stderr)")
+        #expect(server.stats().videoSubmissions == 1, "the paid job was bought again")
+        #expect(folder.files(under: "out/m") == ["clip.mp4"])
+    }
+
     @Test("A poll that fails is polled again, never submitted again")
     func pollFaults() throws {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }

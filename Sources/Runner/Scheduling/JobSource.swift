@@ -81,9 +81,10 @@ package struct Job: Sendable {
     /// Of those, the answers that held no image.
     package var noImageAnswers = 0
     package var notBefore: Double = 0
-    /// For a retry: the earliest the server allows (its Retry-After; now when it named none).
-    /// A retry never goes before it; its own backoff (`notBefore`) is waived for the first
-    /// retry due when nothing is in flight (a lone try, not a herd: see `takeDue`).
+    /// For a retry the server named a Retry-After for: when that ends. Its own backoff
+    /// (`notBefore`) is waived for the first such retry due when nothing is in flight (a
+    /// lone try, not a herd: see `takeDue`). Without a Retry-After, the backoff stands: it
+    /// is what outlasts a short outage.
     package var serverNotBefore: Double = 0
     package let firstStarted: Double
     /// For narration: which chunk this job synthesizes.
@@ -256,9 +257,9 @@ package final class JobSource: @unchecked Sendable {
     /// already failed are dropped on the way). Called with the lock held.
     ///
     /// A retry's backoff spreads the run's retries out while others are sent; when nothing
-    /// is in flight it only leaves the run idle, so then the retry due first goes as soon as
-    /// the server allows (its Retry-After), alone: the others keep their backoff while it
-    /// is in flight.
+    /// is in flight and the server said when to come back (Retry-After), waiting longer only
+    /// leaves the run idle, so the retry due first then goes at that time, alone: the others
+    /// keep their backoff while it is in flight.
     private func takeDue(at now: Double) -> Job? {
         modelConcurrency.recover(now: now)
         let idle = inProgress == 0
@@ -314,12 +315,12 @@ package final class JobSource: @unchecked Sendable {
 
     /// Puts a job back to run again after `delay` seconds, or after `serverDelay` (the
     /// server's Retry-After, at most `delay`) when nothing else is in flight by then.
-    package func retry(_ job: Job, after delay: Double, serverDelay: Double = 0) {
+    package func retry(_ job: Job, after delay: Double, serverDelay: Double? = nil) {
         condition.lock()
         var job = job
         let now = MonotonicClock.now()
         job.notBefore = now + delay
-        job.serverNotBefore = now + min(max(serverDelay, 0), delay)
+        job.serverNotBefore = now + min(max(serverDelay ?? delay, 0), delay)
         retries.append(job)
         inProgress -= 1
         modelConcurrency.end(job.model, succeeded: false)

@@ -114,7 +114,8 @@ package final class OutcomeRecorder: Sendable {
     /// A video submit whose answer was lost (journaled `uncertain` by the executor): not
     /// retried, not failed; listed so the user can decide (`--resubmit-uncertain`).
     package func videoUncertain(_ job: Job, failure: TaskFailure) {
-        spending.settle(reserved: job.reserved, paid: nil)
+        // A job may exist and be billed: its estimate stays reserved for the rest of the run,
+        // so `--max-cost` counts it (it is not counted as spent: nobody knows that it was).
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: nil, since: UTCTime.now(), status: "uncertain")
         state.withLock { $0.pendingVideos.append(pending) }
         source.finish(job, succeeded: false)

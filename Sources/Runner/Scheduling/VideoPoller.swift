@@ -207,10 +207,17 @@ package final class VideoPoller: Sendable {
             requeue(item)
             return true
         }
-        if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted {
+        // The job is done and paid for: a failure on this side (a file that cannot be
+        // written or claimed) leaves it open for a later run to download, never to buy again.
+        if error.kind == .transient || error.kind == .unwritable || error.cause == .interrupted || Self.isLocal(error) {
             leavePending(item)
             return true
         }
+        return false
+    }
+
+    private static func isLocal(_ error: TaskFailure) -> Bool {
+        if case .file = error.cause { return true }
         return false
     }
 

@@ -113,15 +113,23 @@ package struct VideoTaskExecutor: Sendable {
         do { staged = try StagedFile(streamingFor: provisional) } catch { throw AtomicOutputs.failure(error) }
         let digest = SHA256Stream()
         var writeError: FileError?
-        let contentType = try client.downloadVideo(state, on: connection) { bytes in
-            do throws(FileError) {
-                try staged.append(bytes)
-                digest.update(bytes)
-                return true
-            } catch {
-                writeError = error
-                return false
+        let contentType: String?
+        do {
+            contentType = try client.downloadVideo(state, on: connection) { bytes in
+                do throws(FileError) {
+                    try staged.append(bytes)
+                    digest.update(bytes)
+                    return true
+                } catch {
+                    writeError = error
+                    return false
+                }
             }
+        } catch {
+            // The transfer was broken off because the file could not be written (a full
+            // disk): that is the failure, not the transport libcurl reports.
+            if let writeError { throw AtomicOutputs.failure(writeError) }
+            throw error
         }
         if let writeError { throw AtomicOutputs.failure(writeError) }
         let size = staged.appendedBytes

@@ -65,17 +65,18 @@ package struct Worker {
         do throws(TaskFailure) {
             // A narration whose chunks were all kept only joins them: nothing is sent.
             if job.sendsNothing, let part = job.part, let complete = part.assembly.keptComplete() { return .writeNarration(complete) }
-            let connection: HTTPConnection
-            switch made {
-            case .success(let made): connection = made
-            case .failure(let error): throw OpenRouterClient.failure(for: error)
-            }
             if job.task.isVideo, let record = job.videoJob, let id = record.jobID {
-                // Submitted by an earlier run: never again; the poller asks where it stands.
+                // Submitted by an earlier run: never again; the poller asks where it stands
+                // (on its own connection: this worker's, good or not, plays no part).
                 let state = VideoJobState(
                     id: id, status: .pending, pollingURL: record.pollingURL, generationID: record.generationID, error: nil, unsignedURLs: [],
                     cost: nil)
                 return .videoSubmitted(state, since: record.since, resumed: true)
+            }
+            let connection: HTTPConnection
+            switch made {
+            case .success(let made): connection = made
+            case .failure(let error): throw OpenRouterClient.failure(for: error)
             }
             // A video's submit journals `submitting` itself, synced, before it is sent.
             if !job.task.isVideo {
@@ -237,7 +238,7 @@ package struct Worker {
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
             slowDown(for: failure, job: job, delay: delay)
-            source.retry(next, after: delay, serverDelay: failure.retryAfter ?? 0)
+            source.retry(next, after: delay, serverDelay: failure.retryAfter)
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
             recorder.failed(job, attempts: attempts, failure: failure)
