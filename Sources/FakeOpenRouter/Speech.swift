@@ -34,7 +34,7 @@ extension FakeCore {
         var directives = Directives(input)
         if directives.amplitude == nil, !config.speechAmplitudes.isEmpty {
             // FNV-1a of the input: stable across runs (Swift's own hash is seeded per process).
-            let hash = input.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+            let hash = FNV1a.hash(Array(input.utf8))
             directives.amplitude = config.speechAmplitudes[Int(hash % UInt64(config.speechAmplitudes.count))]
         }
         var reply = speechAnswer(request, model: model, input: input, format: format, directives: directives, context: context)

@@ -66,7 +66,10 @@ extension FakeCore {
         let now = monotonicSeconds()
         let seconds = max(directives.videoSeconds ?? config.videoJobSeconds, 0)
         let bodyHash = FNV1a.hash(request.body)
-        var rng = SplitMix64(seed: config.faults.seed ^ (bodyHash &* 0x9E37_79B9_7F4A_7C15))
+        // Drawn per submit of this body (its first, its second...): a body failed or dropped
+        // once is not bound to be again when it is submitted again.
+        let submitsBefore = state.withLock { UInt64($0.videoSubmissionsByBody[bodyHash, default: 0]) }
+        var rng = SplitMix64(seed: config.faults.seed ^ (bodyHash &* 0x9E37_79B9_7F4A_7C15) ^ (submitsBefore &* 0xD1B5_4A32_D192_ED03))
         _ = rng.next()
         let failDraw = rng.nextDouble()
         let dropDraw = rng.nextDouble()
@@ -100,7 +103,8 @@ extension FakeCore {
             }
             return (job, earlier == 0)
         }
-        var reply = Reply.json(202, jobDocument(job, status: "pending", request: request), escapeSlashes: escape)
+        // As every generation answer: its id in the headers, before the body.
+        var reply = Reply.json(202, jobDocument(job, status: "pending", request: request), escapeSlashes: escape, headers: [("X-Generation-Id", generationID)])
         if directives.dropAnswer && firstOfBody || dropDraw < config.videoDropSubmitRate {
             // The job exists and will be billed; its id never reaches the client.
             state.withLock { $0.stats.droppedVideoSubmitAnswers += 1 }

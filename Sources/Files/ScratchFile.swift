@@ -14,12 +14,12 @@ public final class ScratchFile {
     }
 
     private let fd: Int32
-    /// Bytes written so far (the file's, or `memory`'s).
-    private var size = 0
-    /// Text not yet written, sent in blocks.
-    private var pending: [UInt8] = []
-    /// The fallback when no file could be made.
-    private var memory: [UInt8]?
+    /// Bytes in the file; whatever was appended after them is in `tail`.
+    private var flushed = 0
+    /// Text not in the file: waiting to be written a block at a time, or kept here for good
+    /// once the file cannot take it (no file could be made, or a write failed: a full disk).
+    private var tail: [UInt8] = []
+    private var spooling: Bool
     /// A window of the file read ahead, and where it starts: text read in order costs one
     /// read a block.
     private var window: [UInt8] = []
@@ -35,26 +35,23 @@ public final class ScratchFile {
     public init(in folder: String = ScratchFile.temporaryFolder) {
         let flag = mb_o_tmpfile()
         fd = flag != 0 ? open(folder, flag | O_RDWR | O_CLOEXEC, 0o600) : -1
-        if fd < 0 { memory = [] }
+        spooling = fd >= 0
     }
 
     /// Adds `text`; its place reads it back.
     public func append(_ text: String) -> Place {
-        let place = Place(offset: size, length: text.utf8.count)
-        size += place.length
-        if memory != nil {
-            memory!.append(contentsOf: text.utf8)
-            return place
-        }
-        pending.append(contentsOf: text.utf8)
-        if pending.count >= Self.block { flush() }
+        let place = Place(offset: flushed + tail.count, length: text.utf8.count)
+        tail.append(contentsOf: text.utf8)
+        if spooling && tail.count >= Self.block { flush() }
         return place
     }
 
-    /// The text put at `place`; empty if the file can no longer be read.
+    /// The text put at `place` (a place lies wholly in the file or wholly in `tail`).
     public func text(at place: Place) -> String {
-        flush()  // first: a write that fails moves everything to `memory`
-        if let memory { return String(decoding: memory[place.offset..<place.offset + place.length], as: UTF8.self) }
+        if place.offset >= flushed {
+            let start = place.offset - flushed
+            return String(decoding: tail[start..<start + place.length], as: UTF8.self)
+        }
         let end = place.offset + place.length
         if place.offset < windowStart || end > windowStart + window.count {
             window = read(at: place.offset, count: max(place.length, Self.block))
@@ -64,26 +61,26 @@ public final class ScratchFile {
         return String(decoding: window[(place.offset - windowStart)..<(end - windowStart)], as: UTF8.self)
     }
 
-    /// Writes what is pending. A write that fails (a full disk) moves everything to memory:
-    /// the listing is not worth failing for.
+    /// Writes `tail` to the file. A write that fails stops the spooling: what the file
+    /// holds stays readable there, the rest stays in memory (a listing is not worth failing
+    /// for).
     private func flush() {
-        guard !pending.isEmpty, memory == nil else { return }
-        let ok = pending.withUnsafeBytes { bytes in
+        let written = tail.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
-                let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size - bytes.count + done))
+                let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(flushed + done))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
+                guard n > 0 else { break }
                 done += n
             }
-            return true
+            return done
         }
-        if !ok {
-            let written = size - pending.count
-            memory = read(at: 0, count: written) + pending
-            if memory!.count != size { memory = Array(repeating: 0x20, count: size) }
+        guard written == tail.count else {
+            spooling = false  // bytes past `flushed` that did reach the file are simply not used
+            return
         }
-        pending.removeAll(keepingCapacity: true)
+        flushed += written
+        tail.removeAll(keepingCapacity: true)
     }
 
     private func read(at offset: Int, count: Int) -> [UInt8] {

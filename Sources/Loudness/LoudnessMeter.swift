@@ -37,12 +37,6 @@ public final class LoudnessMeter {
         guard status == Int32(EBUR128_SUCCESS.rawValue) else { throw LoudnessError("libebur128 refused the samples (error \(status))") }
     }
 
-    /// Adds interleaved 16-bit samples.
-    public func add(_ samples: [Int16], channels: Int) throws(LoudnessError) {
-        let status = samples.withUnsafeBufferPointer { ebur128_add_frames_short(state, $0.baseAddress, $0.count / channels) }
-        guard status == Int32(EBUR128_SUCCESS.rawValue) else { throw LoudnessError("libebur128 refused the samples (error \(status))") }
-    }
-
     /// Integrated loudness in LUFS (gated, EBU R128), or nil when nothing passes the gates
     /// (silence, or less than one 400 ms block of sound).
     public var integrated: Double? {

@@ -5,9 +5,6 @@ public struct DecodedAudio: Sendable {
     public let samples: [Float]
     public let sampleRate: Int
     public let channels: Int
-
-    /// Samples per channel.
-    public var frameCount: Int { channels > 0 ? samples.count / channels : 0 }
 }
 
 /// Why audio could not be decoded or measured.

@@ -25,11 +25,10 @@ public enum MP3GlobalGain {
     /// frame and frames of other layers are left as they are.
     @discardableResult
     public static func shift(_ mp3: inout [UInt8], steps: Int) -> Shift {
-        let scan = MP3Frames.scan(mp3)
+        guard steps != 0 else { return Shift(frames: 0, clampedFields: 0) }
         var clamped = 0
         var frames = 0
-        guard steps != 0 else { return Shift(frames: 0, clampedFields: 0) }
-        for frame in scan.frames where frame.header.layer == .layer3 {
+        for frame in MP3Frames.scan(mp3).frames where frame.header.layer == .layer3 {
             clamped += shift(&mp3, frame: frame, steps: steps)
             frames += 1
         }

@@ -255,7 +255,7 @@ struct VideoRunTests {
         let page = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
         #expect(page.contains(#"preload="none""#) && page.contains(#"src="alive.mp4""#), "\(page)")
         #expect(page.contains(#"poster="../../still.png""#), "\(page)")
-        let sent = try #require(videoRequests(server).first { $0.method == "POST" }?.json())
+        let sent = try #require(videoSubmits(server).first?.json())
         #expect(sent["prompt"] == nil, "no prompt: the frame alone")
     }
 
@@ -271,7 +271,7 @@ struct VideoRunTests {
         folder.write("m.json", videoManifest([#"{"id": "busy", "type": "video", "prompt": "A busy street #fake:fault=429 #fake:fault-attempts=1"}"#]))
         let result = try runVideoBatch(server, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(videoRequests(server).filter { $0.method == "POST" }.count == 2)
+        #expect(videoSubmits(server).count == 2)
         #expect(server.stats().videoSubmissions == 1, "the 429 made no job")
         let journal = JournalLines(path: folder.path + "/out/m/.mediabatch/journal.jsonl")
         #expect(journal.records("unsubmitted").count == 1)

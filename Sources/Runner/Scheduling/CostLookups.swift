@@ -34,7 +34,6 @@ package final class CostLookups: Sendable {
     /// answer once it is known, and `then` (if given) is called with it, on the lane.
     package func lookUp(_ generationID: String, patience: Double = 1.5, then: (@Sendable (Double?) -> Void)? = nil) -> CostTicket {
         let ticket = CostTicket()
-        ticket.pending.enter()
         outstanding.enter()
         let deadline = MonotonicClock.now() + patience
         let lane = nextLane.withLock { index in
@@ -75,7 +74,6 @@ package final class CostLookups: Sendable {
 
 /// The answer of one cost lookup, once it is known.
 package final class CostTicket: Sendable {
-    fileprivate let pending = DispatchGroup()
     /// The cost once known (`settled`), and what is to hear it then.
     private let state = Locked<(settled: Bool, cost: Double?, waiting: [@Sendable (Double?) -> Void])>((false, nil, []))
 
@@ -87,7 +85,6 @@ package final class CostTicket: Sendable {
             return state.waiting
         }
         for body in waiting { body(value) }
-        pending.leave()
     }
 
     /// Calls `body` once every ticket has settled, with the sum of the costs they know (nil
@@ -117,12 +114,6 @@ package final class CostTicket: Sendable {
             return .none
         }
         if case .some(let cost) = known { body(cost) }
-    }
-
-    /// Waits for the lookup; nil when OpenRouter did not say.
-    package func wait() -> Double? {
-        pending.wait()
-        return state.withLock { $0.cost }
     }
 }
 
