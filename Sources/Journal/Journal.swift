@@ -184,10 +184,12 @@ public final class Journal: @unchecked Sendable {
     /// happens. A journaled job is never submitted again: later runs poll it. `estimate`:
     /// what the job should cost, counted against `--max-cost` until its real cost is known.
     public func videoSubmitted(
-        key: String, taskID: String, job: String, pollingURL: String?, generationID: String?, estimate: Double?, model: String? = nil
+        key: String, taskID: String, job: String, pollingURL: String?, generationID: String?, estimate: Double?, model: String? = nil,
+        manifest: String? = nil
     ) throws(FileError) {
         var record: JSONObject = ["event": "submitted", "key": .string(key), "task": .string(taskID), "job": .string(job)]
         if let model { record["model"] = .string(model) }
+        if let manifest { record["manifest"] = .string(manifest) }
         if let pollingURL { record["polling"] = .string(pollingURL) }
         if let generationID { record["generation"] = .string(generationID) }
         if let estimate { record["estimate"] = .double(estimate) }

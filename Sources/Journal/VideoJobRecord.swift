@@ -20,6 +20,8 @@ public struct VideoJobRecord: Sendable, Equatable {
     public let estimate: Double?
     /// The model it was submitted to (journals before session 5 do not say).
     public var model: String? = nil
+    /// The manifest that submitted it (absolute path; journals before session 5 do not say).
+    public var manifest: String? = nil
     /// When the submit was first attempted (UTC, as the journal writes it).
     public let since: String?
     /// Why the submit is uncertain.
@@ -43,6 +45,7 @@ public struct VideoJobRecord: Sendable, Equatable {
             estimate: record["estimate"]?.doubleValue, since: since,
             message: record["message"]?.stringValue)
         next.model = record["model"]?.stringValue ?? previous?.model
+        next.manifest = record["manifest"]?.stringValue ?? previous?.manifest
         return next
     }
 

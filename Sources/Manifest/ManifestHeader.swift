@@ -8,6 +8,8 @@ import Support
 /// is): every task slot's reader holds it, and a copy is one reference, not ten.
 public final class ManifestHeader: Sendable {
     public let file: String
+    /// `file` made absolute: what a journal record names the manifest by.
+    public var absoluteFile: String { FileIO.absolute(file) }
     /// Absolute folder of the manifest: relative input paths start here and may not leave it.
     public let directory: String
     /// `directory` with symlinks resolved: the bound input files must stay within.

@@ -129,7 +129,8 @@ package struct VideoTaskExpander {
                 output: OutputTarget(folder: entry.header.outputFolder, baseName: variant.baseName),
                 prompt: prompt, model: models[choice[1]], duration: durations[choice[2]], resolution: resolutions[choice[4]],
                 aspectRatio: aspectRatios[choice[3]], size: size, generateAudio: generateAudio, seed: seed, provider: provider,
-                firstFrame: frames[0], lastFrame: frames[1], references: referenceInputs, variant: choice[5] + 1))
+                firstFrame: frames[0], lastFrame: frames[1], references: referenceInputs, variant: choice[5] + 1,
+                manifestFile: entry.header.absoluteFile))
         }
     }
 

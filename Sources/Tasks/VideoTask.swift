@@ -26,12 +26,18 @@ public struct VideoTask: Sendable {
     public internal(set) var references: [VideoImageInput]
     /// Which of `count` identical requests this is (1-based), part of the task key.
     public let variant: Int
+    /// The manifest that made it (absolute path), journaled with its job: an open job is
+    /// another version's only for a run of the manifest that submitted it (several manifests
+    /// may write one folder).
+    public let manifestFile: String
 
     package init(
         id: String, manifestName: String, origin: TaskOrigin, output: OutputTarget, prompt: String, model: ModelRef,
         duration: Int?, resolution: String?, aspectRatio: String?, size: String?, generateAudio: Bool?, seed: Int64?,
-        provider: JSON?, firstFrame: VideoImageInput?, lastFrame: VideoImageInput?, references: [VideoImageInput], variant: Int
+        provider: JSON?, firstFrame: VideoImageInput?, lastFrame: VideoImageInput?, references: [VideoImageInput], variant: Int,
+        manifestFile: String
     ) {
+        self.manifestFile = manifestFile
         self.id = id
         self.manifestName = manifestName
         self.origin = origin

@@ -152,6 +152,28 @@ struct VideoReviewTests {
         #expect(server.stats().requests == sent)
     }
 
+    @Test("Two manifests write one folder: a run of one leaves the other's open job alone, and the other's run polls it, never submits it again")
+    func anotherManifestsOpenJobIsNotSuperseded() throws {
+        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 1 }
+        defer { server.stop(); folder.remove() }
+        folder.write("a.json", videoManifest([#"{"id": "dawn", "type": "video", "prompt": "Dawn over the harbour"}"#]))
+        folder.write("b.json", videoManifest([#"{"id": "dusk", "type": "video", "prompt": "Dusk over the harbour"}"#]))
+        let both = try runCLI(runArguments(server, ["--no-wait"] + fastVideoPolls).map { $0 == "m.json" ? "a.json" : $0 } + ["b.json"],
+                              environment: freshCacheEnvironment(folder), in: folder.path)
+        #expect(both.status == 75, "\(both.stderr)")
+        #expect(server.stats().videoSubmissions == 2)
+
+        Thread.sleep(forTimeInterval: 1.2)
+        let onlyA = try runCLI(runArguments(server, fastVideoPolls).map { $0 == "m.json" ? "a.json" : $0 }, environment: freshCacheEnvironment(folder), in: folder.path)
+        #expect(onlyA.status == 0, "\(onlyA.stderr)")
+        #expect(folder.files(under: "out/m").filter { $0.hasSuffix(".mp4") } == ["dawn.mp4"], "b's job was taken as superseded: \(folder.files(under: "out/m"))")
+
+        let onlyB = try runCLI(runArguments(server, fastVideoPolls).map { $0 == "m.json" ? "b.json" : $0 }, environment: freshCacheEnvironment(folder), in: folder.path)
+        #expect(onlyB.status == 0, "\(onlyB.stderr)")
+        #expect(server.stats().videoSubmissions == 2, "b's clip was bought again")
+        #expect(folder.files(under: "out/m").filter { $0.hasSuffix(".mp4") } == ["dawn.mp4", "dusk.mp4"])
+    }
+
     @Test("A video task removed from the manifest while its job is pending: the run still waits for the job and collects it into superseded/")
     func removedTaskKeepsItsPaidJob() throws {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.5 }

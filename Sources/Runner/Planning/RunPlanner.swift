@@ -150,9 +150,13 @@ package struct RunPlanner {
                 plannedKeys: &plannedKeys, undecidedIDs: &undecidedIDs)
         }
         var superseded: [SupersededVideoJob] = []
+        // Only this run's manifests' jobs: another manifest writing the same folder, not run
+        // now, keeps its open jobs (to poll them itself, never to submit them again).
+        let manifestsRun = Set(plan.manifests.map(\.header.absoluteFile))
         for folder in folders {
             for (key, record) in videoJobs[folder] ?? [:] where record.hasJob && plannedKeys[folder]?.contains(key) != true {
                 if undecidedIDs[folder]?.contains(record.taskID) == true { continue }
+                if let manifest = record.manifest, !manifestsRun.contains(manifest) { continue }
                 superseded.append(SupersededVideoJob(folder: folder, key: key, record: record))
             }
         }

@@ -49,7 +49,7 @@ package struct VideoTaskExecutor: Sendable {
         // the job; a crash before then leaves the task uncertain (`submitting`), never resubmitted.
         try? journal?.videoSubmitted(
             key: key, taskID: task.id, job: state.id, pollingURL: state.pollingURL, generationID: state.generationID, estimate: estimate,
-            model: task.model.wireID)
+            model: task.model.wireID, manifest: task.manifestFile)
         return .job(state)
     }
 
