@@ -12,9 +12,6 @@ public enum RequestKey {
     public static func of(_ task: MediaTask, referenceStamps: [String]) -> String {
         switch task {
         case .image(let image):
-            // Shrunk references are other bytes than the files: the option goes with each
-            // file's stamp (only when set, so every other key stays as it was).
-            let referenceStamps = image.downscaleInputs ? referenceStamps.map { $0 + " downscaled" } : referenceStamps
             if let key = plainImageKey(image, referenceStamps: referenceStamps) { return key }
             return treeKey(image, referenceStamps: referenceStamps)
         case .speech(let speech):

@@ -1,9 +1,12 @@
 import FakeOpenRouter
 import ImageScaling
+import Foundation
 import Media
 import OpenRouter
+import Runner
 import Tasks
 import Testing
+import TestSupport
 
 /// The libvips shrinker behind `downscaleInputs`: within the byte limit, aspect kept.
 @Suite struct ImageDownscalerTests {
@@ -27,20 +30,29 @@ import Testing
             #expect(error.description.contains("cannot downscale notes.png"))
         }
     }
-    /// The key: each reference file's stamp plus the option (shrunk bytes are another
-    /// request); a task without reference files keeps the key it had.
-    @Test func theOptionIsPartOfTheKeyOnlyWhereThereAreFiles() {
-        var task = ImageTask(
-            id: "t", manifestName: "m", origin: TaskOrigin(file: "m.json", line: 1), output: OutputTarget(folder: "/nonexistent", baseName: "t"),
-            prompt: "edit", model: ModelRef("google/gemini-2.5-flash-image")!, aspectRatio: nil, resolution: nil, imageConfig: nil,
-            provider: nil, fallbackModels: nil, inputImages: ["/in/big.png"], variant: 1)
-        let stamps = ["/in/big.png 24000000 1700000000.0"]
-        let plain = RequestKey.of(.image(task), referenceStamps: stamps)
-        let plainWithout = RequestKey.of(.image(task), referenceStamps: [])
-        task.downscaleInputs = true
-        #expect(RequestKey.of(.image(task), referenceStamps: stamps) != plain)
-        #expect(RequestKey.of(.image(task), referenceStamps: stamps) == RequestKey.of(.image(task), referenceStamps: stamps))
-        #expect(RequestKey.of(.image(task), referenceStamps: []) == plainWithout)
+    /// The key: a reference file the option shrinks is another request (its stamp says so);
+    /// a file sent as it is keeps the key it had without the option, so turning it on for a
+    /// batch buys nothing again for tasks whose files fit.
+    @Test func theOptionChangesTheKeyOnlyOfTasksWithAFileToShrink() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let small = folder.write("small.png", bytes: [UInt8](repeating: 7, count: 1024))
+        let big = folder.path + "/big.png"
+        #expect(FileManager.default.createFile(atPath: big, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+        try handle.truncate(atOffset: 24_000_000)  // over the 20 MB a single reference may have
+        try handle.close()
+        func key(_ file: String, downscale: Bool) -> String {
+            var task = ImageTask(
+                id: "t", manifestName: "m", origin: TaskOrigin(file: "m.json", line: 1), output: OutputTarget(folder: "/nonexistent", baseName: "t"),
+                prompt: "edit", model: ModelRef("google/gemini-2.5-flash-image")!, aspectRatio: nil, resolution: nil, imageConfig: nil,
+                provider: nil, fallbackModels: nil, inputImages: [file], variant: 1)
+            task.downscaleInputs = downscale
+            return RunPlanner.identify(.image(task)).key
+        }
+        #expect(key(small, downscale: true) == key(small, downscale: false), "a file sent as it is bought again under the option")
+        #expect(key(big, downscale: true) != key(big, downscale: false))
+        #expect(key(big, downscale: true) == key(big, downscale: true))
     }
 }
 

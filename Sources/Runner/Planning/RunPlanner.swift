@@ -291,7 +291,21 @@ package struct RunPlanner {
         if task.hasReferences {
             return (RequestKey.of(task, referenceStamps: task.keyStamps(stamp: FileIO.stamp, resolved: resolved)), stamps)
         }
-        return (RequestKey.of(task, referenceStamps: stamps), stamps)
+        return (RequestKey.of(task, referenceStamps: downscaleMarked(task, stamps)), stamps)
+    }
+
+    /// With `downscaleInputs`, a reference file over its share of the limits is sent shrunk:
+    /// other bytes than the file, so its stamp says so. Files sent as they are keep their
+    /// stamp, and with it the key they had without the option (done tasks stay done).
+    private static func downscaleMarked(_ task: MediaTask, _ stamps: [String]) -> [String] {
+        guard case .image(let image) = task, image.downscaleInputs else { return stamps }
+        let target = ImageFields.downscaleTarget(count: image.inputImages.filter { $0.hasPrefix("/") }.count)
+        return stamps.map { stamp in
+            // `path:size:mtime` (FileIO.stamp); the size is the second field from the end.
+            let fields = stamp.split(separator: ":")
+            guard fields.count >= 3, let size = Int(fields[fields.count - 2]), size > target else { return stamp }
+            return stamp + " downscaled"
+        }
     }
 
     /// Each folder's open video jobs (see `JournalIndex.videoJobs`), read even with `--force`:
