@@ -154,12 +154,17 @@ public struct OpenRouterClient: Sendable {
     }
 
     /// The model lists (`/models?output_modalities=all`, `/images/models` and
-    /// `/videos/models`), as a catalog. A server without the video list still gives a catalog
-    /// (its video models then unknown).
+    /// `/videos/models`), as a catalog. A server without the video list (404) still gives a
+    /// catalog, its video models none; a video list that failed otherwise (a 5xx, a timeout)
+    /// is left unknown, so the catalog counts as stale and is asked for again next time
+    /// (not cached empty for a day, which would leave every video unpriced).
     public func catalog(on connection: HTTPConnection) throws(OpenRouterError) -> ModelCatalog {
         let models = try getJSON("/models?output_modalities=all", on: connection)
         let images = try getJSON("/images/models", on: connection)
-        let videos = (try? videoModelsDocument(on: connection)) ?? ["data": []]
+        let videos: JSON?
+        do { videos = try videoModelsDocument(on: connection) } catch {
+            videos = error.failure.status == 404 ? ["data": []] : nil
+        }
         return ModelCatalog(modelsDocument: models, imagesDocument: images, videosDocument: videos, fetched: Int(time(nil)))
     }
 
