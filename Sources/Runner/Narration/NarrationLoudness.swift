@@ -45,9 +45,11 @@ package struct NarrationLoudness {
     }
 
     /// Measures the joined PCM (16-bit little-endian mono).
-    package func outcome(joinedPCM pcm: [UInt8], sampleRate: Int) throws(TaskFailure) -> Outcome {
+    /// `pcm` is joined only when there is a target to measure against (an hour of audio is
+    /// ~170 MB to copy for nothing otherwise).
+    package func outcome(joinedPCM pcm: @autoclosure () -> [UInt8], sampleRate: Int) throws(TaskFailure) -> Outcome {
         guard target != nil else { return Outcome() }
-        do { return outcome(try Loudness.measure(pcm16LE: pcm, sampleRate: sampleRate), tags: false) } catch { throw Self.failure(error) }
+        do { return outcome(try Loudness.measure(pcm16LE: pcm(), sampleRate: sampleRate), tags: false) } catch { throw Self.failure(error) }
     }
 
     private func outcome(_ measurement: LoudnessMeasurement, tags: Bool) -> Outcome {
