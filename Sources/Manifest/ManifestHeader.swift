@@ -4,10 +4,13 @@ import ManifestDiagnostics
 import Support
 
 /// Everything in a manifest except its tasks: its name, where its files go, the defaults
-/// every task inherits and the template variables. A class (immutable, so `Sendable` as
+/// every task inherits and the template variables. A class (immutable but for a locked memo, so `Sendable` as
 /// is): every task slot's reader holds it, and a copy is one reference, not ten.
 public final class ManifestHeader: Sendable {
     public let file: String
+    /// Whether a reference file (by its real path) begins like an image: read once per
+    /// manifest, not once for each of the thousands of tasks (rows) that may share it.
+    package let imageSniffs = Locked<[String: Bool]>([:])
     /// `file` made absolute: what a journal record names the manifest by.
     public var absoluteFile: String { FileIO.absolute(file) }
     /// Absolute folder of the manifest: relative input paths start here and may not leave it.

@@ -309,10 +309,19 @@ package struct InputFiles {
                 fix: offersDownscale ? " (OpenRouter's limit), or set \"downscaleInputs\": true to have it shrunk" : " (OpenRouter's limit); make it smaller")
         // A file that is not an image would fail only when its task is sent, after the rest
         // of the batch was paid for: its first bytes are checked now.
-        if let path, let head = FileIO.readPrefix(path, count: 16), ImageFormat.sniff(head) == nil {
+        if let path, !isImage(path) {
             entry.report(located, index: index, value: .string(name), "reference image \(name) is not a PNG, JPEG, WebP or GIF image (by its first bytes)")
             return nil
         }
         return path
+    }
+
+    /// Whether the file at `path` begins like an image (by its first bytes), asked of the
+    /// disk once per manifest.
+    private func isImage(_ path: String) -> Bool {
+        if let known = entry.header.imageSniffs.withLock({ $0[path] }) { return known }
+        let image = FileIO.readPrefix(path, count: 16).map { ImageFormat.sniff($0) != nil } ?? false
+        entry.header.imageSniffs.withLock { $0[path] = image }
+        return image
     }
 }
