@@ -47,8 +47,8 @@ public struct FakeStats: Sendable, Equatable {
     public var maxInFlight: Int = 0
     /// Requests received and not yet fully answered right now.
     public var inFlight: Int = 0
-    /// The most generation requests (images, speech, chat) at once: `maxInFlight` without
-    /// the lookups and lists around them.
+    /// The most generation requests (images, speech, chat, video submits) at once:
+    /// `maxInFlight` without the lookups, lists and video polls around them.
     public var maxGenerationsInFlight: Int = 0
     /// Retries that arrived before the `Retry-After` the fake had sent for the same request.
     public var earlyRetries: Int = 0

@@ -215,9 +215,6 @@ public final class Journal: @unchecked Sendable {
         ])
     }
 
-    /// The job of an earlier version of a video task (its key no longer planned), collected
-    /// after all: `files` its video under `superseded/` (none when it `failed`), `cost` what it
-    /// was billed. Ends the job's open record; the key's own outcome is untouched.
     /// `files` as a record lists them: each path relative to the folder, its size, SHA-256
     /// and modification time.
     private func filesRecord(_ files: [WrittenFile]) -> JSON {
@@ -228,6 +225,9 @@ public final class Journal: @unchecked Sendable {
         })
     }
 
+    /// The job of an earlier version of a video task (its key no longer planned), collected
+    /// after all: `files` its video under `superseded/` (none when it `failed`), `cost` what it
+    /// was billed. Ends the job's open record; the key's own outcome is untouched.
     public func videoSuperseded(
         key: String, taskID: String, job: String, files: [WrittenFile], cost: Double?, generationID: String?, failed message: String? = nil
     ) throws(FileError) {

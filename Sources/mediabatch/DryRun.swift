@@ -169,11 +169,11 @@ struct DryRun {
     private static func chunksToBuy(_ task: SpeechTask, key: String, stores: ChunkStores) -> PlanCommand.NarrationChunksToBuy? {
         guard let store = try? stores.store(folder: task.output.folder, journal: nil) else { return nil }
         let chunks = store.split(task, key: key, reuse: true)
-        let records = store.chunks
         var kept = 0
         var characters = 0
         for (index, hash) in chunks.hashes.enumerated() {
-            if let record = records[hash], FileIO.size(store.path(hash: hash, format: task.format)) == record.size {
+            // The run's own test (size and SHA-256 of the kept file): what it will not buy.
+            if store.audio(hash: hash, format: task.format) != nil {
                 kept += 1
             } else {
                 characters += chunks.texts[index].count

@@ -21,6 +21,15 @@ package final class Spending: Sendable {
         var observed: [String: (dollars: Double, units: Double)] = [:]
         /// Per model: what `plan` estimated for the requests paid for (nil once one was unpriced).
         var estimated: [String: Double?] = [:]
+
+        /// `paid` for `units` of `model`, beside what the catalog estimated for them (nil:
+        /// unpriced, and the model's estimate with it).
+        mutating func count(_ paid: Double, model: String, units: Double, estimate: Double?) {
+            let seen = observed[model] ?? (0, 0)
+            observed[model] = (seen.dollars + paid, seen.units + units)
+            let before = estimated[model] ?? 0
+            estimated[model] = before.flatMap { total in estimate.map { total + $0 } }
+        }
     }
 
     private let state = Locked(State())
@@ -66,12 +75,7 @@ package final class Spending: Sendable {
             state.reserved = max(0, state.reserved - reserved)
             guard let paid, paid > 0 else { return }
             state.spent += paid
-            if let (model, units, price) = measured {
-                let seen = state.observed[model] ?? (0, 0)
-                state.observed[model] = (seen.dollars + paid, seen.units + units)
-                let before = state.estimated[model] ?? 0
-                state.estimated[model] = before.flatMap { total in price.map { total + $0 * units } }
-            }
+            if let (model, units, price) = measured { state.count(paid, model: model, units: units, estimate: price.map { $0 * units }) }
         }
     }
 
@@ -82,11 +86,7 @@ package final class Spending: Sendable {
         state.withLock { state in
             guard let paid, paid > 0 else { return }
             state.spent += paid
-            guard let model else { return }
-            let seen = state.observed[model] ?? (0, 0)
-            state.observed[model] = (seen.dollars + paid, seen.units + 1)
-            let before = state.estimated[model] ?? 0
-            state.estimated[model] = before.flatMap { total in estimate.map { total + $0 } }
+            if let model { state.count(paid, model: model, units: 1, estimate: estimate) }
         }
     }
 
