@@ -9,10 +9,14 @@
 # (`scripts/bench.sh --faults` runs it too.)
 #
 # Where each stall fell is up to the seed: a 20 s stall on a request sent at t keeps the run
-# going until t + 20 s whatever the client does next, so the bench prints that floor beside
-# the wall. (With the default seed, the last stall is the first try of img0396-img0398, which a
-# client keeping 16 requests of 200 ms in flight can send at floor(396/16) x 0.2 = 4.8 s at
-# the earliest: with the stall and one retry, no run of it ends before 25.0 s.) `--seeds "A B C"` runs once per seed and prints a line for each.
+# going until t + 20 s whatever the client does next. The fake reports, for each stall, the
+# attempt it hit and its request's place in the sending order (k), so the bench prints two
+# floors beside the wall: this run's (its last stall's send time + 20 s) and an ideal
+# client's: one keeping C requests of L ms in flight, first tries in manifest order, can send
+# attempt a of the k-th request at floor(k/C) x L + (a-1) x L at the earliest, and then needs
+# the 20 s stall and one more try of L. (With the default seed, the last stall is the first
+# try of img0396-img0398: floor(396/16) x 0.2 = 4.8 s, so no run of it ends before 25.0 s.)
+# `--seeds "A B C"` runs once per seed and prints a line for each.
 #
 #   scripts/bench-faults.sh [-n N] [-c C] [-l LATENCY_MS] [--seeds "SEED ..."]
 set -uo pipefail
@@ -50,9 +54,10 @@ PY
 status=$?
 stats=$(curl -s "${base%/api/v1}/__fake/stats")
 
-python3 - "$N" "$status" "$(cat "$work/time")" "$work/report.json" "$stats" "$out/faults" "$1" "$2" <<'PY'
+python3 - "$N" "$status" "$(cat "$work/time")" "$work/report.json" "$stats" "$out/faults" "$1" "$2" "$C" "$L" <<'PY'
 import json, os, sys
 n, status, wall, seed, brief = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[7], sys.argv[8] == "brief"
+concurrency, latency = int(sys.argv[9]), float(sys.argv[10]) / 1000
 report = json.load(open(sys.argv[4])) if os.path.getsize(sys.argv[4]) else {}
 stats = json.loads(sys.argv[5] or "{}")
 files = [f for f in os.listdir(sys.argv[6]) if f.endswith(".png")] if os.path.isdir(sys.argv[6]) else []
@@ -61,8 +66,12 @@ spent, billed = float(totals.get("cost", 0)), float(stats.get("billedCost", 0))
 gap = abs(spent - billed) / billed if billed else 1
 stalls = stats.get("stallStarts", [])
 floor = max(stalls) + 20 if stalls else 0
+# When an ideal client could have sent each stalled attempt: first tries in manifest order,
+# C at a time, each try taking the latency.
+earliest = [(k // concurrency) * latency + (a - 1) * latency for k, a in zip(stats.get("stallOrders", []), stats.get("stallAttempts", []))]
+ideal = max(earliest) + 20 + latency if earliest else 0
 if brief:
-    print(f"seed {seed:<10} wall {wall:5.1f} s   last stall sent at {max(stalls, default=0):4.1f} s: floor {floor:4.1f} s, wall - floor {wall - floor:4.1f} s   "
+    print(f"seed {seed:<10} wall {wall:5.1f} s   ideal client's floor {ideal:4.1f} s (+{wall - ideal:3.1f})   last stall sent at {max(stalls, default=0):4.1f} s: floor {floor:4.1f} s (+{wall - floor:3.1f})   "
           f"done {totals.get('done', 0)}/{n}, early retries {stats.get('earlyRetries', -1)}, idle {stats.get('idleSeconds', -1):.2f} s, spent {spent:.4f} of billed {billed:.4f}")
     sys.exit(0)
 def line(name, value, target, good):
@@ -73,7 +82,10 @@ line("retries before their Retry-After", f"{stats.get('earlyRetries', -1)}", "0"
 line("seconds with nothing in flight", f"{stats.get('idleSeconds', -1):.2f}", "< 1.00", 0 <= stats.get("idleSeconds", -1) < 1)
 line("wall seconds", f"{wall:.1f}", "< 25", wall < 25)
 line("  stalls sent at (s after the first)", " ".join(f"{t:.1f}" for t in stalls) or "none", "(this seed's)", True)
-line("  floor: last stall sent + 20 s", f"{floor:.1f}", "(info)", True)
+line("  stalls hit (attempt @ sending order)", " ".join(f"{a}@{k}" for k, a in zip(stats.get("stallOrders", []), stats.get("stallAttempts", []))) or "none", "(this seed's)", True)
+line("  an ideal client's floor", f"{ideal:.1f}", "(info)", True)
+line("  wall - that floor", f"{wall - ideal:.1f}", "(info)", True)
+line("  this run's floor: last stall + 20 s", f"{floor:.1f}", "(info)", True)
 line("  wall - floor", f"{wall - floor:.1f}", "(after the stall)", True)
 line("spent (report) vs billed (fake)", f"{spent:.4f}/{billed:.4f}", "within 1%", gap <= 0.01)
 PY

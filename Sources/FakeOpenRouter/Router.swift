@@ -48,6 +48,7 @@ final class FakeCore: Sendable {
             let number = state.generationRequests
             let attempt = state.attempts[identity, default: 0] + 1
             state.attempts[identity] = attempt
+            if attempt == 1 { state.firstSeenOrder[identity] = state.firstSeenOrder.count }
             if let notBefore = state.retryNotBefore[identity], request.receivedAt < notBefore - 0.01 {
                 state.stats.earlyRetries += 1
             }
@@ -77,6 +78,8 @@ final class FakeCore: Sendable {
                 state.stats.faultsInjected += 1
                 if kind == .stall, let first = state.firstGenerationAt {
                     state.stats.stallStarts.append(((request.receivedAt - first) * 1000).rounded() / 1000)
+                    state.stats.stallAttempts.append(attempt)
+                    state.stats.stallOrders.append(state.firstSeenOrder[identity] ?? 0)
                 }
                 return (.fault(kind), attempt)
             }

@@ -74,6 +74,12 @@ public struct FakeStats: Sendable, Equatable {
     /// When each stalled request (`stall` fault) arrived, in seconds after the first
     /// generation request: no client can finish before the last of them plus the stall.
     public var stallStarts: [Double] = []
+    /// For each stall (in `stallStarts`' order): which attempt of its request it hit (1 = the
+    /// first try), and how many distinct requests the fake had seen before that request's first
+    /// try (its place in the client's sending order). With these a bench can tell when a
+    /// client keeping C requests of latency L in flight could have sent it at the earliest.
+    public var stallAttempts: [Int] = []
+    public var stallOrders: [Int] = []
     /// `POST /videos` submissions that created a job.
     public var videoSubmissions: Int = 0
     /// Of those, submissions whose request body (hashed) had already created a job: a client
@@ -101,6 +107,7 @@ public struct FakeStats: Sendable, Equatable {
             ("byPath", .object(paths)), ("billedCost", .double(billedCost)),
             ("billedGenerations", .int(billedGenerations)), ("cancelledGenerations", .int(cancelledGenerations)),
             ("idleSeconds", .double((idleSeconds * 1000).rounded() / 1000)), ("stallStarts", .array(stallStarts.map(JSONOut.double))),
+            ("stallAttempts", .array(stallAttempts.map { .int($0) })), ("stallOrders", .array(stallOrders.map { .int($0) })),
             ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
             ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
             ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
@@ -157,6 +164,8 @@ struct ServerState {
     var generationRequests = 0
     /// Attempts per request identity.
     var attempts: [UInt64: Int] = [:]
+    /// Per request identity: how many distinct identities came before its first attempt.
+    var firstSeenOrder: [UInt64: Int] = [:]
     /// Monotonic time before which a retry of this identity is early.
     var retryNotBefore: [UInt64: Double] = [:]
     var generations: [String: GenerationRecord] = [:]

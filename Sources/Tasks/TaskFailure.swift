@@ -110,6 +110,20 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Whether the failure says the server, or the way to it, is struggling: an error status
+    /// (overload, outage), a connection refused or timed out, a transfer cut before any answer
+    /// began. A retry of such a failure keeps its backoff even when nothing else is in flight,
+    /// so a short outage is outlasted instead of met again at once. An answer that began and
+    /// then broke (cut after its headers named the generation, truncated, malformed, without
+    /// an image) says nothing of the server's health: waiting after it only idles the run.
+    public var signalsStrain: Bool {
+        switch cause {
+        case .response: return false
+        case .transport(.broken): return generationID == nil
+        default: return kind != .noImages
+        }
+    }
+
     public var description: String {
         var text = status.map { "HTTP \($0): " } ?? ""
         text += message

@@ -15,9 +15,9 @@ import Runner
         #expect(limits.limit("m") == 4)
         // Other models are untouched; successes add one each, up to the ceiling.
         #expect(limits.limit("other") == 16)
-        for _ in 0..<20 {
-            limits.start("m")
-            limits.end("m", succeeded: true)
+        for step in 0..<20 {
+            limits.start("m", at: 4 + Double(step))
+            limits.end("m", sentAt: 4 + Double(step), succeeded: true, now: 4.2 + Double(step))
         }
         #expect(limits.limit("m") == 16)
     }
@@ -27,27 +27,52 @@ import Runner
         limits.halve("m", sentAt: 0, now: 10)
         limits.halve("m", sentAt: 10.5, now: 11)
         #expect(limits.limit("m") == 4)
-        #expect(limits.nextRecovery == 11 + ModelConcurrency.recoveryInterval)
+        #expect(limits.nextRecovery(after: 11) == 11 + ModelConcurrency.recoveryInterval)
         // Four requests stall: the limit is full, and no answer comes to raise it.
-        for _ in 0..<4 { limits.start("m") }
-        #expect(!limits.hasRoom("m"))
+        for _ in 0..<4 { limits.start("m", at: 11) }
+        #expect(!limits.hasRoom("m", now: 11.5))
         limits.recover(now: 11.5)
         #expect(limits.limit("m") == 4)
         limits.recover(now: 11 + 2.5 * ModelConcurrency.recoveryInterval)
         #expect(limits.limit("m") == 6)
-        #expect(limits.hasRoom("m"))
+        #expect(limits.hasRoom("m", now: 13.5))
         limits.recover(now: 1000)
         #expect(limits.limit("m") == 16)
-        #expect(limits.nextRecovery == nil)
+        #expect(limits.nextRecovery(after: 1000) == nil)
     }
 
     @Test func neverBelowOne() {
         var limits = ModelConcurrency(ceiling: 4)
         for step in 0..<10 { limits.halve("m", sentAt: Double(step), now: Double(step) + 0.5) }
         #expect(limits.limit("m") == 1)
-        #expect(limits.hasRoom("m"))
-        limits.start("m")
-        #expect(!limits.hasRoom("m"))
+        #expect(limits.hasRoom("m", now: 11))
+        limits.start("m", at: 11)
+        #expect(!limits.hasRoom("m", now: 11))
+    }
+
+    @Test func aStalledRequestStopsCountingAgainstItsModelsLimitOnceOverdue() {
+        var limits = ModelConcurrency(ceiling: 16)
+        // The model answers in 0.2 s; then two busy answers halve its limit to 4.
+        limits.start("m", at: 0)
+        limits.end("m", sentAt: 0, succeeded: true, now: 0.2)
+        limits.halve("m", sentAt: 0.5, now: 1)
+        limits.halve("m", sentAt: 1.5, now: 2)
+        #expect(limits.limit("m") == 4)
+        // Five requests stall from t=2: more than the lowered limit.
+        for _ in 0..<5 { limits.start("m", at: 2) }
+        #expect(!limits.hasRoom("m", now: 2.5))
+        // They are overdue after max(4 x 0.2 s, 2 s) = 2 s: the model may send again at t=4,
+        // before the limit's growth with time alone would make room (t=5, at 5 in flight).
+        #expect(limits.nextRecovery(after: 2.5) == 3)  // the growth comes first
+        limits.recover(now: 3.5)
+        #expect(limits.limit("m") == 5)
+        #expect(!limits.hasRoom("m", now: 3.5))
+        #expect(limits.nextRecovery(after: 3.5) == 4)  // now the stalled ones turning overdue
+        #expect(limits.hasRoom("m", now: 4.01))
+        // A model that never answered has nothing to compare with: nothing is overdue.
+        limits.start("fresh", at: 0)
+        for _ in 0..<15 { limits.start("fresh", at: 0) }
+        #expect(!limits.hasRoom("fresh", now: 1000))
     }
 
     @Test func theRunPacesToTheKeysLimitOnlyWhenItIsLowerThanItsOwn() {

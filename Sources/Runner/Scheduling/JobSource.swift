@@ -8,15 +8,28 @@ import Tasks
 /// answer), multiplicative decrease when told to slow down (half), never above the run's
 /// concurrency, never below one. A model whose provider is busy now and then (a few 429s in
 /// a hundred) stays near full speed; one that keeps refusing settles where its answers come
-/// back. The growth with time matters when the requests in flight answer nothing for long
-/// (generations that stall): without it they would hold a lowered limit full, and no answer
-/// would ever raise it. Guarded by the `JobSource`'s lock.
+/// back.
+///
+/// Generations that stall (no answer for many times the model's usual answer time) would
+/// otherwise hold a lowered limit full: nine stalled requests under a limit halved to eight
+/// stop the model until time alone raises it, for seconds, while the run's other slots sit
+/// empty. So a request in flight longer than `overdueFactor` times the model's smoothed
+/// answer time (and at least `overdueFloor`) stops counting against the model's limit, as a
+/// TCP sender stops counting a segment in flight once its retransmission timer fires. It
+/// still holds one of the run's `--concurrency` slots. Guarded by the `JobSource`'s lock.
 package struct ModelConcurrency {
     let ceiling: Int
     /// Seconds without a busy answer after which a lowered limit grows by one.
     package static let recoveryInterval = 1.0
-    private var inFlight: [String: Int] = [:]
+    /// A request is overdue after this many times its model's smoothed answer time...
+    package static let overdueFactor = 4.0
+    /// ...and never before this many seconds.
+    package static let overdueFloor = 2.0
+    /// When each request in flight was sent (monotonic seconds), per model.
+    private var inFlight: [String: [Double]] = [:]
     private var limits: [String: Double] = [:]
+    /// Each model's smoothed answer time (seconds), from its successful answers.
+    private var answerTime: [String: Double] = [:]
     /// When each model's limit was last halved: answers to requests sent before then were
     /// already counted in that halving.
     private var halvedAt: [String: Double] = [:]
@@ -25,15 +38,28 @@ package struct ModelConcurrency {
 
     package init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
 
-    package func hasRoom(_ model: String) -> Bool { Double(inFlight[model, default: 0]) < limits[model, default: Double(ceiling)].rounded(.down) }
+    /// Whether the model may have one more request in flight at `now` (overdue ones aside).
+    package func hasRoom(_ model: String, now: Double = MonotonicClock.now()) -> Bool {
+        let limit = limits[model, default: Double(ceiling)].rounded(.down)
+        guard let sent = inFlight[model], Double(sent.count) >= limit else { return true }
+        guard let overdue = overdueAge(model) else { return false }
+        return Double(sent.count { now - $0 < overdue }) < limit
+    }
+
     package func limit(_ model: String) -> Int { Int(limits[model, default: Double(ceiling)]) }
 
-    package mutating func start(_ model: String) { inFlight[model, default: 0] += 1 }
+    package mutating func start(_ model: String, at sentAt: Double) { inFlight[model, default: []].append(sentAt) }
 
-    package mutating func end(_ model: String, succeeded: Bool, now: Double = MonotonicClock.now()) {
-        inFlight[model, default: 1] -= 1
-        guard succeeded, let limit = limits[model] else { return }
-        set(model, limit + 1, now: now)
+    /// The request sent at `sentAt` is over; `succeeded` when its model answered.
+    package mutating func end(_ model: String, sentAt: Double, succeeded: Bool, now: Double = MonotonicClock.now()) {
+        if var sent = inFlight[model], !sent.isEmpty {
+            sent.remove(at: sent.firstIndex(of: sentAt) ?? 0)
+            inFlight[model] = sent.isEmpty ? nil : sent
+        }
+        guard succeeded else { return }
+        let took = max(now - sentAt, 0)
+        answerTime[model] = answerTime[model].map { 0.875 * $0 + 0.125 * took } ?? took
+        if let limit = limits[model] { set(model, limit + 1, now: now) }
     }
 
     /// Halves the model's limit (at least one), once per round of requests: a busy answer
@@ -54,9 +80,20 @@ package struct ModelConcurrency {
         }
     }
 
-    /// When the next lowered limit grows with time; nil when none is lowered.
-    package var nextRecovery: Double? {
-        limits.keys.compactMap { changedAt[$0] }.min().map { $0 + Self.recoveryInterval }
+    /// When, after `now`, a model held back may get room without an answer: a lowered limit
+    /// grows with time, or a request in flight turns overdue. Nil when neither can happen.
+    package func nextRecovery(after now: Double) -> Double? {
+        let growth = limits.keys.compactMap { changedAt[$0] }.min().map { $0 + Self.recoveryInterval }
+        let overdue = inFlight.compactMap { model, sent in
+            overdueAge(model).flatMap { age in sent.lazy.map { $0 + age }.filter { $0 > now }.min() }
+        }.min()
+        return [growth, overdue].compactMap { $0 }.min()
+    }
+
+    /// How long a request of `model` may be in flight before it is overdue; nil before the
+    /// model has answered once (nothing to compare with).
+    private func overdueAge(_ model: String) -> Double? {
+        answerTime[model].map { max(Self.overdueFactor * $0, Self.overdueFloor) }
     }
 
     private mutating func set(_ model: String, _ limit: Double, now: Double) {
@@ -227,7 +264,7 @@ package final class JobSource: @unchecked Sendable {
                 }
                 job.reserved = reserved
                 job.attemptStarted = now
-                modelConcurrency.start(job.model)
+                modelConcurrency.start(job.model, at: now)
                 inProgress += 1
                 rateLimit?.take(at: now)
                 return job
@@ -244,7 +281,7 @@ package final class JobSource: @unchecked Sendable {
             var wakeAt = retries.map { max(idle ? $0.serverNotBefore : $0.notBefore, gate) }.min() ?? .infinity
             if ready.count > readyStart { wakeAt = min(wakeAt, gate) }
             // Work held back by a lowered model limit goes when that limit grows.
-            if ready.count > readyStart || !retries.isEmpty, let recovery = modelConcurrency.nextRecovery { wakeAt = min(wakeAt, max(recovery, gate)) }
+            if ready.count > readyStart || !retries.isEmpty, let recovery = modelConcurrency.nextRecovery(after: now) { wakeAt = min(wakeAt, max(recovery, gate)) }
             if wakeAt.isFinite {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: max(wakeAt - now, 0.001)))
             } else {
@@ -253,33 +290,34 @@ package final class JobSource: @unchecked Sendable {
         }
     }
 
-    /// A retry whose time has come, else the next supplied job (chunks of a narration that
+    /// The next supplied job, else a retry whose time has come (chunks of a narration that
     /// already failed are dropped on the way). Called with the lock held.
     ///
-    /// A retry's backoff spreads the run's retries out while others are sent; when nothing
-    /// is in flight and the server said when to come back (Retry-After), waiting longer only
-    /// leaves the run idle, so the retry due first then goes at that time, alone: the others
-    /// keep their backoff while it is in flight.
+    /// First attempts go before retries: a generation that will stall for its first 20 s
+    /// (or a slow model) is found only by sending it, so every task's first attempt goes out
+    /// as early as the concurrency allows, and the retries, which wait out a backoff anyway,
+    /// fill the slots the supply leaves. A retry's backoff spreads the run's retries out
+    /// while others are sent; when nothing is in flight and the server said when to come
+    /// back (Retry-After), waiting longer only leaves the run idle, so the retry due first
+    /// then goes at that time, alone: the others keep their backoff while it is in flight.
     private func takeDue(at now: Double) -> Job? {
         modelConcurrency.recover(now: now)
-        let idle = inProgress == 0
-        let due = retries.indices.filter {
-            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && modelConcurrency.hasRoom(retries[$0].model)
-        }
-        if let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) {
-            return retries.remove(at: index)
-        }
         while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
         // The first supplied job whose model has room (a throttled model's jobs wait their turn).
-        guard let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && modelConcurrency.hasRoom($0.model) }) else {
+        if let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && modelConcurrency.hasRoom($0.model, now: now) }) {
+            let job = ready[index]
+            if index == readyStart { readyStart += 1 } else { ready.remove(at: index) }
             compactReady()
-            return nil
+            condition.broadcast()  // room for the feed
+            return job
         }
-        let job = ready[index]
-        if index == readyStart { readyStart += 1 } else { ready.remove(at: index) }
         compactReady()
-        condition.broadcast()  // room for the feed
-        return job
+        let idle = inProgress == 0
+        let due = retries.indices.filter {
+            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && modelConcurrency.hasRoom(retries[$0].model, now: now)
+        }
+        guard let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) else { return nil }
+        return retries.remove(at: index)
     }
 
     /// The next supplied job, when it sends nothing (a narration that only joins its kept
@@ -287,10 +325,11 @@ package final class JobSource: @unchecked Sendable {
     /// requests. Called with the lock held.
     private func takeSendingNothing() -> Job? {
         guard readyStart < ready.count, ready[readyStart].sendsNothing else { return nil }
-        let job = ready[readyStart]
+        var job = ready[readyStart]
         readyStart += 1
         compactReady()
-        modelConcurrency.start(job.model)
+        job.attemptStarted = MonotonicClock.now()
+        modelConcurrency.start(job.model, at: job.attemptStarted)
         inProgress += 1
         condition.broadcast()  // room for the feed
         return job
@@ -308,22 +347,30 @@ package final class JobSource: @unchecked Sendable {
     package func finish(_ job: Job, succeeded: Bool) {
         condition.lock()
         inProgress -= 1
-        if !job.parked { modelConcurrency.end(job.model, succeeded: succeeded) }
+        if !job.parked { modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: succeeded) }
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Puts a job back to run again after `delay` seconds, or after `serverDelay` (the
-    /// server's Retry-After, at most `delay`) when nothing else is in flight by then.
+    /// Puts a job back to run again `delay` seconds after its failed attempt was sent, and
+    /// never before `serverDelay` (the server's Retry-After, at most `delay`) from now; the
+    /// retry goes at the end of the Retry-After when nothing else is in flight by then.
+    ///
+    /// The backoff counts from the attempt's start because it exists to space attempts out:
+    /// an attempt that took 20 s to fail (a stalled transfer, a timeout) has spaced itself,
+    /// and waiting its backoff again after it would only lengthen the run's tail. A fast
+    /// failure (a 502 in 200 ms) still waits nearly all of it.
     package func retry(_ job: Job, after delay: Double, serverDelay: Double? = nil) {
         condition.lock()
         var job = job
         let now = MonotonicClock.now()
-        job.notBefore = now + delay
-        job.serverNotBefore = now + min(max(serverDelay ?? delay, 0), delay)
+        let sent = job.attemptStarted > 0 ? min(job.attemptStarted, now) : now
+        let serverWait = max(serverDelay ?? 0, 0)
+        job.notBefore = max(sent + delay, now + serverWait)
+        job.serverNotBefore = serverDelay == nil ? job.notBefore : min(now + serverWait, job.notBefore)
         retries.append(job)
         inProgress -= 1
-        modelConcurrency.end(job.model, succeeded: false)
+        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: false)
         condition.broadcast()
         condition.unlock()
     }
@@ -360,7 +407,7 @@ package final class JobSource: @unchecked Sendable {
     /// until `finish`.
     package func park(_ job: Job) -> Job {
         condition.lock()
-        modelConcurrency.end(job.model, succeeded: true)
+        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: true)
         condition.broadcast()
         condition.unlock()
         var parked = job

@@ -238,7 +238,9 @@ package struct Worker {
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
             slowDown(for: failure, job: job, delay: delay)
-            source.retry(next, after: delay, serverDelay: failure.retryAfter)
+            // Without a Retry-After, a failure that says nothing of the server's health may
+            // be retried at once when nothing else is in flight (see `JobSource.retry`).
+            source.retry(next, after: delay, serverDelay: failure.retryAfter ?? (failure.signalsStrain ? nil : 0))
             onEvent(.retrying(taskID: job.label, attempt: attempts, failure: failure, delay: delay))
         case .failed(let failure):
             recorder.failed(job, attempts: attempts, failure: failure)

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import Tasks
+import Support
+@testable import Runner
+
+/// Issue 13, throughput under faults: first attempts go before retries, a backoff counts
+/// from the failed attempt's start, and a broken answer (not a strained server) is retried
+/// at once when nothing else is in flight.
+@Suite struct RetrySchedulingTests {
+    func job(_ id: String) -> Job {
+        let task = ImageTask(
+            id: id, manifestName: "m", origin: TaskOrigin(file: "m.json", line: 1), output: OutputTarget(folder: "/nonexistent", baseName: id),
+            prompt: "a fox", model: ModelRef("google/gemini-2.5-flash-image")!, aspectRatio: nil, resolution: nil, imageConfig: nil,
+            provider: nil, fallbackModels: nil, inputImages: [], variant: 1)
+        return Job(task: .image(task), key: id, journal: nil, firstStarted: MonotonicClock.now())
+    }
+
+    func source(concurrency: Int) -> JobSource {
+        JobSource(capacity: 16, requestsPerMinute: nil, spending: Spending(cap: nil, catalog: nil), concurrency: concurrency)
+    }
+
+    /// A stall is found only by sending the request that stalls: every first attempt goes as
+    /// early as the concurrency allows, and a retry already due waits for the supply to run dry.
+    @Test func aFirstAttemptGoesBeforeARetryThatIsAlreadyDue() throws {
+        let jobs = source(concurrency: 1)
+        #expect(jobs.supply([job("a"), job("b")]))
+        jobs.endSupply()
+        let a = try #require(jobs.next())
+        #expect(a.task.id == "a")
+        jobs.retry(a, after: 0)
+        #expect(jobs.next()?.task.id == "b", "the retry of a, due at once, went before b's first attempt")
+    }
+
+    /// An attempt that took longer than its backoff to fail has spaced itself out: its retry
+    /// is due as soon as it fails, even while other requests are in flight.
+    @Test func aBackoffCountsFromTheFailedAttemptsStart() throws {
+        let jobs = source(concurrency: 2)
+        #expect(jobs.supply([job("slow"), job("other")]))
+        let slow = try #require(jobs.next())
+        _ = try #require(jobs.next())  // in flight all along: the run is not idle
+        Thread.sleep(forTimeInterval: 1.0)
+        jobs.retry(slow, after: 0.9)
+        jobs.endSupply()
+        let asked = MonotonicClock.now()
+        let again = jobs.next()
+        #expect(again?.task.id == "slow")
+        #expect(MonotonicClock.now() - asked < 0.5, "the retry waited its 0.9 s backoff again after an attempt of 1 s")
+    }
+
+    /// With nothing else in flight, a retry the server named no time for keeps its backoff
+    /// (an outage is outlasted), unless its failure said nothing of the server's health.
+    @Test(arguments: [(nil as Double?, false), (0.0, true)])
+    func aLoneRetryWaivesItsBackoffOnlyWhenToldItMay(serverDelay: Double?, goesAtOnce: Bool) throws {
+        let jobs = source(concurrency: 2)
+        #expect(jobs.supply([job("alone")]))
+        jobs.endSupply()
+        let alone = try #require(jobs.next())
+        jobs.retry(alone, after: 30, serverDelay: serverDelay)
+        let taken = Locked<Job?>(nil)
+        let thread = Thread {
+            let next = jobs.next()
+            taken.withLock { $0 = next }
+        }
+        thread.start()
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect((taken.withLock { $0 } != nil) == goesAtOnce)
+        jobs.stop()
+    }
+
+    @Test func onlyAFailureBeforeAnyAnswerOrAnErrorStatusSignalsStrain() {
+        var cutAfterHeaders = TaskFailure(.transient, cause: .transport(.broken), message: "transfer closed")
+        #expect(cutAfterHeaders.signalsStrain, "cut before any answer named its generation: maybe the server")
+        cutAfterHeaders.generationID = "gen-1"
+        #expect(!cutAfterHeaders.signalsStrain)
+        #expect(TaskFailure(.transient, cause: .api(code: "502"), status: 502, message: "bad gateway").signalsStrain)
+        #expect(TaskFailure(.transient, cause: .transport(.connect), message: "refused").signalsStrain)
+        #expect(!TaskFailure(.transient, cause: .response, message: "truncated JSON").signalsStrain)
+        #expect(!TaskFailure(.noImages, cause: .response, status: 200, message: "no image").signalsStrain)
+    }
+}
