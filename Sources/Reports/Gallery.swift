@@ -18,12 +18,13 @@ public enum Gallery {
 
     public static func write(folder: String, journalPath: String) throws(FileError) {
         let index = try JournalIndex(path: journalPath)
-        let (pages, thumbnails) = render(folder: folder, index: index, pageSize: pageSize)
-        for (number, page) in pages.enumerated() {
-            try FileIO.writeAtomically(Array(page.utf8), to: folder + "/" + pageName(number + 1))
+        // Each page is written as soon as it is made: a folder of 100,000 images never holds
+        // more than one page's sidecars, cards and HTML at a time.
+        let (pageCount, thumbnails) = try render(folder: folder, index: index, pageSize: pageSize) { number, page throws(FileError) in
+            try FileIO.writeAtomically(Array(page.utf8), to: folder + "/" + pageName(number))
         }
         // Pages of a larger gallery before: gone, so no stale page stays reachable by name.
-        var stale = pages.count + 1
+        var stale = pageCount + 1
         while stale > 1, FileIO.exists(folder + "/" + pageName(stale)) {
             unlink(folder + "/" + pageName(stale))
             stale += 1
@@ -39,11 +40,16 @@ public enum Gallery {
     }
 
     package static func pages(folder: String, index: JournalIndex, pageSize: Int = Gallery.pageSize) -> [String] {
-        render(folder: folder, index: index, pageSize: pageSize).pages
+        var pages: [String] = []
+        _ = try? render(folder: folder, index: index, pageSize: pageSize) { _, page throws(FileError) in pages.append(page) }
+        return pages
     }
 
-    /// The pages, and the thumbnails they show (relative to the folder).
-    private static func render(folder: String, index: JournalIndex, pageSize: Int) -> (pages: [String], thumbnails: Set<String>) {
+    /// Makes the pages one at a time and hands each to `emit` (numbered from 1); returns how
+    /// many there were and the thumbnails they show (relative to the folder).
+    private static func render(
+        folder: String, index: JournalIndex, pageSize: Int, emit: (Int, String) throws(FileError) -> Void
+    ) throws(FileError) -> (pageCount: Int, thumbnails: Set<String>) {
         var shown: [(file: JournalEntry.File, entry: JournalEntry)] = []
         var failures: [String] = []
         var totalCost = 0.0
@@ -64,28 +70,28 @@ public enum Gallery {
                 continue
             }
         }
-        // Reading thousands of small sidecars and making thumbnails is most of the work: on
-        // every core at once.
-        let files = shown.map(\.file)
-        let looked = Locked([(JSON?, Thumbnails.Thumbnail?)](repeating: (nil, nil), count: files.count))
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let file = files[index]
-            let value = sidecar(folder + "/" + file.path + ".json")
-            let thumbnail = isAudio(file.path) || isVideo(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
-            looked.withLock { $0[index] = (value, thumbnail) }
-        }
-        let (cards, thumbnails) = looked.withLock { values in
-            (shown.indices.map { card(shown[$0].file, entry: shown[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1, folder: folder) },
-             Set(values.compactMap { $0.1?.path }))
-        }
         let name = FileIO.lastComponent(folder)
-        let pageCount = max(1, (cards.count + pageSize - 1) / pageSize)
-        let summary = "\(cards.count) file\(cards.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), "
+        let pageCount = max(1, (shown.count + pageSize - 1) / pageSize)
+        let summary = "\(shown.count) file\(shown.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), "
             + "cost $\(String(format: "%.4f", totalCost)) · updated \(UTCTime.now())"
-        let pages = (1...pageCount).map { number in
-            let slice = cards[min(cards.count, (number - 1) * pageSize)..<min(cards.count, number * pageSize)]
+        var thumbnails = Set<String>()
+        for number in 1...pageCount {
+            let slice = Array(shown[min(shown.count, (number - 1) * pageSize)..<min(shown.count, number * pageSize)])
+            // Reading the small sidecars and making thumbnails is most of the work: on every
+            // core at once, a page at a time.
+            let looked = Locked([(JSON?, Thumbnails.Thumbnail?)](repeating: (nil, nil), count: slice.count))
+            DispatchQueue.concurrentPerform(iterations: slice.count) { index in
+                let file = slice[index].file
+                let value = sidecar(folder + "/" + file.path + ".json")
+                let thumbnail = isAudio(file.path) || isVideo(file.path) ? nil : Thumbnails.thumbnail(folder: folder, file: file.path, sha256: file.sha256)
+                looked.withLock { $0[index] = (value, thumbnail) }
+            }
+            let cards = looked.withLock { values in
+                for value in values { if let path = value.1?.path { thumbnails.insert(path) } }
+                return slice.indices.map { card(slice[$0].file, entry: slice[$0].entry, sidecar: values[$0].0, thumbnail: values[$0].1, folder: folder) }
+            }
             var page = head(name) + "<h1>\(escape(name))</h1>\n<p>\(summary)</p>\n" + navigation(number, of: pageCount)
-            page += "<div class=\"grid\">\n" + slice.joined(separator: "\n") + "\n</div>\n"
+            page += "<div class=\"grid\">\n" + cards.joined(separator: "\n") + "\n</div>\n"
             if number == 1, !index.videoJobs.isEmpty {
                 let items = index.videoJobs.keys.sorted().map { key -> String in
                     let job = index.videoJobs[key]!
@@ -95,9 +101,9 @@ public enum Gallery {
                 page += "<h2>Pending</h2>\n<ul>\n" + items.joined(separator: "\n") + "\n</ul>\n"
             }
             if number == 1, !failures.isEmpty { page += "<h2>Failures</h2>\n<ul class=\"failed\">\n" + failures.joined(separator: "\n") + "\n</ul>\n" }
-            return page + navigation(number, of: pageCount) + "</body></html>\n"
+            try emit(number, page + navigation(number, of: pageCount) + "</body></html>\n")
         }
-        return (pages, thumbnails)
+        return (pageCount, thumbnails)
     }
 
     private static func head(_ name: String) -> String {

@@ -56,20 +56,25 @@ public enum ResultsCSV {
     /// What each task's journal says, by folder and task id: a task's line is made from it
     /// as the task comes (a results file of a hundred thousand rows is written as it goes).
     public struct Statuses {
-        private var byID: [String: [String: (entry: JournalEntry?, kept: KeptRecord?)]] = [:]
+        private let indexes: [String: JournalIndex]
+        /// By folder and task id: the journal keys of the task's last outcome and of its last
+        /// `kept` record (keys, not copies of the records: a hundred thousand of those add up).
+        private var byID: [String: [String: (entry: String?, kept: String?)]] = [:]
         private var videos: [String: [String: VideoJobRecord]] = [:]
 
         public init(indexes: [String: JournalIndex]) {
+            self.indexes = indexes
             for (folder, index) in indexes {
                 for record in index.videoJobs.values {
                     // Two open jobs of one id (an earlier version's, and the task's own): the later.
                     if let other = videos[folder]?[record.taskID], (other.since ?? "") > (record.since ?? "") { continue }
                     videos[folder, default: [:]][record.taskID] = record
                 }
-                var latest: [String: (entry: JournalEntry?, kept: KeptRecord?)] = [:]
+                var latest: [String: (entry: String?, kept: String?)] = [:]
+                latest.reserveCapacity(index.order.count)
                 for key in index.order {
-                    if let entry = index.entries[key] { latest[entry.taskID] = (entry, nil) }
-                    if let kept = index.kept[key] { latest[kept.taskID] = (latest[kept.taskID]?.entry, kept) }
+                    if let entry = index.entries[key] { latest[entry.taskID] = (key, nil) }
+                    if let kept = index.kept[key] { latest[kept.taskID] = (latest[kept.taskID]?.entry, key) }
                 }
                 byID[folder] = latest
             }
@@ -78,11 +83,13 @@ public enum ResultsCSV {
         /// `task`'s line: its columns under `columnNames`, its files, status, cost and error.
         public func line(for task: Task, columnNames: [String], into out: inout [UInt8]) {
             let values = Dictionary(task.columns.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-            let record = byID[task.folder]?[task.id]
-            var (files, status, cost, error) = describe(record?.entry, kept: record?.kept)
+            let keys = byID[task.folder]?[task.id]
+            let index = indexes[task.folder]
+            let entry = keys?.entry.flatMap { index?.entries[$0] }
+            var (files, status, cost, error) = describe(entry, kept: keys?.kept.flatMap { index?.kept[$0] })
             // An open job older than the task's last outcome is an earlier version's: the
             // outcome stands (the run collects that job into superseded/).
-            if let video = videos[task.folder]?[task.id], !((record?.entry?.time ?? "") > (video.since ?? "")) {
+            if let video = videos[task.folder]?[task.id], !((entry?.time ?? "") > (video.since ?? "")) {
                 // A video job submitted and not collected yet, or a submit of uncertain fate.
                 (files, cost) = ("", "")
                 status = video.hasJob ? "pending" : "uncertain"
