@@ -62,6 +62,11 @@ public struct JournalIndex: Sendable {
             entries.reserveCapacity(snapshot.entries.count)
             order.reserveCapacity(snapshot.entries.count)
             for (key, entry) in snapshot.entries where entries.updateValue(entry, forKey: key) == nil { order.append(key) }
+            for (key, record) in snapshot.videoJobs {
+                if entries[key] == nil && !videoKeys.contains(key) { order.append(key) }
+                videoJobs[key] = record
+                videoKeys.insert(key)
+            }
             covered = snapshot.covered
         }
         entries.reserveCapacity(entries.count + max(0, (FileIO.size(path) ?? 0) - covered) / 400)

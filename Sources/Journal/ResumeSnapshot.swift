@@ -1,4 +1,5 @@
 import Files
+import JSON
 import Glibc
 
 /// A compact copy of what a journal says about its finished tasks, written beside it
@@ -14,8 +15,11 @@ import Glibc
 ///
 /// Layout: a header `mediabatch-journal-index<TAB>1<TAB><inode><TAB><covered bytes>`, then
 /// one line per task whose last outcome is `done`: its key, then path, size, mtime (`-`
-/// when none) and SHA-256 of each file, all tab-separated; and one line `<key><TAB>!refused`
-/// per task whose last outcome was a refusal.
+/// when none) and SHA-256 of each file, all tab-separated; one line `<key><TAB>!refused`
+/// per task whose last outcome was a refusal; and one line `<key><TAB>!video<TAB><record>`
+/// per video job still open (submitted, submitting or uncertain), `<record>` being a compact
+/// journal record of it (JSON escapes every tab and line break). A reader before the `!video`
+/// lines finds such a line malformed and reads the journal instead, as it should.
 package enum ResumeSnapshot {
     package static let magic = "mediabatch-journal-index"
 
@@ -25,19 +29,25 @@ package enum ResumeSnapshot {
 
     /// The done entries and the journal length they cover, or nil when there is no usable
     /// snapshot for the journal as it is now.
-    package static func load(journal: String) -> (entries: [(key: String, entry: JournalEntry)], covered: Int)? {
+    package static func load(journal: String) -> Loaded? {
         var info = stat()
         guard stat(journal, &info) == 0, let bytes = try? FileIO.readAll(path(forJournal: journal), limit: 1 << 30) else { return nil }
-        return bytes.withUnsafeBytes { raw -> (entries: [(key: String, entry: JournalEntry)], covered: Int)? in
+        return bytes.withUnsafeBytes { raw -> Loaded? in
             var lines = Lines(raw)
             guard let header = lines.next()?.fields, header.count == 4, header[0] == magic, header[1] == "1",
                 let inode = UInt64(header[2]), let covered = Int(header[3]),
                 inode == UInt64(info.st_ino), covered <= Int(info.st_size)
             else { return nil }
             var entries: [(key: String, entry: JournalEntry)] = []
+            var videoJobs: [(key: String, record: VideoJobRecord)] = []
             entries.reserveCapacity(raw.count / 200)
             while let line = lines.next() {
                 let fields = line.fields
+                if fields.count == 3 && fields[1] == "!video" {
+                    guard let record = try? JSONEncoding.parse(Array(fields[2].utf8), source: journal), record["event"] != nil else { return nil }
+                    videoJobs.append((fields[0], VideoJobRecord.next(after: nil, record)))
+                    continue
+                }
                 if fields.count == 2 && fields[1] == "!refused" {
                     entries.append((fields[0], JournalEntry(
                         state: .failed, taskID: "?", files: [], attempts: 0, message: nil, kind: "refused", status: nil, cost: nil, time: nil)))
@@ -55,8 +65,16 @@ package enum ResumeSnapshot {
                     state: .done, taskID: "?", files: files, attempts: 0, message: nil, kind: nil, status: nil, cost: nil, time: nil)))
             }
             guard lines.complete else { return nil }
-            return (entries, covered)
+            return Loaded(entries: entries, videoJobs: videoJobs, covered: covered)
         }
+    }
+
+    /// What a snapshot holds: the tasks done or refused, the video jobs still open (in the
+    /// journal's order), and the journal length they cover.
+    package struct Loaded {
+        package let entries: [(key: String, entry: JournalEntry)]
+        package let videoJobs: [(key: String, record: VideoJobRecord)]
+        package let covered: Int
     }
 
     /// Brings the snapshot of `journal` up to date when records were appended since it was
@@ -88,9 +106,6 @@ package enum ResumeSnapshot {
     package static func write(_ index: JournalIndex, journal: String, covered: Int) throws(FileError) {
         var info = stat()
         guard stat(journal, &info) == 0 else { return }
-        // Video jobs still open are not in the snapshot's format: leave the older snapshot
-        // (it covers less), so the next run reads their records from the journal itself.
-        guard index.videoJobs.isEmpty else { return }
         // A path with a tab or a line break cannot be written in this format: checked first.
         for entry in index.entries.values where entry.state == .done {
             guard !entry.files.contains(where: { $0.path.contains(where: { $0 == "\t" || $0.isNewline }) }) else { return }
@@ -105,6 +120,10 @@ package enum ResumeSnapshot {
             text.removeAll(keepingCapacity: true)
         }
         for key in index.order {
+            if let job = index.videoJobs[key] {
+                // The record that brings the job back as it is (`VideoJobRecord.next`).
+                text += key + "\t!video\t" + String(decoding: JSONEncoding.encode(.object(job.snapshotRecord)), as: UTF8.self) + "\n"
+            }
             guard let entry = index.entries[key] else { continue }
             if entry.state == .failed && entry.kind == "refused" {
                 text += key + "\t!refused\n"

@@ -49,6 +49,21 @@ public struct VideoJobRecord: Sendable, Equatable {
         return next
     }
 
+    /// A journal record that `next(after: nil, _)` turns back into this one (for the resume
+    /// snapshot, which carries open jobs).
+    package var snapshotRecord: JSONObject {
+        var record: JSONObject = ["event": .string(state.rawValue), "task": .string(taskID)]
+        record["job"] = jobID.map(JSON.string)
+        record["polling"] = pollingURL.map(JSON.string)
+        record["generation"] = generationID.map(JSON.string)
+        record["estimate"] = estimate.map(JSON.double)
+        record["model"] = model.map(JSON.string)
+        record["manifest"] = manifest.map(JSON.string)
+        record["time"] = since.map(JSON.string)
+        record["message"] = message.map(JSON.string)
+        return record
+    }
+
     package init(
         state: State, taskID: String, jobID: String?, pollingURL: String?, generationID: String?, estimate: Double?, since: String?,
         message: String?

@@ -166,7 +166,7 @@ struct VideoTaskTests {
         #expect(v1.durationSeconds == 90)
     }
 
-    @Test("The journal keeps a submitted job until its outcome; no snapshot covers an open job")
+    @Test("The journal keeps a submitted job until its outcome; the resume snapshot carries open jobs")
     func journalRecords() throws {
         let folder = TempFolder()
         defer { folder.remove() }
@@ -185,8 +185,17 @@ struct VideoTaskTests {
         #expect(index.videoJobs["k2"]?.isUncertain == true && index.videoJobs["k2"]?.since != nil)
         #expect(index.videoJobs["k3"]?.isUncertain == true, "a submit with no answer journaled (a crash) is uncertain")
         #expect(index.videoJobs["k4"] == nil, "an error answer made no job: not uncertain")
+        // The snapshot carries the open jobs (before, any open job kept the snapshot from
+        // being written, and every rerun parsed the whole journal with jansson).
         ResumeSnapshot.refresh(journal: path)
-        #expect(!FileManager.default.fileExists(atPath: ResumeSnapshot.path(forJournal: path)))
+        let snapshot = try #require(ResumeSnapshot.load(journal: path))
+        #expect(snapshot.videoJobs.map(\.key) == ["k1", "k2", "k3"])
+        #expect(Dictionary(uniqueKeysWithValues: snapshot.videoJobs.map { ($0.key, $0.record) }) == index.videoJobs)
+        let resumed = try JournalIndex(path: path, outcomesOnly: true)
+        #expect(resumed.videoJobs == index.videoJobs)
+        // (A snapshot covers outcomes and open jobs only: k4, whose submit was answered with
+        // an error, has neither.)
+        #expect(resumed.order == ["k1", "k2", "k3"])
 
         try journal.done(key: "k1", taskID: "a", files: [], cost: 0.8, generationID: "gen-1", attempts: 1, seconds: 1)
         try journal.failed(key: "k2", taskID: "b", failure: TaskFailure(.permanent, cause: .plan, message: "x"), attempts: 1)
