@@ -113,7 +113,7 @@ struct DryRun {
             case .file(let failure): throw CommandFailure.data(failure.description)
             }
         }
-        for warning in plan.validationWarnings { Terminal.error("warning: \(warning)") }
+        Terminal.warn(plan.validationWarnings)
         if rows.contains(where: { $0.dependent != nil }) {
             let toRun = Set(selection.entries.flatMap { $0.tasks.map { FolderKey(folder: $0.folder, key: $0.key) } })
             let kept = Set(selection.kept.map { FolderKey(folder: $0.task.folder, key: $0.task.key) })

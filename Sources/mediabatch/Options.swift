@@ -107,7 +107,7 @@ struct ManifestOptions: ParsableArguments {
             let plan = try BatchPlan(
                 paths: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits,
                 context: context(configRoots: configuration?.inputRoots ?? []), visit: visit)
-            for warning in plan.warnings + plan.validationWarnings { Terminal.error("warning: \(warning)") }
+            Terminal.warn(plan.warnings + plan.validationWarnings)
             return plan
         } catch {
             throw CommandFailure.manifest(error)
@@ -119,7 +119,7 @@ struct ManifestOptions: ParsableArguments {
         let plan = BatchPlan(
             loading: manifests, outputRoot: root(configuration), defaultsFile: defaults, catalog: catalog, limits: limits,
             context: context(configRoots: configuration?.inputRoots ?? []))
-        for warning in plan.warnings { Terminal.error("warning: \(warning)") }
+        Terminal.warn(plan.warnings)
         return plan
     }
 
@@ -146,7 +146,7 @@ struct ManifestOptions: ParsableArguments {
                 let selection = try prepare(plan)
                 let invalid = problems.isEmpty ? nil : ManifestError(issues: problems)
                 if let invalid { Terminal.error("--keep-going: skipping invalid manifests:\n\(invalid)") }
-                for warning in plan.warnings + plan.validationWarnings { Terminal.error("warning: \(warning)") }
+                Terminal.warn(plan.warnings + plan.validationWarnings)
                 return (plan, selection, invalid)
             } catch {
                 guard case .manifest(let error) = error else { throw CommandFailure.file(failureOf(error)) }

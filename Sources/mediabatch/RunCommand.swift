@@ -192,7 +192,7 @@ struct RunCommand: ParsableCommand {
                 case .file(let failure): throw CommandFailure.file(failure)
                 }
             }
-            for warning in plan.validationWarnings { Terminal.error("warning: \(warning)") }
+            Terminal.warn(plan.validationWarnings)
         }
         // One lock per output folder: runs writing other folders of the root go on beside it.
         let locks = try RunLocks.take(folders: selection.folders, shard: options.shard)

@@ -1,4 +1,5 @@
 import Foundation
+import ManifestDiagnostics
 import Support
 
 /// Everything the command prints goes through here: messages on stderr, results on stdout.
@@ -9,6 +10,12 @@ enum Terminal {
     /// Counts the writes; its lock keeps them whole. (Not `Locked(())`: ThreadSanitizer files
     /// an access to a zero-sized state at the object's start, and reports a false race.)
     private static let writing = Locked(0)
+
+    /// Tells each of `warnings` on stderr, one `warning:` line each: what every command says
+    /// of a plan it loaded or validated.
+    static func warn(_ warnings: [ManifestIssue]) {
+        for warning in warnings { error("warning: \(warning)") }
+    }
 
     static func error(_ message: String) { standardError("mediabatch: " + message.replacingOccurrences(of: "\n", with: "\nmediabatch: ")) }
 
