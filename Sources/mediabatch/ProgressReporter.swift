@@ -113,6 +113,9 @@ final class ProgressReporter: Sendable {
             print("stopping: \(reason)", &state)
         case .journalError(let message):
             print("journal: \(message)", &state)
+        case .billed(_, let cost):
+            state.cost += cost
+            redraw(&state, force: true)
         case .pacing(let perMinute):
             if !quiet { print("OpenRouter limits this key to \(perMinute) requests a minute: pacing to that", &state) }
         }
@@ -212,7 +215,9 @@ final class ProgressReporter: Sendable {
             lines.append(row("output folder", "done", "failed", "cost"))
             for (folder, name) in zip(folders.keys.sorted(), names) {
                 let outcomes = folders[folder]!
-                let cost = outcomes.reduce(0.0) { total, outcome in
+                // The done tasks' costs and the failed attempts paid all the same: what the
+                // closing line and report.json count for the folder.
+                let cost = outcomes.reduce(summary.billedByFolder[folder] ?? 0) { total, outcome in
                     if case .done(_, let cost, _) = outcome.result { return total + (cost ?? 0) }
                     return total
                 }

@@ -52,6 +52,30 @@ import TestSupport
         #expect(capture.lines.count == after, "the timer drew after finish")
     }
 
+    /// Issue 13, one spent figure: a failed attempt billed all the same (its cost known only
+    /// once `/generation` answers) moves the live figure, and the per-folder table of the
+    /// closing lines counts it, as the closing line and report.json do.
+    @Test func paidFailedAttemptsCountOnTheLiveLineAndInTheFolderTable() throws {
+        let capture = Capture()
+        let reporter = ProgressReporter(quiet: false, live: true, tick: 10, write: capture.write)
+        reporter.begin(expected: 2)
+        var done = outcome("a", .done(files: [], cost: 0.5, generationID: nil))
+        done.folder = "/out/one"
+        reporter.handle(.finished(done))
+        reporter.handle(.billed(taskID: "b", cost: 0.25))
+        #expect(capture.lines.last?.contains("$0.7500") == true, "\(capture.lines.last ?? "")")
+        var failed = outcome("b", .failed(TaskFailure(.permanent, cause: .response, message: "no")))
+        failed.folder = "/out/two"
+        var summary = RunSummary()
+        summary.outcomes = [done, failed]
+        summary.billedByFolder = ["/out/two": 0.25]
+        summary.cost = 0.75
+        reporter.finish(summary)
+        let table = capture.lines.joined(separator: "\n")
+        let two = try #require(table.components(separatedBy: "\n").first { $0.hasPrefix("/out/two") || $0.contains("two ") })
+        #expect(two.hasSuffix("$0.2500"), "\(table)")
+    }
+
     @Test func theRateCountsOnlyTasksDone() {
         let capture = Capture()
         let reporter = ProgressReporter(quiet: false, live: true, tick: 10, write: capture.write)

@@ -54,6 +54,7 @@ package final class OutcomeRecorder: Sendable {
             summary.billedAttempts += 1
             summary.billedByFolder[job.task.output.folder, default: 0] += cost
         }
+        onEvent(.billed(taskID: job.task.id, cost: cost))
     }
 
     /// `returned`: what came back for each image (pixel size, format, a mismatch with the ask).
@@ -147,6 +148,7 @@ package final class OutcomeRecorder: Sendable {
             if let cost, cost > 0 { summary.billedByFolder[superseded.folder, default: 0] += cost }
             summary.supersededVideos.append(outcome)
         }
+        if let cost, cost > 0 { onEvent(.billed(taskID: superseded.record.taskID, cost: cost)) }
     }
 
     /// An earlier version's job still running: left open in the journal for a later run.
@@ -198,6 +200,7 @@ package final class OutcomeRecorder: Sendable {
             summary.failures.append(outcome)
             summary.outcomes.append(outcome)
         }
+        if let cost, cost > 0 { onEvent(.billed(taskID: taskID, cost: cost)) }
         onEvent(.finished(outcome))
         // Its dependents fail after it, in the journal and on the screen.
         chains?.settle(taskID, .failed(failure), source: source, recorder: self)

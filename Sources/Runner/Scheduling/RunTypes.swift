@@ -94,6 +94,10 @@ public enum RunEvent: Sendable {
     /// A video task's job was submitted (or found submitted by an earlier run) and is polled
     /// until it renders: no request is in flight for it meanwhile. Its `finished` ends it.
     case videoRendering(taskID: String)
+    /// Dollars paid beside a done task's own cost (a failed attempt billed all the same, a
+    /// failed task's answer, an earlier version's video job collected): the live spent figure
+    /// counts them as they become known, so it ends where the closing line does.
+    case billed(taskID: String, cost: Double)
 }
 
 extension RunOptions {
