@@ -230,7 +230,9 @@ public final class HTTPConnection {
         default: kind = .transport
         }
         // The headers that arrived before the failure: they can name what was started (and billed).
-        return HTTPError(kind: kind, url: url, detail: detail, headers: sink.headers)
+        var error = HTTPError(kind: kind, url: url, detail: detail, headers: sink.headers)
+        error.answerBegan = sink.answerBegan
+        return error
     }
 }
 
@@ -270,6 +272,9 @@ private final class ResponseSink {
     package var stream: ((UnsafeRawBufferPointer) -> Bool)?
     /// The status of the response being received (from its status line).
     private var status = 0
+    /// A 2xx answer's body had begun: bytes other than the whitespace a server sends to keep
+    /// a waiting connection open (OpenRouter's newlines while a chat generation runs).
+    package private(set) var answerBegan = false
 
     package init(maxBytes: Int, abortSignal: AbortSignal?, body: ByteArray, idleLimit: Double?) {
         self.maxBytes = maxBytes
@@ -295,6 +300,9 @@ private final class ResponseSink {
     }
 
     package func receiveBody(_ data: UnsafeMutablePointer<CChar>, _ length: Int) -> Int {
+        if !answerBegan, (200..<300).contains(status) {
+            answerBegan = UnsafeRawBufferPointer(start: data, count: length).contains { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+        }
         if let stream, (200..<300).contains(status) {
             return stream(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
         }

@@ -97,6 +97,9 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     /// Headers of the answer that had arrived when the transfer failed (lower-case names;
     /// empty when none had).
     public let headers: [(name: String, value: String)]
+    /// A 2xx answer had begun to arrive (more than keep-alive whitespace) when the transfer
+    /// failed: the server answered, and the answer broke on its way.
+    public var answerBegan = false
 
     public var description: String {
         switch kind {

@@ -217,7 +217,13 @@ public struct OpenRouterClient: Sendable {
         case .aborted: return TaskFailure(.interrupted, cause: .interrupted, message: "stopped while the request was in flight")
         case .connect: return TaskFailure(.transient, cause: .transport(.connect), message: error.description)
         case .timeout: return TaskFailure(.transient, cause: .transport(.timeout), message: error.description)
-        case .transport: return TaskFailure(.transient, cause: .transport(.broken), message: error.description)
+        case .transport:
+            // A Retry-After that arrived before the transfer broke still holds.
+            var failure = TaskFailure(
+                .transient, cause: .transport(.broken), message: error.description,
+                retryAfter: HTTPResponseHead(status: 0, headers: error.headers).retryAfter)
+            failure.answerBegan = error.answerBegan
+            return failure
         }
     }
 }

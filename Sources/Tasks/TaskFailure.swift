@@ -88,6 +88,9 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public var billedCost: Double?
     /// The model's reason, for a refusal (`content_filter`, `IMAGE_SAFETY`, moderation reasons).
     public var refusal: String?
+    /// For a broken transfer: a 2xx answer's body had begun to arrive (more than keep-alive
+    /// whitespace) before it broke.
+    public var answerBegan = false
 
     public init(_ kind: Kind, cause: Cause, status: Int? = nil, message: String, retryAfter: Double? = nil, details: [String: String] = [:]) {
         self.kind = kind
@@ -107,20 +110,24 @@ public struct TaskFailure: Error, Sendable, CustomStringConvertible {
         copy.generationID = generationID
         copy.billedCost = billedCost
         copy.refusal = refusal
+        copy.answerBegan = answerBegan
         return copy
     }
 
-    /// Whether the failure says the server, or the way to it, is struggling: an error status
-    /// (overload, outage), a connection refused or timed out, a transfer cut before any answer
-    /// began. A retry of such a failure keeps its backoff even when nothing else is in flight,
-    /// so a short outage is outlasted instead of met again at once. An answer that began and
-    /// then broke (cut after its headers named the generation, truncated, malformed, without
-    /// an image) says nothing of the server's health: waiting after it only idles the run.
+    /// Whether the failure says the server, or the way to it, may be struggling: an error
+    /// status (overload, outage), a connection refused or timed out, a transfer cut before a
+    /// 2xx answer's body began (headers and keep-alive newlines are not an answer: OpenRouter
+    /// sends them while the model still works), an answer without an image (a model warming
+    /// up). A retry of such a failure keeps its backoff even when nothing else is in flight,
+    /// so a short outage is outlasted instead of met again at once. A 2xx answer that began
+    /// and broke (cut mid-body, truncated, malformed) says nothing of the server's health:
+    /// waiting after it only idles the run.
     public var signalsStrain: Bool {
+        if kind == .noImages { return true }
         switch cause {
         case .response: return false
-        case .transport(.broken): return generationID == nil
-        default: return kind != .noImages
+        case .transport(.broken): return !answerBegan
+        default: return true
         }
     }
 

@@ -41,6 +41,24 @@ import Runner
         #expect(limits.nextRecovery(after: 1000) == nil)
     }
 
+    /// Only requests sent and answered teach the answer time: a narration that only joined
+    /// kept chunks (an instant "answer") must not make every real request look overdue.
+    @Test func anAnswerThatSentNothingTeachesNoAnswerTime() {
+        var limits = ModelConcurrency(ceiling: 4)
+        limits.start("tts", at: 0)
+        limits.end("tts", sentAt: 0, succeeded: true, now: 60)  // a real 60 s answer
+        for join in 0..<10 {  // ten narrations that only joined kept chunks
+            limits.start("tts", at: 100 + Double(join) * 0.01)
+            limits.end("tts", sentAt: 100 + Double(join) * 0.01, succeeded: true, learns: false, now: 100.001 + Double(join) * 0.01)
+        }
+        limits.halve("tts", sentAt: 100, now: 101)
+        limits.halve("tts", sentAt: 102, now: 103)  // limit 1
+        limits.start("tts", at: 110)
+        // 60 s smoothed: overdue after 240 s, so at 200 s the request still counts.
+        #expect(!limits.hasRoom("tts", now: 200))
+        #expect(limits.hasRoom("tts", now: 351))
+    }
+
     @Test func neverBelowOne() {
         var limits = ModelConcurrency(ceiling: 4)
         for step in 0..<10 { limits.halve("m", sentAt: Double(step), now: Double(step) + 0.5) }
@@ -69,6 +87,9 @@ import Runner
         #expect(!limits.hasRoom("m", now: 3.5))
         #expect(limits.nextRecovery(after: 3.5) == 4)  // now the stalled ones turning overdue
         #expect(limits.hasRoom("m", now: 4.01))
+        // After a 402 about credit held in flight, a stalled request holds its credit: it counts.
+        limits.halve("m", sentAt: 4.5, now: 5, inFlightBudget: true)
+        #expect(!limits.hasRoom("m", now: 60))
         // A model that never answered has nothing to compare with: nothing is overdue.
         limits.start("fresh", at: 0)
         for _ in 0..<15 { limits.start("fresh", at: 0) }

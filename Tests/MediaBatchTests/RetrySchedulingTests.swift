@@ -16,8 +16,8 @@ import Support
         return Job(task: .image(task), key: id, journal: nil, firstStarted: MonotonicClock.now())
     }
 
-    func source(concurrency: Int) -> JobSource {
-        JobSource(capacity: 16, requestsPerMinute: nil, spending: Spending(cap: nil, catalog: nil), concurrency: concurrency)
+    func source(concurrency: Int, retryPatience: Double = 60) -> JobSource {
+        JobSource(capacity: 16, requestsPerMinute: nil, spending: Spending(cap: nil, catalog: nil), concurrency: concurrency, retryPatience: retryPatience)
     }
 
     /// A stall is found only by sending the request that stalls: every first attempt goes as
@@ -68,14 +68,36 @@ import Support
         jobs.stop()
     }
 
-    @Test func onlyAFailureBeforeAnyAnswerOrAnErrorStatusSignalsStrain() {
-        var cutAfterHeaders = TaskFailure(.transient, cause: .transport(.broken), message: "transfer closed")
-        #expect(cutAfterHeaders.signalsStrain, "cut before any answer named its generation: maybe the server")
-        cutAfterHeaders.generationID = "gen-1"
-        #expect(!cutAfterHeaders.signalsStrain)
+    @Test func onlyA2xxAnswerThatBeganAndBrokeSaysNothingOfTheServersHealth() {
+        var cut = TaskFailure(.transient, cause: .transport(.broken), message: "transfer closed")
+        cut.generationID = "gen-1"
+        #expect(cut.signalsStrain, "headers and keep-alive newlines only: OpenRouter sends them while the model works")
+        cut.answerBegan = true
+        #expect(!cut.signalsStrain)
         #expect(TaskFailure(.transient, cause: .api(code: "502"), status: 502, message: "bad gateway").signalsStrain)
         #expect(TaskFailure(.transient, cause: .transport(.connect), message: "refused").signalsStrain)
+        #expect(TaskFailure(.transient, cause: .transport(.timeout), message: "timed out").signalsStrain)
         #expect(!TaskFailure(.transient, cause: .response, message: "truncated JSON").signalsStrain)
-        #expect(!TaskFailure(.noImages, cause: .response, status: 200, message: "no image").signalsStrain)
+        #expect(TaskFailure(.noImages, cause: .response, status: 200, message: "no image").signalsStrain, "a model warming up")
+    }
+
+    /// First attempts first, but not forever: a retry that has waited its patience (the run's
+    /// `--retry-max-delay`) past its time goes before the rest of a long supply.
+    @Test func aRetryDueForItsPatienceGoesBeforeNewWork() throws {
+        let jobs = source(concurrency: 1, retryPatience: 2)
+        #expect(jobs.supply((0..<8).map { job("t\($0)") }))
+        let first = try #require(jobs.next())
+        jobs.retry(first, after: 0)
+        var order: [String] = []
+        let started = MonotonicClock.now()
+        while order.last != first.task.id, let next = jobs.next() {
+            order.append(next.task.id)
+            if next.task.id != first.task.id { Thread.sleep(forTimeInterval: 0.5) }  // a 0.5 s answer
+            jobs.finish(next, succeeded: true)
+            #expect(MonotonicClock.now() - started < 10)
+        }
+        // Due at once, it waited 2 s (four answers of 0.5 s), then went before t5..t7.
+        #expect(order == ["t1", "t2", "t3", "t4", "t0"], "\(order)")
+        jobs.stop()
     }
 }

@@ -57,7 +57,9 @@ public final class BatchRunner: Sendable {
         let spending = Spending(
             cap: options.budget(spentBefore: selection.spentBefore), catalog: plan.catalog,
             earlierMeanCost: selection.alreadyDone > 0 && selection.spentBefore > 0 ? selection.spentBefore / Double(selection.alreadyDone) : nil)
-        let source = JobSource(capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers)
+        let source = JobSource(
+            capacity: 2 * workers, requestsPerMinute: options.requestsPerMinute, spending: spending, concurrency: workers,
+            retryPatience: options.retryMaxDelay)
         // The gallery's thumbnails are made as the images arrive, not all at the end.
         let thumbnails = options.gallery ? ThumbnailQueue() : nil
         let onEvent: @Sendable (RunEvent) -> Void = { [onEvent] event in

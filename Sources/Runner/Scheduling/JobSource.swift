@@ -16,7 +16,11 @@ import Tasks
 /// empty. So a request in flight longer than `overdueFactor` times the model's smoothed
 /// answer time (and at least `overdueFloor`) stops counting against the model's limit, as a
 /// TCP sender stops counting a segment in flight once its retransmission timer fires. It
-/// still holds one of the run's `--concurrency` slots. Guarded by the `JobSource`'s lock.
+/// still holds one of the run's `--concurrency` slots. Not after a 402 about credit held by
+/// requests in flight, though: a stalled request holds its credit all the same, so then every
+/// request counts until the limit is back to full. The answer time is learnt only from
+/// requests that were sent and answered (not from a narration that only joined kept chunks,
+/// a video job found submitted, or a chunk dropped unsent). Guarded by the `JobSource`'s lock.
 package struct ModelConcurrency {
     let ceiling: Int
     /// Seconds without a busy answer after which a lowered limit grows by one.
@@ -35,6 +39,8 @@ package struct ModelConcurrency {
     private var halvedAt: [String: Double] = [:]
     /// When each lowered limit last changed (the growth with time counts from there).
     private var changedAt: [String: Double] = [:]
+    /// Models lowered for the key's credit held in flight: every request counts (see above).
+    private var countsEveryRequest = Set<String>()
 
     package init(ceiling: Int) { self.ceiling = max(ceiling, 1) }
 
@@ -42,7 +48,7 @@ package struct ModelConcurrency {
     package func hasRoom(_ model: String, now: Double = MonotonicClock.now()) -> Bool {
         let limit = limits[model, default: Double(ceiling)].rounded(.down)
         guard let sent = inFlight[model], Double(sent.count) >= limit else { return true }
-        guard let overdue = overdueAge(model) else { return false }
+        guard !countsEveryRequest.contains(model), let overdue = overdueAge(model) else { return false }
         return Double(sent.count { now - $0 < overdue }) < limit
     }
 
@@ -50,15 +56,18 @@ package struct ModelConcurrency {
 
     package mutating func start(_ model: String, at sentAt: Double) { inFlight[model, default: []].append(sentAt) }
 
-    /// The request sent at `sentAt` is over; `succeeded` when its model answered.
-    package mutating func end(_ model: String, sentAt: Double, succeeded: Bool, now: Double = MonotonicClock.now()) {
-        if var sent = inFlight[model], !sent.isEmpty {
-            sent.remove(at: sent.firstIndex(of: sentAt) ?? 0)
+    /// The request sent at `sentAt` is over; `succeeded` when its model answered, `learns`
+    /// when that answer's time says how long the model takes (a request really sent).
+    package mutating func end(_ model: String, sentAt: Double, succeeded: Bool, learns: Bool = true, now: Double = MonotonicClock.now()) {
+        if var sent = inFlight[model], let index = sent.firstIndex(of: sentAt) {
+            sent.remove(at: index)
             inFlight[model] = sent.isEmpty ? nil : sent
         }
         guard succeeded else { return }
-        let took = max(now - sentAt, 0)
-        answerTime[model] = answerTime[model].map { 0.875 * $0 + 0.125 * took } ?? took
+        if learns {
+            let took = max(now - sentAt, 0)
+            answerTime[model] = answerTime[model].map { 0.875 * $0 + 0.125 * took } ?? took
+        }
         if let limit = limits[model] { set(model, limit + 1, now: now) }
     }
 
@@ -66,7 +75,10 @@ package struct ModelConcurrency {
     /// to a request sent before the last halving (`sentAt`, monotonic seconds) was part of
     /// the same overload, and halving again for it would take 16 requests down to 1 on one
     /// burst (TCP's congestion control decreases once per window for the same reason).
-    package mutating func halve(_ model: String, sentAt: Double, now: Double) {
+    /// `inFlightBudget`: the key's credit held by requests in flight was short (then stalled
+    /// requests count too, until the limit is full again).
+    package mutating func halve(_ model: String, sentAt: Double, now: Double, inFlightBudget: Bool = false) {
+        if inFlightBudget { countsEveryRequest.insert(model) }
         if let last = halvedAt[model], sentAt < last { return }
         set(model, max(1, limits[model, default: Double(ceiling)] / 2), now: now)
         halvedAt[model] = now
@@ -100,6 +112,7 @@ package struct ModelConcurrency {
         if limit >= Double(ceiling) {
             limits[model] = nil
             changedAt[model] = nil
+            countsEveryRequest.remove(model)
         } else {
             limits[model] = limit
             changedAt[model] = now
@@ -118,10 +131,12 @@ package struct Job: Sendable {
     /// Of those, the answers that held no image.
     package var noImageAnswers = 0
     package var notBefore: Double = 0
-    /// For a retry the server named a Retry-After for: when that ends. Its own backoff
-    /// (`notBefore`) is waived for the first such retry due when nothing is in flight (a
-    /// lone try, not a herd: see `takeDue`). Without a Retry-After, the backoff stands: it
-    /// is what outlasts a short outage.
+    /// When the retry may go if nothing else is in flight: the end of the server's
+    /// Retry-After, or now for a failure that says nothing of the server's health (an answer
+    /// that began and broke); else `notBefore`. Its own backoff is waived only for the first
+    /// such retry due when nothing is in flight (a lone try, not a herd: see `takeDue`).
+    /// Where the failure may be the server's (a 502, a connection refused), the backoff
+    /// stands: it is what outlasts a short outage.
     package var serverNotBefore: Double = 0
     package let firstStarted: Double
     /// For narration: which chunk this job synthesizes.
@@ -186,8 +201,11 @@ package final class JobSource: @unchecked Sendable {
     /// Requests in flight per model, and how many each model may have (see `throttle`).
     private var modelConcurrency: ModelConcurrency
 
-    package init(capacity: Int, requestsPerMinute: Int?, spending: Spending, concurrency: Int) {
+    /// `retryPatience`: how long a retry that is due may wait behind first attempts (the
+    /// run's longest backoff, `--retry-max-delay`: no retry waits longer than that for its turn).
+    package init(capacity: Int, requestsPerMinute: Int?, spending: Spending, concurrency: Int, retryPatience: Double = 60) {
         self.capacity = max(capacity, 1)
+        self.retryPatience = max(retryPatience, 0)
         self.spending = spending
         modelConcurrency = ModelConcurrency(ceiling: concurrency)
         rateLimit = requestsPerMinute.map { TokenBucket(perMinute: $0) }
@@ -197,6 +215,9 @@ package final class JobSource: @unchecked Sendable {
 
     /// Adds the jobs of one task (kept together, even past `capacity`), after waiting for
     /// room. False once the run has stopped: the feed should end.
+    /// How long a retry that is due may wait behind first attempts (see `takeDue`).
+    private let retryPatience: Double
+
     package func supply(_ jobs: [Job]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -278,8 +299,10 @@ package final class JobSource: @unchecked Sendable {
             // cooldown; everything for the rate cap; an empty queue for the feed.
             let gate = max(cooldownUntil, now + rateWait)
             let idle = inProgress == 0
-            var wakeAt = retries.map { max(idle ? $0.serverNotBefore : $0.notBefore, gate) }.min() ?? .infinity
-            if ready.count > readyStart { wakeAt = min(wakeAt, gate) }
+            // A retry already due, or a supplied job, that was not taken waits for its model's
+            // room: an answer (which broadcasts) or `nextRecovery`, not a spin every millisecond.
+            var wakeAt = retries.lazy.map { max(idle ? $0.serverNotBefore : $0.notBefore, gate) }.filter { $0 > now }.min() ?? .infinity
+            if ready.count > readyStart && gate > now { wakeAt = min(wakeAt, gate) }
             // Work held back by a lowered model limit goes when that limit grows.
             if ready.count > readyStart || !retries.isEmpty, let recovery = modelConcurrency.nextRecovery(after: now) { wakeAt = min(wakeAt, max(recovery, gate)) }
             if wakeAt.isFinite {
@@ -290,18 +313,28 @@ package final class JobSource: @unchecked Sendable {
         }
     }
 
-    /// The next supplied job, else a retry whose time has come (chunks of a narration that
-    /// already failed are dropped on the way). Called with the lock held.
+    /// A retry due for `retryPatience`, else the next supplied job, else a retry whose time
+    /// has come (chunks of a narration that already failed are dropped on the way). Called
+    /// with the lock held.
     ///
-    /// First attempts go before retries: a generation that will stall for its first 20 s
-    /// (or a slow model) is found only by sending it, so every task's first attempt goes out
-    /// as early as the concurrency allows, and the retries, which wait out a backoff anyway,
-    /// fill the slots the supply leaves. A retry's backoff spreads the run's retries out
-    /// while others are sent; when nothing is in flight and the server said when to come
-    /// back (Retry-After), waiting longer only leaves the run idle, so the retry due first
+    /// First attempts go before retries just due: a generation that will stall for its first
+    /// 20 s (or a slow model) is found only by sending it, so every task's first attempt goes
+    /// out as early as the concurrency allows, and the retries, which wait out a backoff
+    /// anyway, fill the slots the supply leaves, or go first once they have waited
+    /// `retryPatience` past their time. A retry's backoff spreads the run's retries out while
+    /// others are sent; when nothing is in flight and the server said when to come back
+    /// (`serverNotBefore`), waiting longer only leaves the run idle, so the retry due first
     /// then goes at that time, alone: the others keep their backoff while it is in flight.
     private func takeDue(at now: Double) -> Job? {
         modelConcurrency.recover(now: now)
+        // A retry due for `retryPatience` goes before new work: first attempts first must not
+        // hold a retry (and a narration's other chunks, kept in memory) until the supply of a
+        // hundred thousand tasks runs dry; no longer than the longest backoff the run allows.
+        if let index = retries.indices.filter({ retries[$0].notBefore + retryPatience <= now && modelConcurrency.hasRoom(retries[$0].model, now: now) })
+            .min(by: { retries[$0].notBefore < retries[$1].notBefore })
+        {
+            return retries.remove(at: index)
+        }
         while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
         // The first supplied job whose model has room (a throttled model's jobs wait their turn).
         if let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && modelConcurrency.hasRoom($0.model, now: now) }) {
@@ -344,17 +377,22 @@ package final class JobSource: @unchecked Sendable {
 
     /// The job is over (done, failed for good, or its chunk stored); `succeeded` when its
     /// model answered (which lets a throttled model take a little more again).
-    package func finish(_ job: Job, succeeded: Bool) {
+    /// `answered`: false when no answer of the model's came for this job (a narration chunk
+    /// dropped unsent, a join of kept chunks), so its time teaches nothing.
+    package func finish(_ job: Job, succeeded: Bool, answered: Bool = true) {
         condition.lock()
         inProgress -= 1
-        if !job.parked { modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: succeeded) }
+        if !job.parked {
+            modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: succeeded, learns: answered && !job.sendsNothing)
+        }
         condition.broadcast()
         condition.unlock()
     }
 
     /// Puts a job back to run again `delay` seconds after its failed attempt was sent, and
-    /// never before `serverDelay` (the server's Retry-After, at most `delay`) from now; the
-    /// retry goes at the end of the Retry-After when nothing else is in flight by then.
+    /// never before `serverDelay` from now (the server's Retry-After, which `delay` never
+    /// undercuts: see `RetryPolicy`; 0 for a failure that says nothing of the server's
+    /// health); the retry goes at the end of `serverDelay` when nothing else is in flight.
     ///
     /// The backoff counts from the attempt's start because it exists to space attempts out:
     /// an attempt that took 20 s to fail (a stalled transfer, a timeout) has spaced itself,
@@ -378,9 +416,10 @@ package final class JobSource: @unchecked Sendable {
     /// The model was told to slow down (a provider's 429, a 402 about credit in flight) in
     /// answer to `job`: it may have half as many requests in flight (at least one), unless
     /// it was halved since `job` was sent.
-    package func throttle(_ job: Job) {
+    /// `inFlightBudget`: the 402 said the key's credit held in flight was short.
+    package func throttle(_ job: Job, inFlightBudget: Bool = false) {
         condition.lock()
-        modelConcurrency.halve(job.model, sentAt: job.attemptStarted, now: MonotonicClock.now())
+        modelConcurrency.halve(job.model, sentAt: job.attemptStarted, now: MonotonicClock.now(), inFlightBudget: inFlightBudget)
         condition.unlock()
     }
 
@@ -405,9 +444,10 @@ package final class JobSource: @unchecked Sendable {
     /// A submitted video job goes to the poller: its model's slot is given back at once, so
     /// the next submits need not wait for this job to render. The job stays in progress
     /// until `finish`.
-    package func park(_ job: Job) -> Job {
+    /// `submitted`: false for a job an earlier run submitted (nothing was sent for it now).
+    package func park(_ job: Job, submitted: Bool = true) -> Job {
         condition.lock()
-        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: true)
+        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: true, learns: submitted)
         condition.broadcast()
         condition.unlock()
         var parked = job

@@ -142,7 +142,7 @@ package struct Worker {
         case .provider?:
             source.throttle(job)
         case .inFlightBudget?:
-            source.throttle(job)
+            source.throttle(job, inFlightBudget: true)
             source.coolDown(for: delay)
         case nil:
             break
@@ -222,13 +222,17 @@ package struct Worker {
                     CostTicket.whenAllSettled(parts.costs) { cost in recorder.failed(job, attempts: attempts, failure: error, cost: cost) }
                 }
             }
-        case .partStored, .abandoned:
+        case .partStored:
             spending.settle(reserved: job.reserved, paid: nil)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true)
+        case .abandoned:
+            spending.settle(reserved: job.reserved, paid: nil)
+            countChunksOfFailedNarration(job)
+            source.finish(job, succeeded: true, answered: false)
         case .videoSubmitted(let state, let since, let resumed):
             // The reservation stays with the job until its real cost is known.
-            var waiting = source.park(job)
+            var waiting = source.park(job, submitted: !resumed)
             waiting.attempts = attempts - 1
             poller.add(waiting, state: state, since: since, resumed: resumed)
             onEvent(.videoRendering(taskID: job.label))
