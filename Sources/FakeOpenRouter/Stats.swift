@@ -94,6 +94,10 @@ public struct FakeStats: Sendable, Equatable {
     public var videoPollFaults: Int = 0
     /// `GET /videos/{id}/content` answers that carried a video.
     public var videoDownloads: Int = 0
+    /// Downloads answered with a fault (`videoContentFaultRate`, `#fake:content-fault`); not in `videoDownloads`.
+    public var videoContentFaults: Int = 0
+    /// Submits that made (and billed) a job and were answered with an error (`#fake:job-then-status`).
+    public var videoJobsAnsweredWithError: Int = 0
 
     public init() {}
 
@@ -111,6 +115,7 @@ public struct FakeStats: Sendable, Equatable {
             ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
             ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
             ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
+            ("videoContentFaults", .int(videoContentFaults)), ("videoJobsAnsweredWithError", .int(videoJobsAnsweredWithError)),
             ("videoSubmissionsByBody", .object(videoSubmissionsByBody.keys.sorted().map { ($0, .int(videoSubmissionsByBody[$0] ?? 0)) })),
         ])
         return document.text(escapeSlashes: false)
