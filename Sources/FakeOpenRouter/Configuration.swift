@@ -51,6 +51,11 @@ public struct FakeConfiguration: Sendable {
     /// Probability (0...1) that a submit's 202 is dropped (connection reset) after the job
     /// was created: the client cannot know whether it paid.
     public var videoDropSubmitRate: Double = 0
+    /// How many jobs of one identical request body a client may rightly make: a manifest's
+    /// `count` N sends N identical bodies (the API has no field that tells them apart but
+    /// `seed`, which changes what is made and not every model takes), so a test of `count` N
+    /// sets N. Submissions of a body beyond it count as `duplicateVideoSubmissions`.
+    public var videoJobsPerBody: Int = 1
     /// Probability (0...1) that a video job ends `cancelled` (seeded like `videoFailureRate`).
     public var videoCancelRate: Double = 0
     /// Probability (0...1) that a video job ends `expired` (seeded like `videoFailureRate`).

@@ -82,8 +82,9 @@ public struct FakeStats: Sendable, Equatable {
     public var stallOrders: [Int] = []
     /// `POST /videos` submissions that created a job.
     public var videoSubmissions: Int = 0
-    /// Of those, submissions whose request body (hashed) had already created a job: a client
-    /// that pays twice for the same video shows here.
+    /// Of those, submissions whose request body (hashed) had already created
+    /// `FakeConfiguration.videoJobsPerBody` jobs (1 unless a test of `count` says more): a
+    /// client that pays twice for the same video shows here.
     public var duplicateVideoSubmissions: Int = 0
     /// Jobs made per request body, by the body's FNV-1a hash (16 hex digits).
     public var videoSubmissionsByBody: [String: Int] = [:]

@@ -117,7 +117,7 @@ extension FakeCore {
             state.videoJobs[id] = job
             state.stats.videoSubmissions += 1
             let earlier = state.videoSubmissionsByBody[bodyHash, default: 0]
-            if earlier > 0 { state.stats.duplicateVideoSubmissions += 1 }
+            if earlier >= max(config.videoJobsPerBody, 1) { state.stats.duplicateVideoSubmissions += 1 }
             state.videoSubmissionsByBody[bodyHash] = earlier + 1
             let hex = String(bodyHash, radix: 16)
             state.stats.videoSubmissionsByBody[String(repeating: "0", count: 16 - hex.count) + hex] = earlier + 1

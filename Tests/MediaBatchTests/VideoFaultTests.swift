@@ -167,11 +167,11 @@ struct VideoFaultTests {
         defer { server.stop(); folder.remove() }
         let defaults = #""model": "bytedance/seedance-2.0", "duration": 4, "aspectRatio": "16:9", "generateAudio": false"#
         folder.write("m.json", videoManifest([
-            #"{"id": "big", "type": "video", "prompt": "A wide valley", "resolution": "1080p"}"#,
             #"{"id": "small", "type": "video", "prompt": "A narrow lane", "resolution": "480p"}"#,
+            #"{"id": "big", "type": "video", "prompt": "A wide valley", "resolution": "1080p"}"#,
         ], defaults: defaults))
-        // The estimate: $1.00 for the 1080p clip, $0.20 for the 480p one. A cap of $0.90 admits
-        // the 480p clip alone (at 720p's price, $0.40 each, it would admit both).
+        // The estimate: $0.20 for the 480p clip, $1.00 for the 1080p one. A cap of $0.90 admits
+        // the 480p clip and stops before the 1080p one (at 720p's price, $0.40 each, both would go).
         let capped = try runVideoBatch(server, in: folder, ["--max-cost", "0.9", "--concurrency", "1"])
         #expect(capped.status == 75, "\(capped.stderr)")
         let sent = videoSubmits(server).compactMap { $0.json()?["resolution"] as? String }
@@ -222,7 +222,10 @@ struct VideoFaultTests {
 
     @Test("count 2: two identical bodies are two jobs the user asked for, not a duplicate; a rerun buys neither again")
     func countVariantsAreNotDuplicates() throws {
-        let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
+        let (server, folder) = try startFakeAndFolder {
+            $0.videoJobSeconds = 0.2
+            $0.videoJobsPerBody = 2
+        }
         defer { server.stop(); folder.remove() }
         folder.write("m.json", videoManifest([#"{"id": "twin", "type": "video", "prompt": "Two takes of a wave", "count": 2}"#]))
         let result = try runVideoBatch(server, in: folder)
@@ -233,7 +236,15 @@ struct VideoFaultTests {
         let stats = server.stats()
         #expect(stats.videoSubmissions == 2)
         #expect(stats.duplicateVideoSubmissions == 0, "\(stats.videoSubmissionsByBody)")
-        let jobs = Set(Self.journal(folder).records("submitted").compactMap { $0["job"] as? String })
-        #expect(jobs.count == 2)
+        #expect(stats.videoSubmissionsByBody.values.sorted() == [2], "one body, two jobs: \(stats.videoSubmissionsByBody)")
+        let submitted = Self.journal(folder).records("submitted")
+        #expect(Set(submitted.compactMap { $0["job"] as? String }).count == 2)
+        #expect(Set(submitted.compactMap { $0["task"] as? String }) == ["twin-1", "twin-2"])
+
+        // A third job of the same body is one too many: the counter does flag it.
+        folder.write("m.json", videoManifest([#"{"id": "twin", "type": "video", "prompt": "Two takes of a wave", "count": 3}"#]))
+        let more = try runVideoBatch(server, in: folder)
+        #expect(more.status == 0, "\(more.stderr)")
+        #expect(server.stats().duplicateVideoSubmissions == 1, "the counter still catches a body bought more often than allowed")
     }
 }

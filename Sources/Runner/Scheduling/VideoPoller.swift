@@ -35,11 +35,12 @@ package final class VideoPoller: Sendable {
 
     private struct State {
         var waiting: [Waiting] = []
-        /// A poll was answered 401: the run stops, every waiting job is left pending.
-        var keyRefused = false
     }
 
     private let state = Locked(State())
+    /// A poll was answered 401: the run stops, every waiting job is left pending. Its own
+    /// lock: `leaving(now:)` is asked while `state`'s is held.
+    private let keyRefused = Locked(false)
     private let wake = DispatchSemaphore(value: 0)
     private let executor: VideoTaskExecutor
     private let recorder: OutcomeRecorder
@@ -136,7 +137,7 @@ package final class VideoPoller: Sendable {
 
     /// Past the deadline, or the run was interrupted: every waiting job is left pending.
     private func leaving(now: Double) -> Bool {
-        now >= deadline || abortSignal.isAborted || recorder.wasInterrupted || state.withLock { $0.keyRefused }
+        now >= deadline || abortSignal.isAborted || recorder.wasInterrupted || keyRefused.withLock { $0 }
     }
 
     private func handle(_ item: Waiting, connection made: Result<HTTPConnection, HTTPError>, now: Double) {
@@ -161,7 +162,7 @@ package final class VideoPoller: Sendable {
             // A refused key will not poll better later: the run stops as on any 401 (exit 69),
             // and this job and every other waiting one wait, journaled, for a run with a good key.
             if error.kind == .unauthorized {
-                state.withLock { $0.keyRefused = true }
+                keyRefused.withLock { $0 = true }
                 recorder.haltRun(.unauthorized(error.message))
                 recorder.announce(.stopping(reason: error.description))
                 leavePending(item)
