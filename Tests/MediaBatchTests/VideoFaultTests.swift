@@ -182,6 +182,20 @@ struct VideoFaultTests {
         let rest = try runVideoBatch(server, in: folder)
         #expect(rest.status == 0, "\(rest.stderr)")
         #expect(abs(server.stats().billedCost - 1.2) < 1e-9, "\(server.stats().billedCost)")
+        // A size is priced as its shorter side: 1920x1080 at 1080p's $0.25/s, $1.00; a cap of
+        // $0.90 lets nothing go (at 720p's price, $0.40, it would go; unpriced, it would stop
+        // with the price unknown).
+        folder.write("s.json", """
+            {"name": "s", "defaults": {"video": {"model": "bytedance/seedance-2.0", "duration": 4, "generateAudio": false}},
+             "tasks": [{"id": "wide", "type": "video", "prompt": "A wide sky", "size": "1920x1080"}]}
+            """)
+        let sized = try runCLI(
+            ["run", "s.json", "--output-root", "out", "--base-url", server.baseURL, "--max-cost", "0.9"] + fastVideoPolls,
+            environment: freshCacheEnvironment(folder), in: folder.path)
+        #expect(sized.status == 75, "\(sized.stderr)")
+        #expect(!sized.stderr.lowercased().contains("unknown"), "the size's price is known: \(sized.stderr)")
+        #expect(videoSubmits(server).count == 2, "nothing more was submitted")
+
         let done = Self.journal(folder).records("done")
         let costs = Dictionary(done.compactMap { record in (record["task"] as? String).map { ($0, record["cost"] as? Double ?? -1) } }) { $1 }
         #expect(abs((costs["big"] ?? 0) - 1.0) < 1e-9, "\(costs)")
