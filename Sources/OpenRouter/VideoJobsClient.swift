@@ -27,8 +27,11 @@ extension OpenRouterClient {
         return state
     }
 
-    /// Where job `id` stands. `pollingURL` (relative, or absolute on the API's own origin)
-    /// is used when given; else `/videos/{id}`.
+    /// Where job `id` stands. `pollingURL` is used when given and relative, or absolute on
+    /// the API's own origin (scheme, host and port of the base URL); else `/videos/{id}`. The
+    /// reference says only that it "may be relative": an absolute one elsewhere is not followed,
+    /// because the poll carries the key, which goes to the API's own origin alone (as for
+    /// `unsigned_urls`); the job is then polled where the reference documents it.
     public func pollVideo(id: String, pollingURL: String? = nil, on connection: HTTPConnection) throws(TaskFailure) -> VideoJobState {
         let url = pollingURL.flatMap { endpoint.sameOriginURL($0) } ?? endpoint.url("/videos/" + OpenRouterEndpoint.percentEncoded(id))
         let buffer = ByteArray()
