@@ -112,7 +112,8 @@ struct VideoFaultTests {
             #"{"id": "brief", "type": "video", "prompt": "A door ajar #fake:poll-faults=2 #fake:poll-status=404"}"#,
             #"{"id": "lost", "type": "video", "prompt": "An empty room #fake:poll-faults=1000 #fake:poll-status=404"}"#,
         ]))
-        let result = try runVideoBatch(server, in: folder)
+        // Bounded: a client that polled a gone job forever would wait out the timeout (75).
+        let result = try runVideoBatch(server, in: folder, ["--video-timeout", "15"])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(server.stats().videoSubmissions == 2)
         #expect(folder.files(under: "out/m") == ["brief.mp4"])
