@@ -51,8 +51,46 @@ public struct FakeConfiguration: Sendable {
     /// Probability (0...1) that a submit's 202 is dropped (connection reset) after the job
     /// was created: the client cannot know whether it paid.
     public var videoDropSubmitRate: Double = 0
+    /// How many jobs of one identical request body a client may rightly make: a manifest's
+    /// `count` N sends N identical bodies (the API has no field that tells them apart but
+    /// `seed`, which changes what is made and not every model takes), so a test of `count` N
+    /// sets N. Submissions of a body beyond it count as `duplicateVideoSubmissions`.
+    public var videoJobsPerBody: Int = 1
+    /// Probability (0...1) that a video job ends `cancelled` (seeded like `videoFailureRate`).
+    public var videoCancelRate: Double = 0
+    /// Probability (0...1) that a video job ends `expired` (seeded like `videoFailureRate`).
+    public var videoExpireRate: Double = 0
+    /// A job that ends `failed`, `cancelled` or `expired` is billed all the same (its poll
+    /// carries `usage.cost`); off: such a job costs nothing, as OpenRouter says of failed ones.
+    public var videoBillUnfinished: Bool = false
+    /// The status of a poll fault (`videoPollFaultRate`, `#fake:poll-faults=N`): 500, or 401
+    /// (the key refused) or 404 (the job unknown), as the reference lists for polls.
+    public var videoPollFaultStatus: Int = 500
+    /// Probability (0...1) that a download (`GET /videos/{id}/content`) fails with one of
+    /// `videoContentFaultKinds` (seeded by the job and the download's number).
+    public var videoContentFaultRate: Double = 0
+    /// The download faults drawn among: `.serverError` (500), `.badGateway` (502) and
+    /// `.truncatedBody` (the transfer cut short) are played; others count as 500.
+    public var videoContentFaultKinds: [FaultKind] = [.serverError, .badGateway, .truncatedBody]
+    /// How a job's `polling_url` is written: relative (`/api/v1/videos/{id}`, the default),
+    /// absolute on the fake's own origin, or absolute on another origin.
+    public var videoPollingURL: VideoPollingURL = .relative
+    /// Finished videos are QuickTime (`video/quicktime`, brand `qt  `) instead of MP4.
+    public var videoQuickTime: Bool = false
 
     public init() {}
+}
+
+/// How the fake writes a video job's `polling_url`: the reference says it "may be relative",
+/// so a client must follow both forms, and must never send the key to another origin.
+public enum VideoPollingURL: String, Sendable, CaseIterable {
+    /// `/api/v1/videos/{id}`.
+    case relative
+    /// `http://<host>/api/v1/videos/{id}?via=polling_url`: the fake's own origin (the query
+    /// shows a test that the client followed it rather than building its own path).
+    case absolute
+    /// `http://polling.fake-openrouter.invalid/api/v1/videos/{id}`: another origin.
+    case foreign
 }
 
 /// One kind of failure the fake can inject into a generation request, so that a client's

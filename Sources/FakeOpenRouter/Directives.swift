@@ -40,6 +40,23 @@ struct Directives: Sendable {
     var pollFaults: Int?
     /// `#fake:foreign-url`: the finished job's `unsigned_urls` point at another origin.
     var foreignURL = false
+    /// `#fake:video-cancel`, `#fake:video-expire`: the video job ends `cancelled` / `expired`.
+    var videoEnding: String?
+    /// `#fake:video-billed`: a job that ends failed, cancelled or expired is billed all the same.
+    var videoBilled = false
+    /// `#fake:poll-status=401|404|500`: the status of this job's poll faults (`poll-faults=N`).
+    var pollStatus: Int?
+    /// `#fake:content-fault=500|502|truncate`: the job's downloads fail so, the first
+    /// `#fake:content-faults=N` of them (every one without it).
+    var contentFault: FaultKind?
+    var contentFaults: Int?
+    /// `#fake:polling-url=relative|absolute|foreign`: how this job's `polling_url` is written.
+    var pollingURL: VideoPollingURL?
+    /// `#fake:quicktime`: the finished video is QuickTime (`video/quicktime`, brand `qt  `).
+    var quickTime = false
+    /// `#fake:job-then-status=S`: the submit makes (and bills) the job, then answers status S
+    /// (a gateway 502/503/504/524 that came after the work was done).
+    var jobThenStatus: Int?
     /// `#fake:amplitude=A` (0 < A <= 1): speech is an audible 400 Hz tone peaking at A of
     /// full scale (mp3 encoded with LAME, or pcm), instead of mp3 silence / the quiet pcm tone.
     var amplitude: Double?
@@ -85,6 +102,15 @@ struct Directives: Sendable {
         case "drop-answer": dropAnswer = true
         case "poll-faults": pollFaults = value.flatMap { Int($0) }.map { min(max($0, 0), 1000) }
         case "foreign-url": foreignURL = true
+        case "video-cancel": videoEnding = "cancelled"
+        case "video-expire": videoEnding = "expired"
+        case "video-billed": videoBilled = true
+        case "poll-status": pollStatus = value.flatMap { Int($0) }.flatMap { (400...599).contains($0) ? $0 : nil }
+        case "content-fault": contentFault = value.flatMap { FaultKind(cliName: $0) }
+        case "content-faults": contentFaults = value.flatMap { Int($0) }.map { min(max($0, 0), 1000) }
+        case "polling-url": pollingURL = value.flatMap { VideoPollingURL(rawValue: $0) }
+        case "quicktime": quickTime = true
+        case "job-then-status": jobThenStatus = value.flatMap { Int($0) }.flatMap { (400...599).contains($0) ? $0 : nil }
         case "amplitude": amplitude = value.flatMap { Double($0) }.flatMap { $0 > 0 && $0 <= 1 ? $0 : nil }
         case "first-byte":
             firstByte = value.flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? min($0, 3600) : nil }

@@ -9,7 +9,8 @@ enum MP4Clip {
     static let timescale = 1000
 
     /// The clip's bytes; `seed` tints the frame so different jobs give different files.
-    static func bytes(durationSeconds: Int, seed: UInt64) -> [UInt8] {
+    /// `quickTime`: the `ftyp` names QuickTime's brand (`qt  `), as a `.mov` from a provider does.
+    static func bytes(durationSeconds: Int, seed: UInt64, quickTime: Bool = false) -> [UInt8] {
         let duration = UInt32(max(durationSeconds, 1) * timescale)
         var frame: [UInt8] = []
         frame.reserveCapacity(width * height * 3)
@@ -19,7 +20,9 @@ enum MP4Clip {
                 frame += [tint.0 &+ UInt8(x * 8), tint.1 &+ UInt8(y * 8), tint.2]
             }
         }
-        let ftyp = box("ftyp", ascii("isom") + u32(512) + ascii("isom") + ascii("iso2") + ascii("mp41"))
+        let ftyp = quickTime
+            ? box("ftyp", ascii("qt  ") + u32(0x2005_0300) + ascii("qt  "))
+            : box("ftyp", ascii("isom") + u32(512) + ascii("isom") + ascii("iso2") + ascii("mp41"))
         let mdat = box("mdat", frame)
         let chunkOffset = UInt32(ftyp.count + 8)
         return ftyp + mdat + moov(duration: duration, sampleSize: UInt32(frame.count), chunkOffset: chunkOffset)

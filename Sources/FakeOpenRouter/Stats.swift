@@ -82,8 +82,9 @@ public struct FakeStats: Sendable, Equatable {
     public var stallOrders: [Int] = []
     /// `POST /videos` submissions that created a job.
     public var videoSubmissions: Int = 0
-    /// Of those, submissions whose request body (hashed) had already created a job: a client
-    /// that pays twice for the same video shows here.
+    /// Of those, submissions whose request body (hashed) had already created
+    /// `FakeConfiguration.videoJobsPerBody` jobs (1 unless a test of `count` says more): a
+    /// client that pays twice for the same video shows here.
     public var duplicateVideoSubmissions: Int = 0
     /// Jobs made per request body, by the body's FNV-1a hash (16 hex digits).
     public var videoSubmissionsByBody: [String: Int] = [:]
@@ -94,6 +95,10 @@ public struct FakeStats: Sendable, Equatable {
     public var videoPollFaults: Int = 0
     /// `GET /videos/{id}/content` answers that carried a video.
     public var videoDownloads: Int = 0
+    /// Downloads answered with a fault (`videoContentFaultRate`, `#fake:content-fault`); not in `videoDownloads`.
+    public var videoContentFaults: Int = 0
+    /// Submits that made (and billed) a job and were answered with an error (`#fake:job-then-status`).
+    public var videoJobsAnsweredWithError: Int = 0
 
     public init() {}
 
@@ -111,6 +116,7 @@ public struct FakeStats: Sendable, Equatable {
             ("videoSubmissions", .int(videoSubmissions)), ("duplicateVideoSubmissions", .int(duplicateVideoSubmissions)),
             ("droppedVideoSubmitAnswers", .int(droppedVideoSubmitAnswers)), ("videoPolls", .int(videoPolls)),
             ("videoPollFaults", .int(videoPollFaults)), ("videoDownloads", .int(videoDownloads)),
+            ("videoContentFaults", .int(videoContentFaults)), ("videoJobsAnsweredWithError", .int(videoJobsAnsweredWithError)),
             ("videoSubmissionsByBody", .object(videoSubmissionsByBody.keys.sorted().map { ($0, .int(videoSubmissionsByBody[$0] ?? 0)) })),
         ])
         return document.text(escapeSlashes: false)

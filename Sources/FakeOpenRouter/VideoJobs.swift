@@ -12,20 +12,32 @@ struct VideoJob: Sendable {
     /// Monotonic time from which the job is `in_progress`, and from which it is terminal.
     let startsAt: Double
     let endsAt: Double
-    /// nil: completes; otherwise fails with this text.
+    /// nil: completes; otherwise ends with `ending` and this text.
     let failure: String?
+    /// How a job with a `failure` ends: `failed`, `cancelled` or `expired`.
+    let ending: String
+    /// What the job bills: its price when it completes, or when it ends otherwise and is
+    /// billed all the same (`videoBillUnfinished`, `#fake:video-billed`); else 0.
     let cost: Double
     /// Seed of the clip's tint.
     let seed: UInt64
     /// `unsigned_urls` point at another origin (`#fake:foreign-url`).
     let foreignURL: Bool
     var pollFaultsLeft: Int
+    /// The status of its poll faults (500, 401, 404).
+    let pollFaultStatus: Int
+    /// A download fault of `#fake:content-fault`, for this many more downloads (nil: every one).
+    let contentFault: FaultKind?
+    var contentFaultsLeft: Int?
+    let pollingURL: VideoPollingURL
+    let quickTime: Bool
     var polls = 0
+    var downloads = 0
 
     func status(at now: Double) -> String {
         if now < startsAt { return "pending" }
         if now < endsAt { return "in_progress" }
-        return failure == nil ? "completed" : "failed"
+        return failure == nil ? "completed" : ending
     }
 }
 
@@ -42,6 +54,8 @@ extension FakeCore {
         let model: VideoModel
         let prompt: String
         let duration: Int
+        /// `resolution`, or the one `size` implies (its shorter side: `1920x1080` is 1080p).
+        let resolution: String?
         let audio: Bool
     }
 
@@ -73,27 +87,41 @@ extension FakeCore {
         _ = rng.next()
         let failDraw = rng.nextDouble()
         let dropDraw = rng.nextDouble()
+        let endDraw = rng.nextDouble()
         var failure = directives.videoFailure
+        var ending = "failed"
         if failure == nil, failDraw < config.videoFailureRate {
             failure = "The provider could not generate this video (fake failure). You were not charged."
         }
+        if failure == nil, let end = directives.videoEnding ?? (endDraw < config.videoCancelRate
+            ? "cancelled" : endDraw < config.videoCancelRate + config.videoExpireRate ? "expired" : nil)
+        {
+            ending = end
+            failure = end == "cancelled"
+                ? "The job was cancelled by the provider (fake: video-cancel)." : "The job expired before it finished (fake: video-expire)."
+        }
+        let billedAnyway = directives.videoBilled || config.videoBillUnfinished
         let generationID = nextGenerationID()
-        let cost = failure == nil ? ask.model.cost(seconds: ask.duration, audio: ask.audio) : 0
+        let price = ask.model.cost(seconds: ask.duration, resolution: ask.resolution, audio: ask.audio)
+        let cost = failure == nil || billedAnyway ? price : 0
         let (job, firstOfBody): (VideoJob, Bool) = state.withLock { state in
             state.videoJobCounter += 1
             let id = "job-\(state.videoJobCounter)-\(String(generationID.suffix(12)))"
             let job = VideoJob(
                 id: id, generationID: generationID, model: ask.model.id, durationSeconds: ask.duration, createdAt: now,
-                startsAt: now + seconds * 0.25, endsAt: now + seconds, failure: failure, cost: cost,
-                seed: bodyHash, foreignURL: directives.foreignURL, pollFaultsLeft: directives.pollFaults ?? 0)
+                startsAt: now + seconds * 0.25, endsAt: now + seconds, failure: failure, ending: ending, cost: cost,
+                seed: bodyHash, foreignURL: directives.foreignURL, pollFaultsLeft: directives.pollFaults ?? 0,
+                pollFaultStatus: directives.pollStatus ?? config.videoPollFaultStatus, contentFault: directives.contentFault,
+                contentFaultsLeft: directives.contentFaults, pollingURL: directives.pollingURL ?? config.videoPollingURL,
+                quickTime: directives.quickTime || config.videoQuickTime)
             state.videoJobs[id] = job
             state.stats.videoSubmissions += 1
             let earlier = state.videoSubmissionsByBody[bodyHash, default: 0]
-            if earlier > 0 { state.stats.duplicateVideoSubmissions += 1 }
+            if earlier >= max(config.videoJobsPerBody, 1) { state.stats.duplicateVideoSubmissions += 1 }
             state.videoSubmissionsByBody[bodyHash] = earlier + 1
             let hex = String(bodyHash, radix: 16)
             state.stats.videoSubmissionsByBody[String(repeating: "0", count: 16 - hex.count) + hex] = earlier + 1
-            if failure == nil {
+            if cost > 0 {
                 var record = GenerationRecord(
                     id: generationID, model: ask.model.id, provider: ask.model.provider, cost: cost, createdAt: .init(),
                     tokensPrompt: 0, tokensCompletion: 0, mediaCount: 1, finishReason: "stop", nativeFinishReason: "stop",
@@ -102,6 +130,13 @@ extension FakeCore {
                 state.store(record)
             }
             return (job, earlier == 0)
+        }
+        if let status = directives.jobThenStatus {
+            // The job was made and will be billed; the answer is a gateway error all the same.
+            state.withLock { $0.stats.videoJobsAnsweredWithError += 1 }
+            var reply = statusError(status, identity: context.identity, request: request, model: ask.model.id)
+            reply.headers.append(("X-Generation-Id", generationID))
+            return reply
         }
         // As every generation answer: its id in the headers, before the body.
         var reply = Reply.json(202, jobDocument(job, status: "pending", request: request), escapeSlashes: escape, headers: [("X-Generation-Id", generationID)])
@@ -119,7 +154,7 @@ extension FakeCore {
         let now = monotonicSeconds()
         enum Outcome {
             case unknown
-            case fault
+            case fault(Int)
             case job(VideoJob)
         }
         let pollFaultRate = config.videoPollFaultRate
@@ -134,11 +169,12 @@ extension FakeCore {
             if job.pollFaultsLeft > 0 { job.pollFaultsLeft -= 1 }
             state.videoJobs[id] = job
             if faulted { state.stats.videoPollFaults += 1 }
-            return faulted ? .fault : .job(job)
+            return faulted ? .fault(job.pollFaultStatus) : .job(job)
         }
         switch outcome {
         case .unknown: return .error(404, "Video job \(id) not found", escapeSlashes: escape)
-        case .fault: return .error(500, Reply.standardMessage(for: 500), escapeSlashes: escape)
+        case .fault(404): return .error(404, "Video job \(id) not found", escapeSlashes: escape)
+        case .fault(let status): return .error(status, Reply.standardMessage(for: status), escapeSlashes: escape)
         case .job(let job): return .json(200, jobDocument(job, status: job.status(at: now), request: request), escapeSlashes: escape)
         }
     }
@@ -152,20 +188,53 @@ extension FakeCore {
         guard job.status(at: monotonicSeconds()) == "completed" else {
             return .error(400, "Video job \(id) has no content: it is \(job.status(at: monotonicSeconds()))", escapeSlashes: escape)
         }
-        state.withLock { $0.stats.videoDownloads += 1 }
-        var buffer = ByteBufferAllocator().buffer(capacity: 1024)
-        buffer.writeBytes(MP4Clip.bytes(durationSeconds: job.durationSeconds, seed: job.seed))
-        return .bytes(200, contentType: "video/mp4", buffer)
+        let fault: FaultKind? = state.withLock { state in
+            guard var stored = state.videoJobs[id] else { return nil }
+            stored.downloads += 1
+            var fault: FaultKind?
+            if let kind = stored.contentFault, stored.contentFaultsLeft.map({ $0 > 0 }) ?? true {
+                fault = kind
+                stored.contentFaultsLeft = stored.contentFaultsLeft.map { $0 - 1 }
+            } else if config.videoContentFaultRate > 0, !config.videoContentFaultKinds.isEmpty {
+                var rng = SplitMix64(seed: config.faults.seed ^ FNV1a.hash(Array(id.utf8)) ^ (UInt64(stored.downloads) &* 0x94D0_49BB_1331_11EB))
+                _ = rng.next()
+                if rng.nextDouble() < config.videoContentFaultRate {
+                    fault = config.videoContentFaultKinds[Int(rng.next() % UInt64(config.videoContentFaultKinds.count))]
+                }
+            }
+            state.videoJobs[id] = stored
+            if fault != nil { state.stats.videoContentFaults += 1 } else { state.stats.videoDownloads += 1 }
+            return fault
+        }
+        let clip = MP4Clip.bytes(durationSeconds: job.durationSeconds, seed: job.seed, quickTime: job.quickTime)
+        var buffer = ByteBufferAllocator().buffer(capacity: clip.count)
+        buffer.writeBytes(clip)
+        var reply = Reply.bytes(200, contentType: job.quickTime ? "video/quicktime" : "video/mp4", buffer)
+        switch fault {
+        case nil: break
+        case .truncatedBody?: reply.delivery = .truncated
+        case .badGateway?: return .error(502, Reply.standardMessage(for: 502), escapeSlashes: escape)
+        case .some: return .error(500, Reply.standardMessage(for: 500), escapeSlashes: escape)
+        }
+        return reply
     }
 
     private func jobDocument(_ job: VideoJob, status: String, request: IncomingRequest) -> JSONOut {
+        let host = request.header("Host") ?? "127.0.0.1"
+        let pollingURL = switch job.pollingURL {
+        case .relative: "/api/v1/videos/\(job.id)"
+        case .absolute: "http://\(host)/api/v1/videos/\(job.id)?via=polling_url"
+        case .foreign: "http://polling.fake-openrouter.invalid/api/v1/videos/\(job.id)"
+        }
         var fields: [(String, JSONOut)] = [
-            ("id", .string(job.id)), ("polling_url", .string("/api/v1/videos/\(job.id)")),
+            ("id", .string(job.id)), ("polling_url", .string(pollingURL)),
             ("status", .string(status)), ("generation_id", .string(job.generationID)),
         ]
-        if status == "failed", let failure = job.failure { fields.append(("error", .string(failure))) }
+        if ["failed", "cancelled", "expired"].contains(status), let failure = job.failure {
+            fields.append(("error", .string(failure)))
+            if job.cost > 0 { fields.append(("usage", .object([("cost", .double(job.cost)), ("is_byok", .bool(false))]))) }
+        }
         if status == "completed" {
-            let host = request.header("Host") ?? "127.0.0.1"
             let origin = job.foreignURL ? "http://storage.fake-openrouter.invalid" : "http://\(host)"
             fields.append(("unsigned_urls", .array([.string("\(origin)/api/v1/videos/\(job.id)/content?index=0")])))
             fields.append(("usage", .object([("cost", .double(job.cost)), ("is_byok", .bool(false))])))
@@ -259,6 +328,11 @@ extension FakeCore {
             }
         }
         if prompt.isEmpty, frames == 0 { return fail("\"prompt\" is required unless a frame image is given") }
-        return .success(VideoAsk(model: model, prompt: prompt, duration: duration, audio: audio))
+        var resolution = JSONIn.string(object["resolution"])
+        if resolution == nil, let size = JSONIn.string(object["size"]) {
+            let sides = size.lowercased().split(separator: "x").compactMap { Int($0) }
+            if sides.count == 2 { resolution = "\(min(sides[0], sides[1]))p" }
+        }
+        return .success(VideoAsk(model: model, prompt: prompt, duration: duration, resolution: resolution, audio: audio))
     }
 }

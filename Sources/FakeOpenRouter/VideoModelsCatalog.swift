@@ -1,6 +1,7 @@
 /// One video model the fake knows, shaped like an entry of `GET /videos/models`: the sets a
 /// submit is checked against (nil: unknown, anything goes) and its `pricing_skus` (strings,
-/// names as the provider spells them). `pricePerSecond` is what the fake bills per second.
+/// names as the provider spells them). The SKUs are the one source of its price: what the
+/// fake bills is read from them (`cost(seconds:resolution:audio:)`), per resolution.
 struct VideoModel: Sendable {
     let id: String
     let name: String
@@ -14,12 +15,29 @@ struct VideoModel: Sendable {
     let seed: Bool?
     let pricingSKUs: [(String, String)]
     let passthrough: [String]
-    /// USD per second without audio, and with it.
-    let pricePerSecond: Double
-    let pricePerSecondWithAudio: Double
 
-    func cost(seconds: Int, audio: Bool) -> Double {
-        roundedCost(Double(seconds) * (audio ? pricePerSecondWithAudio : pricePerSecond))
+    /// What a job of `seconds` at `resolution` (nil: the model's 720p, else its first) bills,
+    /// read from `pricingSKUs`: the per-second SKU that names this resolution (or none), with
+    /// audio (`with_audio`) when asked and the model has such a SKU; else a flat per-video
+    /// SKU (`generate`); 0 when none fits.
+    func cost(seconds: Int, resolution: String?, audio: Bool) -> Double {
+        let asked = (resolution ?? (resolutions?.contains("720p") == false ? resolutions?.first : "720p") ?? "720p").lowercased()
+        let resolutionWords = ["480p", "720p", "768p", "1080p", "1k", "2k", "4k"]
+        var best: (score: Int, price: Double)?
+        for (name, value) in pricingSKUs {
+            let lower = name.lowercased()
+            guard lower.contains("second"), let price = Double(value) else { continue }
+            let words = lower.split { $0 == "_" || $0 == "-" }.map(String.init)
+            let named = words.first { resolutionWords.contains($0) }
+            if let named, named != asked { continue }
+            let withAudio = lower.contains("audio")
+            if withAudio && !audio { continue }
+            let score = (named == nil ? 0 : 2) + (withAudio == audio ? 1 : 0)
+            if best == nil || score > best!.score { best = (score, price) }
+        }
+        if let best { return roundedCost(Double(seconds) * best.price) }
+        if let flat = pricingSKUs.first(where: { $0.0 == "generate" }).flatMap({ Double($0.1) }) { return roundedCost(flat) }
+        return 0
     }
 }
 
@@ -33,25 +51,25 @@ enum VideoModelsCatalog {
             resolutions: ["720p", "1080p"], aspectRatios: ["16:9", "9:16"], sizes: nil,
             frameImages: ["first_frame", "last_frame"], generateAudio: true, seed: true,
             pricingSKUs: [("duration_seconds", "0.2"), ("duration_seconds_with_audio", "0.4")],
-            passthrough: ["output_config"], pricePerSecond: 0.2, pricePerSecondWithAudio: 0.4),
+            passthrough: ["output_config"]),
         VideoModel(
             id: "bytedance/seedance-2.0", name: "ByteDance: Seedance 2.0", provider: "ByteDance",
             durations: Array(4...15), resolutions: ["480p", "720p", "1080p"],
             aspectRatios: ["16:9", "9:16", "1:1", "4:3", "3:4", "21:9"], sizes: ["1280x720", "720x1280", "1920x1080"],
             frameImages: ["first_frame", "last_frame"], generateAudio: true, seed: true,
             pricingSKUs: [("per-video-second-480p", "0.05"), ("per-video-second-720p", "0.1"), ("per-video-second-1080p", "0.25")],
-            passthrough: ["camera_fixed"], pricePerSecond: 0.1, pricePerSecondWithAudio: 0.1),
+            passthrough: ["camera_fixed"]),
         VideoModel(
             id: "alibaba/wan-2.7", name: "Alibaba: Wan 2.7", provider: "Alibaba", durations: Array(2...10),
             resolutions: ["480p", "720p"], aspectRatios: ["16:9", "9:16", "1:1"], sizes: nil,
             frameImages: ["first_frame"], generateAudio: false, seed: true,
             pricingSKUs: [("duration_seconds_480p", "0.04"), ("duration_seconds_720p", "0.08")],
-            passthrough: [], pricePerSecond: 0.08, pricePerSecondWithAudio: 0.08),
+            passthrough: []),
         VideoModel(
             id: "kwaivgi/kling-3.0", name: "Kling 3.0", provider: "Kling", durations: [5, 10],
             resolutions: ["720p", "1080p"], aspectRatios: ["16:9", "9:16", "1:1"], sizes: nil,
             frameImages: nil, generateAudio: nil, seed: nil,
-            pricingSKUs: [("generate", "0.5")], passthrough: [], pricePerSecond: 0.1, pricePerSecondWithAudio: 0.1),
+            pricingSKUs: [("generate", "0.5")], passthrough: []),
     ]
 
     static func model(_ id: String) -> VideoModel? { models.first { $0.id == id } }

@@ -27,8 +27,11 @@ extension OpenRouterClient {
         return state
     }
 
-    /// Where job `id` stands. `pollingURL` (relative, or absolute on the API's own origin)
-    /// is used when given; else `/videos/{id}`.
+    /// Where job `id` stands. `pollingURL` is used when given and relative, or absolute on
+    /// the API's own origin (scheme, host and port of the base URL); else `/videos/{id}`. The
+    /// reference says only that it "may be relative": an absolute one elsewhere is not followed,
+    /// because the poll carries the key, which goes to the API's own origin alone (as for
+    /// `unsigned_urls`); the job is then polled where the reference documents it.
     public func pollVideo(id: String, pollingURL: String? = nil, on connection: HTTPConnection) throws(TaskFailure) -> VideoJobState {
         let url = pollingURL.flatMap { endpoint.sameOriginURL($0) } ?? endpoint.url("/videos/" + OpenRouterEndpoint.percentEncoded(id))
         let buffer = ByteArray()
@@ -91,15 +94,25 @@ extension OpenRouterClient {
 
 /// What a failed submit means for the money: whether the job may exist all the same.
 public enum VideoSubmit {
+    /// Gateway answers that may come after the job was made: a proxy or edge in front of
+    /// the service (502 bad gateway, 503 unavailable, 504 gateway timeout, 524 Cloudflare's
+    /// origin timeout) answers for a request it passed on and whose end it did not see.
+    /// The reference lists only 500 among a submit's errors and nowhere says that a job
+    /// cannot exist after a 5xx, and a submit is not idempotent (a second one is a second
+    /// billed job): so these are taken as a lost answer, not as "no job was made".
+    public static let gatewayStatuses: Set<Int> = [502, 503, 504, 524]
+
     /// True when the request may have reached OpenRouter and made a job whose answer was
-    /// lost (a timeout, a reset, an answer cut short or unreadable): the task is then
-    /// `uncertain` and is not submitted again unless the user says so. False when nothing was
-    /// sent (connect, set-up) or OpenRouter answered with an error (no job was made).
+    /// lost (a timeout, a reset, an answer cut short or unreadable, a gateway's 502, 503, 504
+    /// or 524): the task is then `uncertain` and is not submitted again unless the user says
+    /// so. False when nothing was sent (connect, set-up) or OpenRouter itself answered with an
+    /// error that comes before any work (400, 401, 402, 404, 413, 429, 500, 529...: no job).
     public static func mayHaveCreatedJob(_ failure: TaskFailure) -> Bool {
         switch failure.cause {
         case .transport(let transport): return transport != .connect && transport != .setup
         case .interrupted, .response: return true
-        case .api, .file, .plan, .producer: return false
+        case .api: return failure.status.map { gatewayStatuses.contains($0) } ?? false
+        case .file, .plan, .producer: return false
         }
     }
 }

@@ -53,12 +53,22 @@ public enum CostEstimate {
     }
 
     /// Dollars for one video: its duration times the model's price per second at its
-    /// resolution, with or without audio (`VideoModelInfo.pricePerSecond`); nil when the SKU
-    /// names do not allow it, or the duration is the model's unstated default.
+    /// resolution (a `size` priced as its shorter side: `1920x1080` is 1080p), with or without
+    /// audio (`VideoModelInfo.pricePerSecond`); nil when the SKU names do not allow it, or the
+    /// duration is the model's unstated default.
     public static func video(_ task: VideoTask, catalog: ModelCatalog?) -> Double? {
         guard let model = catalog?.videos[task.model.wireID] else { return nil }
         guard let seconds = task.duration ?? (model.durations?.count == 1 ? model.durations?.first : nil) else { return nil }
         let audio = task.generateAudio ?? model.generateAudio ?? false
-        return model.pricePerSecond(resolution: task.resolution, audio: audio).map { $0 * Double(seconds) }
+        let resolution = task.resolution ?? task.size.flatMap(resolution(ofSize:))
+        return model.pricePerSecond(resolution: resolution, audio: audio).map { $0 * Double(seconds) }
+    }
+
+    /// The resolution a video `size` ("WxH") stands for: its shorter side, "1080p" for
+    /// "1920x1080" and "1080x1920"; nil when it is not "WxH".
+    public static func resolution(ofSize size: String) -> String? {
+        let sides = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard sides.count == 2, let shorter = sides.min(), shorter > 0 else { return nil }
+        return "\(shorter)p"
     }
 }

@@ -14,7 +14,10 @@ let usage = """
                            [--rpm N] [--rate-window SECONDS] [--media-first-byte SECONDS]
                            [--speech-first-byte-per-char SECONDS] [--chat-keepalive SECONDS]
                            [--video-seconds SECONDS] [--video-fail-rate R] [--video-poll-fault-rate R]
-                           [--video-drop-submit-rate R]
+                           [--video-drop-submit-rate R] [--video-cancel-rate R] [--video-expire-rate R]
+                           [--video-bill-unfinished] [--video-poll-fault-status 500|401|404]
+                           [--video-content-fault-rate R] [--video-content-faults 500,502,truncate]
+                           [--video-polling-url relative|absolute|foreign] [--video-quicktime]
                            [--speech-amplitudes A,...]
     Only loopback hosts are accepted (127.0.0.0/8, ::1, localhost).
     Fault kinds: 429 (alias 429key), 500, 502, 503, 524, 529, reset, stall, truncate, malformed,
@@ -37,7 +40,12 @@ let usage = """
     --video-seconds S: a video job ends S seconds (2) after its submit. --video-fail-rate R: a
       job fails with probability R. --video-poll-fault-rate R: a poll answers 500 with
       probability R. --video-drop-submit-rate R: a submit's 202 is lost (reset) after the job
-      was created, with probability R.
+      was created, with probability R. --video-cancel-rate R / --video-expire-rate R: a job
+      ends cancelled / expired. --video-bill-unfinished: a job that ends failed, cancelled or
+      expired is billed all the same. --video-poll-fault-status S: poll faults answer S (500).
+      --video-content-fault-rate R: a download fails with one of --video-content-faults
+      (500,502,truncate). --video-polling-url: how polling_url is written (relative).
+      --video-quicktime: finished videos are video/quicktime (.mov) instead of MP4.
     --speech-amplitudes 0.02,0.2: speech is an audible tone (LAME mp3, or pcm) at one of these
       amplitudes, picked by the input's hash, instead of silence (#fake:amplitude=A wins).
     """
@@ -119,6 +127,25 @@ func parseArguments(_ arguments: [String]) -> FakeConfiguration {
         case "--video-fail-rate": config.videoFailureRate = number(name, inline, as: Double.self)
         case "--video-poll-fault-rate": config.videoPollFaultRate = number(name, inline, as: Double.self)
         case "--video-drop-submit-rate": config.videoDropSubmitRate = number(name, inline, as: Double.self)
+        case "--video-cancel-rate": config.videoCancelRate = number(name, inline, as: Double.self)
+        case "--video-expire-rate": config.videoExpireRate = number(name, inline, as: Double.self)
+        case "--video-bill-unfinished": config.videoBillUnfinished = true
+        case "--video-poll-fault-status":
+            let status = number(name, inline, as: Int.self)
+            guard [401, 404, 500, 502, 503].contains(status) else { fail("--video-poll-fault-status: one of 401, 404, 500, 502, 503") }
+            config.videoPollFaultStatus = status
+        case "--video-content-fault-rate": config.videoContentFaultRate = number(name, inline, as: Double.self)
+        case "--video-content-faults":
+            config.videoContentFaultKinds = value(name, inline).split(separator: ",").map { text -> FaultKind in
+                guard let kind = FaultKind(cliName: String(text)), [.serverError, .badGateway, .truncatedBody].contains(kind) else {
+                    fail("--video-content-faults: one of 500, 502, truncate: \(text)")
+                }
+                return kind
+            }
+        case "--video-polling-url":
+            guard let form = VideoPollingURL(rawValue: value(name, inline)) else { fail("--video-polling-url: relative, absolute or foreign") }
+            config.videoPollingURL = form
+        case "--video-quicktime": config.videoQuickTime = true
         case "-h", "--help":
             print(usage)
             exit(0)

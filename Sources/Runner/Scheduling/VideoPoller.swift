@@ -28,6 +28,8 @@ package final class VideoPoller: Sendable {
         var since: String?
         var polls = 0
         var downloadFailures = 0
+        /// Polls in a row answered 404 (see `maxUnknownPolls`).
+        var unknownPolls = 0
         var dueAt: Double
     }
 
@@ -36,6 +38,9 @@ package final class VideoPoller: Sendable {
     }
 
     private let state = Locked(State())
+    /// A poll was answered 401: the run stops, every waiting job is left pending. Its own
+    /// lock: `leaving(now:)` is asked while `state`'s is held.
+    private let keyRefused = Locked(false)
     private let wake = DispatchSemaphore(value: 0)
     private let executor: VideoTaskExecutor
     private let recorder: OutcomeRecorder
@@ -50,6 +55,14 @@ package final class VideoPoller: Sendable {
     private let trace: HTTPTrace?
     /// Downloads of one job that may fail before it is left pending for a later run.
     private static let maxDownloadFailures = 4
+    /// Polls in a row answered 404 before the job is taken as unknown to OpenRouter. The
+    /// reference lists 404 among a poll's answers without saying more; the id came from the
+    /// service's own 202 (and was journaled), so a 404 means the job is gone (its retention
+    /// ran out: it is undocumented) or not yet visible where the poll landed. A few polls
+    /// (at the schedule's waits) ride out the latter; then the task fails with the job id
+    /// and the reason, and is not resubmitted in this run: a rerun submits it again, the
+    /// user's own decision (what the job cost, if anything, OpenRouter alone knows).
+    private static let maxUnknownPolls = 3
 
     package init(
         executor: VideoTaskExecutor, recorder: OutcomeRecorder, source: JobSource, spending: Spending, schedule: VideoPollSchedule,
@@ -123,7 +136,9 @@ package final class VideoPoller: Sendable {
     }
 
     /// Past the deadline, or the run was interrupted: every waiting job is left pending.
-    private func leaving(now: Double) -> Bool { now >= deadline || abortSignal.isAborted || recorder.wasInterrupted }
+    private func leaving(now: Double) -> Bool {
+        now >= deadline || abortSignal.isAborted || recorder.wasInterrupted || keyRefused.withLock { $0 }
+    }
 
     private func handle(_ item: Waiting, connection made: Result<HTTPConnection, HTTPError>, now: Double) {
         var item = item
@@ -144,10 +159,23 @@ package final class VideoPoller: Sendable {
         item.polls += 1
         let polled: VideoJobState
         do { polled = try executor.client.pollVideo(id: item.state.id, pollingURL: item.state.pollingURL, on: connection) } catch {
-            // A refused key will not poll better later: the job waits for a run with a good one.
+            // A refused key will not poll better later: the run stops as on any 401 (exit 69),
+            // and this job and every other waiting one wait, journaled, for a run with a good key.
             if error.kind == .unauthorized {
+                keyRefused.withLock { $0 = true }
+                recorder.haltRun(.unauthorized(error.message))
+                recorder.announce(.stopping(reason: error.description))
                 leavePending(item)
                 return
+            }
+            if error.status == 404 {
+                item.unknownPolls += 1
+                if item.unknownPolls >= Self.maxUnknownPolls {
+                    jobUnknown(item, error)
+                    return
+                }
+            } else {
+                item.unknownPolls = 0
             }
             // A failed poll is polled again: the job itself is not touched.
             item.dueAt = MonotonicClock.now() + max(schedule.wait(afterPolls: item.polls), error.retryAfter ?? 0)
@@ -155,6 +183,7 @@ package final class VideoPoller: Sendable {
             return
         }
         item.state = polled
+        item.unknownPolls = 0
         if let superseded = item.superseded {
             settle(superseded, item, polled: polled, on: connection)
             return
@@ -244,6 +273,22 @@ package final class VideoPoller: Sendable {
                 superseded, journal: item.journal, jobID: polled.id, files: [], cost: polled.cost, generationID: polled.generationID,
                 failure: "video job \(polled.id) \(polled.status.rawValue): \(polled.error ?? "no reason given")")
         }
+    }
+
+    /// A job OpenRouter answered 404 for `maxUnknownPolls` polls in a row: failed with its
+    /// id (cause `api:404`), or, for an earlier version's job, settled with the reason.
+    private func jobUnknown(_ item: Waiting, _ error: TaskFailure) {
+        let message = "video job \(item.state.id) is unknown to OpenRouter (404 on \(item.unknownPolls) polls in a row: "
+            + "expired or never visible); not submitted again in this run"
+        if let superseded = item.superseded {
+            recorder.supersededSettled(
+                superseded, journal: item.journal, jobID: item.state.id, files: [], cost: nil, generationID: item.state.generationID, failure: message)
+            return
+        }
+        guard let job = item.job else { return }
+        var failure = TaskFailure(.permanent, cause: .api(code: "404"), status: 404, message: message)
+        failure.details["job"] = item.state.id
+        recorder.failed(job, attempts: job.attempts + 1, failure: failure)
     }
 
     private func requeue(_ item: Waiting) {

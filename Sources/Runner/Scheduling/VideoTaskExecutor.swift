@@ -40,7 +40,12 @@ package struct VideoTaskExecutor: Sendable {
                 try? journal?.videoNotSubmitted(key: key, taskID: task.id, status: error.status)
                 throw error
             }
-            let message = "the answer to the submit was lost (\(error.description)): a job may exist and be billed; "
+            var gateway = false
+            if case .api = error.cause, let status = error.status { gateway = VideoSubmit.gatewayStatuses.contains(status) }
+            let lost = gateway
+                ? "the submit was answered by a gateway (\(error.description)), which may come after the job was made"
+                : "the answer to the submit was lost (\(error.description))"
+            let message = lost + ": a job may exist and be billed; "
                 + "not submitted again unless you run with --resubmit-uncertain"
             try? journal?.videoUncertain(key: key, taskID: task.id, message: message)
             return .uncertain(error.reclassified(as: .permanent, note: "uncertain submit"))
