@@ -77,6 +77,9 @@ public struct FakeConfiguration: Sendable {
     public var videoPollingURL: VideoPollingURL = .relative
     /// Finished videos are QuickTime (`video/quicktime`, brand `qt  `) instead of MP4.
     public var videoQuickTime: Bool = false
+    /// When set, `GET /videos/models` answers with this status (an error body) instead of the
+    /// list: 404 as a server without video generation, 5xx as one whose list failed for now.
+    public var videoModelsStatus: Int? = nil
 
     public init() {}
 }

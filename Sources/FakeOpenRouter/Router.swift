@@ -158,6 +158,7 @@ final class FakeCore: Sendable {
         case ("POST", "/audio/speech"): return speech(request, context: context)
         case ("POST", "/videos"): return submitVideo(request, context: context)
         case (_, "/videos/models") where get:
+            if let status = config.videoModelsStatus { return .error(status, Reply.standardMessage(for: status), escapeSlashes: escape) }
             return .json(200, VideoModelsCatalog.listDocument(), escapeSlashes: escape)
         case (_, "/models") where get:
             return .json(200, Catalog.modelsDocument(outputModalities: request.queryValue("output_modalities")), escapeSlashes: escape)

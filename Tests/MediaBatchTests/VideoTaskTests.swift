@@ -36,6 +36,21 @@ struct VideoTaskTests {
         }
     }
 
+    /// A server without video generation (404) gives a catalog with no video models, kept for
+    /// a day; a video list that failed for now (a 5xx) is left unknown, so the catalog counts
+    /// as stale and is asked for again (cached empty, every video would go unpriced for a day).
+    @Test("A video model list that failed for now is unknown (asked again); a 404 is none", arguments: [(404, false), (503, true)])
+    func videoModelListFailure(status: Int, stale: Bool) throws {
+        let server = try startFake { $0.videoModelsStatus = status }
+        defer { server.stop() }
+        let client = OpenRouterClient(endpoint: OpenRouterEndpoint(baseURL: server.baseURL, apiKey: "k"))
+        let catalog = try client.catalog(on: try HTTPConnection())
+        #expect(catalog.videos.isEmpty)
+        #expect(!catalog.models.isEmpty, "the other lists came")
+        #expect((catalog.videosDocument == nil) == stale)
+        #expect(catalog.isStale == stale)
+    }
+
     /// The fake's /videos/models as a catalog (what `mediabatch models` caches).
     private func fakeCatalog() throws -> ModelCatalog {
         let server = try startFake()
