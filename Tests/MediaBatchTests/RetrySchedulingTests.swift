@@ -68,6 +68,49 @@ import Support
         jobs.stop()
     }
 
+    /// Issue 13, `--max-cost` is a gate: a request whose cost cannot be estimated (no price,
+    /// nothing paid yet) goes alone under a cap; once its cost is known, the next is priced by
+    /// it and refused when it would cross the cap. Before, all four went at once (estimate 0)
+    /// and the run spent four times the cap's worth.
+    @Test func underACapAnUnpricedRequestGoesAloneUntilItsCostIsKnown() throws {
+        let spending = Spending(cap: 0.05, catalog: nil)
+        let jobs = JobSource(capacity: 16, requestsPerMinute: nil, spending: spending, concurrency: 4)
+        #expect(jobs.supply((0..<4).map { job("t\($0)") }))
+        jobs.endSupply()
+        let first = try #require(jobs.next())
+        #expect(first.probe != nil)
+        let taken = Locked<[String]>([])
+        let thread = Thread {
+            while let next = jobs.next() { taken.withLock { $0.append(next.task.id) } }
+        }
+        thread.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(taken.withLock { $0 }.isEmpty, "an unpriced request went beside the first: \(taken.withLock { $0 })")
+        // The first answer costs $0.039: the next would make $0.078, past the $0.05 cap.
+        spending.settle(reserved: first.reserved, paid: 0.039, for: first)
+        jobs.finish(first, succeeded: true)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(taken.withLock { $0 }.isEmpty)
+        #expect(spending.capReached)
+        #expect(spending.spent <= 0.05)
+        jobs.stop()
+    }
+
+    /// An unpriced request that ends unpaid (a 502) lets the next go alone in its turn.
+    @Test func anUnpricedRequestEndingUnpaidLetsTheNextGo() throws {
+        let spending = Spending(cap: 1, catalog: nil)
+        let jobs = JobSource(capacity: 16, requestsPerMinute: nil, spending: spending, concurrency: 4)
+        #expect(jobs.supply([job("a"), job("b")]))
+        jobs.endSupply()
+        let a = try #require(jobs.next())
+        spending.endProbe(a)
+        spending.settle(reserved: a.reserved, paid: nil)
+        jobs.finish(a, succeeded: false)
+        let b = try #require(jobs.next())
+        #expect(b.task.id == "b" && b.probe != nil)
+        jobs.stop()
+    }
+
     @Test func onlyA2xxAnswerThatBeganAndBrokeSaysNothingOfTheServersHealth() {
         var cut = TaskFailure(.transient, cause: .transport(.broken), message: "transfer closed")
         cut.generationID = "gen-1"

@@ -145,6 +145,8 @@ package struct Job: Sendable {
     package var reserved: Double = 0
     /// When the source handed this attempt out (monotonic seconds).
     package var attemptStarted: Double = 0
+    /// For an unpriced request admitted alone under a cap: its token (see `Spending.mustWait`).
+    package var probe: UInt64? = nil
     /// For a task taking other tasks' outputs: the SHA-256 each producer file must still
     /// have when it is read (its key was made with it), by path.
     package var referenceDigests: [String: String] = [:]
@@ -278,12 +280,13 @@ package final class JobSource: @unchecked Sendable {
             if now >= cooldownUntil && rateWait == 0, var job = takeDue(at: now) {
                 // The budget gate: a request that could cross the cap is not started, and
                 // nothing after it (the run stops at its budget; requests in flight finish).
-                guard let reserved = spending.admit(job) else {
+                guard let admitted = spending.admit(job) else {
                     stopped = true
                     condition.broadcast()
                     return nil
                 }
-                job.reserved = reserved
+                job.reserved = admitted.reserved
+                job.probe = admitted.probe
                 job.attemptStarted = now
                 modelConcurrency.start(job.model, at: now)
                 inProgress += 1
@@ -330,14 +333,14 @@ package final class JobSource: @unchecked Sendable {
         // A retry due for `retryPatience` goes before new work: first attempts first must not
         // hold a retry (and a narration's other chunks, kept in memory) until the supply of a
         // hundred thousand tasks runs dry; no longer than the longest backoff the run allows.
-        if let index = retries.indices.filter({ retries[$0].notBefore + retryPatience <= now && modelConcurrency.hasRoom(retries[$0].model, now: now) })
+        if let index = retries.indices.filter({ retries[$0].notBefore + retryPatience <= now && mayGo(retries[$0], now: now) })
             .min(by: { retries[$0].notBefore < retries[$1].notBefore })
         {
             return retries.remove(at: index)
         }
         while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
         // The first supplied job whose model has room (a throttled model's jobs wait their turn).
-        if let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && modelConcurrency.hasRoom($0.model, now: now) }) {
+        if let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && mayGo($0, now: now) }) {
             let job = ready[index]
             if index == readyStart { readyStart += 1 } else { ready.remove(at: index) }
             compactReady()
@@ -347,10 +350,16 @@ package final class JobSource: @unchecked Sendable {
         compactReady()
         let idle = inProgress == 0
         let due = retries.indices.filter {
-            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && modelConcurrency.hasRoom(retries[$0].model, now: now)
+            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && mayGo(retries[$0], now: now)
         }
         guard let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) else { return nil }
         return retries.remove(at: index)
+    }
+
+    /// Whether `job`'s model has room, and (under a cap) no unpriced request of its model is
+    /// out while `job` cannot be priced either. Called with the lock held.
+    private func mayGo(_ job: Job, now: Double) -> Bool {
+        modelConcurrency.hasRoom(job.model, now: now) && !spending.mustWait(job)
     }
 
     /// The next supplied job, when it sends nothing (a narration that only joins its kept

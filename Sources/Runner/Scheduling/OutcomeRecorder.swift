@@ -93,6 +93,7 @@ package final class OutcomeRecorder: Sendable {
 
     /// `cost`: what the answer was billed, when it arrived but could not be saved.
     package func failed(_ job: Job, attempts: Int, failure: TaskFailure, cost: Double? = nil) {
+        spending.endProbe(job)
         spending.settle(reserved: job.reserved, paid: cost, for: cost == nil ? nil : job)
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
@@ -103,6 +104,7 @@ package final class OutcomeRecorder: Sendable {
     /// A video job this run leaves running: its id is journaled, a later run collects it.
     /// Its reservation goes (a later run reserves again); nothing is journaled.
     package func videoPending(_ job: Job, jobID: String, since: String?, status: String) {
+        spending.endProbe(job)
         spending.settle(reserved: job.reserved, paid: nil)
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: jobID, since: since, status: status)
         state.withLock { summary in
@@ -117,6 +119,8 @@ package final class OutcomeRecorder: Sendable {
     package func videoUncertain(_ job: Job, failure: TaskFailure) {
         // A job may exist and be billed: its estimate stays reserved for the rest of the run,
         // so `--max-cost` counts it (it is not counted as spent: nobody knows that it was).
+        // Unpriced, its cost will never be known: the next unpriced submit may go.
+        spending.endProbe(job)
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: nil, since: UTCTime.now(), status: "uncertain")
         state.withLock { $0.pendingVideos.append(pending) }
         source.finish(job, succeeded: false)

@@ -11,7 +11,11 @@ import Tasks
 /// request is admitted only when the spent figure, plus the estimates of the requests in
 /// flight, plus its own estimate stay within the cap: the overshoot is at most the error
 /// of the estimates. Estimates come from the model list's prices when cached, else from
-/// what this run has paid so far per model (nothing is known before the first answer).
+/// what this run has paid so far per model, else from earlier runs' mean. A request with no
+/// estimate at all (a model without a price, before its first answer) goes alone under a cap:
+/// no other unpriced request of its model starts until its cost is known or it ended unpaid
+/// (`mustWait`), so the cap is passed by at most one request's cost, not by a whole
+/// concurrency's worth.
 package final class Spending: Sendable {
     private struct State {
         var spent = 0.0
@@ -21,6 +25,9 @@ package final class Spending: Sendable {
         var observed: [String: (dollars: Double, units: Double)] = [:]
         /// Per model: what `plan` estimated for the requests paid for (nil once one was unpriced).
         var estimated: [String: Double?] = [:]
+        /// Per model: the unpriced request admitted under a cap and not settled yet (its token).
+        var probing: [String: UInt64] = [:]
+        var nextProbe: UInt64 = 0
 
         /// `paid` for `units` of `model`, beside what the catalog estimated for them (nil:
         /// unpriced, and the model's estimate with it).
@@ -53,23 +60,46 @@ package final class Spending: Sendable {
     package var capReached: Bool { state.withLock { $0.refused } }
 
     /// Reserves `job`'s estimate; nil when the cap does not allow it (nothing is reserved).
-    package func admit(_ job: Job) -> Double? {
+    /// `probe`: the token of an unpriced request admitted alone (see `mustWait`).
+    package func admit(_ job: Job) -> (reserved: Double, probe: UInt64?)? {
         let (model, units, price) = Self.measure(job, catalog: catalog)
-        return state.withLock { state -> Double? in
-            let estimate = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? fallback ?? 0
+        return state.withLock { state -> (reserved: Double, probe: UInt64?)? in
+            let known = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? fallback
+            let estimate = known ?? 0
             if let cap, state.spent + state.reserved + estimate > cap || state.spent >= cap {
                 state.refused = true
                 return nil
             }
             state.reserved += estimate
-            return estimate
+            guard cap != nil, known == nil else { return (estimate, nil) }
+            state.nextProbe += 1
+            state.probing[model] = state.nextProbe
+            return (estimate, state.nextProbe)
         }
+    }
+
+    /// Under a cap, whether `job` must wait: its cost cannot be estimated and another
+    /// unpriced request of its model is still out (in flight, or a video job rendering).
+    package func mustWait(_ job: Job) -> Bool {
+        guard cap != nil else { return false }
+        let (model, _, price) = Self.measure(job, catalog: catalog)
+        guard price == nil, fallback == nil else { return false }
+        return state.withLock { $0.observed[model] == nil && $0.probing[model] != nil }
+    }
+
+    /// The unpriced request `job` is over as far as the cap goes: its cost is known, or it
+    /// ended without one (then the next may go alone in its turn).
+    package func endProbe(_ job: Job) {
+        guard let token = job.probe else { return }
+        let model = Self.measure(job, catalog: catalog).model
+        state.withLock { if $0.probing[model] == token { $0.probing[model] = nil } }
     }
 
     /// A request ended: its reservation goes, what it cost (if anything) comes in.
     /// `wholeTask`: `paid` is the whole task's (a finished narration's chunks together), not
     /// the one chunk `job` carries.
     package func settle(reserved: Double, paid: Double?, for job: Job? = nil, wholeTask: Bool = false) {
+        if let job { endProbe(job) }
         let measured = job.map { Self.measure($0, catalog: catalog, wholeTask: wholeTask) }
         state.withLock { state in
             state.reserved = max(0, state.reserved - reserved)

@@ -223,10 +223,12 @@ package struct Worker {
                 }
             }
         case .partStored:
+            spending.endProbe(job)
             spending.settle(reserved: job.reserved, paid: nil)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true)
         case .abandoned:
+            spending.endProbe(job)
             spending.settle(reserved: job.reserved, paid: nil)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true, answered: false)
@@ -239,6 +241,7 @@ package struct Worker {
         case .videoUncertain(let failure):
             recorder.videoUncertain(job, failure: failure)
         case .retry(var next, let delay, let failure):
+            spending.endProbe(job)
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
             slowDown(for: failure, job: job, delay: delay)
