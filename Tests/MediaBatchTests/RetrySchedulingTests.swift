@@ -96,6 +96,26 @@ import Support
         jobs.stop()
     }
 
+    /// Earlier runs' mean cost (over every model) is reserved for an unpriced request, but
+    /// it is a guess, not this model's price: the request still goes alone. A free answer
+    /// makes the model known (no more waiting).
+    @Test func anEarlierRunsMeanIsAGuessNotAPriceAndAFreeAnswerIsAPrice() throws {
+        let spending = Spending(cap: 1, catalog: nil, earlierMeanCost: 0.01)
+        let jobs = JobSource(capacity: 16, requestsPerMinute: nil, spending: spending, concurrency: 4)
+        #expect(jobs.supply([job("a"), job("b"), job("c")]))
+        jobs.endSupply()
+        let a = try #require(jobs.next())
+        #expect(a.reserved == 0.01 && a.probe != nil)
+        #expect(spending.mustWait(job("b")))
+        spending.settle(reserved: a.reserved, paid: 0, for: a)
+        jobs.finish(a, succeeded: true)
+        #expect(!spending.mustWait(job("b")))
+        let b = try #require(jobs.next())
+        let c = try #require(jobs.next())
+        #expect(b.probe == nil && c.probe == nil, "a model known free goes at full concurrency")
+        jobs.stop()
+    }
+
     /// An unpriced request that ends unpaid (a 502) lets the next go alone in its turn.
     @Test func anUnpricedRequestEndingUnpaidLetsTheNextGo() throws {
         let spending = Spending(cap: 1, catalog: nil)

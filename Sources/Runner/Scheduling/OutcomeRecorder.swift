@@ -93,7 +93,7 @@ package final class OutcomeRecorder: Sendable {
 
     /// `cost`: what the answer was billed, when it arrived but could not be saved.
     package func failed(_ job: Job, attempts: Int, failure: TaskFailure, cost: Double? = nil) {
-        spending.endProbe(job)
+        if cost == nil { spending.endProbe(job) }
         spending.settle(reserved: job.reserved, paid: cost, for: cost == nil ? nil : job)
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,

@@ -28,6 +28,8 @@ package final class Spending: Sendable {
         /// Per model: the unpriced request admitted under a cap and not settled yet (its token).
         var probing: [String: UInt64] = [:]
         var nextProbe: UInt64 = 0
+        /// Models without a price whose answers this run were free (no probe needed).
+        var knownFree = Set<String>()
 
         /// `paid` for `units` of `model`, beside what the catalog estimated for them (nil:
         /// unpriced, and the model's estimate with it).
@@ -64,14 +66,17 @@ package final class Spending: Sendable {
     package func admit(_ job: Job) -> (reserved: Double, probe: UInt64?)? {
         let (model, units, price) = Self.measure(job, catalog: catalog)
         return state.withLock { state -> (reserved: Double, probe: UInt64?)? in
-            let known = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 } ?? fallback
-            let estimate = known ?? 0
+            // What this model's requests cost: its price, else what it was paid this run.
+            let known = price.map { $0 * units } ?? state.observed[model].map { $0.units > 0 ? $0.dollars / $0.units * units : 0 }
+                ?? (state.knownFree.contains(model) ? 0 : nil)
+            // Earlier runs' mean over every model is a guess to reserve, not a price.
+            let estimate = known ?? fallback ?? 0
             if let cap, state.spent + state.reserved + estimate > cap || state.spent >= cap {
                 state.refused = true
                 return nil
             }
             state.reserved += estimate
-            guard cap != nil, known == nil else { return (estimate, nil) }
+            guard cap != nil, known == nil, Self.sendsPaidRequest(job) else { return (estimate, nil) }
             state.nextProbe += 1
             state.probing[model] = state.nextProbe
             return (estimate, state.nextProbe)
@@ -81,10 +86,16 @@ package final class Spending: Sendable {
     /// Under a cap, whether `job` must wait: its cost cannot be estimated and another
     /// unpriced request of its model is still out (in flight, or a video job rendering).
     package func mustWait(_ job: Job) -> Bool {
-        guard cap != nil else { return false }
+        guard cap != nil, Self.sendsPaidRequest(job) else { return false }
         let (model, _, price) = Self.measure(job, catalog: catalog)
-        guard price == nil, fallback == nil else { return false }
-        return state.withLock { $0.observed[model] == nil && $0.probing[model] != nil }
+        guard price == nil else { return false }
+        return state.withLock { $0.observed[model] == nil && !$0.knownFree.contains(model) && $0.probing[model] != nil }
+    }
+
+    /// Whether `job` sends a request that is paid for: not a narration that only joins kept
+    /// chunks, not a video job an earlier run submitted (polled, not bought again).
+    private static func sendsPaidRequest(_ job: Job) -> Bool {
+        !job.sendsNothing && job.videoJob?.jobID == nil
     }
 
     /// The unpriced request `job` is over as far as the cap goes: its cost is known, or it
@@ -99,11 +110,15 @@ package final class Spending: Sendable {
     /// `wholeTask`: `paid` is the whole task's (a finished narration's chunks together), not
     /// the one chunk `job` carries.
     package func settle(reserved: Double, paid: Double?, for job: Job? = nil, wholeTask: Bool = false) {
-        if let job { endProbe(job) }
         let measured = job.map { Self.measure($0, catalog: catalog, wholeTask: wholeTask) }
         state.withLock { state in
             state.reserved = max(0, state.reserved - reserved)
-            guard let paid, paid > 0 else { return }
+            // The cost is in before the probe ends (one lock): a request woken between the
+            // two would find neither, and go unpriced against a spent figure without it.
+            defer { if let job, let token = job.probe, let model = measured?.model, state.probing[model] == token { state.probing[model] = nil } }
+            guard let paid else { return }
+            if paid == 0, let model = measured?.model { state.knownFree.insert(model) }
+            guard paid > 0 else { return }
             state.spent += paid
             if let (model, units, price) = measured { state.count(paid, model: model, units: units, estimate: price.map { $0 * units }) }
         }

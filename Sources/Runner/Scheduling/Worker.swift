@@ -244,6 +244,7 @@ package struct Worker {
             spending.endProbe(job)
             spending.settle(reserved: job.reserved, paid: nil)
             next.reserved = 0
+            next.probe = nil
             slowDown(for: failure, job: job, delay: delay)
             // Without a Retry-After, a failure that says nothing of the server's health may
             // be retried at once when nothing else is in flight (see `JobSource.retry`).
