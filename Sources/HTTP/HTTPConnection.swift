@@ -69,6 +69,15 @@ public final class HTTPConnection {
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().receiveHeader(data, size * count)
         }
         try check(header, CURLOPT_HEADERFUNCTION)
+        // A POST body is handed to libcurl by this callback, never as POSTFIELDS, and no seek
+        // callback is set: libcurl then cannot rewind it, so it cannot quietly send a request
+        // again on a fresh connection when a reused one died after the request went out (a
+        // generation or a video job paid twice, the second one unseen). The transfer fails
+        // instead (`CURLE_SEND_FAIL_REWIND`), and the caller decides as for any broken one.
+        let read = mb_curl_setopt_data_cb(handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+            Unmanaged<UploadBody>.fromOpaque(context!).takeUnretainedValue().read(into: buffer, size * count)
+        }
+        try check(read, CURLOPT_READFUNCTION)
         try set(CURLOPT_NOPROGRESS, 0)
         let progress = mb_curl_setopt_xferinfo_cb(handle) { context, _, received, _, sent in
             Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue().shouldAbort(received: received, sent: sent) ? 1 : 0
@@ -149,12 +158,12 @@ public final class HTTPConnection {
                     try set(CURLOPT_HTTPGET, 1, url: url)
                 case .post:
                     try set(CURLOPT_POST, 1, url: url)
-                    // Size first: with POSTFIELDS libcurl does not copy, and `body` outlives the transfer.
                     try check(mb_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), CURLOPT_POSTFIELDSIZE_LARGE, url: url)
-                    let fields = body.baseAddress ?? UnsafeRawPointer(errorBuffer)
-                    try check(mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, fields), CURLOPT_POSTFIELDS, url: url)
                 }
-                return curl_easy_perform(handle)
+                // Read once, front to back, while `body` is alive (see CURLOPT_READFUNCTION above).
+                let upload = UploadBody(body)
+                try check(mb_curl_setopt_ptr(handle, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque()), CURLOPT_READDATA, url: url)
+                return withExtendedLifetime(upload) { curl_easy_perform(handle) }
             }
         }
         let code = try performed.get()
@@ -170,9 +179,9 @@ public final class HTTPConnection {
     /// libcurl refuse, the handle is retired: every later transfer fails with that error.
     private func forgetRequest() {
         let headers = mb_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil)
-        let fields = mb_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
+        let fields = mb_curl_setopt_ptr(handle, CURLOPT_READDATA, nil)
         guard headers != CURLE_OK || fields != CURLE_OK, unusable == nil else { return }
-        let refused = headers != CURLE_OK ? (CURLOPT_HTTPHEADER, headers) : (CURLOPT_POSTFIELDS, fields)
+        let refused = headers != CURLE_OK ? (CURLOPT_HTTPHEADER, headers) : (CURLOPT_READDATA, fields)
         unusable = HTTPError(
             kind: .setup, url: "",
             detail: Self.refusal(refused.0, refused.1) + "; the connection cannot be reused")
@@ -334,5 +343,24 @@ private final class ResponseSink {
             body.reserve(expected)
         }
         return length
+    }
+}
+
+/// A request body as libcurl's read callback hands it out: front to back, once. There is no
+/// way back (no seek callback), which is the point: see `CURLOPT_READFUNCTION` in
+/// `HTTPConnection.init`. Used by the one thread performing the transfer.
+private final class UploadBody {
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Copies the next at most `capacity` bytes into `buffer`; 0 at the end.
+    func read(into buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+        let count = min(capacity, bytes.count - offset)
+        guard count > 0, let base = bytes.baseAddress else { return 0 }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + offset, byteCount: count)
+        offset += count
+        return count
     }
 }

@@ -333,11 +333,7 @@ package final class JobSource: @unchecked Sendable {
         // A retry due for `retryPatience` goes before new work: first attempts first must not
         // hold a retry (and a narration's other chunks, kept in memory) until the supply of a
         // hundred thousand tasks runs dry; no longer than the longest backoff the run allows.
-        if let index = retries.indices.filter({ retries[$0].notBefore + retryPatience <= now && mayGo(retries[$0], now: now) })
-            .min(by: { retries[$0].notBefore < retries[$1].notBefore })
-        {
-            return retries.remove(at: index)
-        }
+        if let job = takeRetry(at: now, where: { $0.notBefore + retryPatience <= now }) { return job }
         while readyStart < ready.count && ready[readyStart].isAbandoned { readyStart += 1 }
         // The first supplied job whose model has room (a throttled model's jobs wait their turn).
         if let index = ready[readyStart...].firstIndex(where: { !$0.isAbandoned && mayGo($0, now: now) }) {
@@ -349,11 +345,17 @@ package final class JobSource: @unchecked Sendable {
         }
         compactReady()
         let idle = inProgress == 0
-        let due = retries.indices.filter {
-            (retries[$0].notBefore <= now || (idle && retries[$0].serverNotBefore <= now)) && mayGo(retries[$0], now: now)
+        return takeRetry(at: now, where: { $0.notBefore <= now || (idle && $0.serverNotBefore <= now) })
+    }
+
+    /// Removes and returns the retry due earliest among those `isDue` accepts whose model may
+    /// send now. Called with the lock held.
+    private func takeRetry(at now: Double, where isDue: (Job) -> Bool) -> Job? {
+        var best: Int?
+        for index in retries.indices where isDue(retries[index]) && (best.map { retries[index].notBefore < retries[$0].notBefore } ?? true) {
+            if mayGo(retries[index], now: now) { best = index }
         }
-        guard let index = due.min(by: { retries[$0].notBefore < retries[$1].notBefore }) else { return nil }
-        return retries.remove(at: index)
+        return best.map { retries.remove(at: $0) }
     }
 
     /// Whether `job`'s model has room, and (under a cap) no unpriced request of its model is
