@@ -160,7 +160,6 @@ extension SpeechTaskExpander {
         return dialogue.path
     }
 
-    /// The model's voices, when the catalog knows them, must include every dialogue voice.
     /// A script line whose speaker `script` does not name (`BOB:` with only ALICE, or
     /// `Alice:` for ALICE) is read by the narrator, name and all: a warning names it.
     func warnOfUnknownSpeakers(_ fields: SpokenTextFields, texts: [Template], textFile: String?) {
@@ -174,6 +173,7 @@ extension SpeechTaskExpander {
         }
     }
 
+    /// The model's voices, when the catalog knows them, must include every dialogue voice.
     func checkDialogueVoices(_ fields: SpokenTextFields, models: [ModelRef]) {
         guard let dialogue = fields.dialogue, let located = entry.field("dialogue"), let catalog = entry.catalog else { return }
         for model in models {

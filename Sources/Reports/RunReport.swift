@@ -149,15 +149,11 @@ public enum RunReport {
             func put(_ bytes: [UInt8]) throws(FileError) {
                 try bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try staged.append(raw) } }.get()
             }
-            do {
-                try encode(summary, folder: folder, into: put)
-                try put([UInt8(ascii: "\n")])
-                try staged.sync()
-                try staged.commit()
-            } catch {
-                staged.revoke()
-                throw error
-            }
+            // A failure leaves the staged file uncommitted: its deinit removes it.
+            try encode(summary, folder: folder, into: put)
+            try put([UInt8(ascii: "\n")])
+            try staged.sync()
+            try staged.commit()
             written.append(path)
         }
         return written

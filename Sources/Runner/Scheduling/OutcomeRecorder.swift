@@ -93,8 +93,7 @@ package final class OutcomeRecorder: Sendable {
 
     /// `cost`: what the answer was billed, when it arrived but could not be saved.
     package func failed(_ job: Job, attempts: Int, failure: TaskFailure, cost: Double? = nil) {
-        if cost == nil { spending.endProbe(job) }
-        spending.settle(reserved: job.reserved, paid: cost, for: cost == nil ? nil : job)
+        spending.settle(reserved: job.reserved, paid: cost, for: job)
         recordFailure(
             taskID: job.task.id, origin: job.task.origin, folder: job.task.output.folder, key: job.key, journal: job.journal,
             attempts: attempts, failure: failure, started: job.firstStarted, cost: cost)
@@ -104,8 +103,7 @@ package final class OutcomeRecorder: Sendable {
     /// A video job this run leaves running: its id is journaled, a later run collects it.
     /// Its reservation goes (a later run reserves again); nothing is journaled.
     package func videoPending(_ job: Job, jobID: String, since: String?, status: String) {
-        spending.endProbe(job)
-        spending.settle(reserved: job.reserved, paid: nil)
+        spending.settle(reserved: job.reserved, paid: nil, for: job)
         let pending = PendingVideo(taskID: job.task.id, folder: job.task.output.folder, jobID: jobID, since: since, status: status)
         state.withLock { summary in
             summary.pendingVideos.append(pending)

@@ -86,10 +86,10 @@ package final class Spending: Sendable {
     /// Under a cap, whether `job` must wait: its cost cannot be estimated and another
     /// unpriced request of its model is still out (in flight, or a video job rendering).
     package func mustWait(_ job: Job) -> Bool {
-        guard cap != nil, Self.sendsPaidRequest(job) else { return false }
-        let (model, _, price) = Self.measure(job, catalog: catalog)
-        guard price == nil else { return false }
-        return state.withLock { $0.observed[model] == nil && !$0.knownFree.contains(model) && $0.probing[model] != nil }
+        // Cheap first (this runs for each candidate the scheduler looks at): no probe out, no wait.
+        guard cap != nil, Self.sendsPaidRequest(job), state.withLock({ $0.probing[job.model] != nil }) else { return false }
+        guard Self.measure(job, catalog: catalog).price == nil else { return false }
+        return state.withLock { $0.observed[job.model] == nil && !$0.knownFree.contains(job.model) && $0.probing[job.model] != nil }
     }
 
     /// Whether `job` sends a request that is paid for: not a narration that only joins kept

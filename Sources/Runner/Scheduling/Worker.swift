@@ -223,13 +223,11 @@ package struct Worker {
                 }
             }
         case .partStored:
-            spending.endProbe(job)
-            spending.settle(reserved: job.reserved, paid: nil)
+            spending.settle(reserved: job.reserved, paid: nil, for: job)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true)
         case .abandoned:
-            spending.endProbe(job)
-            spending.settle(reserved: job.reserved, paid: nil)
+            spending.settle(reserved: job.reserved, paid: nil, for: job)
             countChunksOfFailedNarration(job)
             source.finish(job, succeeded: true, answered: false)
         case .videoSubmitted(let state, let since, let resumed):
@@ -241,8 +239,7 @@ package struct Worker {
         case .videoUncertain(let failure):
             recorder.videoUncertain(job, failure: failure)
         case .retry(var next, let delay, let failure):
-            spending.endProbe(job)
-            spending.settle(reserved: job.reserved, paid: nil)
+            spending.settle(reserved: job.reserved, paid: nil, for: job)
             next.reserved = 0
             next.probe = nil
             slowDown(for: failure, job: job, delay: delay)
