@@ -64,23 +64,17 @@ public struct ChunkRecords: Sendable {
 
     /// Adds what one journal file says.
     private mutating func read(_ path: String) throws(FileError) {
-        let bytes = try FileIO.readAll(path)
         let chunkPrefix = Array(#"{"event":"chunk""#.utf8)
         let narrationPrefix = Array(#"{"event":"narration""#.utf8)
-        bytes.withUnsafeBytes { raw in
-            var start = 0
-            while start < raw.count {
-                let end = raw[start...].firstIndex(of: UInt8(ascii: "\n")) ?? raw.count
-                let line = UnsafeRawBufferPointer(rebasing: raw[start..<end])
-                start = end + 1
-                let isChunk = line.starts(with: chunkPrefix)
-                guard isChunk || line.starts(with: narrationPrefix), let record = try? JSONEncoding.parse(line, source: path) else { continue }
-                if isChunk {
-                    if let chunk = Self.chunk(record) { add(chunk) }
-                } else if let task = record["task"]?.stringValue, let key = record["key"]?.stringValue, let split = Self.split(record) {
-                    narrations[task] = split
-                    splits[key] = split
-                }
+        // A block at a time, as `JournalIndex` reads the same journal: never whole in memory.
+        try FileIO.forEachLine(path) { line in
+            let isChunk = line.starts(with: chunkPrefix)
+            guard isChunk || line.starts(with: narrationPrefix), let record = try? JSONEncoding.parse(line, source: path) else { return }
+            if isChunk {
+                if let chunk = Self.chunk(record) { add(chunk) }
+            } else if let task = record["task"]?.stringValue, let key = record["key"]?.stringValue, let split = Self.split(record) {
+                narrations[task] = split
+                splits[key] = split
             }
         }
     }

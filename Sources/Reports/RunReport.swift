@@ -46,17 +46,15 @@ public enum RunReport {
             totals["notRun"] = .int(Int64(summary.notRun))
         }
         var files = 0
-        var cost = 0.0
         for outcome in outcomes {
-            guard case .done(let written, let taskCost, _) = outcome.result else { continue }
+            guard case .done(let written, _, _) = outcome.result else { continue }
             files += written.count
-            cost += taskCost ?? 0
         }
         totals["pending"] = .int(Int64(summary.pendingVideos.filter { folder == nil || $0.folder == folder }.count))
         totals["kept"] = .int(Int64(summary.kept.filter { folder == nil || $0.folder == folder }.count))
         totals["files"] = .int(Int64(files))
         // The one spent figure: done tasks and every failed attempt that was paid for.
-        let spent = folder.map { cost + (summary.billedByFolder[$0] ?? 0) } ?? summary.cost
+        let spent = folder.map { summary.spent(folder: $0) } ?? summary.cost
         totals["cost"] = .double(money(spent))
         totals["billedAttempts"] = .int(Int64(summary.billedAttempts))
         var report: JSONObject = ["finished": .string(UTCTime.now()), "seconds": .double((summary.seconds * 1000).rounded() / 1000)]

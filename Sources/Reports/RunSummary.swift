@@ -170,6 +170,15 @@ public struct RunSummary: Sendable {
     public var billedAttempts = 0
     /// Per output folder: dollars of failed attempts that were paid for.
     public var billedByFolder: [String: Double] = [:]
+
+    /// The one spent figure of an output folder: its done tasks' costs and every failed
+    /// attempt there that was paid for (what report.json and the closing table show).
+    public func spent(folder: String) -> Double {
+        outcomes.reduce(billedByFolder[folder] ?? 0) { total, outcome in
+            guard outcome.folder == folder, case .done(_, let cost, _) = outcome.result else { return total }
+            return total + (cost ?? 0)
+        }
+    }
     /// Per model: estimate and spend side by side (see `ModelSpend`).
     public var models: [String: ModelSpend] = [:]
     public var failures: [TaskOutcome] = []

@@ -215,12 +215,7 @@ final class ProgressReporter: Sendable {
             lines.append(row("output folder", "done", "failed", "cost"))
             for (folder, name) in zip(folders.keys.sorted(), names) {
                 let outcomes = folders[folder]!
-                // The done tasks' costs and the failed attempts paid all the same: what the
-                // closing line and report.json count for the folder.
-                let cost = outcomes.reduce(summary.billedByFolder[folder] ?? 0) { total, outcome in
-                    if case .done(_, let cost, _) = outcome.result { return total + (cost ?? 0) }
-                    return total
-                }
+                let cost = summary.spent(folder: folder)
                 lines.append(row(name, String(outcomes.filter(\.isDone).count), String(outcomes.filter { !$0.isDone }.count), Terminal.dollars(cost)))
             }
         }

@@ -163,6 +163,8 @@ package final class OutcomeRecorder: Sendable {
 
     /// Whether the user stopped the run (a signal).
     package var wasInterrupted: Bool { state.withLock { $0.stop == .interrupted } }
+    /// The run stopped because the key was refused (a 401 to any request or poll).
+    package var keyRefused: Bool { state.withLock { if case .unauthorized = $0.stop { true } else { false } } }
 
     /// A task of the plan that failed before anything was sent (it could not be rebuilt as
     /// validated). It was never handed to a worker, so the source has nothing to finish.

@@ -38,9 +38,6 @@ package final class VideoPoller: Sendable {
     }
 
     private let state = Locked(State())
-    /// A poll was answered 401: the run stops, every waiting job is left pending. Its own
-    /// lock: `leaving(now:)` is asked while `state`'s is held.
-    private let keyRefused = Locked(false)
     private let wake = DispatchSemaphore(value: 0)
     private let executor: VideoTaskExecutor
     private let recorder: OutcomeRecorder
@@ -135,9 +132,10 @@ package final class VideoPoller: Sendable {
         }
     }
 
-    /// Past the deadline, or the run was interrupted: every waiting job is left pending.
+    /// Past the deadline, the run was interrupted, or the key was refused (a 401 to a poll, a
+    /// submit or any other request): every waiting job is left pending.
     private func leaving(now: Double) -> Bool {
-        now >= deadline || abortSignal.isAborted || recorder.wasInterrupted || keyRefused.withLock { $0 }
+        now >= deadline || abortSignal.isAborted || recorder.wasInterrupted || recorder.keyRefused
     }
 
     private func handle(_ item: Waiting, connection made: Result<HTTPConnection, HTTPError>, now: Double) {
@@ -162,7 +160,6 @@ package final class VideoPoller: Sendable {
             // A refused key will not poll better later: the run stops as on any 401 (exit 69),
             // and this job and every other waiting one wait, journaled, for a run with a good key.
             if error.kind == .unauthorized {
-                keyRefused.withLock { $0 = true }
                 recorder.haltRun(.unauthorized(error.message))
                 recorder.announce(.stopping(reason: error.description))
                 leavePending(item)

@@ -222,14 +222,13 @@ package struct Worker {
                     CostTicket.whenAllSettled(parts.costs) { cost in recorder.failed(job, attempts: attempts, failure: error, cost: cost) }
                 }
             }
-        case .partStored:
+        case .partStored, .abandoned:
             spending.settle(reserved: job.reserved, paid: nil, for: job)
             countChunksOfFailedNarration(job)
-            source.finish(job, succeeded: true)
-        case .abandoned:
-            spending.settle(reserved: job.reserved, paid: nil, for: job)
-            countChunksOfFailedNarration(job)
-            source.finish(job, succeeded: true, answered: false)
+            // A dropped chunk had no answer: its time teaches nothing of the model's.
+            var answered = true
+            if case .abandoned = disposition { answered = false }
+            source.finish(job, succeeded: true, answered: answered)
         case .videoSubmitted(let state, let since, let resumed):
             // The reservation stays with the job until its real cost is known.
             var waiting = source.park(job, submitted: !resumed)
