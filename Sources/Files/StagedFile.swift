@@ -80,6 +80,12 @@ public final class StagedFile {
         appendedBytes += bytes.count
     }
 
+    /// `append` for an array (`withUnsafeBytes` only rethrows untyped errors: the typed one
+    /// comes out through a Result here, once, not at every caller).
+    public func append(_ bytes: [UInt8]) throws(FileError) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try append(raw) } }.get()
+    }
+
     /// Writes all of `bytes` at the descriptor's position (a short write goes on, EINTR is
     /// tried again).
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throws(FileError) {

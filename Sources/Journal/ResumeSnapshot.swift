@@ -106,17 +106,12 @@ package enum ResumeSnapshot {
     package static func write(_ index: JournalIndex, journal: String, covered: Int) throws(FileError) {
         var info = stat()
         guard stat(journal, &info) == 0 else { return }
-        // A path with a tab or a line break cannot be written in this format: checked first.
-        for entry in index.entries.values where entry.state == .done {
-            guard !entry.files.contains(where: { $0.path.contains(where: { $0 == "\t" || $0.isNewline }) }) else { return }
-        }
         // Streamed into its staged file a block at a time: never the whole snapshot in memory.
+        // Left uncommitted (its deinit removes it) when a path cannot be written in this format.
         let staged = try StagedFile(streamingFor: path(forJournal: journal))
         var text = "\(magic)\t1\t\(info.st_ino)\t\(covered)\n"
         func flush() throws(FileError) {
-            var bytes = Array(text.utf8)
-            try bytes.withUnsafeMutableBytes { raw in Result { () throws(FileError) in try staged.append(UnsafeRawBufferPointer(raw)) } }.get()
-            bytes.removeAll()
+            try staged.append(Array(text.utf8))
             text.removeAll(keepingCapacity: true)
         }
         for key in index.order {
@@ -128,6 +123,8 @@ package enum ResumeSnapshot {
             if entry.state == .failed && entry.kind == "refused" {
                 text += key + "\t!refused\n"
             } else if entry.state == .done, !entry.files.isEmpty {
+                // A path with a tab or a line break cannot be written in this format.
+                guard !entry.files.contains(where: { $0.path.contains(where: { $0 == "\t" || $0.isNewline }) }) else { return }
                 text += key
                 for file in entry.files { text += "\t\(file.path)\t\(file.size)\t\(file.modified ?? "-")\t\(file.sha256)" }
                 text += "\n"

@@ -102,6 +102,12 @@ public enum VideoSubmit {
     /// billed job): so these are taken as a lost answer, not as "no job was made".
     public static let gatewayStatuses: Set<Int> = [502, 503, 504, 524]
 
+    /// Whether `failure` is an answer with one of the `gatewayStatuses`.
+    public static func isGatewayAnswer(_ failure: TaskFailure) -> Bool {
+        guard case .api = failure.cause, let status = failure.status else { return false }
+        return gatewayStatuses.contains(status)
+    }
+
     /// True when the request may have reached OpenRouter and made a job whose answer was
     /// lost (a timeout, a reset, an answer cut short or unreadable, a gateway's 502, 503, 504
     /// or 524): the task is then `uncertain` and is not submitted again unless the user says
@@ -111,7 +117,7 @@ public enum VideoSubmit {
         switch failure.cause {
         case .transport(let transport): return transport != .connect && transport != .setup
         case .interrupted, .response: return true
-        case .api: return failure.status.map { gatewayStatuses.contains($0) } ?? false
+        case .api: return isGatewayAnswer(failure)
         case .file, .plan, .producer: return false
         }
     }

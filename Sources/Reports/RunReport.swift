@@ -144,12 +144,9 @@ public enum RunReport {
         for folder in folders {
             let path = folder + "/.mediabatch/report.json"
             let staged = try StagedFile(streamingFor: path)
-            func put(_ bytes: [UInt8]) throws(FileError) {
-                try bytes.withUnsafeBytes { raw in Result { () throws(FileError) in try staged.append(raw) } }.get()
-            }
             // A failure leaves the staged file uncommitted: its deinit removes it.
-            try encode(summary, folder: folder, into: put)
-            try put([UInt8(ascii: "\n")])
+            try encode(summary, folder: folder, into: staged.append)
+            try staged.append([UInt8(ascii: "\n")])
             try staged.sync()
             try staged.commit()
             written.append(path)

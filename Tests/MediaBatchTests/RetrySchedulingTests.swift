@@ -79,6 +79,7 @@ import Support
         jobs.endSupply()
         let first = try #require(jobs.next())
         #expect(first.probe != nil)
+        #expect(spending.mustWait(job("t1")), "another unpriced request may go beside the first")
         let taken = Locked<[String]>([])
         let thread = Thread {
             while let next = jobs.next() { taken.withLock { $0.append(next.task.id) } }
@@ -126,6 +127,7 @@ import Support
         spending.endProbe(a)
         spending.settle(reserved: a.reserved, paid: nil)
         jobs.finish(a, succeeded: false)
+        #expect(!spending.mustWait(job("b")))  // else the next() below would wait for ever
         let b = try #require(jobs.next())
         #expect(b.task.id == "b" && b.probe != nil)
         jobs.stop()

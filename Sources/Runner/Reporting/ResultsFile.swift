@@ -70,7 +70,7 @@ package enum ResultsFile {
         }
 
         private func flush() throws(FileError) {
-            try pending.withUnsafeBytes { raw in Result { () throws(FileError) in try staged.append(raw) } }.get()
+            try staged.append(pending)
             pending.removeAll(keepingCapacity: true)
         }
     }

@@ -40,9 +40,7 @@ package struct VideoTaskExecutor: Sendable {
                 try? journal?.videoNotSubmitted(key: key, taskID: task.id, status: error.status)
                 throw error
             }
-            var gateway = false
-            if case .api = error.cause, let status = error.status { gateway = VideoSubmit.gatewayStatuses.contains(status) }
-            let lost = gateway
+            let lost = VideoSubmit.isGatewayAnswer(error)
                 ? "the submit was answered by a gateway (\(error.description)), which may come after the job was made"
                 : "the answer to the submit was lost (\(error.description))"
             let message = lost + ": a job may exist and be billed; "
