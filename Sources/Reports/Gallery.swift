@@ -52,12 +52,10 @@ public enum Gallery {
     ) throws(FileError) -> (pageCount: Int, thumbnails: Set<String>) {
         var shown: [(file: JournalEntry.File, entry: JournalEntry)] = []
         var failures: [String] = []
-        var totalCost = 0.0
         for key in index.order {
             guard let entry = index.entries[key] else { continue }
             switch entry.state {
             case .done:
-                totalCost += entry.cost ?? 0
                 // Media only: not sidecars, narration parts or subtitles.
                 for file in entry.files where !file.path.hasSuffix(".json") && !file.path.contains(".part-") && !file.path.hasSuffix(".srt") && !file.path.hasSuffix(".vtt") {
                     shown.append((file, entry))
@@ -73,7 +71,8 @@ public enum Gallery {
         let name = FileIO.lastComponent(folder)
         let pageCount = max(1, (shown.count + pageSize - 1) / pageSize)
         let summary = "\(shown.count) file\(shown.count == 1 ? "" : "s"), \(failures.count) failure\(failures.count == 1 ? "" : "s"), "
-            + "cost $\(String(format: "%.4f", totalCost)) · updated \(UTCTime.now())"
+            // What `status` says the folder spent: every paid record, failed attempts included.
+            + "spent $\(String(format: "%.4f", index.spent)) · updated \(UTCTime.now())"
         var thumbnails = Set<String>()
         for number in 1...pageCount {
             let slice = Array(shown[min(shown.count, (number - 1) * pageSize)..<min(shown.count, number * pageSize)])

@@ -9,6 +9,19 @@ import TestSupport
 /// Issue 16, the gallery: real thumbnails made once, pixel size, format, seed, a narration's
 /// voice and duration, and pages.
 @Suite struct GalleryThumbnailTests {
+    /// Issue 13, one spent figure: the gallery says what `status` says the folder spent,
+    /// paid failed attempts included (it counted only the done tasks' costs).
+    @Test func theGallerysFigureCountsPaidFailedAttempts() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        let journal = try Journal(folder: folder.path, shard: nil)
+        try journal.billed(key: "k", taskID: "t", cost: 0.02, generationID: "gen-1", attempt: 1, reason: "transfer broke off")
+        try journal.done(key: "k", taskID: "t", files: [], cost: 0.039, generationID: "gen-2", attempts: 2, seconds: 1)
+        let index = try JournalIndex(path: Journal.path(folder: folder.path, shard: nil))
+        let page = Gallery.html(folder: folder.path, index: index)
+        #expect(page.contains("spent $0.0590"), "\(page.prefix(800))")
+    }
+
     /// Width and height from a PNG's IHDR.
     private func pngSize(_ path: String) throws -> (Int, Int) {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -26,7 +26,7 @@ struct VideoReviewTests {
         #expect(tasks?.count == 1, "\(json.stdout)")
 
         let gallery = try String(contentsOfFile: folder.path + "/out/m/index.html", encoding: .utf8)
-        #expect(gallery.contains("cost $0.8000"), "the gallery counts the clip's cost once")
+        #expect(gallery.contains("spent $0.8000"), "the gallery counts the clip's cost once")
         #expect(gallery.components(separatedBy: "<video").count - 1 == 1, "one card for one clip")
 
         let index = try String(contentsOfFile: folder.path + "/out/m/.mediabatch/journal.index", encoding: .utf8)
