@@ -46,6 +46,12 @@ public final class ScratchFile {
         return place
     }
 
+    /// The place of a text `length` bytes long appended right after the one at `previous`
+    /// (nil: the first): texts read back in order need only their lengths kept.
+    public func place(following previous: Place?, length: Int) -> Place {
+        Place(offset: previous.map { $0.offset + $0.length } ?? 0, length: length)
+    }
+
     /// The text put at `place` (a place lies wholly in the file or wholly in `tail`).
     public func text(at place: Place) -> String {
         if place.offset >= flushed {

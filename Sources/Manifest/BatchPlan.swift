@@ -110,16 +110,19 @@ public final class BatchPlan: Sendable {
         identify: (@Sendable (MediaTask) -> TaskIdentity)?, visit: (MediaTask, TaskIdentity?, EntryRef, Int) -> Bool
     ) throws(ManifestError) -> [EntryRef] {
         var issues = loadIssues
-        // Keyed by the path in lower case: two names differing only in case are one file on
-        // a case-insensitive disk (macOS, Windows, most USB sticks).
-        // The exact path is kept as its hash only: one string per task, not two.
-        var claimed: [String: (id: String, keyHash: Int, ref: EntryRef)] = [:]
+        var claims = OutputClaims(capacity: manifests.reduce(0) { $0 + $1.entryCount })
+        // A task that claimed a path, expanded again: a clash's message names it.
+        var again = EntryExpander(manifests: manifests, catalog: catalog)
+        func claimant(_ claim: OutputClaims.Claim) -> (id: String, key: String)? {
+            let tasks = again.expand(claim.ref, keepingTasksWithIssues: true).tasks
+            let ordinal = Int(claim.ordinal)
+            return ordinal < tasks.count ? (tasks[ordinal].id, tasks[ordinal].outputKey) : nil
+        }
         // The books (`book: true`) by the path of their file, folded the same way: one entry's
         // chapters share their book; no other entry's book or task may write it.
         // A `textFile` pattern makes one entry per file, all at the same place of the manifest.
         var books: [String: (id: String, album: String, ref: EntryRef, owner: String)] = [:]
         var clashingBooks = Set<String>()
-        claimed.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         var count = 0
         var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
@@ -144,22 +147,20 @@ public final class BatchPlan: Sendable {
                     if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
                     chains.record(task, ref: entry.ref, ordinal: ordinal, entryPath: entry.path, line: entry.line)
                     let key = task.outputKey
-                    let folded = Self.folded(key)
-                    if let other = claimed[folded] {
-                        let same = other.keyHash == key.hashValue ? "the same file as" : "a file differing only in case from that of"
+                    if let other = claims.claim(key, by: OutputClaims.Claim(entry.ref, ordinal: ordinal), task: claimant) {
+                        let same = other.key == key ? "the same file as" : "a file differing only in case from that of"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
-                            "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.ref))); give them different ids or output names"))
-                    } else {
-                        claimed[folded] = (task.id, key.hashValue, entry.ref)
+                            "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.claim.ref))); give them different ids or output names"))
                     }
-                    if let book = books[folded] {
+                    if !books.isEmpty, let book = books[OutputClaims.folded(key)] {
                         let output = entry.path.appending("output")
                         let field = entry.line != nil || entry.manifest.line(of: output) != nil ? output : entry.path.appending("id")
                         entryIssues.append(entry.issue(at: field, value: JSON.string(key),
                             "task \(task.id) (\(location(of: task, in: entry))) would write the file of the book \"\(book.album)\" of task \(book.id) (\(location(of: book.ref))); give them different ids, output names or albums"))
                     }
                     if case .speech(let speech) = task, let chapter = speech.chapter, let target = chapter.book {
-                        let bookKey = Self.folded(target.folder + "/" + target.baseName)
+                        let bookPath = target.folder + "/" + target.baseName
+                        let bookKey = OutputClaims.folded(bookPath)
                         let field = bookField(of: entry)
                         let owner = "\(entry.ref.manifest) \(entry.path)"
                         if let other = books[bookKey], other.owner != owner {
@@ -170,9 +171,9 @@ public final class BatchPlan: Sendable {
                             }
                         } else if books[bookKey] == nil {
                             books[bookKey] = (task.id, chapter.album, entry.ref, owner)
-                            if let other = claimed[bookKey] {
+                            if let other = claims.claimant(of: bookPath, task: claimant) {
                                 entryIssues.append(entry.issue(at: field, value: JSON.string(chapter.album),
-                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the file of task \(other.id) (\(location(of: other.ref))); give them different albums, ids or output names"))
+                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the file of task \(other.id) (\(location(of: other.claim.ref))); give them different albums, ids or output names"))
                             }
                         }
                     }
@@ -197,11 +198,6 @@ public final class BatchPlan: Sendable {
         expansionWarnings.withLock { [warnings] in $0 = warnings }
         chainState.withLock { [chains] in $0 = chains }
         return selected
-    }
-
-    /// `key` in lower case when it has capitals or non-ASCII (one file on a case-insensitive disk).
-    private static func folded(_ key: String) -> String {
-        key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
     }
 
     /// Where a book's problem is told: the entry's `album` when it has one, else its `book`.
@@ -334,7 +330,8 @@ public struct EntryExpander {
 
     /// The tasks of one entry in order, and the problems met expanding it (none for an entry
     /// whose inputs are as they were at validation).
-    public mutating func expand(_ ref: BatchPlan.EntryRef) -> (tasks: [MediaTask], issues: [ManifestIssue]) {
+    /// `keepingTasksWithIssues`: the tasks an entry with problems still made (to name them).
+    public mutating func expand(_ ref: BatchPlan.EntryRef, keepingTasksWithIssues: Bool = false) -> (tasks: [MediaTask], issues: [ManifestIssue]) {
         let manifest = manifests[ref.manifest]
         let entry = manifest.entry(at: ref.entry)
         guard case .success(let value) = entry.value else { return ([], []) }
@@ -349,7 +346,7 @@ public struct EntryExpander {
         case .row(.failure(let problem), _): return ([], [problem.issue])
         case .failed: tasks = []
         }
-        return collector.issues.isEmpty ? (tasks, []) : ([], collector.issues)
+        return collector.issues.isEmpty || keepingTasksWithIssues ? (tasks, collector.issues) : ([], collector.issues)
     }
 }
 

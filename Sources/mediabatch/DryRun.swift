@@ -19,65 +19,19 @@ struct DryRun {
     let force: Bool
     let retryRefused: Bool
 
-    /// Requests, estimated dollars and unpriced requests for one model.
-    struct ModelLine {
-        var requests = 0
-        var cost = 0.0
-        var unpriced = 0
-    }
-
     typealias State = PlannedState
+    typealias FolderKey = PlanListing.FolderKey
 
-    /// What the listing needs of a task (not the task itself: 100,000 of them add up). Its
-    /// line waits in the listing's scratch file, its model is an index into `Listing.models`.
-    struct Row {
-        let id: String
-        /// For a task taking other tasks' outputs; held out of line (an array is one
-        /// reference): most rows have none.
-        private let chainStorage: [RowChain]
-        let model: Int32
-        let requests: Int32
-        let estimate: Double?
-        let line: ScratchFile.Place
-        var state = State.run
-
-        init(id: String, chain: RowChain?, model: Int32, requests: Int, estimate: Double?, line: ScratchFile.Place) {
-            self.id = id
-            chainStorage = chain.map { [$0] } ?? []
-            self.model = model
-            self.requests = Int32(clamping: requests)
-            self.estimate = estimate
-            self.line = line
-        }
-
-        /// The producers it takes outputs from (`@id`): listed after them.
-        var after: [String] { chainStorage.first?.after ?? [] }
-        /// A dependent's output folder and key: the chain planner decides its state, found
-        /// in the selection afterwards (the planner tells every other task's as it goes).
-        var dependent: FolderKey? { chainStorage.first?.dependent }
-    }
-
-    struct RowChain {
-        let after: [String]
-        let dependent: FolderKey
-    }
-
-    /// The rows of a plan with what they share.
-    struct Listing {
-        var rows: [Row]
-        let models: [String]
-        let lines: ScratchFile
-        /// Every column and more of each row, for `--json` only (else empty).
-        let columns: [JSONObject]
-    }
-
-    func listing(json: Bool) throws -> (listing: Listing, catalog: ModelCatalog?, superseded: [SupersededVideoJob]) {
+    /// Plans and decides every task, writing each row out as its state is known (see
+    /// `PlanListing`): the listing and totals, the catalog used, and the earlier versions'
+    /// video jobs the run would collect.
+    func listing(shape: PlanListing.Shape) throws -> (listing: PlanListing, catalog: ModelCatalog?, superseded: [SupersededVideoJob]) {
         let configuration = try connection.loadConfiguration()
         let catalog = manifest.catalog(refresh: refreshModels, connection)
         let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
-        var rows: [Row] = []
-        var columns: [JSONObject] = []
-        let lines = ScratchFile()
+        let listing = PlanListing(shape: shape)
+        var json = false
+        if case .json = shape { json = true }
         var planner = RunPlanner(shard: shard, force: force)
         planner.retryRefused = retryRefused
         planner.keepsTasks = false
@@ -90,22 +44,18 @@ struct DryRun {
             return PlanCommand.listing(task, catalog: catalog, narration: Self.chunksToBuy(speech, key: key, stores: stores))
         }
         planner.describe = describe
-        // A batch names a few models: each row holds its model's number.
-        var models: [String] = []
-        var modelNumbers: [String: Int32] = [:]
-        planner.visit = { (task: MediaTask, key: String, listing: TaskListing?) in
-            let listing = listing ?? describe(task, key)
-            let after = task.hasReferences ? task.references.map(\.producerID) : []
-            let model = modelNumbers[listing.model] ?? {
-                models.append(listing.model)
-                modelNumbers[listing.model] = Int32(models.count - 1)
-                return Int32(models.count - 1)
-            }()
-            rows.append(Row(id: task.id, chain: after.isEmpty ? nil : RowChain(after: after, dependent: FolderKey(folder: task.output.folder, key: key)),
-                            model: model, requests: listing.requests, estimate: listing.estimate, line: lines.append(listing.line)))
-            if json { columns.append(Self.columns(task)) }
+        planner.visit = { (task: MediaTask, key: String, described: TaskListing?) in
+            let described = described ?? describe(task, key)
+            var row = PlanListing.Row(
+                id: task.id, model: listing.number(of: described.model), requests: described.requests, estimate: described.estimate,
+                line: described.line, columns: json ? Self.columns(task) : nil)
+            if task.hasReferences {
+                row.after = task.references.map(\.producerID)
+                row.dependent = FolderKey(folder: task.output.folder, key: key)
+            }
+            listing.visit(row)
         }
-        planner.decided = { index, state in rows[index].state = state }
+        planner.decided = { index, state in listing.decide(index, state) }
         let selection: RunSelection
         do { selection = try planner.select(plan) } catch {
             switch error {
@@ -114,7 +64,7 @@ struct DryRun {
             }
         }
         Terminal.warn(plan.validationWarnings)
-        if rows.contains(where: { $0.dependent != nil }) {
+        if !listing.dependents.isEmpty {
             let toRun = Set(selection.entries.flatMap { $0.tasks.map { FolderKey(folder: $0.folder, key: $0.key) } })
             let kept = Set(selection.kept.map { FolderKey(folder: $0.task.folder, key: $0.task.key) })
             // A task can only show as refused when it is neither run nor kept, which `--force`
@@ -122,45 +72,21 @@ struct DryRun {
             let refused = selection.refusedKeys
             let polled = Set(selection.entries.flatMap { $0.tasks.filter { $0.videoJob != nil }.map { FolderKey(folder: $0.folder, key: $0.key) } })
             let uncertain = Set(selection.uncertain.map { FolderKey(folder: $0.folder, key: $0.key) })
-            for index in rows.indices {
-                guard let id = rows[index].dependent else { continue }
+            listing.decideDependents { row in
+                guard let id = row.dependent else { return .run }
                 // A chain is sharded by its root's key.
-                let shardKey = selection.chainRootKeys[rows[index].id] ?? id.key
-                rows[index].state = polled.contains(id) ? .polled : uncertain.contains(id) ? .uncertain
+                let shardKey = selection.chainRootKeys[row.id] ?? id.key
+                return polled.contains(id) ? .polled : uncertain.contains(id) ? .uncertain
                     : toRun.contains(id) ? .run : kept.contains(id) ? .kept
                     : shard.map { !$0.contains(key: shardKey) } == true ? .otherShard
                     : refused[id.folder]?.contains(id.key) == true && !retryRefused ? .refused : .done
             }
         }
-        // A hundred thousand planned tasks take a while to free: not on this thread, which
-        // has the listing to print.
+        // The planned tasks take a while to free: not on this thread, which has the listing
+        // to print.
         let superseded = selection.superseded
         Self.freeElsewhere(selection)
-        let order = Self.producersFirst(rows)
-        if json { columns = order.map { columns[$0] } }
-        return (Listing(rows: order.map { rows[$0] }, models: models, lines: lines, columns: columns), catalog, superseded)
-    }
-
-    /// The order of the rows with each task that takes other tasks' outputs right after the
-    /// last of its producers (the planner visits dependents last, producers first among them).
-    static func producersFirst(_ rows: [Row]) -> [Int] {
-        guard rows.contains(where: { !$0.after.isEmpty }) else { return Array(rows.indices) }
-        var place: [String: (anchor: Int, depth: Int)] = [:]
-        var order: [(anchor: Int, depth: Int, index: Int)] = []
-        order.reserveCapacity(rows.count)
-        for (index, row) in rows.enumerated() {
-            var spot = (anchor: index, depth: 0)
-            if !row.after.isEmpty {
-                spot = (-1, 0)
-                for producer in row.after {
-                    guard let at = place[producer] else { continue }
-                    if at.anchor > spot.anchor || (at.anchor == spot.anchor && at.depth + 1 > spot.depth) { spot = (at.anchor, at.depth + 1) }
-                }
-            }
-            place[row.id] = spot
-            order.append((spot.anchor, spot.depth, index))
-        }
-        return order.sorted { ($0.anchor, $0.depth, $0.index) < ($1.anchor, $1.depth, $1.index) }.map(\.index)
+        return (listing, catalog, superseded)
     }
 
     /// A narration's chunks as a run would split them now, and which of them earlier runs
@@ -187,33 +113,19 @@ struct DryRun {
         DispatchQueue.global(qos: .utility).async { withExtendedLifetime(value) {} }
     }
 
-    /// A task's output folder and key: what tells tasks apart across the listing.
-    struct FolderKey: Hashable {
-        let folder: String
-        let key: String
-    }
-
     func show(summary: Bool, json: Bool, all: Bool, colour: Bool = Terminal.colour) throws {
-        let (listing, catalog, superseded) = try listing(json: json)
-        let rows = listing.rows
-        defer { Self.freeElsewhere(rows) }
-        var byModel: [String: ModelLine] = [:]
-        var counts: [State: Int] = [:]
-        for row in rows {
-            counts[row.state, default: 0] += 1
-            guard row.state == .run else { continue }
-            let model = listing.models[Int(row.model)]
-            byModel[model, default: .init()].requests += Int(row.requests)
-            if let estimate = row.estimate { byModel[model]!.cost += estimate } else { byModel[model]!.unpriced += Int(row.requests) }
-        }
+        let shape: PlanListing.Shape = json ? .json : summary ? .summary : .cells(all: all)
+        let (listing, catalog, superseded) = try listing(shape: shape)
+        let byModel = listing.byModel
         let requests = byModel.values.reduce(0) { $0 + $1.requests }
         let cost = byModel.values.reduce(0.0) { $0 + $1.cost }
         let unpriced = byModel.values.reduce(0) { $0 + $1.unpriced }
         let unknown = unpriced == requests && requests > 0
-        func count(_ state: State) -> Int { counts[state] ?? 0 }
+        func count(_ state: State) -> Int { listing.counts[state] ?? 0 }
         if json {
-            var document: JSONObject = ["tasks": .array(zip(rows, listing.columns).map { Self.json($0, columns: $1, model: listing.models[Int($0.model)]) })]
-            document["taskCount"] = .int(Int64(rows.count))
+            // The tasks are written one at a time as they are read back, then the totals.
+            var document: JSONObject = [:]
+            document["taskCount"] = .int(Int64(listing.rowCount))
             document["toRun"] = .int(Int64(count(.run)))
             document["alreadyDone"] = .int(Int64(count(.done)))
             document["kept"] = .int(Int64(count(.kept)))
@@ -229,43 +141,61 @@ struct DryRun {
             document["requests"] = .int(Int64(requests))
             document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
             document["unpricedRequests"] = .int(Int64(unpriced))
-            Terminal.write(String(decoding: JSONEncoding.encodeForReading(.object(document)), as: UTF8.self) + "\n")
-            return
-        }
-        if !summary && !Terminal.standardOutputIsTerminal {
-            // What `Table` prints off a terminal (tab-separated cells, no header), written
-            // without splitting each listing line into its cells and joining them again, a
-            // block at a time (the whole listing of a big batch is tens of MiB).
-            var text = ""
-            for row in rows where all || row.state == .run {
+            var text = "{\"tasks\":["
+            var first = true
+            listing.forEachRow { _, task in
                 if text.utf8.count >= 1 << 16 {
                     Terminal.write(text)
                     text.removeAll(keepingCapacity: true)
                 }
-                text += listing.lines.text(at: row.line)
-                text += "\t"
-                text += row.estimate.map(Terminal.dollars) ?? "cost unknown"
-                if all {
-                    text += "\t"
-                    text += row.state.rawValue
+                if !first { text += "," }
+                first = false
+                text += task
+            }
+            let totals = String(decoding: JSONEncoding.encodeForReading(.object(document)), as: UTF8.self)
+            Terminal.write(text + "]," + totals.dropFirst() + "\n")
+            return
+        }
+        if !summary && !Terminal.standardOutputIsTerminal {
+            // What `Table` prints off a terminal (tab-separated cells, no header), written a
+            // block at a time (the whole listing of a big batch is tens of MiB).
+            var text = ""
+            listing.forEachRow { state, row in
+                guard all || state == .run else { return }
+                if text.utf8.count >= 1 << 16 {
+                    Terminal.write(text)
+                    text.removeAll(keepingCapacity: true)
                 }
+                text += row
                 text += "\n"
             }
             Terminal.write(text)
         } else if !summary {
-            var table = Table(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
-            for row in rows where all || row.state == .run {
-                let cells = listing.lines.text(at: row.line).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                table.add(cells + [row.estimate.map(Terminal.dollars) ?? "cost unknown"] + (all ? [row.state.rawValue] : []))
+            // Read twice: once for the columns' widths, once to print.
+            var table = Table.Columns(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
+            var listed = 0
+            listing.forEachRow { state, row in
+                guard all || state == .run else { return }
+                table.measure(Self.cells(row))
+                listed += 1
             }
-            table.print(colour: colour)
+            var text = listed > 0 ? table.head(colour: colour) : ""
+            listing.forEachRow { state, row in
+                guard all || state == .run else { return }
+                if text.utf8.count >= 1 << 16 {
+                    Terminal.write(text)
+                    text.removeAll(keepingCapacity: true)
+                }
+                text += table.line(Self.cells(row))
+            }
+            Terminal.write(text)
         }
         for model in byModel.keys.sorted() {
             let line = byModel[model]!
             let price = line.unpriced == line.requests ? "cost unknown" : Terminal.dollars(line.cost) + (line.unpriced > 0 ? " + \(line.unpriced) unpriced" : "")
             Terminal.output("\(model): \(line.requests) request\(line.requests == 1 ? "" : "s"), \(price)")
         }
-        var total = "\(rows.count) task\(rows.count == 1 ? "" : "s"): \(count(.run)) to run, \(count(.done)) already done"
+        var total = "\(listing.rowCount) task\(listing.rowCount == 1 ? "" : "s"): \(count(.run)) to run, \(count(.done)) already done"
         if count(.kept) > 0 { total += ", \(count(.kept)) kept (files not to overwrite)" }
         if count(.refused) > 0 { total += ", \(count(.refused)) refused before" }
         if count(.otherShard) > 0 { total += ", \(count(.otherShard)) in other shards" }
@@ -323,12 +253,8 @@ struct DryRun {
         return entry
     }
 
-    private static func json(_ row: Row, columns: JSONObject, model: String) -> JSON {
-        var entry = columns
-        entry["state"] = .string(row.state.rawValue)
-        entry["model"] = .string(model)
-        entry["requests"] = .int(Int64(row.requests))
-        entry["estimatedCost"] = row.estimate.map { .double(RunReport.money($0)) } ?? .null
-        return .object(entry)
+    /// The cells of a row's text (tab-separated).
+    private static func cells(_ row: String) -> [String] {
+        row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
     }
 }

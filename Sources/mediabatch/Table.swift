@@ -15,18 +15,40 @@ struct Table {
     func render(terminal: Bool, colour: Bool = false) -> String {
         guard !rows.isEmpty else { return "" }
         guard terminal else { return rows.map { $0.joined(separator: "\t") + "\n" }.joined() }
-        let columns = max(header.count, rows.map(\.count).max() ?? 0)
-        var widths = [Int](repeating: 0, count: columns)
-        for row in [header] + rows {
-            for (index, cell) in row.enumerated() where index < columns - 1 { widths[index] = min(max(widths[index], cell.count), 60) }
+        var columns = Columns(header)
+        for row in rows { columns.measure(row) }
+        return columns.head(colour: colour) + rows.map(columns.line).joined()
+    }
+
+    /// The aligned columns of a terminal table, measured row by row: a table too big to
+    /// hold (`plan` of a large batch) is read twice, once to measure and once to print.
+    struct Columns {
+        let header: [String]
+        private var widths: [Int]
+
+        init(_ header: [String]) {
+            self.header = header
+            widths = header.map(\.count)
         }
+
+        /// Widens the columns for `row` (the last column is never padded; none past 60).
+        mutating func measure(_ row: [String]) {
+            if row.count > widths.count { widths += [Int](repeating: 0, count: row.count - widths.count) }
+            for (index, cell) in row.enumerated() where index < widths.count - 1 { widths[index] = min(max(widths[index], cell.count), 60) }
+        }
+
+        /// A row, padded to the columns' widths, with its newline.
         func line(_ row: [String]) -> String {
             row.enumerated().map { index, cell in
                 index < row.count - 1 ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
-            }.joined(separator: "  ")
+            }.joined(separator: "  ") + "\n"
         }
-        let head = line(header.map { $0.uppercased() })
-        return (colour ? "\u{1B}[1m" + head + "\u{1B}[0m" : head) + "\n" + rows.map { line($0) + "\n" }.joined()
+
+        /// The header line, bold with `colour`.
+        func head(colour: Bool) -> String {
+            let head = String(line(header.map { $0.uppercased() }).dropLast())
+            return (colour ? "\u{1B}[1m" + head + "\u{1B}[0m" : head) + "\n"
+        }
     }
 
     /// Prints it on stdout, shaped for where stdout goes.

@@ -42,16 +42,68 @@ package struct RunPlanner {
 
     package func select(_ plan: BatchPlan) throws(PreparationError) -> RunSelection {
         let folders = Set(plan.manifests.map(\.header.outputFolder)).sorted()
-        let intactByFolder = readJournals(folders)
-
-        // Every task that may run, grouped by entry, then filtered in place below: a second
-        // copy of a hundred thousand planned tasks would double the plan's memory.
+        let reading = readJournals(folders)
+        // What earlier runs left, once the journals are read. Each task's fate is decided as
+        // validation hands it over, so a task nothing will run is not held (a plan of a
+        // hundred thousand rows keeps none of them).
+        var history: History?
+        var historyError: PreparationError?
+        // Tasks validated before the journals were read, in order, with their place in
+        // `visit`'s order: decided as soon as the journals are there.
+        var waiting: [(task: PlannedTask, entry: BatchPlan.EntryRef, visited: Int)] = []
         var entries: [PlannedEntry] = []
-        // Each of those tasks' place in the listing (`visit`'s order), in the same order.
-        var listingIndex: [Int] = []
+        var kept: [PlannedKept] = []
+        var uncertain: [PlannedUncertain] = []
+        var alreadyDone = 0
+        var refusedBefore = 0
         var otherShards = 0
         var visited = 0
         var books = BookPlans()
+        // The video keys this run plans, by folder: an open job of any other key is an
+        // earlier version's (see `SupersededVideoJob`).
+        var plannedKeys: [String: Set<String>] = [:]
+
+        /// Reads the history when the journals are in (or waits for them, with `wait`).
+        func historyIsKnown(wait: Bool) -> Bool {
+            if history != nil || historyError != nil { return true }
+            guard wait || reading.isDone else { return false }
+            do throws(PreparationError) {
+                let journals = try reading.journals()
+                let videoJobs = try readVideoJobs(folders, journals: journals)
+                let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
+                history = History(
+                    earlier: EarlierRuns(journals: journals, videoJobs: videoJobs, refused: refused, resubmitUncertain: resubmitUncertain),
+                    outputs: OutputGuard(journals: journals))
+            } catch {
+                historyError = error
+            }
+            return true
+        }
+        func decide(_ planned: PlannedTask, of entry: BatchPlan.EntryRef, visited index: Int) {
+            guard history != nil else { return }  // the journals could not be read: the run stops
+            switch standing(of: planned, history: &history!) {
+            case .runs(let task):
+                decided?(index, task.videoJob != nil ? .polled : .run)
+                if keepsTasks { entries.append(task, of: entry) }
+            case .uncertain(let record):
+                uncertain.append(PlannedUncertain(taskID: planned.id, folder: planned.folder, key: planned.key, since: record.since))
+                decided?(index, .uncertain)
+            case .done:
+                alreadyDone += 1
+                decided?(index, .done)
+            case .refused:
+                refusedBefore += 1
+                decided?(index, .refused)
+            case .kept(let files):
+                kept.append(PlannedKept(task: planned, files: files))
+                decided?(index, .kept)
+            }
+        }
+        func decideWaiting() {
+            for (task, entry, index) in waiting { decide(task, of: entry, visited: index) }
+            waiting = []
+        }
+
         do {
             let identify: @Sendable (MediaTask) -> TaskIdentity
             if let describe {
@@ -68,87 +120,61 @@ package struct RunPlanner {
                 if task.hasReferences { return true }
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key, identity?.listing)
-                defer { visited += 1 }
+                let index = visited
+                visited += 1
                 if case .speech(let speech) = task { books.add(speech, key: key) }
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
-                    decided?(visited, .otherShard)
+                    decided?(index, .otherShard)
                     return false
                 }
                 var planned = PlannedTask(
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
                     isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
                 planned.isVideo = task.isVideo
-                entries.append(planned, of: entry)
-                listingIndex.append(visited)
+                if task.isVideo { plannedKeys[planned.folder, default: []].insert(key) }
+                if historyIsKnown(wait: false) {
+                    if !waiting.isEmpty { decideWaiting() }
+                    decide(planned, of: entry, visited: index)
+                } else {
+                    waiting.append((planned, entry, index))
+                }
                 return true
             }
         } catch {
             throw .manifest(error)
         }
-        let journals = try intactByFolder()
-        let videoJobs = try readVideoJobs(folders, journals: journals)
+        _ = historyIsKnown(wait: true)
+        decideWaiting()
+        if let historyError { throw historyError }
+        var known = history!
 
-        var kept: [PlannedKept] = []
-        var alreadyDone = 0
-        var refusedBefore = 0
-        let refused = retryRefused ? [:] : journals.mapValues { Set($0.index.refusedKeys) }
-        let earlier = EarlierRuns(journals: journals, videoJobs: videoJobs, refused: refused, resubmitUncertain: resubmitUncertain)
-        var outputs = OutputGuard(journals: journals)
-        var uncertain: [PlannedUncertain] = []
-        // The keys this run plans, by folder: an open job of any other key is an earlier
-        // version's (see `SupersededVideoJob`).
-        var plannedKeys: [String: Set<String>] = [:]
-        // The chains' producers among them, as planned (before what earlier runs did is known).
-        let wanted = plan.chains.isEmpty ? [] : Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
-        var plannedRoots: [String: PlannedTask] = [:]
-        for entry in entries {
-            for task in entry.tasks {
-                if task.isVideo { plannedKeys[task.folder, default: []].insert(task.key) }
-                if wanted.contains(task.id) { plannedRoots[task.id] = task }
-            }
-        }
         // Dependents whose key is known only once their producers ran: their jobs wait.
         var undecidedIDs: [String: Set<String>] = [:]
-        var order = 0
-        entries.filterTasks { planned in
-            var task = planned
-            let visited = listingIndex[order]
-            order += 1
-            switch earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
-            case .poll(let record):
-                task.videoJob = record
-                decided?(visited, .polled)
-            case .uncertain(let record):
-                uncertain.append(PlannedUncertain(taskID: task.id, folder: task.folder, key: task.key, since: record.since))
-                decided?(visited, .uncertain)
-                return nil
-            case .done:
-                alreadyDone += 1
-                decided?(visited, .done)
-                return nil
-            case .refused:
-                refusedBefore += 1
-                decided?(visited, .refused)
-                return nil
-            case .fresh:
-                if let files = filesInTheWay(of: &task, outputs: &outputs) {
-                    kept.append(PlannedKept(task: task, files: files))
-                    decided?(visited, .kept)
-                    return nil
-                }
-                decided?(visited, .run)
-            }
-            return keepsTasks || wanted.contains(task.id) ? task : nil
-        }
-        listingIndex = []
         var chainRootKeys: [String: String] = [:]
         if !plan.chains.isEmpty {
+            // The chains' producers, and how each stands: those to run now are in `entries`
+            // when the planner keeps tasks; else they are found again.
+            let wanted = Set(plan.chains.dependents.flatMap { $0.references.map(\.producerID) })
+            var roots = ChainRoots()
+            if keepsTasks {
+                for (index, entry) in entries.enumerated() {
+                    for task in entry.tasks where wanted.contains(task.id) {
+                        roots.running[task.id] = index
+                        roots.planned[task.id] = task
+                    }
+                }
+                roots.kept = Set(kept.map(\.task.id).filter(wanted.contains))
+            } else {
+                roots = producers(wanted, of: plan, history: &known)
+            }
             chainRootKeys = planChains(
-                plan, wanted: wanted, plannedRoots: plannedRoots, earlier: earlier, outputs: &outputs, entries: &entries, kept: &kept,
+                plan, roots: roots, history: &known, entries: &entries, kept: &kept,
                 uncertain: &uncertain, alreadyDone: &alreadyDone, refusedBefore: &refusedBefore, otherShards: &otherShards,
                 plannedKeys: &plannedKeys, undecidedIDs: &undecidedIDs)
         }
+        let journals = known.earlier.journals
+        let videoJobs = known.earlier.videoJobs
         var superseded: [SupersededVideoJob] = []
         // Only this run's manifests' jobs: another manifest writing the same folder, not run
         // now, keeps its open jobs (to poll them itself, never to submit them again).
@@ -172,7 +198,7 @@ package struct RunPlanner {
         var selection = RunSelection(
             entries: entries, folders: folders, roots: roots, shard: shard, alreadyDone: alreadyDone, otherShards: otherShards,
             refusedBefore: refusedBefore, spentBefore: spentBefore, kept: kept, force: force)
-        selection.refusedKeys = refused
+        selection.refusedKeys = known.earlier.refused
         selection.chainRootKeys = chainRootKeys
         if entries.contains(where: { $0.tasks.contains { $0.chain?.waitsFor.isEmpty == false } }) {
             selection.chainJournals = journals
@@ -185,55 +211,122 @@ package struct RunPlanner {
         return selection
     }
 
+    /// What earlier runs left, as the planner read it, and the files it looked at.
+    private struct History {
+        let earlier: EarlierRuns
+        var outputs: OutputGuard
+    }
+
+    /// What a run does with a task whose key is final, from the journals and the files on
+    /// disk: one decision for a task of the validation pass, a chain's producer found again
+    /// and a dependent.
+    private enum Standing {
+        /// It runs (a video job an earlier run submitted is polled: `videoJob` says so).
+        case runs(PlannedTask)
+        case uncertain(VideoJobRecord)
+        case done
+        case refused
+        /// Files not to overwrite are in its way.
+        case kept([KeptFile])
+    }
+
+    private func standing(of planned: PlannedTask, history: inout History) -> Standing {
+        var task = planned
+        switch history.earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
+        case .poll(let record):
+            task.videoJob = record
+            return .runs(task)
+        case .uncertain(let record): return .uncertain(record)
+        case .done: return .done
+        case .refused: return .refused
+        case .fresh:
+            if let files = filesInTheWay(of: &task, outputs: &history.outputs) { return .kept(files) }
+            return .runs(task)
+        }
+    }
+
+    /// The producers of a batch's chains: those this run sends (with their place in the
+    /// feed), as planned, and those kept so as not to overwrite a file.
+    private struct ChainRoots {
+        var running: [String: Int] = [:]
+        var planned: [String: PlannedTask] = [:]
+        var kept: Set<String> = []
+    }
+
+    /// The chains' producers when the planner kept no task (`keepsTasks` false): each
+    /// expanded again from its place and decided as it was in the validation pass (the same
+    /// journals, the same files). Few: the tasks that other tasks name.
+    private func producers(_ wanted: Set<String>, of plan: BatchPlan, history: inout History) -> ChainRoots {
+        var roots = ChainRoots()
+        var expander = plan.makeExpander()
+        for id in wanted.sorted() {
+            guard let slot = plan.chains.slot(of: id) else { continue }
+            let tasks = expander.expand(slot.ref).tasks
+            guard slot.ordinal < tasks.count, case let task = tasks[slot.ordinal], task.id == id, !task.hasReferences else { continue }
+            let (key, stamps) = Self.identify(task)
+            if let shard, !shard.contains(key: key) { continue }
+            var planned = PlannedTask(
+                ordinal: slot.ordinal, id: id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
+                isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
+            planned.isVideo = task.isVideo
+            switch standing(of: planned, history: &history) {
+            case .runs(let running):
+                roots.running[id] = -1
+                roots.planned[id] = running
+            case .kept: roots.kept.insert(id)
+            case .uncertain, .done, .refused: roots.planned[id] = planned
+            }
+        }
+        return roots
+    }
+
     /// Plans the tasks that take other tasks' outputs (see `ChainPlanner`) and puts each
     /// one to run in the feed right after the last producer it waits for. Returns each
     /// dependent's chain root key (its shard's), by id.
     private func planChains(
-        _ plan: BatchPlan, wanted: Set<String>, plannedRoots: [String: PlannedTask], earlier: EarlierRuns, outputs: inout OutputGuard, entries: inout [PlannedEntry], kept: inout [PlannedKept], uncertain: inout [PlannedUncertain],
-        alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int, plannedKeys: inout [String: Set<String>],
-        undecidedIDs: inout [String: Set<String>]
+        _ plan: BatchPlan, roots: ChainRoots, history: inout History, entries: inout [PlannedEntry], kept: inout [PlannedKept],
+        uncertain: inout [PlannedUncertain], alreadyDone: inout Int, refusedBefore: inout Int, otherShards: inout Int,
+        plannedKeys: inout [String: Set<String>], undecidedIDs: inout [String: Set<String>]
     ) -> [String: String] {
-        var runningRoots: [String: Int] = [:]
-        for (index, entry) in entries.enumerated() {
-            for task in entry.tasks where wanted.contains(task.id) { runningRoots[task.id] = index }
-        }
-        let keptRoots = Set(kept.map(\.task.id).filter(wanted.contains))
+        let earlier = history.earlier
         var chains = ChainPlanner(
-            plan: plan, earlier: earlier, shard: shard, runningRoots: runningRoots, keptRoots: keptRoots, plannedRoots: plannedRoots)
+            plan: plan, earlier: earlier, shard: shard, runningRoots: roots.running, keptRoots: roots.kept, plannedRoots: roots.planned)
         var keptNow: [PlannedKept] = []
         var done = 0
         var refusedNow = 0
         var elsewhere = 0
         var keys = plannedKeys
         var undecided = undecidedIDs
+        let keptMessage = { (id: String) in
+            TaskFailure(.permanent, cause: .producer(taskID: id), message: "its producer \(id) was kept, not run; nothing was sent")
+        }
         let (outcomes, rootKeys) = chains.plan(visit: visit, otherShard: { elsewhere += 1 }) { candidate, final in
             if candidate.isVideo {
                 if final { keys[candidate.folder, default: []].insert(candidate.key) } else { undecided[candidate.folder, default: []].insert(candidate.id) }
             }
-            var task = candidate
             if final {
-                switch earlier.fate(folder: task.folder, key: task.key, isVideo: task.isVideo) {
-                case .poll(let record):
-                    task.videoJob = record
-                    return (task, .runs)
+                switch standing(of: candidate, history: &history) {
+                case .runs(let task): return (task, .runs)
                 case .uncertain(let record):
-                    uncertain.append(PlannedUncertain(taskID: task.id, folder: task.folder, key: task.key, since: record.since))
+                    uncertain.append(PlannedUncertain(taskID: candidate.id, folder: candidate.folder, key: candidate.key, since: record.since))
                     return (nil, .blocked(TaskFailure(
-                        .permanent, cause: .producer(taskID: task.id),
-                        message: "its producer \(task.id) is a video submit of uncertain fate (--resubmit-uncertain); nothing was sent")))
+                        .permanent, cause: .producer(taskID: candidate.id),
+                        message: "its producer \(candidate.id) is a video submit of uncertain fate (--resubmit-uncertain); nothing was sent")))
                 case .done:
                     done += 1
-                    return (nil, .done(key: task.key))
+                    return (nil, .done(key: candidate.key))
                 case .refused:
                     refusedNow += 1
-                    return (nil, .blocked(earlier.refusedProducer(task.id, folder: task.folder, key: task.key)))
-                case .fresh:
-                    break
+                    return (nil, .blocked(earlier.refusedProducer(candidate.id, folder: candidate.folder, key: candidate.key)))
+                case .kept(let files):
+                    keptNow.append(PlannedKept(task: candidate, files: files))
+                    return (nil, .blocked(keptMessage(candidate.id)))
                 }
             }
-            if let files = filesInTheWay(of: &task, outputs: &outputs) {
+            var task = candidate
+            if let files = filesInTheWay(of: &task, outputs: &history.outputs) {
                 keptNow.append(PlannedKept(task: task, files: files))
-                return (nil, .blocked(TaskFailure(.permanent, cause: .producer(taskID: task.id), message: "its producer \(task.id) was kept, not run; nothing was sent")))
+                return (nil, .blocked(keptMessage(task.id)))
             }
             return (task, .runs)
         }
@@ -325,31 +418,41 @@ package struct RunPlanner {
     }
 
     /// Starts reading each folder's journal (and checking the files of its done tasks) on
-    /// another thread; the returned function waits for them and gives each folder's journal
-    /// with what its done tasks' files look like. Nothing is read with `force`.
-    private func readJournals(_ folders: [String]) -> () throws(PreparationError) -> [String: FolderJournal] {
-        let checked = Locked<[String: Result<FolderJournal, FileError>]>([:])
-        let reading = DispatchGroup()
+    /// other threads. Nothing is read with `force`.
+    private func readJournals(_ folders: [String]) -> JournalReading {
+        let reading = JournalReading()
         if !force {
             for folder in folders {
                 let path = Journal.path(folder: folder, shard: shard)
-                DispatchQueue.global().async(group: reading) {
+                DispatchQueue.global().async(group: reading.group) {
                     let journal = Result { () throws(FileError) in
                         let index = try JournalIndex(path: path, outcomesOnly: true)
                         return FolderJournal(index: index, check: index.checkFiles(folder: folder))
                     }
-                    checked.withLock { $0[folder] = journal }
+                    reading.checked.withLock { $0[folder] = journal }
                 }
             }
         }
-        return { () throws(PreparationError) in
-            reading.wait()
-            var journals: [String: FolderJournal] = [:]
-            for (folder, result) in checked.withLock({ $0 }) as [String: Result<FolderJournal, FileError>] {
-                do throws(FileError) { journals[folder] = try result.get() } catch { throw .file(error) }
-            }
-            return journals
+        return reading
+    }
+}
+
+/// The journals of a plan's folders, read on other threads while validation goes on.
+private final class JournalReading: Sendable {
+    let group = DispatchGroup()
+    let checked = Locked<[String: Result<FolderJournal, FileError>]>([:])
+
+    /// Every folder's journal is read (or failed to be).
+    var isDone: Bool { group.wait(timeout: .now()) == .success }
+
+    /// Each folder's journal with what its done tasks' files look like, once all are read.
+    func journals() throws(PreparationError) -> [String: FolderJournal] {
+        group.wait()
+        var journals: [String: FolderJournal] = [:]
+        for (folder, result) in checked.withLock({ $0 }) as [String: Result<FolderJournal, FileError>] {
+            do throws(FileError) { journals[folder] = try result.get() } catch { throw .file(error) }
         }
+        return journals
     }
 }
 
