@@ -124,6 +124,26 @@ public enum FileIO {
         }
     }
 
+    /// Calls `body` with the regular file at `path`, `size` bytes at a time, refusing a file
+    /// larger than `limit` bytes (as it was opened) before reading any.
+    public static func forEachBlock(
+        _ path: String, size: Int, limit: Int = Int.max, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileError) {
+        let (fd, fileSize) = try openRegularFile(path)
+        defer { close(fd) }
+        guard fileSize <= limit else { throw FileError("read", path, reason: "larger than the limit of \(limit) bytes") }
+        var buffer = [UInt8](repeating: 0, count: size)
+        var position = 0
+        while position < fileSize {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, fileSize - position), off_t(position)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw FileError("read", path) }
+            if n == 0 { return }  // the file shrank meanwhile
+            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            position += n
+        }
+    }
+
     /// The first `count` bytes of a file (fewer when it is shorter); nil when it cannot be read.
     public static func readPrefix(_ path: String, count: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -6,6 +6,29 @@ import JSON
 package enum APIKeyScan {
     package static let message = "holds what looks like an OpenRouter API key; keys belong in OPENROUTER_API_KEY or the config file, never in manifests"
 
+    /// Bytes in the prefix `sk-or-`.
+    static let prefixLength = 6
+
+    /// The offset of the first `sk-or-` in `raw`, if any.
+    static func offsetOfKey(in raw: UnsafeRawBufferPointer) -> Int? {
+        let needle = Array("sk-or-".utf8)
+        guard let base = raw.baseAddress else { return nil }
+        var position = 0
+        while position + needle.count <= raw.count,
+            let hit = memchr(base + position, Int32(needle[0]), raw.count - position - needle.count + 1)
+        {
+            let offset = base.distance(to: UnsafeRawPointer(hit))
+            if raw[offset..<(offset + needle.count)].elementsEqual(needle) { return offset }
+            position = offset + 1
+        }
+        return nil
+    }
+
+    /// Line breaks in `bytes`.
+    static func newlines(in bytes: Slice<UnsafeRawBufferPointer>) -> Int {
+        bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
     package static func contains(_ value: JSON) -> Bool {
         switch value {
         case .string(let text): return holdsPrefix(text)

@@ -7,10 +7,10 @@ import Tasks
 
 
 /// The manifests of one invocation, validated together: every entry is expanded once to find
-/// all problems and clashing output paths before anything is sent. The same pass can pick
-/// the work (`validate(visit:)` says which entries still have tasks to run), and running
-/// then expands only those entries again, lazily, one at a time, so memory does not grow
-/// with the size of the batch and a finished batch costs one pass.
+/// all problems and clashing output paths before anything is sent. The same pass hands each
+/// task to the planner (`validate(visit:)`), which decides its fate as it comes, and running
+/// then expands only the entries to run again, lazily, one at a time. What validation keeps
+/// of a task is a few bytes (`OutputClaims`, `TaskChains`), never the task.
 public final class BatchPlan: Sendable {
     public let manifests: [ManifestFile]
     /// OpenRouter's model lists, when cached: used for checks and choices while expanding.
@@ -52,10 +52,7 @@ public final class BatchPlan: Sendable {
         self.init(
             loading: paths, outputRoot: outputRoot, defaultsFile: defaultsFile, catalog: catalog, limits: limits, context: context,
             checksReferences: checksReferences)
-        _ = try validate { task, _, _ in
-            visit?(task)
-            return true
-        }
+        try validate { task, _, _ in visit?(task) }
     }
 
     /// Reads the manifests and their headers only; `validate` must run before the plan is used.
@@ -90,25 +87,22 @@ public final class BatchPlan: Sendable {
 
     /// Expands every entry, checks everything, and throws every problem at once. `visit`
     /// sees each task with its entry and its place among the entry's tasks (0-based), in
-    /// manifest order on the calling thread, and says whether it may need running; the
-    /// entries with at least one such task are returned, in order.
+    /// manifest order on the calling thread.
     ///
     /// Entries are parsed and expanded in blocks on two other threads (`ValidationBlocks`)
     /// while the calling thread visits the blocks already done, in order: the checks that
     /// span entries (output paths claimed twice, the task limit) happen there, so problems
     /// are reported exactly as one pass in order would report them.
-    @discardableResult
-    public func validate(visit: (MediaTask, EntryRef, Int) -> Bool) throws(ManifestError) -> [EntryRef] {
+    public func validate(visit: (MediaTask, EntryRef, Int) -> Void) throws(ManifestError) {
         try validate(identify: nil) { task, _, entry, ordinal in visit(task, entry, ordinal) }
     }
 
     /// `validate(visit:)`, with each task's identity computed by `identify` on the threads
     /// that expand the entries (it hashes the request: work worth sharing between cores),
     /// and handed to `visit` with the task.
-    @discardableResult
     public func validate(
-        identify: (@Sendable (MediaTask) -> TaskIdentity)?, visit: (MediaTask, TaskIdentity?, EntryRef, Int) -> Bool
-    ) throws(ManifestError) -> [EntryRef] {
+        identify: (@Sendable (MediaTask) -> TaskIdentity)?, visit: (MediaTask, TaskIdentity?, EntryRef, Int) -> Void
+    ) throws(ManifestError) {
         var issues = loadIssues
         var claims = OutputClaims(capacity: manifests.reduce(0) { $0 + $1.entryCount })
         // A task that claimed a path, expanded again: a clash's message names it.
@@ -124,10 +118,10 @@ public final class BatchPlan: Sendable {
         var books: [String: (id: String, album: String, ref: EntryRef, owner: String)] = [:]
         var clashingBooks = Set<String>()
         var count = 0
-        var selected: [EntryRef] = []
         var reported = Set<ManifestIssue>()
         var warnings: [ManifestIssue] = []
         var chains = TaskChains()
+        chains.reserveCapacity(manifests.reduce(0) { $0 + $1.entryCount })
         let blocks = ValidationBlocks(plan: self, identify: identify)
         defer { blocks.finish() }
         // Expanded tasks are freed off this thread, which is the one every task passes
@@ -142,9 +136,8 @@ public final class BatchPlan: Sendable {
             }
             for entry in block {
                 var entryIssues = entry.issues
-                var needed = false
                 for (ordinal, task) in entry.tasks.enumerated() {
-                    if visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal) { needed = true }
+                    visit(task, entry.identities.isEmpty ? nil : entry.identities[ordinal], entry.ref, ordinal)
                     chains.record(task, ref: entry.ref, ordinal: ordinal, entryPath: entry.path, line: entry.line)
                     let key = task.outputKey
                     if let other = claims.claim(key, by: OutputClaims.Claim(entry.ref, ordinal: ordinal), task: claimant) {
@@ -178,7 +171,6 @@ public final class BatchPlan: Sendable {
                         }
                     }
                 }
-                if needed { selected.append(entry.ref) }
                 count += entry.tasks.count
                 // A problem met again in a later block (a bad default) is told once.
                 for issue in entryIssues where reported.insert(issue).inserted { issues.append(issue) }
@@ -197,7 +189,6 @@ public final class BatchPlan: Sendable {
         state.withLock { $0 = (count, true) }
         expansionWarnings.withLock { [warnings] in $0 = warnings }
         chainState.withLock { [chains] in $0 = chains }
-        return selected
     }
 
     /// Where a book's problem is told: the entry's `album` when it has one, else its `book`.

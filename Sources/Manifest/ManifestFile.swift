@@ -132,21 +132,24 @@ public final class ManifestFile: Sendable {
     /// The line of the first `sk-or-` (OpenRouter's key prefix) in the raw text, if any.
     /// Keys spelled with JSON escapes are caught after parsing by `APIKeyScan`.
     package static func lineOfAPIKey(in text: [UInt8]) -> Int? {
-        let needle = Array("sk-or-".utf8)
-        return text.withUnsafeBytes { raw -> Int? in
-            guard let base = raw.baseAddress else { return nil }
-            var position = 0
-            while position + needle.count <= raw.count,
-                let hit = memchr(base + position, Int32(needle[0]), raw.count - position - needle.count + 1)
-            {
-                let offset = base.distance(to: UnsafeRawPointer(hit))
-                if raw[offset..<(offset + needle.count)].elementsEqual(needle) {
-                    return 1 + raw[..<offset].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-                }
-                position = offset + 1
+        text.withUnsafeBytes { raw in APIKeyScan.offsetOfKey(in: raw).map { 1 + APIKeyScan.newlines(in: raw[..<$0]) } }
+    }
+
+    /// The same in a file read a block at a time.
+    package static func lineOfAPIKey(in file: FileSnapshot, block: Int = FileSnapshot.block) -> Int? {
+        let overlap = APIKeyScan.prefixLength - 1  // a key split between two blocks is found in the second
+        var linesBefore = 0
+        var found: Int?
+        file.scan(block: block) { bytes, _, atEnd in
+            if let offset = APIKeyScan.offsetOfKey(in: bytes) {
+                found = 1 + linesBefore + APIKeyScan.newlines(in: bytes[..<offset])
+                return bytes.count
             }
-            return nil
+            let consumed = atEnd ? bytes.count : max(0, bytes.count - overlap)
+            linesBefore += APIKeyScan.newlines(in: bytes[..<consumed])
+            return found == nil ? consumed : bytes.count
         }
+        return found
     }
 
     /// A JSONL first line that carries header fields rather than a task.

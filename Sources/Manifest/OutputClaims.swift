@@ -4,58 +4,68 @@
 /// paths themselves, for a hundred thousand rows, would weigh tens of MiB. A hit is
 /// confirmed by expanding the other task again, which a clash (an error) needs anyway for
 /// its message; two paths sharing a hash (one in billions) are then told apart by their text.
-struct OutputClaims {
+package struct OutputClaims {
     /// Where a claiming task is: its entry and its place among the entry's tasks.
-    struct Claim {
-        let manifest: Int32
-        let entry: Int32
-        let ordinal: Int32
+    package struct Claim {
+        package let manifest: Int32
+        package let entry: Int32
+        package let ordinal: Int32
 
-        init(_ ref: BatchPlan.EntryRef, ordinal: Int) {
-            manifest = Int32(ref.manifest)
-            entry = Int32(ref.entry)
+        package init(_ ref: BatchPlan.EntryRef, ordinal: Int) {
+            self.init(manifest: ref.manifest, entry: ref.entry, ordinal: ordinal)
+        }
+
+        package init(manifest: Int, entry: Int, ordinal: Int) {
+            self.manifest = Int32(manifest)
+            self.entry = Int32(entry)
             self.ordinal = Int32(ordinal)
         }
 
-        var ref: BatchPlan.EntryRef { BatchPlan.EntryRef(manifest: Int(manifest), entry: Int(entry)) }
+        package var ref: BatchPlan.EntryRef { BatchPlan.EntryRef(manifest: Int(manifest), entry: Int(entry)) }
     }
 
     /// A claim found for a path: the task's id, its own path (as it wrote it) and place.
-    struct Claimant {
-        let id: String
-        let key: String
-        let claim: Claim
+    package struct Claimant {
+        package let id: String
+        package let key: String
+        package let claim: Claim
     }
 
     private var byHash: [Int: Claim] = [:]
     /// Paths whose hash an earlier, different path has (almost never any).
     private var byPath: [String: Claim] = [:]
 
-    init(capacity: Int) { byHash.reserveCapacity(capacity) }
+    /// The hash paths are held by (tests give one that collides).
+    private let hash: (String) -> Int
+
+    package init(capacity: Int, hash: @escaping (String) -> Int = { $0.hashValue }) {
+        byHash.reserveCapacity(capacity)
+        self.hash = hash
+    }
 
     /// Claims `key` for the task at `claim`, or returns the task that claimed it (or a path
     /// differing only in case) first. `task` expands a claimed task again: its id and path.
-    mutating func claim(_ key: String, by claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
+    package mutating func claim(_ key: String, by claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
         let folded = Self.folded(key)
         if let found = claimant(folded: folded, task: task) { return found }
-        let hash = folded.hashValue
-        if byHash[hash] == nil { byHash[hash] = claim } else { byPath[folded] = claim }
+        let bucket = hash(folded)
+        if byHash[bucket] == nil { byHash[bucket] = claim } else { byPath[folded] = claim }
         return nil
     }
 
     /// The task that claimed `key` (or a path differing from it only in case), if any.
-    func claimant(of key: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
+    package func claimant(of key: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
         claimant(folded: Self.folded(key), task: task)
     }
 
     private func claimant(folded: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
         if let claim = byPath[folded], let found = task(claim) { return Claimant(id: found.id, key: found.key, claim: claim) }
-        guard let claim = byHash[folded.hashValue], let found = task(claim), Self.folded(found.key) == folded else { return nil }
+        guard let claim = byHash[hash(folded)], let found = task(claim), Self.folded(found.key) == folded else { return nil }
         return Claimant(id: found.id, key: found.key, claim: claim)
     }
 
     /// `key` in lower case when it has capitals or non-ASCII (one file on a case-insensitive disk).
-    static func folded(_ key: String) -> String {
+    package static func folded(_ key: String) -> String {
         key.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) ? key.lowercased() : key
     }
 }

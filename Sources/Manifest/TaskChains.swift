@@ -61,6 +61,12 @@ public struct TaskChains: Sendable {
     /// No task of the batch takes another's output.
     public var isEmpty: Bool { dependents.isEmpty }
 
+    /// Room for `tasks` tasks (one per slot, most often): the records grow without copies.
+    mutating func reserveCapacity(_ tasks: Int) {
+        hashes.reserveCapacity(tasks)
+        places.reserveCapacity(tasks)
+    }
+
     /// Notes one task of the validation pass (in manifest order).
     mutating func record(_ task: MediaTask, ref: BatchPlan.EntryRef, ordinal: Int, entryPath: FieldPath, line: Int?) {
         let id = task.id

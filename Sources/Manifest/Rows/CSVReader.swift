@@ -1,12 +1,14 @@
+import Files
 import Support
 
 /// A CSV or TSV file's records, read per RFC 4180: the first record names the columns,
 /// fields may be quoted (`"a, b"`, `"say ""hi"""`, line breaks inside quotes), records end
 /// at LF or CRLF, and a UTF-8 byte order mark at the start is skipped.
 ///
-/// One pass at load indexes where each record starts (and on which line) and checks the
-/// quoting and the field counts; a record's fields are decoded only when asked for
-/// (`fields(of:)`), so a hundred thousand rows are never a hundred thousand values at once.
+/// One pass at load, a block at a time, indexes where each record starts (and on which
+/// line) and checks the quoting and the field counts; a record's fields are read again and
+/// decoded only when asked for (`fields(of:)`). The file's bytes wait in a `FileSnapshot`,
+/// not in memory: a hundred thousand rows cost the index, a dozen bytes each.
 package struct CSVTable: Sendable {
     /// Why a CSV file cannot be read: its line and what is wrong.
     package struct SyntaxError: Error, Sendable {
@@ -18,34 +20,55 @@ package struct CSVTable: Sendable {
     package let columns: [String]
     /// Line of the header record (1, or later after blank lines).
     package let headerLine: Int
-    private let bytes: [UInt8]
+    private let file: FileSnapshot
     /// Start offset and first line of every data record.
     private let starts: [Int]
     private let lines: [Int32]
 
     package var count: Int { starts.count }
 
-    /// Reads `bytes` (a whole file); `delimiter` is `,` or a tab.
-    package init(bytes: [UInt8], delimiter: UInt8) throws(SyntaxError) {
+    /// Reads `bytes` (a whole file held in memory); `delimiter` is `,` or a tab.
+    package init(bytes: [UInt8], delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
+        try self.init(file: FileSnapshot(bytes: bytes), delimiter: delimiter, block: block)
+    }
+
+    /// Reads `file` front to back, `block` bytes at a time; `delimiter` is `,` or a tab.
+    package init(file: FileSnapshot, delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
         self.delimiter = delimiter
-        let skip = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        self.bytes = bytes
-        var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, position: skip)
+        self.file = file
         var starts: [Int] = []
         var lines: [Int32] = []
         var header: (fields: [String], line: Int)?
-        while let record = try scanner.nextRecord(decode: header == nil) {
-            if record.isBlank { continue }
-            guard let expected = header?.fields.count else {
-                header = (try Self.checkedColumns(record.fields, line: record.line), record.line)
-                continue
+        var failure: SyntaxError?
+        var line = 1
+        file.scan(block: block) { bytes, offset, atEnd in
+            guard failure == nil else { return bytes.count }
+            let skip = offset == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            var scanner = CSVScanner(bytes: bytes, base: offset, delimiter: delimiter, position: skip, complete: atEnd)
+            scanner.line = line
+            var consumed = skip
+            do throws(SyntaxError) {
+                while let record = try scanner.nextRecord(decode: header == nil) {
+                    consumed = scanner.position
+                    line = scanner.line
+                    if record.isBlank { continue }
+                    guard let expected = header?.fields.count else {
+                        header = (try Self.checkedColumns(record.fields, line: record.line), record.line)
+                        continue
+                    }
+                    guard record.fieldCount == expected else {
+                        throw SyntaxError(line: record.line, message: "this row has \(record.fieldCount) field\(record.fieldCount == 1 ? "" : "s"), the header has \(expected) (a field holding the delimiter must be quoted)")
+                    }
+                    starts.append(record.start)
+                    lines.append(Int32(truncatingIfNeeded: record.line))
+                }
+            } catch {
+                failure = error
+                return bytes.count
             }
-            guard record.fieldCount == expected else {
-                throw SyntaxError(line: record.line, message: "this row has \(record.fieldCount) field\(record.fieldCount == 1 ? "" : "s"), the header has \(expected) (a field holding the delimiter must be quoted)")
-            }
-            starts.append(record.start)
-            lines.append(Int32(truncatingIfNeeded: record.line))
+            return consumed
         }
+        if let failure { throw failure }
         guard let header else { throw SyntaxError(line: 1, message: "the file is empty: the first line must name the columns") }
         columns = header.fields
         headerLine = header.line
@@ -70,16 +93,30 @@ package struct CSVTable: Sendable {
     /// The fields of data record `index`, decoded; not valid UTF-8 is an error naming the
     /// byte offset in the file.
     package func fields(of index: Int) throws(SyntaxError) -> [String] {
-        var scanner = CSVScanner(bytes: bytes, delimiter: delimiter, position: starts[index])
-        scanner.line = line(of: index)
-        guard let record = try scanner.nextRecord(decode: true) else { return [] }
-        return record.fields
+        let start = starts[index]
+        let end = index + 1 < starts.count ? starts[index + 1] : file.count
+        let bytes = file.bytes(in: start..<end)
+        var failure: SyntaxError?
+        let fields = bytes.withUnsafeBytes { raw -> [String] in
+            var scanner = CSVScanner(bytes: raw, base: start, delimiter: delimiter, position: 0, complete: true)
+            scanner.line = line(of: index)
+            do throws(SyntaxError) { return try scanner.nextRecord(decode: true)?.fields ?? [] } catch {
+                failure = error
+                return []
+            }
+        }
+        if let failure { throw failure }
+        return fields
     }
 }
 
 /// The state machine under `CSVTable`: reads one record from `position`, counting lines.
+/// `bytes` may be a block of a larger file (`base` is its offset there): a record that
+/// runs past a block that is not the file's last (`complete` false) is not read but left for
+/// the next block (`nextRecord` returns nil, `position` unmoved).
 struct CSVScanner {
     struct Record {
+        /// Its offset in the file.
         let start: Int
         let line: Int
         let fieldCount: Int
@@ -88,21 +125,40 @@ struct CSVScanner {
         let isBlank: Bool
     }
 
-    let bytes: [UInt8]
+    /// The record being read ran past the bytes, which are not the file's end.
+    private struct RanOut: Error {}
+
+    let bytes: UnsafeRawBufferPointer
+    let base: Int
     let delimiter: UInt8
+    let complete: Bool
     var position: Int
     var line = 1
 
-    init(bytes: [UInt8], delimiter: UInt8, position: Int) {
+    init(bytes: UnsafeRawBufferPointer, base: Int, delimiter: UInt8, position: Int, complete: Bool) {
         self.bytes = bytes
+        self.base = base
         self.delimiter = delimiter
         self.position = position
+        self.complete = complete
     }
 
     private static let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 
-    /// The next record, or nil at the end of the bytes.
+    /// The next record, or nil at the end of the bytes (or of a block, mid-record).
     mutating func nextRecord(decode: Bool) throws(CSVTable.SyntaxError) -> Record? {
+        let (position, line) = (self.position, self.line)
+        do {
+            return try record(decode: decode)
+        } catch let error as CSVTable.SyntaxError {
+            throw error
+        } catch {
+            (self.position, self.line) = (position, line)  // ran out: the next block reads it
+            return nil
+        }
+    }
+
+    private mutating func record(decode: Bool) throws -> Record? {
         guard position < bytes.count else { return nil }
         let start = position, startLine = line
         var fields: [String] = []
@@ -115,7 +171,7 @@ struct CSVScanner {
             guard decode else { return }
             let raw = quoted ? field : Array(bytes[fieldStart..<end])
             guard let text = String(validating: raw, as: UTF8.self) else {
-                throw CSVTable.SyntaxError(line: line, message: "not valid UTF-8 (byte offset \(Self.invalidOffset(bytes, from: fieldStart, to: end)))")
+                throw CSVTable.SyntaxError(line: line, message: "not valid UTF-8 (byte offset \(base + Self.invalidOffset(bytes, from: fieldStart, to: end)))")
             }
             fields.append(text)
         }
@@ -137,11 +193,12 @@ struct CSVScanner {
                 fieldStart = position
                 continue
             }
+            if byte == Self.carriageReturn && position + 1 == bytes.count && !complete { throw RanOut() }  // CRLF split?
             if byte == Self.newline || (byte == Self.carriageReturn && (position + 1 == bytes.count || bytes[position + 1] == Self.newline)) {
                 try finish(position)
                 position += byte == Self.carriageReturn && position + 1 < bytes.count ? 2 : 1
                 line += 1
-                return Record(start: start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
+                return Record(start: base + start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
             }
             if quoted == false, byte == Self.quote {
                 throw CSVTable.SyntaxError(line: line, message: "a '\"' inside an unquoted field (quote the whole field and write the quote as '\"\"')")
@@ -149,20 +206,23 @@ struct CSVScanner {
             sawAnything = true
             position += 1
         }
+        guard complete else { throw RanOut() }
         try finish(position)
-        return Record(start: start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
+        return Record(start: base + start, line: startLine, fieldCount: fieldCount, fields: fields, isBlank: !sawAnything)
     }
 
     /// A quoted field from its opening quote: up to the closing quote, `""` standing for
     /// one quote; what follows must end the field.
-    private mutating func readQuoted(into field: inout [UInt8], decode: Bool, startLine: Int) throws(CSVTable.SyntaxError) {
+    private mutating func readQuoted(into field: inout [UInt8], decode: Bool, startLine: Int) throws {
         position += 1
         while true {
             guard position < bytes.count else {
+                guard complete else { throw RanOut() }
                 throw CSVTable.SyntaxError(line: startLine, message: "a quoted field is never closed (a '\"' inside a quoted field is written '\"\"')")
             }
             let inner = bytes[position]
             if inner == Self.quote {
+                if position + 1 == bytes.count && !complete { throw RanOut() }  // `""` split?
                 if position + 1 < bytes.count && bytes[position + 1] == Self.quote {
                     if decode { field.append(Self.quote) }
                     position += 2
@@ -182,8 +242,12 @@ struct CSVScanner {
         }
     }
 
-    /// The offset in the file of the first byte that breaks UTF-8 in `from..<to`.
+    /// The offset in `bytes` of the first byte that breaks UTF-8 in `from..<to`.
     static func invalidOffset(_ bytes: [UInt8], from start: Int, to end: Int) -> Int {
+        bytes.withUnsafeBytes { invalidOffset($0, from: start, to: end) }
+    }
+
+    static func invalidOffset(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
         var iterator = bytes[start..<end].makeIterator()
         var decoder = UTF8()
         var offset = start

@@ -37,7 +37,8 @@ package struct RowProblem: Error, Sendable {
 /// task slot asks for them (`row(at:)`).
 package enum RowSource: Sendable {
     case csv(file: String, table: CSVTable)
-    case jsonl(file: String, text: [UInt8], lines: [Range<Int>], numbers: [Int32])
+    /// The file's bytes wait in a snapshot; `lines` are the rows' ranges in it.
+    case jsonl(file: String, text: FileSnapshot, lines: [Range<Int>], numbers: [Int32])
     case inline(file: String, rows: [JSON], path: FieldPath, line: Int?)
     case files(file: String, names: [String])
 
@@ -85,9 +86,8 @@ package enum RowSource: Sendable {
         case .jsonl(let file, let text, let lines, let numbers):
             let line = Int(numbers[index])
             let parsed: JSON
-            do { parsed = try text.withUnsafeBytes { try JSONEncoding.parse(UnsafeRawBufferPointer(rebasing: $0[lines[index]]), source: file) } } catch {
-                let column = (error as? JSONParseError).map { " (column \($0.column))" } ?? ""
-                return .failure(RowProblem(issue: ManifestIssue(file: file, line: line, field: "", value: nil, message: "invalid JSON\(column): a rows line is one JSON object")))
+            do { parsed = try JSONEncoding.parse(text.bytes(in: lines[index]), source: file) } catch {
+                return .failure(RowProblem(issue: ManifestIssue(file: file, line: line, field: "", value: nil, message: "invalid JSON (column \(error.column)): a rows line is one JSON object")))
             }
             return Self.objectRow(parsed, file: file, line: line, number: index + 1, path: nil)
         case .inline(let file, let rows, let path, let line):
@@ -143,8 +143,9 @@ extension RowSource {
             }
             let display = FileIO.relativeDisplay(real)
             let lower = name.lowercased()
-            let bytes: [UInt8]
-            do { bytes = try FileIO.readAll(real, limit: maxBytes) } catch {
+            // Copied aside, read a block at a time, each row read again when its task needs it.
+            let bytes: FileSnapshot
+            do { bytes = try FileSnapshot(copying: real, limit: maxBytes) } catch {
                 issues.add(path, line: line, value: value, error.description)
                 return nil
             }
@@ -153,13 +154,13 @@ extension RowSource {
                 issues.add(ManifestIssue(file: display, line: keyLine, field: "", value: nil, message: APIKeyScan.message))
                 return nil
             }
-            if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return jsonl(bytes, file: display) }
+            if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return jsonl(bytes, name: display) }
             guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") else {
                 issues.add(path, line: line, value: value, "a rows file is .csv, .tsv or .jsonl")
                 return nil
             }
             do {
-                let table = try CSVTable(bytes: bytes, delimiter: lower.hasSuffix(".csv") ? UInt8(ascii: ",") : 0x09)
+                let table = try CSVTable(file: bytes, delimiter: lower.hasSuffix(".csv") ? UInt8(ascii: ",") : 0x09)
                 return .csv(file: display, table: table)
             } catch {
                 issues.add(ManifestIssue(file: display, line: error.line, field: "", value: nil, message: error.message))
@@ -172,20 +173,23 @@ extension RowSource {
     }
 
     /// The non-blank lines of a JSONL rows file, parsed only when a row is asked for.
-    private static func jsonl(_ bytes: [UInt8], file: String) -> RowSource {
+    package static func jsonl(_ file: FileSnapshot, name: String, block: Int = FileSnapshot.block) -> RowSource {
         var lines: [Range<Int>] = []
         var numbers: [Int32] = []
-        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var number: Int32 = 0
-        while start < bytes.count {
-            number += 1
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                lines.append(start..<end)
-                numbers.append(number)
+        file.scan(block: block) { bytes, offset, atEnd in
+            var start = offset == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            while start < bytes.count {
+                guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? (atEnd ? bytes.count : nil) else { break }
+                number += 1
+                if !bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    lines.append((offset + start)..<(offset + end))
+                    numbers.append(number)
+                }
+                start = end + 1
             }
-            start = end + 1
+            return min(start, bytes.count)
         }
-        return .jsonl(file: file, text: bytes, lines: lines, numbers: numbers)
+        return .jsonl(file: name, text: file, lines: lines, numbers: numbers)
     }
 }

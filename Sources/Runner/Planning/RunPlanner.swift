@@ -117,7 +117,7 @@ package struct RunPlanner {
             }
             try plan.validate(identify: identify) { task, identity, entry, ordinal in
                 // A task taking another's output is planned once every producer is known.
-                if task.hasReferences { return true }
+                if task.hasReferences { return }
                 let (key, stamps) = identity.map { ($0.key, $0.inputStamps) } ?? Self.identify(task)
                 visit?(task, key, identity?.listing)
                 let index = visited
@@ -126,7 +126,7 @@ package struct RunPlanner {
                 if let shard, !shard.contains(key: key) {
                     otherShards += 1
                     decided?(index, .otherShard)
-                    return false
+                    return
                 }
                 var planned = PlannedTask(
                     ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
@@ -139,7 +139,6 @@ package struct RunPlanner {
                 } else {
                     waiting.append((planned, entry, index))
                 }
-                return true
             }
         } catch {
             throw .manifest(error)

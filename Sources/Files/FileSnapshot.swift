@@ -1,0 +1,109 @@
+import CFileFlags
+import Glibc
+
+/// A file's bytes as they were when it was read, kept in an unnamed scratch file rather than
+/// in memory, and read back by range: a rows file of a hundred thousand lines is read front to
+/// back once (`scan`) and each row again when its task is expanded (`bytes(in:)`), hours later
+/// in a long run, unchanged by edits made to the file meanwhile. The scratch file has no name
+/// (`O_TMPFILE` in the temp folder): the kernel drops it when the descriptor closes. Where no
+/// such file can be made, the bytes stay in memory instead.
+public final class FileSnapshot: Sendable {
+    /// The file's size when it was read.
+    public let count: Int
+    /// The scratch file, or -1 when the bytes are in `memory`.
+    private let fd: Int32
+    private let memory: [UInt8]
+
+    /// Bytes read at a time.
+    public static let block = 1 << 20
+
+    /// Copies the regular file at `path`, refusing one larger than `limit` bytes.
+    public init(copying path: String, limit: Int, scratchFolder: String = ScratchFile.temporaryFolder) throws(FileError) {
+        let flag = mb_o_tmpfile()
+        let scratch = flag != 0 ? open(scratchFolder, flag | O_RDWR | O_CLOEXEC, 0o600) : -1
+        var count = 0
+        var memory: [UInt8] = []
+        var copied = scratch >= 0
+        do {
+            try FileIO.forEachBlock(path, size: Self.block, limit: limit) { bytes in
+                if copied, !Self.write(bytes, to: scratch, at: count) {
+                    // A full temp folder: what was copied is read back into memory, the rest follows.
+                    memory = Self.read(scratch, at: 0, count: count)
+                    copied = false
+                }
+                if !copied { memory.append(contentsOf: bytes) }
+                count += bytes.count
+            }
+        } catch {
+            if scratch >= 0 { close(scratch) }
+            throw error
+        }
+        if !copied && scratch >= 0 { close(scratch) }
+        self.fd = copied ? scratch : -1
+        self.memory = memory
+        self.count = count
+    }
+
+    /// Bytes already in memory, as a snapshot (tests, and text that is not a file).
+    public init(bytes: [UInt8]) {
+        fd = -1
+        memory = bytes
+        count = bytes.count
+    }
+
+    /// Bytes `range` of the file as it was read (fewer if `range` passes its end).
+    public func bytes(in range: Range<Int>) -> [UInt8] {
+        let range = range.clamped(to: 0..<count)
+        guard fd >= 0 else { return Array(memory[range]) }
+        return Self.read(fd, at: range.lowerBound, count: range.count)
+    }
+
+    /// Reads the file front to back a block at a time. `body` gets the bytes not consumed
+    /// yet from `offset`, and whether they run to the end of the file, and returns how many
+    /// it consumed; the rest comes again, with the next block (a record longer than the
+    /// block gets a larger one). At the end it must consume everything.
+    public func scan(block: Int = FileSnapshot.block, _ body: (_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ atEnd: Bool) -> Int) {
+        var offset = 0
+        var want = max(block, 1)
+        while offset < count {
+            let chunk = bytes(in: offset..<(offset + want))
+            let atEnd = offset + chunk.count >= count
+            let consumed = chunk.withUnsafeBytes { body($0, offset, atEnd) }
+            if atEnd || chunk.isEmpty { return }
+            if consumed == 0 {
+                want *= 2
+            } else {
+                offset += consumed
+                want = max(block, 1)
+            }
+        }
+    }
+
+    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
+    }
+
+    private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            var done = 0
+            while done < count {
+                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                done += n
+            }
+            filled = done
+        }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+}
