@@ -69,7 +69,9 @@ public struct JournalIndex: Sendable {
             }
             covered = snapshot.covered
         }
-        entries.reserveCapacity(entries.count + max(0, (FileIO.size(path) ?? 0) - covered) / 400)
+        // A task leaves ~700 bytes of records (`started`, then its outcome with its files):
+        // room for about that many, not twice (a dictionary's room is most of its weight).
+        entries.reserveCapacity(entries.count + max(0, (FileIO.size(path) ?? 0) - covered) / 700)
         let startedPrefix = Array(#"{"event":"started""#.utf8)
         let read = try FileIO.forEachLine(path, from: covered) { line in
             guard !line.isEmpty, !(outcomesOnly && line.starts(with: startedPrefix)), !JournalIndex.isChunkRecord(line) else { return }
