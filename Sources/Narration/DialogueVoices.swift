@@ -1,3 +1,5 @@
+import Support
+
 /// Which voice reads which part of a narration: the narrator, quoted speech in a second
 /// voice, or a script's speakers (`NAME: line`) each in their own.
 public enum DialogueVoices: Sendable, Equatable {
@@ -107,18 +109,13 @@ public enum DialogueVoices: Sendable, Equatable {
     /// all, which is rarely what the writer meant.
     package static func unknownSpeakers(in text: String, speakers: [String: String]) -> [(name: String, line: Int)] {
         let known = Set(speakers.keys.map { $0.lowercased() })
-        var found: [(name: String, line: Int)] = []
-        var seen = Set<String>()
-        for (index, line) in ScriptLine.lines(of: text).enumerated() {
-            guard let name = line.speaker?.name else { continue }
-            guard !name.isEmpty, name.count <= 32, speakers[name] == nil, !seen.contains(name) else { continue }
+        let found = ScriptLine.lines(of: text).enumerated().compactMap { index, line -> (name: String, line: Int)? in
+            guard let name = line.speaker?.name, !name.isEmpty, name.count <= 32, speakers[name] == nil else { return nil }
             let shouted = name.contains(where: \.isUppercase) && !name.contains(where: \.isLowercase)
                 && name.allSatisfy { $0.isLetter || $0.isNumber || " .'-".contains($0) }
-            guard shouted || known.contains(name.lowercased()) else { continue }
-            seen.insert(name)
-            found.append((name, index + 1))
+            return shouted || known.contains(name.lowercased()) ? (name, index + 1) : nil
         }
-        return found
+        return found.uniqued { $0.name }
     }
 
     /// Neighbours in the same voice joined; whitespace-only pieces go to their neighbour.

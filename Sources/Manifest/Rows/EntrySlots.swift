@@ -1,6 +1,7 @@
 import JSON
 import Tasks
 import ManifestDiagnostics
+import Support
 
 /// What a task slot of a manifest holds: an entry as written, one row of an entry with
 /// rows (its own, the header's, or the files its pattern matched), or an entry whose rows
@@ -68,21 +69,14 @@ package struct EntrySlots: Sendable {
     /// header, other sources' (JSONL, inline rows) from each row.
     package func columnNames() -> [String] {
         var names: [String] = []
-        var seen = Set<String>()
-        func add(_ more: [String]) {
-            for name in more where seen.insert(name).inserted { names.append(name) }
-        }
         for span in spans {
             guard case .rows(let source, _) = span.kind else { continue }
-            if let columns = source.columns {
-                add(columns)
-                continue
-            }
-            for index in 0..<source.count {
-                if case .success(let row) = source.row(at: index) { add(row.order) }
-            }
+            names += source.columns ?? (0..<source.count).lazy.flatMap { index -> [String] in
+                guard case .success(let row) = source.row(at: index) else { return [] }
+                return row.order
+            }.uniqued()
         }
-        return names
+        return names.uniqued()
     }
 
     /// The entry of `slot` and what the slot holds.
@@ -112,8 +106,7 @@ extension BatchPlan {
         for manifest in manifests {
             let folder = manifest.header.outputFolder
             if let folders, !folders.contains(folder) { continue }
-            let names = manifest.rowColumnNames()
-            byFolder[folder] = (byFolder[folder] ?? []) + names.filter { !(byFolder[folder] ?? []).contains($0) }
+            byFolder[folder] = ((byFolder[folder] ?? []) + manifest.rowColumnNames()).uniqued()
         }
         return byFolder
     }
