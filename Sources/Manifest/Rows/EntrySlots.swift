@@ -38,6 +38,8 @@ package struct EntrySlots: Sendable {
         let entry: Int
         let first: Int
         let kind: Kind
+        /// The columns its rows showed as they were decoded, when each row names its own.
+        let columnsSeen: RowColumnsSeen?
     }
 
     private let spans: [Span]
@@ -55,10 +57,13 @@ package struct EntrySlots: Sendable {
         spans.reserveCapacity(kinds.count)
         var next = 0
         for (entry, kind) in kinds.enumerated() {
-            spans.append(Span(entry: entry, first: next, kind: kind))
             switch kind {
-            case .plain, .failed: next += 1
-            case .rows(let source, _): next += source.count
+            case .plain, .failed:
+                spans.append(Span(entry: entry, first: next, kind: kind, columnsSeen: nil))
+                next += 1
+            case .rows(let source, _):
+                spans.append(Span(entry: entry, first: next, kind: kind, columnsSeen: source.columns == nil ? RowColumnsSeen(rows: source.count) : nil))
+                next += source.count
             }
         }
         self.spans = spans
@@ -66,17 +71,20 @@ package struct EntrySlots: Sendable {
     }
 
     /// The column names of the rows, in the order they first appear: a CSV's from its
-    /// header, other sources' (JSONL, inline rows) from each row.
+    /// header, other sources' (JSONL, inline rows) from each row, as seen when the rows were
+    /// decoded (validation decodes them all; a row not decoded yet is decoded now).
     package func columnNames() -> [String] {
         var names: [String] = []
         for span in spans {
             guard case .rows(let source, _) = span.kind else { continue }
-            names += source.columns ?? (0..<source.count).lazy.flatMap { index -> [String] in
-                guard case .success(let row) = source.row(at: index) else { return [] }
-                return row.order
-            }.uniqued()
+            names += source.columns ?? span.columnsSeen?.names { Self.columns(of: source.row(at: $0)) } ?? []
         }
         return names.uniqued()
+    }
+
+    private static func columns(of row: Result<Row, RowProblem>) -> [String] {
+        guard case .success(let row) = row else { return [] }
+        return row.order
     }
 
     /// The entry of `slot` and what the slot holds.
@@ -93,7 +101,11 @@ package struct EntrySlots: Sendable {
         switch span.kind {
         case .plain: return (span.entry, .none)
         case .failed: return (span.entry, .failed)
-        case .rows(let source, let rewrite): return (span.entry, .row(source.row(at: slot - span.first), rewrite: rewrite))
+        case .rows(let source, let rewrite):
+            let index = slot - span.first
+            let row = source.row(at: index)
+            span.columnsSeen?.record(row: index, columns: Self.columns(of: row))
+            return (span.entry, .row(row, rewrite: rewrite))
         }
     }
 }
