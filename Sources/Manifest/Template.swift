@@ -69,7 +69,7 @@ package struct Template: Sendable {
 
     /// Placeholder names in order of first use.
     package var names: [String] {
-        pieces.compactMap { piece in
+        pieces.lazy.compactMap { piece in
             if case .placeholder(let name) = piece { return name }
             return nil
         }.uniqued()

@@ -9,6 +9,9 @@ import Testing
         #expect([3, 1, 3, 2, 1].uniqued() == [3, 1, 2])
         #expect(["b", "a", "b"].lazy.map { $0 + "!" }.uniqued() == ["b!", "a!"])
         #expect([Int]().uniqued().isEmpty)
+        // Past the few searched in place: repeats of early and late elements alike are dropped.
+        let many = Array(0..<20) + Array((0..<20).reversed()) + [3, 25, 12, 25]
+        #expect(many.uniqued() == Array(0..<20) + [25])
         let pairs = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("b", 5)].uniqued { $0.0 }
         #expect(pairs.map(\.0) == ["a", "b", "c"] && pairs.map(\.1) == [1, 2, 4])
     }
