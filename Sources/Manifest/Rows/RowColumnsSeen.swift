@@ -12,6 +12,9 @@ package final class RowColumnsSeen: Sendable {
         /// One bit per row: whether its columns are counted.
         var counted: [UInt64]
         var uncounted: Int
+        /// The columns last counted, and their row: a later row with the same columns (most
+        /// rows have those of their neighbours) places no name earlier, and is not looked at.
+        var last: (columns: [String], row: Int) = ([], -1)
 
         func isCounted(_ row: Int) -> Bool { counted[row / 64] & (1 << UInt64(row % 64)) != 0 }
     }
@@ -31,6 +34,8 @@ package final class RowColumnsSeen: Sendable {
             guard !state.isCounted(index) else { return }
             state.counted[index / 64] |= 1 << UInt64(index % 64)
             state.uncounted -= 1
+            if state.last.row < index, state.last.columns == columns { return }
+            state.last = (columns, index)
             for (position, name) in columns.enumerated() {
                 if let known = state.first[name], (known.row, known.position) < (index, position) { continue }
                 state.first[name] = (index, position)
