@@ -39,6 +39,8 @@ package enum SpeechFields {
 /// Expands a `tts` entry: lists in `text`, `model`, `voice` and `speed` multiply it.
 package struct SpeechTaskExpander {
     package let entry: EntryReader
+    /// Whether to warn of script lines whose speaker the script does not name (see `TaskExpander.findsWarnings`).
+    package var findsWarnings = false
 
     package static let outputBuiltins: Set<String> = ["id", "model", "voice", "speed"]
     /// What an entry with chapters adds: `{chapter}` (`01`) and `{chapterTitle}`.
@@ -73,7 +75,7 @@ package struct SpeechTaskExpander {
         let spoken = SpokenTextFields(entry: entry, textFile: textFile)
         checkCatalog(models: models, voices: voices.compactMap { $0 })
         checkDialogueVoices(spoken, models: models)
-        warnOfUnknownSpeakers(spoken, texts: texts, textFile: textFile)
+        if findsWarnings { warnOfUnknownSpeakers(spoken, texts: texts, textFile: textFile) }
         if voices == [nil] {
             for model in models where defaultVoice(for: model) == nil {
                 entry.reportMissing("voice", "no voice given, and none is known for \(model.wireID): set one")

@@ -11,7 +11,17 @@ import Tasks
 package struct TaskExpander {
     package let header: ManifestHeader
     package var catalog: ModelCatalog? = nil
+    /// Whether the expansion looks for things worth a warning (a script line whose speaker
+    /// the script does not name): validation does, once per entry; the run's re-expansions,
+    /// whose warnings nobody reads, do not.
+    package var findsWarnings = false
     private let modelRefs = ModelRefMemo()
+
+    package init(header: ManifestHeader, catalog: ModelCatalog? = nil, findsWarnings: Bool = false) {
+        self.header = header
+        self.catalog = catalog
+        self.findsWarnings = findsWarnings
+    }
 
     package func expand(_ entry: JSON, path: FieldPath, line: Int?, ordinal: Int, issues: IssueCollector, row: Row? = nil) -> [MediaTask] {
         let reader = FieldReader(issues: issues, line: line)
@@ -23,7 +33,7 @@ package struct TaskExpander {
             return ImageTaskExpander(entry: entry).expand()
         case "tts":
             let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "tts", catalog: catalog, modelRefs: modelRefs, row: row)
-            return SpeechTaskExpander(entry: entry).expand()
+            return SpeechTaskExpander(entry: entry, findsWarnings: findsWarnings).expand()
         case "video":
             let entry = EntryReader(header: header, object: object, path: path, line: line, ordinal: ordinal, issues: issues, section: "video", catalog: catalog, modelRefs: modelRefs, row: row)
             return VideoTaskExpander(entry: entry).expand()

@@ -1,3 +1,5 @@
+import Support
+
 /// A string with `{name}` placeholders (`{{` and `}}` stand for literal braces), as used in
 /// prompts, ids and output names.
 package struct Template: Sendable {
@@ -67,9 +69,10 @@ package struct Template: Sendable {
 
     /// Placeholder names in order of first use.
     package var names: [String] {
-        var seen: [String] = []
-        for case .placeholder(let name) in pieces where !seen.contains(name) { seen.append(name) }
-        return seen
+        pieces.lazy.compactMap { piece in
+            if case .placeholder(let name) = piece { return name }
+            return nil
+        }.uniqued()
     }
 
     /// True for exactly `{id}`, the default output name.

@@ -70,7 +70,7 @@ final class ValidationBlocks: Sendable {
             }
             let block = blocks[taken]
             let manifest = plan.manifests[block.manifest]
-            let expander = expanders[block.manifest] ?? TaskExpander(header: manifest.header, catalog: plan.catalog)
+            let expander = expanders[block.manifest] ?? TaskExpander(header: manifest.header, catalog: plan.catalog, findsWarnings: true)
             expanders[block.manifest] = expander
             let entries = plan.expandBlock(manifest: block.manifest, entries: block.entries, expander: expander, identify: identify)
             state.withLock { $0.done[taken] = entries }

@@ -1,3 +1,5 @@
+import Support
+
 /// Which voice reads which part of a narration: the narrator, quoted speech in a second
 /// voice, or a script's speakers (`NAME: line`) each in their own.
 public enum DialogueVoices: Sendable, Equatable {
@@ -89,18 +91,14 @@ public enum DialogueVoices: Sendable, Equatable {
 
     static func scriptSegments(_ text: String, narrator: String, speakers: [String: String]) -> [(text: String, voice: String)] {
         var segments: [(text: String, voice: String)] = []
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let lines = ScriptLine.lines(of: text)
         for (index, line) in lines.enumerated() {
             let ending = index + 1 < lines.count ? "\n" : ""
-            let body = line.drop { $0.isPureWhitespace }
-            if let colon = body.firstIndex(of: ":") {
-                let name = String(body[..<colon]).trimmingPureWhitespace()
-                if let voice = speakers[name] {
-                    segments.append((String(body[body.index(after: colon)...].drop { $0.isPureWhitespace }) + ending, voice))
-                    continue
-                }
+            if let speaker = line.speaker, let voice = speakers[speaker.name] {
+                segments.append((String(speaker.words) + ending, voice))
+            } else {
+                segments.append((String(line.text) + ending, narrator))
             }
-            segments.append((String(line) + ending, narrator))
         }
         return merged(segments)
     }
@@ -111,20 +109,13 @@ public enum DialogueVoices: Sendable, Equatable {
     /// all, which is rarely what the writer meant.
     package static func unknownSpeakers(in text: String, speakers: [String: String]) -> [(name: String, line: Int)] {
         let known = Set(speakers.keys.map { $0.lowercased() })
-        var found: [(name: String, line: Int)] = []
-        var seen = Set<String>()
-        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let body = line.drop { $0.isPureWhitespace }
-            guard let colon = body.firstIndex(of: ":") else { continue }
-            let name = String(body[..<colon]).trimmingPureWhitespace()
-            guard !name.isEmpty, name.count <= 32, speakers[name] == nil, !seen.contains(name) else { continue }
+        let found = ScriptLine.lines(of: text).enumerated().compactMap { index, line -> (name: String, line: Int)? in
+            guard let name = line.speaker?.name, !name.isEmpty, name.count <= 32, speakers[name] == nil else { return nil }
             let shouted = name.contains(where: \.isUppercase) && !name.contains(where: \.isLowercase)
                 && name.allSatisfy { $0.isLetter || $0.isNumber || " .'-".contains($0) }
-            guard shouted || known.contains(name.lowercased()) else { continue }
-            seen.insert(name)
-            found.append((name, index + 1))
+            return shouted || known.contains(name.lowercased()) ? (name, index + 1) : nil
         }
-        return found
+        return found.uniqued { $0.name }
     }
 
     /// Neighbours in the same voice joined; whitespace-only pieces go to their neighbour.
@@ -140,5 +131,30 @@ public enum DialogueVoices: Sendable, Equatable {
             }
         }
         return result
+    }
+}
+
+/// One line of a script as `DialogueVoices` reads it: when it has a colon, the words before
+/// the first one (trimmed) name a speaker, and the words after it (leading space dropped)
+/// are what the speaker says; whether the script knows the name is for the caller.
+struct ScriptLine {
+    /// The line as written, without its line break.
+    let text: Substring
+    /// The speaker's name and words, when the line has a colon.
+    let speaker: (name: String, words: Substring)?
+
+    init(_ text: Substring) {
+        self.text = text
+        let body = text.drop { $0.isPureWhitespace }
+        if let colon = body.firstIndex(of: ":") {
+            speaker = (String(body[..<colon]).trimmingPureWhitespace(), body[body.index(after: colon)...].drop { $0.isPureWhitespace })
+        } else {
+            speaker = nil
+        }
+    }
+
+    /// `text`'s lines, an empty line kept as one (the 1-based line numbers are the text's).
+    static func lines(of text: String) -> [ScriptLine] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(ScriptLine.init)
     }
 }

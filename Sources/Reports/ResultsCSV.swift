@@ -26,26 +26,13 @@ public enum ResultsCSV {
 
     /// The CSV text of `tasks`, their statuses from `indexes` (each folder's journal index).
     public static func text(_ tasks: [Task], indexes: [String: JournalIndex]) -> [UInt8] {
-        var columns = ColumnNames()
-        for task in tasks { columns.add(task.columns) }
+        let columnNames = tasks.lazy.flatMap { $0.columns.lazy.map(\.name) }.uniqued()
         let statuses = Statuses(indexes: indexes)
         var out = [UInt8]()
         out.reserveCapacity(tasks.count * 64)
-        header(columns.names, into: &out)
-        for task in tasks { statuses.line(for: task, columnNames: columns.names, into: &out) }
+        header(columnNames, into: &out)
+        for task in tasks { statuses.line(for: task, columnNames: columnNames, into: &out) }
         return out
-    }
-
-    /// The row columns of a results file, in the order tasks first name them.
-    public struct ColumnNames {
-        public private(set) var names: [String] = []
-        private var seen = Set<String>()
-
-        public init() {}
-
-        public mutating func add(_ columns: [(name: String, value: String)]) {
-            for column in columns where seen.insert(column.name).inserted { names.append(column.name) }
-        }
     }
 
     /// The first line: the id, the row's columns, then what became of the task.

@@ -1,4 +1,5 @@
 import JSON
+import Support
 
 /// One concrete unit of work after expansion: exactly one OpenRouter request (or, for long
 /// narration, one request per chunk) and the files it writes.
@@ -271,9 +272,8 @@ public struct SpeechTask: Sendable {
     /// Every voice that reads some of the narration, its own (the narrator's) first.
     public var allVoices: [String] {
         guard !voiceRuns.isEmpty else { return [voice] }
-        var voices = voiceRuns.contains { $0.voice == voice } ? [voice] : []
-        for run in voiceRuns where !voices.contains(run.voice) { voices.append(run.voice) }
-        return voices
+        let narrator = voiceRuns.contains { $0.voice == voice } ? [voice] : []
+        return (narrator + voiceRuns.map(\.voice)).uniqued()
     }
 
     /// The same task saying `text` instead.

@@ -134,6 +134,29 @@ import TestSupport
         }
         #expect(error.issues.map(\.line) == [5, 6])
     }
+
+    /// A script line whose speaker the script does not name is looked for while validating,
+    /// where warnings are told; the run's re-expansion of the entry does not scan the text again.
+    @Test func onlyValidationLooksForSpeakersTheScriptDoesNotName() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("scene.txt", "ALICE: Who is there?\nBOB: Only me.\n")
+        let plan = try plan(#"{"tasks": [{"id": "scene", "type": "tts", "textFile": "scene.txt", "voice": "af_bella", "dialogue": {"script": {"ALICE": "am_adam"}}}]}"#, in: folder)
+        #expect(plan.validationWarnings.map(\.message).filter { $0.contains("starts \"BOB:\"") }.count == 1, "\(plan.validationWarnings)")
+
+        let manifest = plan.manifests[0]
+        let entry = manifest.entry(at: 0)
+        let value = try entry.value.get()
+        func warnings(of expander: TaskExpander) -> [ManifestIssue] {
+            let collector = manifest.makeIssueCollector()
+            let tasks = expander.expand(value, path: entry.path, line: entry.line, ordinal: 1, issues: collector)
+            #expect(tasks.count == 1 && collector.issues.isEmpty, "\(collector.issues)")
+            return collector.warnings
+        }
+        // As the run expands an entry again (`EntryExpander`), and as validation does.
+        #expect(warnings(of: TaskExpander(header: manifest.header)).isEmpty)
+        #expect(warnings(of: TaskExpander(header: manifest.header, findsWarnings: true)).map(\.message).filter { $0.contains("starts \"BOB:\"") }.count == 1)
+    }
 }
 
 @Suite struct ModelRefTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Tasks
 import Support
 @testable import Runner
@@ -39,13 +40,12 @@ import Support
         #expect(jobs.supply([job("slow"), job("other")]))
         let slow = try #require(jobs.next())
         _ = try #require(jobs.next())  // in flight all along: the run is not idle
-        Thread.sleep(forTimeInterval: 1.0)
-        jobs.retry(slow, after: 0.9)
+        // The attempt fails after longer than its backoff: the backoff has passed already.
+        #expect(waitFor(timeout: hangDeadline) { MonotonicClock.now() - slow.attemptStarted > 0.3 })
+        jobs.retry(slow, after: 0.2)
         jobs.endSupply()
-        let asked = MonotonicClock.now()
-        let again = jobs.next()
-        #expect(again?.task.id == "slow")
-        #expect(MonotonicClock.now() - asked < 0.5, "the retry waited its 0.9 s backoff again after an attempt of 1 s")
+        #expect(jobs.nextIfDue()?.task.id == "slow", "the retry waits its 0.2 s backoff again after an attempt of 0.3 s")
+        jobs.stop()
     }
 
     /// With nothing else in flight, a retry the server named no time for keeps its backoff
@@ -57,14 +57,7 @@ import Support
         jobs.endSupply()
         let alone = try #require(jobs.next())
         jobs.retry(alone, after: 30, serverDelay: serverDelay)
-        let taken = Locked<Job?>(nil)
-        let thread = Thread {
-            let next = jobs.next()
-            taken.withLock { $0 = next }
-        }
-        thread.start()
-        Thread.sleep(forTimeInterval: 0.6)
-        #expect((taken.withLock { $0 } != nil) == goesAtOnce)
+        #expect((jobs.nextIfDue()?.task.id == "alone") == goesAtOnce)
         jobs.stop()
     }
 
@@ -80,17 +73,20 @@ import Support
         let first = try #require(jobs.next())
         #expect(first.probe != nil)
         #expect(spending.mustWait(job("t1")), "another unpriced request may go beside the first")
+        let beside = jobs.nextIfDue()
+        #expect(beside == nil, "an unpriced request went beside the first: \(beside?.task.id ?? "")")
+        // A worker waits for the first answer; it wakes to the cap, and ends with nothing.
         let taken = Locked<[String]>([])
+        let ended = Locked(false)
         let thread = Thread {
             while let next = jobs.next() { taken.withLock { $0.append(next.task.id) } }
+            ended.withLock { $0 = true }
         }
         thread.start()
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(taken.withLock { $0 }.isEmpty, "an unpriced request went beside the first: \(taken.withLock { $0 })")
         // The first answer costs $0.039: the next would make $0.078, past the $0.05 cap.
         spending.settle(reserved: first.reserved, paid: 0.039, for: first)
         jobs.finish(first, succeeded: true)
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(waitFor(timeout: hangDeadline) { ended.withLock { $0 } }, "the worker still waits")
         #expect(taken.withLock { $0 }.isEmpty)
         #expect(spending.capReached)
         #expect(spending.spent <= 0.05)

@@ -159,6 +159,49 @@ import TestSupport
         #expect(throws: CSVTable.SyntaxError.self) { try bad.fields(of: 1) }
         do { _ = try bad.fields(of: 1) } catch { #expect(error.message.contains("byte offset 12"), "\(error.message)") }
     }
+
+    /// The columns of JSONL and inline rows (results.csv's) are in the order they first
+    /// appear, though validation decodes the rows in blocks on two threads in any order.
+    @Test func rowColumnsAreInTheOrderTheyFirstAppearAcrossValidationBlocks() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        // New columns only far into the file, past the first blocks; `b` before `a` in one row.
+        let lines = (0..<1200).map { index -> String in
+            switch index {
+            case 700: return #"{"sku": "s\#(index)", "late": "x", "b": "1", "a": "2"}"#
+            case 1100: return #"{"a": "3", "last": "y", "sku": "s\#(index)"}"#
+            default: return #"{"sku": "s\#(index)"}"#
+            }
+        }
+        folder.write("r.jsonl", lines.joined(separator: "\n") + "\n")
+        let plan = try plan("""
+            {\(Self.model), "tasks": [
+              {"id": "{sku}", "prompt": "item {sku}", "rows": "r.jsonl"},
+              {"id": "w-{word}", "prompt": "inline {word}", "rows": [{"word": "alpha"}, {"extra": "1", "word": "beta"}]}]}
+            """, in: folder)
+        #expect(plan.taskCount == 1202)
+        let folderPath = try #require(plan.manifests.first?.header.outputFolder)
+        #expect(plan.rowColumnNames(in: nil) == [folderPath: ["sku", "late", "b", "a", "last", "word", "extra"]])
+    }
+
+    /// Columns are counted as rows are decoded, each row once whatever the order; the rows
+    /// never decoded are decoded when the names are asked for, and only those.
+    @Test func rowColumnsSeenDecodeOnlyTheRowsNotSeen() {
+        let seen = RowColumnsSeen(rows: 70)
+        seen.record(row: 66, columns: ["late", "a"])
+        seen.record(row: 2, columns: ["b", "a"])
+        seen.record(row: 0, columns: ["sku"])
+        seen.record(row: 66, columns: ["never"])  // decoded again (the run): counted once
+        var decoded: [Int] = []
+        let names = seen.names { index in
+            decoded.append(index)
+            return index == 1 ? ["c"] : ["sku"]
+        }
+        #expect(names == ["sku", "c", "b", "a", "late"])
+        #expect(decoded == [1] + Array(3..<66) + [67, 68, 69])
+        // Now every row is counted: nothing is decoded again.
+        #expect(seen.names { _ in Issue.record("decoded again"); return [] } == names)
+    }
 }
 
 /// The path as mediabatch shows it in messages (relative to the current directory).

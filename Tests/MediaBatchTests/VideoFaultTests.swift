@@ -88,20 +88,41 @@ struct VideoFaultTests {
         #expect(Self.journal(folder).records("submitted").count == 1)
     }
 
-    @Test("A poll answered 401 stops the run like any 401 (69); the job stays journaled and a run with a good key collects it")
+    @Test("A poll answered 401 stops the run like any 401 (69): no job, the refused one or another still open, is polled after it; every job stays journaled and a run with a good key collects them")
     func pollUnauthorized() throws {
         let (server, folder) = try startFakeAndFolder { $0.videoJobSeconds = 0.2 }
         defer { server.stop(); folder.remove() }
-        folder.write("m.json", videoManifest([#"{"id": "key", "type": "video", "prompt": "A locked door #fake:poll-faults=1 #fake:poll-status=401"}"#]))
+        // The other jobs render for a while: they are still open when the key is refused.
+        folder.write("m.json", videoManifest([
+            #"{"id": "key", "type": "video", "prompt": "A locked door #fake:poll-faults=1 #fake:poll-status=401"}"#,
+            #"{"id": "hall", "type": "video", "prompt": "A long hall #fake:video-seconds=3"}"#,
+            #"{"id": "stair", "type": "video", "prompt": "A winding stair #fake:video-seconds=3"}"#,
+        ]))
         let first = try runVideoBatch(server, in: folder)
         #expect(first.status == 69, "\(first.stderr)")
         #expect((first.stdout + first.stderr).contains("401"), "\(first.stderr)")
-        #expect(Self.journal(folder).records("failed").isEmpty, "the job is not failed: it is paid and still open")
-        #expect(server.stats().videoPolls == 1, "no further poll with a refused key")
+        let journal = Self.journal(folder)
+        #expect(journal.records("failed").isEmpty, "no job is failed: each is paid and still open")
+        #expect(journal.records("done").isEmpty, "\(journal.records)")
+        var jobs: [String: String] = [:]
+        for record in journal.records("submitted") {
+            if let task = record["task"] as? String, let job = record["job"] as? String { jobs[task] = job }
+        }
+        #expect(jobs.keys.sorted() == ["hall", "key", "stair"], "every job journaled: \(jobs)")
+        #expect(Set(jobs.values).count == 3)
+
+        // The poller polls one job at a time: the refused poll is the key job's first, and
+        // nothing is polled after it.
+        let polls = server.requests().filter { $0.method == "GET" && $0.path.hasPrefix("/videos/job-") && !$0.path.hasSuffix("/content") }
+        let keyJob = try #require(jobs["key"])
+        let refused = try #require(polls.firstIndex { $0.path == "/videos/" + keyJob }, "\(polls.map(\.path))")
+        #expect(polls.count == refused + 1, "polled after the 401: \(polls[(refused + 1)...].map(\.path))")
+        #expect(server.stats().videoPolls == polls.count)
+
         let second = try runVideoBatch(server, in: folder)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(server.stats().videoSubmissions == 1)
-        #expect(folder.files(under: "out/m") == ["key.mp4"])
+        #expect(server.stats().videoSubmissions == 3, "no job is bought again")
+        #expect(folder.files(under: "out/m") == ["hall.mp4", "key.mp4", "stair.mp4"])
     }
 
     @Test("A poll answered 404 is polled again a few times (the job may not be visible yet); still 404, the task fails naming the job, unsubmitted again")

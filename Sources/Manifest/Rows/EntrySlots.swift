@@ -1,6 +1,7 @@
 import JSON
 import Tasks
 import ManifestDiagnostics
+import Support
 
 /// What a task slot of a manifest holds: an entry as written, one row of an entry with
 /// rows (its own, the header's, or the files its pattern matched), or an entry whose rows
@@ -37,6 +38,8 @@ package struct EntrySlots: Sendable {
         let entry: Int
         let first: Int
         let kind: Kind
+        /// The columns its rows showed as they were decoded, when each row names its own.
+        let columnsSeen: RowColumnsSeen?
     }
 
     private let spans: [Span]
@@ -54,10 +57,13 @@ package struct EntrySlots: Sendable {
         spans.reserveCapacity(kinds.count)
         var next = 0
         for (entry, kind) in kinds.enumerated() {
-            spans.append(Span(entry: entry, first: next, kind: kind))
             switch kind {
-            case .plain, .failed: next += 1
-            case .rows(let source, _): next += source.count
+            case .plain, .failed:
+                spans.append(Span(entry: entry, first: next, kind: kind, columnsSeen: nil))
+                next += 1
+            case .rows(let source, _):
+                spans.append(Span(entry: entry, first: next, kind: kind, columnsSeen: source.columns == nil ? RowColumnsSeen(rows: source.count) : nil))
+                next += source.count
             }
         }
         self.spans = spans
@@ -65,24 +71,20 @@ package struct EntrySlots: Sendable {
     }
 
     /// The column names of the rows, in the order they first appear: a CSV's from its
-    /// header, other sources' (JSONL, inline rows) from each row.
+    /// header, other sources' (JSONL, inline rows) from each row, as seen when the rows were
+    /// decoded (validation decodes them all; a row not decoded yet is decoded now).
     package func columnNames() -> [String] {
         var names: [String] = []
-        var seen = Set<String>()
-        func add(_ more: [String]) {
-            for name in more where seen.insert(name).inserted { names.append(name) }
-        }
         for span in spans {
             guard case .rows(let source, _) = span.kind else { continue }
-            if let columns = source.columns {
-                add(columns)
-                continue
-            }
-            for index in 0..<source.count {
-                if case .success(let row) = source.row(at: index) { add(row.order) }
-            }
+            names += source.columns ?? span.columnsSeen?.names { Self.columns(of: source.row(at: $0)) } ?? []
         }
-        return names
+        return names.uniqued()
+    }
+
+    private static func columns(of row: Result<Row, RowProblem>) -> [String] {
+        guard case .success(let row) = row else { return [] }
+        return row.order
     }
 
     /// The entry of `slot` and what the slot holds.
@@ -99,7 +101,11 @@ package struct EntrySlots: Sendable {
         switch span.kind {
         case .plain: return (span.entry, .none)
         case .failed: return (span.entry, .failed)
-        case .rows(let source, let rewrite): return (span.entry, .row(source.row(at: slot - span.first), rewrite: rewrite))
+        case .rows(let source, let rewrite):
+            let index = slot - span.first
+            let row = source.row(at: index)
+            span.columnsSeen?.record(row: index, columns: Self.columns(of: row))
+            return (span.entry, .row(row, rewrite: rewrite))
         }
     }
 }
@@ -112,8 +118,7 @@ extension BatchPlan {
         for manifest in manifests {
             let folder = manifest.header.outputFolder
             if let folders, !folders.contains(folder) { continue }
-            let names = manifest.rowColumnNames()
-            byFolder[folder] = (byFolder[folder] ?? []) + names.filter { !(byFolder[folder] ?? []).contains($0) }
+            byFolder[folder] = ((byFolder[folder] ?? []) + manifest.rowColumnNames()).uniqued()
         }
         return byFolder
     }

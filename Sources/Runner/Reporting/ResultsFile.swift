@@ -15,8 +15,7 @@ package enum ResultsFile {
         // The columns each file names (from the rows sources), then the lines, written as
         // the tasks come: no task is held.
         let columns = plan.rowColumnNames(in: scope)
-        var allColumns = ResultsCSV.ColumnNames()
-        for folder in folders { allColumns.add((columns[folder] ?? []).map { ($0, "") }) }
+        let allColumns = folders.flatMap { columns[$0] ?? [] }.uniqued()
         var indexes: [String: JournalIndex] = [:]
         for folder in Set(file == nil ? Array(due) : folders) {
             indexes[folder] = try JournalIndex(path: Journal.path(folder: folder, shard: shard))
@@ -27,7 +26,7 @@ package enum ResultsFile {
             try FileIO.makeDirectories(folder + "/.mediabatch")
             outputs[folder] = try StreamedCSV(path: path(folder: folder, shard: shard), columns: columns[folder] ?? [])
         }
-        let whole = try file.map { file throws(FileError) in try StreamedCSV(path: file, columns: allColumns.names) }
+        let whole = try file.map { file throws(FileError) in try StreamedCSV(path: file, columns: allColumns) }
         var failure: FileError?
         plan.forEachTaskWithColumns(in: scope) { task, row in
             guard failure == nil else { return }

@@ -274,25 +274,9 @@ package final class JobSource: @unchecked Sendable {
         while true {
             if stopped { return nil }
             let now = MonotonicClock.now()
-            retries.removeAll(where: \.isAbandoned)
+            if let job = handOut(at: now) { return job }
+            if stopped { return nil }  // the budget gate refused the job due
             let rateWait = rateLimit?.wait(at: now) ?? 0
-            if let job = takeSendingNothing() { return job }
-            if now >= cooldownUntil && rateWait == 0, var job = takeDue(at: now) {
-                // The budget gate: a request that could cross the cap is not started, and
-                // nothing after it (the run stops at its budget; requests in flight finish).
-                guard let admitted = spending.admit(job) else {
-                    stopped = true
-                    condition.broadcast()
-                    return nil
-                }
-                job.reserved = admitted.reserved
-                job.probe = admitted.probe
-                job.attemptStarted = now
-                modelConcurrency.start(job.model, at: now)
-                inProgress += 1
-                rateLimit?.take(at: now)
-                return job
-            }
             let waitingSupply = ready.count > readyStart || !supplyEnded || held > 0
             if !waitingSupply && retries.isEmpty && inProgress == 0 {
                 condition.broadcast()
@@ -314,6 +298,40 @@ package final class JobSource: @unchecked Sendable {
                 condition.wait()
             }
         }
+    }
+
+    /// `next` without the wait: the job that may go now, taken and started, or nil when none
+    /// may yet (or the run is over or stopped). Tests ask it what the source hands out at a
+    /// given moment, where `next` would block.
+    func nextIfDue() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped ? nil : handOut(at: MonotonicClock.now())
+    }
+
+    /// The job that may go at `now`, taken and started: a join of kept chunks, else (past the
+    /// cooldown and the rate cap) what `takeDue` picks, if the budget admits it. Nil when
+    /// none may go yet, or when the budget refused the job due (the run is then stopped).
+    /// Called with the lock held.
+    private func handOut(at now: Double) -> Job? {
+        retries.removeAll(where: \.isAbandoned)
+        if let job = takeSendingNothing() { return job }
+        let rateWait = rateLimit?.wait(at: now) ?? 0
+        guard now >= cooldownUntil && rateWait == 0, var job = takeDue(at: now) else { return nil }
+        // The budget gate: a request that could cross the cap is not started, and nothing
+        // after it (the run stops at its budget; requests in flight finish).
+        guard let admitted = spending.admit(job) else {
+            stopped = true
+            condition.broadcast()
+            return nil
+        }
+        job.reserved = admitted.reserved
+        job.probe = admitted.probe
+        job.attemptStarted = now
+        modelConcurrency.start(job.model, at: now)
+        inProgress += 1
+        rateLimit?.take(at: now)
+        return job
     }
 
     /// A retry due for `retryPatience`, else the next supplied job, else a retry whose time
