@@ -6,6 +6,7 @@ import Journal
 import Manifest
 import Reports
 import Runner
+import Support
 import Tasks
 
 /// What a run would do now, without sending: the run's own planner (validation, keys, the
@@ -221,9 +222,7 @@ struct DryRun {
         if !references.isEmpty {
             // The chain: the references as written, and the producers' ids (listed before it).
             entry["references"] = .array(references.map { .string($0.description) })
-            var producers: [String] = []
-            for reference in references where !producers.contains(reference.producerID) { producers.append(reference.producerID) }
-            entry["after"] = .array(producers.map(JSON.string))
+            entry["after"] = .array(references.map(\.producerID).uniqued().map(JSON.string))
         }
         switch task {
         case .image(let image):
