@@ -5,8 +5,9 @@ import Glibc
 /// in memory, and read back by range: a rows file of a hundred thousand lines is read front to
 /// back once (`scan`) and each row again when its task is expanded (`bytes(in:)`), hours later
 /// in a long run, unchanged by edits made to the file meanwhile. The scratch file has no name
-/// (`O_TMPFILE` in the temp folder): the kernel drops it when the descriptor closes. Where no
-/// such file can be made, the bytes stay in memory instead.
+/// (`O_TMPFILE` in the temp folder; in RAM, though not on the heap, where that folder is a
+/// tmpfs): the kernel drops it when the descriptor closes. Where no such file can be made,
+/// the bytes stay in memory instead.
 public final class FileSnapshot: Sendable {
     /// The file's size when it was read.
     public let count: Int
@@ -60,16 +61,15 @@ public final class FileSnapshot: Sendable {
 
     /// Reads the file front to back a block at a time. `body` gets the bytes not consumed
     /// yet from `offset`, and whether they run to the end of the file, and returns how many
-    /// it consumed; the rest comes again, with the next block (a record longer than the
-    /// block gets a larger one). At the end it must consume everything.
-    public func scan(block: Int = FileSnapshot.block, _ body: (_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ atEnd: Bool) -> Int) {
+    /// it consumed (the rest comes again, with the next block; a record longer than the
+    /// block gets a larger one), or nil to stop reading.
+    public func scan(block: Int = FileSnapshot.block, _ body: (_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ atEnd: Bool) -> Int?) {
         var offset = 0
         var want = max(block, 1)
         while offset < count {
             let chunk = bytes(in: offset..<(offset + want))
             let atEnd = offset + chunk.count >= count
-            let consumed = chunk.withUnsafeBytes { body($0, offset, atEnd) }
-            if atEnd || chunk.isEmpty { return }
+            guard let consumed = chunk.withUnsafeBytes({ body($0, offset, atEnd) }), !atEnd, !chunk.isEmpty else { return }
             if consumed == 0 {
                 want *= 2
             } else {

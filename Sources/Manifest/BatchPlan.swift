@@ -107,8 +107,10 @@ public final class BatchPlan: Sendable {
         var claims = OutputClaims(capacity: manifests.reduce(0) { $0 + $1.entryCount })
         // A task that claimed a path, expanded again: a clash's message names it.
         var again = EntryExpander(manifests: manifests, catalog: catalog)
+        var lastAgain: (ref: EntryRef, tasks: [MediaTask])?  // one entry's tasks clashing with each other: expanded once
         func claimant(_ claim: OutputClaims.Claim) -> (id: String, key: String)? {
-            let tasks = again.expand(claim.ref, keepingTasksWithIssues: true).tasks
+            if lastAgain?.ref != claim.ref { lastAgain = (claim.ref, again.expand(claim.ref, keepingTasksWithIssues: true).tasks) }
+            let tasks = lastAgain!.tasks
             let ordinal = Int(claim.ordinal)
             return ordinal < tasks.count ? (tasks[ordinal].id, tasks[ordinal].outputKey) : nil
         }

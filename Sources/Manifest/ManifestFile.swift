@@ -135,7 +135,7 @@ public final class ManifestFile: Sendable {
         text.withUnsafeBytes { raw in APIKeyScan.offsetOfKey(in: raw).map { 1 + APIKeyScan.newlines(in: raw[..<$0]) } }
     }
 
-    /// The same in a file read a block at a time.
+    /// The line of the first `sk-or-` in a file read a block at a time.
     package static func lineOfAPIKey(in file: FileSnapshot, block: Int = FileSnapshot.block) -> Int? {
         let overlap = APIKeyScan.prefixLength - 1  // a key split between two blocks is found in the second
         var linesBefore = 0
@@ -143,11 +143,11 @@ public final class ManifestFile: Sendable {
         file.scan(block: block) { bytes, _, atEnd in
             if let offset = APIKeyScan.offsetOfKey(in: bytes) {
                 found = 1 + linesBefore + APIKeyScan.newlines(in: bytes[..<offset])
-                return bytes.count
+                return nil
             }
             let consumed = atEnd ? bytes.count : max(0, bytes.count - overlap)
             linesBefore += APIKeyScan.newlines(in: bytes[..<consumed])
-            return found == nil ? consumed : bytes.count
+            return consumed
         }
         return found
     }

@@ -59,9 +59,19 @@ package struct OutputClaims {
     }
 
     private func claimant(folded: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
-        if let claim = byPath[folded], let found = task(claim) { return Claimant(id: found.id, key: found.key, claim: claim) }
-        guard let claim = byHash[hash(folded)], let found = task(claim), Self.folded(found.key) == folded else { return nil }
-        return Claimant(id: found.id, key: found.key, claim: claim)
+        if let claim = byPath[folded] { return claimant(claim, task: task) }
+        guard let claim = byHash[hash(folded)] else { return nil }
+        guard let found = task(claim) else {
+            // Not expanded again as it was (an input changed meanwhile): a clash, unconfirmed
+            // rather than missed.
+            return Claimant(id: "?", key: folded, claim: claim)
+        }
+        return Self.folded(found.key) == folded ? Claimant(id: found.id, key: found.key, claim: claim) : nil
+    }
+
+    private func claimant(_ claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant {
+        let found = task(claim)
+        return Claimant(id: found?.id ?? "?", key: found?.key ?? "", claim: claim)
     }
 
     /// `key` in lower case when it has capitals or non-ASCII (one file on a case-insensitive disk).

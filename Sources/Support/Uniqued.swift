@@ -1,6 +1,6 @@
 extension Sequence where Element: Hashable {
     /// The elements without repeats: each kept where it first appears, in order.
-    public func uniqued() -> [Element] {
+    @inlinable public func uniqued() -> [Element] {
         var kept: [Element] = []
         // A few kept elements are searched in place (most callers keep a handful of names,
         // many times per entry); past those a set is made and searched instead.
@@ -20,7 +20,7 @@ extension Sequence where Element: Hashable {
 
 extension Sequence {
     /// The elements without two of the same `key`: the first of each kept, in order.
-    public func uniqued<Key: Hashable>(by key: (Element) throws -> Key) rethrows -> [Element] {
+    @inlinable public func uniqued<Key: Hashable>(by key: (Element) throws -> Key) rethrows -> [Element] {
         var seen = Set<Key>()
         return try filter { seen.insert(try key($0)).inserted }
     }

@@ -75,6 +75,27 @@ import TestSupport
             #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: text), block: block) == 3, "block \(block)")
         }
         #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: Array("a\nsk-or\n-x".utf8)), block: 2) == nil)
+        // Two keys in different blocks: the first one's line, and nothing read past it.
+        let two = Array("h\nsk-or-a\nx\ny\nz\nsk-or-b\n".utf8)
+        for block in [2, 3, 9, 1 << 20] {
+            #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: two), block: block) == 2, "block \(block)")
+        }
+    }
+
+    @Test func entriesNamingOneRowsFileShareOneCopyOfIt() throws {
+        let folder = TempFolder()
+        defer { folder.remove() }
+        folder.write("rows.csv", "sku\n" + (1...3).map { "S\($0)" }.joined(separator: "\n") + "\n")
+        let entries = (0..<300).map { #"{"id": "e\#($0)-{sku}", "prompt": "p {sku}", "rows": "rows.csv"}"# }.joined(separator: ",")
+        let manifest = folder.write("m.json", #"{"defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"}}, "tasks": [\#(entries)]}"#)
+        func openFiles() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let before = openFiles()
+        let plan = try BatchPlan(paths: [manifest], outputRoot: folder.path + "/out")
+        // One scratch copy (one descriptor) for the 300 entries, not one each (other tests
+        // running meanwhile may hold a few more).
+        #expect(openFiles() - before < 100)
+        #expect(plan.taskCount == 900)
+        withExtendedLifetime(plan) {}
     }
 
     @Test func aSnapshotReadsTheFileAsItWasWhenLoadedNotAsEditedSince() throws {

@@ -9,31 +9,31 @@ import Support
 /// line) and checks the quoting and the field counts; a record's fields are read again and
 /// decoded only when asked for (`fields(of:)`). The file's bytes wait in a `FileSnapshot`,
 /// not in memory: a hundred thousand rows cost the index, a dozen bytes each.
-package struct CSVTable: Sendable {
+public struct CSVTable: Sendable {
     /// Why a CSV file cannot be read: its line and what is wrong.
-    package struct SyntaxError: Error, Sendable {
-        package let line: Int
-        package let message: String
+    public struct SyntaxError: Error, Sendable, Equatable {
+        public let line: Int
+        public let message: String
     }
 
-    package let delimiter: UInt8
-    package let columns: [String]
+    public let delimiter: UInt8
+    public let columns: [String]
     /// Line of the header record (1, or later after blank lines).
-    package let headerLine: Int
+    public let headerLine: Int
     private let file: FileSnapshot
     /// Start offset and first line of every data record.
     private let starts: [Int]
     private let lines: [Int32]
 
-    package var count: Int { starts.count }
+    public var count: Int { starts.count }
 
     /// Reads `bytes` (a whole file held in memory); `delimiter` is `,` or a tab.
-    package init(bytes: [UInt8], delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
+    public init(bytes: [UInt8], delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
         try self.init(file: FileSnapshot(bytes: bytes), delimiter: delimiter, block: block)
     }
 
     /// Reads `file` front to back, `block` bytes at a time; `delimiter` is `,` or a tab.
-    package init(file: FileSnapshot, delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
+    public init(file: FileSnapshot, delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
         self.delimiter = delimiter
         self.file = file
         var starts: [Int] = []
@@ -42,7 +42,6 @@ package struct CSVTable: Sendable {
         var failure: SyntaxError?
         var line = 1
         file.scan(block: block) { bytes, offset, atEnd in
-            guard failure == nil else { return bytes.count }
             let skip = offset == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             var scanner = CSVScanner(bytes: bytes, base: offset, delimiter: delimiter, position: skip, complete: atEnd)
             scanner.line = line
@@ -64,7 +63,7 @@ package struct CSVTable: Sendable {
                 }
             } catch {
                 failure = error
-                return bytes.count
+                return nil  // the first problem is told: nothing more is read
             }
             return consumed
         }
@@ -88,14 +87,17 @@ package struct CSVTable: Sendable {
     }
 
     /// The line on which data record `index` (0-based) starts.
-    package func line(of index: Int) -> Int { Int(lines[index]) }
+    public func line(of index: Int) -> Int { Int(lines[index]) }
 
     /// The fields of data record `index`, decoded; not valid UTF-8 is an error naming the
     /// byte offset in the file.
-    package func fields(of index: Int) throws(SyntaxError) -> [String] {
+    public func fields(of index: Int) throws(SyntaxError) -> [String] {
         let start = starts[index]
         let end = index + 1 < starts.count ? starts[index + 1] : file.count
         let bytes = file.bytes(in: start..<end)
+        guard bytes.count == end - start else {
+            throw SyntaxError(line: line(of: index), message: "this row could not be read back from the copy of the rows file (in the temp folder)")
+        }
         var failure: SyntaxError?
         let fields = bytes.withUnsafeBytes { raw -> [String] in
             var scanner = CSVScanner(bytes: raw, base: start, delimiter: delimiter, position: 0, complete: true)

@@ -17,7 +17,7 @@ package enum EntryRows {
     /// nothing with `"optional": true` is a warning.
     static func kind(
         of object: JSONObject, path: FieldPath, line: Int?, header: ManifestHeader, headerRows: EntrySlots.Kind?,
-        issues: IssueCollector, warnings: inout [ManifestIssue], maxBytes: Int
+        issues: IssueCollector, warnings: inout [ManifestIssue], maxBytes: Int, files: RowFiles
     ) -> EntrySlots.Kind {
         let pattern = patternField(object)
         if let rows = object["rows"] {
@@ -25,7 +25,7 @@ package enum EntryRows {
                 issues.add(path.appending("rows"), line: line, "give rows or a file pattern (\(pattern.key)), not both")
                 return .failed
             }
-            guard let source = RowSource.load(rows, path: path.appending("rows"), line: line, header: header, issues: issues, maxBytes: maxBytes) else {
+            guard let source = RowSource.load(rows, path: path.appending("rows"), line: line, header: header, issues: issues, maxBytes: maxBytes, files: files) else {
                 return .failed
             }
             return nonEmpty(source, path: path.appending("rows"), line: line, issues: issues)
@@ -53,9 +53,9 @@ package enum EntryRows {
     }
 
     /// The header's `rows`, read once for all entries.
-    static func headerKind(_ value: JSON, header: ManifestHeader, issues: IssueCollector, maxBytes: Int) -> EntrySlots.Kind {
+    static func headerKind(_ value: JSON, header: ManifestHeader, issues: IssueCollector, maxBytes: Int, files: RowFiles) -> EntrySlots.Kind {
         let path = FieldPath([.key("rows")])
-        guard let source = RowSource.load(value, path: path, line: nil, header: header, issues: issues, maxBytes: maxBytes) else { return .failed }
+        guard let source = RowSource.load(value, path: path, line: nil, header: header, issues: issues, maxBytes: maxBytes, files: files) else { return .failed }
         return nonEmpty(source, path: path, line: nil, issues: issues)
     }
 
@@ -120,7 +120,9 @@ extension ManifestFile {
         header: ManifestHeader, headerRows: JSON?, text: [UInt8], jsonEntries: [JSON], lineEntries: [(range: Range<Int>, line: Int)],
         issues: IssueCollector, warnings: inout [ManifestIssue], maxBytes: Int
     ) -> EntrySlots {
-        let shared = headerRows.map { EntryRows.headerKind($0, header: header, issues: issues, maxBytes: maxBytes) }
+        // Entries naming the same rows file share one copy of it, read once.
+        let files = RowFiles()
+        let shared = headerRows.map { EntryRows.headerKind($0, header: header, issues: issues, maxBytes: maxBytes, files: files) }
         let count = jsonEntries.isEmpty ? lineEntries.count : jsonEntries.count
         var kinds: [EntrySlots.Kind] = []
         var any = shared != nil
@@ -142,7 +144,7 @@ extension ManifestFile {
                 kinds.append(shared ?? .plain)
                 continue
             }
-            let kind = EntryRows.kind(of: object, path: path, line: line, header: header, headerRows: shared, issues: issues, warnings: &warnings, maxBytes: maxBytes)
+            let kind = EntryRows.kind(of: object, path: path, line: line, header: header, headerRows: shared, issues: issues, warnings: &warnings, maxBytes: maxBytes, files: files)
             if case .plain = kind {} else { any = true }
             kinds.append(kind)
         }

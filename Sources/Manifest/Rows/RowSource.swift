@@ -128,10 +128,21 @@ package enum RowSource: Sendable {
     }
 }
 
+/// The rows files of one manifest, each read once: entries naming the same file share its
+/// copy (one scratch file, one descriptor) and its index.
+package final class RowFiles {
+    /// By the file's real path.
+    var sources: [String: RowSource] = [:]
+
+    package init() {}
+}
+
 extension RowSource {
     /// Reads a `rows` value: a file name relative to the manifest's folder (`.csv`, `.tsv`,
     /// `.jsonl`) or an inline array of objects. Problems go to `issues`; nil then.
-    package static func load(_ value: JSON, path: FieldPath, line: Int?, header: ManifestHeader, issues: IssueCollector, maxBytes: Int) -> RowSource? {
+    package static func load(
+        _ value: JSON, path: FieldPath, line: Int?, header: ManifestHeader, issues: IssueCollector, maxBytes: Int, files: RowFiles = RowFiles()
+    ) -> RowSource? {
         switch value {
         case .array(let rows):
             if rows.isEmpty { issues.add(path, line: line, value: value, "rows may not be empty") ; return nil }
@@ -143,6 +154,13 @@ extension RowSource {
             }
             let display = FileIO.relativeDisplay(real)
             let lower = name.lowercased()
+            let isJSONL = lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson")
+            let delimiter: UInt8? = lower.hasSuffix(".csv") ? UInt8(ascii: ",") : lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") ? 0x09 : nil
+            guard isJSONL || delimiter != nil else {
+                issues.add(path, line: line, value: value, "a rows file is .csv, .tsv or .jsonl")
+                return nil
+            }
+            if let known = files.sources[real] { return known }
             // Copied aside, read a block at a time, each row read again when its task needs it.
             let bytes: FileSnapshot
             do { bytes = try FileSnapshot(copying: real, limit: maxBytes) } catch {
@@ -154,18 +172,17 @@ extension RowSource {
                 issues.add(ManifestIssue(file: display, line: keyLine, field: "", value: nil, message: APIKeyScan.message))
                 return nil
             }
-            if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return jsonl(bytes, name: display) }
-            guard lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".tab") else {
-                issues.add(path, line: line, value: value, "a rows file is .csv, .tsv or .jsonl")
-                return nil
+            let source: RowSource
+            if let delimiter {
+                do { source = .csv(file: display, table: try CSVTable(file: bytes, delimiter: delimiter)) } catch {
+                    issues.add(ManifestIssue(file: display, line: error.line, field: "", value: nil, message: error.message))
+                    return nil
+                }
+            } else {
+                source = jsonl(bytes, name: display)
             }
-            do {
-                let table = try CSVTable(file: bytes, delimiter: lower.hasSuffix(".csv") ? UInt8(ascii: ",") : 0x09)
-                return .csv(file: display, table: table)
-            } catch {
-                issues.add(ManifestIssue(file: display, line: error.line, field: "", value: nil, message: error.message))
-                return nil
-            }
+            files.sources[real] = source
+            return source
         default:
             issues.add(path, line: line, value: value, "rows is a .csv, .tsv or .jsonl file name, or an array of row objects")
             return nil

@@ -14,12 +14,13 @@ struct ChainPlanner {
     let plan: BatchPlan
     let earlier: EarlierRuns
     let shard: Shard?
-    /// Ids of the producers this run sends (not dependents), with their place in the feed.
+    /// Ids of the producers this run sends (not dependents), with their place in the feed
+    /// (-1 for `plan`, which has no feed).
     let runningRoots: [String: Int]
     /// Ids of the producers kept so as not to overwrite a file.
     let keptRoots: Set<String>
-    /// The producers of this shard the planner decided, by id: their keys as validation
-    /// computed them (those of other shards are expanded again).
+    /// Producers of this shard the planner knows, by id, with their keys: `run`'s to send,
+    /// any `plan` found again. The others are expanded again here.
     let plannedRoots: [String: PlannedTask]
 
     /// How a producer stands for its dependents.
@@ -158,10 +159,7 @@ struct ChainPlanner {
             let final = links.waitsFor.isEmpty && links.blocked == nil
             let identity = RunPlanner.identify(task, resolved: final ? links.resolved : [:])
             visit?(task, identity.key, nil)
-            var planned = PlannedTask(
-                ordinal: dependent.ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: identity.key,
-                stamps: identity.stamps, isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
-            planned.isVideo = task.isVideo
+            var planned = PlannedTask(task, ordinal: dependent.ordinal, key: identity.key, stamps: identity.stamps)
             planned.chain = links
             let (toRun, change) = decide(planned, final)
             anchors[dependent.id] = anchor

@@ -31,8 +31,8 @@ package struct RunPlanner {
     /// order (0, 1, ...): `plan` lists the states without matching keys itself.
     package var decided: ((Int, PlannedState) -> Void)?
     /// False for a listing that hears each state through `decided` (`plan`): the selection
-    /// then keeps only the tasks chains need (producers and dependents), not a hundred
-    /// thousand planned tasks nothing will run.
+    /// then keeps only the dependents (their states are found in it afterwards), not a
+    /// hundred thousand planned tasks nothing will run; chains' producers are found again.
     package var keepsTasks = true
 
     package init(shard: Shard?, force: Bool) {
@@ -45,7 +45,8 @@ package struct RunPlanner {
         let reading = readJournals(folders)
         // What earlier runs left, once the journals are read. Each task's fate is decided as
         // validation hands it over, so a task nothing will run is not held (a plan of a
-        // hundred thousand rows keeps none of them).
+        // hundred thousand rows keeps none of them, beyond the few thousand that may wait
+        // for the journals).
         var history: History?
         var historyError: PreparationError?
         // Tasks validated before the journals were read, in order, with their place in
@@ -128,12 +129,11 @@ package struct RunPlanner {
                     decided?(index, .otherShard)
                     return
                 }
-                var planned = PlannedTask(
-                    ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
-                    isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
-                planned.isVideo = task.isVideo
+                let planned = PlannedTask(task, ordinal: ordinal, key: key, stamps: stamps)
                 if task.isVideo { plannedKeys[planned.folder, default: []].insert(key) }
-                if historyIsKnown(wait: false) {
+                // Past a few thousand tasks waiting, validation waits for the journals instead:
+                // the tasks held stay few, whatever the batch.
+                if historyIsKnown(wait: waiting.count >= Self.mostWaiting) {
                     if !waiting.isEmpty { decideWaiting() }
                     decide(planned, of: entry, visited: index)
                 } else {
@@ -210,6 +210,9 @@ package struct RunPlanner {
         return selection
     }
 
+    /// Tasks validated before the journals are read, at most, held until they are.
+    static let mostWaiting = 4096
+
     /// What earlier runs left, as the planner read it, and the files it looked at.
     private struct History {
         let earlier: EarlierRuns
@@ -264,10 +267,7 @@ package struct RunPlanner {
             guard slot.ordinal < tasks.count, case let task = tasks[slot.ordinal], task.id == id, !task.hasReferences else { continue }
             let (key, stamps) = Self.identify(task)
             if let shard, !shard.contains(key: key) { continue }
-            var planned = PlannedTask(
-                ordinal: slot.ordinal, id: id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
-                isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
-            planned.isVideo = task.isVideo
+            let planned = PlannedTask(task, ordinal: slot.ordinal, key: key, stamps: stamps)
             switch standing(of: planned, history: &history) {
             case .runs(let running):
                 roots.running[id] = -1

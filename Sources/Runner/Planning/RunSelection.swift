@@ -59,6 +59,16 @@ package struct PlannedTask: Sendable {
     }
 }
 
+extension PlannedTask {
+    /// `task`, `ordinal`-th of its entry, planned with its request key and input stamps.
+    init(_ task: MediaTask, ordinal: Int, key: String, stamps: [String]) {
+        self.init(
+            ordinal: ordinal, id: task.id, origin: task.origin, folder: task.output.folder, key: key, stamps: stamps,
+            isNarration: !task.isImage && !task.isVideo, outputs: ExpectedOutputs(task))
+        isVideo = task.isVideo
+    }
+}
+
 /// A video task an earlier run submitted without learning whether a job was made (its
 /// answer was lost): not submitted again unless `--resubmit-uncertain`.
 package struct PlannedUncertain: Sendable {

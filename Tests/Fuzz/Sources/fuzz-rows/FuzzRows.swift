@@ -7,6 +7,10 @@
 // `imgs/a.png`, `imgs/b.png`, `imgs/.hidden.png`, `imgs/sub/c.png`, a symlink `imgs/escape.png`
 // to a file outside, and a symlink `up` to the parent folder.
 //
+// For CSV and TSV, byte 0's upper six bits also pick a block size (1 to 64 bytes): `CSVTable`
+// reading the input that many bytes at a time must give exactly what it gives reading it
+// whole (columns, rows, each row's line and fields, or the same error on the same line).
+//
 // ManifestError is expected. Checked for every input that validates (a violation traps):
 //  - rows: every prompt is `[` + a value + `]`; the values written back as CSV by
 //    ResultsCSV.text and read again through `rows` give the same values in the same order
@@ -14,6 +18,7 @@
 //  - patterns: every reference image is a regular file whose real path lies inside the
 //    manifest's real folder, never a hidden file unless the pattern starts with `.`, and
 //    the ids are unique.
+import Files
 import FuzzFiles
 import FuzzMain
 import Glibc
@@ -75,6 +80,38 @@ func fuzzRows(_ bytes: [UInt8], name: String, in space: Workspace) {
     if second != first { fail("rows read back differ: \(first) vs \(second)") }
 }
 
+/// The rows reader reads a file a block at a time: `block` bytes (a record split between two
+/// blocks is read with the next) must read exactly as the whole file at once: the same
+/// columns, rows, lines and fields, or the same error on the same line.
+func checkBlocks(_ bytes: [UInt8], delimiter: UInt8, block: Int) {
+    func read(_ block: Int) -> Result<(columns: [String], rows: [(Int, Result<[String], CSVTable.SyntaxError>)]), CSVTable.SyntaxError> {
+        do {
+            let table = try CSVTable(bytes: bytes, delimiter: delimiter, block: block)
+            let rows = (0..<table.count).map { index in
+                (table.line(of: index), Result { () throws(CSVTable.SyntaxError) in try table.fields(of: index) })
+            }
+            return .success((table.columns, rows))
+        } catch {
+            return .failure(error)
+        }
+    }
+    switch (read(FileSnapshot.block), read(block)) {
+    case (.failure(let whole), .failure(let blocks)):
+        if whole != blocks { fail("block \(block): error \(blocks) where the whole file gives \(whole)") }
+    case (.success(let whole), .success(let blocks)):
+        if whole.columns != blocks.columns || whole.rows.count != blocks.rows.count { fail("block \(block): other columns or row count") }
+        for (a, b) in zip(whole.rows, blocks.rows) {
+            if a.0 != b.0 { fail("block \(block): a row on line \(b.0), \(a.0) read whole") }
+            switch (a.1, b.1) {
+            case (.success(let x), .success(let y)) where x == y: continue
+            case (.failure(let x), .failure(let y)) where x == y: continue
+            default: fail("block \(block): row on line \(a.0) reads \(b.1), \(a.1) read whole")
+            }
+        }
+    default: fail("block \(block): \(read(block)) where the whole file gives \(read(FileSnapshot.block))")
+    }
+}
+
 func fuzzPattern(_ bytes: [UInt8], in space: Workspace) {
     let pattern = String(decoding: bytes, as: UTF8.self)
     let manifest: JSON = ["defaults": model, "tasks": [["prompt": "p", "inputImages": .string(pattern), "optional": true]]]
@@ -97,9 +134,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let space = workspace!
     guard size >= 1 else { return 0 }
     let bytes = [UInt8](UnsafeBufferPointer(start: data + 1, count: size - 1))
+    // The bits above the mode pick a block size for the block-by-block check (1 to 64 bytes).
+    let block = 1 + Int(data[0] >> 2)
     switch data[0] & 3 {
-    case 0: fuzzRows(bytes, name: "rows.csv", in: space)
-    case 1: fuzzRows(bytes, name: "rows.tsv", in: space)
+    case 0:
+        checkBlocks(bytes, delimiter: UInt8(ascii: ","), block: block)
+        fuzzRows(bytes, name: "rows.csv", in: space)
+    case 1:
+        checkBlocks(bytes, delimiter: 0x09, block: block)
+        fuzzRows(bytes, name: "rows.tsv", in: space)
     case 2: fuzzRows(bytes, name: "rows.jsonl", in: space)
     default: fuzzPattern(bytes, in: space)
     }
