@@ -1,4 +1,3 @@
-import CFileFlags
 import Glibc
 
 /// A file's bytes as they were when it was read, kept in an unnamed scratch file rather than
@@ -20,16 +19,15 @@ public final class FileSnapshot: Sendable {
 
     /// Copies the regular file at `path`, refusing one larger than `limit` bytes.
     public init(copying path: String, limit: Int, scratchFolder: String = ScratchFile.temporaryFolder) throws(FileError) {
-        let flag = mb_o_tmpfile()
-        let scratch = flag != 0 ? open(scratchFolder, flag | O_RDWR | O_CLOEXEC, 0o600) : -1
+        let scratch = UnnamedFile.open(in: scratchFolder)
         var count = 0
         var memory: [UInt8] = []
         var copied = scratch >= 0
         do {
             try FileIO.forEachBlock(path, size: Self.block, limit: limit) { bytes in
-                if copied, !Self.write(bytes, to: scratch, at: count) {
+                if copied, UnnamedFile.write(bytes, to: scratch, at: count) < bytes.count {
                     // A full temp folder: what was copied is read back into memory, the rest follows.
-                    memory = Self.read(scratch, at: 0, count: count)
+                    memory = UnnamedFile.read(scratch, at: 0, count: count)
                     copied = false
                 }
                 if !copied { memory.append(contentsOf: bytes) }
@@ -56,7 +54,7 @@ public final class FileSnapshot: Sendable {
     public func bytes(in range: Range<Int>) -> [UInt8] {
         let range = range.clamped(to: 0..<count)
         guard fd >= 0 else { return Array(memory[range]) }
-        return Self.read(fd, at: range.lowerBound, count: range.count)
+        return UnnamedFile.read(fd, at: range.lowerBound, count: range.count)
     }
 
     /// Reads the file front to back a block at a time. `body` gets the bytes not consumed
@@ -76,30 +74,6 @@ public final class FileSnapshot: Sendable {
                 offset += consumed
                 want = max(block, 1)
             }
-        }
-    }
-
-    private static func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, at offset: Int) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
-    }
-
-    private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
-            var done = 0
-            while done < count {
-                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                done += n
-            }
-            filled = done
         }
     }
 

@@ -1,4 +1,3 @@
-import CFileFlags
 import Glibc
 
 /// Text too big to keep in memory while it waits, written to a file nobody else sees and read
@@ -33,8 +32,7 @@ public final class ScratchFile {
 
     /// A scratch file in `folder`, by default the temp folder (`TMPDIR`, else `/tmp`).
     public init(in folder: String = ScratchFile.temporaryFolder) {
-        let flag = mb_o_tmpfile()
-        fd = flag != 0 ? open(folder, flag | O_RDWR | O_CLOEXEC, 0o600) : -1
+        fd = UnnamedFile.open(in: folder)
         spooling = fd >= 0
     }
 
@@ -71,16 +69,7 @@ public final class ScratchFile {
     /// holds stays readable there, the rest stays in memory (a listing is not worth failing
     /// for).
     private func flush() {
-        let written = tail.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(flushed + done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                done += n
-            }
-            return done
-        }
+        let written = tail.withUnsafeBytes { UnnamedFile.write($0, to: fd, at: flushed) }
         guard written == tail.count else {
             spooling = false  // bytes past `flushed` that did reach the file are simply not used
             return
@@ -89,18 +78,7 @@ public final class ScratchFile {
         tail.removeAll(keepingCapacity: true)
     }
 
-    private func read(at offset: Int, count: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            done += n
-        }
-        bytes.removeLast(count - done)
-        return bytes
-    }
+    private func read(at offset: Int, count: Int) -> [UInt8] { UnnamedFile.read(fd, at: offset, count: count) }
 
     deinit {
         if fd >= 0 { close(fd) }
