@@ -22,6 +22,10 @@ public final class ManifestFile: Sendable {
     private let slots: EntrySlots
     /// Things worth saying that are not errors (an optional pattern that matched nothing).
     public let warnings: [ManifestIssue]
+    /// The manifest's text has an `@`: some task may take another's output (`@id`), so the
+    /// planner keeps what it decided of every task for the chains. (A reference a rows
+    /// column spells is found too, later, by expanding its producer again.)
+    package let mayReferenceTasks: Bool
 
     /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
     /// (`defaults`, `vars`, ...) from a `--defaults` file (see `loadDefaults`) that the
@@ -108,6 +112,7 @@ public final class ManifestFile: Sendable {
             warnings: &warnings, maxBytes: maxBytes)
         self.warnings = warnings + ManifestFile.commaWarnings(headerObject["vars"], issues: issues)
         self.headerIssues = issues.issues
+        mayReferenceTasks = text.withUnsafeBytes { raw in raw.baseAddress.map { memchr($0, Int32(UInt8(ascii: "@")), raw.count) != nil } ?? false }
     }
 
     /// Reads a `--defaults` file once for all the manifests it serves: a JSON object of

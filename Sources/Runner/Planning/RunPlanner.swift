@@ -80,9 +80,21 @@ package struct RunPlanner {
             }
             return true
         }
+        // In a batch whose tasks may take others' outputs, what was decided of each task that
+        // is not in `entries`: the chains' producers among them need not be expanded again.
+        let mayChain = plan.manifests.contains(where: \.mayReferenceTasks)
+        var decidedRoots: [String: ChainRoots.Decided] = [:]
         func decide(_ planned: PlannedTask, of entry: BatchPlan.EntryRef, visited index: Int) {
             guard history != nil else { return }  // the journals could not be read: the run stops
-            switch standing(of: planned, history: &history!) {
+            let standing = standing(of: planned, history: &history!)
+            if mayChain {
+                switch standing {
+                case .runs(let task): if !keepsTasks { decidedRoots[planned.id] = .init(task: task, runs: true, kept: false) }
+                case .kept: decidedRoots[planned.id] = .init(task: planned, runs: false, kept: true)
+                case .uncertain, .done, .refused: decidedRoots[planned.id] = .init(task: planned, runs: false, kept: false)
+                }
+            }
+            switch standing {
             case .runs(let task):
                 decided?(index, task.videoJob != nil ? .polled : .run)
                 if keepsTasks { entries.append(task, of: entry) }
@@ -164,8 +176,18 @@ package struct RunPlanner {
                     }
                 }
                 roots.kept = Set(kept.map(\.task.id).filter(wanted.contains))
-            } else {
-                roots = producers(wanted, of: plan, history: &known)
+            }
+            for id in wanted where roots.planned[id] == nil {
+                guard let known = decidedRoots[id] else { continue }
+                roots.planned[id] = known.task
+                if known.runs { roots.running[id] = -1 }
+                if known.kept { roots.kept.insert(id) }
+            }
+            decidedRoots = [:]
+            if !keepsTasks {
+                // Producers not decided above (a reference a rows column spells): found again.
+                let missing = wanted.filter { roots.planned[$0] == nil && !roots.kept.contains($0) }
+                if !missing.isEmpty { roots.merge(producers(missing, of: plan, history: &known)) }
             }
             chainRootKeys = planChains(
                 plan, roots: roots, history: &known, entries: &entries, kept: &kept,
@@ -253,6 +275,19 @@ package struct RunPlanner {
         var running: [String: Int] = [:]
         var planned: [String: PlannedTask] = [:]
         var kept: Set<String> = []
+
+        /// What the planner decided of a task, kept for a batch whose tasks may be producers.
+        struct Decided {
+            let task: PlannedTask
+            let runs: Bool
+            let kept: Bool
+        }
+
+        mutating func merge(_ other: ChainRoots) {
+            running.merge(other.running) { mine, _ in mine }
+            planned.merge(other.planned) { mine, _ in mine }
+            kept.formUnion(other.kept)
+        }
     }
 
     /// The chains' producers when the planner kept no task (`keepsTasks` false): each
