@@ -142,35 +142,25 @@ struct DryRun {
             document["requests"] = .int(Int64(requests))
             document["estimatedCost"] = unknown ? .null : .double(RunReport.money(cost))
             document["unpricedRequests"] = .int(Int64(unpriced))
-            var text = "{\"tasks\":["
+            var out = BufferedOutput("{\"tasks\":[")
             var first = true
             listing.forEachRow { _, task in
-                if text.utf8.count >= 1 << 16 {
-                    Terminal.write(text)
-                    text.removeAll(keepingCapacity: true)
-                }
-                if !first { text += "," }
+                out.add(first ? task : "," + task)
                 first = false
-                text += task
             }
             let totals = String(decoding: JSONEncoding.encodeForReading(.object(document)), as: UTF8.self)
-            Terminal.write(text + "]," + totals.dropFirst() + "\n")
+            out.add("]," + totals.dropFirst() + "\n")
+            out.flush()
             return
         }
         if !summary && !Terminal.standardOutputIsTerminal {
             // What `Table` prints off a terminal (tab-separated cells, no header), written a
             // block at a time (the whole listing of a big batch is tens of MiB).
-            var text = ""
+            var out = BufferedOutput()
             listing.forEachRow { state, row in
-                guard all || state == .run else { return }
-                if text.utf8.count >= 1 << 16 {
-                    Terminal.write(text)
-                    text.removeAll(keepingCapacity: true)
-                }
-                text += row
-                text += "\n"
+                if all || state == .run { out.add(row + "\n") }
             }
-            Terminal.write(text)
+            out.flush()
         } else if !summary {
             // Read twice: once for the columns' widths, once to print.
             var table = Table.Columns(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
@@ -180,16 +170,11 @@ struct DryRun {
                 table.measure(Self.cells(row))
                 listed += 1
             }
-            var text = listed > 0 ? table.head(colour: colour) : ""
+            var out = BufferedOutput(listed > 0 ? table.head(colour: colour) : "")
             listing.forEachRow { state, row in
-                guard all || state == .run else { return }
-                if text.utf8.count >= 1 << 16 {
-                    Terminal.write(text)
-                    text.removeAll(keepingCapacity: true)
-                }
-                text += table.line(Self.cells(row))
+                if all || state == .run { out.add(table.line(Self.cells(row))) }
             }
-            Terminal.write(text)
+            out.flush()
         }
         for model in byModel.keys.sorted() {
             let line = byModel[model]!
@@ -255,5 +240,23 @@ struct DryRun {
     /// The cells of a row's text (tab-separated).
     private static func cells(_ row: String) -> [String] {
         row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+    }
+}
+
+/// Text for stdout gathered and written 64 KiB at a time: a big listing is tens of MiB,
+/// neither one write nor a write a line.
+private struct BufferedOutput {
+    private var text: String
+
+    init(_ start: String = "") { text = start }
+
+    mutating func add(_ more: some StringProtocol) {
+        text += more
+        if text.utf8.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        Terminal.write(text)
+        text.removeAll(keepingCapacity: true)
     }
 }
