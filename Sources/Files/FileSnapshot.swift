@@ -23,16 +23,19 @@ public final class FileSnapshot: Sendable {
         var count = 0
         var memory: [UInt8] = []
         var copied = scratch >= 0
-        do {
+        var lost = false
+        do throws(FileError) {
             try FileIO.forEachBlock(path, size: Self.block, limit: limit) { bytes in
                 if copied, UnnamedFile.write(bytes, to: scratch, at: count) < bytes.count {
                     // A full temp folder: what was copied is read back into memory, the rest follows.
                     memory = UnnamedFile.read(scratch, at: 0, count: count)
+                    lost = memory.count < count
                     copied = false
                 }
                 if !copied { memory.append(contentsOf: bytes) }
                 count += bytes.count
             }
+            if lost { throw FileError("read", path, reason: "its copy in the temp folder could not be read back") }
         } catch {
             if scratch >= 0 { close(scratch) }
             throw error
@@ -61,13 +64,18 @@ public final class FileSnapshot: Sendable {
     /// yet from `offset`, and whether they run to the end of the file, and returns how many
     /// it consumed (the rest comes again, with the next block; a record longer than the
     /// block gets a larger one), or nil to stop reading.
-    public func scan(block: Int = FileSnapshot.block, _ body: (_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ atEnd: Bool) -> Int?) {
+    /// Returns false when the copy could not be read back whole (an I/O error in the temp
+    /// folder): what `body` saw is then not the whole file.
+    @discardableResult
+    public func scan(block: Int = FileSnapshot.block, _ body: (_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ atEnd: Bool) -> Int?) -> Bool {
         var offset = 0
         var want = max(block, 1)
         while offset < count {
-            let chunk = bytes(in: offset..<(offset + want))
-            let atEnd = offset + chunk.count >= count
-            guard let consumed = chunk.withUnsafeBytes({ body($0, offset, atEnd) }), !atEnd, !chunk.isEmpty else { return }
+            let range = offset..<min(offset + want, count)
+            let chunk = bytes(in: range)
+            guard chunk.count == range.count else { return false }
+            let atEnd = range.upperBound == count
+            guard let consumed = chunk.withUnsafeBytes({ body($0, offset, atEnd) }), !atEnd else { return true }
             if consumed == 0 {
                 want *= 2
             } else {
@@ -75,6 +83,7 @@ public final class FileSnapshot: Sendable {
                 want = max(block, 1)
             }
         }
+        return true
     }
 
     deinit {

@@ -144,8 +144,9 @@ public final class BatchPlan: Sendable {
                     let key = task.outputKey
                     if let other = claims.claim(key, by: OutputClaims.Claim(entry.ref, ordinal: ordinal), task: claimant) {
                         let same = other.key == key ? "the same file as" : "a file differing only in case from that of"
+                        let owner = other.confirmed ? "task \(other.id)" : "another task (its inputs changed while the plan was checked)"
                         entryIssues.append(entry.issue(at: entry.path.appending("output"), value: JSON.string(key),
-                            "task \(task.id) (\(location(of: task, in: entry))) would write \(same) task \(other.id) (\(location(of: other.claim.ref))); give them different ids or output names"))
+                            "task \(task.id) (\(location(of: task, in: entry))) would write \(other.confirmed ? same : "the file of") \(owner) (\(location(of: other.claim.ref))); give them different ids or output names"))
                     }
                     if !books.isEmpty, let book = books[OutputClaims.folded(key)] {
                         let output = entry.path.appending("output")
@@ -168,7 +169,7 @@ public final class BatchPlan: Sendable {
                             books[bookKey] = (task.id, chapter.album, entry.ref, owner)
                             if let other = claims.claimant(of: bookPath, task: claimant) {
                                 entryIssues.append(entry.issue(at: field, value: JSON.string(chapter.album),
-                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the file of task \(other.id) (\(location(of: other.claim.ref))); give them different albums, ids or output names"))
+                                    "the book \"\(chapter.album)\" of task \(task.id) (\(location(of: task, in: entry))) would be written to the file of \(other.confirmed ? "task \(other.id)" : "another task") (\(location(of: other.claim.ref))); give them different albums, ids or output names"))
                             }
                         }
                     }

@@ -22,9 +22,10 @@ public final class ManifestFile: Sendable {
     private let slots: EntrySlots
     /// Things worth saying that are not errors (an optional pattern that matched nothing).
     public let warnings: [ManifestIssue]
-    /// The manifest's text has an `@`: some task may take another's output (`@id`), so the
-    /// planner keeps what it decided of every task for the chains. (A reference a rows
-    /// column spells is found too, later, by expanding its producer again.)
+    /// The manifest's text has a string starting with `@` (`"@shot"`, `"@{sku}"`): some task
+    /// may take another's output, so the planner keeps each task's key for the chains. (A
+    /// reference a rows column or a variable spells is found too, later, by expanding its
+    /// producer again.)
     package let mayReferenceTasks: Bool
 
     /// Loads and checks `path`. `outputRoot` must be absolute; `base` holds header fields
@@ -112,7 +113,7 @@ public final class ManifestFile: Sendable {
             warnings: &warnings, maxBytes: maxBytes)
         self.warnings = warnings + ManifestFile.commaWarnings(headerObject["vars"], issues: issues)
         self.headerIssues = issues.issues
-        mayReferenceTasks = text.withUnsafeBytes { raw in raw.baseAddress.map { memchr($0, Int32(UInt8(ascii: "@")), raw.count) != nil } ?? false }
+        mayReferenceTasks = ManifestFile.hasStringStartingWithAt(text)
     }
 
     /// Reads a `--defaults` file once for all the manifests it serves: a JSON object of
@@ -155,6 +156,20 @@ public final class ManifestFile: Sendable {
             return consumed
         }
         return found
+    }
+
+    /// True when `text` holds `"@`: a JSON string starting with `@`, as a task reference does.
+    private static func hasStringStartingWithAt(_ text: [UInt8]) -> Bool {
+        text.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return false }
+            var position = 1
+            while position < raw.count, let hit = memchr(base + position, Int32(UInt8(ascii: "@")), raw.count - position) {
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                if raw[offset - 1] == UInt8(ascii: "\"") { return true }
+                position = offset + 1
+            }
+            return false
+        }
     }
 
     /// A JSONL first line that carries header fields rather than a task.

@@ -29,6 +29,9 @@ package struct OutputClaims {
         package let id: String
         package let key: String
         package let claim: Claim
+        /// False when the claiming task could not be expanded again as it was (an input
+        /// changed meanwhile): the clash is told without its id.
+        package var confirmed = true
     }
 
     private var byHash: [Int: Claim] = [:]
@@ -64,14 +67,20 @@ package struct OutputClaims {
         guard let found = task(claim) else {
             // Not expanded again as it was (an input changed meanwhile): a clash, unconfirmed
             // rather than missed.
-            return Claimant(id: "?", key: folded, claim: claim)
+            var unconfirmed = Claimant(id: "", key: folded, claim: claim)
+            unconfirmed.confirmed = false
+            return unconfirmed
         }
         return Self.folded(found.key) == folded ? Claimant(id: found.id, key: found.key, claim: claim) : nil
     }
 
     private func claimant(_ claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant {
-        let found = task(claim)
-        return Claimant(id: found?.id ?? "?", key: found?.key ?? "", claim: claim)
+        guard let found = task(claim) else {
+            var unconfirmed = Claimant(id: "", key: "", claim: claim)
+            unconfirmed.confirmed = false
+            return unconfirmed
+        }
+        return Claimant(id: found.id, key: found.key, claim: claim)
     }
 
     /// `key` in lower case when it has capitals or non-ASCII (one file on a case-insensitive disk).

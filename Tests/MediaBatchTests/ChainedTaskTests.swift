@@ -71,6 +71,40 @@ import TestSupport
         #expect(generationRequests(server).count == 3)
     }
 
+    /// References spelled by a rows column (the manifest's text names no `"@…"`): the planner
+    /// keeps no producer's key for them and finds the producers again, in `plan` and `run`
+    /// alike, with the states and order a reference written in the manifest gets.
+    @Test func referencesFromARowsColumnPlanAndRunLikeWrittenOnes() throws {
+        let (server, folder) = try startFakeAndFolder()
+        defer { server.stop(); folder.remove() }
+        folder.write("a.csv", "id\nP1\nP2\n")
+        folder.write("b.csv", "id,ref\nD1,@P1\nD2,@P2\n")
+        let manifest = #"{"name": "rc", "defaults": {"image": {"model": "\#(Self.model)"}}, "tasks": ["#
+            + #"{"rows": "a.csv", "id": "{id}", "prompt": "photo {id}"}, {"rows": "b.csv", "id": "{id}", "prompt": "variant {id}", "inputImages": "{ref}"}]}"#
+        #expect(!manifest.contains("\"@"))
+        _ = folder.write("m.json", manifest)
+        func planned() throws -> [(id: String, state: String)] {
+            let json = try runCLI(["plan", "m.json", "--json", "--output-root", "out", "--base-url", server.baseURL], environment: runEnvironment, in: folder.path)
+            #expect(json.status == 0, "\(json.stderr)")
+            let tasks = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["tasks"] as? [[String: Any]])
+            return tasks.map { ($0["id"] as? String ?? "", $0["state"] as? String ?? "") }
+        }
+        #expect(try planned().map(\.id) == ["P1", "D1", "P2", "D2"])
+        #expect(try planned().allSatisfy { $0.state == "run" })
+        #expect(try run(server, in: folder).status == 0)
+        #expect(generationRequests(server).count == 4)
+        let d1 = try #require(requests(server, prompt: "variant D1").first)
+        #expect(referenceImages(of: d1) == [bytes(folder.path + "/out/rc/P1.png")])
+        #expect(try planned().allSatisfy { $0.state == "done" })
+        // A producer's file removed: it runs again, and its dependent waits for it.
+        try FileManager.default.removeItem(atPath: folder.path + "/out/rc/P1.png")
+        #expect(try planned().filter { $0.state == "run" }.map(\.id) == ["P1", "D1"])
+        let rerun = try run(server, in: folder)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(requests(server, prompt: "photo P1").count == 2)
+        #expect(requests(server, prompt: "photo P2").count == 1)
+    }
+
     /// A producer that fails, or is refused, fails its dependents (and theirs) with its
     /// reason, journaled and counted, and no request is sent for them.
     @Test(arguments: ["#fake:status=400", "#fake:refuse=content_filter"])

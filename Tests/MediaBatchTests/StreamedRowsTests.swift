@@ -2,6 +2,7 @@ import Files
 import Foundation
 import JSON
 import Manifest
+import ManifestDiagnostics
 import Testing
 import TestSupport
 
@@ -56,9 +57,9 @@ import TestSupport
 
     @Test func jsonlRowsReadInSmallBlocksKeepTheirLines() throws {
         let text = "\u{FEFF}{\"a\": \"x\"}\n\n  \n{\"a\": \"é{y}\"}\r\n{\"a\": 3}"
-        let whole = RowSource.jsonl(FileSnapshot(bytes: Array(text.utf8)), name: "r.jsonl")
+        let whole = try #require(RowSource.jsonl(FileSnapshot(bytes: Array(text.utf8)), name: "r.jsonl"))
         for block in [1, 3, 8, 1 << 20] {
-            let source = RowSource.jsonl(FileSnapshot(bytes: Array(text.utf8)), name: "r.jsonl", block: block)
+            let source = try #require(RowSource.jsonl(FileSnapshot(bytes: Array(text.utf8)), name: "r.jsonl", block: block))
             #expect(source.count == 3, "block \(block)")
             for index in 0..<3 {
                 let row = try source.row(at: index).get()
@@ -82,20 +83,27 @@ import TestSupport
         }
     }
 
-    @Test func entriesNamingOneRowsFileShareOneCopyOfIt() throws {
+    @Test func entriesNamingOneRowsFileShareOneCopyOfItAndALinkOfAnotherKindIsReadAsItsKind() throws {
         let folder = TempFolder()
         defer { folder.remove() }
-        folder.write("rows.csv", "sku\n" + (1...3).map { "S\($0)" }.joined(separator: "\n") + "\n")
-        let entries = (0..<300).map { #"{"id": "e\#($0)-{sku}", "prompt": "p {sku}", "rows": "rows.csv"}"# }.joined(separator: ",")
-        let manifest = folder.write("m.json", #"{"defaults": {"image": {"model": "openrouter/google/gemini-2.5-flash-image"}}, "tasks": [\#(entries)]}"#)
-        func openFiles() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
-        let before = openFiles()
-        let plan = try BatchPlan(paths: [manifest], outputRoot: folder.path + "/out")
-        // One scratch copy (one descriptor) for the 300 entries, not one each (other tests
-        // running meanwhile may hold a few more).
-        #expect(openFiles() - before < 100)
-        #expect(plan.taskCount == 900)
-        withExtendedLifetime(plan) {}
+        folder.write("rows.csv", "sku,name\nS1,a\nS2,c\n")
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/rows.tsv", withDestinationPath: folder.path + "/rows.csv")
+        let manifest = folder.write("m.json", #"{"tasks": []}"#)
+        let header = try ManifestFile(path: manifest, outputRoot: folder.path + "/out").header
+        let files = RowFiles()
+        func load(_ name: String) -> RowSource? {
+            RowSource.load(.string(name), path: FieldPath(), line: nil, header: header, issues: IssueCollector(file: manifest, text: nil), maxBytes: 1 << 20, files: files)
+        }
+        let first = try #require(load("rows.csv"))
+        let second = try #require(load("rows.csv"))
+        // One copy (one scratch file, one descriptor) for both entries.
+        #expect(first.snapshot != nil && first.snapshot === second.snapshot)
+        #expect(first.columns == ["sku", "name"])
+        // The same file through a .tsv name: read with tabs, its own copy.
+        let tabs = try #require(load("rows.tsv"))
+        #expect(tabs.columns == ["sku,name"])
+        #expect(tabs.snapshot !== first.snapshot)
+        #expect(try tabs.row(at: 0).get().values == ["sku,name": "S1,a"])
     }
 
     @Test func aSnapshotReadsTheFileAsItWasWhenLoadedNotAsEditedSince() throws {

@@ -27,6 +27,9 @@ public struct CSVTable: Sendable {
 
     public var count: Int { starts.count }
 
+    /// The copy of the file the rows are read from (shared by the entries naming the file).
+    package var snapshot: FileSnapshot { file }
+
     /// Reads `bytes` (a whole file held in memory); `delimiter` is `,` or a tab.
     public init(bytes: [UInt8], delimiter: UInt8, block: Int = FileSnapshot.block) throws(SyntaxError) {
         try self.init(file: FileSnapshot(bytes: bytes), delimiter: delimiter, block: block)
@@ -41,7 +44,7 @@ public struct CSVTable: Sendable {
         var header: (fields: [String], line: Int)?
         var failure: SyntaxError?
         var line = 1
-        file.scan(block: block) { bytes, offset, atEnd in
+        let whole = file.scan(block: block) { bytes, offset, atEnd in
             let skip = offset == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             var scanner = CSVScanner(bytes: bytes, base: offset, delimiter: delimiter, position: skip, complete: atEnd)
             scanner.line = line
@@ -68,6 +71,7 @@ public struct CSVTable: Sendable {
             return consumed
         }
         if let failure { throw failure }
+        guard whole else { throw SyntaxError(line: line, message: "the copy of the rows file (in the temp folder) could not be read back") }
         guard let header else { throw SyntaxError(line: 1, message: "the file is empty: the first line must name the columns") }
         columns = header.fields
         headerLine = header.line

@@ -51,6 +51,15 @@ package enum RowSource: Sendable {
         }
     }
 
+    /// The copy of the rows file its rows are read from (nil for inline rows and patterns).
+    package var snapshot: FileSnapshot? {
+        switch self {
+        case .csv(_, let table): return table.snapshot
+        case .jsonl(_, let text, _, _): return text
+        case .inline, .files: return nil
+        }
+    }
+
     /// The file rows are read from, for messages.
     package var file: String {
         switch self {
@@ -131,8 +140,8 @@ package enum RowSource: Sendable {
 /// The rows files of one manifest, each read once: entries naming the same file share its
 /// copy (one scratch file, one descriptor) and its index.
 package final class RowFiles {
-    /// By the file's real path.
-    var sources: [String: RowSource] = [:]
+    /// By the file's real path and kind; nil for a file that could not be read (told once).
+    var sources: [String: RowSource?] = [:]
 
     package init() {}
 }
@@ -160,7 +169,11 @@ extension RowSource {
                 issues.add(path, line: line, value: value, "a rows file is .csv, .tsv or .jsonl")
                 return nil
             }
-            if let known = files.sources[real] { return known }
+            // One read per file and kind (a `.tsv` link to a `.csv` file is read with tabs).
+            let cacheKey = real + (isJSONL ? "\u{0}jsonl" : "\u{0}" + String(delimiter!))
+            // A file already refused was told once, at the first entry naming it.
+            if let known = files.sources[cacheKey] { return known }
+            files.sources[cacheKey] = .some(nil)
             // Copied aside, read a block at a time, each row read again when its task needs it.
             let bytes: FileSnapshot
             do { bytes = try FileSnapshot(copying: real, limit: maxBytes) } catch {
@@ -179,9 +192,13 @@ extension RowSource {
                     return nil
                 }
             } else {
-                source = jsonl(bytes, name: display)
+                guard let rows = jsonl(bytes, name: display) else {
+                    issues.add(path, line: line, value: value, "the copy of the rows file (in the temp folder) could not be read back")
+                    return nil
+                }
+                source = rows
             }
-            files.sources[real] = source
+            files.sources[cacheKey] = source
             return source
         default:
             issues.add(path, line: line, value: value, "rows is a .csv, .tsv or .jsonl file name, or an array of row objects")
@@ -190,11 +207,12 @@ extension RowSource {
     }
 
     /// The non-blank lines of a JSONL rows file, parsed only when a row is asked for.
-    package static func jsonl(_ file: FileSnapshot, name: String, block: Int = FileSnapshot.block) -> RowSource {
+    /// Nil when the file's copy could not be read back whole.
+    package static func jsonl(_ file: FileSnapshot, name: String, block: Int = FileSnapshot.block) -> RowSource? {
         var lines: [Range<Int>] = []
         var numbers: [Int32] = []
         var number: Int32 = 0
-        file.scan(block: block) { bytes, offset, atEnd in
+        let whole = file.scan(block: block) { bytes, offset, atEnd in
             var start = offset == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             while start < bytes.count {
                 guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? (atEnd ? bytes.count : nil) else { break }
@@ -207,6 +225,6 @@ extension RowSource {
             }
             return min(start, bytes.count)
         }
-        return .jsonl(file: name, text: file, lines: lines, numbers: numbers)
+        return whole ? .jsonl(file: name, text: file, lines: lines, numbers: numbers) : nil
     }
 }

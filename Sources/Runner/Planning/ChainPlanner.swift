@@ -3,6 +3,20 @@ import Journal
 import Manifest
 import Tasks
 
+/// What the chain planner needs of a producer the planner decided: its request key, its
+/// output folder, and whether it is a video (a few strings, not the planned task).
+struct ProducerIdentity {
+    let key: String
+    let folder: String
+    let isVideo: Bool
+
+    init(_ task: PlannedTask) {
+        key = task.key
+        folder = task.folder
+        isVideo = task.isVideo
+    }
+}
+
 /// Plans the tasks that take other tasks' outputs (`@id`), once the planner has decided
 /// every other task: for each dependent, producers first (`TaskChains` orders them), how
 /// each producer stands (done with its files intact, to run now, kept, refused, in another
@@ -19,9 +33,9 @@ struct ChainPlanner {
     let runningRoots: [String: Int]
     /// Ids of the producers kept so as not to overwrite a file.
     let keptRoots: Set<String>
-    /// Producers of this shard the planner knows, by id, with their keys: `run`'s to send,
-    /// any `plan` found again. The others are expanded again here.
-    let plannedRoots: [String: PlannedTask]
+    /// Producers of this shard the planner decided, by id, with their keys (those to send;
+    /// in a manifest that names producers, the others too). The rest are expanded again here.
+    let plannedRoots: [String: ProducerIdentity]
 
     /// How a producer stands for its dependents.
     enum ProducerState {
@@ -49,7 +63,7 @@ struct ChainPlanner {
     private var anchors: [String: (root: Int, depth: Int)] = [:]
 
     init(
-        plan: BatchPlan, earlier: EarlierRuns, shard: Shard?, runningRoots: [String: Int], keptRoots: Set<String>, plannedRoots: [String: PlannedTask]
+        plan: BatchPlan, earlier: EarlierRuns, shard: Shard?, runningRoots: [String: Int], keptRoots: Set<String>, plannedRoots: [String: ProducerIdentity]
     ) {
         self.plan = plan
         self.earlier = earlier

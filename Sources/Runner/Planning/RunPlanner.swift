@@ -32,7 +32,8 @@ package struct RunPlanner {
     package var decided: ((Int, PlannedState) -> Void)?
     /// False for a listing that hears each state through `decided` (`plan`): the selection
     /// then keeps only the dependents (their states are found in it afterwards), not a
-    /// hundred thousand planned tasks nothing will run; chains' producers are found again.
+    /// hundred thousand planned tasks nothing will run. (In a manifest that names producers,
+    /// `"@id"`, each task's key is kept for the chains.)
     package var keepsTasks = true
 
     package init(shard: Shard?, force: Bool) {
@@ -89,9 +90,9 @@ package struct RunPlanner {
             let standing = standing(of: planned, history: &history!)
             if mayChain {
                 switch standing {
-                case .runs(let task): if !keepsTasks { decidedRoots[planned.id] = .init(task: task, runs: true, kept: false) }
-                case .kept: decidedRoots[planned.id] = .init(task: planned, runs: false, kept: true)
-                case .uncertain, .done, .refused: decidedRoots[planned.id] = .init(task: planned, runs: false, kept: false)
+                case .runs: if !keepsTasks { decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: true, kept: false) }
+                case .kept: decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: false, kept: true)
+                case .uncertain, .done, .refused: decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: false, kept: false)
                 }
             }
             switch standing {
@@ -172,20 +173,21 @@ package struct RunPlanner {
                 for (index, entry) in entries.enumerated() {
                     for task in entry.tasks where wanted.contains(task.id) {
                         roots.running[task.id] = index
-                        roots.planned[task.id] = task
+                        roots.planned[task.id] = ProducerIdentity(task)
                     }
                 }
                 roots.kept = Set(kept.map(\.task.id).filter(wanted.contains))
             }
             for id in wanted where roots.planned[id] == nil {
-                guard let known = decidedRoots[id] else { continue }
-                roots.planned[id] = known.task
-                if known.runs { roots.running[id] = -1 }
-                if known.kept { roots.kept.insert(id) }
+                guard let decided = decidedRoots[id] else { continue }
+                roots.planned[id] = decided.identity
+                if decided.runs { roots.running[id] = -1 }
+                if decided.kept { roots.kept.insert(id) }
             }
             decidedRoots = [:]
             if !keepsTasks {
-                // Producers not decided above (a reference a rows column spells): found again.
+                // Producers not decided above (a manifest that names no producer in its text, a
+                // reference coming from a rows column or a variable): found again.
                 let missing = wanted.filter { roots.planned[$0] == nil && !roots.kept.contains($0) }
                 if !missing.isEmpty { roots.merge(producers(missing, of: plan, history: &known)) }
             }
@@ -273,12 +275,12 @@ package struct RunPlanner {
     /// feed), as planned, and those kept so as not to overwrite a file.
     private struct ChainRoots {
         var running: [String: Int] = [:]
-        var planned: [String: PlannedTask] = [:]
+        var planned: [String: ProducerIdentity] = [:]
         var kept: Set<String> = []
 
         /// What the planner decided of a task, kept for a batch whose tasks may be producers.
         struct Decided {
-            let task: PlannedTask
+            let identity: ProducerIdentity
             let runs: Bool
             let kept: Bool
         }
@@ -306,9 +308,9 @@ package struct RunPlanner {
             switch standing(of: planned, history: &history) {
             case .runs(let running):
                 roots.running[id] = -1
-                roots.planned[id] = running
+                roots.planned[id] = ProducerIdentity(running)
             case .kept: roots.kept.insert(id)
-            case .uncertain, .done, .refused: roots.planned[id] = planned
+            case .uncertain, .done, .refused: roots.planned[id] = ProducerIdentity(planned)
             }
         }
         return roots
