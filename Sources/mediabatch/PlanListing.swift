@@ -6,10 +6,10 @@ import Tasks
 
 /// The rows of `plan`, each written out as soon as the planner decides its task's state
 /// and read back once, in listing order, when the totals are known. A plan of a hundred
-/// thousand rows holds none of them (but the few thousand that may wait for the journals to
-/// be read): per row only its text's length and its id's hash stay in memory (the hash
-/// places a task taking other tasks' outputs right after the last of its producers). Those
-/// dependents, decided last by the chain planner, are kept whole.
+/// thousand rows holds none of them (but those that wait for the journals to be read,
+/// `RunPlanner.mostWaiting` at most): per row only its text's length and its id's hash stay
+/// in memory (the hash places a task taking other tasks' outputs right after the last of its
+/// producers). Those dependents, decided last by the chain planner, are kept whole.
 final class PlanListing {
     typealias State = PlannedState
 
