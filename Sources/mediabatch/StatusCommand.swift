@@ -101,6 +101,8 @@ struct StatusCommand: ParsableCommand {
         // The run's planner gives each task its key as a run would: a task taking another's
         // output (`@id`) has its key from the producer's file as the journal records it.
         var planner = RunPlanner(shard: nil, force: false)
+        // Only the keys and the earlier versions' jobs are wanted: no planned task is kept.
+        planner.keepsTasks = false
         planner.visit = { task, key, _ in
             if byFolder[task.output.folder] == nil { order.append(task.output.folder) }
             byFolder[task.output.folder, default: []].append((task.id, key))

@@ -30,10 +30,10 @@ package struct RunPlanner {
     /// Hears what the run would do with each visited task, by its place in the visiting
     /// order (0, 1, ...): `plan` lists the states without matching keys itself.
     package var decided: ((Int, PlannedState) -> Void)?
-    /// False for a listing that hears each state through `decided` (`plan`): the selection
-    /// then keeps only the dependents (their states are found in it afterwards), not a
-    /// hundred thousand planned tasks nothing will run. (In a manifest that names producers,
-    /// `"@id"`, each task's key is kept for the chains.)
+    /// False for a listing that hears each task through `visit` and `decided` (`plan`,
+    /// `status`): the selection then keeps only the dependents (their states are found in it
+    /// afterwards), not a hundred thousand planned tasks nothing will run. (In a manifest
+    /// that names producers, `"@id"`, each task's key is kept for the chains.)
     package var keepsTasks = true
 
     package init(shard: Shard?, force: Bool) {
