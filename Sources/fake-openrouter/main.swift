@@ -15,7 +15,7 @@ let usage = """
                            [--speech-first-byte-per-char SECONDS] [--chat-keepalive SECONDS]
                            [--video-seconds SECONDS] [--video-fail-rate R] [--video-poll-fault-rate R]
                            [--video-drop-submit-rate R] [--video-cancel-rate R] [--video-expire-rate R]
-                           [--video-bill-unfinished] [--video-poll-fault-status 500|401|404]
+                           [--video-bill-unfinished] [--video-poll-fault-status 500|502|503|401|404]
                            [--video-content-fault-rate R] [--video-content-faults 500,502,truncate]
                            [--video-polling-url relative|absolute|foreign] [--video-quicktime]
                            [--speech-amplitudes A,...]

@@ -120,8 +120,8 @@ import Support
         #expect(jobs.supply([job("a"), job("b")]))
         jobs.endSupply()
         let a = try #require(jobs.next())
-        spending.endProbe(a)
-        spending.settle(reserved: a.reserved, paid: nil)
+        // As the worker settles a request answered 502: no cost, and the probe ends with it.
+        spending.settle(reserved: a.reserved, paid: nil, for: a)
         jobs.finish(a, succeeded: false)
         #expect(!spending.mustWait(job("b")))  // else the next() below would wait for ever
         let b = try #require(jobs.next())

@@ -188,6 +188,8 @@ package final class JobSource: @unchecked Sendable {
     // `condition` is held.
     private let condition = NSCondition()
     private let capacity: Int
+    /// How long a retry that is due may wait behind first attempts (see `takeDue`).
+    private let retryPatience: Double
     private var ready: [Job] = []
     private var readyStart = 0
     private var supplyEnded = false
@@ -217,9 +219,6 @@ package final class JobSource: @unchecked Sendable {
 
     /// Adds the jobs of one task (kept together, even past `capacity`), after waiting for
     /// room. False once the run has stopped: the feed should end.
-    /// How long a retry that is due may wait behind first attempts (see `takeDue`).
-    private let retryPatience: Double
-
     package func supply(_ jobs: [Job]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -473,10 +472,11 @@ package final class JobSource: @unchecked Sendable {
     /// A submitted video job goes to the poller: its model's slot is given back at once, so
     /// the next submits need not wait for this job to render. The job stays in progress
     /// until `finish`.
-    /// `submitted`: false for a job an earlier run submitted (nothing was sent for it now).
+    /// `submitted`: false for a job an earlier run submitted (nothing was sent for it now);
+    /// like a join of kept chunks, it teaches its model nothing about answer times.
     package func park(_ job: Job, submitted: Bool = true) -> Job {
         condition.lock()
-        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: true, learns: submitted)
+        modelConcurrency.end(job.model, sentAt: job.attemptStarted, succeeded: true, learns: submitted && !job.sendsNothing)
         condition.broadcast()
         condition.unlock()
         var parked = job

@@ -102,22 +102,22 @@ package final class Spending: Sendable {
     /// ended without one (then the next may go alone in its turn).
     package func endProbe(_ job: Job) {
         guard let token = job.probe else { return }
-        let model = Self.measure(job, catalog: catalog).model
-        state.withLock { if $0.probing[model] == token { $0.probing[model] = nil } }
+        state.withLock { if $0.probing[job.model] == token { $0.probing[job.model] = nil } }
     }
 
     /// A request ended: its reservation goes, what it cost (if anything) comes in.
     /// `wholeTask`: `paid` is the whole task's (a finished narration's chunks together), not
     /// the one chunk `job` carries.
     package func settle(reserved: Double, paid: Double?, for job: Job? = nil, wholeTask: Bool = false) {
-        let measured = job.map { Self.measure($0, catalog: catalog, wholeTask: wholeTask) }
+        // The estimate beside what was paid, worked out only when something was.
+        let measured = paid.flatMap { $0 > 0 ? job.map { Self.measure($0, catalog: catalog, wholeTask: wholeTask) } : nil }
         state.withLock { state in
             state.reserved = max(0, state.reserved - reserved)
             // The cost is in before the probe ends (one lock): a request woken between the
             // two would find neither, and go unpriced against a spent figure without it.
-            defer { if let job, let token = job.probe, let model = measured?.model, state.probing[model] == token { state.probing[model] = nil } }
+            defer { if let job, let token = job.probe, state.probing[job.model] == token { state.probing[job.model] = nil } }
             guard let paid else { return }
-            if paid == 0, let model = measured?.model { state.knownFree.insert(model) }
+            if paid == 0, let job { state.knownFree.insert(job.model) }
             guard paid > 0 else { return }
             state.spent += paid
             if let (model, units, price) = measured { state.count(paid, model: model, units: units, estimate: price.map { $0 * units }) }
