@@ -10,9 +10,11 @@ package enum APIKeyScan {
     static let prefixLength = 6
 
     /// The offset of the first `sk-or-` in `raw`, if any.
-    static func offsetOfKey(in raw: UnsafeRawBufferPointer) -> Int? {
-        let needle = Array("sk-or-".utf8)
-        guard let base = raw.baseAddress else { return nil }
+    static func offsetOfKey(in raw: UnsafeRawBufferPointer) -> Int? { offset(of: Array("sk-or-".utf8), in: raw) }
+
+    /// The offset of the first `needle` in `raw`, if any.
+    static func offset(of needle: [UInt8], in raw: UnsafeRawBufferPointer) -> Int? {
+        guard let base = raw.baseAddress, !needle.isEmpty else { return nil }
         var position = 0
         while position + needle.count <= raw.count,
             let hit = memchr(base + position, Int32(needle[0]), raw.count - position - needle.count + 1)

@@ -141,35 +141,24 @@ public final class ManifestFile: Sendable {
         text.withUnsafeBytes { raw in APIKeyScan.offsetOfKey(in: raw).map { 1 + APIKeyScan.newlines(in: raw[..<$0]) } }
     }
 
-    /// The line of the first `sk-or-` in a file read a block at a time.
+    /// The line of the first `sk-or-` in a file read a block at a time (its lines are
+    /// counted only when a key is found: almost never).
     package static func lineOfAPIKey(in file: FileSnapshot, block: Int = FileSnapshot.block) -> Int? {
         let overlap = APIKeyScan.prefixLength - 1  // a key split between two blocks is found in the second
-        var linesBefore = 0
         var found: Int?
-        file.scan(block: block) { bytes, _, atEnd in
-            if let offset = APIKeyScan.offsetOfKey(in: bytes) {
-                found = 1 + linesBefore + APIKeyScan.newlines(in: bytes[..<offset])
+        file.scan(block: block) { bytes, offset, atEnd in
+            if let hit = APIKeyScan.offsetOfKey(in: bytes) {
+                found = offset + hit
                 return nil
             }
-            let consumed = atEnd ? bytes.count : max(0, bytes.count - overlap)
-            linesBefore += APIKeyScan.newlines(in: bytes[..<consumed])
-            return consumed
+            return atEnd ? bytes.count : max(0, bytes.count - overlap)
         }
-        return found
+        return found.map { offset in file.bytes(in: 0..<offset).withUnsafeBytes { 1 + APIKeyScan.newlines(in: $0[...]) } }
     }
 
     /// True when `text` holds `"@`: a JSON string starting with `@`, as a task reference does.
     private static func hasStringStartingWithAt(_ text: [UInt8]) -> Bool {
-        text.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return false }
-            var position = 1
-            while position < raw.count, let hit = memchr(base + position, Int32(UInt8(ascii: "@")), raw.count - position) {
-                let offset = base.distance(to: UnsafeRawPointer(hit))
-                if raw[offset - 1] == UInt8(ascii: "\"") { return true }
-                position = offset + 1
-            }
-            return false
-        }
+        text.withUnsafeBytes { APIKeyScan.offset(of: Array("\"@".utf8), in: $0) != nil }
     }
 
     /// A JSONL first line that carries header fields rather than a task.

@@ -50,28 +50,25 @@ package struct OutputClaims {
     /// differing only in case) first. `task` expands a claimed task again: its id and path.
     package mutating func claim(_ key: String, by claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
         let folded = Self.folded(key)
-        if let found = claimant(folded: folded, task: task) { return found }
         let bucket = hash(folded)
+        if let found = claimant(folded: folded, bucket: bucket, task: task) { return found }
         if byHash[bucket] == nil { byHash[bucket] = claim } else { byPath[folded] = claim }
         return nil
     }
 
     /// The task that claimed `key` (or a path differing from it only in case), if any.
     package func claimant(of key: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
-        claimant(folded: Self.folded(key), task: task)
+        let folded = Self.folded(key)
+        return claimant(folded: folded, bucket: hash(folded), task: task)
     }
 
-    private func claimant(folded: String, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
+    private func claimant(folded: String, bucket: Int, task: (Claim) -> (id: String, key: String)?) -> Claimant? {
         if let claim = byPath[folded] { return claimant(claim, task: task) }
-        guard let claim = byHash[hash(folded)] else { return nil }
-        guard let found = task(claim) else {
-            // Not expanded again as it was (an input changed meanwhile): a clash, unconfirmed
-            // rather than missed.
-            var unconfirmed = Claimant(id: "", key: folded, claim: claim)
-            unconfirmed.confirmed = false
-            return unconfirmed
-        }
-        return Self.folded(found.key) == folded ? Claimant(id: found.id, key: found.key, claim: claim) : nil
+        guard let claim = byHash[bucket] else { return nil }
+        let found = claimant(claim, task: task)
+        // Another path sharing the hash is no clash; a task not expanded again as it was (an
+        // input changed meanwhile) is one, unconfirmed rather than missed.
+        return !found.confirmed || Self.folded(found.key) == folded ? found : nil
     }
 
     private func claimant(_ claim: Claim, task: (Claim) -> (id: String, key: String)?) -> Claimant {

@@ -31,8 +31,7 @@ struct DryRun {
         let catalog = manifest.catalog(refresh: refreshModels, connection)
         let plan = manifest.loadUnvalidatedPlan(configuration: configuration, catalog: catalog)
         let listing = PlanListing(shape: shape)
-        var json = false
-        if case .json = shape { json = true }
+        let json = shape.isJSON
         var planner = RunPlanner(shard: shard, force: force)
         planner.retryRefused = retryRefused
         planner.keepsTasks = false
@@ -158,7 +157,7 @@ struct DryRun {
             // block at a time (the whole listing of a big batch is tens of MiB).
             var out = BufferedOutput()
             listing.forEachRow { state, row in
-                if all || state == .run { out.add(row + "\n") }
+                if listing.isListed(state) { out.add(row + "\n") }
             }
             out.flush()
         } else if !summary {
@@ -166,13 +165,13 @@ struct DryRun {
             var table = Table.Columns(["id", "type", "model", "ratio/voice", "size", "makes", "output", "estimate"] + (all ? ["state"] : []))
             var listed = 0
             listing.forEachRow { state, row in
-                guard all || state == .run else { return }
+                guard listing.isListed(state) else { return }
                 table.measure(Self.cells(row))
                 listed += 1
             }
             var out = BufferedOutput(listed > 0 ? table.head(colour: colour) : "")
             listing.forEachRow { state, row in
-                if all || state == .run { out.add(table.line(Self.cells(row))) }
+                if listing.isListed(state) { out.add(table.line(Self.cells(row))) }
             }
             out.flush()
         }

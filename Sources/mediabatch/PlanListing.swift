@@ -22,6 +22,11 @@ final class PlanListing {
         case cells(all: Bool)
         /// One JSON object per task, every column and its state.
         case json
+
+        var isJSON: Bool {
+            if case .json = self { return true }
+            return false
+        }
     }
 
     /// Requests, estimated dollars and unpriced requests for one model.
@@ -100,7 +105,8 @@ final class PlanListing {
             nextToWrite += 1
             count(row, state)
             guard !isSummary else { continue }
-            let text = Self.code(of: state) + self.text(of: row, state: state)
+            // A row not listed keeps its place (a dependent may follow it) but not its text.
+            let text = Self.code(of: state) + (isListed(state) ? self.text(of: row, state: state) : "")
             lengths.append(UInt32(clamping: text.utf8.count))
             idHashes.append(row.id.hashValue)
             _ = spool.append(text)
@@ -119,6 +125,12 @@ final class PlanListing {
     private var isSummary: Bool {
         if case .summary = shape { return true }
         return false
+    }
+
+    /// Whether a row in `state` is printed: `plan` without `--all` lists what would run.
+    func isListed(_ state: State) -> Bool {
+        if case .cells(all: false) = shape { return state == .run }
+        return !isSummary
     }
 
     private func count(_ row: Row, _ state: State) {

@@ -38,16 +38,18 @@ struct Table {
         }
 
         /// A row, padded to the columns' widths, with its newline.
-        func line(_ row: [String]) -> String {
-            row.enumerated().map { index, cell in
-                index < row.count - 1 ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
-            }.joined(separator: "  ") + "\n"
-        }
+        func line(_ row: [String]) -> String { padded(row) + "\n" }
 
         /// The header line, bold with `colour`.
         func head(colour: Bool) -> String {
-            let head = String(line(header.map { $0.uppercased() }).dropLast())
+            let head = padded(header.map { $0.uppercased() })
             return (colour ? "\u{1B}[1m" + head + "\u{1B}[0m" : head) + "\n"
+        }
+
+        private func padded(_ row: [String]) -> String {
+            row.enumerated().map { index, cell in
+                index < row.count - 1 ? cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0) : cell
+            }.joined(separator: "  ")
         }
     }
 

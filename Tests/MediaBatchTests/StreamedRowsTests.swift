@@ -76,7 +76,7 @@ import TestSupport
             #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: text), block: block) == 3, "block \(block)")
         }
         #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: Array("a\nsk-or\n-x".utf8)), block: 2) == nil)
-        // Two keys in different blocks: the first one's line, and nothing read past it.
+        // Two keys in different blocks: the first one's line.
         let two = Array("h\nsk-or-a\nx\ny\nz\nsk-or-b\n".utf8)
         for block in [2, 3, 9, 1 << 20] {
             #expect(ManifestFile.lineOfAPIKey(in: FileSnapshot(bytes: two), block: block) == 2, "block \(block)")

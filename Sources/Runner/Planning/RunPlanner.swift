@@ -88,12 +88,16 @@ package struct RunPlanner {
         func decide(_ planned: PlannedTask, of entry: BatchPlan.EntryRef, visited index: Int) {
             guard history != nil else { return }  // the journals could not be read: the run stops
             let standing = standing(of: planned, history: &history!)
+            // A task run by `run` is in `entries` already.
             if mayChain {
+                var runs = false
+                var isKept = false
                 switch standing {
-                case .runs: if !keepsTasks { decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: true, kept: false) }
-                case .kept: decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: false, kept: true)
-                case .uncertain, .done, .refused: decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: false, kept: false)
+                case .runs: runs = true
+                case .kept: isKept = true
+                case .uncertain, .done, .refused: break
                 }
+                if !(runs && keepsTasks) { decidedRoots[planned.id] = .init(identity: ProducerIdentity(planned), runs: runs, kept: isKept) }
             }
             switch standing {
             case .runs(let task):
@@ -188,8 +192,8 @@ package struct RunPlanner {
             if !keepsTasks {
                 // Producers not decided above (a manifest that names no producer in its text, a
                 // reference coming from a rows column or a variable): found again.
-                let missing = wanted.filter { roots.planned[$0] == nil && !roots.kept.contains($0) }
-                if !missing.isEmpty { roots.merge(producers(missing, of: plan, history: &known)) }
+                let missing = wanted.filter { roots.planned[$0] == nil }
+                if !missing.isEmpty { producers(missing, of: plan, history: &known, into: &roots) }
             }
             chainRootKeys = planChains(
                 plan, roots: roots, history: &known, entries: &entries, kept: &kept,
@@ -288,35 +292,28 @@ package struct RunPlanner {
             let kept: Bool
         }
 
-        mutating func merge(_ other: ChainRoots) {
-            running.merge(other.running) { mine, _ in mine }
-            planned.merge(other.planned) { mine, _ in mine }
-            kept.formUnion(other.kept)
-        }
     }
 
     /// The chains' producers when the planner kept no task (`keepsTasks` false): each
     /// expanded again from its place and decided as it was in the validation pass (the same
     /// journals, the same files). Few: the tasks that other tasks name.
-    private func producers(_ wanted: Set<String>, of plan: BatchPlan, history: inout History) -> ChainRoots {
-        var roots = ChainRoots()
+    private func producers(_ wanted: Set<String>, of plan: BatchPlan, history: inout History, into roots: inout ChainRoots) {
         var expander = plan.makeExpander()
         for id in wanted.sorted() {
             guard let slot = plan.chains.slot(of: id) else { continue }
             let tasks = expander.expand(slot.ref).tasks
             guard slot.ordinal < tasks.count, case let task = tasks[slot.ordinal], task.id == id, !task.hasReferences else { continue }
             let (key, stamps) = Self.identify(task)
-            if let shard, !shard.contains(key: key) { continue }
             let planned = PlannedTask(task, ordinal: slot.ordinal, key: key, stamps: stamps)
+            // Known to the chain planner whatever it stands as (it tells other shards itself).
+            roots.planned[id] = ProducerIdentity(planned)
+            if let shard, !shard.contains(key: key) { continue }
             switch standing(of: planned, history: &history) {
-            case .runs(let running):
-                roots.running[id] = -1
-                roots.planned[id] = ProducerIdentity(running)
+            case .runs: roots.running[id] = -1
             case .kept: roots.kept.insert(id)
-            case .uncertain, .done, .refused: roots.planned[id] = ProducerIdentity(planned)
+            case .uncertain, .done, .refused: break
             }
         }
-        return roots
     }
 
     /// Plans the tasks that take other tasks' outputs (see `ChainPlanner`) and puts each
