@@ -172,8 +172,7 @@ extension FakeCore {
             return faulted ? .fault(job.pollFaultStatus) : .job(job)
         }
         switch outcome {
-        case .unknown: return .error(404, "Video job \(id) not found", escapeSlashes: escape)
-        case .fault(404): return .error(404, "Video job \(id) not found", escapeSlashes: escape)
+        case .unknown, .fault(404): return .error(404, "Video job \(id) not found", escapeSlashes: escape)
         case .fault(let status): return .error(status, Reply.standardMessage(for: status), escapeSlashes: escape)
         case .job(let job): return .json(200, jobDocument(job, status: job.status(at: now), request: request), escapeSlashes: escape)
         }
@@ -206,16 +205,17 @@ extension FakeCore {
             if fault != nil { state.stats.videoContentFaults += 1 } else { state.stats.videoDownloads += 1 }
             return fault
         }
+        switch fault {
+        case nil, .truncatedBody?: break
+        case .badGateway?: return .error(502, Reply.standardMessage(for: 502), escapeSlashes: escape)
+        case .some: return .error(500, Reply.standardMessage(for: 500), escapeSlashes: escape)
+        }
+        // The clip is made only for an answer that carries it.
         let clip = MP4Clip.bytes(durationSeconds: job.durationSeconds, seed: job.seed, quickTime: job.quickTime)
         var buffer = ByteBufferAllocator().buffer(capacity: clip.count)
         buffer.writeBytes(clip)
         var reply = Reply.bytes(200, contentType: job.quickTime ? "video/quicktime" : "video/mp4", buffer)
-        switch fault {
-        case nil: break
-        case .truncatedBody?: reply.delivery = .truncated
-        case .badGateway?: return .error(502, Reply.standardMessage(for: 502), escapeSlashes: escape)
-        case .some: return .error(500, Reply.standardMessage(for: 500), escapeSlashes: escape)
-        }
+        if fault == .truncatedBody { reply.delivery = .truncated }
         return reply
     }
 

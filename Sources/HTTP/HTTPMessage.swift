@@ -101,6 +101,11 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     /// failed: the server answered, and the answer broke on its way.
     public var answerBegan = false
 
+    /// The `Retry-After` of the answer's headers that had arrived, in seconds, if any.
+    public var retryAfter: Double? {
+        headers.last(where: { $0.name == "retry-after" }).flatMap { RetryAfter.seconds(from: $0.value) }
+    }
+
     public var description: String {
         switch kind {
         case .connect: return "cannot connect to \(url): \(detail)"

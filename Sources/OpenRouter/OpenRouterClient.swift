@@ -221,7 +221,7 @@ public struct OpenRouterClient: Sendable {
             // A Retry-After that arrived before the transfer broke still holds.
             var failure = TaskFailure(
                 .transient, cause: .transport(.broken), message: error.description,
-                retryAfter: HTTPResponseHead(status: 0, headers: error.headers).retryAfter)
+                retryAfter: error.retryAfter)
             failure.answerBegan = error.answerBegan
             return failure
         }
